@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT */
+#include "chat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "identity.h"
+#include "sanitize.h"
+#include "wire_plain.h"
+
+/* Publishes handed to the backend and not yet acknowledged.  Bounded so that
+ * message ids never wrap (MQTT has 65 535) and memory stays flat. */
+#define SEND_WINDOW 256
+/* Sources pause when this many messages wait for the window, and resume
+ * once the backlog is down to QUEUE_LOW. */
+#define QUEUE_HIGH 1024
+#define QUEUE_LOW 256
+#define ECHO_WINDOW_MS 60000
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- queues -------------------------------------------------------------- */
+
+static void queue_push(struct outqueue *q, struct outgoing *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->len++;
+}
+
+static void queue_push_front(struct outqueue *q, struct outgoing *m)
+{
+	m->next = q->head;
+	q->head = m;
+	if (!q->tail)
+		q->tail = m;
+	q->len++;
+}
+
+static struct outgoing *queue_pop(struct outqueue *q)
+{
+	struct outgoing *m = q->head;
+	if (!m)
+		return NULL;
+	q->head = m->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->len--;
+	return m;
+}
+
+/* Removes the entry with `token`; acknowledgements mostly come in order, so
+ * the search rarely goes past the head. */
+static struct outgoing *queue_take(struct outqueue *q, uint64_t token)
+{
+	struct outgoing *prev = NULL;
+	for (struct outgoing *m = q->head; m; prev = m, m = m->next) {
+		if (m->token != token)
+			continue;
+		if (prev)
+			prev->next = m->next;
+		else
+			q->head = m->next;
+		if (q->tail == m)
+			q->tail = prev;
+		q->len--;
+		return m;
+	}
+	return NULL;
+}
+
+static void outgoing_free(struct outgoing *m)
+{
+	free(m->nick);
+	free(m->text);
+	free(m);
+}
+
+static struct mqc_message outgoing_message(const struct chat *chat, const struct outgoing *m)
+{
+	(void)chat;
+	return (struct mqc_message){
+		.type = m->type, .flags = MQC_MSG_OWN, .id = m->id, .nick = m->nick,
+		.text = m->text, .topic = "", .sender_id = chat->stable_id, .time_ms = m->time_ms,
+	};
+}
+
+/* --- delivery to frontends ----------------------------------------------- */
+
+static void deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
+{
+	for (size_t i = 0; i < chat->n_frontends; i++) {
+		struct instance *inst = chat->frontends[i];
+		if (inst->self && (!only || only == inst))
+			inst->plugin->desc.deliver(inst->self, msg);
+	}
+}
+
+void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+{
+	struct strbuf text = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&text, fmt, ap);
+	va_end(ap);
+	struct mqc_message msg = {
+		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
+		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = wall_ms(),
+	};
+	deliver(chat, to, &msg);
+	strbuf_free(&text);
+}
+
+/* Connection events also go to stderr unless someone watches them on a
+ * terminal (where the stdin frontend shows them inline). */
+static void log_event(struct chat *chat, enum mqc_log_level level, const char *text)
+{
+	if (!chat->interactive)
+		chat_log(NULL, level, "%s", text);
+	chat_status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
+}
+
+/* --- sending ------------------------------------------------------------- */
+
+static bool is_announcement(const struct outgoing *m)
+{
+	return m->type == MQC_MSG_JOIN || m->type == MQC_MSG_LEAVE;
+}
+
+/* Done quitting when everything said was acknowledged.  With the link down,
+ * a join or leave announcement alone is not worth waiting for. */
+static void check_quit_done(struct chat *chat)
+{
+	if (!chat->quitting || chat->inflight.len)
+		return;
+	for (struct outgoing *m = chat->waiting.head; m; m = m->next)
+		if (chat->link_up || !is_announcement(m))
+			return;
+	for (struct outgoing *m; (m = queue_pop(&chat->waiting));)
+		outgoing_free(m);
+	chat->done = true;
+}
+
+static void update_backpressure(struct chat *chat)
+{
+	if (chat->quitting || chat->waiting.len >= QUEUE_HIGH)
+		loop_pause_sources(chat->loop, true);
+	else if (chat->waiting.len <= QUEUE_LOW)
+		loop_pause_sources(chat->loop, false);
+}
+
+static void flush_queue(struct chat *chat)
+{
+	struct instance *be = chat->backend;
+	while (chat->link_up && chat->waiting.len && chat->inflight.len < SEND_WINDOW) {
+		struct outgoing *m = queue_pop(&chat->waiting);
+		m->token = ++chat->next_token;
+		struct mqc_message msg = outgoing_message(chat, m);
+		if (be->plugin->desc.publish(be->self, &msg, m->token) != 0) {
+			queue_push_front(&chat->waiting, m);
+			break;
+		}
+		queue_push(&chat->inflight, m);
+	}
+	update_backpressure(chat);
+}
+
+static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
+                    const char *text)
+{
+	struct outgoing *m = xcalloc(1, sizeof *m);
+	m->type = type;
+	identity_new_message_id(m->id);
+	m->nick = xstrdup(nick);
+	m->text = xstrdup(text);
+	m->time_ms = wall_ms();
+	queue_push(&chat->waiting, m);
+	if (type == MQC_MSG_MESSAGE || type == MQC_MSG_ACTION) {
+		struct mqc_message msg = outgoing_message(chat, m);
+		deliver(chat, NULL, &msg);
+	}
+	flush_queue(chat);
+}
+
+void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
+{
+	struct outgoing *m = queue_take(&chat->inflight, token);
+	if (!m) {
+		chat_log(chat->backend->name, MQC_LOG_WARNING,
+		         "acknowledgement for unknown message %llu ignored (a backend bug)",
+		         (unsigned long long)token);
+		return;
+	}
+	if (result == MQC_ACK_REJECTED)
+		chat_status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
+		            m->text);
+	outgoing_free(m);
+	if (chat->quit_timer)
+		loop_timer_arm(chat->quit_timer, chat->quit_timeout_ms);
+	flush_queue(chat);
+	check_quit_done(chat);
+}
+
+static uint64_t payload_digest(const char *payload, size_t len)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)payload[i]) * 1099511628211ull;
+	return h;
+}
+
+void chat_note_published(struct chat *chat, const char *payload, size_t len)
+{
+	chat->echoes[chat->echo_next].digest = payload_digest(payload, len);
+	chat->echoes[chat->echo_next].expires_ms = loop_now_ms() + ECHO_WINDOW_MS;
+	chat->echo_next = (chat->echo_next + 1) % ECHO_FILTER_SIZE;
+}
+
+/* True, once, for a payload we published ourselves a moment ago. */
+static bool is_own_echo(struct chat *chat, const char *payload, size_t len)
+{
+	uint64_t h = payload_digest(payload, len);
+	uint64_t now = loop_now_ms();
+	for (size_t i = 0; i < ECHO_FILTER_SIZE; i++) {
+		if (chat->echoes[i].digest == h && chat->echoes[i].expires_ms > now) {
+			chat->echoes[i].expires_ms = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- lines from frontends ------------------------------------------------ */
+
+static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type,
+                const char *text, size_t len, const char *nick_override)
+{
+	struct strbuf clean = STRBUF_INIT;
+	sanitize_append(&clean, text, len);
+	if (clean.len == 0 || strspn(clean.data, " ") == clean.len) {
+		strbuf_free(&clean);
+		return;
+	}
+	const char *nick = chat->nick;
+	char *other = NULL;
+	if (nick_override && *nick_override) {
+		struct strbuf err = STRBUF_INIT;
+		other = identity_clean_nick(nick_override, strlen(nick_override), &err);
+		if (!other)
+			chat_log(from->name, MQC_LOG_WARNING, "nick '%s' refused (%s); sending as %s",
+			         nick_override, strbuf_str(&err), chat->nick);
+		strbuf_free(&err);
+		nick = other ? other : chat->nick;
+	}
+	enqueue(chat, type, nick, clean.data);
+	free(other);
+	strbuf_free(&clean);
+}
+
+static void change_nick(struct chat *chat, struct instance *from, const char *arg, size_t len)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *nick = identity_clean_nick(arg, len, &err);
+	if (nick) {
+		free(chat->nick);
+		chat->nick = nick;
+		chat_status(chat, from, 0, "you are now known as %s", nick);
+	} else {
+		chat_status(chat, from, MQC_MSG_ERROR, "/nick: %s", strbuf_str(&err));
+	}
+	strbuf_free(&err);
+}
+
+void chat_submit_line(struct chat *chat, struct instance *from, const char *line, size_t len,
+                      unsigned flags, const char *nick)
+{
+	struct command cmd = command_parse(line, len, flags & MQC_LINE_COMMANDS);
+	switch (cmd.kind) {
+	case CMD_EMPTY:
+		break;
+	case CMD_SAY:
+		say(chat, from, MQC_MSG_MESSAGE, cmd.arg, cmd.arg_len, nick);
+		break;
+	case CMD_ACTION:
+		say(chat, from, MQC_MSG_ACTION, cmd.arg, cmd.arg_len, nick);
+		break;
+	case CMD_NICK:
+		change_nick(chat, from, cmd.arg, cmd.arg_len);
+		break;
+	case CMD_QUIT:
+		chat_quit(chat, 0);
+		break;
+	case CMD_HELP:
+		chat_status(chat, from, 0, "%s", command_help);
+		break;
+	case CMD_HISTORY:
+	case CMD_SEARCH:
+		chat_status(chat, from, MQC_MSG_ERROR,
+		            "history is not kept by this version of mqchat yet");
+		break;
+	case CMD_UNKNOWN: {
+		struct strbuf shown = STRBUF_INIT;
+		sanitize_append(&shown, cmd.arg, cmd.arg_len);
+		chat_status(chat, from, MQC_MSG_ERROR,
+		            "unknown command or missing argument: %s (try /help; start the line "
+		            "with // to send it as text)", strbuf_str(&shown));
+		strbuf_free(&shown);
+		break;
+	}
+	}
+}
+
+/* --- from the backend ---------------------------------------------------- */
+
+void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
+                  unsigned flags)
+{
+	if (is_own_echo(chat, payload, len))
+		return;
+	struct plain_decoded d;
+	plain_decode(payload, len, &d);
+	struct strbuf nick = STRBUF_INIT, text = STRBUF_INIT, where = STRBUF_INIT;
+	if (d.nick)
+		sanitize_append(&nick, d.nick, d.nick_len);
+	sanitize_append(&text, d.text, d.text_len);
+	sanitize_append(&where, topic, strlen(topic));
+	struct mqc_message msg = {
+		.type = d.type, .flags = flags & MQC_MSG_RETAINED, .id = "",
+		.nick = strbuf_str(&nick), .text = strbuf_str(&text), .topic = strbuf_str(&where),
+		.sender_id = "", .time_ms = wall_ms(),
+	};
+	deliver(chat, NULL, &msg);
+	strbuf_free(&nick);
+	strbuf_free(&text);
+	strbuf_free(&where);
+}
+
+void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
+{
+	detail = detail ? detail : "";
+	switch (state) {
+	case MQC_LINK_UP:
+		chat->link_up = true;
+		log_event(chat, MQC_LOG_INFO, detail);
+		flush_queue(chat);
+		check_quit_done(chat);
+		break;
+	case MQC_LINK_DOWN:
+		if (chat->link_up || !chat->interactive)
+			log_event(chat, MQC_LOG_WARNING, detail);
+		chat->link_up = false;
+		check_quit_done(chat);
+		break;
+	case MQC_LINK_FAILED:
+		chat->link_up = false;
+		log_event(chat, MQC_LOG_ERROR, detail);
+		chat->exit_code = EX_UNAVAILABLE;
+		chat->done = true;
+		break;
+	}
+}
+
+/* --- quitting ------------------------------------------------------------ */
+
+static void quit_timed_out(void *data)
+{
+	struct chat *chat = data;
+	chat->done = true;
+}
+
+void chat_quit(struct chat *chat, int code)
+{
+	if (chat->quitting)
+		return;
+	chat->quitting = true;
+	chat->exit_code = code;
+	if (chat->announce && chat->announced)
+		enqueue(chat, MQC_MSG_LEAVE, chat->nick, "");
+	update_backpressure(chat);
+	chat->quit_timer = loop_timer_add(chat->loop, chat->quit_timeout_ms, false,
+	                                  quit_timed_out, chat);
+	check_quit_done(chat);
+}
+
+/* Reports, on stderr, every message that never got its acknowledgement:
+ * nothing leaves silently. */
+static int report_unacknowledged(struct chat *chat)
+{
+	size_t lost = chat->waiting.len + chat->inflight.len;
+	if (!lost)
+		return 0;
+	chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker:", lost,
+	         lost == 1 ? " was" : "s were");
+	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
+	for (size_t q = 0; q < 2; q++) {
+		for (struct outgoing *m; (m = queue_pop(queues[q]));) {
+			if (!is_announcement(m))
+				chat_log(NULL, MQC_LOG_ERROR, "not sent: %s%s: %s",
+				         m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
+			outgoing_free(m);
+		}
+	}
+	return 1;
+}
+
+/* --- signals ------------------------------------------------------------- */
+
+static void on_signal(void *data, int fd, unsigned revents)
+{
+	struct chat *chat = data;
+	struct signalfd_siginfo si;
+	(void)revents;
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP) {
+			for (size_t i = 0; i < chat->n_frontends; i++) {
+				struct instance *inst = chat->frontends[i];
+				if (inst->self && inst->plugin->desc.reopen)
+					inst->plugin->desc.reopen(inst->self);
+			}
+		} else if (chat->quitting) {
+			chat_log(NULL, MQC_LOG_WARNING, "interrupted again: not waiting any longer");
+			chat->done = true;
+		} else {
+			chat_quit(chat, 0);
+		}
+	}
+}
+
+static int watch_signals(struct chat *chat)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	chat->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (chat->signal_fd < 0)
+		return -1;
+	loop_watch_add(chat->loop, chat->signal_fd, MQC_IO_IN, false, on_signal, chat);
+	return 0;
+}
+
+/* --- life cycle ---------------------------------------------------------- */
+
+static int open_instance(struct chat *chat, struct instance *inst)
+{
+	inst->self = inst->plugin->desc.open((struct mqc_instance *)inst, &chat_host);
+	if (inst->self)
+		return 0;
+	if (!inst->config_failed)
+		chat_log(inst->name, MQC_LOG_ERROR, "could not start (plugin %s)",
+		         inst->plugin->path);
+	return inst->config_failed ? EX_CONFIG : EX_UNAVAILABLE;
+}
+
+int chat_open(struct chat *chat)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (watch_signals(chat) != 0) {
+		chat_log(NULL, MQC_LOG_ERROR, "cannot watch signals: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	for (size_t i = 0; i < chat->n_frontends; i++) {
+		int rc = open_instance(chat, chat->frontends[i]);
+		if (rc)
+			return rc;
+	}
+	if (chat->announce) {
+		enqueue(chat, MQC_MSG_JOIN, chat->nick, "");
+		chat->announced = true;
+	}
+	return open_instance(chat, chat->backend);
+}
+
+int chat_run(struct chat *chat)
+{
+	while (!chat->done) {
+		if (loop_iterate(chat->loop) != 0) {
+			chat_log(NULL, MQC_LOG_ERROR, "poll: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	}
+	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
+		return EX_TEMPFAIL;
+	return chat->exit_code;
+}
+
+void chat_close(struct chat *chat)
+{
+	for (size_t i = chat->n_frontends; i-- > 0;) {
+		struct instance *inst = chat->frontends[i];
+		if (inst->self)
+			inst->plugin->desc.close(inst->self);
+		inst->self = NULL;
+	}
+	if (chat->backend && chat->backend->self)
+		chat->backend->plugin->desc.close(chat->backend->self);
+	if (chat->backend)
+		chat->backend->self = NULL;
+	for (struct outgoing *m; (m = queue_pop(&chat->waiting));)
+		outgoing_free(m);
+	for (struct outgoing *m; (m = queue_pop(&chat->inflight));)
+		outgoing_free(m);
+	if (chat->signal_fd > 0)
+		close(chat->signal_fd);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The chat: the instances (one per INI section in use), the user's identity,
+ * and the path of every message: from a frontend through the send queue to
+ * the backend, and from the backend to every frontend.
+ */
+#ifndef MQC_CHAT_H
+#define MQC_CHAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mqchat/plugin.h>
+
+#include "config.h"
+#include "loader.h"
+#include "loop.h"
+#include "strbuf.h"
+
+struct chat;
+
+struct instance {
+	struct chat *chat;
+	char *name; /* its INI section */
+	const struct plugin *plugin;
+	const char **values;  /* resolved value of each of the plugin's keys */
+	const char **origins; /* where each came from ("built-in default" too) */
+	void *self;           /* what the plugin's open returned */
+	bool config_failed;   /* config_error() was called */
+	struct strbuf scratch; /* host->encode's buffer */
+};
+
+/* One message on its way out, owned by the send queue until acknowledged. */
+struct outgoing {
+	uint64_t token;
+	enum mqc_msg_type type;
+	char id[17];
+	char *nick;
+	char *text;
+	int64_t time_ms;
+	struct outgoing *next;
+};
+
+struct outqueue {
+	struct outgoing *head, *tail;
+	size_t len;
+};
+
+#define ECHO_FILTER_SIZE 256
+
+struct chat {
+	struct config *cfg;
+	struct loop *loop;
+	struct plugin *plugins; /* each file opened once */
+	struct instance **frontends;
+	size_t n_frontends;
+	struct instance *backend;
+
+	char *nick;
+	char *stable_id;
+	char *state_dir;
+	char *time_format;
+	bool announce;
+	uint32_t quit_timeout_ms;
+
+	struct outqueue waiting;  /* not yet handed to the backend */
+	struct outqueue inflight; /* handed over, not yet acknowledged */
+	uint64_t next_token;
+	bool link_up;
+	bool announced;
+
+	/* Digests of payloads we published: the broker may echo them back
+	 * (MQTT 3.1.1 has no No Local; mosquitto ignores it at times). */
+	struct {
+		uint64_t digest;
+		uint64_t expires_ms;
+	} echoes[ECHO_FILTER_SIZE];
+	size_t echo_next;
+
+	bool interactive; /* a person watches a terminal: events shown inline */
+	int signal_fd;
+	bool quitting;
+	bool done;
+	int exit_code;
+	struct loop_timer *quit_timer;
+};
+
+/* instance.c: build every instance from the configuration (load plugins,
+ * validate sections and keys).  Returns 0 or an exit code (78), having
+ * printed why. */
+int instances_create(struct chat *chat);
+/* --check-config: print the effective configuration. */
+void instances_print(const struct chat *chat);
+/* --list-plugins: every plugin found in the plugin directory. */
+int instances_list_plugins(const struct config *cfg);
+void instances_destroy(struct chat *chat);
+const char *instance_value(const struct instance *inst, const char *key);
+const char *instance_origin(const struct instance *inst, const char *key);
+const char *core_value(const struct config *cfg, const char *key);
+
+/* host.c: the table handed to plugins. */
+extern const struct mqc_host chat_host;
+void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* chat.c */
+int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
+int chat_run(struct chat *chat);    /* until done: the exit code */
+void chat_close(struct chat *chat);
+void chat_submit_line(struct chat *chat, struct instance *from, const char *line,
+                      size_t len, unsigned flags, const char *nick);
+void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
+                  unsigned flags);
+void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result);
+void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail);
+void chat_quit(struct chat *chat, int code);
+void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void chat_note_published(struct chat *chat, const char *payload, size_t len);
+
+#endif

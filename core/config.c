@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct mqc_key config_core_keys[] = {
+	{"nick", "", 0, "your nick; asked for on a terminal when missing, else $USER"},
+	{"frontends", "stdin", 0, "frontend instances, comma or space separated"},
+	{"backend", "mqtt", 0, "the backend instance"},
+	{"history", "on", MQC_KEY_PATH, "on | off | a path to the history database"},
+	{"history_replay", "20", 0, "messages shown from history at start"},
+	{"plugin_dir", "", MQC_KEY_PATH, "where plugins are looked up"},
+	{"announce", "on", 0, "send a join message on connecting and a leave message on exit"},
+	{"time_format", "%H:%M", 0, "strftime format of {time}"},
+	{"quit_timeout", "10", 0, "seconds to wait for acknowledgements when quitting"},
+	{NULL, NULL, 0, NULL},
+};
+
+/* State of one ini_parse_stream() run.  inih (as Debian builds it) does not
+ * tell the handler the line number, so the reader counts lines itself. */
+struct parse {
+	struct config *cfg;
+	const char *path;
+	FILE *file;
+	int line;
+	char *section; /* current section, from the reader's own look */
+	struct strbuf *err;
+	bool failed;
+};
+
+static char *origin_at(const char *path, int line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%s:%d", path, line);
+	return strbuf_take(&sb);
+}
+
+const struct config_section *config_find_section(const struct config *cfg, const char *name)
+{
+	for (const struct config_section *s = cfg->sections; s; s = s->next)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+static void add_section(struct config *cfg, const char *name, char *origin)
+{
+	struct config_section **tail = &cfg->sections;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = xcalloc(1, sizeof **tail);
+	(*tail)->name = xstrdup(name);
+	(*tail)->origin = origin;
+}
+
+/* Notes section headers as lines go by: inih calls the handler only for
+ * keys, so an empty section would otherwise go unseen. */
+static void note_section_header(struct parse *ps, const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[')
+		return;
+	const char *end = strchr(line, ']');
+	if (!end)
+		return;
+	free(ps->section);
+	ps->section = xstrndup(line + 1, (size_t)(end - line - 1));
+	if (config_find_section(ps->cfg, ps->section)) {
+		strbuf_printf(ps->err, "%s:%d: section [%s] appears twice (first at %s)", ps->path,
+		              ps->line, ps->section,
+		              config_find_section(ps->cfg, ps->section)->origin);
+		ps->failed = true;
+		return;
+	}
+	add_section(ps->cfg, ps->section, origin_at(ps->path, ps->line));
+}
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	if (ps->failed || !fgets(str, num, ps->file))
+		return NULL;
+	ps->line++;
+	size_t len = strlen(str);
+	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ps->file)) {
+		strbuf_printf(ps->err, "%s:%d: line longer than %d characters (inih's limit)",
+		              ps->path, ps->line, num - 2);
+		ps->failed = true;
+		return NULL;
+	}
+	note_section_header(ps, str);
+	return ps->failed ? NULL : str;
+}
+
+static int on_value(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *ps = user;
+	if (!*section) {
+		strbuf_printf(ps->err, "%s:%d: key '%s' outside any [section]", ps->path, ps->line, key);
+		ps->failed = true;
+		return 0;
+	}
+	const struct config_value *dup = config_find(ps->cfg, section, key);
+	if (dup && strncmp(dup->origin, "-o ", 3) != 0) {
+		strbuf_printf(ps->err, "%s:%d: [%s] %s is set twice (first at %s)", ps->path,
+		              ps->line, section, key, dup->origin);
+		ps->failed = true;
+		return 0;
+	}
+	struct config_value *v = xcalloc(1, sizeof *v);
+	v->section = xstrdup(section);
+	v->key = xstrdup(key);
+	v->value = xstrdup(value);
+	v->origin = origin_at(ps->path, ps->line);
+	struct config_value **tail = &ps->cfg->values;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = v;
+	return 1;
+}
+
+int config_parse_file(struct config *cfg, const char *path, struct strbuf *err)
+{
+	struct parse ps = {.cfg = cfg, .path = path, .err = err};
+	ps.file = fopen(path, "r");
+	if (!ps.file) {
+		strbuf_printf(err, "%s: cannot read the configuration: %s", path, strerror(errno));
+		return -1;
+	}
+	/* An indented line is a mistake far more often than a continuation. */
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
+	int rc = ini_parse_stream(read_line, &ps, on_value, &ps);
+	fclose(ps.file);
+	free(ps.section);
+	if (ps.failed)
+		return -1;
+	if (rc != 0) {
+		strbuf_printf(err, "%s:%d: not a [section] header nor a 'key = value' line", path,
+		              rc > 0 ? rc : ps.line);
+		return -1;
+	}
+	free(cfg->path);
+	cfg->path = xstrdup(path);
+	return 0;
+}
+
+static char *config_candidate(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		strbuf_printf(&sb, "%s/mqchat/mqchat.ini", xdg);
+	else if (home && *home)
+		strbuf_printf(&sb, "%s/.config/mqchat/mqchat.ini", home);
+	if (sb.len && access(sb.data, F_OK) == 0)
+		return strbuf_take(&sb);
+	strbuf_free(&sb);
+	if (access("/etc/mqchat/mqchat.ini", F_OK) == 0)
+		return xstrdup("/etc/mqchat/mqchat.ini");
+	return NULL;
+}
+
+int config_load(struct config *cfg, const char *explicit_path, struct strbuf *err)
+{
+	const char *env = getenv("MQCHAT_CONFIG");
+	char *path = explicit_path ? xstrdup(explicit_path)
+	             : (env && *env) ? xstrdup(env)
+	                             : config_candidate();
+	int rc = path ? config_parse_file(cfg, path, err) : 0;
+	free(path);
+	return rc;
+}
+
+int config_override(struct config *cfg, const char *assignment, struct strbuf *err)
+{
+	const char *dot = strchr(assignment, '.');
+	const char *eq = strchr(assignment, '=');
+	if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1) {
+		strbuf_printf(err, "-o %s: expected SECTION.KEY=VALUE", assignment);
+		return -1;
+	}
+	char *section = xstrndup(assignment, (size_t)(dot - assignment));
+	char *key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+	struct strbuf origin = STRBUF_INIT;
+	strbuf_printf(&origin, "-o %s", assignment);
+
+	struct config_value *v = (struct config_value *)config_find(cfg, section, key);
+	if (v) {
+		free(v->value);
+		free(v->origin);
+		free(section);
+		free(key);
+	} else {
+		v = xcalloc(1, sizeof *v);
+		v->section = section;
+		v->key = key;
+		v->next = cfg->values;
+		cfg->values = v;
+	}
+	v->value = xstrdup(eq + 1);
+	v->origin = strbuf_take(&origin);
+	if (!config_find_section(cfg, v->section))
+		add_section(cfg, v->section, xstrdup(v->origin));
+	return 0;
+}
+
+const struct config_value *config_find(const struct config *cfg, const char *section,
+                                       const char *key)
+{
+	for (const struct config_value *v = cfg->values; v; v = v->next)
+		if (strcmp(v->section, section) == 0 && strcmp(v->key, key) == 0)
+			return v;
+	return NULL;
+}
+
+void config_free(struct config *cfg)
+{
+	for (struct config_value *v = cfg->values, *next; v; v = next) {
+		next = v->next;
+		free(v->section);
+		free(v->key);
+		free(v->value);
+		free(v->origin);
+		free(v);
+	}
+	for (struct config_section *s = cfg->sections, *next; s; s = next) {
+		next = s->next;
+		free(s->name);
+		free(s->origin);
+		free(s);
+	}
+	free(cfg->path);
+	*cfg = (struct config){0};
+}
+
+bool config_parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = {"on", "yes", "true", "1"};
+	static const char *const no[] = {"off", "no", "false", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0)
+			return *out = true, true;
+		if (strcasecmp(value, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+char *config_expand_path(const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = value;
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
+		const char *home = getenv("HOME");
+		strbuf_appends(&sb, home ? home : "");
+		p++;
+	}
+	while (*p) {
+		if (*p != '$') {
+			strbuf_appendc(&sb, *p++);
+			continue;
+		}
+		const char *name = p + 1;
+		bool braced = *name == '{';
+		if (braced)
+			name++;
+		size_t len = 0;
+		while (name[len] == '_' || (name[len] >= 'A' && name[len] <= 'Z') ||
+		       (name[len] >= 'a' && name[len] <= 'z') || (name[len] >= '0' && name[len] <= '9'))
+			len++;
+		if (len == 0 || (braced && name[len] != '}')) {
+			strbuf_appendc(&sb, *p++);
+			continue;
+		}
+		char *var = xstrndup(name, len);
+		const char *val = getenv(var);
+		free(var);
+		strbuf_appends(&sb, val ? val : "");
+		p = name + len + (braced ? 1 : 0);
+	}
+	return strbuf_take(&sb);
+}

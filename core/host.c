@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* The host table: what plugins may ask of the core, mapped onto chat.c,
+ * loop.c and template.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat.h"
+#include "template.h"
+#include "wire_plain.h"
+
+void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
+{
+	static const char *const labels[] = {"error: ", "warning: ", "", ""};
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "mqchat: %s%s%s", who ? who : "", who ? ": " : "",
+	              labels[level <= MQC_LOG_DEBUG ? level : MQC_LOG_DEBUG]);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	strbuf_appendc(&sb, '\n');
+	/* One write, so lines from different places never interleave. */
+	if (write(STDERR_FILENO, sb.data, sb.len) < 0) {
+		/* nowhere left to report to */
+	}
+	strbuf_free(&sb);
+}
+
+static const char *host_config(struct mqc_instance *mi, const char *key)
+{
+	return instance_value((struct instance *)mi, key);
+}
+
+static void host_config_error(struct mqc_instance *mi, const char *key, const char *fmt, ...)
+{
+	struct instance *inst = (struct instance *)mi;
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	const char *origin = instance_origin(inst, key);
+	chat_log(NULL, MQC_LOG_ERROR, "%s: [%s] %s: %s", origin ? origin : "(unknown key)",
+	         inst->name, key, strbuf_str(&sb));
+	strbuf_free(&sb);
+	inst->config_failed = true;
+}
+
+static const char *host_name(struct mqc_instance *mi)
+{
+	return ((struct instance *)mi)->name;
+}
+
+static void host_log(struct mqc_instance *mi, enum mqc_log_level level, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	if (level < MQC_LOG_DEBUG || getenv("MQCHAT_DEBUG"))
+		chat_log(((struct instance *)mi)->name, level, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+static struct mqc_watch *host_watch_add(struct mqc_instance *mi, int fd, unsigned events,
+                                        unsigned flags, mqc_io_fn fn, void *data)
+{
+	struct instance *inst = (struct instance *)mi;
+	return (struct mqc_watch *)loop_watch_add(inst->chat->loop, fd, events,
+	                                          flags & MQC_WATCH_SOURCE, fn, data);
+}
+
+static void host_watch_update(struct mqc_watch *w, unsigned events)
+{
+	loop_watch_update((struct loop_watch *)w, events);
+}
+
+static void host_watch_remove(struct mqc_watch *w)
+{
+	loop_watch_remove((struct loop_watch *)w);
+}
+
+static struct mqc_timer *host_timer_add(struct mqc_instance *mi, uint32_t ms, bool repeat,
+                                        mqc_timer_fn fn, void *data)
+{
+	struct instance *inst = (struct instance *)mi;
+	return (struct mqc_timer *)loop_timer_add(inst->chat->loop, ms, repeat, fn, data);
+}
+
+static void host_timer_arm(struct mqc_timer *t, uint32_t ms)
+{
+	loop_timer_arm((struct loop_timer *)t, ms);
+}
+
+static void host_timer_remove(struct mqc_timer *t)
+{
+	loop_timer_remove((struct loop_timer *)t);
+}
+
+static void host_submit_line(struct mqc_instance *mi, const char *line, size_t len,
+                             unsigned flags, const char *nick)
+{
+	struct instance *inst = (struct instance *)mi;
+	chat_submit_line(inst->chat, inst, line, len, flags, nick);
+}
+
+static void host_quit(struct mqc_instance *mi, int code)
+{
+	chat_quit(((struct instance *)mi)->chat, code);
+}
+
+static const char *host_nick(struct mqc_instance *mi)
+{
+	return ((struct instance *)mi)->chat->nick;
+}
+
+static struct mqc_template *host_template_new(struct mqc_instance *mi, const char *key,
+                                              const char *text)
+{
+	struct instance *inst = (struct instance *)mi;
+	struct strbuf err = STRBUF_INIT;
+	struct template *t = template_compile(text, inst->chat->time_format, &err);
+	if (!t)
+		host_config_error(mi, key, "%s", strbuf_str(&err));
+	strbuf_free(&err);
+	return (struct mqc_template *)t;
+}
+
+static size_t host_template_render(const struct mqc_template *tpl,
+                                   const struct mqc_message *msg, unsigned flags, char *buf,
+                                   size_t size)
+{
+	if (size == 0)
+		return 0;
+	struct strbuf sb = STRBUF_INIT;
+	template_render((const struct template *)tpl, msg, flags, &sb);
+	size_t n = sb.len < size - 1 ? sb.len : size - 1;
+	/* Cut at a character boundary: never leave half a UTF-8 sequence. */
+	while (n > 0 && n < sb.len && ((unsigned char)sb.data[n] & 0xC0) == 0x80)
+		n--;
+	if (n)
+		memcpy(buf, sb.data, n);
+	buf[n] = '\0';
+	strbuf_free(&sb);
+	return n;
+}
+
+static void host_template_free(struct mqc_template *tpl)
+{
+	template_free((struct template *)tpl);
+}
+
+static void host_receive(struct mqc_instance *mi, const char *topic, const void *payload,
+                         size_t len, unsigned flags)
+{
+	chat_receive(((struct instance *)mi)->chat, topic, payload, len, flags);
+}
+
+static void host_acked(struct mqc_instance *mi, uint64_t token, enum mqc_ack result)
+{
+	chat_acked(((struct instance *)mi)->chat, token, result);
+}
+
+static void host_link_state(struct mqc_instance *mi, enum mqc_link state, const char *detail)
+{
+	chat_link_state(((struct instance *)mi)->chat, state, detail);
+}
+
+static const char *host_encode(struct mqc_instance *mi, const char *wire,
+                               const struct mqc_message *msg, size_t *len)
+{
+	struct instance *inst = (struct instance *)mi;
+	if (strcmp(wire, "plain") != 0)
+		return NULL;
+	strbuf_reset(&inst->scratch);
+	plain_encode(&inst->scratch, msg);
+	chat_note_published(inst->chat, inst->scratch.data, inst->scratch.len);
+	*len = inst->scratch.len;
+	return inst->scratch.data;
+}
+
+static const char *host_stable_id(struct mqc_instance *mi)
+{
+	return ((struct instance *)mi)->chat->stable_id;
+}
+
+const struct mqc_host chat_host = {
+	.size = sizeof(struct mqc_host),
+	.abi_major = MQC_ABI_MAJOR,
+	.abi_minor = MQC_ABI_MINOR,
+	.config = host_config,
+	.config_error = host_config_error,
+	.name = host_name,
+	.log = host_log,
+	.watch_add = host_watch_add,
+	.watch_update = host_watch_update,
+	.watch_remove = host_watch_remove,
+	.timer_add = host_timer_add,
+	.timer_arm = host_timer_arm,
+	.timer_remove = host_timer_remove,
+	.submit_line = host_submit_line,
+	.quit = host_quit,
+	.nick = host_nick,
+	.template_new = host_template_new,
+	.template_render = host_template_render,
+	.template_free = host_template_free,
+	.receive = host_receive,
+	.acked = host_acked,
+	.link_state = host_link_state,
+	.encode = host_encode,
+	.stable_id = host_stable_id,
+};

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#include "identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sanitize.h"
+
+static int make_dirs(const char *path)
+{
+	char *copy = xstrdup(path);
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, 0700) != 0 && errno != EEXIST ? -1 : 0;
+	free(copy);
+	return rc;
+}
+
+char *identity_state_dir(struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg == '/') {
+		strbuf_printf(&sb, "%s/mqchat", xdg);
+	} else if (home && *home) {
+		strbuf_printf(&sb, "%s/.local/state/mqchat", home);
+	} else {
+		strbuf_appends(err, "neither XDG_STATE_HOME nor HOME is set: no place for state");
+		return NULL;
+	}
+	if (make_dirs(sb.data) != 0) {
+		strbuf_printf(err, "%s: cannot create the state directory: %s", sb.data,
+		              strerror(errno));
+		strbuf_free(&sb);
+		return NULL;
+	}
+	return strbuf_take(&sb);
+}
+
+static void random_hex(char *out, size_t bytes)
+{
+	unsigned char buf[32];
+	size_t got = 0;
+	while (got < bytes) {
+		ssize_t n = getrandom(buf + got, bytes - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		else if (errno != EINTR)
+			abort(); /* the kernel has no entropy source: nothing sane to do */
+	}
+	for (size_t i = 0; i < bytes; i++)
+		sprintf(out + 2 * i, "%02x", buf[i]);
+}
+
+void identity_new_message_id(char out[17])
+{
+	random_hex(out, 8);
+}
+
+static bool is_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == 32 && (s[n] == '\0' || s[n] == '\n');
+}
+
+char *identity_stable_id(const char *state_dir, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	strbuf_printf(&path, "%s/identity", state_dir);
+	char buf[64] = {0};
+	FILE *f = fopen(path.data, "r");
+	if (f) {
+		bool ok = fgets(buf, sizeof buf, f) && is_id(buf);
+		fclose(f);
+		if (ok) {
+			strbuf_free(&path);
+			return xstrndup(buf, 32);
+		}
+		strbuf_printf(err, "%s: not an mqchat identity (32 hex digits); move it away to "
+		              "get a new one", path.data);
+		strbuf_free(&path);
+		return NULL;
+	}
+	/* Written to a temporary file and renamed, so a crash never leaves a
+	 * half-written identity and two first runs agree on one winner. */
+	random_hex(buf, 16);
+	struct strbuf tmp = STRBUF_INIT;
+	strbuf_printf(&tmp, "%s.%ld", path.data, (long)getpid());
+	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && dprintf(fd, "%s\n", buf) == 33 && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	ok = ok && link(tmp.data, path.data) == 0;
+	int saved = errno;
+	unlink(tmp.data);
+	strbuf_free(&tmp);
+	if (!ok && saved == EEXIST) {
+		char *winner = identity_stable_id(state_dir, err);
+		strbuf_free(&path);
+		return winner;
+	}
+	if (!ok) {
+		strbuf_printf(err, "%s: cannot write the identity: %s", path.data, strerror(saved));
+		strbuf_free(&path);
+		return NULL;
+	}
+	strbuf_free(&path);
+	return xstrndup(buf, 32);
+}
+
+char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sanitize_append(&sb, nick, len);
+	const char *s = strbuf_str(&sb);
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	const char *why = n == 0 ? "a nick cannot be empty"
+	                  : n > NICK_MAX ? "a nick is at most 64 bytes long"
+	                  : memchr(s, ':', n) ? "a nick cannot contain ':'"
+	                                      : NULL;
+	if (why) {
+		strbuf_appends(err, why);
+		strbuf_free(&sb);
+		return NULL;
+	}
+	char *clean = xstrndup(s, n);
+	strbuf_free(&sb);
+	return clean;
+}
+
+char *identity_ask_nick(void)
+{
+	char line[256];
+	fputs("Nick: ", stdout);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return NULL;
+	line[strcspn(line, "\r\n")] = '\0';
+	return xstrdup(line);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Who the user is: a nick, and a stable id kept in the state directory. */
+#ifndef MQC_IDENTITY_H
+#define MQC_IDENTITY_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+#define NICK_MAX 64
+
+/* $XDG_STATE_HOME/mqchat (or ~/.local/state/mqchat), created 0700.
+ * Returns a malloc'd path, or NULL with the reason in `err`. */
+char *identity_state_dir(struct strbuf *err);
+
+/* The 32-hex-digit id stored in <state_dir>/identity, created on first use.
+ * Returns NULL with the reason in `err`. */
+char *identity_stable_id(const char *state_dir, struct strbuf *err);
+
+/* Checks and normalises a nick (trimmed, sanitised, at most NICK_MAX bytes,
+ * no colon: "<nick>: <text>" must stay unambiguous).  Returns a malloc'd
+ * nick, or NULL with the reason in `err`. */
+char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err);
+
+/* Asks for a nick on the terminal ("Nick: "); NULL at end of input. */
+char *identity_ask_nick(void);
+
+/* A fresh random message id: 16 hex digits. */
+void identity_new_message_id(char out[17]);
+
+#endif

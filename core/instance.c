@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* From configuration to instances: which plugins, which keys, which values. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "chat.h"
+
+static const struct mqc_key *find_key(const struct mqc_key *keys, const char *name)
+{
+	for (const struct mqc_key *k = keys; k && k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+const char *core_value(const struct config *cfg, const char *key)
+{
+	const struct config_value *v = config_find(cfg, "core", key);
+	if (v)
+		return v->value;
+	const struct mqc_key *k = find_key(config_core_keys, key);
+	return k && k->def ? k->def : "";
+}
+
+static char *plugin_dir(const struct config *cfg)
+{
+	const char *dir = core_value(cfg, "plugin_dir");
+	return *dir ? config_expand_path(dir) : loader_default_dir();
+}
+
+static struct plugin *load_plugin(struct chat *chat, const char *name, const char *origin)
+{
+	char *dir = plugin_dir(chat->cfg);
+	char *path = loader_resolve(dir, name);
+	free(dir);
+	for (struct plugin *p = chat->plugins; p; p = p->next) {
+		if (strcmp(p->path, path) == 0) {
+			free(path);
+			return p;
+		}
+	}
+	struct strbuf err = STRBUF_INIT;
+	struct plugin *p = loader_open(path, &err);
+	if (p) {
+		p->next = chat->plugins;
+		chat->plugins = p;
+	} else {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
+	}
+	strbuf_free(&err);
+	free(path);
+	return p;
+}
+
+/* The plugin a section names: its `plugin =` key, else its own name. */
+static const char *section_plugin_name(const struct config *cfg, const char *section,
+                                       const char **origin)
+{
+	const struct config_value *v = config_find(cfg, section, "plugin");
+	if (v) {
+		*origin = v->origin;
+		return v->value;
+	}
+	const struct config_section *s = config_find_section(cfg, section);
+	*origin = s ? s->origin : NULL;
+	return section;
+}
+
+static struct instance *instance_new(struct chat *chat, const char *name,
+                                     const struct plugin *p)
+{
+	struct instance *inst = xcalloc(1, sizeof *inst);
+	inst->chat = chat;
+	inst->name = xstrdup(name);
+	inst->plugin = p;
+	size_t n = 0;
+	while (p->desc.keys && p->desc.keys[n].name)
+		n++;
+	inst->values = xcalloc(n + 1, sizeof *inst->values);
+	inst->origins = xcalloc(n + 1, sizeof *inst->origins);
+	for (size_t i = 0; i < n; i++) {
+		const struct mqc_key *k = &p->desc.keys[i];
+		const struct config_value *v = config_find(chat->cfg, name, k->name);
+		const char *raw = v ? v->value : k->def ? k->def : "";
+		inst->values[i] = k->flags & MQC_KEY_PATH ? config_expand_path(raw) : xstrdup(raw);
+		inst->origins[i] = v ? v->origin : "built-in default";
+	}
+	return inst;
+}
+
+static void instance_free(struct instance *inst)
+{
+	if (!inst)
+		return;
+	for (size_t i = 0; inst->plugin->desc.keys && inst->plugin->desc.keys[i].name; i++)
+		free((char *)inst->values[i]);
+	free(inst->values);
+	free(inst->origins);
+	free(inst->name);
+	strbuf_free(&inst->scratch);
+	free(inst);
+}
+
+static size_t key_index(const struct instance *inst, const char *key)
+{
+	const struct mqc_key *keys = inst->plugin->desc.keys;
+	for (size_t i = 0; keys && keys[i].name; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+const char *instance_value(const struct instance *inst, const char *key)
+{
+	size_t i = key_index(inst, key);
+	return i == (size_t)-1 ? NULL : inst->values[i];
+}
+
+const char *instance_origin(const struct instance *inst, const char *key)
+{
+	size_t i = key_index(inst, key);
+	return i == (size_t)-1 ? NULL : inst->origins[i];
+}
+
+/* Creates the instance `name` for `role`; NULL after printing why. */
+static struct instance *create_one(struct chat *chat, const char *name,
+                                   enum mqc_plugin_kind role, const char *listed_at)
+{
+	const char *origin;
+	const char *pname = section_plugin_name(chat->cfg, name, &origin);
+	struct plugin *p = load_plugin(chat, pname, origin ? origin : listed_at);
+	if (!p)
+		return NULL;
+	if (p->desc.kind != role) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: '%s' is a %s plugin, listed here as a %s",
+		         listed_at, name, loader_kind_name(p->desc.kind), loader_kind_name(role));
+		return NULL;
+	}
+	return instance_new(chat, name, p);
+}
+
+static bool is_separator(char c)
+{
+	return c == ',' || c == ' ' || c == '\t';
+}
+
+static int create_frontends(struct chat *chat)
+{
+	const char *list = core_value(chat->cfg, "frontends");
+	const struct config_value *v = config_find(chat->cfg, "core", "frontends");
+	const char *origin = v ? v->origin : "[core] frontends (built-in default)";
+	int failures = 0;
+	for (const char *p = list; *p;) {
+		while (is_separator(*p))
+			p++;
+		size_t len = 0;
+		while (p[len] && !is_separator(p[len]))
+			len++;
+		if (!len)
+			break;
+		char *name = xstrndup(p, len);
+		p += len;
+		bool dup = false;
+		for (size_t i = 0; i < chat->n_frontends; i++)
+			dup = dup || strcmp(chat->frontends[i]->name, name) == 0;
+		struct instance *inst = NULL;
+		if (dup)
+			chat_log(NULL, MQC_LOG_ERROR, "%s: frontend '%s' is listed twice", origin, name);
+		else if (strcmp(name, "core") == 0)
+			chat_log(NULL, MQC_LOG_ERROR, "%s: 'core' cannot be an instance", origin);
+		else
+			inst = create_one(chat, name, MQC_PLUGIN_FRONTEND, origin);
+		free(name);
+		if (!inst) {
+			failures++;
+			continue;
+		}
+		chat->frontends = xrealloc(chat->frontends,
+		                           (chat->n_frontends + 1) * sizeof *chat->frontends);
+		chat->frontends[chat->n_frontends++] = inst;
+	}
+	return failures;
+}
+
+static struct instance *find_instance(const struct chat *chat, const char *name)
+{
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		if (strcmp(chat->frontends[i]->name, name) == 0)
+			return chat->frontends[i];
+	return chat->backend && strcmp(chat->backend->name, name) == 0 ? chat->backend : NULL;
+}
+
+/* Every value must be a key its section's owner declared.  A section that
+ * is no instance but names a plugin is checked against that plugin, so a
+ * file may keep settings for frontends it does not use right now. */
+static int check_values(struct chat *chat)
+{
+	int failures = 0;
+	for (const struct config_section *s = chat->cfg->sections; s; s = s->next) {
+		const struct mqc_key *keys = config_core_keys;
+		if (strcmp(s->name, "core") != 0) {
+			struct instance *inst = find_instance(chat, s->name);
+			const struct plugin *p = inst ? inst->plugin : NULL;
+			if (!p) {
+				const char *origin;
+				const char *pname = section_plugin_name(chat->cfg, s->name, &origin);
+				char *dir = plugin_dir(chat->cfg);
+				char *path = loader_resolve(dir, pname);
+				free(dir);
+				struct strbuf err = STRBUF_INIT;
+				struct plugin *found = loader_open(path, &err);
+				if (found) {
+					found->next = chat->plugins;
+					chat->plugins = found;
+					p = found;
+				} else {
+					chat_log(NULL, MQC_LOG_ERROR,
+					         "%s: unknown section [%s]: not [core], not an instance "
+					         "listed in core.frontends or core.backend, and no "
+					         "plugin %s", s->origin, s->name, strbuf_str(&err));
+					failures++;
+				}
+				strbuf_free(&err);
+				free(path);
+				if (!p)
+					continue;
+			}
+			keys = p->desc.keys;
+		}
+		for (const struct config_value *v = chat->cfg->values; v; v = v->next) {
+			if (strcmp(v->section, s->name) != 0)
+				continue;
+			if (find_key(keys, v->key) || (keys != config_core_keys && strcmp(v->key, "plugin") == 0))
+				continue;
+			struct strbuf known = STRBUF_INIT;
+			for (const struct mqc_key *k = keys; k && k->name; k++)
+				strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
+			chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)",
+			         v->origin, v->key, s->name, strbuf_str(&known));
+			strbuf_free(&known);
+			failures++;
+		}
+	}
+	return failures;
+}
+
+int instances_create(struct chat *chat)
+{
+	int failures = create_frontends(chat);
+	const char *backend = core_value(chat->cfg, "backend");
+	const struct config_value *v = config_find(chat->cfg, "core", "backend");
+	const char *origin = v ? v->origin : "[core] backend (built-in default)";
+	if (!*backend) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: core.backend is empty: name the backend instance",
+		         origin);
+		failures++;
+	} else if (find_instance(chat, backend)) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a frontend and the backend",
+		         origin, backend);
+		failures++;
+	} else if (!(chat->backend = create_one(chat, backend, MQC_PLUGIN_BACKEND, origin))) {
+		failures++;
+	}
+	failures += check_values(chat);
+	return failures ? EX_CONFIG : 0;
+}
+
+void instances_destroy(struct chat *chat)
+{
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		instance_free(chat->frontends[i]);
+	free(chat->frontends);
+	chat->frontends = NULL;
+	chat->n_frontends = 0;
+	instance_free(chat->backend);
+	chat->backend = NULL;
+	for (struct plugin *p = chat->plugins, *next; p; p = next) {
+		next = p->next;
+		loader_close(p);
+	}
+	chat->plugins = NULL;
+}
+
+static void print_instance(const struct instance *inst, const char *role)
+{
+	const struct plugin *p = inst->plugin;
+	printf("\n[%s]\n; %s, plugin %s %s (%s)\n", inst->name, role, p->desc.name,
+	       p->desc.version ? p->desc.version : "", p->path);
+	for (size_t i = 0; p->desc.keys && p->desc.keys[i].name; i++) {
+		const struct mqc_key *k = &p->desc.keys[i];
+		bool secret = (k->flags & MQC_KEY_SECRET) && *inst->values[i];
+		printf("%s = %s%*s; %s\n", k->name, secret ? "********" : inst->values[i],
+		       (int)(24 - strlen(k->name) - strlen(secret ? "********" : inst->values[i])) > 1
+		           ? (int)(24 - strlen(k->name) - strlen(secret ? "********" : inst->values[i]))
+		           : 1,
+		       "", inst->origins[i]);
+	}
+}
+
+void instances_print(const struct chat *chat)
+{
+	printf("; mqchat %s, configuration from %s\n[core]\n", MQC_VERSION,
+	       chat->cfg->path ? chat->cfg->path : "built-in defaults (no file found)");
+	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
+		const struct config_value *v = config_find(chat->cfg, "core", k->name);
+		printf("%s = %s ; %s\n", k->name, core_value(chat->cfg, k->name),
+		       v ? v->origin : "built-in default");
+	}
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		print_instance(chat->frontends[i], "frontend");
+	print_instance(chat->backend, "backend");
+}
+
+int instances_list_plugins(const struct config *cfg)
+{
+	char *dir = plugin_dir(cfg);
+	DIR *d = opendir(dir);
+	if (!d) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: cannot list plugins: %s", dir, strerror(errno));
+		free(dir);
+		return EX_CONFIG;
+	}
+	printf("%-10s %-9s %-9s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "PATH");
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
+			continue;
+		char *path = loader_resolve(dir, e->d_name);
+		struct strbuf err = STRBUF_INIT;
+		struct plugin *p = loader_open(path, &err);
+		if (p) {
+			printf("%-10s %-9s %-9s %u.%-3u %s\n           %s\n", p->desc.name,
+			       loader_kind_name(p->desc.kind), p->desc.version ? p->desc.version : "?",
+			       p->desc.abi_major, p->desc.abi_minor, path,
+			       p->desc.description ? p->desc.description : "");
+			loader_close(p);
+		} else {
+			printf("%-10s %-9s %-9s %-5s %s\n           refused: %s\n", e->d_name, "?", "?",
+			       "?", path, strbuf_str(&err));
+		}
+		strbuf_free(&err);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	return 0;
+}

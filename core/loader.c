@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MQC_PLUGINDIR
+#error "MQC_PLUGINDIR must name the install directory of plugins"
+#endif
+
+const char *loader_kind_name(enum mqc_plugin_kind kind)
+{
+	switch (kind) {
+	case MQC_PLUGIN_FRONTEND: return "frontend";
+	case MQC_PLUGIN_BACKEND: return "backend";
+	}
+	return "unknown";
+}
+
+char *loader_default_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "%s/plugins", dirname(exe));
+		struct stat st;
+		if (stat(sb.data, &st) == 0 && S_ISDIR(st.st_mode))
+			return strbuf_take(&sb);
+		strbuf_free(&sb);
+	}
+	return xstrdup(MQC_PLUGINDIR);
+}
+
+char *loader_resolve(const char *dir, const char *name)
+{
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%s/%s.so", dir, name);
+	return strbuf_take(&sb);
+}
+
+/* Explains a missing entry symbol: built for another ABI, or no plugin. */
+static void explain_missing_symbol(void *handle, const char *path, struct strbuf *err)
+{
+	for (int major = 0; major < 100; major++) {
+		char sym[32];
+		snprintf(sym, sizeof sym, "mqchat_plugin_v%d", major);
+		if (major != MQC_ABI_MAJOR && dlsym(handle, sym)) {
+			strbuf_printf(err, "%s: built for plugin ABI %d, this mqchat has ABI %d.%d: "
+			              "rebuild it against this mqchat's <mqchat/plugin.h>",
+			              path, major, MQC_ABI_MAJOR, MQC_ABI_MINOR);
+			return;
+		}
+	}
+	strbuf_printf(err, "%s: not an mqchat plugin: it exports no '%s' symbol "
+	              "(was it built with MQC_PLUGIN_DEFINE?)", path, MQC_PLUGIN_SYMBOL);
+}
+
+static const char *missing_method(const struct mqc_plugin *d)
+{
+	if (!d->open)
+		return "open";
+	if (!d->close)
+		return "close";
+	if (d->kind == MQC_PLUGIN_FRONTEND && !d->deliver)
+		return "deliver";
+	if (d->kind == MQC_PLUGIN_BACKEND && !d->publish)
+		return "publish";
+	return NULL;
+}
+
+static int check_descriptor(const struct mqc_plugin *d, const char *path, struct strbuf *err)
+{
+	if (d->abi_major != MQC_ABI_MAJOR || d->abi_minor > MQC_ABI_MINOR) {
+		strbuf_printf(err, "%s: built for plugin ABI %u.%u, this mqchat has ABI %d.%d: %s",
+		              path, d->abi_major, d->abi_minor, MQC_ABI_MAJOR, MQC_ABI_MINOR,
+		              d->abi_major != MQC_ABI_MAJOR ? "rebuild the plugin"
+		                                            : "upgrade mqchat or rebuild the plugin");
+		return -1;
+	}
+	if (d->size < offsetof(struct mqc_plugin, publish) + sizeof d->publish) {
+		strbuf_printf(err, "%s: descriptor of %u bytes is too short for ABI %u.%u: "
+		              "rebuild the plugin", path, d->size, d->abi_major, d->abi_minor);
+		return -1;
+	}
+	if (!d->name || !*d->name || (d->kind != MQC_PLUGIN_FRONTEND && d->kind != MQC_PLUGIN_BACKEND)) {
+		strbuf_printf(err, "%s: the plugin has no name or an unknown kind (%d)", path, d->kind);
+		return -1;
+	}
+	const char *missing = missing_method(d);
+	if (missing) {
+		strbuf_printf(err, "%s: %s plugin '%s' lacks the mandatory method '%s'", path,
+		              loader_kind_name(d->kind), d->name, missing);
+		return -1;
+	}
+	return 0;
+}
+
+struct plugin *loader_open(const char *path, struct strbuf *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		strbuf_printf(err, "%s: cannot find the plugin: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strbuf_printf(err, "%s: not a regular file", path);
+		return NULL;
+	}
+	dlerror();
+	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		strbuf_printf(err, "%s: cannot load the plugin: %s (check its dependencies with "
+		              "`ldd %s`)", path, dlerror(), path);
+		return NULL;
+	}
+	const struct mqc_plugin *d = dlsym(handle, MQC_PLUGIN_SYMBOL);
+	if (!d) {
+		explain_missing_symbol(handle, path, err);
+		dlclose(handle);
+		return NULL;
+	}
+	struct plugin *p = xcalloc(1, sizeof *p);
+	/* Copy only what the plugin's own build defined: abi/size first. */
+	size_t size = d->size < sizeof p->desc ? d->size : sizeof p->desc;
+	if (d->abi_major == MQC_ABI_MAJOR && size >= offsetof(struct mqc_plugin, name))
+		memcpy(&p->desc, d, size);
+	else
+		p->desc = (struct mqc_plugin){.abi_major = d->abi_major, .abi_minor = d->abi_minor};
+	if (check_descriptor(&p->desc, path, err) != 0) {
+		free(p);
+		dlclose(handle);
+		return NULL;
+	}
+	p->path = xstrdup(path);
+	return p;
+}
+
+void loader_close(struct plugin *p)
+{
+	if (!p)
+		return;
+	/* Plugins may leave atexit handlers or thread-locals behind (libedit,
+	 * libmosquitto): unmapping them early would crash at exit, so the
+	 * handle is left to the process's end. */
+	free(p->path);
+	free(p);
+}

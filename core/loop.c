@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "strbuf.h"
+
+struct loop_watch {
+	struct loop *loop;
+	int fd;
+	unsigned events;
+	bool source;
+	bool removed;
+	loop_io_fn fn;
+	void *data;
+};
+
+struct loop_timer {
+	struct loop *loop;
+	uint64_t due; /* 0: disarmed */
+	uint32_t period; /* 0: one-shot */
+	bool removed;
+	loop_timer_fn fn;
+	void *data;
+};
+
+struct loop {
+	struct loop_watch **watches;
+	size_t n_watches;
+	struct loop_timer **timers;
+	size_t n_timers;
+	struct pollfd *pfds;
+	size_t pfd_cap;
+	bool sources_paused;
+	bool garbage; /* something was removed: compact after dispatch */
+};
+
+uint64_t loop_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct loop *loop_new(void)
+{
+	return xcalloc(1, sizeof(struct loop));
+}
+
+void loop_free(struct loop *loop)
+{
+	if (!loop)
+		return;
+	for (size_t i = 0; i < loop->n_watches; i++)
+		free(loop->watches[i]);
+	for (size_t i = 0; i < loop->n_timers; i++)
+		free(loop->timers[i]);
+	free(loop->watches);
+	free(loop->timers);
+	free(loop->pfds);
+	free(loop);
+}
+
+struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, bool source,
+                                  loop_io_fn fn, void *data)
+{
+	struct loop_watch *w = xcalloc(1, sizeof *w);
+	*w = (struct loop_watch){loop, fd, events, source, false, fn, data};
+	loop->watches = xrealloc(loop->watches, (loop->n_watches + 1) * sizeof *loop->watches);
+	loop->watches[loop->n_watches++] = w;
+	return w;
+}
+
+void loop_watch_update(struct loop_watch *w, unsigned events)
+{
+	w->events = events;
+}
+
+void loop_watch_remove(struct loop_watch *w)
+{
+	if (!w)
+		return;
+	w->removed = true;
+	w->loop->garbage = true;
+}
+
+struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
+                                  loop_timer_fn fn, void *data)
+{
+	struct loop_timer *t = xcalloc(1, sizeof *t);
+	*t = (struct loop_timer){loop, 0, repeat ? ms : 0, false, fn, data};
+	loop_timer_arm(t, ms);
+	loop->timers = xrealloc(loop->timers, (loop->n_timers + 1) * sizeof *loop->timers);
+	loop->timers[loop->n_timers++] = t;
+	return t;
+}
+
+void loop_timer_arm(struct loop_timer *t, uint32_t ms)
+{
+	t->due = ms ? loop_now_ms() + ms : 0;
+	if (t->period && ms)
+		t->period = ms;
+}
+
+void loop_timer_remove(struct loop_timer *t)
+{
+	if (!t)
+		return;
+	t->removed = true;
+	t->due = 0;
+	t->loop->garbage = true;
+}
+
+void loop_pause_sources(struct loop *loop, bool paused)
+{
+	loop->sources_paused = paused;
+}
+
+static unsigned effective_events(const struct loop *loop, const struct loop_watch *w)
+{
+	if (w->source && loop->sources_paused)
+		return w->events & ~(unsigned)POLLIN;
+	return w->events;
+}
+
+static int poll_timeout(const struct loop *loop)
+{
+	uint64_t next = 0;
+	for (size_t i = 0; i < loop->n_timers; i++) {
+		uint64_t due = loop->timers[i]->due;
+		if (due && (!next || due < next))
+			next = due;
+	}
+	if (!next)
+		return -1;
+	uint64_t now = loop_now_ms();
+	return next <= now ? 0 : (int)(next - now < 60000000 ? next - now : 60000000);
+}
+
+static void collect_garbage(struct loop *loop)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < loop->n_watches; i++) {
+		if (loop->watches[i]->removed)
+			free(loop->watches[i]);
+		else
+			loop->watches[j++] = loop->watches[i];
+	}
+	loop->n_watches = j;
+	j = 0;
+	for (size_t i = 0; i < loop->n_timers; i++) {
+		if (loop->timers[i]->removed)
+			free(loop->timers[i]);
+		else
+			loop->timers[j++] = loop->timers[i];
+	}
+	loop->n_timers = j;
+	loop->garbage = false;
+}
+
+static void run_due_timers(struct loop *loop)
+{
+	uint64_t now = loop_now_ms();
+	/* Timers added by a callback land past n and wait for the next round. */
+	size_t n = loop->n_timers;
+	for (size_t i = 0; i < n; i++) {
+		struct loop_timer *t = loop->timers[i];
+		if (!t->due || t->due > now || t->removed)
+			continue;
+		t->due = t->period ? now + t->period : 0;
+		t->fn(t->data);
+	}
+}
+
+int loop_iterate(struct loop *loop)
+{
+	size_t n = loop->n_watches;
+	if (n > loop->pfd_cap) {
+		loop->pfds = xrealloc(loop->pfds, n * sizeof *loop->pfds);
+		loop->pfd_cap = n;
+	}
+	/* Watches with nothing to wait for are still listed (fd -1 is
+	 * ignored by poll) so pfds[i] keeps matching watches[i]. */
+	for (size_t i = 0; i < n; i++) {
+		const struct loop_watch *w = loop->watches[i];
+		unsigned ev = effective_events(loop, w);
+		loop->pfds[i] = (struct pollfd){.fd = (ev || !w->source) ? w->fd : -1,
+		                                .events = (short)ev};
+	}
+	int ready = poll(loop->pfds, n, poll_timeout(loop));
+	if (ready < 0 && errno != EINTR)
+		return -1;
+	for (size_t i = 0; ready > 0 && i < n; i++) {
+		struct loop_watch *w = loop->watches[i];
+		unsigned rev = (unsigned)loop->pfds[i].revents;
+		if (!rev || w->removed)
+			continue;
+		if (rev & POLLNVAL) {
+			/* A plugin closed a descriptor it still watches: drop the
+			 * watch rather than spin on it. */
+			w->removed = true;
+			loop->garbage = true;
+			continue;
+		}
+		w->fn(w->data, w->fd, rev);
+	}
+	run_due_timers(loop);
+	if (loop->garbage)
+		collect_garbage(loop);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one poll() loop that owns every descriptor.  Its timeout is the next
+ * timer's due time, so an idle process sleeps until something happens.
+ * Watches and timers removed inside a callback are only marked, and freed
+ * once the dispatch that might still reach them is over.
+ */
+#ifndef MQC_LOOP_H
+#define MQC_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+struct loop_watch;
+struct loop_timer;
+
+typedef void (*loop_io_fn)(void *data, int fd, unsigned revents);
+typedef void (*loop_timer_fn)(void *data);
+
+struct loop *loop_new(void);
+void loop_free(struct loop *loop);
+
+/* `events`: POLLIN/POLLOUT bits.  `source`: paused by loop_pause_sources. */
+struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, bool source,
+                                  loop_io_fn fn, void *data);
+void loop_watch_update(struct loop_watch *w, unsigned events);
+void loop_watch_remove(struct loop_watch *w);
+
+struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
+                                  loop_timer_fn fn, void *data);
+void loop_timer_arm(struct loop_timer *t, uint32_t ms);
+void loop_timer_remove(struct loop_timer *t);
+
+/* Stop (true) or resume (false) polling every source watch for input. */
+void loop_pause_sources(struct loop *loop, bool paused);
+
+/* Waits for and dispatches one round of events.  Returns -1 on a poll()
+ * failure other than EINTR. */
+int loop_iterate(struct loop *loop);
+
+uint64_t loop_now_ms(void);
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* mqchat: command line, configuration, identity, then the chat's loop. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "chat.h"
+#include "identity.h"
+
+static const char usage[] =
+	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [--check-config]\n"
+	"              [--list-plugins] [-h] [-V]\n"
+	"\n"
+	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
+	"                             $XDG_CONFIG_HOME/mqchat/mqchat.ini, /etc/mqchat/mqchat.ini)\n"
+	"  -o, --set SECTION.KEY=VALUE  override one key; repeatable; wins over the file\n"
+	"  -n, --nick NICK            same as -o core.nick=NICK\n"
+	"      --check-config         validate the configuration and its plugins, print it, exit\n"
+	"      --list-plugins         list the plugins found, with kind, version and ABI\n"
+	"  -h, --help                 this help\n"
+	"  -V, --version              the version\n"
+	"\n"
+	"Type a line to send it; /help lists the commands.  With standard input not a\n"
+	"terminal, every line read is sent, and mqchat exits once the broker has\n"
+	"acknowledged them all.  See mqchat(1) and mqchat.ini(5).\n";
+
+struct options {
+	const char *config_path;
+	bool check_config;
+	bool list_plugins;
+};
+
+enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS };
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_args(int argc, char **argv, struct options *opt, struct config *overrides)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 'o'},
+		{"nick", required_argument, NULL, 'n'},
+		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct strbuf err = STRBUF_INIT;
+	int c;
+	while ((c = getopt_long(argc, argv, "c:o:n:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt->config_path = optarg;
+			break;
+		case 'o':
+		case 'n': {
+			struct strbuf set = STRBUF_INIT;
+			if (c == 'n')
+				strbuf_printf(&set, "core.nick=%s", optarg);
+			int rc = config_override(overrides, c == 'n' ? set.data : optarg, &err);
+			strbuf_free(&set);
+			if (rc != 0) {
+				fprintf(stderr, "mqchat: %s\n%s", strbuf_str(&err), usage);
+				strbuf_free(&err);
+				return EX_USAGE;
+			}
+			break;
+		}
+		case OPT_CHECK_CONFIG:
+			opt->check_config = true;
+			break;
+		case OPT_LIST_PLUGINS:
+			opt->list_plugins = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("mqchat %s (plugin ABI %d.%d)\n", MQC_VERSION, MQC_ABI_MAJOR, MQC_ABI_MINOR);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mqchat: unexpected argument '%s'\n%s", argv[optind], usage);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* Overrides are parsed before the file is read, then replayed onto it. */
+static void apply_overrides(struct config *cfg, struct config *overrides)
+{
+	struct config_value *list = NULL;
+	for (struct config_value *v = overrides->values, *next; v; v = next) {
+		next = v->next;
+		v->next = list;
+		list = v;
+	}
+	for (struct config_value *v = list; v; v = v->next) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "%s.%s=%s", v->section, v->key, v->value);
+		config_override(cfg, sb.data, &sb);
+		strbuf_free(&sb);
+	}
+	overrides->values = list;
+}
+
+static int parse_number(const struct config *cfg, const char *key, long min, long max,
+                        long *out)
+{
+	const char *text = core_value(cfg, key);
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (*text && !*end && n >= min && n <= max) {
+		*out = n;
+		return 0;
+	}
+	const struct config_value *v = config_find(cfg, "core", key);
+	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %ld to %ld",
+	         v ? v->origin : "built-in default", key, text, min, max);
+	return EX_CONFIG;
+}
+
+static int read_core_settings(struct chat *chat)
+{
+	const struct config *cfg = chat->cfg;
+	long timeout = 0, replay = 0;
+	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout) ||
+	    parse_number(cfg, "history_replay", 0, 1000000, &replay))
+		return EX_CONFIG;
+	chat->quit_timeout_ms = (uint32_t)timeout * 1000u;
+	if (!config_parse_bool(core_value(cfg, "announce"), &chat->announce)) {
+		const struct config_value *v = config_find(cfg, "core", "announce");
+		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",
+		         v ? v->origin : "built-in default", core_value(cfg, "announce"));
+		return EX_CONFIG;
+	}
+	chat->time_format = xstrdup(core_value(cfg, "time_format"));
+	return 0;
+}
+
+static bool has_terminal_frontend(const struct chat *chat)
+{
+	if (!isatty(STDIN_FILENO))
+		return false;
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
+			return true;
+	return false;
+}
+
+static int set_identity(struct chat *chat)
+{
+	struct strbuf err = STRBUF_INIT;
+	chat->state_dir = identity_state_dir(&err);
+	chat->stable_id = chat->state_dir ? identity_stable_id(chat->state_dir, &err) : NULL;
+	if (!chat->stable_id) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		strbuf_free(&err);
+		return EX_CANTCREAT;
+	}
+	const char *given = core_value(chat->cfg, "nick");
+	const struct config_value *v = config_find(chat->cfg, "core", "nick");
+	char *asked = NULL;
+	if (!*given && chat->interactive)
+		given = asked = identity_ask_nick();
+	if (!given || !*given)
+		given = getenv("USER");
+	if (!given || !*given)
+		given = "anonymous";
+	chat->nick = identity_clean_nick(given, strlen(given), &err);
+	free(asked);
+	if (!chat->nick) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] nick '%s': %s",
+		         v ? v->origin : "nick", given, strbuf_str(&err));
+		strbuf_free(&err);
+		return EX_CONFIG;
+	}
+	strbuf_free(&err);
+	return 0;
+}
+
+static void chat_free(struct chat *chat)
+{
+	instances_destroy(chat);
+	loop_free(chat->loop);
+	free(chat->nick);
+	free(chat->stable_id);
+	free(chat->state_dir);
+	free(chat->time_format);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = {0};
+	struct config overrides = {0}, cfg = {0};
+	int rc = parse_args(argc, argv, &opt, &overrides);
+	if (rc >= 0) {
+		config_free(&overrides);
+		return rc;
+	}
+	struct strbuf err = STRBUF_INIT;
+	if (config_load(&cfg, opt.config_path, &err) != 0) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		strbuf_free(&err);
+		config_free(&overrides);
+		return EX_CONFIG;
+	}
+	apply_overrides(&cfg, &overrides);
+	config_free(&overrides);
+
+	if (opt.list_plugins) {
+		rc = instances_list_plugins(&cfg);
+		config_free(&cfg);
+		return rc;
+	}
+
+	struct chat chat = {.cfg = &cfg, .loop = loop_new(), .signal_fd = -1};
+	rc = read_core_settings(&chat);
+	if (!rc)
+		rc = instances_create(&chat);
+	if (!rc && opt.check_config)
+		instances_print(&chat);
+	if (!rc && !opt.check_config) {
+		chat.interactive = has_terminal_frontend(&chat) && isatty(STDERR_FILENO);
+		rc = set_identity(&chat);
+		if (!rc)
+			rc = chat_open(&chat);
+		if (!rc)
+			rc = chat_run(&chat);
+		chat_close(&chat);
+	}
+	chat_free(&chat);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+#include "sanitize.h"
+
+#include <stdbool.h>
+
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xC2 && c <= 0xDF) {
+		n = 2, min = 0x80, c &= 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3, min = 0x800, c &= 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4, min = 0x10000, c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* The kinds of escape sequence we may be inside of. */
+enum escape_state {
+	ESC_NONE,
+	ESC_START,  /* after ESC */
+	ESC_CSI,    /* ESC [ or U+009B: parameters until a final byte */
+	ESC_STRING, /* OSC, DCS, SOS, PM, APC: until BEL or ST */
+	ESC_STRING_ESC, /* ESC inside a string: maybe the start of ST */
+	ESC_NF,     /* ESC followed by intermediates, until a final byte */
+};
+
+static bool is_line_break(unsigned cp)
+{
+	return cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' ||
+	       cp == '\f' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+static bool is_bidi_control(unsigned cp)
+{
+	return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static bool is_control(unsigned cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* Advances the escape-sequence state by one code point; returns true when
+ * the code point belongs to a sequence (and so must not be shown). */
+static bool escape_step(enum escape_state *st, unsigned cp)
+{
+	switch (*st) {
+	case ESC_NONE:
+		if (cp == 0x1B)
+			*st = ESC_START;
+		else if (cp == 0x9B)
+			*st = ESC_CSI;
+		else if (cp == 0x90 || cp == 0x98 || cp == 0x9D || cp == 0x9E || cp == 0x9F)
+			*st = ESC_STRING;
+		else
+			return false;
+		return true;
+	case ESC_START:
+		if (cp == '[')
+			*st = ESC_CSI;
+		else if (cp == ']' || cp == 'P' || cp == 'X' || cp == '^' || cp == '_')
+			*st = ESC_STRING;
+		else if (cp >= 0x20 && cp <= 0x2F)
+			*st = ESC_NF;
+		else if (cp >= 0x30 && cp <= 0x7E)
+			*st = ESC_NONE; /* a two-character sequence such as ESC c */
+		else {
+			*st = ESC_NONE; /* a lone ESC: drop it, judge cp afresh */
+			return escape_step(st, cp);
+		}
+		return true;
+	case ESC_CSI:
+		if (cp >= 0x20 && cp <= 0x3F)
+			return true;
+		*st = ESC_NONE;
+		if (cp >= 0x40 && cp <= 0x7E)
+			return true;
+		return escape_step(st, cp); /* malformed: the sequence ends here */
+	case ESC_NF:
+		if (cp >= 0x20 && cp <= 0x2F)
+			return true;
+		*st = ESC_NONE;
+		if (cp >= 0x30 && cp <= 0x7E)
+			return true;
+		return escape_step(st, cp);
+	case ESC_STRING:
+		if (cp == 0x07 || cp == 0x9C)
+			*st = ESC_NONE;
+		else if (cp == 0x1B)
+			*st = ESC_STRING_ESC;
+		return true;
+	case ESC_STRING_ESC:
+		/* ESC \ ends the string; any other ESC x ends it too and is
+		 * itself a sequence start, as terminals treat it. */
+		*st = ESC_NONE;
+		if (cp == '\\')
+			return true;
+		*st = ESC_START;
+		return escape_step(st, cp);
+	}
+	return false;
+}
+
+void sanitize_append(struct strbuf *out, const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	enum escape_state st = ESC_NONE;
+	size_t i = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			strbuf_appends(out, REPLACEMENT);
+			i++;
+			continue;
+		}
+		const char *bytes = in + i;
+		i += n;
+		if (escape_step(&st, cp))
+			continue;
+		if (is_line_break(cp))
+			strbuf_appendc(out, ' ');
+		else if (is_control(cp) || is_bidi_control(cp))
+			continue;
+		else
+			strbuf_append(out, bytes, n);
+	}
+}

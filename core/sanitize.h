@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Makes untrusted bytes safe to show: the result is valid UTF-8 with no NUL,
+ * no C0/C1 control character, no terminal escape sequence (CSI, OSC, DCS and
+ * the other string sequences are removed whole, not just their ESC), and no
+ * bidi override or isolate.  Invalid UTF-8 becomes U+FFFD; tabs, newlines and
+ * other line breaks become one space each, so one message stays one line.
+ */
+#ifndef MQC_SANITIZE_H
+#define MQC_SANITIZE_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* Appends the sanitised form of `len` bytes at `in` to `out`. */
+void sanitize_append(struct strbuf *out, const char *in, size_t len);
+
+/* Decodes one UTF-8 sequence at `s` (at most `len` bytes, len > 0).
+ * Returns its length and stores the code point, or returns 0 for an invalid
+ * or truncated sequence (overlong forms, surrogates, > U+10FFFF). */
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
+
+#endif

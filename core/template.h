@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `{field}` templates: "[{time}] {nick}: {text}".
+ *
+ * Fields: time date nick initial text topic id type.  "{{" and "}}" are
+ * literal braces.  A message without a known sender shows its topic as
+ * {nick}.  For an action, a join, a leave or a status line the text that
+ * separates {nick} from {text} becomes one space and {nick} gets a marker
+ * ("* Ana waves", "-- connected"), so one template serves every kind.
+ */
+#ifndef MQC_TEMPLATE_H
+#define MQC_TEMPLATE_H
+
+#include <stddef.h>
+
+#include <mqchat/plugin.h>
+
+#include "strbuf.h"
+
+struct template;
+
+/* NULL on a malformed template, with the reason in `err`. */
+struct template *template_compile(const char *text, const char *time_format,
+                                  struct strbuf *err);
+void template_free(struct template *tpl);
+
+/* Appends the rendering of `msg` to `out`; `flags`: MQC_RENDER_COLOR. */
+void template_render(const struct template *tpl, const struct mqc_message *msg,
+                     unsigned flags, struct strbuf *out);
+
+/* A 256-colour palette index chosen from a stable hash of `key`. */
+unsigned nick_color(const char *key);
+
+const char *msg_type_name(enum mqc_msg_type type);
+
+#endif

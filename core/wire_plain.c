@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#include "wire_plain.h"
+
+#include <string.h>
+
+static const char JOIN_SUFFIX[] = " ha entrado al chat";
+static const char LEAVE_SUFFIX[] = " ha salido del chat";
+
+void plain_encode(struct strbuf *out, const struct mqc_message *msg)
+{
+	switch (msg->type) {
+	case MQC_MSG_JOIN:
+		strbuf_printf(out, "%s%s", msg->nick, JOIN_SUFFIX);
+		break;
+	case MQC_MSG_LEAVE:
+		strbuf_printf(out, "%s%s", msg->nick, LEAVE_SUFFIX);
+		break;
+	case MQC_MSG_ACTION:
+		strbuf_printf(out, "* %s %s", msg->nick, msg->text);
+		break;
+	default:
+		strbuf_printf(out, "%s: %s", msg->nick, msg->text);
+		break;
+	}
+}
+
+/* A nick as it can appear at the start of a payload: 1..PLAIN_MAX_NICK
+ * bytes, none of them a control character or a colon. */
+static bool plausible_nick(const char *s, size_t len, bool allow_space)
+{
+	if (len == 0 || len > PLAIN_MAX_NICK)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7F || c == ':' || (!allow_space && c == ' '))
+			return false;
+	}
+	return true;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix, size_t slen)
+{
+	return len > slen && memcmp(s + len - slen, suffix, slen) == 0;
+}
+
+static bool decode_event(const char *p, size_t len, const char *suffix,
+                         enum mqc_msg_type type, struct plain_decoded *out)
+{
+	size_t slen = strlen(suffix);
+	if (!ends_with(p, len, suffix, slen) || !plausible_nick(p, len - slen, true))
+		return false;
+	*out = (struct plain_decoded){type, p, len - slen, "", 0};
+	return true;
+}
+
+void plain_decode(const char *p, size_t len, struct plain_decoded *out)
+{
+	if (decode_event(p, len, JOIN_SUFFIX, MQC_MSG_JOIN, out) ||
+	    decode_event(p, len, LEAVE_SUFFIX, MQC_MSG_LEAVE, out))
+		return;
+
+	if (len > 2 && p[0] == '*' && p[1] == ' ') {
+		const char *nick = p + 2;
+		const char *space = memchr(nick, ' ', len - 2);
+		if (space && plausible_nick(nick, (size_t)(space - nick), false)) {
+			const char *text = space + 1;
+			*out = (struct plain_decoded){MQC_MSG_ACTION, nick, (size_t)(space - nick),
+			                              text, len - (size_t)(text - p)};
+			return;
+		}
+	}
+
+	size_t limit = len < PLAIN_MAX_NICK + 2 ? len : PLAIN_MAX_NICK + 2;
+	for (size_t i = 1; i + 1 < limit; i++) {
+		if (p[i] == ':' && p[i + 1] == ' ') {
+			if (plausible_nick(p, i, true)) {
+				*out = (struct plain_decoded){MQC_MSG_MESSAGE, p, i, p + i + 2,
+				                              len - i - 2};
+				return;
+			}
+			break;
+		}
+	}
+	*out = (struct plain_decoded){MQC_MSG_MESSAGE, NULL, 0, p, len};
+}

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mqchat plugin interface.
+ *
+ * This header is the whole manual for writing an mqchat plugin: a frontend
+ * (something people or programs chat through: a terminal, a FIFO, a log) or a
+ * backend (the transport that carries messages to everyone else: MQTT).
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * MQC_PLUGIN_SYMBOL, a `const struct mqc_plugin` filled with
+ * MQC_PLUGIN_DEFINE().  The core dlopen()s it, checks the ABI, validates the
+ * instance's configuration against `keys`, then calls `open` once per
+ * instance (one INI section = one instance).  Everything afterwards happens on
+ * the core's single thread, inside its poll() loop: a plugin never blocks,
+ * never starts a thread of its own unless it hides it completely, and talks to
+ * the outside world only through descriptors and timers it registers with the
+ * host.
+ *
+ * Minimal frontend:
+ *
+ *     #include <mqchat/plugin.h>
+ *     #include <stdio.h>
+ *
+ *     static void *hello_open(struct mqc_instance *inst, const struct mqc_host *host)
+ *     {
+ *         (void)inst; (void)host;
+ *         static int self;
+ *         return &self;
+ *     }
+ *     static void hello_deliver(void *self, const struct mqc_message *msg)
+ *     {
+ *         (void)self;
+ *         printf("%s says %s\n", msg->nick ? msg->nick : "?", msg->text);
+ *     }
+ *     static void hello_close(void *self) { (void)self; }
+ *
+ *     MQC_PLUGIN_DEFINE(
+ *         .name = "hello", .version = "1.0", .kind = MQC_PLUGIN_FRONTEND,
+ *         .description = "prints every message",
+ *         .open = hello_open, .deliver = hello_deliver, .close = hello_close);
+ *
+ * Build it with `cc -shared -fPIC $(pkg-config --cflags mqchat-plugin)
+ * hello.c -o hello.so` and name it in the INI file:
+ * `[core] frontends = hello` and `[hello] plugin = /path/to/hello.so`.
+ *
+ * ABI rules
+ * ---------
+ * MQC_ABI_MAJOR changes when anything existing changes meaning, size or
+ * place; a plugin built for another major is refused ("rebuild against ABI
+ * N").  MQC_ABI_MINOR grows when something is appended: a field at the end of
+ * struct mqc_plugin, struct mqc_host or struct mqc_message, or a new enum
+ * value.  Nothing is ever removed or reordered within a major.  So:
+ *   - the core accepts any plugin whose major equals its own and whose minor
+ *     is not newer than its own; it reads only the part of struct mqc_plugin
+ *     that the plugin's `size` covers (later members count as NULL);
+ *   - a plugin that wants a host function added in a later minor checks
+ *     MQC_HOST_HAS(host, member) first, so it still runs on an older core.
+ */
+#ifndef MQCHAT_PLUGIN_H
+#define MQCHAT_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MQC_ABI_MAJOR 1
+#define MQC_ABI_MINOR 0
+
+/* The exported symbol carries the major, so a plugin built for another major
+ * is recognised as such rather than as "not a plugin". */
+#define MQC_PLUGIN_SYMBOL "mqchat_plugin_v1"
+
+#if defined(__GNUC__)
+#define MQC_EXPORT __attribute__((visibility("default")))
+#define MQC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define MQC_EXPORT
+#define MQC_PRINTF(fmt, args)
+#endif
+
+struct mqc_instance; /* opaque: the core's record of one INI section */
+struct mqc_watch;    /* opaque: a descriptor registered with the loop */
+struct mqc_timer;    /* opaque: a timer registered with the loop */
+
+/* ------------------------------------------------------------------------
+ * Messages
+ * ------------------------------------------------------------------------ */
+
+enum mqc_msg_type {
+	MQC_MSG_MESSAGE = 0, /* someone said `text` */
+	MQC_MSG_ACTION = 1,  /* "/me waves": `text` is "waves" */
+	MQC_MSG_JOIN = 2,    /* someone entered the room */
+	MQC_MSG_LEAVE = 3,   /* someone left the room */
+	MQC_MSG_STATUS = 4,  /* the core speaking to this user only: connection
+	                        state, command output, warnings; never sent */
+};
+
+enum mqc_msg_flags {
+	MQC_MSG_OWN = 1u << 0,      /* sent by this process */
+	MQC_MSG_HISTORY = 1u << 1,  /* replayed from history, not live */
+	MQC_MSG_RETAINED = 1u << 2, /* a retained (stale) message from the broker */
+	MQC_MSG_ERROR = 1u << 3,    /* STATUS that reports a problem */
+};
+
+/*
+ * One message, as frontends see it and as backends are asked to send it.
+ * Always allocated by the core; valid only during the call it is passed to
+ * (copy what you keep).  All strings are NUL-terminated valid UTF-8 with no
+ * control characters: received text has been sanitised before any plugin sees
+ * it.  Fields are only ever appended (see ABI rules).
+ */
+struct mqc_message {
+	enum mqc_msg_type type;
+	unsigned flags;    /* enum mqc_msg_flags */
+	const char *id;    /* unique message id; "" when the sender gave none */
+	const char *nick;  /* sender; "" when unknown (then show `topic`) */
+	const char *text;  /* what was said; may be "" (e.g. a JOIN) */
+	const char *topic; /* where it came from or goes to; "" when none */
+	const char *sender_id; /* sender's stable id; "" when unknown */
+	int64_t time_ms;   /* Unix time in ms: when sent if known, else received */
+};
+
+/* ------------------------------------------------------------------------
+ * Configuration keys a plugin accepts
+ * ------------------------------------------------------------------------ */
+
+enum mqc_key_flags {
+	MQC_KEY_PATH = 1u << 0,   /* value is a path: "~" and "$VAR" are expanded */
+	MQC_KEY_SECRET = 1u << 1, /* masked by --check-config */
+};
+
+/*
+ * One key of the instance's INI section.  The core refuses, naming the file
+ * and line, any key of the section that the plugin does not declare (`plugin`
+ * is always accepted).  `def` is the value when the user gives none (NULL
+ * means ""); values are validated by the plugin in `open`, which reports a
+ * bad one with host->config_error().
+ */
+struct mqc_key {
+	const char *name;
+	const char *def;
+	unsigned flags; /* enum mqc_key_flags */
+	const char *help; /* one line, shown by --check-config -v and docs */
+};
+
+/* ------------------------------------------------------------------------
+ * The host: what the core offers a plugin
+ * ------------------------------------------------------------------------ */
+
+enum mqc_log_level {
+	MQC_LOG_ERROR = 0,
+	MQC_LOG_WARNING = 1,
+	MQC_LOG_INFO = 2,
+	MQC_LOG_DEBUG = 3,
+};
+
+/* poll() event bits, as in <poll.h>, repeated so this header stands alone. */
+enum mqc_io {
+	MQC_IO_IN = 0x001,  /* POLLIN */
+	MQC_IO_OUT = 0x004, /* POLLOUT */
+	MQC_IO_ERR = 0x008, /* POLLERR: always reported */
+	MQC_IO_HUP = 0x010, /* POLLHUP: always reported */
+};
+
+enum mqc_watch_flags {
+	/* This descriptor feeds messages into the chat (a terminal, a FIFO).
+	 * The core stops polling it for MQC_IO_IN while its send queue is full
+	 * and resumes when the backend has caught up, so a fast writer is read
+	 * only as fast as the broker acknowledges: nothing piles up, nothing is
+	 * dropped. */
+	MQC_WATCH_SOURCE = 1u << 0,
+};
+
+/* `revents` holds the enum mqc_io bits that happened. */
+typedef void (*mqc_io_fn)(void *data, int fd, unsigned revents);
+typedef void (*mqc_timer_fn)(void *data);
+
+/* Ways to submit a line typed or written by a user (host->submit_line). */
+enum mqc_line_flags {
+	/* Run every command (/nick, /me, /quit, /help, ...).  Without it only
+	 * "/me ACTION" and the "//" escape are understood and any other line
+	 * starting with "/" is sent as it is: right for FIFOs and pipes. */
+	MQC_LINE_COMMANDS = 1u << 0,
+};
+
+/* Link state a backend reports with host->link_state(). */
+enum mqc_link {
+	MQC_LINK_DOWN = 0, /* lost or not yet up; `detail` says why */
+	MQC_LINK_UP = 1,   /* connected and subscribed: the core starts sending */
+	MQC_LINK_FAILED = 2, /* gave up: the core exits EX_UNAVAILABLE (69) */
+};
+
+/* Outcome of one publish, for host->acked(). */
+enum mqc_ack {
+	MQC_ACK_DELIVERED = 0, /* the broker acknowledged (QoS 0: written out) */
+	MQC_ACK_REJECTED = 1,  /* the broker refused it; it will not be retried */
+};
+
+/* A compiled template; see host->template_new(). */
+struct mqc_template;
+
+enum mqc_render_flags {
+	MQC_RENDER_COLOR = 1u << 0, /* colour the nick with ANSI 256-colour codes */
+};
+
+/*
+ * Every function takes the calling instance first.  None of them blocks.
+ * Strings passed in are copied; strings returned are owned by the core and
+ * valid until the instance is closed unless said otherwise.
+ */
+struct mqc_host {
+	uint32_t size; /* sizeof(struct mqc_host) in the core: see MQC_HOST_HAS */
+	uint16_t abi_major, abi_minor;
+
+	/* --- configuration -------------------------------------------------- */
+
+	/* Value of one of the keys the plugin declared: the user's value, else
+	 * the declared default, else "".  NULL only for an undeclared key. */
+	const char *(*config)(struct mqc_instance *inst, const char *key);
+
+	/* Report a bad value: prints "FILE:LINE: [section] key: <message>"
+	 * (or where the value came from: built-in default, -o).  After it,
+	 * `open` returns NULL and mqchat exits EX_CONFIG (78). */
+	void (*config_error)(struct mqc_instance *inst, const char *key,
+	                     const char *fmt, ...) MQC_PRINTF(3, 4);
+
+	/* The instance's name: its INI section. */
+	const char *(*name)(struct mqc_instance *inst);
+
+	/* --- logging -------------------------------------------------------- */
+
+	/* To standard error, prefixed with the instance name.  No newline
+	 * needed.  Never to a frontend: use it for the operator. */
+	void (*log)(struct mqc_instance *inst, enum mqc_log_level level,
+	            const char *fmt, ...) MQC_PRINTF(3, 4);
+
+	/* --- the loop ------------------------------------------------------- */
+
+	/* Call `fn` whenever `fd` has any of `events` (enum mqc_io).  The fd
+	 * stays the plugin's: remove the watch before closing it. */
+	struct mqc_watch *(*watch_add)(struct mqc_instance *inst, int fd,
+	                               unsigned events, unsigned flags,
+	                               mqc_io_fn fn, void *data);
+	/* Change the events polled for (e.g. add MQC_IO_OUT while there is
+	 * something to write). */
+	void (*watch_update)(struct mqc_watch *watch, unsigned events);
+	/* Forget the watch.  Safe inside any callback, including its own. */
+	void (*watch_remove)(struct mqc_watch *watch);
+
+	/* Call `fn` after `ms` milliseconds, then every `ms` if `repeat`. */
+	struct mqc_timer *(*timer_add)(struct mqc_instance *inst, uint32_t ms,
+	                               bool repeat, mqc_timer_fn fn, void *data);
+	/* Re-arm from now with a new delay; 0 disarms until re-armed. */
+	void (*timer_arm)(struct mqc_timer *timer, uint32_t ms);
+	/* Forget the timer.  Safe inside any callback, including its own. */
+	void (*timer_remove)(struct mqc_timer *timer);
+
+	/* --- frontends ------------------------------------------------------ */
+
+	/* A line from a person or a program: `len` bytes, no newline needed,
+	 * need not be valid UTF-8 (the core sanitises).  `nick` overrides the
+	 * sender's nick for this line (NULL: the user's nick).  Never drops:
+	 * the core queues it and applies back-pressure to MQC_WATCH_SOURCE
+	 * watches instead. */
+	void (*submit_line)(struct mqc_instance *inst, const char *line,
+	                    size_t len, unsigned flags, const char *nick);
+
+	/* Ask mqchat to end.  The core stops reading sources, waits (bounded)
+	 * until the backend has acknowledged everything queued, closes every
+	 * instance, and exits with `code`, or 75 if something stayed
+	 * unacknowledged.  Batch input calls it at end of file with 0. */
+	void (*quit)(struct mqc_instance *inst, int code);
+
+	/* The user's current nick. */
+	const char *(*nick)(struct mqc_instance *inst);
+
+	/* Compile a template ("{time} {nick}: {text}"); NULL and a
+	 * config_error() on `key` if it is malformed.  Fields: {time} {date}
+	 * {nick} {initial} {text} {topic} {id} {type}; "{{" and "}}" are
+	 * literal braces.  Freed with template_free(). */
+	struct mqc_template *(*template_new)(struct mqc_instance *inst,
+	                                     const char *key, const char *text);
+	/* Render into `buf` (always NUL-terminated, cut at a character
+	 * boundary when it does not fit); returns the length written. */
+	size_t (*template_render)(const struct mqc_template *tpl,
+	                          const struct mqc_message *msg, unsigned flags,
+	                          char *buf, size_t size);
+	void (*template_free)(struct mqc_template *tpl);
+
+	/* --- backends ------------------------------------------------------- */
+
+	/* A payload arrived on `topic`.  The core decodes it (plain or JSON,
+	 * whatever the configuration says is sent), sanitises it and hands it
+	 * to every frontend.  `flags`: MQC_MSG_RETAINED if stale. */
+	void (*receive)(struct mqc_instance *inst, const char *topic,
+	                const void *payload, size_t len, unsigned flags);
+
+	/* The publish with this `token` (from the backend's `publish`) is
+	 * done.  Call exactly once per accepted publish. */
+	void (*acked)(struct mqc_instance *inst, uint64_t token,
+	              enum mqc_ack result);
+
+	/* The link changed.  DOWN with a reason while retrying; UP once
+	 * messages can flow; FAILED to give up.  Frontends are told. */
+	void (*link_state)(struct mqc_instance *inst, enum mqc_link state,
+	                   const char *detail);
+
+	/* Encode `msg` as the wire payload of `wire` ("plain" or "json") into
+	 * a buffer owned by the core, valid until the next call.  NULL for an
+	 * unknown wire name. */
+	const char *(*encode)(struct mqc_instance *inst, const char *wire,
+	                      const struct mqc_message *msg, size_t *len);
+
+	/* The user's stable id (hex), the same across restarts. */
+	const char *(*stable_id)(struct mqc_instance *inst);
+};
+
+/* True when the core's host table has `member` (added in a later minor). */
+#define MQC_HOST_HAS(host, member)                                             \
+	((host)->size >= offsetof(struct mqc_host, member) +                   \
+	                     sizeof(((struct mqc_host *)0)->member) &&          \
+	 (host)->member != NULL)
+
+/* ------------------------------------------------------------------------
+ * The plugin
+ * ------------------------------------------------------------------------ */
+
+enum mqc_plugin_kind {
+	MQC_PLUGIN_FRONTEND = 1,
+	MQC_PLUGIN_BACKEND = 2,
+};
+
+struct mqc_plugin {
+	/* Filled by MQC_PLUGIN_DEFINE: the ABI the plugin was built against. */
+	uint16_t abi_major, abi_minor;
+	uint32_t size;
+
+	const char *name;        /* short, e.g. "fifo" */
+	const char *version;     /* the plugin's own version */
+	const char *description; /* one line for --list-plugins */
+	enum mqc_plugin_kind kind;
+	const struct mqc_key *keys; /* ends with an entry whose name is NULL */
+
+	/* MANDATORY.  Start one instance: read config, open descriptors,
+	 * register watches and timers.  Return the instance's state (any
+	 * non-NULL pointer), or NULL after host->config_error() or
+	 * host->log(MQC_LOG_ERROR, ...) saying why: mqchat then exits 78 if
+	 * config_error was called, else 69.  `inst` and `host` stay valid until
+	 * `close` returns. */
+	void *(*open)(struct mqc_instance *inst, const struct mqc_host *host);
+
+	/* MANDATORY.  Undo `open`: remove watches and timers, close descriptors,
+	 * free state.  Called once, at exit, also after a failed quit. */
+	void (*close)(void *self);
+
+	/* Optional.  SIGHUP: reopen what the instance holds open (log files,
+	 * FIFOs) without losing anything. */
+	void (*reopen)(void *self);
+
+	/* FRONTEND, MANDATORY.  Show one message.  Called for every message
+	 * received, every message sent from this process (MQC_MSG_OWN), and
+	 * for STATUS messages addressed to all frontends or to this one. */
+	void (*deliver)(void *self, const struct mqc_message *msg);
+
+	/* BACKEND, MANDATORY.  Send `msg` to the room.  Return 0 once the
+	 * message is the backend's to deliver, and later call
+	 * host->acked(token) exactly once; return -1 if it cannot be taken now
+	 * (link down): the core keeps it queued and tries again after the next
+	 * MQC_LINK_UP.  Called only while the link is UP. */
+	int (*publish)(void *self, const struct mqc_message *msg,
+	               uint64_t token);
+};
+
+#define MQC_PLUGIN_DEFINE(...)                                                 \
+	MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;            \
+	const struct mqc_plugin mqchat_plugin_v1 = {                           \
+		.abi_major = MQC_ABI_MAJOR,                                    \
+		.abi_minor = MQC_ABI_MINOR,                                    \
+		.size = sizeof(struct mqc_plugin),                             \
+		__VA_ARGS__}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MQCHAT_PLUGIN_H */

@@ -1,0 +1,318 @@
+# SPDX-License-Identifier: MIT
+"""Shared pieces of the integration tests: a real mosquitto broker on a free
+loopback port, the real mqchat binary, real clients.
+
+Every wait is on an event (a line, a socket, a process exit) with a deadline;
+nothing here sleeps to let things happen.
+"""
+import os
+import pty
+import queue
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+MQCHAT = os.environ.get("MQCHAT_BIN", "")
+BUILD_DIR = os.environ.get("MQCHAT_BUILD_DIR", "")
+TOPIC = "conversacionTeletubbies"
+DEFAULT_TIMEOUT = float(os.environ.get("MQCHAT_TEST_TIMEOUT", "10"))
+
+
+def free_port():
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=DEFAULT_TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+class Broker:
+    """A private mosquitto on 127.0.0.1, started and stopped by PID."""
+
+    def __init__(self, workdir, extra_conf="", port=None):
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.extra_conf = extra_conf
+        self.proc = None
+        self.log_path = os.path.join(workdir, f"mosquitto-{self.port}.log")
+
+    def start(self):
+        conf = os.path.join(self.workdir, f"mosquitto-{self.port}.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {self.port} 127.0.0.1\n"
+                    "allow_anonymous true\n"
+                    "max_queued_messages 0\n"
+                    "persistence false\n"
+                    + self.extra_conf)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["mosquitto", "-c", conf],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"mosquitto exited {self.proc.returncode}: "
+                                     + open(self.log_path).read())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.5):
+                    return self
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("mosquitto did not start listening")
+                time.sleep(0.02)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+class LineReader:
+    """Collects lines from a binary stream on a thread; wait_for() matches them."""
+
+    def __init__(self, stream, name):
+        self.name = name
+        self.lines = []
+        self.cond = threading.Condition()
+        self.closed = False
+        self.thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _run(self, stream):
+        for raw in iter(stream.readline, b""):
+            with self.cond:
+                self.lines.append(raw)
+                self.cond.notify_all()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def text(self):
+        with self.cond:
+            return b"".join(self.lines).decode("utf-8", "replace")
+
+    def wait_for(self, pattern, timeout=DEFAULT_TIMEOUT, start=0):
+        """Index of the first line (from `start`) matching regex `pattern` (str or bytes)."""
+        if isinstance(pattern, str):
+            pattern = pattern.encode()
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    if rx.search(self.lines[i]):
+                        return i
+                    i += 1
+                left = deadline - time.monotonic()
+                if self.closed or left <= 0:
+                    raise AssertionError(
+                        f"{self.name}: no line matching {pattern!r} "
+                        f"({'closed' if self.closed else 'timeout'}); got:\n"
+                        + b"".join(self.lines[-40:]).decode("utf-8", "replace"))
+                self.cond.wait(left)
+
+    def wait_count(self, n, timeout=DEFAULT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.lines) < n:
+                left = deadline - time.monotonic()
+                if self.closed or left <= 0:
+                    raise AssertionError(f"{self.name}: {len(self.lines)} lines, wanted {n}")
+                self.cond.wait(left)
+            return list(self.lines)
+
+
+def write_ini(path, sections):
+    """sections: {"core": {"nick": "Ana"}, "mqtt": {...}} -> INI file."""
+    with open(path, "w") as f:
+        for name, keys in sections.items():
+            f.write(f"[{name}]\n")
+            for k, v in keys.items():
+                f.write(f"{k} = {v}\n")
+    return path
+
+
+class Mqchat:
+    """The real mqchat binary with its own XDG directories."""
+
+    def __init__(self, workdir, ini, args=(), stdin=subprocess.PIPE, env=None, name="mqchat"):
+        self.workdir = workdir
+        self.name = name
+        self.home = os.path.join(workdir, name)
+        os.makedirs(self.home, exist_ok=True)
+        self.env = isolated_env(self.home)
+        self.env.update(env or {})
+        self.ini = ini
+        cmd = [MQCHAT] + (["-c", ini] if ini else []) + list(args)
+        self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=self.env)
+        self.out = LineReader(self.proc.stdout, f"{name} stdout")
+        self.err = LineReader(self.proc.stderr, f"{name} stderr")
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def wait(self, timeout=DEFAULT_TIMEOUT):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.name} still running after {timeout}s; stderr:\n"
+                                 + self.err.text())
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if s:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+
+def isolated_env(home):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XDG_", "MQCHAT_CONFIG", "NO_COLOR"))}
+    env.update({
+        "HOME": home,
+        "USER": "tester",
+        "XDG_CONFIG_HOME": os.path.join(home, "config"),
+        "XDG_STATE_HOME": os.path.join(home, "state"),
+        "XDG_RUNTIME_DIR": os.path.join(home, "run"),
+        "LC_ALL": "C.UTF-8",
+    })
+    os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
+    return env
+
+
+def basic_ini(workdir, broker, name="mqchat", nick="Ana", core=None, mqtt=None, **sections):
+    """An INI file for one instance talking to `broker`; extra sections as dicts."""
+    s = {"core": {"nick": nick, "frontends": "stdin", "backend": "mqtt"},
+         "mqtt": {"host": "127.0.0.1", "port": broker.port}}
+    s["core"].update(core or {})
+    s["mqtt"].update(mqtt or {})
+    for k, v in sections.items():
+        s[k] = v
+    return write_ini(os.path.join(workdir, f"{name}.ini"), s)
+
+
+class Subscriber:
+    """mosquitto_sub printing each payload on a line (the reference client)."""
+
+    def __init__(self, broker, topic=TOPIC, extra=()):
+        self.proc = subprocess.Popen(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", topic,
+             "-q", "1", "-d"] + list(extra),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.out = LineReader(self.proc.stdout, "mosquitto_sub")
+        # -d prints the SUBACK: once it is there, nothing published after is missed.
+        self.out.wait_for(rb"received SUBACK")
+
+    def payloads(self):
+        return [l.rstrip(b"\n") for l in self.out.lines if not l.startswith(b"Client ")
+                and not l.startswith(b" ")]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def publish(broker, payload, topic=TOPIC, qos=1):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", topic,
+                    "-q", str(qos), "-s"], input=payload, check=True, timeout=DEFAULT_TIMEOUT)
+
+
+class TestCase(unittest.TestCase):
+    """A workdir and a broker per test; everything started is stopped."""
+
+    broker_conf = ""
+
+    def setUp(self):
+        if not MQCHAT or not os.access(MQCHAT, os.X_OK):
+            self.fail(f"MQCHAT_BIN is not an executable: {MQCHAT!r}")
+        self.workdir = tempfile.mkdtemp(prefix="mqchat-test-")
+        self.broker = Broker(self.workdir, self.broker_conf).start()
+        self.cleanups = []
+
+    def tearDown(self):
+        for fn in reversed(self.cleanups):
+            try:
+                fn()
+            except Exception:
+                pass
+        self.broker.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def mqchat(self, ini, **kw):
+        m = Mqchat(self.workdir, ini, **kw)
+        self.cleanups.append(m.stop)
+        return m
+
+    def subscriber(self, **kw):
+        s = Subscriber(self.broker, **kw)
+        self.cleanups.append(s.stop)
+        return s
+
+
+def main():
+    unittest.main(verbosity=2)
+
+
+class LineSubscriber(Subscriber):
+    """Subscriber whose output arrives line by line.
+
+    mosquitto_sub writes its -d debug lines with stdio, block-buffered on a
+    pipe: Subscriber's wait for "received SUBACK" only sees it once a payload
+    (which mosquitto_sub flushes) or 4 KiB of output follow.  stdbuf makes
+    stdout line-buffered so the SUBACK is seen when it happens."""
+
+    def __init__(self, broker, topic=TOPIC, extra=()):
+        self.proc = subprocess.Popen(
+            ["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port),
+             "-t", topic, "-q", "1", "-d"] + list(extra),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.out = LineReader(self.proc.stdout, "mosquitto_sub")
+        self.out.wait_for(rb"received SUBACK")
+
+    def payloads(self):
+        """The payloads received, without -d's own lines."""
+        return [p for p in super().payloads() if not p.startswith(b"Subscribed (mid: ")]
