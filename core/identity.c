@@ -149,11 +149,19 @@ char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err)
 
 char *identity_ask_nick(void)
 {
-	char line[256];
+	/* Byte by byte with read(): stdio would buffer input typed ahead,
+	 * which belongs to the line editor that starts next. */
+	struct strbuf line = STRBUF_INIT;
 	fputs("Nick: ", stdout);
 	fflush(stdout);
-	if (!fgets(line, sizeof line, stdin))
+	char c;
+	ssize_t n;
+	while ((n = read(STDIN_FILENO, &c, 1)) == 1 && c != '\n')
+		if (c != '\r' && line.len < 256)
+			strbuf_appendc(&line, c);
+	if (n != 1 && line.len == 0) {
+		strbuf_free(&line);
 		return NULL;
-	line[strcspn(line, "\r\n")] = '\0';
-	return xstrdup(line);
+	}
+	return strbuf_take(&line);
 }

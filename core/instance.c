@@ -285,6 +285,15 @@ void instances_destroy(struct chat *chat)
 	chat->plugins = NULL;
 }
 
+/* "key = value" padded to a column, then where the value came from. */
+static void print_value(const char *key, const char *value, const char *origin)
+{
+	struct strbuf line = STRBUF_INIT;
+	strbuf_printf(&line, "%s = %s", key, value);
+	printf("%-40s ; %s\n", strbuf_str(&line), origin);
+	strbuf_free(&line);
+}
+
 static void print_instance(const struct instance *inst, const char *role)
 {
 	const struct plugin *p = inst->plugin;
@@ -293,11 +302,7 @@ static void print_instance(const struct instance *inst, const char *role)
 	for (size_t i = 0; p->desc.keys && p->desc.keys[i].name; i++) {
 		const struct mqc_key *k = &p->desc.keys[i];
 		bool secret = (k->flags & MQC_KEY_SECRET) && *inst->values[i];
-		printf("%s = %s%*s; %s\n", k->name, secret ? "********" : inst->values[i],
-		       (int)(24 - strlen(k->name) - strlen(secret ? "********" : inst->values[i])) > 1
-		           ? (int)(24 - strlen(k->name) - strlen(secret ? "********" : inst->values[i]))
-		           : 1,
-		       "", inst->origins[i]);
+		print_value(k->name, secret ? "********" : inst->values[i], inst->origins[i]);
 	}
 }
 
@@ -307,46 +312,50 @@ void instances_print(const struct chat *chat)
 	       chat->cfg->path ? chat->cfg->path : "built-in defaults (no file found)");
 	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
 		const struct config_value *v = config_find(chat->cfg, "core", k->name);
-		printf("%s = %s ; %s\n", k->name, core_value(chat->cfg, k->name),
-		       v ? v->origin : "built-in default");
+		print_value(k->name, core_value(chat->cfg, k->name), v ? v->origin : "built-in default");
 	}
 	for (size_t i = 0; i < chat->n_frontends; i++)
 		print_instance(chat->frontends[i], "frontend");
 	print_instance(chat->backend, "backend");
 }
 
+static int select_plugin_file(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+	return len > 3 && strcmp(e->d_name + len - 3, ".so") == 0;
+}
+
 int instances_list_plugins(const struct config *cfg)
 {
 	char *dir = plugin_dir(cfg);
-	DIR *d = opendir(dir);
-	if (!d) {
+	struct dirent **entries;
+	int n = scandir(dir, &entries, select_plugin_file, alphasort);
+	if (n < 0) {
 		chat_log(NULL, MQC_LOG_ERROR, "%s: cannot list plugins: %s", dir, strerror(errno));
 		free(dir);
 		return EX_CONFIG;
 	}
 	printf("%-10s %-9s %-9s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "PATH");
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
-			continue;
-		char *path = loader_resolve(dir, e->d_name);
-		struct strbuf err = STRBUF_INIT;
-		struct plugin *p = loader_open(path, &err);
+	for (int i = 0; i < n; i++) {
+		struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+		strbuf_printf(&path, "%s/%s", dir, entries[i]->d_name);
+		struct plugin *p = loader_open(path.data, &err);
 		if (p) {
-			printf("%-10s %-9s %-9s %u.%-3u %s\n           %s\n", p->desc.name,
+			char abi[16];
+			snprintf(abi, sizeof abi, "%u.%u", p->desc.abi_major, p->desc.abi_minor);
+			printf("%-10s %-9s %-9s %-5s %s\n%11s%s\n", p->desc.name,
 			       loader_kind_name(p->desc.kind), p->desc.version ? p->desc.version : "?",
-			       p->desc.abi_major, p->desc.abi_minor, path,
-			       p->desc.description ? p->desc.description : "");
+			       abi, path.data, "", p->desc.description ? p->desc.description : "");
 			loader_close(p);
 		} else {
-			printf("%-10s %-9s %-9s %-5s %s\n           refused: %s\n", e->d_name, "?", "?",
-			       "?", path, strbuf_str(&err));
+			printf("%-10s %-9s %-9s %-5s %s\n%11srefused: %s\n", entries[i]->d_name, "-",
+			       "-", "-", path.data, "", strbuf_str(&err));
 		}
+		strbuf_free(&path);
 		strbuf_free(&err);
-		free(path);
+		free(entries[i]);
 	}
-	closedir(d);
+	free(entries);
 	free(dir);
 	return 0;
 }

@@ -106,6 +106,36 @@ static int check_descriptor(const struct mqc_plugin *d, const char *path, struct
 	return 0;
 }
 
+/* Code that others can replace must not run as this user: refuse a plugin
+ * that someone else owns or may write, or whose directory they may change
+ * (a sticky directory such as /tmp protects files it does not own). */
+static int check_ownership(const char *path, const struct stat *st, struct strbuf *err)
+{
+	uid_t me = geteuid();
+	if (st->st_uid != me && st->st_uid != 0) {
+		strbuf_printf(err, "%s: refusing a plugin owned by another user (uid %u)", path,
+		              (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & S_IWOTH) {
+		strbuf_printf(err, "%s: refusing a plugin that others may write (mode %04o): "
+		              "chmod o-w %s", path, (unsigned)(st->st_mode & 07777), path);
+		return -1;
+	}
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	struct stat dst;
+	int rc = 0;
+	if (stat(dir, &dst) == 0 && (dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
+		strbuf_printf(err, "%s: refusing a plugin in a directory that others may write "
+		              "(%s, mode %04o): chmod o-w %s", path, dir,
+		              (unsigned)(dst.st_mode & 07777), dir);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
 struct plugin *loader_open(const char *path, struct strbuf *err)
 {
 	struct stat st;
@@ -117,6 +147,8 @@ struct plugin *loader_open(const char *path, struct strbuf *err)
 		strbuf_printf(err, "%s: not a regular file", path);
 		return NULL;
 	}
+	if (check_ownership(path, &st, err) != 0)
+		return NULL;
 	dlerror();
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
