@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private interfaces between the files of the fifo frontend.
+ *
+ *   fifo.c         the plugin: open/close/reopen, the read watch, the timer
+ *   fifo_config.c  parsing and checking `mode`, `max_line`, `nick`, `path`
+ *   fifo_path.c    creating, checking and opening the named pipe safely
+ *   fifo_lines.c   cutting a byte stream into lines with bounded memory
+ */
+#ifndef MQCHAT_FIFO_H
+#define MQCHAT_FIFO_H
+
+#include <mqchat/plugin.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* --- fifo_config.c ------------------------------------------------------ */
+
+#define FIFO_MAX_LINE_DEFAULT ((size_t)64 * 1024)
+/* The line buffer is allocated up front, so this bounds the memory an
+ * instance can ever take; MQTT payloads are far smaller in practice. */
+#define FIFO_MAX_LINE_LIMIT ((size_t)16 * 1024 * 1024)
+
+struct fifo_config {
+	char *path;     /* absolute, owned */
+	mode_t mode;    /* permission bits only */
+	size_t max_line;
+	char *nick;     /* owned; NULL: the user's nick */
+};
+
+/* The keys an instance accepts (the plugin's `keys`). */
+extern const struct mqc_key fifo_keys[];
+
+/* Read and check the instance's keys.  Returns false after
+ * host->config_error() named the bad key. */
+bool fifo_config_load(struct fifo_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host);
+void fifo_config_free(struct fifo_config *cfg);
+
+/* --- fifo_path.c -------------------------------------------------------- */
+
+/* An opened named pipe and what we know of it. */
+struct fifo_pipe {
+	int fd;        /* O_RDWR|O_NONBLOCK: we are also a writer, so no EOF */
+	dev_t dev;     /* identity of the pipe we opened, to recognise it */
+	ino_t ino;
+	bool created;  /* we made it, so we remove it at exit */
+};
+
+/* Create `path` (and missing parent directories, 0700) as a FIFO of `mode`
+ * if it does not exist, or accept an existing FIFO that is ours; open it for
+ * reading without ever blocking.  On refusal returns false and writes the
+ * reason, meant for config_error() on `path`, into `why`. */
+bool fifo_path_open(const char *path, mode_t mode, struct fifo_pipe *pipe,
+                    char *why, size_t why_size);
+
+/* True while `path` still names the very pipe behind `pipe->fd`. */
+bool fifo_path_is_current(const char *path, const struct fifo_pipe *pipe);
+
+/* Close the descriptor; unlink the path only if we created it and it still
+ * names our pipe (never someone else's file that took its place). */
+void fifo_path_close(const char *path, struct fifo_pipe *pipe);
+
+/* --- fifo_lines.c ------------------------------------------------------- */
+
+/* Receives one complete line: `len` bytes, no newline, no trailing CR,
+ * never empty. */
+typedef void (*fifo_line_fn)(void *ctx, const char *line, size_t len);
+/* A line of `len` bytes (so far, if it never ended) was longer than the
+ * limit and was dropped. */
+typedef void (*fifo_drop_fn)(void *ctx, unsigned long long len);
+
+/*
+ * Cuts bytes into lines.  Memory is one buffer of max_line + 1 bytes,
+ * allocated once: a line that outgrows it is counted, not stored, until its
+ * newline arrives, and then reported to `drop` once.
+ */
+struct fifo_lines {
+	char *buf;
+	size_t len;      /* bytes of the current, unfinished line in buf */
+	size_t max_line;
+	bool dropping;   /* inside a line already known to be too long */
+	unsigned long long dropped_len; /* its length so far */
+	fifo_line_fn line;
+	fifo_drop_fn drop;
+	void *ctx;
+};
+
+bool fifo_lines_init(struct fifo_lines *lines, size_t max_line,
+                     fifo_line_fn line, fifo_drop_fn drop, void *ctx);
+void fifo_lines_free(struct fifo_lines *lines);
+/* Feed bytes just read; complete lines are passed on at once. */
+void fifo_lines_feed(struct fifo_lines *lines, const char *data, size_t len);
+/* True when bytes of an unfinished line are held (or being dropped). */
+bool fifo_lines_pending(const struct fifo_lines *lines);
+/* End the unfinished line as if its newline had come. */
+void fifo_lines_flush(struct fifo_lines *lines);
+
+#endif /* MQCHAT_FIFO_H */
