@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `stdin` frontend: the user's own terminal, or a pipe for scripts.
+ *
+ * One instance owns standard input and standard output.  When standard input
+ * is a terminal it runs a line editor (stdin_terminal.c); otherwise it reads
+ * lines in batch (stdin_batch.c).  Both print through stdin_output.c.
+ */
+#ifndef MQC_STDIN_H
+#define MQC_STDIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <mqchat/plugin.h>
+
+/* Longest line a pipe may send; longer ones are refused with a warning. */
+#define STDIN_MAX_LINE ((size_t)256 * 1024)
+
+struct stdin_terminal;
+struct stdin_batch;
+
+struct stdin_frontend {
+	struct mqc_instance *inst;
+	const struct mqc_host *host;
+	struct mqc_template *format;
+	bool color;           /* render with MQC_RENDER_COLOR, dim STATUS */
+	bool output_broken;   /* stdout went away: stop writing, say so once */
+	char *render_buf;     /* reused for every rendering */
+	size_t render_cap;
+	struct stdin_terminal *terminal; /* exactly one of these two is set */
+	struct stdin_batch *batch;
+};
+
+/* --- stdin_output.c --------------------------------------------------- */
+
+/* `msg` through the template (colour as configured), without a newline;
+ * NULL when out of memory.  The result is fe->render_buf, valid until the
+ * next call, with room for at least two more bytes after `*len`. */
+const char *stdin_render(struct stdin_frontend *fe,
+                         const struct mqc_message *msg, size_t *len);
+
+/* Writes all of `len` bytes to `fd`, waiting if the descriptor is
+ * non-blocking and full: output is never dropped.  False on a real error
+ * (e.g. EPIPE), with errno set. */
+bool stdin_write_all(int fd, const char *buf, size_t len);
+
+/* Writes to stdout; on a failure logs once and stops writing for good. */
+void stdin_write_stdout(struct stdin_frontend *fe, const char *buf, size_t len);
+
+/* --- stdin_terminal.c ------------------------------------------------- */
+
+struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
+                                           const char *prompt,
+                                           const char *history_path);
+void stdin_terminal_deliver(struct stdin_terminal *t,
+                            const struct mqc_message *msg);
+void stdin_terminal_close(struct stdin_terminal *t);
+
+/* --- stdin_batch.c ---------------------------------------------------- */
+
+struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe);
+void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg);
+void stdin_batch_close(struct stdin_batch *b);
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Batch mode: standard input is a pipe or a file.  Every line is sent; at end
+ * of input mqchat is asked to finish (the core then waits for the broker's
+ * acknowledgements).  The conversation of others goes to standard output,
+ * status lines to standard error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stdin.h"
+#include "stdin_lines.h"
+
+/* Small reads: the core pauses this watch while its send queue is full, and
+ * it can only do so between reads, so one read must not flood the queue. */
+#define BATCH_READ_SIZE 4096
+
+#ifndef EX_IOERR
+#define EX_IOERR 74
+#endif
+
+struct stdin_batch {
+	struct stdin_frontend *fe;
+	struct mqc_watch *watch; /* NULL once input has ended */
+	int saved_flags;         /* of standard input, restored on close */
+	struct stdin_lines lines;
+	char chunk[BATCH_READ_SIZE];
+};
+
+static void batch_line(void *data, size_t line_no, const char *line, size_t len)
+{
+	(void)line_no;
+	struct stdin_batch *b = data;
+	if (len == 0)
+		return; /* a blank line says nothing */
+	b->fe->host->submit_line(b->fe->inst, line, len, 0, NULL);
+}
+
+static void batch_overlong(void *data, size_t line_no, size_t len)
+{
+	struct stdin_batch *b = data;
+	b->fe->host->log(b->fe->inst, MQC_LOG_WARNING,
+	                 "line %zu: %zu bytes, longer than %zu; not sent",
+	                 line_no, len, STDIN_MAX_LINE);
+}
+
+static const struct stdin_lines_sink *batch_sink(struct stdin_batch *b)
+{
+	static struct stdin_lines_sink sink = {
+		.line = batch_line, .overlong = batch_overlong};
+	sink.data = b;
+	return &sink;
+}
+
+static void batch_end(struct stdin_batch *b, int code)
+{
+	stdin_lines_finish(&b->lines, batch_sink(b));
+	stdin_lines_free(&b->lines);
+	b->fe->host->watch_remove(b->watch);
+	b->watch = NULL;
+	b->fe->host->quit(b->fe->inst, code);
+}
+
+static void batch_readable(void *data, int fd, unsigned revents)
+{
+	(void)revents; /* a hang-up still leaves data to read: read decides */
+	struct stdin_batch *b = data;
+	ssize_t n = read(fd, b->chunk, sizeof b->chunk);
+	if (n > 0) {
+		stdin_lines_feed(&b->lines, b->chunk, (size_t)n, batch_sink(b));
+	} else if (n == 0) {
+		batch_end(b, 0);
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		b->fe->host->log(b->fe->inst, MQC_LOG_ERROR, "reading standard input: %s",
+		                 strerror(errno));
+		batch_end(b, EX_IOERR);
+	}
+}
+
+struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
+{
+	int flags = fcntl(STDIN_FILENO, F_GETFL);
+	if (flags < 0) {
+		fe->host->log(fe->inst, MQC_LOG_ERROR, "standard input: %s", strerror(errno));
+		return NULL;
+	}
+	struct stdin_batch *b = calloc(1, sizeof *b);
+	if (!b) {
+		fe->host->log(fe->inst, MQC_LOG_ERROR, "out of memory");
+		return NULL;
+	}
+	b->fe = fe;
+	b->saved_flags = flags;
+	stdin_lines_init(&b->lines);
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
+	b->watch = fe->host->watch_add(fe->inst, STDIN_FILENO, MQC_IO_IN,
+	                               MQC_WATCH_SOURCE, batch_readable, b);
+	if (!b->watch) {
+		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot watch standard input");
+		stdin_batch_close(b);
+		return NULL;
+	}
+	return b;
+}
+
+void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg)
+{
+	struct stdin_frontend *fe = b->fe;
+	if (msg->type == MQC_MSG_STATUS) {
+		size_t len = strlen(msg->text);
+		char *line = malloc(len + sizeof "mqchat: \n");
+		if (!line)
+			return;
+		memcpy(line, "mqchat: ", 8);
+		memcpy(line + 8, msg->text, len);
+		line[8 + len] = '\n';
+		(void)stdin_write_all(STDERR_FILENO, line, len + 9);
+		free(line);
+		return;
+	}
+	/* A script piping lines in wants the conversation of others. */
+	if (msg->flags & MQC_MSG_OWN)
+		return;
+	size_t len;
+	if (!stdin_render(fe, msg, &len))
+		return;
+	fe->render_buf[len] = '\n';
+	stdin_write_stdout(fe, fe->render_buf, len + 1);
+}
+
+void stdin_batch_close(struct stdin_batch *b)
+{
+	if (!b)
+		return;
+	if (b->watch)
+		b->fe->host->watch_remove(b->watch);
+	stdin_lines_free(&b->lines);
+	/* The descriptor's open file may be shared with whoever started us. */
+	if (!(b->saved_flags & O_NONBLOCK))
+		(void)fcntl(STDIN_FILENO, F_SETFL, b->saved_flags);
+	free(b);
+}

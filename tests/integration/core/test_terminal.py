@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: MIT
+"""The stdin frontend on a real terminal.
+
+mqchat runs inside a private tmux server (a real terminal emulator): keys are
+typed with send-keys and the screen is read with capture-pane, so what is
+checked is what a person would see.
+"""
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
+
+SLOW = 3 * harness.DEFAULT_TIMEOUT  # two cores shared by several test runs
+WIDTH, HEIGHT = 70, 20
+
+
+class Terminal:
+    """One tmux session running mqchat through a small shell script that
+    records the terminal settings before and after, and the exit code.
+    Standard error stays on the terminal too, as for a person: mqchat then
+    counts as interactive (asks for a nick, shows connection events inline)."""
+
+    def __init__(self, workdir, ini, name="term"):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.env = harness.isolated_env(self.dir)
+        self.sock = os.path.join(self.dir, "tmux.sock")
+        script = os.path.join(self.dir, "run.sh")
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items()
+                          if k.isidentifier())
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n" + exports +
+                    f"cd {shlex.quote(self.dir)}\n"
+                    "stty -g > stty.before\n"
+                    f"{shlex.quote(harness.MQCHAT)} -c {shlex.quote(ini)}\n"
+                    "echo $? > exit.tmp && mv exit.tmp exit.code\n"
+                    "stty -g > stty.tmp && mv stty.tmp stty.after\n"
+                    "exec sleep 600\n")
+        os.chmod(script, 0o755)
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT),
+                  script)
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.sock] + list(args), check=True,
+                              capture_output=True, timeout=harness.DEFAULT_TIMEOUT,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                   "TERM": "xterm"}).stdout.decode("utf-8", "replace")
+
+    def keys(self, *keys):
+        self.tmux("send-keys", *keys)
+
+    def type(self, text):
+        self.tmux("send-keys", "-l", text)
+
+    def screen(self):
+        """The visible rows, trailing blanks removed."""
+        return [row.rstrip() for row in self.tmux("capture-pane", "-p").split("\n")][:HEIGHT]
+
+    def cursor(self):
+        x, y = self.tmux("display-message", "-p", "#{cursor_x} #{cursor_y}").split()
+        return int(x), int(y)
+
+    def wait_screen(self, predicate, what, timeout=SLOW):
+        """Polls the screen (tmux has no event to wait on) until predicate(rows)
+        is true; returns its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.screen()
+            value = predicate(rows)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n" +
+                                     "\n".join(rows))
+            time.sleep(0.05)
+
+    def wait_row(self, text, timeout=SLOW):
+        """Index of the first row equal to `text`."""
+        return self.wait_screen(lambda rows: text in rows and rows.index(text) + 1,
+                                f"a row {text!r}", timeout) - 1
+
+    def mqchat_pid(self):
+        shell = int(self.tmux("display-message", "-p", "#{pane_pid}").strip())
+        with open(f"/proc/{shell}/task/{shell}/children") as f:
+            children = f.read().split()
+        return int(children[0]) if children else None
+
+    def exit_code(self, timeout=SLOW):
+        path = os.path.join(self.dir, "exit.code")
+        harness.wait_until(lambda: os.path.exists(path), timeout, "mqchat to exit")
+        with open(path) as f:
+            return int(f.read())
+
+    def tty_settings(self):
+        """`stty -g` before mqchat started and after it exited."""
+        after = os.path.join(self.dir, "stty.after")
+        harness.wait_until(lambda: os.path.exists(after), harness.DEFAULT_TIMEOUT,
+                           "stty after exit")
+        with open(os.path.join(self.dir, "stty.before")) as f, open(after) as g:
+            return f.read(), g.read()
+
+    def stderr(self):
+        """Standard error went to the screen: show that."""
+        try:
+            return "screen:\n" + "\n".join(self.screen())
+        except Exception as e:  # the session may be gone
+            return f"(no screen: {e})"
+
+    def close(self):
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True,
+                       timeout=harness.DEFAULT_TIMEOUT)
+
+
+class TerminalTest(harness.TestCase):
+
+    def subscriber(self, **kw):
+        s = harness.LineSubscriber(self.broker, **kw)
+        self.cleanups.append(s.stop)
+        return s
+
+    def terminal(self, nick="Ana", **stdin_keys):
+        keys = {"format": "{nick}: {text}", "color": "never"}
+        keys.update(stdin_keys)
+        ini = harness.basic_ini(self.workdir, self.broker, nick=nick, stdin=keys)
+        t = Terminal(self.workdir, ini)
+        self.cleanups.append(t.close)
+        return t
+
+    def test_conversation(self):
+        sub = self.subscriber()
+        t = self.terminal()
+        sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW)
+        t.wait_screen(lambda rows: any(r.startswith("-- connected") for r in rows),
+                      "the connection status line")
+        t.wait_row(">")  # the prompt "> " (trailing blank trimmed)
+
+        # A typed line is sent; on screen the raw input line is replaced by
+        # its formatted echo.
+        t.type("hello")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Ana: hello$", timeout=SLOW)
+        t.wait_row("Ana: hello")
+        self.assertNotIn("> hello", t.screen())
+
+        # A message arriving while a line is half typed is printed above the
+        # prompt; the typed text and the cursor stay as they were.
+        t.type("half typ")
+        t.wait_row("> half typ")
+        harness.publish(self.broker, "Bob: interrupting")
+        bob = t.wait_row("Bob: interrupting")
+        rows = t.screen()
+        self.assertEqual(rows[bob + 1], "> half typ", "\n".join(rows))
+        self.assertEqual(rows.count("> half typ"), 1, "\n".join(rows))
+        self.assertEqual(t.cursor(), (len("> half typ"), bob + 1))
+        t.type("ed")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Ana: half typed$", timeout=SLOW)
+        t.wait_row("Ana: half typed")
+
+        # The cursor in the middle of a line wrapped over two rows.
+        long_line = "w" * (WIDTH + 10)
+        t.type(long_line)
+        t.keys("Left", "Left", "Left")
+        t.wait_screen(lambda rows: t.cursor() == ((2 + len(long_line) - 3) % WIDTH,
+                                                  rows.index("w" * 12) if "w" * 12 in rows
+                                                  else -1), "the cursor on the wrapped row")
+        harness.publish(self.broker, "Bob: again")
+        bob = t.wait_row("Bob: again")
+        rows = t.screen()
+        self.assertEqual(rows[bob + 1:bob + 3], ["> " + "w" * (WIDTH - 2), "w" * 12],
+                         "\n".join(rows))
+        self.assertEqual(t.cursor(), (9, bob + 2))
+        t.keys("C-e", "Enter")
+        sub.out.wait_for(("^Ana: " + long_line + "$").encode(), timeout=SLOW)
+        # Its echo replaces exactly the two rows the input took.
+        echo = t.wait_row("Ana: " + long_line[:WIDTH - 5])
+        rows = t.screen()
+        self.assertEqual(rows[echo - 1:echo + 3],
+                         ["Bob: again", "Ana: " + long_line[:WIDTH - 5],
+                          long_line[WIDTH - 5:], ">"], "\n".join(rows))
+
+        # Commands: an action, a new nick for the lines after it, /help.
+        t.type("/me waves")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^\* Ana waves$", timeout=SLOW)
+        t.wait_row("* Ana waves")
+        t.type("/nick Bea")
+        t.keys("Enter")
+        t.type("now as Bea")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Bea: now as Bea$", timeout=SLOW)
+        t.wait_row("Bea: now as Bea")
+        t.type("/help")
+        t.keys("Enter")
+        t.wait_screen(lambda rows: any(r.startswith("-- /nick NAME") for r in rows),
+                      "the /help status line")
+
+        t.type("/quit")
+        t.keys("Enter")
+        self.assertEqual(t.exit_code(), 0, t.stderr())
+        self.assertEqual(*t.tty_settings(), "terminal settings not restored after /quit")
+        said = [p for p in sub.payloads() if p.startswith((b"Ana:", b"Bea:", b"* "))]
+        self.assertEqual(said, [b"Ana: hello", b"Ana: half typed",
+                                ("Ana: " + long_line).encode(), b"* Ana waves",
+                                b"Bea: now as Bea"])
+
+        # The recall history was kept for the next session.
+        history = os.path.join(t.env["XDG_STATE_HOME"], "mqchat", "input_history")
+        with open(history, "rb") as f:
+            content = f.read()
+        self.assertIn(b"hello", content)
+        self.assertEqual(os.stat(history).st_mode & 0o777, 0o600)
+
+    def test_nick_asked_then_ctrl_d_exits_0(self):
+        sub = self.subscriber()
+        t = self.terminal(nick="")
+        t.wait_screen(lambda rows: any(r.startswith("Nick:") for r in rows), "Nick: prompt")
+        t.type("Cy")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Cy ha entrado al chat$", timeout=SLOW)
+        t.wait_row(">")
+        t.type("from Cy")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Cy: from Cy$", timeout=SLOW)
+        t.keys("C-d")
+        self.assertEqual(t.exit_code(), 0, t.stderr())
+        self.assertEqual(*t.tty_settings(), "terminal settings not restored after Ctrl-D")
+
+    def test_terminal_restored_after_sigterm(self):
+        sub = self.subscriber()
+        t = self.terminal()
+        sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW)
+        t.type("never finished")
+        t.wait_row("> never finished")
+        os.kill(t.mqchat_pid(), 15)
+        self.assertEqual(t.exit_code(), 0, t.stderr())
+        self.assertEqual(*t.tty_settings(), "terminal settings not restored after SIGTERM")
+        self.assertFalse([p for p in sub.payloads() if b"never finished" in p])
+
+
+if __name__ == "__main__":
+    harness.main()
