@@ -129,11 +129,11 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 	strbuf_free(&text);
 }
 
-/* Connection events also go to stderr unless someone watches them on a
- * terminal (where the stdin frontend shows them inline). */
+/* Connection events go to every frontend, and to stderr as well when no
+ * stdin frontend shows them there or on the terminal already. */
 static void log_event(struct chat *chat, enum mqc_log_level level, const char *text)
 {
-	if (!chat->interactive)
+	if (!chat->stdin_shows_events)
 		chat_log(NULL, level, "%s", text);
 	chat_status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
 }
@@ -413,7 +413,7 @@ static int report_unacknowledged(struct chat *chat)
 	for (size_t q = 0; q < 2; q++) {
 		for (struct outgoing *m; (m = queue_pop(queues[q]));) {
 			if (!is_announcement(m))
-				chat_log(NULL, MQC_LOG_ERROR, "not sent: %s%s: %s",
+				chat_log(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
 				         m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
 			outgoing_free(m);
 		}
@@ -462,8 +462,20 @@ static int watch_signals(struct chat *chat)
 
 /* --- life cycle ---------------------------------------------------------- */
 
+int chat_check_instance(struct instance *inst)
+{
+	if (inst->plugin->desc.check &&
+	    (inst->plugin->desc.check((struct mqc_instance *)inst, &chat_host) != 0 ||
+	     inst->config_failed))
+		return EX_CONFIG;
+	return 0;
+}
+
 static int open_instance(struct chat *chat, struct instance *inst)
 {
+	int rc = chat_check_instance(inst);
+	if (rc)
+		return rc;
 	inst->self = inst->plugin->desc.open((struct mqc_instance *)inst, &chat_host);
 	if (inst->self)
 		return 0;

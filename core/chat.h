@@ -78,6 +78,7 @@ struct chat {
 	size_t echo_next;
 
 	bool interactive; /* a person watches a terminal: events shown inline */
+	bool stdin_shows_events; /* a stdin frontend prints status messages */
 	int signal_fd;
 	bool quitting;
 	bool done;
@@ -105,6 +106,7 @@ void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
 
 /* chat.c */
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
+int chat_check_instance(struct instance *inst); /* plugin's own checks: 0 or 78 */
 int chat_run(struct chat *chat);    /* until done: the exit code */
 void chat_close(struct chat *chat);
 void chat_submit_line(struct chat *chat, struct instance *from, const char *line,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mqchat: command line, configuration, identity, then the chat's loop. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,8 @@ static int read_core_settings(struct chat *chat)
 	return 0;
 }
 
-static bool has_terminal_frontend(const struct chat *chat)
+static bool has_stdin_frontend(const struct chat *chat)
 {
-	if (!isatty(STDIN_FILENO))
-		return false;
 	for (size_t i = 0; i < chat->n_frontends; i++)
 		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
 			return true;
@@ -186,6 +185,15 @@ static int set_identity(struct chat *chat)
 	return 0;
 }
 
+/* --check-config: every plugin's own checks, all reported at once. */
+static int check_every_instance(struct chat *chat)
+{
+	int rc = chat_check_instance(chat->backend);
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		rc |= chat_check_instance(chat->frontends[i]);
+	return rc ? EX_CONFIG : 0;
+}
+
 static void chat_free(struct chat *chat)
 {
 	instances_destroy(chat);
@@ -200,6 +208,8 @@ int main(int argc, char **argv)
 {
 	struct options opt = {0};
 	struct config overrides = {0}, cfg = {0};
+	/* Frontends measure and edit text in the user's character set. */
+	setlocale(LC_CTYPE, "");
 	int rc = parse_args(argc, argv, &opt, &overrides);
 	if (rc >= 0) {
 		config_free(&overrides);
@@ -225,10 +235,15 @@ int main(int argc, char **argv)
 	rc = read_core_settings(&chat);
 	if (!rc)
 		rc = instances_create(&chat);
-	if (!rc && opt.check_config)
-		instances_print(&chat);
+	if (!rc && opt.check_config) {
+		rc = check_every_instance(&chat);
+		if (!rc)
+			instances_print(&chat);
+	}
 	if (!rc && !opt.check_config) {
-		chat.interactive = has_terminal_frontend(&chat) && isatty(STDERR_FILENO);
+		chat.stdin_shows_events = has_stdin_frontend(&chat);
+		chat.interactive = chat.stdin_shows_events && isatty(STDIN_FILENO) &&
+		                   isatty(STDERR_FILENO);
 		rc = set_identity(&chat);
 		if (!rc)
 			rc = chat_open(&chat);

@@ -374,6 +374,12 @@ struct mqc_plugin {
 	 * MQC_LINK_UP.  Called only while the link is UP. */
 	int (*publish)(void *self, const struct mqc_message *msg,
 	               uint64_t token);
+
+	/* Optional.  Validate the instance's configuration with no side
+	 * effect (nothing created, opened or connected): report each bad value
+	 * with host->config_error() and return -1, else 0.  The core calls it
+	 * before `open`, and alone for `mqchat --check-config`. */
+	int (*check)(struct mqc_instance *inst, const struct mqc_host *host);
 };
 
 #define MQC_PLUGIN_DEFINE(...)                                                 \
