@@ -193,10 +193,8 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->text = xstrdup(text);
 	m->time_ms = wall_ms();
 	queue_push(&chat->waiting, m);
-	if (type == MQC_MSG_MESSAGE || type == MQC_MSG_ACTION) {
-		struct mqc_message msg = outgoing_message(chat, m);
-		deliver(chat, NULL, &msg);
-	}
+	struct mqc_message msg = outgoing_message(chat, m);
+	deliver(chat, NULL, &msg);
 	flush_queue(chat);
 }
 
