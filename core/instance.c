@@ -148,22 +148,40 @@ static bool is_separator(char c)
 	return c == ',' || c == ' ' || c == '\t';
 }
 
+/* The next name of a "a, b c" list at *p, malloc'd; NULL at the end. */
+static char *next_name(const char **p)
+{
+	while (is_separator(**p))
+		(*p)++;
+	size_t len = 0;
+	while ((*p)[len] && !is_separator((*p)[len]))
+		len++;
+	if (!len)
+		return NULL;
+	char *name = xstrndup(*p, len);
+	*p += len;
+	return name;
+}
+
+/* Whether core.frontends or core.backend names `section`. */
+static bool is_listed(const struct config *cfg, const char *section)
+{
+	if (strcmp(core_value(cfg, "backend"), section) == 0)
+		return true;
+	const char *p = core_value(cfg, "frontends");
+	bool found = false;
+	for (char *name; !found && (name = next_name(&p)); free(name))
+		found = strcmp(name, section) == 0;
+	return found;
+}
+
 static int create_frontends(struct chat *chat)
 {
-	const char *list = core_value(chat->cfg, "frontends");
+	const char *p = core_value(chat->cfg, "frontends");
 	const struct config_value *v = config_find(chat->cfg, "core", "frontends");
 	const char *origin = v ? v->origin : "[core] frontends (built-in default)";
 	int failures = 0;
-	for (const char *p = list; *p;) {
-		while (is_separator(*p))
-			p++;
-		size_t len = 0;
-		while (p[len] && !is_separator(p[len]))
-			len++;
-		if (!len)
-			break;
-		char *name = xstrndup(p, len);
-		p += len;
+	for (char *name; (name = next_name(&p)); free(name)) {
 		bool dup = false;
 		for (size_t i = 0; i < chat->n_frontends; i++)
 			dup = dup || strcmp(chat->frontends[i]->name, name) == 0;
@@ -174,7 +192,6 @@ static int create_frontends(struct chat *chat)
 			chat_log(NULL, MQC_LOG_ERROR, "%s: 'core' cannot be an instance", origin);
 		else
 			inst = create_one(chat, name, MQC_PLUGIN_FRONTEND, origin);
-		free(name);
 		if (!inst) {
 			failures++;
 			continue;
@@ -204,6 +221,8 @@ static int check_values(struct chat *chat)
 		const struct mqc_key *keys = config_core_keys;
 		if (strcmp(s->name, "core") != 0) {
 			struct instance *inst = find_instance(chat, s->name);
+			if (!inst && is_listed(chat->cfg, s->name))
+				continue; /* its plugin failed to load: said already */
 			const struct plugin *p = inst ? inst->plugin : NULL;
 			if (!p) {
 				const char *origin;

@@ -144,6 +144,20 @@ static void fifo_close(void *self)
 	free(f);
 }
 
+static int fifo_check(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct fifo_config cfg;
+	char why[1024];
+
+	if (!fifo_config_load(&cfg, inst, host))
+		return -1;
+	bool ok = fifo_path_check(cfg.path, why, sizeof why);
+	if (!ok)
+		host->config_error(inst, "path", "%s", why);
+	fifo_config_free(&cfg);
+	return ok ? 0 : -1;
+}
+
 static void *fifo_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	struct fifo *f = calloc(1, sizeof *f);
@@ -229,4 +243,5 @@ MQC_PLUGIN_DEFINE(
 	.open = fifo_open,
 	.close = fifo_close,
 	.reopen = fifo_reopen,
-	.deliver = fifo_deliver);
+	.deliver = fifo_deliver,
+	.check = fifo_check);

@@ -53,6 +53,9 @@ struct fifo_pipe {
  * if it does not exist, or accept an existing FIFO that is ours; open it for
  * reading without ever blocking.  On refusal returns false and writes the
  * reason, meant for config_error() on `path`, into `why`. */
+/* What fifo_path_open() would refuse about an existing `path`, without
+ * creating or opening anything (--check-config). */
+bool fifo_path_check(const char *path, char *why, size_t why_size);
 bool fifo_path_open(const char *path, mode_t mode, struct fifo_pipe *pipe,
                     char *why, size_t why_size);
 

@@ -156,6 +156,15 @@ static bool ensure_fifo(const char *path, mode_t mode, bool *created,
 	return false;
 }
 
+bool fifo_path_check(const char *path, char *why, size_t why_size)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return true; /* created at start, in a directory checked then */
+	return acceptable(path, &st, why, why_size) && parent_is_safe(path, why, why_size);
+}
+
 bool fifo_path_open(const char *path, mode_t mode, struct fifo_pipe *pipe,
                     char *why, size_t why_size)
 {

@@ -83,6 +83,19 @@ static char *history_path(struct stdin_frontend *fe, bool *ok)
 
 static void stdin_close(void *self);
 
+static int stdin_check(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct stdin_frontend fe = {.inst = inst, .host = host};
+	bool color;
+	struct mqc_template *format = host->template_new(inst, "format",
+	                                                 host->config(inst, "format"));
+	bool ok = parse_color(&fe, false, &color) && format;
+
+	if (format)
+		host->template_free(format);
+	return ok ? 0 : -1;
+}
+
 static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	if (stdin_taken) {
@@ -154,4 +167,5 @@ MQC_PLUGIN_DEFINE(
 	.keys = stdin_keys,
 	.open = stdin_open,
 	.close = stdin_close,
-	.deliver = stdin_deliver);
+	.deliver = stdin_deliver,
+	.check = stdin_check);

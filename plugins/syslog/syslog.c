@@ -292,6 +292,18 @@ static void connect_or_wait(struct syslog_self *s)
 	start_retrying(s);
 }
 
+static int syslog_check(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct syslog_options opt = {0};
+	bool ok = syslog_options_read(&opt, inst, host);
+	struct mqc_template *format = host->template_new(inst, "format",
+	                                                 host->config(inst, "format"));
+
+	if (format)
+		host->template_free(format);
+	return ok && format ? 0 : -1;
+}
+
 static void *syslog_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	struct syslog_self *s = calloc(1, sizeof *s);
@@ -342,4 +354,5 @@ MQC_PLUGIN_DEFINE(
 	.open = syslog_open,
 	.close = syslog_close,
 	.reopen = syslog_reopen,
-	.deliver = syslog_deliver);
+	.deliver = syslog_deliver,
+	.check = syslog_check);

@@ -5,7 +5,7 @@ SIGTERM in the middle of a burst: every line is accounted for.  A line
 written into the FIFO ends up in exactly one of three places, and the test
 checks each line against them:
   - delivered: the subscriber has it, intact and in its writer's order;
-  - read but never acknowledged: mqchat lists it on stderr ("not sent: ...")
+  - read but never acknowledged: mqchat lists it on stderr ("not acknowledged: ...")
     and exits 75;
   - never read: it is still in the pipe.  The kernel keeps a pipe's bytes
     only while someone holds the pipe open, so the test holds it open (as a
@@ -85,7 +85,7 @@ class FifoSignals(harness.TestCase):
         return rc, m.err.text(), written, left
 
     def account(self, rc, err, written, left):
-        """Each written line is delivered, reported as not sent, or left."""
+        """Each written line is delivered, reported as not acknowledged, or left."""
         delivered = {w: [] for w in written}
         for p in self.sub.payloads():
             if p == MARKER:
@@ -94,7 +94,7 @@ class FifoSignals(harness.TestCase):
             match = LINE_RX.match(p[5:])
             self.assertIsNotNone(match, f"damaged payload {p[:80]!r}")
             delivered[int(match.group(1))].append(p[5:])
-        not_sent = set(re.findall(r"not sent: Ana: (.*)", err))
+        not_sent = set(re.findall(r"not acknowledged: Ana: (.*)", err))
 
         pieces = left.split(b"\n")
         self.assertEqual(pieces[-1], b"", "the pipe ends inside a line")
@@ -126,7 +126,7 @@ class FifoSignals(harness.TestCase):
             self.assertTrue(line.endswith(fragment))
             self.assertIn(f"an unfinished line ({len(line) - len(fragment)} bytes", err)
         self.assertEqual(unaccounted, [], "lines read by mqchat, neither delivered nor "
-                                          "reported as not sent")
+                                          "reported as not acknowledged")
 
         if rc == 0:
             self.assertEqual(not_sent, set())

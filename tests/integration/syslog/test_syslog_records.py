@@ -155,8 +155,10 @@ class SyslogRecordsTest(harness.TestCase):
         m.send("y yo")
         fields = parse_journal(self.record(rb"MESSAGE=Ana: y yo\n", receiver=self.journal))
         self.assertEqual(fields["MQCHAT_NICK"], b"Ana")
-        status = parse_journal(self.journal.records[0])
+        status = parse_journal(self.record(rb"MESSAGE=-- connected to ", receiver=self.journal))
         self.assertEqual(status["MQCHAT_TYPE"], b"status", self.journal.records)
+        joined = parse_journal(self.record(rb"MESSAGE=\* Ana joined\n", receiver=self.journal))
+        self.assertEqual(joined["MQCHAT_TYPE"], b"join", self.journal.records)
         # The plain socket got nothing: a record goes to one place only.
         self.assertEqual(self.receiver.drain(), [])
         self.finish(m)
