@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading and checking the exec frontend's keys. */
+#include "exec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* What a desktop notifier (notify-send) needs to find the user's session,
+ * plus the usual: everything else of mqchat's environment stays out. */
+#define EXEC_PASS_ENV_DEFAULT                                                  \
+	"PATH HOME USER LANG LC_ALL XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS "  \
+	"DISPLAY WAYLAND_DISPLAY"
+
+const struct mqc_key exec_keys[] = {
+	{"program", "", MQC_KEY_PATH,
+	 "program to run: a path, or a name looked up in $PATH (required)"},
+	{"args", "", 0,
+	 "arguments, split on spaces; each may use {nick} {text} {topic} {type} "
+	 "{id} {time} {date} {initial}"},
+	{"match", "", 0, "POSIX extended regex the text must match (empty: every message)"},
+	{"ignore_case", "off", 0, "on: match without regard to case"},
+	{"types", "message action", 0,
+	 "message types that run the program: message action join leave status"},
+	{"own", "off", 0, "on: also run for messages you sent yourself"},
+	{"max_running", "4", 0, "programs running at once, 1 to 64"},
+	{"max_queued", "16", 0, "runs waiting for a free slot, 0 to 1024; more are dropped"},
+	{"timeout", "10", 0, "seconds a run may take before it is killed; 0: no limit"},
+	{"output", "discard", 0, "discard | stderr: where the program's output goes"},
+	{"pass_env", EXEC_PASS_ENV_DEFAULT, 0,
+	 "variables passed on from mqchat's environment, space separated"},
+	{NULL, NULL, 0, NULL},
+};
+
+/* Splits `text` on spaces, tabs and commas into a malloc'd NULL-ended list of
+ * malloc'd words. */
+static char **split_words(const char *text, const char *separators, size_t *count)
+{
+	size_t n = 0;
+	char **words = calloc(1, sizeof *words);
+	for (const char *p = text; words && *p;) {
+		p += strspn(p, separators);
+		size_t len = strcspn(p, separators);
+		if (!len)
+			break;
+		char **grown = realloc(words, (n + 2) * sizeof *words);
+		if (!grown)
+			break;
+		words = grown;
+		words[n] = strndup(p, len);
+		words[++n] = NULL;
+		p += len;
+	}
+	if (count)
+		*count = n;
+	return words;
+}
+
+static void free_words(char **words)
+{
+	for (size_t i = 0; words && words[i]; i++)
+		free(words[i]);
+	free(words);
+}
+
+static bool parse_bool(const char *value, bool *out)
+{
+	if (!strcasecmp(value, "on") || !strcasecmp(value, "yes") ||
+	    !strcasecmp(value, "true") || !strcmp(value, "1"))
+		return *out = true, true;
+	if (!strcasecmp(value, "off") || !strcasecmp(value, "no") ||
+	    !strcasecmp(value, "false") || !strcmp(value, "0"))
+		return *out = false, true;
+	return false;
+}
+
+static bool parse_unsigned(const char *value, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(value, &end, 10);
+	if (!*value || *end || errno || *value == '-' || n < min || n > max)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+/* The executable `program` names: itself when it has a '/', else the first
+ * match in $PATH, as execvp would find it (but once, at start, so a typo is
+ * a configuration error rather than a failure per message). */
+static char *resolve_program(const char *program)
+{
+	if (strchr(program, '/'))
+		return access(program, X_OK) == 0 ? strdup(program) : NULL;
+	const char *path = getenv("PATH");
+	char **dirs = split_words(path && *path ? path : "/usr/bin:/bin", ":", NULL);
+	char *found = NULL;
+	for (size_t i = 0; dirs && dirs[i] && !found; i++) {
+		char candidate[PATH_MAX];
+		int n = snprintf(candidate, sizeof candidate, "%s/%s", dirs[i], program);
+		if (n > 0 && (size_t)n < sizeof candidate && access(candidate, X_OK) == 0)
+			found = strdup(candidate);
+	}
+	free_words(dirs);
+	return found;
+}
+
+static bool load_program(struct exec_config *cfg, struct mqc_instance *inst,
+                         const struct mqc_host *host)
+{
+	const char *program = host->config(inst, "program");
+	if (!*program) {
+		host->config_error(inst, "program", "required: the program to run for each "
+		                   "matching message (e.g. program = notify-send)");
+		return false;
+	}
+	cfg->program = strdup(program);
+	cfg->program_path = resolve_program(program);
+	if (!cfg->program_path) {
+		host->config_error(inst, "program", "'%s' is not an executable file%s", program,
+		                   strchr(program, '/') ? "" : " found in $PATH");
+		return false;
+	}
+	return true;
+}
+
+static bool load_args(struct exec_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host)
+{
+	char **words = split_words(host->config(inst, "args"), " \t", &cfg->n_args);
+	cfg->args = calloc(cfg->n_args + 1, sizeof *cfg->args);
+	bool ok = words && cfg->args;
+	for (size_t i = 0; ok && i < cfg->n_args; i++)
+		ok = (cfg->args[i] = host->template_new(inst, "args", words[i])) != NULL;
+	free_words(words);
+	return ok;
+}
+
+static bool load_match(struct exec_config *cfg, struct mqc_instance *inst,
+                       const struct mqc_host *host)
+{
+	const char *pattern = host->config(inst, "match");
+	bool icase;
+	if (!parse_bool(host->config(inst, "ignore_case"), &icase)) {
+		host->config_error(inst, "ignore_case", "'%s' is not on or off",
+		                   host->config(inst, "ignore_case"));
+		return false;
+	}
+	if (!*pattern)
+		return true;
+	int rc = regcomp(&cfg->match, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+	if (rc != 0) {
+		char why[256];
+		regerror(rc, &cfg->match, why, sizeof why);
+		host->config_error(inst, "match", "'%s' is not a POSIX extended regex: %s",
+		                   pattern, why);
+		return false;
+	}
+	cfg->has_match = true;
+	return true;
+}
+
+static bool load_types(struct exec_config *cfg, struct mqc_instance *inst,
+                       const struct mqc_host *host)
+{
+	static const enum mqc_msg_type all[] = {MQC_MSG_MESSAGE, MQC_MSG_ACTION, MQC_MSG_JOIN,
+	                                        MQC_MSG_LEAVE, MQC_MSG_STATUS};
+	char **words = split_words(host->config(inst, "types"), " \t,", NULL);
+	bool ok = words != NULL;
+	for (size_t i = 0; ok && words[i]; i++) {
+		bool known = false;
+		for (size_t t = 0; t < sizeof all / sizeof all[0]; t++) {
+			if (strcmp(words[i], exec_type_name(all[t])) == 0) {
+				cfg->types |= 1u << all[t];
+				known = true;
+			}
+		}
+		if (!known) {
+			host->config_error(inst, "types", "unknown type '%s' (known: message action "
+			                   "join leave status)", words[i]);
+			ok = false;
+		}
+	}
+	free_words(words);
+	if (ok && !cfg->types) {
+		host->config_error(inst, "types", "empty: name at least one of message action "
+		                   "join leave status");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool load_limits(struct exec_config *cfg, struct mqc_instance *inst,
+                        const struct mqc_host *host)
+{
+	unsigned timeout_s;
+	const char *v;
+	if (!parse_bool(v = host->config(inst, "own"), &cfg->own)) {
+		host->config_error(inst, "own", "'%s' is not on or off", v);
+		return false;
+	}
+	if (!parse_unsigned(v = host->config(inst, "max_running"), 1, 64, &cfg->max_running)) {
+		host->config_error(inst, "max_running", "'%s' is not a number from 1 to 64", v);
+		return false;
+	}
+	if (!parse_unsigned(v = host->config(inst, "max_queued"), 0, 1024, &cfg->max_queued)) {
+		host->config_error(inst, "max_queued", "'%s' is not a number from 0 to 1024", v);
+		return false;
+	}
+	if (!parse_unsigned(v = host->config(inst, "timeout"), 0, 86400, &timeout_s)) {
+		host->config_error(inst, "timeout", "'%s' is not a number of seconds from 0 "
+		                   "to 86400", v);
+		return false;
+	}
+	cfg->timeout_ms = timeout_s * 1000u;
+	v = host->config(inst, "output");
+	if (strcmp(v, "discard") == 0) {
+		cfg->output = EXEC_OUTPUT_DISCARD;
+	} else if (strcmp(v, "stderr") == 0) {
+		cfg->output = EXEC_OUTPUT_STDERR;
+	} else {
+		host->config_error(inst, "output", "'%s' is not discard or stderr", v);
+		return false;
+	}
+	return true;
+}
+
+/* Snapshot of the variables to pass on, taken once: the environment of a
+ * run must not depend on when it happens. */
+static bool load_pass_env(struct exec_config *cfg, struct mqc_instance *inst,
+                          const struct mqc_host *host)
+{
+	size_t n;
+	char **names = split_words(host->config(inst, "pass_env"), " \t,", &n);
+	cfg->pass_env = calloc(n + 1, sizeof *cfg->pass_env);
+	bool ok = names && cfg->pass_env;
+	size_t kept = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		if (strchr(names[i], '=') || strncmp(names[i], "MQCHAT_", 7) == 0) {
+			host->config_error(inst, "pass_env", "'%s': name variables only, and none "
+			                   "starting with MQCHAT_ (those describe the message)",
+			                   names[i]);
+			ok = false;
+			break;
+		}
+		const char *value = getenv(names[i]);
+		if (value && asprintf(&cfg->pass_env[kept], "%s=%s", names[i], value) >= 0)
+			kept++;
+	}
+	free_words(names);
+	return ok;
+}
+
+bool exec_config_load(struct exec_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host)
+{
+	*cfg = (struct exec_config){0};
+	bool ok = load_program(cfg, inst, host) && load_args(cfg, inst, host) &&
+	          load_match(cfg, inst, host) && load_types(cfg, inst, host) &&
+	          load_limits(cfg, inst, host) && load_pass_env(cfg, inst, host);
+	if (!ok)
+		exec_config_free(cfg, host);
+	return ok;
+}
+
+void exec_config_free(struct exec_config *cfg, const struct mqc_host *host)
+{
+	free(cfg->program);
+	free(cfg->program_path);
+	for (size_t i = 0; cfg->args && cfg->args[i]; i++)
+		host->template_free(cfg->args[i]);
+	free(cfg->args);
+	if (cfg->has_match)
+		regfree(&cfg->match);
+	free_words(cfg->pass_env);
+	*cfg = (struct exec_config){0};
+}
+
+bool exec_config_wants(const struct exec_config *cfg, const struct mqc_message *msg)
+{
+	if ((unsigned)msg->type >= 32 || !(cfg->types & (1u << msg->type)))
+		return false;
+	/* Replayed history already happened: running for it again would repeat
+	 * every notification at each start. */
+	if (msg->flags & MQC_MSG_HISTORY)
+		return false;
+	if ((msg->flags & MQC_MSG_OWN) && !cfg->own)
+		return false;
+	return !cfg->has_match || regexec(&cfg->match, msg->text, 0, NULL, 0) == 0;
+}

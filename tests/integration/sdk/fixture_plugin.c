@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fixture plugins for the loader tests: one source, one variant per -D.
+ *
+ * Without any FIXTURE_* macro this is a well-formed frontend that appends
+ * "nick: text" for each message to the file named by its `file` key, and
+ * that fails its `open` on request (`fail = log` or `fail = config`).  The
+ * variants break exactly one thing each, the way a stale or careless build
+ * would.
+ */
+#include <mqchat/plugin.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef FIXTURE_NO_SYMBOL
+/* A shared object, but nobody's plugin: no mqchat_plugin_v1. */
+int fixture_something_else = 1;
+#else
+
+static const struct mqc_key fixture_keys[] = {
+	{"file", "", MQC_KEY_PATH, "where received messages are appended"},
+	{"fail", "none", 0, "none | log | config: make open fail"},
+	{NULL, NULL, 0, NULL},
+};
+
+static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	const char *fail = host->config(inst, "fail");
+	if (strcmp(fail, "config") == 0) {
+		host->config_error(inst, "fail", "the fixture was told to refuse its configuration");
+		return NULL;
+	}
+	if (strcmp(fail, "log") == 0) {
+		host->log(inst, MQC_LOG_ERROR, "cannot reach the fixture's device: %s",
+		          strerror(ENODEV));
+		return NULL;
+	}
+	const char *path = host->config(inst, "file");
+	FILE *out = fopen(*path ? path : "/dev/null", "a");
+	if (!out)
+		host->config_error(inst, "file", "cannot open %s: %s", path, strerror(errno));
+	return out;
+}
+
+static void fixture_deliver(void *self, const struct mqc_message *msg)
+{
+	fprintf(self, "%s: %s\n", msg->nick, msg->text);
+	fflush(self);
+}
+
+static void fixture_close(void *self)
+{
+	fclose(self);
+}
+
+#define FIXTURE_FIELDS                                                         \
+	.name = "fixture", .version = "0.1", .kind = MQC_PLUGIN_FRONTEND,      \
+	.description = "loader test fixture", .keys = fixture_keys,            \
+	.open = fixture_open, .close = fixture_close
+
+#if defined(FIXTURE_SYMBOL_V2)
+/* What a build against a future ABI 2 header would export. */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v2;
+const struct mqc_plugin mqchat_plugin_v2 = {
+	.abi_major = 2, .abi_minor = 0, .size = sizeof(struct mqc_plugin),
+	FIXTURE_FIELDS, .deliver = fixture_deliver};
+#elif defined(FIXTURE_DESCRIPTOR_MAJOR)
+/* The right symbol, but the descriptor says another major. */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
+const struct mqc_plugin mqchat_plugin_v1 = {
+	.abi_major = MQC_ABI_MAJOR + 1, .abi_minor = 0, .size = sizeof(struct mqc_plugin),
+	FIXTURE_FIELDS, .deliver = fixture_deliver};
+#elif defined(FIXTURE_NEWER_MINOR)
+/* Built against a newer minor than this mqchat knows. */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
+const struct mqc_plugin mqchat_plugin_v1 = {
+	.abi_major = MQC_ABI_MAJOR, .abi_minor = MQC_ABI_MINOR + 1,
+	.size = sizeof(struct mqc_plugin), FIXTURE_FIELDS, .deliver = fixture_deliver};
+#elif defined(FIXTURE_SHORT)
+/* A descriptor that ends before members every 1.x plugin has. */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
+const struct mqc_plugin mqchat_plugin_v1 = {
+	.abi_major = MQC_ABI_MAJOR, .abi_minor = 0,
+	.size = offsetof(struct mqc_plugin, deliver), FIXTURE_FIELDS};
+#elif defined(FIXTURE_NO_DELIVER)
+/* A frontend without its mandatory `deliver`. */
+MQC_PLUGIN_DEFINE(FIXTURE_FIELDS);
+#else
+MQC_PLUGIN_DEFINE(FIXTURE_FIELDS, .deliver = fixture_deliver);
+#endif
+
+#endif /* FIXTURE_NO_SYMBOL */

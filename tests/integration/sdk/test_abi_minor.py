@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: MIT
+"""ABI minors, simulated honestly.
+
+We are at ABI 1.0, so no older minor exists yet.  This test makes the next
+one: a copy of <mqchat/plugin.h> where MQC_ABI_MINOR is 1 and a member is
+appended to struct mqc_plugin and to struct mqc_host, exactly as the ABI
+rules allow.  The core is compiled against that header ("mqchat 1.1"), and
+then:
+  - plugins built against the real 1.0 header (the fixture, and the built
+    mqtt backend) load into it, and a message goes through a real broker;
+  - a plugin built against the 1.1 header is refused by the real 1.0 mqchat,
+    asking for an upgrade.
+"""
+import glob
+import os
+import re
+import subprocess
+
+import harness
+import sdk_helpers
+
+
+def next_minor_header(dest_root):
+    """Writes <dest_root>/mqchat/plugin.h: ABI 1.(N+1), one member appended to
+    each growing struct.  Returns the new minor."""
+    with open(os.path.join(sdk_helpers.INCLUDE_DIR, "mqchat", "plugin.h")) as f:
+        text = f.read()
+    m = re.search(r"#define MQC_ABI_MINOR (\d+)", text)
+    assert m, "plugin.h: no MQC_ABI_MINOR"
+    minor = int(m.group(1)) + 1
+    text = text.replace(m.group(0), f"#define MQC_ABI_MINOR {minor}")
+    for struct, member in [("struct mqc_plugin {", "\tvoid (*appended_in_test)(void *self);\n"),
+                           ("struct mqc_host {",
+                            "\tvoid (*appended_in_test)(struct mqc_instance *inst);\n")]:
+        start = text.index(struct)
+        end = text.index("\n};", start)
+        text = text[:end + 1] + member + text[end + 1:]
+    os.makedirs(os.path.join(dest_root, "mqchat"))
+    with open(os.path.join(dest_root, "mqchat", "plugin.h"), "w") as f:
+        f.write(text)
+    return minor
+
+
+def pkg_libs(*names):
+    flags = []
+    for name in names:
+        p = subprocess.run(["pkg-config", "--cflags", "--libs", name],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if p.returncode == 0:
+            flags += p.stdout.split()
+    return flags
+
+
+def build_core(workdir, include_root, plugin_dir):
+    """The core and main.c, compiled against `include_root` only."""
+    sources = sorted(glob.glob(os.path.join(sdk_helpers.SOURCE_ROOT, "core", "*.c")))
+    exe = os.path.join(workdir, "mqchat-next-minor")
+    sdk_helpers.run(["cc", "-std=c17", "-O0", "-w", "-D_GNU_SOURCE",
+                     '-DMQC_VERSION="next-minor-test"', f'-DMQC_PLUGINDIR="{plugin_dir}"',
+                     "-I" + include_root, *sources, "-o", exe,
+                     *pkg_libs("inih", "sqlite3", "jansson"), "-ldl", "-lm"])
+    return exe
+
+
+class AbiMinor(harness.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.next_include = os.path.join(self.workdir, "include-next")
+        self.minor = next_minor_header(self.next_include)
+
+    def test_older_minor_plugins_load_in_a_newer_core(self):
+        built_plugins = os.path.join(harness.BUILD_DIR, "plugins")
+        core = build_core(self.workdir, self.next_include, built_plugins)
+        version = sdk_helpers.run([core, "--version"])
+        self.assertIn(f"plugin ABI 1.{self.minor}", version)
+
+        # Built against the real header: ABI 1.(minor-1), a shorter descriptor.
+        fixture = sdk_helpers.compile_fixture(self.workdir, "older")
+        received = os.path.join(self.workdir, "received.txt")
+        ini = sdk_helpers.fixture_ini(self.workdir, self.broker, fixture, file=received)
+
+        listing = sdk_helpers.run([core, "-o", f"core.plugin_dir={built_plugins}",
+                                   "--list-plugins"], env=harness.isolated_env(self.workdir))
+        self.assertRegex(listing, rf"mqtt\s+backend\s+\S+\s+1\.{self.minor - 1}\s")
+
+        m = NextCore(self.workdir, ini, core)
+        self.cleanups.append(m.stop)
+        m.err.wait_for(r"connected to 127\.0\.0\.1")
+        harness.publish(self.broker, "Bob: hola from an older plugin's world")
+        harness.wait_until(lambda: "Bob: hola from an older plugin's world"
+                           in sdk_helpers.file_text(received),
+                           what="the 1.0 fixture to receive the message")
+        m.signal(15)
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+    def test_newer_minor_plugin_refused_by_this_core(self):
+        newer = sdk_helpers.compile_fixture(self.workdir, "newer", include_dir=self.next_include)
+        ini = sdk_helpers.fixture_ini(self.workdir, self.broker, newer)
+        m = self.mqchat(ini, stdin=subprocess.DEVNULL)
+        self.assertEqual(m.wait(), 78, m.err.text())
+        harness.wait_until(lambda: m.err.closed)
+        self.assertIn(f"{newer}: built for plugin ABI 1.{self.minor}, this mqchat has "
+                      f"ABI 1.{self.minor - 1}: upgrade mqchat or rebuild the plugin",
+                      m.err.text())
+
+
+class NextCore(harness.Mqchat):
+    """harness.Mqchat, running another binary."""
+
+    def __init__(self, workdir, ini, binary):
+        saved = harness.MQCHAT
+        harness.MQCHAT = binary
+        try:
+            super().__init__(workdir, ini, stdin=subprocess.DEVNULL, name="next-core")
+        finally:
+            harness.MQCHAT = saved
+
+
+if __name__ == "__main__":
+    harness.main()
