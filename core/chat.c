@@ -12,9 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "command.h"
 #include "identity.h"
 #include "sanitize.h"
+#include "dedup.h"
+#include "wire_json.h"
 #include "wire_plain.h"
 
 /* Publishes handed to the backend and not yet acknowledged.  Bounded so that
@@ -26,7 +29,7 @@
 #define QUEUE_LOW 256
 #define ECHO_WINDOW_MS 60000
 
-static int64_t wall_ms(void)
+int64_t chat_wall_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -105,7 +108,7 @@ static struct mqc_message outgoing_message(const struct chat *chat, const struct
 
 /* --- delivery to frontends ----------------------------------------------- */
 
-static void deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
+void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
 {
 	for (size_t i = 0; i < chat->n_frontends; i++) {
 		struct instance *inst = chat->frontends[i];
@@ -123,9 +126,9 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 	va_end(ap);
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
-		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = wall_ms(),
+		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = chat_wall_ms(),
 	};
-	deliver(chat, to, &msg);
+	chat_deliver(chat, to, &msg);
 	strbuf_free(&text);
 }
 
@@ -191,10 +194,13 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	identity_new_message_id(m->id);
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
-	m->time_ms = wall_ms();
+	m->time_ms = chat_wall_ms();
 	queue_push(&chat->waiting, m);
 	struct mqc_message msg = outgoing_message(chat, m);
-	deliver(chat, NULL, &msg);
+	/* A broker echo of a json message is known by its id. */
+	dedup_seen(chat->dedup, m->id, NULL, NULL, 0, loop_now_ms());
+	archive_store(chat, &msg, NULL, NULL, 0);
+	chat_deliver(chat, NULL, &msg);
 	flush_queue(chat);
 }
 
@@ -310,9 +316,10 @@ void chat_submit_line(struct chat *chat, struct instance *from, const char *line
 		chat_status(chat, from, 0, "%s", command_help);
 		break;
 	case CMD_HISTORY:
+		archive_show_last(chat, from, cmd.arg, cmd.arg_len);
+		break;
 	case CMD_SEARCH:
-		chat_status(chat, from, MQC_MSG_ERROR,
-		            "history is not kept by this version of mqchat yet");
+		archive_search(chat, from, cmd.arg, cmd.arg_len);
 		break;
 	case CMD_UNKNOWN: {
 		struct strbuf shown = STRBUF_INIT;
@@ -328,27 +335,61 @@ void chat_submit_line(struct chat *chat, struct instance *from, const char *line
 
 /* --- from the backend ---------------------------------------------------- */
 
+/* The parts of a received payload, decoded as json when it is one of
+ * ours, else as plain text. */
+struct decoded {
+	struct json_decoded json;
+	bool is_json;
+	struct plain_decoded plain;
+};
+
+static void decode_payload(const char *payload, size_t len, struct decoded *d)
+{
+	d->is_json = json_decode(payload, len, &d->json);
+	if (!d->is_json)
+		plain_decode(payload, len, &d->plain);
+}
+
 void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
                   unsigned flags)
 {
 	if (is_own_echo(chat, payload, len))
 		return;
-	struct plain_decoded d;
-	plain_decode(payload, len, &d);
-	struct strbuf nick = STRBUF_INIT, text = STRBUF_INIT, where = STRBUF_INIT;
-	if (d.nick)
-		sanitize_append(&nick, d.nick, d.nick_len);
-	sanitize_append(&text, d.text, d.text_len);
+	struct decoded d;
+	decode_payload(payload, len, &d);
+	const char *id = d.is_json ? d.json.id : "";
+	if (archive_is_duplicate(chat, id, topic, payload, len)) {
+		if (d.is_json)
+			json_decoded_free(&d.json);
+		return;
+	}
+	struct strbuf nick = STRBUF_INIT, text = STRBUF_INIT, where = STRBUF_INIT,
+	              shown_id = STRBUF_INIT;
+	if (d.is_json) {
+		sanitize_append(&nick, d.json.nick, d.json.nick_len);
+		sanitize_append(&text, d.json.text, d.json.text_len);
+		sanitize_append(&shown_id, d.json.id, d.json.id_len);
+	} else {
+		if (d.plain.nick)
+			sanitize_append(&nick, d.plain.nick, d.plain.nick_len);
+		sanitize_append(&text, d.plain.text, d.plain.text_len);
+	}
 	sanitize_append(&where, topic, strlen(topic));
+	int64_t sent = d.is_json && d.json.ts_ms ? d.json.ts_ms : chat_wall_ms();
 	struct mqc_message msg = {
-		.type = d.type, .flags = flags & MQC_MSG_RETAINED, .id = "",
+		.type = d.is_json ? d.json.type : d.plain.type,
+		.flags = flags & MQC_MSG_RETAINED, .id = strbuf_str(&shown_id),
 		.nick = strbuf_str(&nick), .text = strbuf_str(&text), .topic = strbuf_str(&where),
-		.sender_id = "", .time_ms = wall_ms(),
+		.sender_id = "", .time_ms = sent,
 	};
-	deliver(chat, NULL, &msg);
+	archive_store(chat, &msg, topic, payload, len);
+	chat_deliver(chat, NULL, &msg);
+	if (d.is_json)
+		json_decoded_free(&d.json);
 	strbuf_free(&nick);
 	strbuf_free(&text);
 	strbuf_free(&where);
+	strbuf_free(&shown_id);
 }
 
 void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
@@ -490,11 +531,15 @@ int chat_open(struct chat *chat)
 		chat_log(NULL, MQC_LOG_ERROR, "cannot watch signals: %s", strerror(errno));
 		return EX_OSERR;
 	}
+	int rc = archive_open(chat);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < chat->n_frontends; i++) {
-		int rc = open_instance(chat, chat->frontends[i]);
+		rc = open_instance(chat, chat->frontends[i]);
 		if (rc)
 			return rc;
 	}
+	archive_replay(chat);
 	if (chat->announce) {
 		enqueue(chat, MQC_MSG_JOIN, chat->nick, "");
 		chat->announced = true;
@@ -531,6 +576,7 @@ void chat_close(struct chat *chat)
 		outgoing_free(m);
 	for (struct outgoing *m; (m = queue_pop(&chat->inflight));)
 		outgoing_free(m);
+	archive_close(chat);
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);
 }

@@ -80,6 +80,13 @@ struct chat {
 	bool interactive; /* a person watches a terminal: events shown inline */
 	bool stdin_shows_events; /* a stdin frontend prints status messages */
 	int signal_fd;
+	/* archive.c */
+	struct history *history; /* NULL: history off */
+	struct dedup *dedup;
+	struct loop_timer *history_flush_timer;
+	size_t history_replay;
+	uint32_t dedup_window_ms;
+
 	bool quitting;
 	bool done;
 	int exit_code;
@@ -119,5 +126,8 @@ void chat_quit(struct chat *chat, int code);
 void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void chat_note_published(struct chat *chat, const char *payload, size_t len);
+/* Shows `msg` to one frontend, or to all with `to` NULL. */
+void chat_deliver(struct chat *chat, struct instance *to, const struct mqc_message *msg);
+int64_t chat_wall_ms(void);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "chat.h"
 #include "template.h"
+#include "wire_json.h"
 #include "wire_plain.h"
 
 void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
@@ -174,10 +175,13 @@ static const char *host_encode(struct mqc_instance *mi, const char *wire,
                                const struct mqc_message *msg, size_t *len)
 {
 	struct instance *inst = (struct instance *)mi;
-	if (strcmp(wire, "plain") != 0)
-		return NULL;
 	strbuf_reset(&inst->scratch);
-	plain_encode(&inst->scratch, msg);
+	if (strcmp(wire, "plain") == 0)
+		plain_encode(&inst->scratch, msg);
+	else if (strcmp(wire, "json") == 0)
+		json_encode(&inst->scratch, msg);
+	else
+		return NULL;
 	chat_note_published(inst->chat, inst->scratch.data, inst->scratch.len);
 	*len = inst->scratch.len;
 	return inst->scratch.data;

@@ -8,12 +8,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "chat.h"
 #include "identity.h"
 
 static const char usage[] =
 	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [--check-config]\n"
-	"              [--list-plugins] [-h] [-V]\n"
+	"              [--list-plugins] [--history N | --search WORDS [--json]] [-h] [-V]\n"
 	"\n"
 	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
 	"                             $XDG_CONFIG_HOME/mqchat/mqchat.ini, /etc/mqchat/mqchat.ini)\n"
@@ -21,6 +22,9 @@ static const char usage[] =
 	"  -n, --nick NICK            same as -o core.nick=NICK\n"
 	"      --check-config         validate the configuration and its plugins, print it, exit\n"
 	"      --list-plugins         list the plugins found, with kind, version and ABI\n"
+	"      --history N            print the last N messages from history, exit\n"
+	"      --search WORDS         print the messages of history matching WORDS, exit\n"
+	"      --json                 with --history or --search: one JSON object a line\n"
 	"  -h, --help                 this help\n"
 	"  -V, --version              the version\n"
 	"\n"
@@ -32,9 +36,12 @@ struct options {
 	const char *config_path;
 	bool check_config;
 	bool list_plugins;
+	const char *history;
+	const char *search;
+	bool json;
 };
 
-enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS };
+enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS, OPT_HISTORY, OPT_SEARCH, OPT_JSON };
 
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct options *opt, struct config *overrides)
@@ -45,6 +52,9 @@ static int parse_args(int argc, char **argv, struct options *opt, struct config 
 		{"nick", required_argument, NULL, 'n'},
 		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+		{"history", required_argument, NULL, OPT_HISTORY},
+		{"search", required_argument, NULL, OPT_SEARCH},
+		{"json", no_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -76,6 +86,15 @@ static int parse_args(int argc, char **argv, struct options *opt, struct config 
 		case OPT_LIST_PLUGINS:
 			opt->list_plugins = true;
 			break;
+		case OPT_HISTORY:
+			opt->history = optarg;
+			break;
+		case OPT_SEARCH:
+			opt->search = optarg;
+			break;
+		case OPT_JSON:
+			opt->json = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -89,6 +108,10 @@ static int parse_args(int argc, char **argv, struct options *opt, struct config 
 	}
 	if (optind < argc) {
 		fprintf(stderr, "mqchat: unexpected argument '%s'\n%s", argv[optind], usage);
+		return EX_USAGE;
+	}
+	if ((opt->history && opt->search) || (opt->json && !opt->history && !opt->search)) {
+		fprintf(stderr, "mqchat: --json goes with one of --history and --search\n%s", usage);
 		return EX_USAGE;
 	}
 	return -1;
@@ -131,9 +154,8 @@ static int parse_number(const struct config *cfg, const char *key, long min, lon
 static int read_core_settings(struct chat *chat)
 {
 	const struct config *cfg = chat->cfg;
-	long timeout = 0, replay = 0;
-	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout) ||
-	    parse_number(cfg, "history_replay", 0, 1000000, &replay))
+	long timeout = 0;
+	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout))
 		return EX_CONFIG;
 	chat->quit_timeout_ms = (uint32_t)timeout * 1000u;
 	if (!config_parse_bool(core_value(cfg, "announce"), &chat->announce)) {
@@ -225,8 +247,9 @@ int main(int argc, char **argv)
 	apply_overrides(&cfg, &overrides);
 	config_free(&overrides);
 
-	if (opt.list_plugins) {
-		rc = instances_list_plugins(&cfg);
+	if (opt.list_plugins || opt.history || opt.search) {
+		rc = opt.list_plugins ? instances_list_plugins(&cfg)
+		                      : archive_print(&cfg, opt.history, opt.search, opt.json);
 		config_free(&cfg);
 		return rc;
 	}

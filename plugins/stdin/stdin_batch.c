@@ -122,8 +122,9 @@ void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg)
 		free(line);
 		return;
 	}
-	/* A script piping lines in wants the conversation of others. */
-	if (msg->flags & MQC_MSG_OWN)
+	/* A script piping lines in wants the live conversation of others:
+	 * neither its own lines nor a replay of history. */
+	if (msg->flags & (MQC_MSG_OWN | MQC_MSG_HISTORY))
 		return;
 	size_t len;
 	if (!stdin_render(fe, msg, &len))

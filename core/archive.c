@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+#include "archive.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "chat.h"
+#include "dedup.h"
+#include "history.h"
+#include "identity.h"
+#include "template.h"
+#include "wire_json.h"
+
+#define FLUSH_DELAY_MS 200
+#define SEARCH_LIMIT 50
+#define MAX_SHOWN 10000
+
+static const struct config_value *core_origin(const struct config *cfg, const char *key)
+{
+	return config_find(cfg, "core", key);
+}
+
+static int bad_number(const struct config *cfg, const char *key)
+{
+	const struct config_value *v = core_origin(cfg, key);
+	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a whole number >= 0",
+	         v ? v->origin : "built-in default", key, core_value(cfg, key));
+	return EX_CONFIG;
+}
+
+static bool read_count(const struct config *cfg, const char *key, long long *out)
+{
+	const char *text = core_value(cfg, key);
+	char *end;
+	long long n = strtoll(text, &end, 10);
+	if (!*text || *end || n < 0)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* The database path [core] history asks for; NULL for off. */
+static char *history_path(const struct config *cfg, const char *state_dir, bool *explicit_path)
+{
+	const char *value = core_value(cfg, "history");
+	bool on;
+	*explicit_path = false;
+	if (config_parse_bool(value, &on)) {
+		if (!on)
+			return NULL;
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "%s/history.db", state_dir);
+		return strbuf_take(&sb);
+	}
+	*explicit_path = true;
+	return config_expand_path(value);
+}
+
+/* Opens the store: NULL with *rc 0 when history is off, or with *rc set
+ * after saying why when it cannot be opened. */
+static struct history *open_store(const struct config *cfg, const char *state_dir, int *rc)
+{
+	bool explicit_path;
+	*rc = 0;
+	char *path = history_path(cfg, state_dir, &explicit_path);
+	if (!path)
+		return NULL;
+	struct strbuf err = STRBUF_INIT;
+	struct history *h = history_open(path, &err);
+	if (!h && explicit_path) {
+		const struct config_value *v = core_origin(cfg, "history");
+		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] history: %s",
+		         v ? v->origin : "built-in default", strbuf_str(&err));
+		*rc = EX_CONFIG;
+	} else if (!h) {
+		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history", strbuf_str(&err));
+	}
+	strbuf_free(&err);
+	free(path);
+	return h;
+}
+
+static void flush_now(void *data)
+{
+	struct chat *chat = data;
+	if (history_flush(chat->history) < 0) {
+		chat_log(NULL, MQC_LOG_ERROR, "history: %s (will retry)",
+		         history_error(chat->history));
+		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS * 5);
+	}
+}
+
+int archive_open(struct chat *chat)
+{
+	const struct config *cfg = chat->cfg;
+	long long replay, max_messages, max_days, window;
+	if (!read_count(cfg, "history_replay", &replay))
+		return bad_number(cfg, "history_replay");
+	if (!read_count(cfg, "history_max_messages", &max_messages))
+		return bad_number(cfg, "history_max_messages");
+	if (!read_count(cfg, "history_max_days", &max_days))
+		return bad_number(cfg, "history_max_days");
+	if (!read_count(cfg, "dedup_window", &window) || window > 86400)
+		return bad_number(cfg, "dedup_window");
+	chat->history_replay = (size_t)(replay < MAX_SHOWN ? replay : MAX_SHOWN);
+	chat->dedup_window_ms = (uint32_t)window * 1000u;
+	chat->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, chat->dedup_window_ms);
+
+	int rc;
+	chat->history = open_store(cfg, chat->state_dir, &rc);
+	if (chat->history) {
+		history_prune(chat->history, max_messages, max_days, chat_wall_ms());
+		chat->history_flush_timer = loop_timer_add(chat->loop, 0, false, flush_now, chat);
+	}
+	return rc;
+}
+
+void archive_close(struct chat *chat)
+{
+	if (chat->history && history_flush(chat->history) < 0)
+		chat_log(NULL, MQC_LOG_ERROR, "history: the last messages could not be stored: %s",
+		         history_error(chat->history));
+	history_close(chat->history);
+	chat->history = NULL;
+	dedup_free(chat->dedup);
+	chat->dedup = NULL;
+}
+
+/* --- the message path ---------------------------------------------------- */
+
+bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
+                          const void *payload, size_t len)
+{
+	uint64_t now = loop_now_ms();
+	if (dedup_seen(chat->dedup, id, topic, payload, len, now))
+		return true;
+	if (!chat->history)
+		return false;
+	struct strbuf key = STRBUF_INIT;
+	bool by_id = dedup_key(&key, id, topic, payload, len);
+	int64_t since = by_id ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
+	bool seen = history_has_key(chat->history, key.data, since);
+	strbuf_free(&key);
+	return seen;
+}
+
+void archive_store(struct chat *chat, const struct mqc_message *msg, const char *topic,
+                   const void *payload, size_t len)
+{
+	if (!chat->history)
+		return;
+	struct strbuf key = STRBUF_INIT;
+	if (payload)
+		dedup_key(&key, msg->id, topic, payload, len);
+	else if (*msg->id)
+		strbuf_printf(&key, "id:%s", msg->id);
+	history_add(chat->history, msg, key.len ? key.data : NULL, chat_wall_ms());
+	strbuf_free(&key);
+	/* Flushed a while after the first message buffered, not after the
+	 * last: a steady stream must not postpone writing forever. */
+	if (history_pending(chat->history) == 1)
+		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS);
+}
+
+/* --- showing history ----------------------------------------------------- */
+
+struct show {
+	struct chat *chat;
+	struct instance *to; /* NULL: every frontend */
+};
+
+static void show_one(void *data, const struct mqc_message *msg)
+{
+	struct show *s = data;
+	chat_deliver(s->chat, s->to, msg);
+}
+
+void archive_replay(struct chat *chat)
+{
+	if (!chat->history || !chat->history_replay)
+		return;
+	struct show s = {chat, NULL};
+	history_last(chat->history, chat->history_replay, show_one, &s);
+}
+
+static bool history_available(struct chat *chat, struct instance *to)
+{
+	if (!chat->history)
+		chat_status(chat, to, MQC_MSG_ERROR, "history is off ([core] history)");
+	return chat->history != NULL;
+}
+
+void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len)
+{
+	if (!history_available(chat, to))
+		return;
+	char *text = xstrndup(arg, len);
+	char *end;
+	long n = len ? strtol(text, &end, 10) : 20;
+	if (len && (*end || n <= 0 || n > MAX_SHOWN)) {
+		chat_status(chat, to, MQC_MSG_ERROR, "/history N: N from 1 to %d", MAX_SHOWN);
+	} else {
+		struct show s = {chat, to};
+		if (history_last(chat->history, (size_t)n, show_one, &s) < 0)
+			chat_status(chat, to, MQC_MSG_ERROR, "history: %s",
+			            history_error(chat->history));
+	}
+	free(text);
+}
+
+void archive_search(struct chat *chat, struct instance *to, const char *words, size_t len)
+{
+	if (!history_available(chat, to))
+		return;
+	char *text = xstrndup(words, len);
+	struct show s = {chat, to};
+	int found = history_search(chat->history, text, SEARCH_LIMIT, show_one, &s);
+	if (found < 0)
+		chat_status(chat, to, MQC_MSG_ERROR, "history: %s", history_error(chat->history));
+	else
+		chat_status(chat, to, 0, "%d message%s found for \"%s\"%s", found,
+		            found == 1 ? "" : "s", text,
+		            found == SEARCH_LIMIT ? " (the newest shown)" : "");
+	free(text);
+}
+
+/* --- from the command line ----------------------------------------------- */
+
+struct printer {
+	struct template *tpl;
+	bool json;
+	struct strbuf line;
+};
+
+static void print_one(void *data, const struct mqc_message *msg)
+{
+	struct printer *p = data;
+	strbuf_reset(&p->line);
+	if (p->json)
+		json_encode(&p->line, msg);
+	else
+		template_render(p->tpl, msg, 0, &p->line);
+	strbuf_appendc(&p->line, '\n');
+	fwrite(p->line.data, 1, p->line.len, stdout);
+}
+
+int archive_print(const struct config *cfg, const char *last, const char *words, bool json)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *state_dir = identity_state_dir(&err);
+	if (!state_dir) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		strbuf_free(&err);
+		return EX_CANTCREAT;
+	}
+	int rc;
+	struct history *h = open_store(cfg, state_dir, &rc);
+	free(state_dir);
+	if (!h) {
+		if (!rc)
+			chat_log(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
+		strbuf_free(&err);
+		return rc ? rc : EX_CONFIG;
+	}
+	struct printer p = {.json = json};
+	p.tpl = template_compile("{date} {time} {nick}: {text}", core_value(cfg, "time_format"),
+	                         &err);
+	int found = 0;
+	if (!p.tpl) {
+		chat_log(NULL, MQC_LOG_ERROR, "[core] time_format: %s", strbuf_str(&err));
+		found = -1;
+	} else if (words) {
+		found = history_search(h, words, MAX_SHOWN, print_one, &p);
+	} else {
+		char *end;
+		long n = strtol(last, &end, 10);
+		if (*end || n <= 0 || n > 1000000) {
+			chat_log(NULL, MQC_LOG_ERROR, "--history N: N from 1 to 1000000, not '%s'", last);
+			template_free(p.tpl);
+			strbuf_free(&err);
+			history_close(h);
+			return EX_USAGE;
+		}
+		found = history_last(h, (size_t)n, print_one, &p);
+	}
+	if (found < 0 && p.tpl)
+		chat_log(NULL, MQC_LOG_ERROR, "history: %s", history_error(h));
+	fflush(stdout);
+	template_free(p.tpl);
+	strbuf_free(&p.line);
+	strbuf_free(&err);
+	history_close(h);
+	return found < 0 ? EX_SOFTWARE : 0;
+}

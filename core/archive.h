@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the chat remembers: the history store (history.c) fed on the side of
+ * the message path and flushed from a timer, the duplicate filter
+ * (dedup.c), replay at start, /history and /search, and the command-line
+ * --history and --search.
+ */
+#ifndef MQC_ARCHIVE_H
+#define MQC_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <mqchat/plugin.h>
+
+struct chat;
+struct config;
+struct instance;
+
+/* Reads [core] history, history_max_*, dedup_window; opens the store.
+ * Returns 0 or an exit code after printing why. */
+int archive_open(struct chat *chat);
+/* Flushes and closes. */
+void archive_close(struct chat *chat);
+
+/* Shows the last history_replay messages to every frontend. */
+void archive_replay(struct chat *chat);
+
+/* True when a received payload repeats one seen before: a QoS 1
+ * redelivery, or a message already stored before a restart. */
+bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
+                          const void *payload, size_t len);
+/* Stores a message seen or sent (off the hot path: buffered). */
+void archive_store(struct chat *chat, const struct mqc_message *msg, const char *topic,
+                   const void *payload, size_t len);
+
+/* /history N and /search WORDS, answered to one frontend. */
+void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len);
+void archive_search(struct chat *chat, struct instance *to, const char *words, size_t len);
+
+/* mqchat --history N / --search WORDS [--json]: print and exit. */
+int archive_print(const struct config *cfg, const char *last, const char *words, bool json);
+
+#endif

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+#include "history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+/* "MQCH": marks the file as ours, so that a history path pointing at some
+ * other program's database is refused instead of altered. */
+#define HISTORY_APPLICATION_ID 0x4D514348
+
+/* How long a flush waits for another mqchat holding the write lock.  Short:
+ * this runs on the poll loop, and a failed flush is simply retried. */
+#define HISTORY_BUSY_TIMEOUT_MS 50
+
+#define MS_PER_DAY INT64_C(86400000)
+
+/* Index pages (4 KiB) merged at most per flush: enough to keep pace with
+ * a busy room (measured: 20 000 messages/s, see bench/history), small
+ * enough that no flush spends long on it. */
+#define MERGE_PAGES_PER_FLUSH 64
+
+static const char SCHEMA_SQL[] =
+	"CREATE TABLE messages ("
+	/* An explicit INTEGER PRIMARY KEY: the full-text index refers to
+	 * rows by rowid, which VACUUM could renumber if it were implicit. */
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL,"
+	"  topic TEXT NOT NULL,"
+	"  nick TEXT NOT NULL,"
+	"  sender_id TEXT NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  sent_ms INTEGER,"          /* the sender's time; NULL if unknown */
+	"  received_ms INTEGER NOT NULL,"
+	"  own INTEGER NOT NULL,"
+	"  dedup_key TEXT"            /* dedup.h's key; NULL if none */
+	");"
+	"CREATE INDEX messages_by_received ON messages(received_ms);"
+	"CREATE INDEX messages_by_dedup_key ON messages(dedup_key, received_ms)"
+	"  WHERE dedup_key IS NOT NULL;"
+	/* remove_diacritics: "que" finds "qué", as people type in a hurry. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"
+	"  content='messages', content_rowid='seq',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	/* No merging of index segments inside a commit as FTS5 does by
+	 * default (it made one flush in a hundred stall the loop for up to a
+	 * second at 1M messages): each flush merges a bounded amount instead,
+	 * see MERGE_SQL. */
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
+	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
+	"END;"
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"END;"
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
+	"END;";
+
+/* The columns every read returns, in the order row_to_message expects. */
+#define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
+
+static const char INSERT_SQL[] =
+	"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
+	" own, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char HAS_KEY_SQL[] =
+	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND received_ms >= ?2 LIMIT 1";
+static const char LAST_SQL[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
+	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
+/* The full-text index walks its matches newest first and stops at the
+ * limit, so a common word costs no more than a rare one. */
+static const char SEARCH_SQL[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
+	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1"
+	"  ORDER BY rowid DESC LIMIT ?2) ORDER BY seq";
+static const char PRUNE_COUNT_SQL[] =
+	"DELETE FROM messages WHERE seq <"
+	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?1)";
+/* Merges up to ?1 pages of index segments, and only when some level has
+ * enough segments to be worth it: nearly free when there is nothing to do. */
+static const char MERGE_SQL[] =
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?1)";
+static const char PRUNE_AGE_SQL[] = "DELETE FROM messages WHERE received_ms < ?1";
+
+/* One message waiting for the next flush.  Its strings share one block. */
+struct pending {
+	const char *id, *topic, *nick, *sender_id, *text, *dedup_key; /* key: NULL */
+	char *block;
+	int type;
+	bool own;
+	int64_t sent_ms; /* 0: unknown */
+	int64_t received_ms;
+};
+
+struct history {
+	sqlite3 *db;
+	sqlite3_stmt *insert, *merge, *has_key, *last, *search, *prune_count, *prune_age;
+	struct pending *pending;
+	size_t n_pending, cap_pending;
+	uint64_t dropped;
+	struct strbuf error;
+};
+
+static void set_error(struct history *h, const char *what)
+{
+	strbuf_reset(&h->error);
+	strbuf_printf(&h->error, "%s: %s", what, sqlite3_errmsg(h->db));
+}
+
+const char *history_error(const struct history *h)
+{
+	return h->error.data ? h->error.data : "";
+}
+
+uint64_t history_dropped(const struct history *h)
+{
+	return h->dropped;
+}
+
+size_t history_pending(const struct history *h)
+{
+	return h->n_pending;
+}
+
+/* --- opening ------------------------------------------------------------ */
+
+static bool exec(struct history *h, const char *sql, const char *what)
+{
+	if (sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return true;
+	set_error(h, what);
+	return false;
+}
+
+/* Runs a statement returning one integer (a PRAGMA, a count). */
+static bool query_int(struct history *h, const char *sql, int64_t *value)
+{
+	sqlite3_stmt *stmt;
+	if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		set_error(h, "reading the database");
+		return false;
+	}
+	bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+	if (ok)
+		*value = sqlite3_column_int64(stmt, 0);
+	else
+		set_error(h, "reading the database");
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+static bool create_schema(struct history *h)
+{
+	char version_sql[128];
+	snprintf(version_sql, sizeof version_sql,
+	         "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	         HISTORY_APPLICATION_ID, HISTORY_SCHEMA_VERSION);
+	if (!exec(h, "BEGIN IMMEDIATE", "creating the database"))
+		return false;
+	if (exec(h, SCHEMA_SQL, "creating the tables") &&
+	    exec(h, version_sql, "creating the tables") && exec(h, "COMMIT", "creating the tables"))
+		return true;
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+/* Creates the schema in a new file, or checks that an existing file is an
+ * mqchat history this version understands. */
+static bool check_or_create_schema(struct history *h)
+{
+	int64_t version, app_id, tables;
+	if (!query_int(h, "PRAGMA user_version", &version) ||
+	    !query_int(h, "PRAGMA application_id", &app_id) ||
+	    !query_int(h, "SELECT count(*) FROM sqlite_master", &tables))
+		return false;
+	if (version == 0 && tables == 0)
+		return create_schema(h);
+	strbuf_reset(&h->error);
+	if (app_id != HISTORY_APPLICATION_ID)
+		strbuf_appends(&h->error, "not an mqchat history database; "
+		                          "set [core] history to another path");
+	else if (version > HISTORY_SCHEMA_VERSION)
+		strbuf_printf(&h->error,
+		              "written by a newer mqchat (schema %lld, this one knows %d); "
+		              "upgrade mqchat or use another history path",
+		              (long long)version, HISTORY_SCHEMA_VERSION);
+	else
+		return true;
+	return false;
+}
+
+static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
+{
+	/* PERSISTENT: these live as long as the connection. */
+	if (sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) ==
+	    SQLITE_OK)
+		return true;
+	set_error(h, "preparing a statement");
+	return false;
+}
+
+static bool is_file_path(const char *path)
+{
+	return strcmp(path, ":memory:") != 0;
+}
+
+/* SQLite would create the file 0644 and give the -wal and -shm files the
+ * same mode; a conversation is private, so the file is made 0600 first. */
+static bool create_private_file(const char *path, struct strbuf *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		if (err)
+			strbuf_printf(err, "history %s: cannot open: %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static bool setup(struct history *h)
+{
+	sqlite3_extended_result_codes(h->db, 1);
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
+	int64_t ignored;
+	/* The first read tells a file that is not a database at all. */
+	if (!query_int(h, "PRAGMA journal_mode = WAL", &ignored) ||
+	    !exec(h, "PRAGMA synchronous = NORMAL", "configuring the database") ||
+	    !check_or_create_schema(h))
+		return false;
+	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, MERGE_SQL, &h->merge) &&
+	       prepare(h, HAS_KEY_SQL, &h->has_key) &&
+	       prepare(h, LAST_SQL, &h->last) && prepare(h, SEARCH_SQL, &h->search) &&
+	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
+	       prepare(h, PRUNE_AGE_SQL, &h->prune_age);
+}
+
+static void finalize_all(struct history *h)
+{
+	sqlite3_stmt **stmts[] = {&h->insert, &h->merge,       &h->has_key,  &h->last,
+	                          &h->search, &h->prune_count, &h->prune_age};
+	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+		sqlite3_finalize(*stmts[i]);
+		*stmts[i] = NULL;
+	}
+}
+
+struct history *history_open(const char *path, struct strbuf *err)
+{
+	if (is_file_path(path) && !create_private_file(path, err))
+		return NULL;
+	struct history *h = xcalloc(1, sizeof *h);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK || !setup(h)) {
+		if (h->error.len == 0)
+			set_error(h, "opening the database");
+		if (err)
+			strbuf_printf(err, "history %s: %s", path, strbuf_str(&h->error));
+		finalize_all(h);
+		sqlite3_close(h->db);
+		strbuf_free(&h->error);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void drop_oldest_pending(struct history *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(h->pending[i].block);
+	memmove(h->pending, h->pending + n, (h->n_pending - n) * sizeof *h->pending);
+	h->n_pending -= n;
+	h->dropped += n;
+}
+
+void history_add(struct history *h, const struct mqc_message *msg, const char *dedup_key,
+                 int64_t received_ms)
+{
+	if (msg->type == MQC_MSG_STATUS || (msg->flags & MQC_MSG_HISTORY))
+		return;
+	if (h->n_pending == HISTORY_MAX_PENDING)
+		drop_oldest_pending(h, HISTORY_MAX_PENDING / 10);
+	if (h->n_pending == h->cap_pending) {
+		h->cap_pending = h->cap_pending ? h->cap_pending * 2 : 64;
+		h->pending = xrealloc(h->pending, h->cap_pending * sizeof *h->pending);
+	}
+
+	const char *fields[6] = {or_empty(msg->id),        or_empty(msg->topic),
+	                         or_empty(msg->nick),      or_empty(msg->sender_id),
+	                         or_empty(msg->text),      dedup_key ? dedup_key : ""};
+	size_t lens[6], total = 0;
+	for (size_t i = 0; i < 6; i++) {
+		lens[i] = strlen(fields[i]) + 1;
+		total += lens[i];
+	}
+	char *block = xmalloc(total), *copies[6];
+	for (size_t i = 0, at = 0; i < 6; at += lens[i], i++) {
+		copies[i] = block + at;
+		memcpy(copies[i], fields[i], lens[i]);
+	}
+	h->pending[h->n_pending++] = (struct pending){
+		.id = copies[0], .topic = copies[1], .nick = copies[2], .sender_id = copies[3],
+		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .block = block,
+		.type = (int)msg->type, .own = (msg->flags & MQC_MSG_OWN) != 0,
+		.sent_ms = msg->time_ms,
+		.received_ms = received_ms ? received_ms : msg->time_ms};
+}
+
+static bool insert_one(struct history *h, const struct pending *p)
+{
+	sqlite3_stmt *s = h->insert;
+	/* STATIC: the strings outlive the step; the statement is reset
+	 * before they are freed. */
+	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->sender_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, p->type);
+	sqlite3_bind_text(s, 6, p->text, -1, SQLITE_STATIC);
+	if (p->sent_ms)
+		sqlite3_bind_int64(s, 7, p->sent_ms);
+	else
+		sqlite3_bind_null(s, 7);
+	sqlite3_bind_int64(s, 8, p->received_ms);
+	sqlite3_bind_int(s, 9, p->own);
+	if (p->dedup_key)
+		sqlite3_bind_text(s, 10, p->dedup_key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 10);
+	bool ok = sqlite3_step(s) == SQLITE_DONE;
+	if (!ok)
+		set_error(h, "storing a message");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ok;
+}
+
+static bool merge_some(struct history *h)
+{
+	sqlite3_bind_int(h->merge, 1, MERGE_PAGES_PER_FLUSH);
+	bool ok = sqlite3_step(h->merge) == SQLITE_DONE;
+	if (!ok)
+		set_error(h, "merging the search index");
+	sqlite3_reset(h->merge);
+	return ok;
+}
+
+int history_flush(struct history *h)
+{
+	if (h->n_pending == 0)
+		return 0;
+	if (!exec(h, "BEGIN IMMEDIATE", "starting to store messages"))
+		return -1;
+	for (size_t i = 0; i < h->n_pending; i++) {
+		if (!insert_one(h, &h->pending[i])) {
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	if (!merge_some(h) || !exec(h, "COMMIT", "storing messages")) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	size_t written = h->n_pending;
+	for (size_t i = 0; i < written; i++)
+		free(h->pending[i].block);
+	h->n_pending = 0;
+	return written > INT32_MAX ? INT32_MAX : (int)written;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
+{
+	if (!dedup_key)
+		return false;
+	/* The buffer is at most a flush interval's worth: a scan is cheap. */
+	for (size_t i = h->n_pending; i-- > 0;) {
+		const struct pending *p = &h->pending[i];
+		if (p->dedup_key && p->received_ms >= since_ms && strcmp(p->dedup_key, dedup_key) == 0)
+			return true;
+	}
+	sqlite3_stmt *s = h->has_key;
+	sqlite3_bind_text(s, 1, dedup_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, since_ms);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		set_error(h, "looking up a message");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW;
+}
+
+static const char *column_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *text = sqlite3_column_text(s, col);
+	return text ? (const char *)text : "";
+}
+
+/* Runs a bound read statement: each row, in order, goes to `fn`. */
+static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void *data)
+{
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int type = sqlite3_column_int(s, 4);
+		bool sent_known = sqlite3_column_type(s, 6) != SQLITE_NULL;
+		struct mqc_message msg = {
+			.type = type >= MQC_MSG_MESSAGE && type <= MQC_MSG_LEAVE
+			                ? (enum mqc_msg_type)type
+			                : MQC_MSG_MESSAGE,
+			.flags = MQC_MSG_HISTORY | (sqlite3_column_int(s, 8) ? MQC_MSG_OWN : 0u),
+			.id = column_text(s, 0),
+			.topic = column_text(s, 1),
+			.nick = column_text(s, 2),
+			.sender_id = column_text(s, 3),
+			.text = column_text(s, 5),
+			.time_ms = sqlite3_column_int64(s, sent_known ? 6 : 7),
+		};
+		fn(data, &msg);
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		set_error(h, "reading messages");
+		count = -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return count;
+}
+
+static sqlite3_int64 as_sql_limit(size_t n)
+{
+	return n > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)n;
+}
+
+/* Reads show what was added so far; when another mqchat holds the write
+ * lock for a moment they still show what is on disk rather than nothing. */
+static void flush_before_reading(struct history *h)
+{
+	(void)history_flush(h);
+}
+
+int history_last(struct history *h, size_t n, history_fn fn, void *data)
+{
+	flush_before_reading(h);
+	if (n == 0)
+		return 0;
+	sqlite3_bind_int64(h->last, 1, as_sql_limit(n));
+	return deliver_rows(h, h->last, fn, data);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Turns the user's words into an FTS5 query of quoted strings, one per
+ * word, which FTS5 ANDs together: inside double quotes nothing is syntax,
+ * and a quote is written twice.  Returns false when there is no word. */
+static bool words_to_fts_query(const char *words, struct strbuf *query)
+{
+	const char *p = words;
+	bool any = false;
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		if (any)
+			strbuf_appendc(query, ' ');
+		strbuf_appendc(query, '"');
+		for (; *p && !is_space(*p); p++) {
+			if (*p == '"')
+				strbuf_appendc(query, '"');
+			strbuf_appendc(query, *p);
+		}
+		strbuf_appendc(query, '"');
+		any = true;
+	}
+	return any;
+}
+
+int history_search(struct history *h, const char *words, size_t limit, history_fn fn,
+                   void *data)
+{
+	flush_before_reading(h);
+	struct strbuf query = STRBUF_INIT;
+	if (limit == 0 || !words || !words_to_fts_query(words, &query)) {
+		strbuf_free(&query);
+		return 0;
+	}
+	sqlite3_bind_text(h->search, 1, strbuf_str(&query), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(h->search, 2, as_sql_limit(limit));
+	int count = deliver_rows(h, h->search, fn, data);
+	strbuf_free(&query);
+	return count;
+}
+
+/* --- retention ---------------------------------------------------------- */
+
+static int64_t run_delete(struct history *h, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		set_error(h, "deleting old messages");
+		return -1;
+	}
+	return sqlite3_changes64(h->db);
+}
+
+int64_t history_prune(struct history *h, int64_t max_messages, int64_t max_days, int64_t now_ms)
+{
+	if (history_flush(h) < 0)
+		return -1;
+	if (max_messages <= 0 && max_days <= 0)
+		return 0;
+	if (!exec(h, "BEGIN IMMEDIATE", "starting to delete old messages"))
+		return -1;
+	int64_t deleted = 0, n = 0;
+	if (max_messages > 0) {
+		sqlite3_bind_int64(h->prune_count, 1, max_messages - 1);
+		n = run_delete(h, h->prune_count);
+		deleted += n > 0 ? n : 0;
+	}
+	/* Days beyond what fits before now_ms simply delete nothing. */
+	if (n >= 0 && max_days > 0 && max_days <= now_ms / MS_PER_DAY) {
+		sqlite3_bind_int64(h->prune_age, 1, now_ms - max_days * MS_PER_DAY);
+		n = run_delete(h, h->prune_age);
+		deleted += n > 0 ? n : 0;
+	}
+	if (n < 0 || !exec(h, "COMMIT", "deleting old messages")) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return deleted;
+}
+
+/* --- closing ------------------------------------------------------------ */
+
+int history_close(struct history *h)
+{
+	if (!h)
+		return 0;
+	int rc = history_flush(h) < 0 ? -1 : 0;
+	for (size_t i = 0; i < h->n_pending; i++)
+		free(h->pending[i].block);
+	free(h->pending);
+	finalize_all(h);
+	sqlite3_close(h->db);
+	strbuf_free(&h->error);
+	free(h);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+#include "wire_json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sanitize.h"
+
+/* Indexed by enum mqc_msg_type; STATUS is never sent, but if it ever were
+ * it must still be something every reader understands. */
+static const char *const TYPE_NAMES[] = {"message", "action", "join", "leave", "message"};
+
+static const char *type_name(enum mqc_msg_type type)
+{
+	size_t i = (size_t)type;
+	return i < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[i] : "message";
+}
+
+/* jansson refuses strings that are not UTF-8; ours always are, but a wrong
+ * byte must cost a U+FFFD, not the message. */
+static json_t *utf8_string(const char *s)
+{
+	if (!s)
+		s = "";
+	json_t *str = json_string(s);
+	if (str)
+		return str;
+	struct strbuf clean = STRBUF_INIT;
+	sanitize_append(&clean, s, strlen(s));
+	str = json_string(strbuf_str(&clean));
+	strbuf_free(&clean);
+	return str;
+}
+
+static int append_to_strbuf(const char *bytes, size_t len, void *data)
+{
+	strbuf_append(data, bytes, len);
+	return 0;
+}
+
+void json_encode(struct strbuf *out, const struct mqc_message *msg)
+{
+	/* jansson keeps insertion order when dumping (since 2.8), which gives
+	 * the PRODUCT order. */
+	json_t *obj = json_object();
+	json_object_set_new(obj, "v", json_integer(1));
+	json_object_set_new(obj, "id", utf8_string(msg->id));
+	json_object_set_new(obj, "nick", utf8_string(msg->nick));
+	json_object_set_new(obj, "ts", json_integer((json_int_t)msg->time_ms));
+	json_object_set_new(obj, "type", json_string(type_name(msg->type)));
+	json_object_set_new(obj, "text", utf8_string(msg->text));
+	json_dump_callback(obj, append_to_strbuf, out, JSON_COMPACT);
+	json_decref(obj);
+}
+
+static enum mqc_msg_type type_from_name(const char *name)
+{
+	if (name) {
+		if (strcmp(name, "action") == 0)
+			return MQC_MSG_ACTION;
+		if (strcmp(name, "join") == 0)
+			return MQC_MSG_JOIN;
+		if (strcmp(name, "leave") == 0)
+			return MQC_MSG_LEAVE;
+	}
+	return MQC_MSG_MESSAGE;
+}
+
+/* Every number is parsed as a double (JSON_DECODE_INT_AS_REAL), so that a
+ * 30-digit "ts" loses the time instead of the whole message. */
+static int64_t timestamp_from(const json_t *ts)
+{
+	if (!json_is_number(ts))
+		return 0;
+	double v = json_number_value(ts);
+	if (!isfinite(v) || v < 1 || v > (double)JSON_MAX_TS_MS || v != floor(v))
+		return 0;
+	return (int64_t)v;
+}
+
+/* A copy of a string member, or "" when the member is missing or not a
+ * string. */
+static char *string_member(const json_t *obj, const char *key, size_t *len)
+{
+	const json_t *value = json_object_get(obj, key);
+	if (!json_is_string(value)) {
+		*len = 0;
+		return xstrdup("");
+	}
+	*len = json_string_length(value);
+	return xstrndup(json_string_value(value), *len);
+}
+
+static bool is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool json_decode(const char *payload, size_t len, struct json_decoded *out)
+{
+	*out = (struct json_decoded){0};
+	/* Cheap rejection of the common case, plain text, before jansson
+	 * builds an error message for it. */
+	size_t start = 0;
+	while (start < len && is_json_space(payload[start]))
+		start++;
+	if (start == len || payload[start] != '{')
+		return false;
+
+	json_error_t error;
+	json_t *root = json_loadb(payload, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &error);
+	if (!root)
+		return false;
+	const json_t *text = json_object_get(root, "text");
+	if (!json_is_object(root) || !json_is_string(text)) {
+		json_decref(root);
+		return false;
+	}
+	out->type = type_from_name(json_string_value(json_object_get(root, "type")));
+	out->ts_ms = timestamp_from(json_object_get(root, "ts"));
+	out->id = string_member(root, "id", &out->id_len);
+	out->nick = string_member(root, "nick", &out->nick_len);
+	out->text = string_member(root, "text", &out->text_len);
+	json_decref(root);
+	return true;
+}
+
+void json_decoded_free(struct json_decoded *d)
+{
+	free(d->id);
+	free(d->nick);
+	free(d->text);
+	*d = (struct json_decoded){0};
+}

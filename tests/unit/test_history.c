@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: MIT */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "dedup.h"
+#include "history.h"
+
+#define DAY_MS INT64_C(86400000)
+#define NOW_MS INT64_C(1732570000000)
+
+/* --- a temporary directory per test ------------------------------------ */
+
+/* One base directory for the run, removed by main() whatever happened;
+ * one subdirectory per test, removed by its teardown when it passes. */
+static char base[64];
+static char dir[128];
+static char db_path[192];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof dir, "%s/XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db_path, sizeof db_path, "%s/history.db", dir);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void remove_dir(void)
+{
+	remove_tree(dir);
+}
+
+static struct history *open_store(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct history *h = history_open(db_path, &err);
+	ck_assert_msg(h, "history_open: %s", strbuf_str(&err));
+	strbuf_free(&err);
+	return h;
+}
+
+/* --- building and collecting messages ---------------------------------- */
+
+static void add(struct history *h, const char *nick, const char *text, int64_t received_ms)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "", .nick = nick, .text = text,
+	                          .topic = "room", .sender_id = "", .time_ms = received_ms};
+	history_add(h, &msg, NULL, received_ms);
+}
+
+static void add_numbered(struct history *h, int from, int to)
+{
+	char text[64];
+	for (int i = from; i < to; i++) {
+		snprintf(text, sizeof text, "message number %d", i);
+		add(h, "Ana", text, NOW_MS + i);
+	}
+}
+
+#define MAX_COLLECTED 2000
+
+struct collected {
+	size_t n;
+	struct {
+		enum mqc_msg_type type;
+		unsigned flags;
+		char id[32], nick[32], topic[32], sender_id[32], text[256];
+		int64_t time_ms;
+	} m[MAX_COLLECTED];
+};
+
+static struct collected got;
+
+static void collect(void *data, const struct mqc_message *msg)
+{
+	struct collected *c = data;
+	ck_assert_uint_lt(c->n, MAX_COLLECTED);
+	c->m[c->n].type = msg->type;
+	c->m[c->n].flags = msg->flags;
+	snprintf(c->m[c->n].id, sizeof c->m[0].id, "%s", msg->id);
+	snprintf(c->m[c->n].nick, sizeof c->m[0].nick, "%s", msg->nick);
+	snprintf(c->m[c->n].topic, sizeof c->m[0].topic, "%s", msg->topic);
+	snprintf(c->m[c->n].sender_id, sizeof c->m[0].sender_id, "%s", msg->sender_id);
+	snprintf(c->m[c->n].text, sizeof c->m[0].text, "%s", msg->text);
+	c->m[c->n].time_ms = msg->time_ms;
+	c->n++;
+}
+
+static int last(struct history *h, size_t n)
+{
+	memset(&got, 0, sizeof got);
+	return history_last(h, n, collect, &got);
+}
+
+static int search(struct history *h, const char *words, size_t limit)
+{
+	memset(&got, 0, sizeof got);
+	int n = history_search(h, words, limit, collect, &got);
+	ck_assert_msg(n >= 0, "search [%s] failed: %s", words, history_error(h));
+	return n;
+}
+
+static void check_numbered(size_t at, int number)
+{
+	char want[64];
+	snprintf(want, sizeof want, "message number %d", number);
+	ck_assert_str_eq(got.m[at].text, want);
+}
+
+/* Rows in the file, read through a connection of our own. */
+static int64_t rows_on_disk(void)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages", -1, &s, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* --- insert, flush, replay --------------------------------------------- */
+
+START_TEST(add_buffers_and_flush_writes)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 5);
+	ck_assert_uint_eq(history_pending(h), 5);
+	ck_assert_int_eq(rows_on_disk(), 0); /* nothing on disk before a flush */
+	ck_assert_int_eq(history_flush(h), 5);
+	ck_assert_uint_eq(history_pending(h), 0);
+	ck_assert_int_eq(rows_on_disk(), 5);
+	ck_assert_int_eq(history_flush(h), 0);
+	ck_assert_int_eq(history_close(h), 0);
+}
+END_TEST
+
+START_TEST(replay_keeps_every_field_and_order)
+{
+	struct history *h = open_store();
+	struct mqc_message sent = {.type = MQC_MSG_ACTION, .flags = MQC_MSG_OWN, .id = "abc123",
+	                           .nick = "Ana", .text = "waves", .topic = "room/x",
+	                           .sender_id = "feedf00d", .time_ms = NOW_MS - 5};
+	history_add(h, &sent, "id:abc123", NOW_MS);
+	struct mqc_message join = {.type = MQC_MSG_JOIN, .id = "", .nick = "Bo", .text = "",
+	                           .topic = "room/x", .sender_id = "", .time_ms = 0};
+	history_add(h, &join, NULL, NOW_MS + 1);
+	struct mqc_message leave = {.type = MQC_MSG_LEAVE, .nick = "Bo", .time_ms = NOW_MS + 2};
+	history_add(h, &leave, NULL, 0); /* NULL strings, received = time_ms */
+	ck_assert_int_eq(history_flush(h), 3);
+
+	ck_assert_int_eq(last(h, 10), 3);
+	ck_assert_int_eq(got.m[0].type, MQC_MSG_ACTION);
+	ck_assert_uint_eq(got.m[0].flags, MQC_MSG_HISTORY | MQC_MSG_OWN);
+	ck_assert_str_eq(got.m[0].id, "abc123");
+	ck_assert_str_eq(got.m[0].nick, "Ana");
+	ck_assert_str_eq(got.m[0].text, "waves");
+	ck_assert_str_eq(got.m[0].topic, "room/x");
+	ck_assert_str_eq(got.m[0].sender_id, "feedf00d");
+	ck_assert_int_eq(got.m[0].time_ms, NOW_MS - 5); /* the time sent */
+
+	ck_assert_int_eq(got.m[1].type, MQC_MSG_JOIN);
+	ck_assert_uint_eq(got.m[1].flags, MQC_MSG_HISTORY);
+	ck_assert_int_eq(got.m[1].time_ms, NOW_MS + 1); /* sent unknown: received */
+
+	ck_assert_int_eq(got.m[2].type, MQC_MSG_LEAVE);
+	ck_assert_str_eq(got.m[2].id, "");
+	ck_assert_str_eq(got.m[2].topic, "");
+	ck_assert_int_eq(got.m[2].time_ms, NOW_MS + 2);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(replay_last_n_across_flushes)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 10);
+	history_flush(h);
+	add_numbered(h, 10, 20);
+	history_flush(h);
+	add_numbered(h, 20, 30); /* left unflushed: reads flush first */
+
+	ck_assert_int_eq(last(h, 12), 12);
+	for (int i = 0; i < 12; i++)
+		check_numbered((size_t)i, 18 + i);
+	ck_assert_int_eq(last(h, 1), 1);
+	check_numbered(0, 29);
+	ck_assert_int_eq(last(h, 1000), 30);
+	check_numbered(0, 0);
+	check_numbered(29, 29);
+	ck_assert_int_eq(last(h, 0), 0);
+	ck_assert_int_eq(last(h, SIZE_MAX), 30);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(replay_of_an_empty_store)
+{
+	struct history *h = open_store();
+	ck_assert_int_eq(last(h, 20), 0);
+	ck_assert_int_eq(search(h, "anything", 20), 0);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(status_and_replayed_messages_are_not_stored)
+{
+	struct history *h = open_store();
+	struct mqc_message status = {.type = MQC_MSG_STATUS, .nick = "", .text = "connected"};
+	history_add(h, &status, NULL, NOW_MS);
+	struct mqc_message replayed = {.type = MQC_MSG_MESSAGE, .flags = MQC_MSG_HISTORY,
+	                               .nick = "Ana", .text = "old"};
+	history_add(h, &replayed, NULL, NOW_MS);
+	ck_assert_uint_eq(history_pending(h), 0);
+	ck_assert_int_eq(last(h, 10), 0);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(close_flushes_and_reopen_keeps_everything)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 7);
+	ck_assert_int_eq(history_close(h), 0); /* no explicit flush */
+	h = open_store();
+	ck_assert_int_eq(last(h, 100), 7);
+	check_numbered(6, 6);
+	add_numbered(h, 7, 8);
+	history_close(h);
+	h = open_store();
+	ck_assert_int_eq(last(h, 100), 8);
+	history_close(h);
+	ck_assert_int_eq(history_close(NULL), 0);
+}
+END_TEST
+
+START_TEST(sql_looking_text_is_just_text)
+{
+	struct history *h = open_store();
+	const char *evil = "'); DROP TABLE messages; -- \" ? ?1 :x @y $z %";
+	add(h, "Robert'); --", evil, NOW_MS);
+	ck_assert_int_eq(last(h, 5), 1);
+	ck_assert_str_eq(got.m[0].text, evil);
+	ck_assert_str_eq(got.m[0].nick, "Robert'); --");
+	ck_assert_int_eq(rows_on_disk(), 1);
+	history_close(h);
+}
+END_TEST
+
+static int add_while_replaying_calls;
+static void add_while_replaying(void *data, const struct mqc_message *msg)
+{
+	struct history *h = data;
+	add_while_replaying_calls++;
+	add(h, "echo", msg->text, NOW_MS + 100);
+}
+
+START_TEST(callback_may_add)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 3);
+	ck_assert_int_eq(history_last(h, 10, add_while_replaying, h), 3);
+	ck_assert_int_eq(add_while_replaying_calls, 3);
+	ck_assert_uint_eq(history_pending(h), 3);
+	ck_assert_int_eq(last(h, 10), 6);
+	history_close(h);
+}
+END_TEST
+
+/* --- search ------------------------------------------------------------- */
+
+static void add_conversation(struct history *h)
+{
+	add(h, "Ana", "hola a todos", NOW_MS + 1);
+	add(h, "Bo", "¿Qué tal el examen?", NOW_MS + 2);
+	add(h, "Ana", "el examen fue fácil", NOW_MS + 3);
+	add(h, "Cy", "x marks the spot - x", NOW_MS + 4);
+	add(h, "Bo", "NEAR the AND gate OR not", NOW_MS + 5);
+	add(h, "Dee", "say \"quoted\" things * now", NOW_MS + 6);
+}
+
+START_TEST(search_finds_words)
+{
+	struct history *h = open_store();
+	add_conversation(h);
+	ck_assert_int_eq(search(h, "examen", 10), 2);
+	ck_assert_str_eq(got.m[0].nick, "Bo"); /* oldest first */
+	ck_assert_str_eq(got.m[1].nick, "Ana");
+	ck_assert_uint_eq(got.m[0].flags & MQC_MSG_HISTORY, MQC_MSG_HISTORY);
+	/* every word must be there */
+	ck_assert_int_eq(search(h, "examen facil", 10), 1);
+	ck_assert_str_eq(got.m[0].text, "el examen fue fácil");
+	ck_assert_int_eq(search(h, "examen nadie", 10), 0);
+	/* case and accents are ignored */
+	ck_assert_int_eq(search(h, "QUE", 10), 1);
+	ck_assert_int_eq(search(h, "  Fácil\t", 10), 1);
+	/* the nick is searched too */
+	ck_assert_int_eq(search(h, "dee", 10), 1);
+	ck_assert_int_eq(search(h, "ana hola", 10), 1);
+	/* a word is a word, not a prefix */
+	ck_assert_int_eq(search(h, "exam", 10), 0);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(search_newest_matches_oldest_first)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 50);
+	ck_assert_int_eq(search(h, "message number", 5), 5);
+	for (int i = 0; i < 5; i++)
+		check_numbered((size_t)i, 45 + i);
+	ck_assert_int_eq(search(h, "number", 0), 0);
+	ck_assert_int_eq(search(h, "number", 1000), 50);
+	ck_assert_int_eq(search(h, "17", 10), 1);
+	check_numbered(0, 17);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(search_hostile_input_is_never_syntax)
+{
+	struct history *h = open_store();
+	add_conversation(h);
+	const char *hostile[] = {"\"",       "\"\"",   "\"\"\"", "*",         "NEAR(",
+	                         "NEAR(x y", "-x",     "- x",    "AND(",      "AND",
+	                         "OR",       "NOT",    "(",      ")",         "x:y",
+	                         "text:x",   "^x",     "{nick}", "{nick}: x", "a + b",
+	                         "'",        "\\",     "x*",     "\"x",       "x\"",
+	                         ":",        "nick:",  "NEAR",   "*x*",       "%_"};
+	for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+		search(h, hostile[i], 10); /* asserts it did not fail */
+
+	/* punctuation is no syntax: "-x" finds the word x */
+	ck_assert_int_eq(search(h, "-x", 10), 1);
+	ck_assert_str_eq(got.m[0].nick, "Cy");
+	/* FTS keywords are plain words */
+	ck_assert_int_eq(search(h, "NEAR(", 10), 1);
+	ck_assert_int_eq(search(h, "AND(", 10), 1);
+	ck_assert_int_eq(search(h, "or", 10), 1);
+	ck_assert_int_eq(search(h, "hola OR examen", 10), 0); /* all three words */
+	ck_assert_int_eq(search(h, "NOT", 10), 1);
+	ck_assert_int_eq(search(h, "\"quoted\"", 10), 1);
+	ck_assert_int_eq(search(h, "text:spot", 10), 0); /* no column filter */
+	/* nothing to search for finds nothing */
+	ck_assert_int_eq(search(h, "", 10), 0);
+	ck_assert_int_eq(search(h, " \t ", 10), 0);
+	ck_assert_int_eq(search(h, "*", 10), 0);
+	ck_assert_int_eq(search(h, "\"", 10), 0);
+	ck_assert_int_eq(history_search(h, NULL, 10, collect, &got), 0);
+	/* punctuation next to a real word does not hide it */
+	ck_assert_int_eq(search(h, "* spot", 10), 1);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(search_after_reopen)
+{
+	struct history *h = open_store();
+	add_conversation(h);
+	history_close(h);
+	h = open_store();
+	ck_assert_int_eq(search(h, "hola", 10), 1);
+	history_close(h);
+}
+END_TEST
+
+/* --- retention ---------------------------------------------------------- */
+
+START_TEST(prune_by_count)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 100);
+	ck_assert_int_eq(history_prune(h, 0, 0, NOW_MS), 0);
+	ck_assert_int_eq(history_prune(h, 500, 0, NOW_MS), 0);
+	ck_assert_int_eq(history_prune(h, 10, 0, NOW_MS), 90);
+	ck_assert_int_eq(last(h, 1000), 10);
+	check_numbered(0, 90);
+	check_numbered(9, 99);
+	/* the full-text index followed the deletions */
+	ck_assert_int_eq(search(h, "number", 1000), 10);
+	ck_assert_int_eq(search(h, "5", 10), 0);
+	ck_assert_int_eq(search(h, "95", 10), 1);
+	ck_assert_int_eq(history_prune(h, 10, 0, NOW_MS), 0);
+	ck_assert_int_eq(history_prune(h, 1, 0, NOW_MS), 9);
+	ck_assert_int_eq(last(h, 1000), 1);
+	check_numbered(0, 99);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(prune_by_age)
+{
+	struct history *h = open_store();
+	add(h, "Ana", "ten days old", NOW_MS - 10 * DAY_MS);
+	add(h, "Ana", "eight days old", NOW_MS - 8 * DAY_MS);
+	add(h, "Ana", "exactly seven days", NOW_MS - 7 * DAY_MS);
+	add(h, "Ana", "one day old", NOW_MS - DAY_MS);
+	add(h, "Ana", "fresh", NOW_MS);
+	ck_assert_int_eq(history_prune(h, 0, 7, NOW_MS), 2);
+	ck_assert_int_eq(last(h, 100), 3);
+	ck_assert_str_eq(got.m[0].text, "exactly seven days");
+	ck_assert_int_eq(search(h, "ten", 10), 0);
+	/* an absurd number of days deletes nothing and does not overflow */
+	ck_assert_int_eq(history_prune(h, 0, INT64_MAX, NOW_MS), 0);
+	/* both limits at once: the count takes "seven days", the age "one
+	 * day" (received a day and 1 ms before this now) */
+	ck_assert_int_eq(history_prune(h, 2, 1, NOW_MS + 1), 1 + 1);
+	ck_assert_int_eq(last(h, 100), 1);
+	ck_assert_str_eq(got.m[0].text, "fresh");
+	history_close(h);
+}
+END_TEST
+
+/* --- duplicate keys ----------------------------------------------------- */
+
+START_TEST(has_key_in_buffer_and_on_disk)
+{
+	struct history *h = open_store();
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "m1", .nick = "Ana",
+	                          .text = "hi", .topic = "room", .sender_id = ""};
+	history_add(h, &msg, "id:m1", NOW_MS);
+	ck_assert(history_has_key(h, "id:m1", 0)); /* still buffered */
+	ck_assert(!history_has_key(h, "id:m2", 0));
+	history_flush(h);
+	ck_assert(history_has_key(h, "id:m1", 0));
+	ck_assert(history_has_key(h, "id:m1", NOW_MS));
+	ck_assert(!history_has_key(h, "id:m1", NOW_MS + 1)); /* before the window */
+	ck_assert(!history_has_key(h, "", 0));
+	/* messages stored without a key match no key */
+	add(h, "Bo", "no key", NOW_MS);
+	ck_assert(!history_has_key(h, "", 0));
+	history_flush(h);
+	ck_assert(!history_has_key(h, "", 0));
+	history_close(h);
+}
+END_TEST
+
+START_TEST(has_key_after_restart_with_dedup_keys)
+{
+	/* What the core does: a key per message from dedup_key(), and after a
+	 * restart the in-memory set is empty but history remembers. */
+	const char payload[] = "Ana: hola";
+	struct strbuf id_key = STRBUF_INIT, digest_key = STRBUF_INIT;
+	ck_assert(dedup_key(&id_key, "0011aabb", "room", "{}", 2));
+	ck_assert(!dedup_key(&digest_key, NULL, "room", payload, sizeof payload - 1));
+
+	struct history *h = open_store();
+	struct mqc_message a = {.id = "0011aabb", .nick = "Ana", .text = "one", .topic = "room"};
+	struct mqc_message b = {.id = "", .nick = "Ana", .text = "hola", .topic = "room"};
+	history_add(h, &a, strbuf_str(&id_key), NOW_MS);
+	history_add(h, &b, strbuf_str(&digest_key), NOW_MS);
+	history_close(h);
+
+	h = open_store();
+	struct dedup *fresh = dedup_new(0, 10000);
+	ck_assert(!dedup_seen(fresh, "0011aabb", "room", "{}", 2, (uint64_t)NOW_MS + 50));
+	ck_assert(history_has_key(h, strbuf_str(&id_key), 0));
+	/* a digest counts only within its window */
+	ck_assert(history_has_key(h, strbuf_str(&digest_key), NOW_MS + 5000 - 10000));
+	ck_assert(!history_has_key(h, strbuf_str(&digest_key), NOW_MS + 20000 - 10000));
+	dedup_free(fresh);
+	history_close(h);
+	strbuf_free(&id_key);
+	strbuf_free(&digest_key);
+}
+END_TEST
+
+/* --- the file ----------------------------------------------------------- */
+
+static void check_pragma(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), want);
+	sqlite3_finalize(s);
+}
+
+START_TEST(wal_private_and_versioned)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 3);
+	history_flush(h);
+
+	struct stat st;
+	ck_assert_int_eq(stat(db_path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	char wal[256];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_pragma(db, "PRAGMA journal_mode", "wal");
+	check_pragma(db, "PRAGMA user_version", "1");
+	check_pragma(db, "PRAGMA application_id", "1297171272");
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_dedup_key'",
+	             "1");
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_received'",
+	             "1");
+	/* the lookups use their indexes */
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "EXPLAIN QUERY PLAN SELECT 1 FROM messages WHERE "
+	                                    "dedup_key = 'k' AND received_ms >= 0 LIMIT 1",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_ptr_nonnull(strstr((const char *)sqlite3_column_text(s, 3),
+	                             "messages_by_dedup_key"));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	history_close(h);
+}
+END_TEST
+
+static void expect_refused(const char *path, const char *why)
+{
+	struct strbuf err = STRBUF_INIT;
+	ck_assert_ptr_null(history_open(path, &err));
+	ck_assert_msg(strstr(strbuf_str(&err), why), "error [%s] lacks [%s]", strbuf_str(&err),
+	              why);
+	ck_assert_msg(strstr(strbuf_str(&err), path), "error [%s] lacks the path",
+	              strbuf_str(&err));
+	strbuf_free(&err);
+}
+
+START_TEST(refuses_what_is_not_ours)
+{
+	/* another program's database is left alone */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE notes(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_refused(db_path, "not an mqchat history");
+	unlink(db_path);
+
+	/* a newer schema */
+	history_close(open_store());
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_refused(db_path, "newer mqchat");
+	unlink(db_path);
+
+	/* not a database at all */
+	FILE *f = fopen(db_path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is a text file, not SQLite\n", f);
+	fclose(f);
+	expect_refused(db_path, "not a database");
+
+	/* a directory that does not exist */
+	char missing[256];
+	snprintf(missing, sizeof missing, "%s/no/such/dir/history.db", dir);
+	expect_refused(missing, "No such file or directory");
+	ck_assert_ptr_null(history_open(missing, NULL)); /* err is optional */
+}
+END_TEST
+
+START_TEST(memory_store_for_tests)
+{
+	struct history *h = history_open(":memory:", NULL);
+	ck_assert_ptr_nonnull(h);
+	add_numbered(h, 0, 3);
+	ck_assert_int_eq(last(h, 2), 2);
+	ck_assert_int_eq(search(h, "number", 10), 3);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(failed_flush_keeps_messages)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 2);
+	ck_assert_int_eq(history_flush(h), 2);
+	/* another process holds the write lock */
+	sqlite3 *other;
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	add_numbered(h, 2, 6);
+	ck_assert_int_eq(history_flush(h), -1);
+	ck_assert_ptr_nonnull(strstr(history_error(h), "locked"));
+	ck_assert_uint_eq(history_pending(h), 4);
+	/* reads still show what is on disk; the buffer waits */
+	ck_assert_int_eq(last(h, 10), 2);
+	ck_assert_int_eq(search(h, "number", 10), 2);
+	ck_assert_uint_eq(history_pending(h), 4);
+	ck_assert(!history_has_key(h, "nope", 0));
+	ck_assert(!history_has_key(h, NULL, 0));
+	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	ck_assert_int_eq(history_flush(h), 4);
+	ck_assert_uint_eq(history_dropped(h), 0);
+	ck_assert_int_eq(last(h, 10), 6);
+	check_numbered(5, 5);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(buffer_is_bounded_while_flushes_fail)
+{
+	struct history *h = open_store();
+	sqlite3 *other;
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < HISTORY_MAX_PENDING; i++)
+		add(h, "Ana", "x", NOW_MS + i);
+	ck_assert_uint_eq(history_pending(h), HISTORY_MAX_PENDING);
+	ck_assert_uint_eq(history_dropped(h), 0);
+	add(h, "Ana", "one too many", NOW_MS);
+	/* a tenth of the oldest went, the newest stayed */
+	ck_assert_uint_eq(history_dropped(h), HISTORY_MAX_PENDING / 10);
+	ck_assert_uint_eq(history_pending(h), HISTORY_MAX_PENDING - HISTORY_MAX_PENDING / 10 + 1);
+	/* closing while the lock is still held cannot store them: it says so */
+	ck_assert_int_eq(history_close(h), -1);
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ck_assert_int_eq(rows_on_disk(), 0);
+}
+END_TEST
+
+START_TEST(two_instances_share_one_file)
+{
+	struct history *a = open_store();
+	struct history *b = open_store();
+	add(a, "Ana", "from a", NOW_MS);
+	add(b, "Bo", "from b", NOW_MS + 1);
+	ck_assert_int_eq(history_flush(a), 1);
+	ck_assert_int_eq(history_flush(b), 1);
+	ck_assert_int_eq(last(a, 10), 2);
+	ck_assert_int_eq(search(b, "from", 10), 2);
+	history_close(a);
+	history_close(b);
+}
+END_TEST
+
+int main(void)
+{
+	strcpy(base, "/tmp/mqchat-test-history-XXXXXX");
+	if (!mkdtemp(base)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	Suite *s = suite_create("history");
+	TCase *store = tcase_create("store");
+	tcase_add_checked_fixture(store, make_dir, remove_dir);
+	tcase_set_timeout(store, 30);
+	tcase_add_test(store, add_buffers_and_flush_writes);
+	tcase_add_test(store, replay_keeps_every_field_and_order);
+	tcase_add_test(store, replay_last_n_across_flushes);
+	tcase_add_test(store, replay_of_an_empty_store);
+	tcase_add_test(store, status_and_replayed_messages_are_not_stored);
+	tcase_add_test(store, close_flushes_and_reopen_keeps_everything);
+	tcase_add_test(store, sql_looking_text_is_just_text);
+	tcase_add_test(store, callback_may_add);
+	tcase_add_test(store, search_finds_words);
+	tcase_add_test(store, search_newest_matches_oldest_first);
+	tcase_add_test(store, search_hostile_input_is_never_syntax);
+	tcase_add_test(store, search_after_reopen);
+	tcase_add_test(store, prune_by_count);
+	tcase_add_test(store, prune_by_age);
+	tcase_add_test(store, has_key_in_buffer_and_on_disk);
+	tcase_add_test(store, has_key_after_restart_with_dedup_keys);
+	tcase_add_test(store, wal_private_and_versioned);
+	tcase_add_test(store, refuses_what_is_not_ours);
+	tcase_add_test(store, memory_store_for_tests);
+	tcase_add_test(store, failed_flush_keeps_messages);
+	tcase_add_test(store, buffer_is_bounded_while_flushes_fail);
+	tcase_add_test(store, two_instances_share_one_file);
+	suite_add_tcase(s, store);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	remove_tree(base);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
