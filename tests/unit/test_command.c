@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "check_run.h"
 
 static void check_cmd(const char *line, bool all, enum command_kind kind, const char *arg)
 {
@@ -48,9 +49,5 @@ int main(void)
 	tcase_add_test(tc, terminal_commands);
 	tcase_add_test(tc, fifo_lines_only_know_me);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "check_run.h"
 
 static char *write_tmp(const char *text)
 {
@@ -153,9 +154,5 @@ int main(void)
 	tcase_add_test(tc, overrides_win);
 	tcase_add_test(tc, paths_and_booleans);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dedup.h"
+#include "check_run.h"
 
 #define WINDOW_MS 10000
 
@@ -248,9 +249,5 @@ int main(void)
 	tcase_add_test(tc, key_text_for_history);
 	tcase_add_test(tc, digest_is_stable_across_runs);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "check_run.h"
 
 static char *clean(const char *in, size_t len)
 {
@@ -128,9 +129,5 @@ static Suite *sanitize_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sanitize_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(sanitize_suite());
 }

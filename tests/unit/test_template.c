@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "check_run.h"
 
 static char *render(const char *tpl_text, const struct mqc_message *msg, unsigned flags)
 {
@@ -102,9 +103,5 @@ int main(void)
 	tcase_add_test(tc, color_wraps_the_nick_only);
 	tcase_add_test(tc, malformed_templates_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

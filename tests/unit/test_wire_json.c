@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wire_json.h"
+#include "check_run.h"
 
 static char *encode(enum mqc_msg_type type, const char *id, const char *nick, int64_t ts,
                     const char *text)
@@ -371,9 +372,5 @@ int main(void)
 	tcase_add_test(dec, one_megabyte_text);
 	suite_add_tcase(s, dec);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wire_plain.h"
+#include "check_run.h"
 
 static char *encode(enum mqc_msg_type type, const char *nick, const char *text)
 {
@@ -119,9 +120,5 @@ int main(void)
 	tcase_add_test(tc, binary_payloads_are_spans);
 	tcase_add_test(tc, round_trip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
