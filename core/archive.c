@@ -147,16 +147,13 @@ bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
 	return seen;
 }
 
-void archive_store(struct chat *chat, const struct mqc_message *msg, const char *topic,
-                   const void *payload, size_t len)
+void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
+                   const char *topic, const void *payload, size_t len)
 {
 	if (!chat->history)
 		return;
 	struct strbuf key = STRBUF_INIT;
-	if (payload)
-		dedup_key(&key, msg->id, topic, payload, len);
-	else if (*msg->id)
-		strbuf_printf(&key, "id:%s", msg->id);
+	dedup_key(&key, id, topic, payload, len);
 	history_add(chat->history, msg, key.len ? key.data : NULL, chat_wall_ms());
 	strbuf_free(&key);
 	/* Flushed a while after the first message buffered, not after the

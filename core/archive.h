@@ -30,9 +30,11 @@ void archive_replay(struct chat *chat);
  * redelivery, or a message already stored before a restart. */
 bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
                           const void *payload, size_t len);
-/* Stores a message seen or sent (off the hot path: buffered). */
-void archive_store(struct chat *chat, const struct mqc_message *msg, const char *topic,
-                   const void *payload, size_t len);
+/* Stores a message seen or sent (off the hot path: buffered), under the
+ * key archive_is_duplicate() looks for: its raw `id` when it has one, else
+ * a digest of `topic` and `payload`. */
+void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
+                   const char *topic, const void *payload, size_t len);
 
 /* /history N and /search WORDS, answered to one frontend. */
 void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len);

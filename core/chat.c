@@ -199,7 +199,7 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	struct mqc_message msg = outgoing_message(chat, m);
 	/* A broker echo of a json message is known by its id. */
 	dedup_seen(chat->dedup, m->id, NULL, NULL, 0, loop_now_ms());
-	archive_store(chat, &msg, NULL, NULL, 0);
+	archive_store(chat, &msg, m->id, NULL, NULL, 0);
 	chat_deliver(chat, NULL, &msg);
 	flush_queue(chat);
 }
@@ -382,7 +382,7 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 		.nick = strbuf_str(&nick), .text = strbuf_str(&text), .topic = strbuf_str(&where),
 		.sender_id = "", .time_ms = sent,
 	};
-	archive_store(chat, &msg, topic, payload, len);
+	archive_store(chat, &msg, id, topic, payload, len);
 	chat_deliver(chat, NULL, &msg);
 	if (d.is_json)
 		json_decoded_free(&d.json);
