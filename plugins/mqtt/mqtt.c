@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mqtt backend plugin: its keys, open, close and publish.  The
+ * connection itself lives in mqtt_link.c, acknowledgements in mqtt_acks.c.
+ */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mqtt_protocol.h>
+
+#include "mqtt_client_id.h"
+
+/* How long close() may spend pushing out the DISCONNECT packet. */
+#define MQTT_CLOSE_FLUSH_MS 200
+
+/* Never let OpenSSL prompt on the terminal for a key passphrase: that would
+ * block the loop.  Encrypted keys are not supported. */
+static int mqtt_no_key_password(char *buf, int size, int rwflag, void *data)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)data;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The plugin interface
+ * ------------------------------------------------------------------------ */
+
+static bool mqtt_setup_client(struct mqtt *self)
+{
+	const struct mqc_host *host = self->host;
+	struct mqtt_config *cfg = &self->cfg;
+	self->mosq = mosquitto_new(self->client_id, true, self);
+	if (!self->mosq) {
+		host->log(self->inst, MQC_LOG_ERROR, "cannot create an MQTT client: %s",
+		          strerror(errno));
+		return false;
+	}
+	mosquitto_int_option(self->mosq, MOSQ_OPT_PROTOCOL_VERSION, cfg->protocol);
+	/* Nagle would hold small chat messages back ~40 ms. */
+	mosquitto_int_option(self->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	if (cfg->username || cfg->password) {
+		int rc = mosquitto_username_pw_set(self->mosq, cfg->username, cfg->password);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			host->config_error(self->inst, "username", "%s", mosquitto_strerror(rc));
+			return false;
+		}
+	}
+	if (cfg->tls) {
+		int rc = mosquitto_tls_set(self->mosq, cfg->cafile, cfg->capath, cfg->certfile,
+		                           cfg->keyfile, mqtt_no_key_password);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			host->config_error(self->inst, "tls", "libmosquitto refused the TLS files: %s",
+			                   mosquitto_strerror(rc));
+			return false;
+		}
+	}
+	mqtt_link_callbacks_set(self);
+	mosquitto_publish_v5_callback_set(self->mosq, mqtt_on_publish);
+	return true;
+}
+
+static bool mqtt_setup_timers(struct mqtt *self)
+{
+	const struct mqc_host *host = self->host;
+	/* Added armed (the only way), disarmed below until mqtt_link.c needs
+	 * them; the misc timer repeats at whatever period it is armed with. */
+	self->misc_timer = host->timer_add(self->inst, 1000, true, mqtt_on_misc_timer, self);
+	self->connect_timer = host->timer_add(self->inst, 1000, false, mqtt_on_connect_timer, self);
+	self->flush_timer = host->timer_add(self->inst, 1000, false, mqtt_flush_owed, self);
+	/* The first attempt starts from the loop, once every instance is open. */
+	self->retry_timer = host->timer_add(self->inst, 1, false, mqtt_on_retry_timer, self);
+	if (!self->misc_timer || !self->connect_timer || !self->flush_timer || !self->retry_timer) {
+		host->log(self->inst, MQC_LOG_ERROR, "cannot add timers");
+		return false;
+	}
+	host->timer_arm(self->misc_timer, 0);
+	host->timer_arm(self->connect_timer, 0);
+	host->timer_arm(self->flush_timer, 0);
+	return true;
+}
+
+static void mqtt_free(struct mqtt *self)
+{
+	const struct mqc_host *host = self->host;
+	if (self->watch)
+		host->watch_remove(self->watch);
+	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer,
+	                              self->flush_timer};
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+		if (timers[i])
+			host->timer_remove(timers[i]);
+	if (self->mosq)
+		mosquitto_destroy(self->mosq); /* closes the socket, after the watch went */
+	if (self->lock_fd >= 0)
+		close(self->lock_fd);
+	mqtt_inflight_free(&self->inflight);
+	free(self->owed);
+	free(self->client_id);
+	mqtt_config_free(&self->cfg);
+	free(self);
+}
+
+static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	static bool lib_ready;
+	if (!lib_ready) {
+		mosquitto_lib_init();
+		lib_ready = true;
+	}
+	/* A broker that vanishes mid-write must not kill us (libmosquitto
+	 * stopped ignoring SIGPIPE itself in 2.0.15). */
+	signal(SIGPIPE, SIG_IGN);
+
+	struct mqtt *self = calloc(1, sizeof(*self));
+	if (!self) {
+		host->log(inst, MQC_LOG_ERROR, "out of memory");
+		return NULL;
+	}
+	self->inst = inst;
+	self->host = host;
+	self->lock_fd = -1;
+	self->watch_fd = -1;
+	self->phase = MQTT_IDLE;
+	self->jitter_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
+	if (!mqtt_config_load(&self->cfg, inst, host)) {
+		free(self);
+		return NULL;
+	}
+	self->client_id = self->cfg.client_id
+	                      ? strdup(self->cfg.client_id)
+	                      : mqtt_client_id_default(inst, host, &self->cfg, &self->lock_fd);
+	if (!self->client_id) {
+		host->log(inst, MQC_LOG_ERROR, "out of memory");
+		mqtt_free(self);
+		return NULL;
+	}
+	if (!mqtt_setup_client(self) || !mqtt_setup_timers(self)) {
+		mqtt_free(self);
+		return NULL;
+	}
+	return self;
+}
+
+/* Say goodbye so the broker does not see a lost client, within a short,
+ * bounded wait: close() must not hang on a dead network. */
+static void mqtt_say_goodbye(struct mqtt *self)
+{
+	int fd = mosquitto_socket(self->mosq);
+	if (fd < 0 || mosquitto_disconnect(self->mosq) != MOSQ_ERR_SUCCESS)
+		return;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (mosquitto_socket(self->mosq) >= 0 && mosquitto_want_write(self->mosq)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent = (now.tv_sec - start.tv_sec) * 1000 +
+		             (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= MQTT_CLOSE_FLUSH_MS)
+			break;
+		struct pollfd pfd = {.fd = mosquitto_socket(self->mosq), .events = POLLOUT};
+		if (poll(&pfd, 1, (int)(MQTT_CLOSE_FLUSH_MS - spent)) <= 0)
+			break;
+		if (mosquitto_loop_write(self->mosq, 1) != MOSQ_ERR_SUCCESS)
+			break;
+	}
+}
+
+static void mqtt_close(void *data)
+{
+	struct mqtt *self = data;
+	bool connected = self->phase == MQTT_UP || self->phase == MQTT_SUBSCRIBING;
+	self->phase = MQTT_CLOSING;
+	/* Out of the poll set before libmosquitto closes the socket. */
+	if (self->watch) {
+		self->host->watch_remove(self->watch);
+		self->watch = NULL;
+	}
+	if (connected)
+		mqtt_say_goodbye(self);
+	mqtt_free(self);
+}
+
+static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t token)
+{
+	struct mqtt *self = data;
+	if (self->phase != MQTT_UP)
+		return -1;
+	size_t len = 0;
+	const char *payload = self->host->encode(self->inst, self->cfg.wire, msg, &len);
+	if (!payload || len > MQTT_MAX_PAYLOAD) {
+		self->host->log(self->inst, MQC_LOG_WARNING, "message not sent: %s",
+		                payload ? "too large for MQTT" : "cannot encode it");
+		mqtt_owe(self, token, MQC_ACK_REJECTED);
+		return 0;
+	}
+	int mid = 0;
+	self->publishing = true;
+	self->early_ack = false;
+	int rc = mosquitto_publish_v5(self->mosq, &mid, self->cfg.topic, (int)len, payload,
+	                              self->cfg.qos, false, NULL);
+	int saved_errno = errno;
+	self->publishing = false;
+
+	bool connection_trouble = rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ||
+	                          rc == MOSQ_ERR_ERRNO;
+	if (rc == MOSQ_ERR_SUCCESS && self->early_ack) {
+		mqtt_owe(self, token, self->early_result);
+	} else if (rc == MOSQ_ERR_SUCCESS || (connection_trouble && self->cfg.qos > 0 && mid)) {
+		/* On trouble a QoS 1/2 message stays in libmosquitto's in-flight
+		 * list and is sent again after the reconnect: it is still ours. */
+		if (!mqtt_inflight_put(&self->inflight, mid, token)) {
+			self->host->log(self->inst, MQC_LOG_ERROR, "out of memory tracking a message");
+			mqtt_owe(self, token, MQC_ACK_REJECTED);
+		}
+	} else {
+		self->host->log(self->inst, MQC_LOG_WARNING, "message not sent: %s",
+		                mqtt_strerror(rc, saved_errno));
+		mqtt_owe(self, token, MQC_ACK_REJECTED);
+	}
+	/* A publish only queues what did not fit in the socket: poll for OUT. */
+	mqtt_sync_watch(self);
+	return 0;
+}
+
+MQC_PLUGIN_DEFINE(
+	.name = "mqtt",
+	.version = "1.0",
+	.description = "MQTT backend (libmosquitto)",
+	.kind = MQC_PLUGIN_BACKEND,
+	.keys = mqtt_config_keys,
+	.open = mqtt_open,
+	.close = mqtt_close,
+	.publish = mqtt_publish);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mqtt backend's shared state.  Files:
+ *   mqtt.c       the plugin interface: open, close, publish
+ *   mqtt_link.c  the connection: attempts, backoff, socket watch, callbacks
+ *   mqtt_acks.c  which publish is which token, and telling the core
+ *
+ * Everything runs on the core's one thread.  libmosquitto is driven by the
+ * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
+ */
+#ifndef MQTT_H
+#define MQTT_H
+
+#include <mqchat/plugin.h>
+
+#include <mosquitto.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqtt_config.h"
+#include "mqtt_inflight.h"
+
+enum mqtt_phase {
+	MQTT_IDLE,        /* no connection: waiting for the retry timer */
+	MQTT_CONNECTING,  /* socket (being) opened, CONNECT sent, awaiting CONNACK */
+	MQTT_SUBSCRIBING, /* CONNACK accepted, awaiting SUBACK */
+	MQTT_UP,          /* subscribed: messages flow */
+	MQTT_FAILED,      /* gave up: the core is exiting */
+	MQTT_CLOSING,     /* inside close() */
+};
+
+/* An acknowledgement owed to the core but not given yet (see mqtt_owe). */
+struct mqtt_owed_ack {
+	uint64_t token;
+	enum mqc_ack result;
+};
+
+struct mqtt {
+	struct mqc_instance *inst;
+	const struct mqc_host *host;
+	struct mqtt_config cfg;
+	char *client_id;
+	int lock_fd; /* holds the client id's slot; -1 if none */
+	struct mosquitto *mosq;
+
+	struct mqc_watch *watch;
+	int watch_fd;
+	unsigned watch_events;
+	struct mqc_timer *misc_timer;    /* loop_misc: keepalive, retries */
+	struct mqc_timer *connect_timer; /* bounds one attempt */
+	struct mqc_timer *retry_timer;   /* next attempt */
+	struct mqc_timer *flush_timer;   /* delivers owed acks */
+
+	enum mqtt_phase phase;
+	bool ever_up;         /* retry=off only concerns the first connection */
+	unsigned failures;    /* attempts since the last stable connection */
+	uint64_t up_since_ms; /* when the link last came up */
+	uint32_t jitter_state;
+	int sub_mid;
+
+	/* Recorded by libmosquitto callbacks, acted on by mqtt_settle(). */
+	bool became_up;
+	bool lost;
+	bool permanent;   /* retrying cannot help (credentials, ACL, taken over) */
+	char reason[256]; /* why the current attempt or connection ended */
+
+	struct mqtt_inflight inflight;
+	bool publishing;       /* inside mosquitto_publish (see mqtt_publish) */
+	bool early_ack;
+	enum mqc_ack early_result;
+	struct mqtt_owed_ack *owed;
+	size_t owed_count, owed_cap;
+};
+
+/* mqtt_link.c */
+bool mqtt_active(const struct mqtt *self);
+/* Text for a libmosquitto error code, with errno resolved. */
+const char *mqtt_strerror(int rc, int saved_errno);
+/* Watch the socket exactly while a connection exists, for OUT only while
+ * libmosquitto has something to write.  Call after every call into it. */
+void mqtt_sync_watch(struct mqtt *self);
+void mqtt_link_callbacks_set(struct mqtt *self);
+void mqtt_on_misc_timer(void *data);
+void mqtt_on_connect_timer(void *data);
+void mqtt_on_retry_timer(void *data);
+
+/* mqtt_acks.c */
+void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
+                     const mosquitto_property *props);
+/* Answer `token` from a timer: never inside the core's call to publish. */
+void mqtt_owe(struct mqtt *self, uint64_t token, enum mqc_ack result);
+void mqtt_flush_owed(void *data);
+void mqtt_reject_unsent_qos0(struct mqtt *self);
+
+#endif

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+#include "mqtt_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const struct mqc_key mqtt_config_keys[] = {
+	{"host", "localhost", 0, "broker host name or address"},
+	{"port", "1883", 0, "broker TCP port"},
+	{"topic", "conversacionTeletubbies", 0, "topic the room lives on (no wildcards)"},
+	{"qos", "1", 0, "MQTT QoS for sending and subscribing: 0, 1 or 2"},
+	{"wire", "plain", 0, "payload format sent: plain | json (both are understood on receipt)"},
+	{"keepalive", "60", 0, "MQTT keepalive in seconds (5-65535)"},
+	{"client_id", NULL, 0, "MQTT client id; default: stable per configuration, distinct per running instance"},
+	{"username", NULL, 0, "user name for the broker"},
+	{"password_file", NULL, MQC_KEY_PATH, "file whose first line is the password"},
+	{"tls", "off", 0, "on: TLS, verifying the broker against cafile/capath"},
+	{"cafile", NULL, MQC_KEY_PATH, "CA certificate(s) to verify the broker with (PEM)"},
+	{"capath", NULL, MQC_KEY_PATH, "directory of hashed CA certificates"},
+	{"certfile", NULL, MQC_KEY_PATH, "client certificate (PEM), with keyfile"},
+	{"keyfile", NULL, MQC_KEY_PATH, "client private key (PEM, unencrypted), with certfile"},
+	{"protocol", "5", 0, "MQTT protocol version: 5 | 3.1.1"},
+	{"connect_timeout", "10", 0, "seconds one connection attempt may take"},
+	{"retry", "off", 0, "on: keep retrying when the broker is unreachable at start instead of exiting 69"},
+	{"reconnect_max", "30", 0, "longest wait between reconnection attempts, seconds (backoff 1, 2, 4, ...)"},
+	{NULL, NULL, 0, NULL},
+};
+
+struct config_reader {
+	struct mqc_instance *inst;
+	const struct mqc_host *host;
+	bool ok;
+};
+
+static const char *config_value(struct config_reader *r, const char *key)
+{
+	const char *v = r->host->config(r->inst, key);
+	return v ? v : "";
+}
+
+/* NULL for an empty value, else a copy. */
+static char *config_optional(struct config_reader *r, const char *key)
+{
+	const char *v = config_value(r, key);
+	return *v ? strdup(v) : NULL;
+}
+
+static int config_int(struct config_reader *r, const char *key, long min, long max)
+{
+	const char *v = config_value(r, key);
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max) {
+		r->host->config_error(r->inst, key, "'%s' is not a whole number from %ld to %ld",
+		                      v, min, max);
+		r->ok = false;
+		return (int)min;
+	}
+	return (int)n;
+}
+
+static bool config_bool(struct config_reader *r, const char *key)
+{
+	static const char *const yes[] = {"on", "yes", "true", "1"};
+	static const char *const no[] = {"off", "no", "false", "0"};
+	const char *v = config_value(r, key);
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(v, yes[i]))
+			return true;
+		if (!strcasecmp(v, no[i]))
+			return false;
+	}
+	r->host->config_error(r->inst, key, "'%s' is neither on nor off", v);
+	r->ok = false;
+	return false;
+}
+
+static void config_check_readable(struct config_reader *r, const char *key, const char *path)
+{
+	if (path && access(path, R_OK) != 0) {
+		r->host->config_error(r->inst, key, "cannot read %s: %s", path, strerror(errno));
+		r->ok = false;
+	}
+}
+
+/* The first line of password_file, newline stripped.  The file should be
+ * private: warn (not refuse) when others can read it. */
+static char *config_read_password(struct config_reader *r, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r->host->config_error(r->inst, "password_file", "cannot open %s: %s", path,
+		                      strerror(errno));
+		r->ok = false;
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
+		r->host->log(r->inst, MQC_LOG_WARNING,
+		             "password_file %s is readable by others: chmod o-r it", path);
+	FILE *f = fdopen(fd, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len = f ? getline(&line, &cap, f) : -1;
+	if (f)
+		fclose(f);
+	else
+		close(fd);
+	if (len < 0) {
+		r->host->config_error(r->inst, "password_file", "%s is empty", path);
+		r->ok = false;
+		free(line);
+		return NULL;
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return line;
+}
+
+static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
+{
+	static const char *const files[] = {"cafile", "capath", "certfile", "keyfile"};
+	char **values[] = {&cfg->cafile, &cfg->capath, &cfg->certfile, &cfg->keyfile};
+	cfg->tls = config_bool(r, "tls");
+	for (size_t i = 0; i < 4; i++)
+		*values[i] = config_optional(r, files[i]);
+	if (!cfg->tls) {
+		/* Never fall back to cleartext when TLS material was given: that is
+		 * how passwords leak (mosquitto #776). */
+		for (size_t i = 0; i < 4; i++) {
+			if (*values[i]) {
+				r->host->config_error(r->inst, files[i],
+				                      "given while tls = off; set tls = on (or remove it)");
+				r->ok = false;
+			}
+		}
+		return;
+	}
+	if (!cfg->cafile && !cfg->capath) {
+		r->host->config_error(r->inst, "tls",
+		                      "tls = on needs cafile or capath to verify the broker; "
+		                      "add e.g. cafile = /etc/ssl/certs/ca-certificates.crt");
+		r->ok = false;
+	}
+	if (!cfg->certfile != !cfg->keyfile) {
+		r->host->config_error(r->inst, cfg->certfile ? "keyfile" : "certfile",
+		                      "certfile and keyfile go together; give both or neither");
+		r->ok = false;
+	}
+	config_check_readable(r, "cafile", cfg->cafile);
+	config_check_readable(r, "capath", cfg->capath);
+	config_check_readable(r, "certfile", cfg->certfile);
+	config_check_readable(r, "keyfile", cfg->keyfile);
+}
+
+static void config_load_protocol(struct config_reader *r, struct mqtt_config *cfg)
+{
+	const char *v = config_value(r, "protocol");
+	if (!strcmp(v, "5") || !strcmp(v, "5.0")) {
+		cfg->protocol = MQTT_PROTOCOL_V5;
+	} else if (!strcmp(v, "3.1.1")) {
+		cfg->protocol = MQTT_PROTOCOL_V311;
+	} else {
+		r->host->config_error(r->inst, "protocol", "'%s' is neither 5 nor 3.1.1", v);
+		r->ok = false;
+	}
+}
+
+static void config_load_identity(struct config_reader *r, struct mqtt_config *cfg)
+{
+	cfg->client_id = config_optional(r, "client_id");
+	if (cfg->client_id && mosquitto_validate_utf8(cfg->client_id,
+	                                              (int)strlen(cfg->client_id))) {
+		r->host->config_error(r->inst, "client_id", "is not valid UTF-8");
+		r->ok = false;
+	}
+	cfg->username = config_optional(r, "username");
+	const char *pwfile = config_value(r, "password_file");
+	if (*pwfile)
+		cfg->password = config_read_password(r, pwfile);
+	if (cfg->password && !cfg->username && cfg->protocol == MQTT_PROTOCOL_V311) {
+		r->host->config_error(r->inst, "password_file",
+		                      "MQTT 3.1.1 sends a password only with a user name; set username");
+		r->ok = false;
+	}
+}
+
+bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host)
+{
+	struct config_reader r = {inst, host, true};
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->protocol = MQTT_PROTOCOL_V5;
+
+	cfg->host = strdup(config_value(&r, "host"));
+	cfg->topic = strdup(config_value(&r, "topic"));
+	cfg->wire = strdup(config_value(&r, "wire"));
+	if (!cfg->host || !cfg->topic || !cfg->wire) {
+		host->log(inst, MQC_LOG_ERROR, "out of memory");
+		mqtt_config_free(cfg);
+		return false;
+	}
+	if (!*cfg->host) {
+		host->config_error(inst, "host", "is empty; name the broker, e.g. localhost");
+		r.ok = false;
+	}
+	cfg->port = config_int(&r, "port", 1, 65535);
+	if (mosquitto_pub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_validate_utf8(cfg->topic, (int)strlen(cfg->topic))) {
+		host->config_error(inst, "topic", "'%s' is not a topic one can publish to "
+		                   "(empty, or has + or #)", cfg->topic);
+		r.ok = false;
+	}
+	cfg->qos = config_int(&r, "qos", 0, 2);
+	if (strcmp(cfg->wire, "plain") && strcmp(cfg->wire, "json")) {
+		host->config_error(inst, "wire", "'%s' is neither plain nor json", cfg->wire);
+		r.ok = false;
+	}
+	/* libmosquitto refuses keepalives under 5 s. */
+	cfg->keepalive = config_int(&r, "keepalive", 5, 65535);
+	config_load_protocol(&r, cfg);
+	config_load_identity(&r, cfg);
+	config_load_tls(&r, cfg);
+	cfg->connect_timeout = config_int(&r, "connect_timeout", 1, 3600);
+	cfg->retry = config_bool(&r, "retry");
+	cfg->reconnect_max = config_int(&r, "reconnect_max", 1, 3600);
+
+	if (!r.ok)
+		mqtt_config_free(cfg);
+	return r.ok;
+}
+
+void mqtt_config_free(struct mqtt_config *cfg)
+{
+	if (cfg->password) {
+		/* Do not leave the secret lying around in freed memory. */
+		explicit_bzero(cfg->password, strlen(cfg->password));
+		free(cfg->password);
+	}
+	free(cfg->host);
+	free(cfg->topic);
+	free(cfg->wire);
+	free(cfg->client_id);
+	free(cfg->username);
+	free(cfg->cafile);
+	free(cfg->capath);
+	free(cfg->certfile);
+	free(cfg->keyfile);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* The [mqtt] section: its keys and their validated values. */
+#ifndef MQTT_CONFIG_H
+#define MQTT_CONFIG_H
+
+#include <mqchat/plugin.h>
+
+#include <stdbool.h>
+
+struct mqtt_config {
+	char *host;
+	int port;
+	char *topic;
+	int qos;
+	char *wire;          /* "plain" | "json", handed to host->encode */
+	int keepalive;       /* seconds */
+	char *client_id;     /* NULL: derive a default (mqtt_client_id.c) */
+	char *username;      /* NULL when none */
+	char *password;      /* first line of password_file; NULL when none */
+	bool tls;
+	char *cafile, *capath, *certfile, *keyfile; /* NULL when not given */
+	int protocol;        /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
+	int connect_timeout; /* seconds */
+	bool retry;          /* keep retrying when unreachable at start */
+	int reconnect_max;   /* cap of the backoff, seconds */
+};
+
+/* The keys declared by the plugin (ends with a NULL name). */
+extern const struct mqc_key mqtt_config_keys[];
+
+/* Read and check every key.  On a bad value: host->config_error() naming
+ * the key, everything freed, false. */
+bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host);
+
+void mqtt_config_free(struct mqtt_config *cfg);
+
+#endif

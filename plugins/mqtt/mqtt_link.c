@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The connection: libmosquitto driven entirely by the core's poll() loop.
+ *
+ * No thread and no mosquitto_loop(): we watch mosquitto_socket() ourselves
+ * (for OUT only while mosquitto_want_write()), call loop_read/loop_write
+ * when it is ready and loop_misc from a timer while a connection exists
+ * (every second while connecting, every keepalive/4 once up).
+ * Connections are started with mosquitto_connect_async and ended attempts
+ * are retried on our own timer with capped exponential backoff and jitter.
+ *
+ * libmosquitto calls us back from inside loop_read/loop_write/loop_misc.
+ * Those callbacks only record what happened; mqtt_settle() acts on it once
+ * libmosquitto has returned, so the core never sees a link change while
+ * libmosquitto is in the middle of something.
+ */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <mqtt_protocol.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* loop_misc while connecting: cheap, and only for a few seconds. */
+#define MQTT_MISC_INTERVAL_MS 1000
+/* A connection must last this long before the backoff starts again from
+ * 1 s: a broker that drops us right after accepting (another client with
+ * our id: 2.0.11 reports that as a plain lost connection) is not hammered. */
+#define MQTT_STABLE_MS 10000
+
+static void mqtt_settle(struct mqtt *self);
+static void mqtt_connection_ended(struct mqtt *self);
+static void mqtt_on_io(void *data, int fd, unsigned revents);
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------ */
+
+static uint64_t mqtt_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool mqtt_active(const struct mqtt *self)
+{
+	return self->phase == MQTT_CONNECTING || self->phase == MQTT_SUBSCRIBING ||
+	       self->phase == MQTT_UP;
+}
+
+/* Set the reason unless an earlier, more precise one is already there. */
+static void mqtt_reason(struct mqtt *self, const char *fmt, ...) MQC_PRINTF(2, 3);
+static void mqtt_reason(struct mqtt *self, const char *fmt, ...)
+{
+	if (self->reason[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(self->reason, sizeof(self->reason), fmt, ap);
+	va_end(ap);
+}
+
+const char *mqtt_strerror(int rc, int saved_errno)
+{
+	if (rc == MOSQ_ERR_ERRNO)
+		return strerror(saved_errno);
+	return mosquitto_strerror(rc);
+}
+
+/* Keep the socket watched exactly while a connection exists; poll for OUT
+ * only while libmosquitto has something to write.  The socket changes on
+ * every reconnect, and libmosquitto closes it itself on errors: so compare
+ * after every call into it. */
+void mqtt_sync_watch(struct mqtt *self)
+{
+	int fd = mqtt_active(self) || self->phase == MQTT_CLOSING ? mosquitto_socket(self->mosq) : -1;
+	if (self->watch && self->watch_fd != fd) {
+		self->host->watch_remove(self->watch);
+		self->watch = NULL;
+	}
+	if (fd < 0)
+		return;
+	unsigned events = MQC_IO_IN | (mosquitto_want_write(self->mosq) ? MQC_IO_OUT : 0);
+	if (!self->watch) {
+		self->watch = self->host->watch_add(self->inst, fd, events, 0, mqtt_on_io, self);
+		self->watch_fd = fd;
+		self->watch_events = events;
+	} else if (events != self->watch_events) {
+		self->host->watch_update(self->watch, events);
+		self->watch_events = events;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * libmosquitto callbacks: record, do not act (see the top of the file)
+ * ------------------------------------------------------------------------ */
+
+/* CONNACK refusals that retrying will not cure. */
+static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
+{
+	if (self->cfg.protocol == MQTT_PROTOCOL_V311)
+		return rc == CONNACK_REFUSED_PROTOCOL_VERSION ||
+		       rc == CONNACK_REFUSED_IDENTIFIER_REJECTED ||
+		       rc == CONNACK_REFUSED_BAD_USERNAME_PASSWORD ||
+		       rc == CONNACK_REFUSED_NOT_AUTHORIZED;
+	switch (rc) {
+	case MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION:
+	case MQTT_RC_CLIENTID_NOT_VALID:
+	case MQTT_RC_BAD_USERNAME_OR_PASSWORD:
+	case MQTT_RC_NOT_AUTHORIZED:
+	case MQTT_RC_BANNED:
+	case MQTT_RC_BAD_AUTHENTICATION_METHOD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flags,
+                            const mosquitto_property *props)
+{
+	(void)flags;
+	(void)props;
+	struct mqtt *self = data;
+	if (self->phase != MQTT_CONNECTING)
+		return;
+	if (rc != 0) {
+		mqtt_reason(self, "refused: %s",
+		            self->cfg.protocol == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc)
+		                                                  : mosquitto_connack_string(rc));
+		self->permanent = mqtt_refusal_is_permanent(self, rc);
+		self->lost = true;
+		return;
+	}
+	/* Clean session: subscribe on every connection.  No Local keeps our own
+	 * messages from coming back (v5 only; the core filters echoes too). */
+	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
+	int src = mosquitto_subscribe_v5(mosq, &self->sub_mid, self->cfg.topic, self->cfg.qos,
+	                                 options, NULL);
+	if (src != MOSQ_ERR_SUCCESS) {
+		mqtt_reason(self, "cannot subscribe to %s: %s", self->cfg.topic,
+		            mqtt_strerror(src, errno));
+		self->lost = true;
+		return;
+	}
+	self->phase = MQTT_SUBSCRIBING;
+}
+
+static void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
+                              const int *granted, const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	struct mqtt *self = data;
+	if (self->phase != MQTT_SUBSCRIBING || mid != self->sub_mid)
+		return;
+	if (count < 1 || granted[0] >= 0x80) {
+		/* An ACL says no: reconnecting would only say no again. */
+		mqtt_reason(self, "the broker refused the subscription to %s: %s", self->cfg.topic,
+		            count < 1 ? "no answer" : mosquitto_reason_string(granted[0]));
+		self->permanent = true;
+		self->lost = true;
+		return;
+	}
+	if (granted[0] < self->cfg.qos)
+		self->host->log(self->inst, MQC_LOG_INFO, "the broker granted qos %d (asked %d) on %s",
+		                granted[0], self->cfg.qos, self->cfg.topic);
+	self->phase = MQTT_UP;
+	self->became_up = true;
+}
+
+static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
+                               const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	int saved_errno = errno;
+	struct mqtt *self = data;
+	if (!mqtt_active(self))
+		return; /* our own DISCONNECT in close(), or an abandoned attempt */
+	if (rc == MQTT_RC_SESSION_TAKEN_OVER) {
+		/* Two clients with one id knock each other off forever. */
+		mqtt_reason(self, "another client connected with the same client id %s",
+		            self->client_id);
+		self->permanent = true;
+	} else if (rc >= 0x80) {
+		mqtt_reason(self, "the broker disconnected us: %s", mosquitto_reason_string(rc));
+	} else if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_LOST) {
+		mqtt_reason(self, "the broker closed the connection");
+	} else {
+		mqtt_reason(self, "%s", mqtt_strerror(rc, saved_errno));
+	}
+	self->lost = true;
+}
+
+static void mqtt_on_message(struct mosquitto *mosq, void *data,
+                            const struct mosquitto_message *msg,
+                            const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	struct mqtt *self = data;
+	if (!mqtt_active(self))
+		return;
+	/* Decoding and sanitising are the core's job. */
+	self->host->receive(self->inst, msg->topic, msg->payload, (size_t)msg->payloadlen,
+	                    msg->retain ? MQC_MSG_RETAINED : 0);
+}
+
+static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const char *text)
+{
+	(void)mosq;
+	struct mqtt *self = data;
+	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+		self->host->log(self->inst, MQC_LOG_WARNING, "libmosquitto: %s", text);
+}
+
+/* ------------------------------------------------------------------------
+ * Connection life cycle
+ * ------------------------------------------------------------------------ */
+
+/* 1, 2, 4, ... reconnect_max seconds, minus up to a quarter of jitter so a
+ * crowd of clients does not come back in lockstep after a broker restart. */
+static uint32_t mqtt_backoff_ms(struct mqtt *self)
+{
+	unsigned step = self->failures < 20 ? self->failures : 20;
+	uint32_t seconds = 1u << step;
+	if (seconds > (uint32_t)self->cfg.reconnect_max)
+		seconds = (uint32_t)self->cfg.reconnect_max;
+	self->failures++;
+	/* xorshift32: any spread will do, and it leaves rand() alone. */
+	uint32_t x = self->jitter_state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	self->jitter_state = x;
+	uint32_t ms = seconds * 1000u;
+	return ms - x % (ms / 4 + 1);
+}
+
+static void mqtt_start_attempt(struct mqtt *self)
+{
+	self->reason[0] = '\0';
+	self->permanent = false;
+	self->lost = false;
+	self->became_up = false;
+	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s:%d as %s", self->cfg.host,
+	                self->cfg.port, self->client_id);
+	/* Non-blocking: returns once connect() is under way (only the name
+	 * lookup blocks).  It also closes the socket of any earlier attempt. */
+	int rc = mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,
+	                                 self->cfg.keepalive);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		mqtt_reason(self, "%s", mqtt_strerror(rc, errno));
+		self->phase = MQTT_CONNECTING;
+		mqtt_connection_ended(self);
+		return;
+	}
+	self->phase = MQTT_CONNECTING;
+	self->host->timer_arm(self->connect_timer, (uint32_t)self->cfg.connect_timeout * 1000u);
+	self->host->timer_arm(self->misc_timer, MQTT_MISC_INTERVAL_MS);
+	mqtt_sync_watch(self);
+}
+
+/* The attempt or the connection is over: give up, or retry later. */
+static void mqtt_connection_ended(struct mqtt *self)
+{
+	bool was_up = self->phase == MQTT_UP;
+	bool was_brief = was_up && mqtt_now_ms() - self->up_since_ms < MQTT_STABLE_MS;
+	const struct mqc_host *host = self->host;
+	char detail[512];
+
+	self->phase = MQTT_IDLE; /* no watch from now on (an abandoned socket
+	                            stays open until the next attempt closes it) */
+	mqtt_sync_watch(self);
+	host->timer_arm(self->connect_timer, 0);
+	host->timer_arm(self->misc_timer, 0);
+	mqtt_reject_unsent_qos0(self);
+	if (!self->reason[0])
+		snprintf(self->reason, sizeof(self->reason), "connection lost");
+
+	if (self->permanent || (!self->ever_up && !self->cfg.retry)) {
+		self->phase = MQTT_FAILED;
+		snprintf(detail, sizeof(detail), "cannot connect to %s:%d: %s", self->cfg.host,
+		         self->cfg.port, self->reason);
+		host->link_state(self->inst, MQC_LINK_FAILED, detail);
+		if (!self->ever_up && !self->cfg.retry && !self->permanent)
+			host->log(self->inst, MQC_LOG_INFO,
+			          "set retry = on in [%s] to keep trying instead", host->name(self->inst));
+		return;
+	}
+	if (was_up && !was_brief)
+		self->failures = 0;
+	uint32_t delay = mqtt_backoff_ms(self);
+	snprintf(detail, sizeof(detail), "%s %s:%d%s: %s%s; retrying in %u s",
+	         was_up ? "connection to" : "cannot connect to", self->cfg.host, self->cfg.port,
+	         was_up ? " lost" : "", self->reason,
+	         was_brief ? " (soon after connecting: another client with the same client id?)" : "",
+	         (unsigned)((delay + 500) / 1000));
+	host->timer_arm(self->retry_timer, delay);
+	host->link_state(self->inst, MQC_LINK_DOWN, detail);
+}
+
+/* loop_misc only sends PINGREQ once `keepalive` has passed since the last
+ * packet out or in, and drops the link when the PINGRESP is as late.  Checked
+ * every keepalive/4, the ping leaves at most 1.25 x keepalive after the last
+ * traffic, inside the broker's 1.5 x keepalive limit, and an idle process
+ * wakes up a few times a minute instead of every second. */
+static uint32_t mqtt_misc_interval_up(const struct mqtt *self)
+{
+	return (uint32_t)self->cfg.keepalive * 250u;
+}
+
+/* After every call into libmosquitto: act on what its callbacks recorded. */
+static void mqtt_settle(struct mqtt *self)
+{
+	if (self->became_up) {
+		self->became_up = false;
+		self->up_since_ms = mqtt_now_ms();
+		self->ever_up = true;
+		self->host->timer_arm(self->connect_timer, 0);
+		self->host->timer_arm(self->misc_timer, mqtt_misc_interval_up(self));
+		char detail[512];
+		snprintf(detail, sizeof(detail), "connected to %s:%d as %s", self->cfg.host,
+		         self->cfg.port, self->client_id);
+		self->host->link_state(self->inst, MQC_LINK_UP, detail);
+	}
+	if (self->lost) {
+		self->lost = false;
+		if (mqtt_active(self))
+			mqtt_connection_ended(self);
+	}
+	/* A callback may have queued packets; the socket may have changed. */
+	mqtt_sync_watch(self);
+}
+
+/* The error pending on a socket, 0 if none. */
+static int mqtt_socket_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return errno;
+	return err;
+}
+
+/* A connect() that failed shows up as POLLERR/POLLHUP before libmosquitto
+ * has anything to read; take the error from the socket itself. */
+static bool mqtt_connect_failed(struct mqtt *self, int fd)
+{
+	int err = mqtt_socket_error(fd);
+	if (err == 0)
+		return false;
+	mqtt_reason(self, "%s", strerror(err));
+	self->lost = true;
+	return true;
+}
+
+static void mqtt_on_io(void *data, int fd, unsigned revents)
+{
+	struct mqtt *self = data;
+	if (fd != self->watch_fd || !mqtt_active(self))
+		return;
+	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && self->phase == MQTT_CONNECTING &&
+	    mqtt_connect_failed(self, fd)) {
+		mqtt_settle(self);
+		return;
+	}
+	int rc = MOSQ_ERR_SUCCESS;
+	if (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP))
+		rc = mosquitto_loop_read(self->mosq, 1);
+	if (rc == MOSQ_ERR_SUCCESS && (revents & MQC_IO_OUT) && mqtt_active(self) &&
+	    mosquitto_socket(self->mosq) == fd)
+		rc = mosquitto_loop_write(self->mosq, 1);
+	if (rc != MOSQ_ERR_SUCCESS && mqtt_active(self) && !self->lost &&
+	    mosquitto_socket(self->mosq) < 0) {
+		/* Closed without a disconnect callback. */
+		mqtt_reason(self, "%s", mqtt_strerror(rc, errno));
+		self->lost = true;
+	}
+	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
+	    mosquitto_socket(self->mosq) == fd) {
+		/* Dead socket libmosquitto did not notice: a peer that hangs up
+		 * during the TLS handshake leaves loop_read returning success,
+		 * and poll() would report the hang-up again at once, forever. */
+		int err = mqtt_socket_error(fd);
+		mqtt_reason(self, "%s", err ? strerror(err) : "the broker closed the connection");
+		self->lost = true;
+	}
+	mqtt_settle(self);
+}
+
+void mqtt_on_misc_timer(void *data)
+{
+	struct mqtt *self = data;
+	if (!mqtt_active(self))
+		return;
+	/* Sends PINGREQ when due and notices an unanswered one. */
+	mosquitto_loop_misc(self->mosq);
+	mqtt_settle(self);
+}
+
+void mqtt_on_connect_timer(void *data)
+{
+	struct mqtt *self = data;
+	if (self->phase != MQTT_CONNECTING && self->phase != MQTT_SUBSCRIBING)
+		return;
+	mqtt_reason(self, "no answer within %d s (connect_timeout)", self->cfg.connect_timeout);
+	mqtt_connection_ended(self);
+}
+
+void mqtt_on_retry_timer(void *data)
+{
+	struct mqtt *self = data;
+	if (self->phase == MQTT_IDLE)
+		mqtt_start_attempt(self);
+}
+
+void mqtt_link_callbacks_set(struct mqtt *self)
+{
+	mosquitto_connect_v5_callback_set(self->mosq, mqtt_on_connect);
+	mosquitto_subscribe_v5_callback_set(self->mosq, mqtt_on_subscribe);
+	mosquitto_disconnect_v5_callback_set(self->mosq, mqtt_on_disconnect);
+	mosquitto_message_v5_callback_set(self->mosq, mqtt_on_message);
+	mosquitto_log_callback_set(self->mosq, mqtt_on_log);
+}

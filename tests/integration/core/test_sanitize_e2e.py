@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+"""Hostile bytes from the broker never reach standard output: terminal escape
+sequences and control characters are removed, invalid UTF-8 becomes U+FFFD,
+and a NUL inside the payload does not cut the text short."""
+import harness
+
+ESC = 0x1b
+
+# Each piece: a visible word, then something hostile.
+HOSTILE_TEXT = (
+    b"start "
+    b"csi\x1b[31mRED\x1b[0m "
+    b"osc\x1b]0;title\x07 "
+    b"dcs\x1bP1;2|data\x1b\\ "
+    b"c1\xc2\x9b31m "
+    b"bel\x07 "
+    b"bs\x08 "
+    b"ff\xff\xfe "
+    b"over\xc0\xaf "
+    b"trunc\xe2\x82 "
+    b"nul\x00after "
+    b"end"
+)
+
+
+class SanitizeTest(harness.TestCase):
+    def start_mqchat(self):
+        sub = self.subscriber()
+        ini = harness.basic_ini(
+            self.workdir, self.broker,
+            core={"history": "off", "announce": "on"},
+            stdin={"format": "{nick}: {text}", "color": "never"})
+        m = self.mqchat(ini)
+        sub.out.wait_for(r"^Ana ha entrado al chat$")
+        return m
+
+    def assert_clean(self, raw):
+        self.assertTrue(raw.endswith(b"\n"))
+        body = raw[:-1]
+        self.assertNotIn(ESC, body, f"ESC reached the terminal: {raw!r}")
+        controls = [b for b in body if b < 0x20 or b == 0x7f]
+        self.assertEqual(controls, [], f"control bytes reached the terminal: {raw!r}")
+        try:
+            text = body.decode("utf-8", "strict")
+        except UnicodeDecodeError as e:
+            self.fail(f"output is not valid UTF-8 ({e}): {raw!r}")
+        c1 = [c for c in text if 0x80 <= ord(c) <= 0x9f]
+        self.assertEqual(c1, [], f"C1 controls reached the terminal: {raw!r}")
+        return text
+
+    def test_hostile_payload(self):
+        m = self.start_mqchat()
+        harness.publish(self.broker, b"Eve: " + HOSTILE_TEXT)
+        i = m.out.wait_for(rb"^Eve: start ")
+        raw = m.out.lines[i]
+        text = self.assert_clean(raw)
+
+        # The visible words survive, in order.
+        words = ["start", "csi", "RED", "osc", "dcs", "c1", "bel", "bs",
+                 "ff", "over", "trunc", "nul", "after", "end"]
+        pos = 0
+        for w in words:
+            found = text.find(w, pos)
+            self.assertGreaterEqual(found, 0, f"{w!r} lost (after {pos}) in {text!r}")
+            pos = found + len(w)
+
+        # Invalid bytes are replaced where they were, not dropped.
+        self.assertIn("ff\ufffd", text)
+        self.assertIn("over\ufffd", text)
+        self.assertIn("trunc\ufffd", text)
+        # The NUL is sanitised away, not taken for the end of the string.
+        self.assertRegex(text, r"nul\W*after end$")
+        # Whole escape sequences go, not only their ESC: no "[31m" left over.
+        self.assertNotIn("[31m", text)
+        self.assertNotIn("[0m", text)
+
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+    def test_hostile_nick_and_unknown_sender(self):
+        m = self.start_mqchat()
+        # Escapes in the nick part are as dangerous as in the text.
+        harness.publish(self.broker, b"M\x1b[2Jal\xff: hi\x1b[5m there")
+        i = m.out.wait_for(rb"hi")
+        self.assert_clean(m.out.lines[i])
+        # No nick at all: the hostile text is shown with the topic.
+        harness.publish(self.broker, b"\x1b]2;pwned\x07anon\r\nline\x00two")
+        i = m.out.wait_for(rb"anon")
+        text = self.assert_clean(m.out.lines[i])
+        self.assertIn("two", text)
+        self.assertTrue(text.startswith(harness.TOPIC), text)
+
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+
+if __name__ == "__main__":
+    harness.main()
