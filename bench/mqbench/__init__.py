@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""mqchat benchmark suite, driven by bench/run."""

@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: MIT
+"""The results table: every figure the median of its runs, with min and max;
+written as Markdown and CSV, plus the latency plot (gnuplot)."""
+import csv
+import os
+import statistics
+import subprocess
+
+
+class Results:
+    def __init__(self):
+        self.runs = {}           # (section, name) -> [dict per run]
+        self.samples = {}        # latency mode -> [sorted samples per run]
+        self.history_tables = []
+        self.rows = []
+
+    def add(self, section, name, values):
+        self.runs.setdefault((section, name), []).append(values)
+
+    def stat(self, section, name, key):
+        values = [r[key] for r in self.runs.get((section, name), []) if key in r]
+        if not values:
+            return None
+        return statistics.median(values), min(values), max(values), len(values)
+
+
+def fmt(s, unit, digits=0):
+    if s is None:
+        return "—"
+    med, lo, hi, n = s
+    f = f"{{:,.{digits}f}}"
+    if n == 1:
+        return f"{f.format(med)} {unit}".strip()
+    return f"{f.format(med)} {unit} ({f.format(lo)}–{f.format(hi)})".replace("  ", " ")
+
+
+def verdict(ok):
+    return "" if ok is None else ("met" if ok else "**missed**")
+
+
+def build_rows(res, ctx):
+    rows = []
+
+    def row(measure, mine, ref, ratio, target, ok):
+        rows.append([measure, mine, ref, ratio, target, verdict(ok)])
+
+    for qos in (0, 1):
+        ref = res.stat("throughput", f"mosquitto q{qos}", "rate")
+        ref_label = f"mosquitto_pub -l → mosquitto_sub" + (" (runs of ≤ 50 000)" if qos else "")
+        for history in ("on", "off"):
+            mine = res.stat("throughput", f"mqchat q{qos} history {history}", "rate")
+            ratio = mine[0] / ref[0] if mine and ref else None
+            ok = ratio >= 1.0 if ratio is not None and history == "on" else None
+            row(f"throughput {ctx.count:,} msgs QoS {qos}, history {history} (msg/s)",
+                fmt(mine, ""), fmt(ref, "") + f" [{ref_label}]",
+                f"{ratio:.2f}×" if ratio else "—", "≥ 1.0× (history on)" if history == "on" else "", ok)
+    big = res.stat("throughput", "mqchat big", "rate")
+    if big:
+        secs = res.stat("throughput", "mqchat big", "seconds")
+        row(f"throughput {ctx.big:,} msgs QoS 1 in one go, history on (msg/s)",
+            fmt(big, "") + f", {secs[0]:.1f} s, all delivered in order", "mosquitto_pub -l loses lines past ~65 535 in flight", "", "", None)
+
+    for qos in (1, 0):
+        floor = {p: res.stat("latency", f"floor q{qos}", p) for p in ("p50", "p90", "p99")}
+        for mode in ("mqchat", "mqchat send", "mqchat receive"):
+            for p in ("p50", "p90", "p99"):
+                mine = res.stat("latency", f"{mode} q{qos}", p)
+                ratio = mine[0] / floor[p][0] if mine and floor[p] else None
+                target = mode == "mqchat" and p == "p50"
+                if mode != "mqchat" and p == "p90":
+                    continue
+                row(f"latency QoS {qos} {p}, {mode} (µs)", fmt(mine, ""),
+                    fmt(floor[p], "") + " [libmosquitto floor]",
+                    f"{ratio:.2f}×" if ratio else "—", "≤ 1.1× floor" if target else "",
+                    ratio <= 1.1 if target and ratio else None)
+
+    for who, label in (("rx_rss", "receiver"), ("tx_rss", "sender")):
+        mine = res.stat("throughput", "mqchat q1 history on", who)
+        ref = res.stat("throughput", "mosquitto q1", who)
+        ratio = mine[0] / ref[0] if mine and ref else None
+        row(f"peak RSS, {label}, {ctx.count:,} msgs QoS 1 (KiB)", fmt(mine, ""),
+            fmt(ref, "") + (" [mosquitto_sub]" if who == "rx_rss" else " [mosquitto_pub]"),
+            f"{ratio:.2f}×" if ratio else "—", "≤ 2×", ratio <= 2 if ratio else None)
+    mine, ref = res.stat("idle", "mqchat", "rss"), res.stat("idle", "mosquitto_sub", "rss")
+    ratio = mine[0] / ref[0] if mine and ref else None
+    row("RSS at idle (KiB)", fmt(mine, ""), fmt(ref, "") + " [mosquitto_sub]",
+        f"{ratio:.2f}×" if ratio else "—", "≤ 2×", ratio <= 2 if ratio else None)
+    mine, ref = res.stat("idle", "mqchat", "cpu_ms"), res.stat("idle", "mosquitto_sub", "cpu_ms")
+    row(f"idle CPU time over {ctx.idle_window:g} s (ms)", fmt(mine, "", 3),
+        fmt(ref, "", 3) + " [mosquitto_sub]", "", "0", mine[0] < 0.5 if mine else None)
+    mine, ref = res.stat("idle", "mqchat", "wakeups"), res.stat("idle", "mosquitto_sub", "wakeups")
+    row(f"idle wakeups over {ctx.idle_window:g} s (keepalive 60 s)", fmt(mine, ""),
+        fmt(ref, "") + " [mosquitto_sub]", "", "keepalive only (≤ 1)", mine[2] <= 1 if mine else None)
+
+    ref = res.stat("startup", "mosquitto_sub", "ms")
+    for history in ("on", "off"):
+        mine = res.stat("startup", f"mqchat history {history}", "ms")
+        ratio = mine[0] / ref[0] if mine and ref else None
+        row(f"start-up to subscribed, history {history} (ms)", fmt(mine, "", 1),
+            fmt(ref, "", 1) + " [mosquitto_sub -E]", f"{ratio:.2f}×" if ratio else "—", "", None)
+
+    h = ("history", "mqchat")
+    if res.runs.get(h):
+        n = f"{ctx.history_messages:,}"
+        row(f"history inserts ({n} msgs, msg/s)", fmt(res.stat(*h, "inserts"), ""), "", "", "", None)
+        s = res.stat(*h, "replay_ms")
+        row(f"history replay of last 100 at {n} (ms)", fmt(s, "", 3), "", "", "≤ 5 ms", s[2] <= 5)
+        s = res.stat(*h, "search_ms")
+        row(f"history search, slowest query at {n} (ms)", fmt(s, "", 3), "", "", "≤ 50 ms", s[2] <= 50)
+
+    n = ctx.scale_instances
+    s = res.stat("scale", "burst", "rate")
+    if s:
+        row(f"scale: {n} instances, {ctx.scale_senders} senders, burst of {ctx.scale_messages:,} (msg/s)",
+            fmt(s, "") + f"; {res.stat('scale', 'burst', 'deliveries')[0]:,.0f} deliveries/s",
+            "", "", "", None)
+        row(f"scale: burst latency p50 / p99 (ms)",
+            f"{res.stat('scale', 'burst', 'p50')[0] / 1e3:,.1f} / {res.stat('scale', 'burst', 'p99')[0] / 1e3:,.1f}",
+            "", "", "", None)
+        row(f"scale: paced {ctx.scale_rate} msg/s ({ctx.scale_paced:,} msgs) latency p50 / p99 (µs)",
+            f"{res.stat('scale', 'paced', 'p50')[0]:,.0f} / {res.stat('scale', 'paced', 'p99')[0]:,.0f}",
+            "", "", "", None)
+    res.rows = rows
+    return rows
+
+
+HEADER = ["measure", "mqchat: median (min–max)", "reference: median (min–max)", "ratio",
+          "target", "verdict"]
+
+
+def write(res, ctx):
+    rows = build_rows(res, ctx)
+    md = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    md += ["| " + " | ".join(r) + " |" for r in rows]
+    table = "\n".join(md) + "\n"
+    os.makedirs(ctx.results, exist_ok=True)
+    with open(os.path.join(ctx.results, "latest.md"), "w") as f:
+        f.write(ctx.banner + "\n\n" + table)
+        for t in res.history_tables[:1]:
+            f.write("\n### bench/history/run (first run)\n\n" + t)
+    with open(os.path.join(ctx.results, "latest.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "name", "key", "median", "min", "max", "runs"])
+        for (section, name), runs in sorted(res.runs.items()):
+            for key in sorted({k for r in runs for k, v in r.items() if isinstance(v, (int, float))}):
+                s = res.stat(section, name, key)
+                if s:
+                    w.writerow([section, name, key, *(f"{v:.3f}" for v in s[:3]), s[3]])
+    plot(res, ctx)
+    return table
+
+
+def plot(res, ctx):
+    """CDF of the round trips of the median run of each QoS 1 mode."""
+    series = []
+    for mode in ("floor", "mqchat", "mqchat send", "mqchat receive"):
+        runs = res.samples.get(f"{mode} q1")
+        if not runs:
+            continue
+        runs = sorted(runs, key=lambda s: s[len(s) // 2])
+        samples = runs[len(runs) // 2]
+        path = os.path.join(ctx.work, f"cdf-{mode.replace(' ', '-')}.dat")
+        with open(path, "w") as f:
+            for i, v in enumerate(samples):
+                f.write(f"{v} {(i + 1) / len(samples)}\n")
+        label = "libmosquitto floor" if mode == "floor" else mode
+        series.append(f"'{path}' using 1:2 with lines lw 2 title '{label}'")
+    if not series:
+        return
+    script = (f"set terminal pngcairo size 900,520 font 'sans,10'\n"
+              f"set output '{os.path.join(ctx.results, 'latency.png')}'\n"
+              "set title 'Round trip publish → broker → receive, QoS 1, loopback (median run)'\n"
+              "set xlabel 'latency (µs, log scale)'\nset ylabel 'fraction of messages'\n"
+              "set logscale x\nset grid\nset key right bottom\nset yrange [0:1]\n"
+              "plot " + ", ".join(series) + "\n")
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, timeout=60)
+    except (OSError, subprocess.CalledProcessError) as e:
+        ctx.log(f"no plot: {e} (install gnuplot-nox)")

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: MIT
+"""Throughput: N lines end to end, timed from the first write to the moment
+the receiver's output file holds the last line.
+
+mqchat:    cat lines > FIFO -> mqchat (fifo) -> broker -> mqchat (stdin) > file
+mosquitto: mosquitto_pub -l < lines -> broker -> mosquitto_sub > file
+Both receivers are subscribed before the clock starts (a probe message is
+seen in their file); the mqchat sender is connected before, mosquitto_pub
+connects inside the timed span (a few ms of a run of seconds).
+"""
+import os
+import subprocess
+import time
+
+from . import procs
+
+LINE = "bench {:07d} lorem ipsum dolor sit amet\n"
+PUB_RUN_MAX = 50_000  # mosquitto_pub -l at QoS 1 loses lines beyond ~65 535 in flight
+
+
+def write_lines(path, start, count):
+    with open(path, "w") as f:
+        f.write("".join(LINE.format(i) for i in range(start, start + count)))
+    return os.path.getsize(path)
+
+
+def probe(port, out_path):
+    """Publish probes until one is in the receiver's file: it is subscribed."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-t",
+                        procs.TOPIC, "-q", "1", "-m", "probe"], check=True, timeout=10)
+        t = time.monotonic()
+        while time.monotonic() - t < 0.5:
+            size = os.path.getsize(out_path)
+            if size:
+                return size
+            time.sleep(0.005)
+    raise RuntimeError("receiver never subscribed")
+
+
+def check_output(out_path, base, count):
+    with open(out_path, "rb") as f:
+        f.seek(base)
+        got = f.read().split(b"\n")[:-1]
+    if len(got) != count or len(set(got)) != count:
+        raise RuntimeError(f"{out_path}: {len(got)} lines, {len(set(got))} distinct, wanted {count}")
+    in_order = all(got[i] < got[i + 1] for i in range(len(got) - 1))
+    return in_order
+
+
+def run_mqchat(ctx, qos, history, count, lines_path, size):
+    work = ctx.tmpdir(f"tp-mqchat-q{qos}-{history}")
+    out_path = os.path.join(work, "out.txt")
+    with open(out_path, "wb") as out:
+        rx = procs.Mqchat(ctx.mqchat, work, "rx", ctx.broker.port, history, qos, stdout=out)
+    tx = procs.Mqchat(ctx.mqchat, work, "tx", ctx.broker.port, history, qos, fifo=True)
+    try:
+        rx.wait_connected()
+        tx.wait_connected()
+        base = probe(ctx.broker.port, out_path)
+        fifo_fd = os.open(tx.fifo, os.O_WRONLY)
+        t0 = time.monotonic()
+        cat = subprocess.Popen(["cat", lines_path], stdout=fifo_fd)
+        os.close(fifo_fd)
+        t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mqchat receiver")
+        procs.reap(cat)
+        in_order = check_output(out_path, base, count)
+    finally:
+        tx_rc, tx_rss = tx.stop()
+        rx_rc, rx_rss = rx.stop()
+    return {"rate": count / (t1 - t0), "seconds": t1 - t0, "rx_rss": rx_rss,
+            "tx_rss": tx_rss, "in_order": in_order, "codes": (tx_rc, rx_rc)}
+
+
+def run_mosquitto(ctx, qos, count, chunk_paths, size):
+    work = ctx.tmpdir(f"tp-mosq-q{qos}")
+    out_path = os.path.join(work, "out.txt")
+    with open(out_path, "wb") as out:
+        sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
+                                "-t", procs.TOPIC, "-q", str(qos)], stdout=out)
+    pub_rss = 0
+    try:
+        base = probe(ctx.broker.port, out_path)
+        t0 = time.monotonic()
+        for path in chunk_paths:
+            with open(path, "rb") as src:
+                pub = subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                                        str(ctx.broker.port), "-t", procs.TOPIC,
+                                        "-q", str(qos), "-l"], stdin=src)
+                rc, rss = procs.reap(pub, ctx.timeout(count))
+            pub_rss = max(pub_rss, rss)
+            if rc != 0:
+                raise RuntimeError(f"mosquitto_pub exited {rc}")
+        t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mosquitto_sub")
+        in_order = check_output(out_path, base, count)
+    finally:
+        sub_rss = procs.kill_rss(sub)
+    return {"rate": count / (t1 - t0), "seconds": t1 - t0, "rx_rss": sub_rss,
+            "tx_rss": pub_rss, "in_order": in_order}
+
+
+def bench(ctx, results):
+    count = ctx.count
+    lines_path = os.path.join(ctx.work, f"lines-{count}.txt")
+    size = write_lines(lines_path, 0, count)
+    chunks = []
+    for start in range(0, count, PUB_RUN_MAX):
+        p = os.path.join(ctx.work, f"lines-{count}-{start}.txt")
+        write_lines(p, start, min(PUB_RUN_MAX, count - start))
+        chunks.append(p)
+    for qos in (0, 1):
+        for run in range(ctx.runs):
+            for history in ("on", "off"):
+                r = run_mqchat(ctx, qos, history, count, lines_path, size)
+                results.add("throughput", f"mqchat q{qos} history {history}", r)
+                ctx.log(f"throughput q{qos} mqchat history={history}: {r['rate']:.0f}/s")
+            r = run_mosquitto(ctx, qos, count, chunks if qos else [lines_path], size)
+            results.add("throughput", f"mosquitto q{qos}", r)
+            ctx.log(f"throughput q{qos} mosquitto: {r['rate']:.0f}/s")
+    if ctx.big:
+        big_path = os.path.join(ctx.work, f"lines-{ctx.big}.txt")
+        big_size = write_lines(big_path, 0, ctx.big)
+        r = run_mqchat(ctx, 1, "on", ctx.big, big_path, big_size)
+        results.add("throughput", "mqchat big", r)
+        ctx.log(f"throughput {ctx.big} q1 mqchat history=on: {r['rate']:.0f}/s")
+        os.unlink(big_path)
