@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -66,7 +67,11 @@ static void add_section(struct config *cfg, const char *name, char *origin)
  * keys, so an empty section would otherwise go unseen. */
 static void note_section_header(struct parse *ps, const char *line)
 {
-	while (*line == ' ' || *line == '\t')
+	/* Skip what inih skips: a byte-order mark on the first line, and
+	 * any white space. */
+	if (ps->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;
+	while (isspace((unsigned char)*line))
 		line++;
 	if (*line != '[')
 		return;

@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 		strbuf_free(&err);
 		config_free(&overrides);
+		config_free(&cfg);
 		return EX_CONFIG;
 	}
 	apply_overrides(&cfg, &overrides);

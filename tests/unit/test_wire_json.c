@@ -291,6 +291,7 @@ static char *nested(size_t depth, char open, char close, const char *inner_prefi
 {
 	size_t prefix = strlen(inner_prefix);
 	char *s = malloc(prefix + 2 * depth + 2);
+	ck_assert_ptr_nonnull(s);
 	memcpy(s, inner_prefix, prefix);
 	memset(s + prefix, open, depth);
 	memset(s + prefix + depth, close, depth);
