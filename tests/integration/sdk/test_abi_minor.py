@@ -12,6 +12,7 @@ then:
     asking for an upgrade.
 """
 import glob
+import json
 import os
 import re
 import subprocess
@@ -51,11 +52,21 @@ def pkg_libs(*names):
     return flags
 
 
+def sanitizer_flags():
+    """The build's own -fsanitize flags: sanitized plugins load only into a
+    sanitized executable."""
+    info = os.path.join(harness.BUILD_DIR, "meson-info", "intro-buildoptions.json")
+    with open(info) as f:
+        options = {o["name"]: o["value"] for o in json.load(f)}
+    wanted = [s for s in options.get("b_sanitize", "none").split(",") if s != "none"]
+    return ["-fsanitize=" + ",".join(wanted)] if wanted else []
+
+
 def build_core(workdir, include_root, plugin_dir):
     """The core and main.c, compiled against `include_root` only."""
     sources = sorted(glob.glob(os.path.join(sdk_helpers.SOURCE_ROOT, "core", "*.c")))
     exe = os.path.join(workdir, "mqchat-next-minor")
-    sdk_helpers.run(["cc", "-std=c17", "-O0", "-w", "-D_GNU_SOURCE",
+    sdk_helpers.run(["cc", "-std=c17", "-O0", "-w", "-D_GNU_SOURCE", *sanitizer_flags(),
                      '-DMQC_VERSION="next-minor-test"', f'-DMQC_PLUGINDIR="{plugin_dir}"',
                      "-I" + include_root, *sources, "-o", exe,
                      *pkg_libs("inih", "sqlite3", "jansson"), "-ldl", "-lm"])
