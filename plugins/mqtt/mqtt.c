@@ -231,6 +231,17 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 	return 0;
 }
 
+/* --check-config: the keys alone; nothing connects. */
+static int mqtt_check(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct mqtt_config cfg;
+
+	if (!mqtt_config_load(&cfg, inst, host))
+		return -1;
+	mqtt_config_free(&cfg);
+	return 0;
+}
+
 MQC_PLUGIN_DEFINE(
 	.name = "mqtt",
 	.version = "1.0",
@@ -239,4 +250,5 @@ MQC_PLUGIN_DEFINE(
 	.keys = mqtt_config_keys,
 	.open = mqtt_open,
 	.close = mqtt_close,
-	.publish = mqtt_publish);
+	.publish = mqtt_publish,
+	.check = mqtt_check);
