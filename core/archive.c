@@ -17,6 +17,8 @@
 #define FLUSH_DELAY_MS 200
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
+/* How long after connecting a payload is looked up in history. */
+#define RESTART_REPEAT_WINDOW_MS 30000
 
 static const struct config_value *core_origin(const struct config *cfg, const char *key)
 {
@@ -137,7 +139,10 @@ bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
 	uint64_t now = loop_now_ms();
 	if (dedup_seen(chat->dedup, id, topic, payload, len, now))
 		return true;
-	if (!chat->history)
+	/* Repeats of what an earlier run saw come right after connecting
+	 * (redeliveries, queued messages); past that the in-memory set is
+	 * enough, and the database stays off the message path. */
+	if (!chat->history || now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
 		return false;
 	struct strbuf key = STRBUF_INIT;
 	bool by_id = dedup_key(&key, id, topic, payload, len);

@@ -28,6 +28,9 @@
 #define QUEUE_HIGH 1024
 #define QUEUE_LOW 256
 #define ECHO_WINDOW_MS 60000
+/* Received payloads beyond this are refused, loudly: one huge message
+ * must not cost the process (or a terminal) hundreds of megabytes. */
+#define MAX_RECEIVED_PAYLOAD (1024 * 1024)
 
 int64_t chat_wall_ms(void)
 {
@@ -355,6 +358,14 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 {
 	if (is_own_echo(chat, payload, len))
 		return;
+	if (len > MAX_RECEIVED_PAYLOAD) {
+		struct strbuf where = STRBUF_INIT;
+		sanitize_append(&where, topic, strlen(topic));
+		chat_log(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
+		         "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
+		strbuf_free(&where);
+		return;
+	}
 	struct decoded d;
 	decode_payload(payload, len, &d);
 	const char *id = d.is_json ? d.json.id : "";
@@ -398,6 +409,7 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 	switch (state) {
 	case MQC_LINK_UP:
 		chat->link_up = true;
+		chat->link_up_ms = loop_now_ms();
 		log_event(chat, MQC_LOG_INFO, detail);
 		flush_queue(chat);
 		check_quit_done(chat);

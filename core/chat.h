@@ -67,6 +67,7 @@ struct chat {
 	struct outqueue inflight; /* handed over, not yet acknowledged */
 	uint64_t next_token;
 	bool link_up;
+	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
 
 	/* Digests of payloads we published: the broker may echo them back

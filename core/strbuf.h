@@ -19,7 +19,8 @@ void strbuf_appends(struct strbuf *sb, const char *str);
 void strbuf_appendc(struct strbuf *sb, char c);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* The contents as a C string ("" when empty); valid until the next append. */
 const char *strbuf_str(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);

@@ -93,6 +93,17 @@ class SanitizeTest(harness.TestCase):
         m.close_stdin()
         self.assertEqual(m.wait(), 0, m.err.text())
 
+    def test_oversized_payload_refused_loudly(self):
+        m = self.start_mqchat()
+        harness.publish(self.broker, b"Eve: " + b"x" * (2 * 1024 * 1024))
+        m.err.wait_for(rb"a payload of 2097157 bytes on conversacionTeletubbies was not "
+                       rb"shown: longer than 1048576")
+        harness.publish(self.broker, b"Eve: still here")
+        m.out.wait_for(rb"^Eve: still here$")
+        self.assertFalse(any(len(l) > 1024 * 1024 for l in m.out.lines))
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
 
 if __name__ == "__main__":
     harness.main()
