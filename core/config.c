@@ -63,6 +63,10 @@ static void add_section(struct config *cfg, const char *name, char *origin)
 	(*tail)->origin = origin;
 }
 
+/* inih keeps section names in a buffer of this size (its MAX_SECTION) and
+ * cuts longer ones short: such a name would no longer match its header. */
+#define INIH_MAX_SECTION 50
+
 /* Notes section headers as lines go by: inih calls the handler only for
  * keys, so an empty section would otherwise go unseen. */
 static void note_section_header(struct parse *ps, const char *line)
@@ -78,8 +82,15 @@ static void note_section_header(struct parse *ps, const char *line)
 	const char *end = strchr(line, ']');
 	if (!end)
 		return;
+	size_t len = (size_t)(end - line - 1);
+	if (len >= INIH_MAX_SECTION) {
+		strbuf_printf(ps->err, "%s:%d: section name longer than %d characters", ps->path,
+		              ps->line, INIH_MAX_SECTION - 1);
+		ps->failed = true;
+		return;
+	}
 	free(ps->section);
-	ps->section = xstrndup(line + 1, (size_t)(end - line - 1));
+	ps->section = xstrndup(line + 1, len);
 	if (config_find_section(ps->cfg, ps->section)) {
 		strbuf_printf(ps->err, "%s:%d: section [%s] appears twice (first at %s)", ps->path,
 		              ps->line, ps->section,

@@ -69,6 +69,8 @@ START_TEST(mistakes_name_the_line)
 	char long_line[400];
 	snprintf(long_line, sizeof long_line, "[core]\nnick = %0300d\n", 0);
 	check_error(long_line, ":2: line longer than");
+	check_error("[core]\nnick = a\n[s123456789s123456789s123456789s123456789s1234567890]\nk = v\n",
+	            ":3: section name longer than 49 characters");
 }
 END_TEST
 
