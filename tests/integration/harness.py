@@ -187,10 +187,15 @@ class Mqchat:
 
     def wait(self, timeout=DEFAULT_TIMEOUT):
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.name} still running after {timeout}s; stderr:\n"
                                  + self.err.text())
+        # The readers may still be behind the exit: let them reach the end
+        # of both pipes, so that out.text() and err.text() are complete.
+        self.out.thread.join(timeout)
+        self.err.thread.join(timeout)
+        return code
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -260,7 +265,13 @@ class Subscriber:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
-        self.proc.wait()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            # mosquitto_sub's SIGTERM handler calls into libmosquitto and
+            # can deadlock on a lock the interrupted code holds.
+            self.proc.kill()
+            self.proc.wait()
         self.proc.stdout.close()
 
 
