@@ -20,17 +20,6 @@
 /* How long close() may spend pushing out the DISCONNECT packet. */
 #define MQTT_CLOSE_FLUSH_MS 200
 
-/* Never let OpenSSL prompt on the terminal for a key passphrase: that would
- * block the loop.  Encrypted keys are not supported. */
-static int mqtt_no_key_password(char *buf, int size, int rwflag, void *data)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)data;
-	return 0;
-}
-
 /* ------------------------------------------------------------------------
  * The plugin interface
  * ------------------------------------------------------------------------ */
@@ -39,7 +28,7 @@ static bool mqtt_setup_client(struct mqtt *self)
 {
 	const struct mqc_host *host = self->host;
 	struct mqtt_config *cfg = &self->cfg;
-	self->mosq = mosquitto_new(self->client_id, true, self);
+	self->mosq = mosquitto_new(self->client_id, cfg->session_clean, self);
 	if (!self->mosq) {
 		host->log(self->inst, MQC_LOG_ERROR, "cannot create an MQTT client: %s",
 		          strerror(errno));
@@ -55,15 +44,8 @@ static bool mqtt_setup_client(struct mqtt *self)
 			return false;
 		}
 	}
-	if (cfg->tls) {
-		int rc = mosquitto_tls_set(self->mosq, cfg->cafile, cfg->capath, cfg->certfile,
-		                           cfg->keyfile, mqtt_no_key_password);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			host->config_error(self->inst, "tls", "libmosquitto refused the TLS files: %s",
-			                   mosquitto_strerror(rc));
-			return false;
-		}
-	}
+	if (!mqtt_tls_setup(self))
+		return false;
 	mqtt_link_callbacks_set(self);
 	mosquitto_publish_v5_callback_set(self->mosq, mqtt_on_publish);
 	return true;
@@ -103,6 +85,11 @@ static void mqtt_free(struct mqtt *self)
 		mosquitto_destroy(self->mosq); /* closes the socket, after the watch went */
 	if (self->lock_fd >= 0)
 		close(self->lock_fd);
+	size_t unshown = mqtt_backlog_drop(&self->backlog);
+	if (unshown)
+		host->log(self->inst, MQC_LOG_WARNING,
+		          "%zu message(s) that arrived while subscribing were not shown: exiting",
+		          unshown);
 	mqtt_inflight_free(&self->inflight);
 	free(self->owed);
 	free(self->client_id);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The mqtt backend's shared state.  Files:
- *   mqtt.c       the plugin interface: open, close, publish
- *   mqtt_link.c  the connection: attempts, backoff, socket watch, callbacks
- *   mqtt_acks.c  which publish is which token, and telling the core
+ *   mqtt.c          the plugin interface: open, close, publish
+ *   mqtt_link.c     the connection: attempts, backoff, socket watch, callbacks
+ *   mqtt_connect.c  one attempt's CONNECT: Last Will, session, opening the socket
+ *   mqtt_tls.c      TLS options
+ *   mqtt_backlog.c  messages held until the subscription is confirmed
+ *   mqtt_acks.c     which publish is which token, and telling the core
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -18,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtt_backlog.h"
 #include "mqtt_config.h"
 #include "mqtt_inflight.h"
 
@@ -63,8 +67,10 @@ struct mqtt {
 	bool became_up;
 	bool lost;
 	bool permanent;   /* retrying cannot help (credentials, ACL, taken over) */
+	bool session_present; /* the broker resumed our session (CONNACK) */
 	char reason[256]; /* why the current attempt or connection ended */
 
+	struct mqtt_backlog backlog; /* received before the link was reported up */
 	struct mqtt_inflight inflight;
 	bool publishing;       /* inside mosquitto_publish (see mqtt_publish) */
 	bool early_ack;
@@ -84,6 +90,17 @@ void mqtt_link_callbacks_set(struct mqtt *self);
 void mqtt_on_misc_timer(void *data);
 void mqtt_on_connect_timer(void *data);
 void mqtt_on_retry_timer(void *data);
+
+/* mqtt_connect.c */
+/* Whether the broker keeps our session once we are gone. */
+bool mqtt_session_kept(const struct mqtt_config *cfg);
+/* Sets the Last Will, then starts connecting: a libmosquitto result, with
+ * errno kept (EINTR: connect_timeout ran out). */
+int mqtt_connect_start(struct mqtt *self);
+
+/* mqtt_tls.c */
+/* Applies the TLS keys to the client; false after host->config_error(). */
+bool mqtt_tls_setup(struct mqtt *self);
 
 /* mqtt_acks.c */
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,

@@ -21,13 +21,19 @@ const struct mqc_key mqtt_config_keys[] = {
 	{"wire", "plain", 0, "payload format sent: plain | json (both are understood on receipt)"},
 	{"keepalive", "60", 0, "MQTT keepalive in seconds (5-65535)"},
 	{"client_id", NULL, 0, "MQTT client id; default: stable per configuration, distinct per running instance"},
+	{"session", "persistent", 0, "persistent: the broker keeps what is sent to the room while we are away | clean"},
+	{"session_expiry", "86400", 0, "seconds the broker keeps a persistent session after we left (MQTT 5; 0-4294967295)"},
+	{"will", "on", 0, "on: the broker sends our leave message if we vanish without saying goodbye (Last Will)"},
 	{"username", NULL, 0, "user name for the broker"},
 	{"password_file", NULL, MQC_KEY_PATH, "file whose first line is the password"},
-	{"tls", "off", 0, "on: TLS, verifying the broker against cafile/capath"},
+	{"tls", "off", 0, "on: TLS, verifying the broker against cafile/capath, else the system's CAs"},
 	{"cafile", NULL, MQC_KEY_PATH, "CA certificate(s) to verify the broker with (PEM)"},
 	{"capath", NULL, MQC_KEY_PATH, "directory of hashed CA certificates"},
 	{"certfile", NULL, MQC_KEY_PATH, "client certificate (PEM), with keyfile"},
 	{"keyfile", NULL, MQC_KEY_PATH, "client private key (PEM, unencrypted), with certfile"},
+	{"tls_insecure", "off", 0, "on: accept any broker certificate and name (testing only: warns at each start)"},
+	{"tls_version", NULL, 0, "lowest TLS version accepted: tlsv1.2 | tlsv1.3; empty: tlsv1.2"},
+	{"alpn", NULL, 0, "ALPN protocol name offered in the TLS handshake"},
 	{"protocol", "5", 0, "MQTT protocol version: 5 | 3.1.1"},
 	{"connect_timeout", "10", 0, "seconds one connection attempt may take"},
 	{"retry", "off", 0, "on: keep retrying when the broker is unreachable at start instead of exiting 69"},
@@ -54,19 +60,25 @@ static char *config_optional(struct config_reader *r, const char *key)
 	return *v ? strdup(v) : NULL;
 }
 
-static int config_int(struct config_reader *r, const char *key, long min, long max)
+static long long config_number(struct config_reader *r, const char *key, long long min,
+                               long long max)
 {
 	const char *v = config_value(r, key);
 	char *end;
 	errno = 0;
-	long n = strtol(v, &end, 10);
+	long long n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || n < min || n > max) {
-		r->host->config_error(r->inst, key, "'%s' is not a whole number from %ld to %ld",
+		r->host->config_error(r->inst, key, "'%s' is not a whole number from %lld to %lld",
 		                      v, min, max);
 		r->ok = false;
-		return (int)min;
+		return min;
 	}
-	return (int)n;
+	return n;
+}
+
+static int config_int(struct config_reader *r, const char *key, int min, int max)
+{
+	return (int)config_number(r, key, min, max);
 }
 
 static bool config_bool(struct config_reader *r, const char *key)
@@ -127,40 +139,92 @@ static char *config_read_password(struct config_reader *r, const char *path)
 	return line;
 }
 
-static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
+/* An ALPN protocol name: 1 to 255 bytes of printable ASCII. */
+static bool config_alpn_ok(const char *alpn)
 {
-	static const char *const files[] = {"cafile", "capath", "certfile", "keyfile"};
-	char **values[] = {&cfg->cafile, &cfg->capath, &cfg->certfile, &cfg->keyfile};
-	cfg->tls = config_bool(r, "tls");
-	for (size_t i = 0; i < 4; i++)
-		*values[i] = config_optional(r, files[i]);
-	if (!cfg->tls) {
-		/* Never fall back to cleartext when TLS material was given: that is
-		 * how passwords leak (mosquitto #776). */
-		for (size_t i = 0; i < 4; i++) {
-			if (*values[i]) {
-				r->host->config_error(r->inst, files[i],
-				                      "given while tls = off; set tls = on (or remove it)");
-				r->ok = false;
-			}
-		}
-		return;
-	}
-	if (!cfg->cafile && !cfg->capath) {
-		r->host->config_error(r->inst, "tls",
-		                      "tls = on needs cafile or capath to verify the broker; "
-		                      "add e.g. cafile = /etc/ssl/certs/ca-certificates.crt");
-		r->ok = false;
-	}
+	size_t len = strlen(alpn);
+	for (size_t i = 0; i < len; i++)
+		if (alpn[i] <= ' ' || alpn[i] > '~')
+			return false;
+	return len <= 255;
+}
+
+static void config_check_tls_values(struct config_reader *r, struct mqtt_config *cfg)
+{
 	if (!cfg->certfile != !cfg->keyfile) {
 		r->host->config_error(r->inst, cfg->certfile ? "keyfile" : "certfile",
 		                      "certfile and keyfile go together; give both or neither");
+		r->ok = false;
+	}
+	if (cfg->certfile && !cfg->cafile && !cfg->capath) {
+		/* libmosquitto 2.0 loads a client certificate only together with
+		 * an explicit CA. */
+		r->host->config_error(r->inst, "certfile",
+		                      "a client certificate needs cafile or capath too; to trust "
+		                      "the system's CAs add cafile = /etc/ssl/certs/ca-certificates.crt");
+		r->ok = false;
+	}
+	if (cfg->tls_version && strcmp(cfg->tls_version, "tlsv1.2") &&
+	    strcmp(cfg->tls_version, "tlsv1.3")) {
+		r->host->config_error(r->inst, "tls_version", "'%s' is neither tlsv1.2 nor tlsv1.3",
+		                      cfg->tls_version);
+		r->ok = false;
+	}
+	if (cfg->alpn && !config_alpn_ok(cfg->alpn)) {
+		r->host->config_error(r->inst, "alpn", "'%s' is not a protocol name (1 to 255 "
+		                      "printable characters, no spaces), e.g. mqtt", cfg->alpn);
 		r->ok = false;
 	}
 	config_check_readable(r, "cafile", cfg->cafile);
 	config_check_readable(r, "capath", cfg->capath);
 	config_check_readable(r, "certfile", cfg->certfile);
 	config_check_readable(r, "keyfile", cfg->keyfile);
+}
+
+static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
+{
+	static const char *const names[] = {"cafile", "capath", "certfile", "keyfile",
+	                                    "tls_version", "alpn"};
+	char **values[] = {&cfg->cafile, &cfg->capath, &cfg->certfile, &cfg->keyfile,
+	                   &cfg->tls_version, &cfg->alpn};
+	size_t n = sizeof(names) / sizeof(names[0]);
+	cfg->tls = config_bool(r, "tls");
+	cfg->tls_insecure = config_bool(r, "tls_insecure");
+	for (size_t i = 0; i < n; i++)
+		*values[i] = config_optional(r, names[i]);
+	if (cfg->tls) {
+		config_check_tls_values(r, cfg);
+		return;
+	}
+	/* Never fall back to cleartext when TLS was asked for in any way:
+	 * that is how passwords leak (mosquitto #776). */
+	for (size_t i = 0; i < n; i++) {
+		if (*values[i]) {
+			r->host->config_error(r->inst, names[i],
+			                      "given while tls = off; set tls = on (or remove it)");
+			r->ok = false;
+		}
+	}
+	if (cfg->tls_insecure) {
+		r->host->config_error(r->inst, "tls_insecure",
+		                      "on while tls = off; set tls = on (or remove it)");
+		r->ok = false;
+	}
+}
+
+static void config_load_session(struct config_reader *r, struct mqtt_config *cfg)
+{
+	const char *v = config_value(r, "session");
+	if (!strcmp(v, "persistent")) {
+		cfg->session_clean = false;
+	} else if (!strcmp(v, "clean")) {
+		cfg->session_clean = true;
+	} else {
+		r->host->config_error(r->inst, "session", "'%s' is neither persistent nor clean", v);
+		r->ok = false;
+	}
+	cfg->session_expiry = (uint32_t)config_number(r, "session_expiry", 0, UINT32_MAX);
+	cfg->will = config_bool(r, "will");
 }
 
 static void config_load_protocol(struct config_reader *r, struct mqtt_config *cfg)
@@ -230,6 +294,7 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 	cfg->keepalive = config_int(&r, "keepalive", 5, 65535);
 	config_load_protocol(&r, cfg);
 	config_load_identity(&r, cfg);
+	config_load_session(&r, cfg);
 	config_load_tls(&r, cfg);
 	cfg->connect_timeout = config_int(&r, "connect_timeout", 1, 3600);
 	cfg->retry = config_bool(&r, "retry");
@@ -256,5 +321,7 @@ void mqtt_config_free(struct mqtt_config *cfg)
 	free(cfg->capath);
 	free(cfg->certfile);
 	free(cfg->keyfile);
+	free(cfg->tls_version);
+	free(cfg->alpn);
 	memset(cfg, 0, sizeof(*cfg));
 }

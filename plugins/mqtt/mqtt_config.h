@@ -6,6 +6,7 @@
 #include <mqchat/plugin.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct mqtt_config {
 	char *host;
@@ -15,10 +16,16 @@ struct mqtt_config {
 	char *wire;          /* "plain" | "json", handed to host->encode */
 	int keepalive;       /* seconds */
 	char *client_id;     /* NULL: derive a default (mqtt_client_id.c) */
+	bool session_clean;  /* false: the broker keeps our session while we are away */
+	uint32_t session_expiry; /* seconds the broker keeps it (MQTT 5 only) */
+	bool will;           /* a Last Will: our leave message, sent by the broker */
 	char *username;      /* NULL when none */
 	char *password;      /* first line of password_file; NULL when none */
 	bool tls;
 	char *cafile, *capath, *certfile, *keyfile; /* NULL when not given */
+	bool tls_insecure;   /* no certificate or host name check at all */
+	char *tls_version;   /* lowest version: "tlsv1.2" | "tlsv1.3"; NULL: 1.2 */
+	char *alpn;          /* ALPN protocol offered; NULL when none */
 	int protocol;        /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
 	int connect_timeout; /* seconds */
 	bool retry;          /* keep retrying when unreachable at start */

@@ -6,8 +6,9 @@
  * (for OUT only while mosquitto_want_write()), call loop_read/loop_write
  * when it is ready and loop_misc from a timer while a connection exists
  * (every second while connecting, every keepalive/4 once up).
- * Connections are started with mosquitto_connect_async and ended attempts
- * are retried on our own timer with capped exponential backoff and jitter.
+ * Connections are started by mqtt_connect.c (non-blocking but for one case
+ * it explains) and ended attempts are retried on our own timer with capped
+ * exponential backoff and jitter.
  *
  * libmosquitto calls us back from inside loop_read/loop_write/loop_misc.
  * Those callbacks only record what happened; mqtt_settle() acts on it once
@@ -64,11 +65,35 @@ static void mqtt_reason(struct mqtt *self, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The broker dropped the connection.  Before CONNACK over TLS 1.3, that is
+ * how a broker that wants a client certificate answers one without: its
+ * alert saying so is often lost with the connection (see mqtt_on_log for
+ * when it is not). */
+static void mqtt_reason_dropped(struct mqtt *self, const char *what)
+{
+	bool no_cert = self->phase == MQTT_CONNECTING && self->cfg.tls && !self->cfg.certfile;
+	mqtt_reason(self, "%s%s", what,
+	            no_cert ? " (if the broker requires a client certificate: set certfile and "
+	                      "keyfile)"
+	                    : "");
+}
+
 const char *mqtt_strerror(int rc, int saved_errno)
 {
 	if (rc == MOSQ_ERR_ERRNO)
-		return strerror(saved_errno);
+		/* libmosquitto reports a peer's close as an errno error, errno 0. */
+		return saved_errno ? strerror(saved_errno) : "the connection was closed";
 	return mosquitto_strerror(rc);
+}
+
+/* A socket error; those that end an established connection are drops. */
+static void mqtt_reason_errno(struct mqtt *self, int err)
+{
+	const char *text = mqtt_strerror(MOSQ_ERR_ERRNO, err);
+	if (err == 0 || err == EPROTO || err == ECONNRESET || err == EPIPE)
+		mqtt_reason_dropped(self, text);
+	else
+		mqtt_reason(self, "%s", text);
 }
 
 /* Keep the socket watched exactly while a connection exists; poll for OUT
@@ -123,7 +148,6 @@ static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
 static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flags,
                             const mosquitto_property *props)
 {
-	(void)flags;
 	(void)props;
 	struct mqtt *self = data;
 	if (self->phase != MQTT_CONNECTING)
@@ -136,8 +160,11 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 		self->lost = true;
 		return;
 	}
-	/* Clean session: subscribe on every connection.  No Local keeps our own
-	 * messages from coming back (v5 only; the core filters echoes too). */
+	self->session_present = flags & 1;
+	/* Subscribe on every connection, also to a session the broker kept: it
+	 * may have lost it, and the qos asked may have changed.  No Local keeps
+	 * our own messages from coming back (v5 only; the core filters echoes
+	 * too). */
 	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
 	int src = mosquitto_subscribe_v5(mosq, &self->sub_mid, self->cfg.topic, self->cfg.qos,
 	                                 options, NULL);
@@ -190,9 +217,9 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	} else if (rc >= 0x80) {
 		mqtt_reason(self, "the broker disconnected us: %s", mosquitto_reason_string(rc));
 	} else if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_LOST) {
-		mqtt_reason(self, "the broker closed the connection");
+		mqtt_reason_dropped(self, "the broker closed the connection");
 	} else {
-		mqtt_reason(self, "%s", mqtt_strerror(rc, saved_errno));
+		mqtt_reason_dropped(self, mqtt_strerror(rc, saved_errno));
 	}
 	self->lost = true;
 }
@@ -206,17 +233,44 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
 	struct mqtt *self = data;
 	if (!mqtt_active(self))
 		return;
+	unsigned flags = msg->retain ? MQC_MSG_RETAINED : 0;
+	bool reported_up = self->phase == MQTT_UP && !self->became_up;
+	if (!reported_up && mqtt_backlog_hold(&self->backlog, msg->topic, msg->payload,
+	                                      (size_t)msg->payloadlen, flags))
+		return;
 	/* Decoding and sanitising are the core's job. */
-	self->host->receive(self->inst, msg->topic, msg->payload, (size_t)msg->payloadlen,
-	                    msg->retain ? MQC_MSG_RETAINED : 0);
+	mqtt_backlog_deliver(&self->backlog, self->inst, self->host);
+	self->host->receive(self->inst, msg->topic, msg->payload, (size_t)msg->payloadlen, flags);
+}
+
+/* OpenSSL's reason in libmosquitto's "OpenSSL Error[0]: error:0A000086:SSL
+ * routines::certificate verify failed"; NULL for any other line. */
+static const char *mqtt_openssl_reason(const char *text)
+{
+	static const char prefix[] = "OpenSSL Error";
+	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+		return NULL;
+	const char *colon = strrchr(text, ':');
+	return colon && colon[1] ? colon + 1 : text;
 }
 
 static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const char *text)
 {
 	(void)mosq;
 	struct mqtt *self = data;
-	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
-		self->host->log(self->inst, MQC_LOG_WARNING, "libmosquitto: %s", text);
+	if (!(level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)))
+		return;
+	const char *tls_reason = mqtt_openssl_reason(text);
+	if (tls_reason && self->phase == MQTT_CONNECTING) {
+		/* Said in the line that reports the failed attempt instead. */
+		bool wants_cert = strstr(tls_reason, "certificate required") && !self->cfg.certfile;
+		mqtt_reason(self, "TLS: %s%s", tls_reason,
+		            wants_cert ? " (the broker wants a client certificate: set certfile "
+		                         "and keyfile)"
+		                       : "");
+		return;
+	}
+	self->host->log(self->inst, MQC_LOG_WARNING, "libmosquitto: %s", text);
 }
 
 /* ------------------------------------------------------------------------
@@ -250,20 +304,27 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->became_up = false;
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s:%d as %s", self->cfg.host,
 	                self->cfg.port, self->client_id);
-	/* Non-blocking: returns once connect() is under way (only the name
-	 * lookup blocks).  It also closes the socket of any earlier attempt. */
-	int rc = mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,
-	                                 self->cfg.keepalive);
+	/* Already connecting for the callbacks: the TLS handshake may start,
+	 * and fail, inside the call. */
+	self->phase = MQTT_CONNECTING;
+	/* Returns once connect() is under way or done (see mqtt_connect.c).
+	 * It also closes the socket of any earlier attempt. */
+	int rc = mqtt_connect_start(self);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		mqtt_reason(self, "%s", mqtt_strerror(rc, errno));
-		self->phase = MQTT_CONNECTING;
+		int err = errno;
+		if (rc == MOSQ_ERR_ERRNO && err == EINTR)
+			mqtt_reason(self, "no answer within %d s (connect_timeout)",
+			            self->cfg.connect_timeout);
+		else if (rc == MOSQ_ERR_ERRNO) /* TLS may have run its course in the call */
+			mqtt_reason_errno(self, err);
+		else
+			mqtt_reason(self, "%s", mosquitto_strerror(rc));
 		mqtt_connection_ended(self);
 		return;
 	}
-	self->phase = MQTT_CONNECTING;
 	self->host->timer_arm(self->connect_timer, (uint32_t)self->cfg.connect_timeout * 1000u);
 	self->host->timer_arm(self->misc_timer, MQTT_MISC_INTERVAL_MS);
-	mqtt_sync_watch(self);
+	mqtt_settle(self);
 }
 
 /* The attempt or the connection is over: give up, or retry later. */
@@ -274,6 +335,8 @@ static void mqtt_connection_ended(struct mqtt *self)
 	const struct mqc_host *host = self->host;
 	char detail[512];
 
+	/* libmosquitto acknowledged them: shown, even from an attempt that failed. */
+	mqtt_backlog_deliver(&self->backlog, self->inst, host);
 	self->phase = MQTT_IDLE; /* no watch from now on (an abandoned socket
 	                            stays open until the next attempt closes it) */
 	mqtt_sync_watch(self);
@@ -319,6 +382,7 @@ static uint32_t mqtt_misc_interval_up(const struct mqtt *self)
 static void mqtt_settle(struct mqtt *self)
 {
 	if (self->became_up) {
+		bool reconnected = self->ever_up;
 		self->became_up = false;
 		self->up_since_ms = mqtt_now_ms();
 		self->ever_up = true;
@@ -328,6 +392,12 @@ static void mqtt_settle(struct mqtt *self)
 		snprintf(detail, sizeof(detail), "connected to %s:%d as %s", self->cfg.host,
 		         self->cfg.port, self->client_id);
 		self->host->link_state(self->inst, MQC_LINK_UP, detail);
+		if (reconnected && mqtt_session_kept(&self->cfg) && !self->session_present)
+			self->host->log(self->inst, MQC_LOG_WARNING,
+			                "the broker no longer had our session (restarted without "
+			                "persistence?): what the room said while we were "
+			                "disconnected is lost");
+		mqtt_backlog_deliver(&self->backlog, self->inst, self->host);
 	}
 	if (self->lost) {
 		self->lost = false;
@@ -355,7 +425,7 @@ static bool mqtt_connect_failed(struct mqtt *self, int fd)
 	int err = mqtt_socket_error(fd);
 	if (err == 0)
 		return false;
-	mqtt_reason(self, "%s", strerror(err));
+	mqtt_reason_errno(self, err);
 	self->lost = true;
 	return true;
 }
@@ -379,7 +449,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	if (rc != MOSQ_ERR_SUCCESS && mqtt_active(self) && !self->lost &&
 	    mosquitto_socket(self->mosq) < 0) {
 		/* Closed without a disconnect callback. */
-		mqtt_reason(self, "%s", mqtt_strerror(rc, errno));
+		mqtt_reason_dropped(self, mqtt_strerror(rc, errno));
 		self->lost = true;
 	}
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
@@ -388,7 +458,10 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 		 * during the TLS handshake leaves loop_read returning success,
 		 * and poll() would report the hang-up again at once, forever. */
 		int err = mqtt_socket_error(fd);
-		mqtt_reason(self, "%s", err ? strerror(err) : "the broker closed the connection");
+		if (err)
+			mqtt_reason_errno(self, err);
+		else
+			mqtt_reason_dropped(self, "the broker closed the connection");
 		self->lost = true;
 	}
 	mqtt_settle(self);

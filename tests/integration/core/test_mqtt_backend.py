@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The mqtt backend against a real mosquitto: failing to connect, retrying,
-surviving a broker restart, MQTT 3.1.1, default client ids, keepalive, TLS,
-bad values."""
+surviving a broker restart, a host that never answers, MQTT 3.1.1, default
+client ids, keepalive, bad values.  TLS, credentials, sessions, the Last
+Will and many descriptors: tests/integration/mqtt/."""
 import os
 import re
-import shutil
+import socket
 import subprocess
-import tempfile
+import time
 
 import harness
 from harness import Broker, TestCase, basic_ini, free_port, publish
@@ -49,6 +50,40 @@ class MqttBackendTest(TestCase):
         self.assertEqual(rc, 69, m.err.text())
         self.assertRegex(m.err.text(), rf"127\.0\.0\.1:{port}")
         self.assertRegex(m.err.text(), r"(?i)refused")
+
+    def silent_port(self):
+        """A port whose listen queue is full: connect() there hangs, as to a
+        host that drops packets."""
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            fillers.append(c)
+        self.cleanups.append(lambda: [s.close() for s in fillers + [server]])
+        return port
+
+    def check_gives_up_after_connect_timeout(self, protocol):
+        port = self.silent_port()
+        ini = basic_ini(self.workdir, self.broker, stdin=STDIN,
+                        mqtt={"port": port, "protocol": protocol, "connect_timeout": "2"})
+        started = time.monotonic()
+        m = self.start(ini)
+        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 69, m.err.text())
+        self.assertLess(time.monotonic() - started, 6)
+        self.assertRegex(m.err.text(), rf"cannot connect to 127\.0\.0\.1:{port}: "
+                                       r"no answer within 2 s \(connect_timeout\)")
+
+    def test_silent_host_mqtt5_persistent_gives_up_after_connect_timeout(self):
+        # The one case that connects with a blocking call (see mqtt_connect.c).
+        self.check_gives_up_after_connect_timeout("5")
+
+    def test_silent_host_mqtt311_gives_up_after_connect_timeout(self):
+        self.check_gives_up_after_connect_timeout("3.1.1")
 
     def test_retry_on_connects_once_a_broker_appears(self):
         port = free_port()
@@ -188,67 +223,40 @@ class MqttBackendTest(TestCase):
         open(cafile, "w").close()
         self.check_bad_value({"cafile": cafile}, "cafile")
 
+    def test_tls_options_while_tls_off(self):
+        for key, value in (("tls_version", "tlsv1.3"), ("alpn", "mqtt"),
+                           ("tls_insecure", "on")):
+            with self.subTest(key=key):
+                self.check_bad_value({key: value}, key)
 
-def make_cert(workdir, name, ca=None):
-    """A self-signed CA (ca=None) or a server certificate for 127.0.0.1
-    signed by `ca`; returns (cert, key) paths.  EC keys: quick to make."""
-    key = os.path.join(workdir, f"{name}.key")
-    cert = os.path.join(workdir, f"{name}.pem")
-    base = ["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", key, "-subj", f"/CN={name}"]
-    if ca is None:
-        cmd = base + ["-x509", "-days", "2", "-out", cert]
-    else:
-        cmd = base + ["-x509", "-days", "2", "-out", cert, "-CA", ca[0], "-CAkey", ca[1],
-                      "-addext", "subjectAltName=IP:127.0.0.1"]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=60)
-    return cert, key
+    def test_bad_tls_values(self):
+        for key, value in (("tls_version", "tlsv1.1"), ("tls_version", "TLS1.3"),
+                           ("alpn", "two words"), ("tls_insecure", "maybe")):
+            with self.subTest(key=key, value=value):
+                self.check_bad_value({"tls": "on", key: value}, key)
 
+    def test_client_certificate_without_a_ca(self):
+        cert = os.path.join(self.workdir, "client.pem")
+        open(cert, "w").close()
+        self.check_bad_value({"tls": "on", "certfile": cert, "keyfile": cert}, "certfile")
 
-class MqttTlsTest(TestCase):
-    def setUp(self):
-        self.certdir = tempfile.mkdtemp(prefix="mqchat-tls-")
-        self.addCleanup(shutil.rmtree, self.certdir, True)
-        self.ca = make_cert(self.certdir, "testca")
-        server = make_cert(self.certdir, "server", ca=self.ca)
-        # The test broker's only listener speaks TLS.  `user root`: do not
-        # drop privileges before reading the key.
-        self.broker_conf = (f"user root\ncafile {self.ca[0]}\n"
-                            f"certfile {server[0]}\nkeyfile {server[1]}\n")
-        super().setUp()
+    def test_bad_session_values(self):
+        for key, value in (("session", "forever"), ("session_expiry", "-1"),
+                           ("session_expiry", "4294967296"), ("will", "sometimes")):
+            with self.subTest(key=key, value=value):
+                self.check_bad_value({key: value}, key)
 
-    def test_tls_verifies_the_broker_and_carries_messages(self):
+    def test_check_config_prints_the_new_keys(self):
         ini = basic_ini(self.workdir, self.broker, stdin=STDIN,
-                        mqtt={"tls": "on", "cafile": self.ca[0]})
-        m = self.mqchat(ini)
-        m.err.wait_for(connected_rx(self.broker.port), timeout=LINK_TIMEOUT)
-        sub = harness.LineSubscriber(self.broker, extra=["--cafile", self.ca[0]])
-        self.cleanups.append(sub.stop)
-        m.send("over tls")
-        sub.out.wait_for(r"^Ana: over tls$")
-        m.close_stdin()
-        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 0, m.err.text())
-
-    def test_tls_with_the_wrong_ca_exits_69(self):
-        other_ca = make_cert(self.certdir, "otherca")
-        ini = basic_ini(self.workdir, self.broker, stdin=STDIN,
-                        mqtt={"tls": "on", "cafile": other_ca[0]})
-        m = self.mqchat(ini)
-        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 69, m.err.text())
-        self.assertRegex(m.err.text(), rf"127\.0\.0\.1:{self.broker.port}.*TLS")
-        self.assertRegex(m.err.text(), r"certificate verify failed")
-
-    def test_plain_client_against_tls_port_fails_promptly(self):
-        ini = basic_ini(self.workdir, self.broker, stdin=STDIN)
-        m = self.mqchat(ini)
-        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 69, m.err.text())
-        self.assertRegex(m.err.text(), rf"127\.0\.0\.1:{self.broker.port}")
-
-    def test_tls_on_without_ca_is_a_config_error(self):
-        ini = basic_ini(self.workdir, self.broker, stdin=STDIN, mqtt={"tls": "on"})
-        m = self.mqchat(ini, stdin=subprocess.DEVNULL)
-        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 78, m.err.text())
-        self.assertRegex(m.err.text(), r"\[mqtt\] tls: .*cafile")
+                        mqtt={"session_expiry": "4294967295", "tls": "on",
+                              "tls_version": "tlsv1.3", "alpn": "mqtt"})
+        out = subprocess.run([harness.MQCHAT, "-c", ini, "--check-config"],
+                             capture_output=True, text=True, timeout=LINK_TIMEOUT,
+                             env=harness.isolated_env(self.workdir))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        for line in ("session = persistent", "session_expiry = 4294967295", "will = on",
+                     "tls_insecure = off", "tls_version = tlsv1.3", "alpn = mqtt"):
+            self.assertRegex(out.stdout, rf"(?m)^{re.escape(line)}\b")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One connection attempt's CONNECT: the Last Will, the session, and the
+ * call that opens the socket.
+ *
+ * libmosquitto 2.0 sends CONNECT properties only from its blocking
+ * connect, mosquitto_connect_bind_v5().  An MQTT 5 persistent session
+ * needs one, the Session Expiry Interval (without it the broker ends the
+ * session with the connection), so that case alone uses the blocking
+ * call, with its connect() bounded by connect_timeout: an interval timer's
+ * SIGALRM, caught without SA_RESTART, interrupts a connect() that hangs.
+ * Only the TCP handshake waits: the socket no longer blocks once it is
+ * connected, so TLS (which may start inside the call) and CONNACK go
+ * through the loop as with mosquitto_connect_async(), which every other
+ * case uses.
+ */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <mqtt_protocol.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <sys/time.h>
+
+/* A fresh message id, as the core makes them (16 hex digits); "" if the
+ * kernel has no randomness to give: the message then has none. */
+static void mqtt_will_id(char id[17])
+{
+	unsigned char raw[8];
+	id[0] = '\0';
+	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw))
+		return;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Our leave message, which the broker publishes for us if this connection
+ * ends without a DISCONNECT.  Set anew before every attempt: the nick may
+ * have changed since the last one. */
+static void mqtt_will_update(struct mqtt *self)
+{
+	const struct mqc_host *host = self->host;
+	const char *stable_id = host->stable_id(self->inst);
+	char id[17];
+	mqtt_will_id(id);
+	struct mqc_message leave = {
+		.type = MQC_MSG_LEAVE, .flags = MQC_MSG_OWN, .id = id,
+		.nick = host->nick(self->inst), .text = "", .topic = "",
+		.sender_id = stable_id ? stable_id : "",
+		.time_ms = 0, /* when the broker sends it is unknown: readers use arrival */
+	};
+	size_t len = 0;
+	const char *payload = host->encode(self->inst, self->cfg.wire, &leave, &len);
+	int rc = payload ? mosquitto_will_set_v5(self->mosq, self->cfg.topic, (int)len, payload,
+	                                         self->cfg.qos, false, NULL)
+	                 : MOSQ_ERR_INVAL;
+	if (rc != MOSQ_ERR_SUCCESS) {
+		mosquitto_will_clear(self->mosq);
+		host->log(self->inst, MQC_LOG_WARNING, "no Last Will for this connection: %s",
+		          payload ? mosquitto_strerror(rc) : "cannot encode the leave message");
+	}
+}
+
+static void mqtt_on_alarm(int sig)
+{
+	(void)sig; /* only here to interrupt connect() */
+}
+
+static int mqtt_connect_with_expiry(struct mqtt *self)
+{
+	mosquitto_property *props = NULL;
+	int rc = mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+	                                      self->cfg.session_expiry);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return rc;
+
+	struct sigaction interrupt = {.sa_handler = mqtt_on_alarm}, saved_action;
+	sigemptyset(&interrupt.sa_mask);
+	sigaction(SIGALRM, &interrupt, &saved_action);
+	sigset_t alarm_only, saved_mask;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alarm_only, &saved_mask);
+	/* Repeating: libmosquitto tries each address of the host in turn. */
+	struct timeval period = {.tv_sec = self->cfg.connect_timeout};
+	struct itimerval bound = {.it_interval = period, .it_value = period}, saved_timer;
+	setitimer(ITIMER_REAL, &bound, &saved_timer);
+
+	rc = mosquitto_connect_bind_v5(self->mosq, self->cfg.host, self->cfg.port,
+	                               self->cfg.keepalive, NULL, props);
+	int saved_errno = errno;
+
+	setitimer(ITIMER_REAL, &saved_timer, NULL);
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+	sigaction(SIGALRM, &saved_action, NULL);
+	mosquitto_property_free_all(&props);
+	errno = saved_errno;
+	return rc;
+}
+
+bool mqtt_session_kept(const struct mqtt_config *cfg)
+{
+	return !cfg->session_clean && (cfg->protocol != MQTT_PROTOCOL_V5 || cfg->session_expiry > 0);
+}
+
+int mqtt_connect_start(struct mqtt *self)
+{
+	if (self->cfg.will)
+		mqtt_will_update(self);
+	if (self->cfg.protocol == MQTT_PROTOCOL_V5 && mqtt_session_kept(&self->cfg))
+		return mqtt_connect_with_expiry(self);
+	return mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,
+	                               self->cfg.keepalive);
+}
