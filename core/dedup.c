@@ -11,7 +11,8 @@
  * head: its old slot is marked dead and simply falls off the tail later.
  */
 
-enum key_kind { KIND_ID = 1, KIND_DIGEST = 2 };
+/* A retained digest is kept apart from a live one: it never expires. */
+enum key_kind { KIND_ID = 1, KIND_DIGEST = 2, KIND_RETAINED = 3 };
 
 struct slot {
 	uint64_t key;
@@ -168,7 +169,7 @@ static void record(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 static bool within_window(const struct dedup *d, const struct slot *s, uint64_t now_ms)
 {
 	/* A clock that stepped back counts as "just now". */
-	return s->kind == KIND_ID || now_ms < s->seen_ms || now_ms - s->seen_ms <= d->window_ms;
+	return s->kind != KIND_DIGEST || now_ms < s->seen_ms || now_ms - s->seen_ms <= d->window_ms;
 }
 
 static void key_of(const char *id, const char *topic, const void *payload, size_t len,
@@ -193,12 +194,8 @@ bool dedup_contains(const struct dedup *d, const char *id, const char *topic,
 	return d->index[i] != NO_SLOT && within_window(d, &d->ring[d->index[i]], now_ms);
 }
 
-bool dedup_seen(struct dedup *d, const char *id, const char *topic, const void *payload,
-                size_t len, uint64_t now_ms)
+static bool seen(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 {
-	uint64_t key;
-	uint8_t kind;
-	key_of(id, topic, payload, len, &key, &kind);
 	size_t i = index_find(d, key, kind);
 	if (d->index[i] != NO_SLOT) {
 		struct slot *s = &d->ring[d->index[i]];
@@ -211,6 +208,21 @@ bool dedup_seen(struct dedup *d, const char *id, const char *topic, const void *
 	}
 	record(d, key, kind, now_ms);
 	return false;
+}
+
+bool dedup_seen(struct dedup *d, const char *id, const char *topic, const void *payload,
+                size_t len, uint64_t now_ms)
+{
+	uint64_t key;
+	uint8_t kind;
+	key_of(id, topic, payload, len, &key, &kind);
+	return seen(d, key, kind, now_ms);
+}
+
+bool dedup_seen_retained(struct dedup *d, const char *topic, const void *payload, size_t len,
+                         uint64_t now_ms)
+{
+	return seen(d, dedup_digest(topic, payload, len), KIND_RETAINED, now_ms);
 }
 
 bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void *payload,

@@ -6,7 +6,8 @@
  * A message's key is its id when it has one (json wire), else a 64-bit
  * digest of its topic and payload (plain wire, where two people may well
  * say "hola" a minute apart: so a digest only counts as a repeat within a
- * time window).  The set lives in memory and is bounded: past `capacity`
+ * time window, except a retained message's, which the broker sends again
+ * at every reconnection).  The set lives in memory and is bounded: past `capacity`
  * keys the oldest is forgotten.  For repeats across a restart the core asks
  * the history store (history_has_key) with the key from dedup_key().
  */
@@ -40,6 +41,16 @@ struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms);
  */
 bool dedup_seen(struct dedup *d, const char *id, const char *topic, const void *payload,
                 size_t len, uint64_t now_ms);
+
+/*
+ * The same question for a retained message (MQC_MSG_RETAINED), which the
+ * broker sends again at every subscription, however long after it was
+ * published: its digest of `topic` and `payload` never expires (it goes
+ * only when evicted).  Kept apart from dedup_seen()'s keys, so a message
+ * may be asked about with both.
+ */
+bool dedup_seen_retained(struct dedup *d, const char *topic, const void *payload, size_t len,
+                         uint64_t now_ms);
 
 /* True for a key that dedup_seen() would recognise at `now_ms`, without
  * recording anything. */

@@ -34,6 +34,7 @@ struct segment {
 struct template {
 	struct segment *segs;
 	size_t n;
+	size_t old_mark_at; /* the segment a retained message's mark precedes; n: none */
 	char *time_format;
 };
 
@@ -89,6 +90,11 @@ struct template *template_compile(const char *text, const char *time_format,
 	}
 	add_segment(t, F_LITERAL, strbuf_str(&lit), lit.len);
 	strbuf_free(&lit);
+	t->old_mark_at = t->n;
+	for (size_t i = t->n; i-- > 0;)
+		if (t->segs[i].field == F_NICK || t->segs[i].field == F_INITIAL ||
+		    t->segs[i].field == F_TEXT)
+			t->old_mark_at = i;
 	return t;
 fail:
 	strbuf_free(&lit);
@@ -194,6 +200,17 @@ static void render_text(struct strbuf *out, const struct mqc_message *msg)
 		strbuf_appends(out, "left");
 }
 
+/* The broker hands a topic's retained message to every new subscriber,
+ * however long ago it was said (and a plain one's {time} is when it
+ * arrived): it is marked as old news. */
+static void append_old_mark(struct strbuf *out, unsigned flags)
+{
+	if (flags & MQC_RENDER_COLOR)
+		strbuf_appends(out, "\033[2m(old)\033[0m ");
+	else
+		strbuf_appends(out, "(old) ");
+}
+
 /* True when segment i is the literal between {nick} and {text}. */
 static bool is_nick_text_separator(const struct template *t, size_t i)
 {
@@ -206,6 +223,8 @@ void template_render(const struct template *t, const struct mqc_message *msg,
 {
 	for (size_t i = 0; i < t->n; i++) {
 		const struct segment *s = &t->segs[i];
+		if (i == t->old_mark_at && (msg->flags & MQC_MSG_RETAINED))
+			append_old_mark(out, flags);
 		switch (s->field) {
 		case F_LITERAL:
 			if (msg->type != MQC_MSG_MESSAGE && is_nick_text_separator(t, i))

@@ -7,6 +7,8 @@
  * {nick}.  For an action, a join, a leave or a status line the text that
  * separates {nick} from {text} becomes one space and {nick} gets a marker
  * ("* Ana waves", "-- connected"), so one template serves every kind.
+ * A retained message (MQC_MSG_RETAINED) gets "(old) " before the first of
+ * {nick}, {initial} and {text}, dim with MQC_RENDER_COLOR.
  */
 #ifndef MQC_TEMPLATE_H
 #define MQC_TEMPLATE_H

@@ -34,11 +34,12 @@ struct stdin_frontend {
 
 /* --- stdin_output.c --------------------------------------------------- */
 
-/* `msg` through the template (colour as configured), without a newline;
- * NULL when out of memory.  The result is fe->render_buf, valid until the
- * next call, with room for at least two more bytes after `*len`. */
+/* `msg` through the template (nick colours and a dim retained mark with
+ * `color`), without a newline; NULL when out of memory.  The result is
+ * fe->render_buf, valid until the next call, with room for at least two
+ * more bytes after `*len`. */
 const char *stdin_render(struct stdin_frontend *fe,
-                         const struct mqc_message *msg, size_t *len);
+                         const struct mqc_message *msg, bool color, size_t *len);
 
 /* Writes all of `len` bytes to `fd`, waiting if the descriptor is
  * non-blocking and full: output is never dropped.  False on a real error

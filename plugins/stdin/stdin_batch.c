@@ -127,7 +127,7 @@ void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg)
 	if (msg->flags & (MQC_MSG_OWN | MQC_MSG_HISTORY))
 		return;
 	size_t len;
-	if (!stdin_render(fe, msg, &len))
+	if (!stdin_render(fe, msg, fe->color, &len))
 		return;
 	fe->render_buf[len] = '\n';
 	stdin_write_stdout(fe, fe->render_buf, len + 1);

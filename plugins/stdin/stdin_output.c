@@ -16,9 +16,9 @@
 #define RENDER_MAX_CAP ((size_t)64 * 1024 * 1024)
 
 const char *stdin_render(struct stdin_frontend *fe,
-                         const struct mqc_message *msg, size_t *len)
+                         const struct mqc_message *msg, bool color, size_t *len)
 {
-	unsigned flags = fe->color ? MQC_RENDER_COLOR : 0;
+	unsigned flags = color ? MQC_RENDER_COLOR : 0;
 	if (!fe->render_buf) {
 		fe->render_buf = malloc(RENDER_FIRST_CAP);
 		if (!fe->render_buf)

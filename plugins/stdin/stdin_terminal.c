@@ -48,6 +48,7 @@ struct stdin_terminal {
 	 * takes right above the cursor, which the core's formatted echo of it
 	 * replaces.  0 otherwise. */
 	unsigned entered_rows;
+	bool in_history;            /* the last message shown was from history */
 };
 
 /* libedit's callback interface passes no user data, and its readline layer
@@ -147,28 +148,53 @@ static void print_above_input(struct stdin_terminal *t, const char *text,
 	}
 }
 
+/* A line of our own (status, history frame, a replayed message): dim in
+ * colour, after an optional prefix. */
+static void print_dim(struct stdin_terminal *t, const char *prefix, const char *text,
+                      size_t len)
+{
+	const char *dim = t->fe->color ? "\033[2m" : "";
+	const char *undim = t->fe->color ? "\033[0m" : "";
+	size_t size = strlen(prefix) + len + 16;
+	char *line = malloc(size);
+	if (!line)
+		return;
+	int n = snprintf(line, size, "%s%s%.*s%s", dim, prefix, (int)len, text, undim);
+	print_above_input(t, line, n > 0 ? (size_t)n : 0, false);
+	free(line);
+}
+
+/* Replayed messages (at start, /history, /search) come framed, so they
+ * are never taken for what is being said now. */
+static void frame_history(struct stdin_terminal *t, bool from_history)
+{
+	if (from_history == t->in_history)
+		return;
+	t->in_history = from_history;
+	const char *text = from_history ? "history" : "end of history";
+	print_dim(t, "-- ", text, strlen(text));
+}
+
 void stdin_terminal_deliver(struct stdin_terminal *t, const struct mqc_message *msg)
 {
 	struct stdin_frontend *fe = t->fe;
+	bool from_history = (msg->flags & MQC_MSG_HISTORY) != 0;
+	frame_history(t, from_history);
 	if (msg->type == MQC_MSG_STATUS) {
-		const char *dim = fe->color ? "\033[2m" : "";
-		const char *undim = fe->color ? "\033[0m" : "";
-		size_t len = strlen(msg->text) + 16;
-		char *line = malloc(len);
-		if (!line)
-			return;
-		int n = snprintf(line, len, "%s-- %s%s", dim, msg->text, undim);
-		print_above_input(t, line, n > 0 ? (size_t)n : 0, false);
-		free(line);
+		print_dim(t, "-- ", msg->text, strlen(msg->text));
 		return;
 	}
 	size_t len;
-	const char *text = stdin_render(fe, msg, &len);
+	/* Old lines are dim as a whole: no nick colours inside. */
+	const char *text = stdin_render(fe, msg, fe->color && !from_history, &len);
 	if (!text)
 		return;
-	/* Our own message comes back formatted at once: it takes the place
-	 * of the raw line the editor left on screen. */
-	print_above_input(t, text, len, (msg->flags & MQC_MSG_OWN) != 0);
+	if (from_history && fe->color)
+		print_dim(t, "", text, len);
+	else
+		/* Our own message comes back formatted at once: it takes the
+		 * place of the raw line the editor left on screen. */
+		print_above_input(t, text, len, (msg->flags & MQC_MSG_OWN) && !from_history);
 }
 
 /* --- input ------------------------------------------------------------ */

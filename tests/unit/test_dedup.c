@@ -203,6 +203,37 @@ START_TEST(churn_keeps_index_consistent)
 }
 END_TEST
 
+START_TEST(retained_never_expires)
+{
+	struct dedup *d = dedup_new(16, WINDOW_MS);
+	ck_assert(!dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000));
+	/* sent again at a reconnection minutes later: still a repeat */
+	ck_assert(dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000 + 30 * WINDOW_MS));
+	ck_assert(!dedup_seen_retained(d, "room", "Ana: otro", 9, 1000 + 30 * WINDOW_MS));
+	ck_assert(!dedup_seen_retained(d, "other", "Ana: aviso", 10, 1000 + 30 * WINDOW_MS));
+	dedup_free(d);
+}
+END_TEST
+
+START_TEST(retained_and_live_keys_apart)
+{
+	struct dedup *d = dedup_new(16, WINDOW_MS);
+	/* The core asks both about a retained message: neither answer may
+	 * come from the other's record. */
+	ck_assert(!dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000));
+	ck_assert(!seen_text(d, "room", "Ana: aviso", 1000));
+	ck_assert(seen_text(d, "room", "Ana: aviso", 1001));
+	/* the live digest expires, the retained one does not */
+	ck_assert(!dedup_contains(d, NULL, "room", "Ana: aviso", 10, 2000 + WINDOW_MS));
+	ck_assert(dedup_seen_retained(d, "room", "Ana: aviso", 10, 2000 + WINDOW_MS));
+	/* a live message first does not make a later retained one a repeat */
+	ck_assert(!seen_text(d, "room", "Bea: hola", 3000));
+	ck_assert(!dedup_seen_retained(d, "room", "Bea: hola", 9, 3001));
+	ck_assert_uint_eq(dedup_count(d), 4);
+	dedup_free(d);
+}
+END_TEST
+
 START_TEST(key_text_for_history)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -246,6 +277,8 @@ int main(void)
 	tcase_add_test(tc, bounded_oldest_forgotten_first);
 	tcase_add_test(tc, refreshed_digest_moves_to_the_front);
 	tcase_add_test(tc, churn_keeps_index_consistent);
+	tcase_add_test(tc, retained_never_expires);
+	tcase_add_test(tc, retained_and_live_keys_apart);
 	tcase_add_test(tc, key_text_for_history);
 	tcase_add_test(tc, digest_is_stable_across_runs);
 	suite_add_tcase(s, tc);

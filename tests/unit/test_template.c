@@ -75,6 +75,45 @@ START_TEST(color_wraps_the_nick_only)
 }
 END_TEST
 
+static struct mqc_message retained(struct mqc_message m)
+{
+	m.flags = MQC_MSG_RETAINED;
+	return m;
+}
+
+START_TEST(retained_marked_old_before_the_sender)
+{
+	CHECK_RENDER("[{time}] {nick}: {text}", retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola")), 0,
+	             "[03:04] (old) Ana: hola");
+	CHECK_RENDER("{nick}: {text}", retained(msg_of(MQC_MSG_ACTION, "Ana", "waves")), 0,
+	             "(old) * Ana waves");
+	/* Whatever the template: before the first of {nick} {initial} {text},
+	 * once. */
+	CHECK_RENDER("{text} ({nick})", retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola")), 0,
+	             "(old) hola (Ana)");
+	CHECK_RENDER("<{initial}> {text}", retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola")), 0,
+	             "<(old) A> hola");
+	CHECK_RENDER("{id}", retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola")), 0, "abc");
+	/* Live and replayed messages carry no mark. */
+	CHECK_RENDER("{nick}: {text}", msg_of(MQC_MSG_MESSAGE, "Ana", "hola"), 0, "Ana: hola");
+	struct mqc_message replayed = msg_of(MQC_MSG_MESSAGE, "Ana", "hola");
+	replayed.flags = MQC_MSG_HISTORY;
+	CHECK_RENDER("{nick}: {text}", replayed, 0, "Ana: hola");
+}
+END_TEST
+
+START_TEST(retained_mark_dim_in_colour)
+{
+	struct mqc_message m = retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola"));
+	char *got = render("{nick}: {text}", &m, MQC_RENDER_COLOR);
+	char want[64];
+	snprintf(want, sizeof want, "\033[2m(old)\033[0m \033[38;5;%umAna\033[0m: hola",
+	         nick_color("Ana"));
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+END_TEST
+
 static void check_compile_error(const char *tpl, const char *needle)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -101,6 +140,8 @@ int main(void)
 	tcase_add_test(tc, unknown_sender_shows_topic);
 	tcase_add_test(tc, events_read_as_sentences);
 	tcase_add_test(tc, color_wraps_the_nick_only);
+	tcase_add_test(tc, retained_marked_old_before_the_sender);
+	tcase_add_test(tc, retained_mark_dim_in_colour);
 	tcase_add_test(tc, malformed_templates_refused);
 	suite_add_tcase(s, tc);
 	return check_run(s);

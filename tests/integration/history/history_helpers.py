@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: MIT
+"""Pieces the history tests share: a broker that keeps its state across a
+restart, an MQTT proxy that swallows PUBACKs (to force QoS 1 redeliveries),
+and helpers over mqchat's batch output.  The paho classroom client and the
+tmux terminal are the core tests' own, imported from there."""
+import os
+import pwd
+import select
+import socket
+import subprocess
+import sys
+import threading
+
+import harness
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+for area in ("core", "syslog"):
+    sys.path.insert(0, os.path.join(HERE, "..", area))
+
+from syslog_receiver import Receiver  # noqa: E402,F401
+from test_interop import PahoClassroomClient  # noqa: E402,F401
+from test_terminal import SLOW, Terminal  # noqa: E402,F401
+
+
+class PersistentBrokerTest(harness.TestCase):
+    """A broker that saves sessions and retained messages at exit and loads
+    them at start, as a production mosquitto does.  Run as root, mosquitto
+    would switch to its own user, who cannot write into the test's
+    directory: `user` names whoever runs the test (ignored when not root)."""
+
+    @property
+    def broker_conf(self):
+        return (f"persistence true\n"
+                f"persistence_location {self.workdir}/\n"
+                f"user {pwd.getpwuid(os.getuid()).pw_name}\n")
+
+
+def batch_ini(test, nick, core=None, mqtt=None, **sections):
+    """An INI for a batch instance that prints "{nick}: {text}" lines."""
+    return harness.basic_ini(test.workdir, test.broker, name=nick, nick=nick,
+                             core=core, mqtt=mqtt,
+                             stdin={"format": "{nick}: {text}", "color": "never"},
+                             **sections)
+
+
+def connections(m):
+    """How many times mqchat `m` has said on stderr that it is connected."""
+    return sum(1 for line in m.err.lines if b"mqchat: connected to " in line)
+
+
+def wait_connected(m, times=1):
+    harness.wait_until(lambda: connections(m) >= times, SLOW,
+                       f"{m.name} connected {times} time(s); stderr:\n{m.err.text()}")
+
+
+def shown(m, line):
+    """How many times mqchat `m` printed exactly `line`."""
+    return m.out.text().splitlines().count(line)
+
+
+def publish_retained(broker, payload):
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port),
+                    "-t", harness.TOPIC, "-q", "1", "-r", "-s"], input=payload.encode(),
+                   check=True, timeout=harness.DEFAULT_TIMEOUT)
+
+
+class PubackSwallowingProxy:
+    """A TCP proxy in front of the broker that passes everything on except
+    the broker's PUBACKs: a QoS 1 publisher behind it never learns that its
+    messages arrived, so it sends them again (DUP) when it reconnects.
+    Each client connection gets its own connection to the broker; when the
+    broker side closes (a broker restart), the client side is closed too."""
+
+    PUBACK = 4
+
+    def __init__(self, broker_port):
+        self.broker_port = broker_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.port = self.listener.getsockname()[1]
+        self.swallowed = 0
+        self.lock = threading.Lock()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.broker_port))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, client, upstream):
+        from_broker = b""
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [])
+                if client in ready:
+                    data = client.recv(65536)
+                    if not data:
+                        break
+                    upstream.sendall(data)
+                if upstream in ready:
+                    data = upstream.recv(65536)
+                    if not data:
+                        break
+                    from_broker += data
+                    packets, from_broker = self._split(from_broker)
+                    for packet in packets:
+                        if packet[0] >> 4 == self.PUBACK:
+                            with self.lock:
+                                self.swallowed += 1
+                        else:
+                            client.sendall(packet)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+    @staticmethod
+    def _split(data):
+        """Whole MQTT packets at the start of `data`, and what is left."""
+        packets = []
+        while len(data) >= 2:
+            length, multiplier, i = 0, 1, 1
+            while True:
+                if i >= len(data):
+                    return packets, data
+                byte = data[i]
+                length += (byte & 0x7F) * multiplier
+                multiplier *= 128
+                i += 1
+                if not byte & 0x80:
+                    break
+            if len(data) < i + length:
+                break
+            packets.append(data[:i + length])
+            data = data[i + length:]
+        return packets, data
+
+    def close(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
