@@ -21,9 +21,21 @@
 #define MS_PER_DAY INT64_C(86400000)
 
 /* Index pages (4 KiB) merged at most per flush: enough to keep pace with
- * a busy room (measured: 20 000 messages/s, see bench/history), small
- * enough that no flush spends long on it. */
+ * a busy room (measured: 120 000 messages/s at 1M stored, see
+ * bench/history), small enough that no flush spends long on it. */
 #define MERGE_PAGES_PER_FLUSH 64
+
+/* SQLite's page cache, in KiB (its default is 2 MiB).  Writes append to
+ * the table, the time index and new index segments, so a small cache costs
+ * them little (5 % at 1M messages, bench/README.md), and it keeps the
+ * process small: 0.4 MiB less at its peak than with 512 KiB. */
+#define HISTORY_CACHE_KIB 128
+
+/* Pages (4 KiB) the log may hold before a commit copies it back into the
+ * file (SQLite's default is 1000): a copy of 1 MiB, not 4, rides on the
+ * flush that triggers it, which bounds the longest flushes (p99 at 1M
+ * messages: 6.5-7.6 ms instead of 10). */
+#define HISTORY_CHECKPOINT_PAGES 250
 
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
@@ -41,21 +53,25 @@ static const char SCHEMA_SQL[] =
 	"  own INTEGER NOT NULL,"
 	"  dedup_key TEXT"            /* dedup.h's key; NULL if none */
 	");"
+	/* No index on dedup_key: keys land at random places in it, and
+	 * keeping it cost more than the rest of an insert (bench/README.md);
+	 * history_has_key() reads the newest keys once instead. */
 	"CREATE INDEX messages_by_received ON messages(received_ms);"
-	"CREATE INDEX messages_by_dedup_key ON messages(dedup_key, received_ms)"
-	"  WHERE dedup_key IS NOT NULL;"
-	/* remove_diacritics: "que" finds "qué", as people type in a hurry. */
+	/* remove_diacritics: "que" finds "qué", as people type in a hurry.
+	 * columnsize=0: no per-row token counts (only ranking by relevance
+	 * needs them; a search lists the newest first), one write less per
+	 * message.  Files upgraded from schema 1 keep theirs, unused. */
 	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"
-	"  content='messages', content_rowid='seq',"
+	"  content='messages', content_rowid='seq', columnsize=0,"
 	"  tokenize='unicode61 remove_diacritics 2');"
 	/* No merging of index segments inside a commit as FTS5 does by
 	 * default (it made one flush in a hundred stall the loop for up to a
 	 * second at 1M messages): each flush merges a bounded amount instead,
 	 * see MERGE_SQL. */
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
-	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
-	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
-	"END;"
+	/* Inserts are indexed by INSERT_FTS_SQL, not by a trigger: a
+	 * trigger's statement savepoint makes FTS5 write out a segment for
+	 * every single row, which then all have to be merged. */
 	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
 	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
 	"    VALUES ('delete', old.seq, old.text, old.nick);"
@@ -69,11 +85,20 @@ static const char SCHEMA_SQL[] =
 /* The columns every read returns, in the order row_to_message expects. */
 #define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
 
+/* Schema 1 had a dedup_key index and an insert trigger; opening such a
+ * file drops both (see SCHEMA_SQL for why). */
+static const char UPGRADE_FROM_1_SQL[] =
+	"DROP INDEX IF EXISTS messages_by_dedup_key;"
+	"DROP TRIGGER IF EXISTS messages_fts_insert;";
+
 static const char INSERT_SQL[] =
 	"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
 	" own, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-static const char HAS_KEY_SQL[] =
-	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND received_ms >= ?2 LIMIT 1";
+static const char INSERT_FTS_SQL[] =
+	"INSERT INTO messages_fts(rowid, text, nick) VALUES (?1, ?2, ?3)";
+static const char RECALL_KEYS_SQL[] =
+	"SELECT dedup_key, received_ms FROM messages WHERE seq <= ?1 AND dedup_key IS NOT NULL"
+	" ORDER BY seq DESC LIMIT ?2";
 static const char LAST_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
@@ -102,12 +127,25 @@ struct pending {
 	int64_t received_ms;
 };
 
+/* A dedup key of an earlier run: a 64-bit hash of its text (0: empty). */
+struct recalled_key {
+	uint64_t hash;
+	int64_t received_ms;
+};
+
 struct history {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *merge, *has_key, *last, *search, *prune_count, *prune_age;
+	sqlite3_stmt *insert, *insert_fts, *merge, *begin, *commit, *rollback, *recall_keys,
+		*last, *search, *prune_count, *prune_age;
+	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
-	size_t n_pending, cap_pending;
+	size_t first, n_pending, cap_pending;
 	uint64_t dropped;
+	/* The newest row when the store was opened: history_has_key() looks
+	 * no further, at what earlier runs (or other processes) stored. */
+	int64_t opened_at_seq;
+	struct recalled_key *keys; /* NULL until the first history_has_key() */
+	size_t keys_mask;
 	struct strbuf error;
 };
 
@@ -159,23 +197,24 @@ static bool query_int(struct history *h, const char *sql, int64_t *value)
 	return ok;
 }
 
-static bool create_schema(struct history *h)
+/* Runs `sql` and stamps the file with this schema version, in one
+ * transaction. */
+static bool change_schema(struct history *h, const char *sql, const char *what)
 {
 	char version_sql[128];
 	snprintf(version_sql, sizeof version_sql,
 	         "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 	         HISTORY_APPLICATION_ID, HISTORY_SCHEMA_VERSION);
-	if (!exec(h, "BEGIN IMMEDIATE", "creating the database"))
+	if (!exec(h, "BEGIN IMMEDIATE", what))
 		return false;
-	if (exec(h, SCHEMA_SQL, "creating the tables") &&
-	    exec(h, version_sql, "creating the tables") && exec(h, "COMMIT", "creating the tables"))
+	if (exec(h, sql, what) && exec(h, version_sql, what) && exec(h, "COMMIT", what))
 		return true;
 	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	return false;
 }
 
-/* Creates the schema in a new file, or checks that an existing file is an
- * mqchat history this version understands. */
+/* Creates the schema in a new file, upgrades an older one, or checks that
+ * an existing file is an mqchat history this version understands. */
 static bool check_or_create_schema(struct history *h)
 {
 	int64_t version, app_id, tables;
@@ -184,7 +223,7 @@ static bool check_or_create_schema(struct history *h)
 	    !query_int(h, "SELECT count(*) FROM sqlite_master", &tables))
 		return false;
 	if (version == 0 && tables == 0)
-		return create_schema(h);
+		return change_schema(h, SCHEMA_SQL, "creating the tables");
 	strbuf_reset(&h->error);
 	if (app_id != HISTORY_APPLICATION_ID)
 		strbuf_appends(&h->error, "not an mqchat history database; "
@@ -194,6 +233,8 @@ static bool check_or_create_schema(struct history *h)
 		              "written by a newer mqchat (schema %lld, this one knows %d); "
 		              "upgrade mqchat or use another history path",
 		              (long long)version, HISTORY_SCHEMA_VERSION);
+	else if (version == 1)
+		return change_schema(h, UPGRADE_FROM_1_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -231,24 +272,38 @@ static bool create_private_file(const char *path, struct strbuf *err)
 static bool setup(struct history *h)
 {
 	sqlite3_extended_result_codes(h->db, 1);
-	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
+	/* Creating or upgrading the schema may wait a little longer for
+	 * another mqchat's write than a flush does. */
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS * 20);
 	int64_t ignored;
-	/* The first read tells a file that is not a database at all. */
+	char tuning_sql[128];
+	snprintf(tuning_sql, sizeof tuning_sql,
+	         "PRAGMA cache_size = -%d; PRAGMA wal_autocheckpoint = %d;", HISTORY_CACHE_KIB,
+	         HISTORY_CHECKPOINT_PAGES);
+	/* The first read tells a file that is not a database at all.  WAL with
+	 * synchronous=NORMAL: a commit is a write to the log, no fsync; the
+	 * log is synced when it is copied back (a power cut may lose the
+	 * last commits, never the file). */
 	if (!query_int(h, "PRAGMA journal_mode = WAL", &ignored) ||
 	    !exec(h, "PRAGMA synchronous = NORMAL", "configuring the database") ||
-	    !check_or_create_schema(h))
+	    !exec(h, tuning_sql, "configuring the database") || !check_or_create_schema(h) ||
+	    !query_int(h, "SELECT coalesce(max(seq), 0) FROM messages", &h->opened_at_seq))
 		return false;
-	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, MERGE_SQL, &h->merge) &&
-	       prepare(h, HAS_KEY_SQL, &h->has_key) &&
-	       prepare(h, LAST_SQL, &h->last) && prepare(h, SEARCH_SQL, &h->search) &&
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
+	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, INSERT_FTS_SQL, &h->insert_fts) &&
+	       prepare(h, MERGE_SQL, &h->merge) && prepare(h, "BEGIN IMMEDIATE", &h->begin) &&
+	       prepare(h, "COMMIT", &h->commit) && prepare(h, "ROLLBACK", &h->rollback) &&
+	       prepare(h, RECALL_KEYS_SQL, &h->recall_keys) && prepare(h, LAST_SQL, &h->last) &&
+	       prepare(h, SEARCH_SQL, &h->search) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age);
 }
 
 static void finalize_all(struct history *h)
 {
-	sqlite3_stmt **stmts[] = {&h->insert, &h->merge,       &h->has_key,  &h->last,
-	                          &h->search, &h->prune_count, &h->prune_age};
+	sqlite3_stmt **stmts[] = {&h->insert,   &h->insert_fts,  &h->merge,     &h->begin,
+	                          &h->commit,   &h->rollback,    &h->recall_keys, &h->last,
+	                          &h->search,   &h->prune_count, &h->prune_age};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -282,13 +337,35 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static void drop_oldest_pending(struct history *h, size_t n)
+static struct pending *oldest_pending(struct history *h)
+{
+	return h->pending + h->first;
+}
+
+/* Frees the `n` oldest pending messages (written or given up). */
+static void forget_oldest_pending(struct history *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(h->pending[i].block);
-	memmove(h->pending, h->pending + n, (h->n_pending - n) * sizeof *h->pending);
+		free(h->pending[h->first + i].block);
+	h->first += n;
 	h->n_pending -= n;
-	h->dropped += n;
+	if (h->n_pending == 0)
+		h->first = 0;
+}
+
+/* Room for one more at the end: reuse the space of what was written, or
+ * grow. */
+static void make_room(struct history *h)
+{
+	if (h->first + h->n_pending < h->cap_pending)
+		return;
+	if (h->first > 0) {
+		memmove(h->pending, oldest_pending(h), h->n_pending * sizeof *h->pending);
+		h->first = 0;
+		return;
+	}
+	h->cap_pending = h->cap_pending ? h->cap_pending * 2 : 64;
+	h->pending = xrealloc(h->pending, h->cap_pending * sizeof *h->pending);
 }
 
 void history_add(struct history *h, const struct mqc_message *msg, const char *dedup_key,
@@ -296,12 +373,11 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 {
 	if (msg->type == MQC_MSG_STATUS || (msg->flags & MQC_MSG_HISTORY))
 		return;
-	if (h->n_pending == HISTORY_MAX_PENDING)
-		drop_oldest_pending(h, HISTORY_MAX_PENDING / 10);
-	if (h->n_pending == h->cap_pending) {
-		h->cap_pending = h->cap_pending ? h->cap_pending * 2 : 64;
-		h->pending = xrealloc(h->pending, h->cap_pending * sizeof *h->pending);
+	if (h->n_pending == HISTORY_MAX_PENDING) {
+		forget_oldest_pending(h, HISTORY_MAX_PENDING / 10);
+		h->dropped += HISTORY_MAX_PENDING / 10;
 	}
+	make_room(h);
 
 	const char *fields[6] = {or_empty(msg->id),        or_empty(msg->topic),
 	                         or_empty(msg->nick),      or_empty(msg->sender_id),
@@ -316,7 +392,7 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 		copies[i] = block + at;
 		memcpy(copies[i], fields[i], lens[i]);
 	}
-	h->pending[h->n_pending++] = (struct pending){
+	h->pending[h->first + h->n_pending++] = (struct pending){
 		.id = copies[0], .topic = copies[1], .nick = copies[2], .sender_id = copies[3],
 		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .block = block,
 		.type = (int)msg->type, .own = (msg->flags & MQC_MSG_OWN) != 0,
@@ -324,11 +400,22 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 		.received_ms = received_ms ? received_ms : msg->time_ms};
 }
 
+/* Steps a statement that returns no row, and resets it. */
+static bool run(struct history *h, sqlite3_stmt *s, const char *what)
+{
+	bool ok = sqlite3_step(s) == SQLITE_DONE;
+	if (!ok)
+		set_error(h, what);
+	sqlite3_reset(s);
+	return ok;
+}
+
+/* The row, then its words in the full-text index.  Every parameter is
+ * bound each time, so bindings need no clearing; STATIC: the strings
+ * outlive the steps, and the statements are reset before they are freed. */
 static bool insert_one(struct history *h, const struct pending *p)
 {
 	sqlite3_stmt *s = h->insert;
-	/* STATIC: the strings outlive the step; the statement is reset
-	 * before they are freed. */
 	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, p->topic, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, p->nick, -1, SQLITE_STATIC);
@@ -345,74 +432,116 @@ static bool insert_one(struct history *h, const struct pending *p)
 		sqlite3_bind_text(s, 10, p->dedup_key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 10);
-	bool ok = sqlite3_step(s) == SQLITE_DONE;
-	if (!ok)
-		set_error(h, "storing a message");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ok;
+	if (!run(h, s, "storing a message"))
+		return false;
+	s = h->insert_fts;
+	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(h->db));
+	sqlite3_bind_text(s, 2, p->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->nick, -1, SQLITE_STATIC);
+	return run(h, s, "indexing a message");
+}
+
+/* Quietly: the error that made us give up is the one worth keeping (and
+ * SQLite may have rolled back already). */
+static void roll_back(struct history *h)
+{
+	sqlite3_step(h->rollback);
+	sqlite3_reset(h->rollback);
 }
 
 static bool merge_some(struct history *h)
 {
 	sqlite3_bind_int(h->merge, 1, MERGE_PAGES_PER_FLUSH);
-	bool ok = sqlite3_step(h->merge) == SQLITE_DONE;
-	if (!ok)
-		set_error(h, "merging the search index");
-	sqlite3_reset(h->merge);
-	return ok;
+	return run(h, h->merge, "merging the search index");
+}
+
+/* Writes the `n` oldest pending messages in one transaction. */
+static int write_oldest(struct history *h, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!run(h, h->begin, "starting to store messages"))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!insert_one(h, oldest_pending(h) + i)) {
+			roll_back(h);
+			return -1;
+		}
+	}
+	if (!merge_some(h) || !run(h, h->commit, "storing messages")) {
+		roll_back(h);
+		return -1;
+	}
+	forget_oldest_pending(h, n);
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+int history_flush_some(struct history *h, size_t max_messages)
+{
+	return write_oldest(h, h->n_pending < max_messages ? h->n_pending : max_messages);
 }
 
 int history_flush(struct history *h)
 {
-	if (h->n_pending == 0)
-		return 0;
-	if (!exec(h, "BEGIN IMMEDIATE", "starting to store messages"))
-		return -1;
-	for (size_t i = 0; i < h->n_pending; i++) {
-		if (!insert_one(h, &h->pending[i])) {
-			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-	}
-	if (!merge_some(h) || !exec(h, "COMMIT", "storing messages")) {
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	size_t written = h->n_pending;
-	for (size_t i = 0; i < written; i++)
-		free(h->pending[i].block);
-	h->n_pending = 0;
-	return written > INT32_MAX ? INT32_MAX : (int)written;
+	return write_oldest(h, h->n_pending);
 }
 
 /* --- reading ------------------------------------------------------------ */
-
-bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
-{
-	if (!dedup_key)
-		return false;
-	/* The buffer is at most a flush interval's worth: a scan is cheap. */
-	for (size_t i = h->n_pending; i-- > 0;) {
-		const struct pending *p = &h->pending[i];
-		if (p->dedup_key && p->received_ms >= since_ms && strcmp(p->dedup_key, dedup_key) == 0)
-			return true;
-	}
-	sqlite3_stmt *s = h->has_key;
-	sqlite3_bind_text(s, 1, dedup_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, since_ms);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		set_error(h, "looking up a message");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW;
-}
 
 static const char *column_text(sqlite3_stmt *s, int col)
 {
 	const unsigned char *text = sqlite3_column_text(s, col);
 	return text ? (const char *)text : "";
+}
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t hash = 0xcbf29ce484222325u; /* FNV-1a */
+	for (; *key; key++)
+		hash = (hash ^ (unsigned char)*key) * 0x100000001b3u;
+	return hash ? hash : 1; /* 0 marks a free slot */
+}
+
+static struct recalled_key *find_key(const struct history *h, uint64_t hash)
+{
+	size_t i = (size_t)(hash ^ hash >> 32) & h->keys_mask;
+	while (h->keys[i].hash && h->keys[i].hash != hash)
+		i = (i + 1) & h->keys_mask;
+	return &h->keys[i];
+}
+
+/* Reads the newest keys stored before the store was opened, once. */
+static void recall_keys(struct history *h)
+{
+	size_t size = 2;
+	while (size < HISTORY_KEYS_RECALLED * 2) /* half full at most */
+		size *= 2;
+	h->keys = xcalloc(size, sizeof *h->keys);
+	h->keys_mask = size - 1;
+	sqlite3_stmt *s = h->recall_keys;
+	sqlite3_bind_int64(s, 1, h->opened_at_seq);
+	sqlite3_bind_int(s, 2, HISTORY_KEYS_RECALLED);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t hash = key_hash(column_text(s, 0));
+		int64_t received = sqlite3_column_int64(s, 1);
+		struct recalled_key *k = find_key(h, hash);
+		if (!k->hash || received > k->received_ms)
+			*k = (struct recalled_key){hash, received};
+	}
+	if (rc != SQLITE_DONE)
+		set_error(h, "reading the keys of earlier messages");
+	sqlite3_reset(s);
+}
+
+bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
+{
+	if (!dedup_key || !*dedup_key || h->opened_at_seq == 0)
+		return false;
+	if (!h->keys)
+		recall_keys(h);
+	const struct recalled_key *k = find_key(h, key_hash(dedup_key));
+	return k->hash && k->received_ms >= since_ms;
 }
 
 /* Runs a bound read statement: each row, in order, goes to `fn`. */
@@ -562,9 +691,9 @@ int history_close(struct history *h)
 	if (!h)
 		return 0;
 	int rc = history_flush(h) < 0 ? -1 : 0;
-	for (size_t i = 0; i < h->n_pending; i++)
-		free(h->pending[i].block);
+	forget_oldest_pending(h, h->n_pending);
 	free(h->pending);
+	free(h->keys);
 	finalize_all(h);
 	sqlite3_close(h->db);
 	strbuf_free(&h->error);

@@ -3,18 +3,19 @@
  * The history store: every message seen or sent, in SQLite.
  *
  * The file is a WAL-mode database (synchronous=NORMAL), created 0600, with
- * one table of messages, an FTS5 full-text index over their text and nick
- * (external content, kept in step by triggers), and indexes on the time
- * received and on the duplicate-detection key.  The schema is versioned
- * with PRAGMA user_version; a file made by a newer mqchat is refused.
+ * one table of messages, an index on the time received, and an FTS5
+ * full-text index over their text and nick (external content: written
+ * along with each row, and kept in step by triggers on delete and update).
+ * The schema is versioned with PRAGMA user_version; a file made by a newer
+ * mqchat is refused, one made by an older one is upgraded.
  *
  * Writes never touch the disk on the hot path: history_add() only copies
- * the message into memory.  The core calls history_flush() from a timer
- * (e.g. 200 ms after the first message buffered) and history_close() at a
- * clean exit; each flush writes everything buffered in one transaction.
- * Reads (history_last, history_search) flush first, so they see every
- * message added so far (unless that flush fails: then they show what is
- * on disk, and the messages stay buffered).
+ * the message into memory.  The core writes it out in bounded slices with
+ * history_flush_some() from a timer (so that no flush holds the loop for
+ * long), and calls history_close() at a clean exit.  Reads (history_last,
+ * history_search) flush everything first, so they see every message added
+ * so far (unless that flush fails: then they show what is on disk, and the
+ * messages stay buffered).
  *
  * Everything runs on the caller's thread.  No SQL is ever built from user
  * text: every statement is prepared once and bound.
@@ -30,12 +31,18 @@
 
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 1
+#define HISTORY_SCHEMA_VERSION 2
 
 /* Messages kept in memory while flushes fail (disk full, database locked
- * by another process); beyond it the oldest unflushed are dropped and
- * counted (history_dropped). */
-#define HISTORY_MAX_PENDING 100000
+ * by another process): about 200 bytes each.  Beyond it the oldest
+ * unflushed are dropped and counted (history_dropped). */
+#define HISTORY_MAX_PENDING 20000
+
+/* Dedup keys of earlier runs that history_has_key() knows: as many as the
+ * in-memory duplicate set holds (DEDUP_DEFAULT_CAPACITY), so after a
+ * restart the newest keys of the last run are known as if it had never
+ * stopped.  128 KiB once read. */
+#define HISTORY_KEYS_RECALLED 4096
 
 struct history;
 
@@ -63,18 +70,28 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 size_t history_pending(const struct history *h);
 
 /*
- * Writes everything buffered in one transaction.  Returns the number of
- * messages written (0 when nothing was buffered), or -1 on failure (see
- * history_error), in which case the messages stay buffered for the next
- * try.  Waits at most ~50 ms for a lock held by another process.
+ * Writes the oldest `max_messages` buffered (or all, if fewer) in one
+ * transaction, in the order they were added.  Returns the number written
+ * (0 when nothing was buffered), or -1 on failure (see history_error), in
+ * which case they stay buffered for the next try.  Waits at most ~50 ms
+ * for a lock held by another process.  A few hundred messages take a few
+ * milliseconds (bench/README.md).
  */
+int history_flush_some(struct history *h, size_t max_messages);
+
+/* history_flush_some() of everything buffered, in one transaction. */
 int history_flush(struct history *h);
 
 /*
- * Has a message with this key been stored (or buffered) with a received
- * time >= `since_ms`?  For an id key pass 0; for a digest pass now minus
- * the digest window.  Answers from an index.  False on error and for a
- * NULL key.
+ * Was a message with this key stored by an earlier run, with a received
+ * time >= `since_ms`?  "Earlier" means already in the file when this store
+ * was opened (what this run sees, its in-memory duplicate set knows), and
+ * only the newest HISTORY_KEYS_RECALLED keys of those count: repeats of an
+ * earlier run's messages (QoS 1 redeliveries, a json message relayed
+ * twice) follow its last ones.  For an id key pass 0; for a digest pass
+ * now minus the digest window.  The first call reads those keys (0.6 ms
+ * at 1M messages); every call after is a lookup in memory.  False for a
+ * NULL or empty key, and when the keys cannot be read.
  */
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms);
 

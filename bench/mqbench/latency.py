@@ -3,9 +3,16 @@
 bench/latency_floor.c.  The floor is two libmosquitto clients in one process;
 mqchat end to end replaces the publisher by a write into mqchat's FIFO and
 the subscriber by reading a second mqchat's standard output.  The two half
-measurements (mqchat only sending, only receiving) show where time goes."""
+measurements (mqchat only sending, only receiving) show where time goes.
+
+"same hops" does the mqchat path with mosquitto's own clients in mqchat's
+two seats (mosquitto_pub -l reading the FIFO, mosquitto_sub writing the
+pipe): the same four processes to wake and the same copies, so it tells
+what the path costs apart from what mqchat does."""
 import os
+import select
 import subprocess
+import time
 
 from . import procs
 
@@ -14,6 +21,7 @@ MODES = {
     "mqchat": ["--send-fifo", None, "--recv-stdin"],
     "mqchat send": ["--send-fifo", None],
     "mqchat receive": ["--recv-stdin"],
+    "same hops": ["--send-fifo", None, "--recv-stdin"],
 }
 
 
@@ -24,26 +32,69 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
+class MosquittoPair:
+    """mosquitto_pub -l reading a FIFO and mosquitto_sub writing a pipe,
+    both proven working (a line written shows up) before they are timed."""
+
+    def __init__(self, ctx, work, qos):
+        common = ["-h", "127.0.0.1", "-p", str(ctx.broker.port), "-t", procs.TOPIC,
+                  "-q", str(qos)]
+        self.fifo = os.path.join(work, "pub.fifo")
+        os.mkfifo(self.fifo, 0o600)
+        # Read-write: the FIFO never reaches end of file between rounds.
+        fifo_fd = os.open(self.fifo, os.O_RDWR)
+        self.sub = subprocess.Popen(["mosquitto_sub"] + common, stdout=subprocess.PIPE)
+        self.pub = subprocess.Popen(["mosquitto_pub"] + common + ["-l"], stdin=fifo_fd)
+        os.close(fifo_fd)
+        self.stdout = self.sub.stdout
+        deadline = time.monotonic() + 30
+        with open(self.fifo, "w") as f:
+            while not self._saw_output(0.2):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("mosquitto_pub/mosquitto_sub never got a line through")
+                f.write("probe\n")
+                f.flush()
+
+    def _saw_output(self, timeout):
+        ready, _, _ = select.select([self.stdout], [], [], timeout)
+        if ready:
+            os.read(self.stdout.fileno(), 65536)
+        return bool(ready)
+
+    def stop(self):
+        for p in (self.pub, self.sub):
+            procs.kill_rss(p)
+        self.stdout.close()
+
+
 def one(ctx, mode, qos, history):
     work = ctx.tmpdir(f"lat-{mode.replace(' ', '-')}-q{qos}")
-    tx = rx = None
+    tx = rx = pair = None
     args = [ctx.latency_bin, "127.0.0.1", str(ctx.broker.port), procs.TOPIC, str(qos),
             str(ctx.rounds), str(ctx.rounds // 10)]
     stdin = subprocess.DEVNULL
+    fifo = None
     try:
-        if "--send-fifo" in MODES[mode]:
-            tx = procs.Mqchat(ctx.mqchat, work, "tx", ctx.broker.port, history, qos, fifo=True)
-            tx.wait_connected()
-        if "--recv-stdin" in MODES[mode]:
-            rx = procs.Mqchat(ctx.mqchat, work, "rx", ctx.broker.port, history, qos,
-                              stdout=subprocess.PIPE)
-            rx.wait_connected()
-            stdin = rx.proc.stdout
-        extra = [tx.fifo if a is None else a for a in MODES[mode]]
+        if mode == "same hops":
+            pair = MosquittoPair(ctx, work, qos)
+            fifo, stdin = pair.fifo, pair.stdout
+        else:
+            if "--send-fifo" in MODES[mode]:
+                tx = procs.Mqchat(ctx.mqchat, work, "tx", ctx.broker.port, history, qos,
+                                  fifo=True)
+                tx.wait_connected()
+                fifo = tx.fifo
+            if "--recv-stdin" in MODES[mode]:
+                rx = procs.Mqchat(ctx.mqchat, work, "rx", ctx.broker.port, history, qos,
+                                  stdout=subprocess.PIPE)
+                rx.wait_connected()
+                stdin = rx.proc.stdout
+        extra = [fifo if a is None else a for a in MODES[mode]]
         out = subprocess.run(args + extra, stdin=stdin, capture_output=True, check=True,
                              timeout=ctx.timeout(ctx.rounds))
     finally:
-        for m in (tx, rx):
+        for m in (tx, rx, pair):
             if m:
                 m.stop()
     samples = sorted(float(x) for x in out.stdout.split())

@@ -62,6 +62,18 @@ def build_rows(res, ctx):
 
     for qos in (1, 0):
         floor = {p: res.stat("latency", f"floor q{qos}", p) for p in ("p50", "p90", "p99")}
+        hops = res.stat("latency", f"same hops q{qos}", "p50")
+        mine = res.stat("latency", f"mqchat q{qos}", "p50")
+        if hops:
+            ratio = hops[0] / floor["p50"][0] if floor["p50"] else None
+            row(f"latency QoS {qos} p50, same hops: mosquitto_pub -l from the FIFO, "
+                "mosquitto_sub to the pipe (µs)", fmt(hops, ""),
+                fmt(floor["p50"], "") + " [libmosquitto floor]",
+                f"{ratio:.2f}×" if ratio else "—", "", None)
+            ratio = mine[0] / hops[0] if mine else None
+            row(f"latency QoS {qos} p50, mqchat against the same hops (µs)", fmt(mine, ""),
+                fmt(hops, "") + " [mosquitto clients, same hops]",
+                f"{ratio:.2f}×" if ratio else "—", "", None)
         for mode in ("mqchat", "mqchat send", "mqchat receive"):
             for p in ("p50", "p90", "p99"):
                 mine = res.stat("latency", f"{mode} q{qos}", p)
@@ -153,7 +165,7 @@ def write(res, ctx):
 def plot(res, ctx):
     """CDF of the round trips of the median run of each QoS 1 mode."""
     series = []
-    for mode in ("floor", "mqchat", "mqchat send", "mqchat receive"):
+    for mode in ("floor", "same hops", "mqchat", "mqchat send", "mqchat receive"):
         runs = res.samples.get(f"{mode} q1")
         if not runs:
             continue
@@ -163,8 +175,9 @@ def plot(res, ctx):
         with open(path, "w") as f:
             for i, v in enumerate(samples):
                 f.write(f"{v} {(i + 1) / len(samples)}\n")
-        label = "libmosquitto floor" if mode == "floor" else mode
-        series.append(f"'{path}' using 1:2 with lines lw 2 title '{label}'")
+        label = {"floor": "libmosquitto floor",
+                 "same hops": "mosquitto_pub/sub, same hops"}.get(mode, mode)
+        series.append(f"'{path}' using 1:2 with lines lw 2 title '{label}' noenhanced")
     if not series:
         return
     script = (f"set terminal pngcairo size 900,520 font 'sans,10'\n"

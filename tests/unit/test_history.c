@@ -141,6 +141,21 @@ static int64_t rows_on_disk(void)
 	return n;
 }
 
+/* The full-text index holds exactly the words of the rows in the table. */
+static void check_search_index(void)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	char *err = NULL;
+	int rc = sqlite3_exec(db,
+	                      "INSERT INTO messages_fts(messages_fts, rank) "
+	                      "VALUES ('integrity-check', 1)",
+	                      NULL, NULL, &err);
+	ck_assert_msg(rc == SQLITE_OK, "search index out of step: %s", err ? err : "");
+	sqlite3_free(err);
+	sqlite3_close(db);
+}
+
 /* --- insert, flush, replay --------------------------------------------- */
 
 START_TEST(add_buffers_and_flush_writes)
@@ -154,6 +169,44 @@ START_TEST(add_buffers_and_flush_writes)
 	ck_assert_int_eq(rows_on_disk(), 5);
 	ck_assert_int_eq(history_flush(h), 0);
 	ck_assert_int_eq(history_close(h), 0);
+}
+END_TEST
+
+START_TEST(flush_some_writes_the_oldest_first)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 10);
+	ck_assert_int_eq(history_flush_some(h, 4), 4);
+	ck_assert_uint_eq(history_pending(h), 6);
+	ck_assert_int_eq(rows_on_disk(), 4);
+	ck_assert_int_eq(history_flush_some(h, 100), 6);
+	ck_assert_int_eq(history_flush_some(h, 5), 0);
+	ck_assert_int_eq(last(h, 100), 10);
+	for (int i = 0; i < 10; i++)
+		check_numbered((size_t)i, i);
+	ck_assert_int_eq(search(h, "number", 100), 10);
+	check_search_index();
+	history_close(h);
+}
+END_TEST
+
+START_TEST(adding_while_slices_are_written_keeps_order)
+{
+	/* Slices free the front of the buffer while new messages arrive at
+	 * its end: the space is reused, the order kept. */
+	struct history *h = open_store();
+	int added = 0;
+	for (int round = 0; round < 20; round++) {
+		add_numbered(h, added, added + 37);
+		added += 37;
+		ck_assert_int_eq(history_flush_some(h, 29), 29);
+	}
+	ck_assert_uint_eq(history_pending(h), (size_t)(20 * (37 - 29)));
+	ck_assert_int_eq(last(h, 1000), added);
+	for (int i = 0; i < added; i++)
+		check_numbered((size_t)i, i);
+	check_search_index();
+	history_close(h);
 }
 END_TEST
 
@@ -407,6 +460,7 @@ START_TEST(prune_by_count)
 	ck_assert_int_eq(history_prune(h, 1, 0, NOW_MS), 9);
 	ck_assert_int_eq(last(h, 1000), 1);
 	check_numbered(0, 99);
+	check_search_index();
 	history_close(h);
 }
 END_TEST
@@ -436,25 +490,80 @@ END_TEST
 
 /* --- duplicate keys ----------------------------------------------------- */
 
-START_TEST(has_key_in_buffer_and_on_disk)
+static void add_keyed(struct history *h, const char *id, int64_t received_ms)
+{
+	char key[64];
+	snprintf(key, sizeof key, "id:%s", id);
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = "Ana",
+	                          .text = "hi", .topic = "room", .sender_id = ""};
+	history_add(h, &msg, key, received_ms);
+}
+
+START_TEST(has_key_knows_earlier_runs_only)
 {
 	struct history *h = open_store();
-	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "m1", .nick = "Ana",
-	                          .text = "hi", .topic = "room", .sender_id = ""};
-	history_add(h, &msg, "id:m1", NOW_MS);
-	ck_assert(history_has_key(h, "id:m1", 0)); /* still buffered */
-	ck_assert(!history_has_key(h, "id:m2", 0));
+	add_keyed(h, "m1", NOW_MS);
+	/* what this run adds, buffered or written, is the in-memory set's to
+	 * know (the core asks dedup first) */
+	ck_assert(!history_has_key(h, "id:m1", 0));
 	history_flush(h);
+	ck_assert(!history_has_key(h, "id:m1", 0));
+	add(h, "Bo", "no key", NOW_MS); /* a message stored without a key */
+	history_close(h);
+
+	h = open_store();
 	ck_assert(history_has_key(h, "id:m1", 0));
 	ck_assert(history_has_key(h, "id:m1", NOW_MS));
 	ck_assert(!history_has_key(h, "id:m1", NOW_MS + 1)); /* before the window */
-	ck_assert(!history_has_key(h, "", 0));
-	/* messages stored without a key match no key */
-	add(h, "Bo", "no key", NOW_MS);
-	ck_assert(!history_has_key(h, "", 0));
-	history_flush(h);
-	ck_assert(!history_has_key(h, "", 0));
+	ck_assert(!history_has_key(h, "id:m2", 0));
+	ck_assert(!history_has_key(h, "", 0)); /* no key matches no key */
+	ck_assert(!history_has_key(h, NULL, 0));
 	history_close(h);
+}
+END_TEST
+
+START_TEST(has_key_of_an_empty_store)
+{
+	struct history *h = open_store();
+	ck_assert(!history_has_key(h, "id:m1", 0));
+	history_close(h);
+}
+END_TEST
+
+START_TEST(has_key_recalls_the_newest_keys)
+{
+	struct history *h = open_store();
+	char id[32];
+	for (int i = 0; i < HISTORY_KEYS_RECALLED + 10; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		add_keyed(h, id, NOW_MS + i);
+	}
+	history_close(h);
+	h = open_store();
+	char key[40];
+	for (int i = 0; i < HISTORY_KEYS_RECALLED + 10; i++) {
+		snprintf(key, sizeof key, "id:k%d", i);
+		ck_assert_msg(history_has_key(h, key, 0) == (i >= 10), "%s", key);
+	}
+	history_close(h);
+}
+END_TEST
+
+START_TEST(has_key_ignores_what_others_store_later)
+{
+	/* Two mqchats share the file, and both receive what is said in the
+	 * room: what the other one stores after we opened is not a repeat. */
+	struct history *early = open_store();
+	add_keyed(early, "before", NOW_MS);
+	history_flush(early);
+	struct history *late = open_store();
+	add_keyed(early, "after", NOW_MS + 1);
+	history_flush(early);
+	ck_assert(history_has_key(late, "id:before", 0));
+	ck_assert(!history_has_key(late, "id:after", 0));
+	ck_assert(!history_has_key(early, "id:after", 0));
+	history_close(early);
+	history_close(late);
 }
 END_TEST
 
@@ -516,22 +625,20 @@ START_TEST(wal_private_and_versioned)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
-	check_pragma(db, "PRAGMA user_version", "1");
+	check_pragma(db, "PRAGMA user_version", "2");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
-	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_dedup_key'",
-	             "1");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_received'",
 	             "1");
-	/* the lookups use their indexes */
+	/* pruning by age uses its index */
 	sqlite3_stmt *s;
 	ck_assert_int_eq(sqlite3_prepare_v2(db,
-	                                    "EXPLAIN QUERY PLAN SELECT 1 FROM messages WHERE "
-	                                    "dedup_key = 'k' AND received_ms >= 0 LIMIT 1",
+	                                    "EXPLAIN QUERY PLAN DELETE FROM messages "
+	                                    "WHERE received_ms < 5",
 	                                    -1, &s, NULL),
 	                 SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_ptr_nonnull(strstr((const char *)sqlite3_column_text(s, 3),
-	                             "messages_by_dedup_key"));
+	                             "messages_by_received"));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	history_close(h);
@@ -562,7 +669,9 @@ START_TEST(refuses_what_is_not_ours)
 	/* a newer schema */
 	history_close(open_store());
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	char newer[64];
+	snprintf(newer, sizeof newer, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION + 1);
+	ck_assert_int_eq(sqlite3_exec(db, newer, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	expect_refused(db_path, "newer mqchat");
 	unlink(db_path);
@@ -580,6 +689,65 @@ START_TEST(refuses_what_is_not_ours)
 	snprintf(missing, sizeof missing, "%s/no/such/dir/history.db", dir);
 	expect_refused(missing, "No such file or directory");
 	ck_assert_ptr_null(history_open(missing, NULL)); /* err is optional */
+}
+END_TEST
+
+/* The tables as mqchat wrote them with schema 1. */
+static const char SCHEMA_1_SQL[] =
+	"PRAGMA journal_mode = WAL;"
+	"CREATE TABLE messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL,"
+	"  topic TEXT NOT NULL, nick TEXT NOT NULL, sender_id TEXT NOT NULL,"
+	"  type INTEGER NOT NULL, text TEXT NOT NULL, sent_ms INTEGER,"
+	"  received_ms INTEGER NOT NULL, own INTEGER NOT NULL, dedup_key TEXT);"
+	"CREATE INDEX messages_by_received ON messages(received_ms);"
+	"CREATE INDEX messages_by_dedup_key ON messages(dedup_key, received_ms)"
+	"  WHERE dedup_key IS NOT NULL;"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"
+	"  content='messages', content_rowid='seq',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
+	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
+	"END;"
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"END;"
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
+	"END;"
+	"PRAGMA application_id = 1297171272; PRAGMA user_version = 1;"
+	"INSERT INTO messages(id, topic, nick, sender_id, type, text, received_ms, own, dedup_key)"
+	"  VALUES ('a1', 'room', 'Ana', '', 1, 'written by the old version', 5, 0, 'id:a1');";
+
+START_TEST(upgrades_schema_1)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, SCHEMA_1_SQL, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	struct history *h = open_store();
+	ck_assert(history_has_key(h, "id:a1", 0));
+	add(h, "Bo", "written by the new version", NOW_MS);
+	ck_assert_int_eq(search(h, "written version", 10), 2);
+	ck_assert_str_eq(got.m[0].nick, "Ana");
+	ck_assert_str_eq(got.m[1].nick, "Bo");
+	check_search_index();
+	history_close(h);
+
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_pragma(db, "PRAGMA user_version", "2");
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	                 "('messages_by_dedup_key', 'messages_fts_insert')",
+	             "0");
+	sqlite3_close(db);
+	/* and it opens as a current file from now on */
+	h = open_store();
+	ck_assert_int_eq(last(h, 10), 2);
+	history_close(h);
 }
 END_TEST
 
@@ -607,6 +775,8 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert_int_eq(history_flush(h), -1);
 	ck_assert_ptr_nonnull(strstr(history_error(h), "locked"));
 	ck_assert_uint_eq(history_pending(h), 4);
+	ck_assert_int_eq(history_flush_some(h, 3), -1);
+	ck_assert_uint_eq(history_pending(h), 4);
 	/* reads still show what is on disk; the buffer waits */
 	ck_assert_int_eq(last(h, 10), 2);
 	ck_assert_int_eq(search(h, "number", 10), 2);
@@ -615,7 +785,8 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert(!history_has_key(h, NULL, 0));
 	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
-	ck_assert_int_eq(history_flush(h), 4);
+	ck_assert_int_eq(history_flush_some(h, 3), 3);
+	ck_assert_int_eq(history_flush(h), 1);
 	ck_assert_uint_eq(history_dropped(h), 0);
 	ck_assert_int_eq(last(h, 10), 6);
 	check_numbered(5, 5);
@@ -672,6 +843,8 @@ int main(void)
 	tcase_add_checked_fixture(store, make_dir, remove_dir);
 	tcase_set_timeout(store, 30);
 	tcase_add_test(store, add_buffers_and_flush_writes);
+	tcase_add_test(store, flush_some_writes_the_oldest_first);
+	tcase_add_test(store, adding_while_slices_are_written_keeps_order);
 	tcase_add_test(store, replay_keeps_every_field_and_order);
 	tcase_add_test(store, replay_last_n_across_flushes);
 	tcase_add_test(store, replay_of_an_empty_store);
@@ -685,10 +858,14 @@ int main(void)
 	tcase_add_test(store, search_after_reopen);
 	tcase_add_test(store, prune_by_count);
 	tcase_add_test(store, prune_by_age);
-	tcase_add_test(store, has_key_in_buffer_and_on_disk);
+	tcase_add_test(store, has_key_knows_earlier_runs_only);
+	tcase_add_test(store, has_key_of_an_empty_store);
+	tcase_add_test(store, has_key_recalls_the_newest_keys);
+	tcase_add_test(store, has_key_ignores_what_others_store_later);
 	tcase_add_test(store, has_key_after_restart_with_dedup_keys);
 	tcase_add_test(store, wal_private_and_versioned);
 	tcase_add_test(store, refuses_what_is_not_ours);
+	tcase_add_test(store, upgrades_schema_1);
 	tcase_add_test(store, memory_store_for_tests);
 	tcase_add_test(store, failed_flush_keeps_messages);
 	tcase_add_test(store, buffer_is_bounded_while_flushes_fail);

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+"""A flood written into the FIFO as fast as mqchat reads it, at QoS 0 (no
+acknowledgement paces the reading): every line reaches the room and every
+line is in the sender's history afterwards.
+
+History is written in slices from a timer; a FIFO read at full speed brings
+far more lines per loop turn than a fixed slice writes, and a store that
+falls behind drops the oldest unwritten messages once HISTORY_MAX_PENDING
+(20 000) wait.  Slices that grow with the backlog must keep up."""
+import os
+import signal
+
+import harness
+
+COUNT = 100_000
+# Generous: a sanitizer build on a shared 2-core machine is slow.  A normal
+# build needs two or three seconds.
+DEADLINE = 120
+
+
+class HistoryFloodTest(harness.TestCase):
+    def test_every_line_of_a_qos0_flood_is_stored(self):
+        fifo = os.path.join(self.workdir, "in.fifo")
+        db = os.path.join(self.workdir, "history.db")
+        ini = harness.basic_ini(
+            self.workdir, self.broker,
+            core={"frontends": "fifo", "announce": "off", "history": db},
+            mqtt={"qos": "0"}, fifo={"path": fifo})
+        sub = self.subscriber()
+        m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
+        m.err.wait_for(r"connected to ", timeout=DEADLINE)
+
+        lines = [f"flood {i:06d}" for i in range(COUNT)]
+        fd = os.open(fifo, os.O_WRONLY)
+        try:
+            data = memoryview("".join(l + "\n" for l in lines).encode())
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
+        # The last line at the broker means every line was read and taken.
+        sub.out.wait_for(rf"^Ana: flood {COUNT - 1:06d}$", timeout=DEADLINE)
+        m.signal(signal.SIGTERM)
+        self.assertEqual(m.wait(DEADLINE), 0, m.err.text())
+        self.assertNotIn("history", m.err.text())  # no store error, no loss
+
+        shown = self.mqchat(ini, args=["--history", str(COUNT + 10)], name="reader")
+        self.assertEqual(shown.wait(DEADLINE), 0, shown.err.text())
+        stored = [l.rstrip("\n").rsplit("Ana: ", 1)[-1] for l in shown.out.text().splitlines()]
+        self.assertEqual(len(stored), COUNT,
+                         f"{COUNT - len(stored)} of {COUNT} lines missing from history")
+        self.assertEqual(stored, lines)
+
+
+if __name__ == "__main__":
+    harness.main()
