@@ -68,6 +68,12 @@ static char *history_path(const struct config *cfg, const char *state_dir, bool 
 	return config_expand_path(value);
 }
 
+char *archive_database_path(const struct config *cfg, const char *state_dir)
+{
+	bool explicit_path;
+	return history_path(cfg, state_dir, &explicit_path);
+}
+
 /* Opens the store: NULL with *rc 0 when history is off, or with *rc set
  * after saying why when it cannot be opened. */
 static struct history *open_store(const struct config *cfg, const char *state_dir, int *rc)

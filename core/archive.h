@@ -23,6 +23,9 @@ int archive_open(struct chat *chat);
 /* Flushes and closes. */
 void archive_close(struct chat *chat);
 
+/* The history database's path ([core] history), NULL when history is off. */
+char *archive_database_path(const struct config *cfg, const char *state_dir);
+
 /* Shows the last history_replay messages to every frontend. */
 void archive_replay(struct chat *chat);
 

@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "sanitize.h"
 #include "dedup.h"
+#include "delivery.h"
 #include "wire_json.h"
 #include "wire_plain.h"
 
@@ -37,67 +38,6 @@ int64_t chat_wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* --- queues -------------------------------------------------------------- */
-
-static void queue_push(struct outqueue *q, struct outgoing *m)
-{
-	m->next = NULL;
-	if (q->tail)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->len++;
-}
-
-static void queue_push_front(struct outqueue *q, struct outgoing *m)
-{
-	m->next = q->head;
-	q->head = m;
-	if (!q->tail)
-		q->tail = m;
-	q->len++;
-}
-
-static struct outgoing *queue_pop(struct outqueue *q)
-{
-	struct outgoing *m = q->head;
-	if (!m)
-		return NULL;
-	q->head = m->next;
-	if (!q->head)
-		q->tail = NULL;
-	q->len--;
-	return m;
-}
-
-/* Removes the entry with `token`; acknowledgements mostly come in order, so
- * the search rarely goes past the head. */
-static struct outgoing *queue_take(struct outqueue *q, uint64_t token)
-{
-	struct outgoing *prev = NULL;
-	for (struct outgoing *m = q->head; m; prev = m, m = m->next) {
-		if (m->token != token)
-			continue;
-		if (prev)
-			prev->next = m->next;
-		else
-			q->head = m->next;
-		if (q->tail == m)
-			q->tail = prev;
-		q->len--;
-		return m;
-	}
-	return NULL;
-}
-
-static void outgoing_free(struct outgoing *m)
-{
-	free(m->nick);
-	free(m->text);
-	free(m);
 }
 
 static struct mqc_message outgoing_message(const struct chat *chat, const struct outgoing *m)
@@ -135,9 +75,7 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 	strbuf_free(&text);
 }
 
-/* Connection events go to every frontend, and to stderr as well when no
- * stdin frontend shows them there or on the terminal already. */
-static void log_event(struct chat *chat, enum mqc_log_level level, const char *text)
+void chat_event(struct chat *chat, enum mqc_log_level level, const char *text)
 {
 	if (!chat->stdin_shows_events)
 		chat_log(NULL, level, "%s", text);
@@ -160,14 +98,15 @@ static void check_quit_done(struct chat *chat)
 	for (struct outgoing *m = chat->waiting.head; m; m = m->next)
 		if (chat->link_up || !is_announcement(m))
 			return;
-	for (struct outgoing *m; (m = queue_pop(&chat->waiting));)
+	for (struct outgoing *m; (m = outqueue_pop(&chat->waiting));)
 		outgoing_free(m);
 	chat->done = true;
 }
 
 static void update_backpressure(struct chat *chat)
 {
-	if (chat->quitting || chat->waiting.len >= QUEUE_HIGH)
+	bool full = delivery_full(chat);
+	if (chat->quitting || chat->waiting.len >= QUEUE_HIGH || full)
 		loop_pause_sources(chat->loop, true);
 	else if (chat->waiting.len <= QUEUE_LOW)
 		loop_pause_sources(chat->loop, false);
@@ -177,16 +116,26 @@ static void flush_queue(struct chat *chat)
 {
 	struct instance *be = chat->backend;
 	while (chat->link_up && chat->waiting.len && chat->inflight.len < SEND_WINDOW) {
-		struct outgoing *m = queue_pop(&chat->waiting);
+		if (!chat->waiting.head->saved)
+			delivery_save(chat); /* said in this very round */
+		struct outgoing *m = outqueue_pop(&chat->waiting);
 		m->token = ++chat->next_token;
 		struct mqc_message msg = outgoing_message(chat, m);
 		if (be->plugin->desc.publish(be->self, &msg, m->token) != 0) {
-			queue_push_front(&chat->waiting, m);
+			outqueue_push_front(&chat->waiting, m);
 			break;
 		}
-		queue_push(&chat->inflight, m);
+		outqueue_push(&chat->inflight, m);
 	}
 	update_backpressure(chat);
+}
+
+/* What was said in one loop round is saved in one transaction, then sent. */
+static void send_said(void *data)
+{
+	struct chat *chat = data;
+	delivery_save(chat);
+	flush_queue(chat);
 }
 
 static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
@@ -198,18 +147,18 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
 	m->time_ms = chat_wall_ms();
-	queue_push(&chat->waiting, m);
+	outqueue_push(&chat->waiting, m);
 	struct mqc_message msg = outgoing_message(chat, m);
 	/* A broker echo of a json message is known by its id. */
 	dedup_seen(chat->dedup, m->id, NULL, NULL, 0, loop_now_ms());
 	archive_store(chat, &msg, m->id, NULL, NULL, 0);
 	chat_deliver(chat, NULL, &msg);
-	flush_queue(chat);
+	loop_timer_arm_now(chat->send_timer);
 }
 
 void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 {
-	struct outgoing *m = queue_take(&chat->inflight, token);
+	struct outgoing *m = outqueue_take(&chat->inflight, token);
 	if (!m) {
 		chat_log(chat->backend->name, MQC_LOG_WARNING,
 		         "acknowledgement for unknown message %llu ignored (a backend bug)",
@@ -219,6 +168,7 @@ void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 	if (result == MQC_ACK_REJECTED)
 		chat_status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
 		            m->text);
+	delivery_done(chat, m);
 	outgoing_free(m);
 	if (chat->quit_timer)
 		loop_timer_arm(chat->quit_timer, chat->quit_timeout_ms);
@@ -414,19 +364,19 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 	case MQC_LINK_UP:
 		chat->link_up = true;
 		chat->link_up_ms = loop_now_ms();
-		log_event(chat, MQC_LOG_INFO, detail);
+		chat_event(chat, MQC_LOG_INFO, detail);
 		flush_queue(chat);
 		check_quit_done(chat);
 		break;
 	case MQC_LINK_DOWN:
 		if (chat->link_up || !chat->interactive)
-			log_event(chat, MQC_LOG_WARNING, detail);
+			chat_event(chat, MQC_LOG_WARNING, detail);
 		chat->link_up = false;
 		check_quit_done(chat);
 		break;
 	case MQC_LINK_FAILED:
 		chat->link_up = false;
-		log_event(chat, MQC_LOG_ERROR, detail);
+		chat_event(chat, MQC_LOG_ERROR, detail);
 		chat->exit_code = EX_UNAVAILABLE;
 		chat->done = true;
 		break;
@@ -462,11 +412,13 @@ static int report_unacknowledged(struct chat *chat)
 	size_t lost = chat->waiting.len + chat->inflight.len;
 	if (!lost)
 		return 0;
-	chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker:", lost,
-	         lost == 1 ? " was" : "s were");
+	bool kept = chat->outbox && !chat->outbox_failing;
+	chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:", lost,
+	         lost == 1 ? " was" : "s were",
+	         kept ? " (kept in the outbox: the next start sends them)" : "");
 	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
 	for (size_t q = 0; q < 2; q++) {
-		for (struct outgoing *m; (m = queue_pop(queues[q]));) {
+		for (struct outgoing *m; (m = outqueue_pop(queues[q]));) {
 			if (!is_announcement(m))
 				chat_log(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
 				         m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
@@ -556,6 +508,8 @@ int chat_open(struct chat *chat)
 			return rc;
 	}
 	archive_replay(chat);
+	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
+	delivery_open(chat);
 	if (chat->announce) {
 		enqueue(chat, MQC_MSG_JOIN, chat->nick, "");
 		chat->announced = true;
@@ -571,6 +525,7 @@ int chat_run(struct chat *chat)
 			return EX_OSERR;
 		}
 	}
+	delivery_save(chat); /* said in the last round */
 	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
 		return EX_TEMPFAIL;
 	return chat->exit_code;
@@ -588,10 +543,11 @@ void chat_close(struct chat *chat)
 		chat->backend->plugin->desc.close(chat->backend->self);
 	if (chat->backend)
 		chat->backend->self = NULL;
-	for (struct outgoing *m; (m = queue_pop(&chat->waiting));)
+	for (struct outgoing *m; (m = outqueue_pop(&chat->waiting));)
 		outgoing_free(m);
-	for (struct outgoing *m; (m = queue_pop(&chat->inflight));)
+	for (struct outgoing *m; (m = outqueue_pop(&chat->inflight));)
 		outgoing_free(m);
+	delivery_close(chat);
 	archive_close(chat);
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);

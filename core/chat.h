@@ -15,6 +15,7 @@
 #include "config.h"
 #include "loader.h"
 #include "loop.h"
+#include "outqueue.h"
 #include "strbuf.h"
 
 struct chat;
@@ -28,22 +29,6 @@ struct instance {
 	void *self;           /* what the plugin's open returned */
 	bool config_failed;   /* config_error() was called */
 	struct strbuf scratch; /* host->encode's buffer */
-};
-
-/* One message on its way out, owned by the send queue until acknowledged. */
-struct outgoing {
-	uint64_t token;
-	enum mqc_msg_type type;
-	char id[17];
-	char *nick;
-	char *text;
-	int64_t time_ms;
-	struct outgoing *next;
-};
-
-struct outqueue {
-	struct outgoing *head, *tail;
-	size_t len;
 };
 
 #define ECHO_FILTER_SIZE 256
@@ -66,6 +51,7 @@ struct chat {
 	struct outqueue waiting;  /* not yet handed to the backend */
 	struct outqueue inflight; /* handed over, not yet acknowledged */
 	uint64_t next_token;
+	struct loop_timer *send_timer; /* saves, then sends, what was said */
 	bool link_up;
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
@@ -85,6 +71,12 @@ struct chat {
 	struct history *history; /* NULL: history off */
 	struct dedup *dedup;
 	struct loop_timer *history_flush_timer;
+	/* delivery.c */
+	struct outbox *outbox; /* NULL: none */
+	size_t outbox_max;     /* [core] outbox_max; 0: no outbox */
+	struct loop_timer *outbox_timer;
+	bool outbox_failing;
+	bool outbox_full;
 	size_t history_replay;
 	uint32_t dedup_window_ms;
 
@@ -126,6 +118,9 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 void chat_quit(struct chat *chat, int code);
 void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* An event (connected, outbox news) for every frontend, and for stderr as
+ * well when no stdin frontend shows it there or on the terminal already. */
+void chat_event(struct chat *chat, enum mqc_log_level level, const char *text);
 void chat_note_published(struct chat *chat, const char *payload, size_t len);
 /* Shows `msg` to one frontend, or to all with `to` NULL. */
 void chat_deliver(struct chat *chat, struct instance *to, const struct mqc_message *msg);

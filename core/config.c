@@ -23,6 +23,8 @@ const struct mqc_key config_core_keys[] = {
 	{"announce", "on", 0, "send a join message on connecting and a leave message on exit"},
 	{"time_format", "%H:%M", 0, "strftime format of {time}"},
 	{"quit_timeout", "10", 0, "seconds to wait for acknowledgements when quitting"},
+	{"outbox_max", "10000", 0,
+	 "messages kept on disk until the broker acknowledges them; 0: no outbox"},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -105,6 +105,12 @@ void loop_timer_arm(struct loop_timer *t, uint32_t ms)
 		t->period = ms;
 }
 
+void loop_timer_arm_now(struct loop_timer *t)
+{
+	uint64_t now = loop_now_ms();
+	t->due = now ? now : 1; /* 0 would mean disarmed */
+}
+
 void loop_timer_remove(struct loop_timer *t)
 {
 	if (!t)

@@ -30,6 +30,9 @@ void loop_watch_remove(struct loop_watch *w);
 struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
                                   loop_timer_fn fn, void *data);
 void loop_timer_arm(struct loop_timer *t, uint32_t ms);
+/* Due now: runs once this round's descriptor callbacks are done, or at
+ * the start of the next round (with a zero poll timeout). */
+void loop_timer_arm_now(struct loop_timer *t);
 void loop_timer_remove(struct loop_timer *t);
 
 /* Stop (true) or resume (false) polling every source watch for input. */

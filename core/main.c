@@ -158,6 +158,10 @@ static int read_core_settings(struct chat *chat)
 	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout))
 		return EX_CONFIG;
 	chat->quit_timeout_ms = (uint32_t)timeout * 1000u;
+	long outbox_max = 0;
+	if (parse_number(cfg, "outbox_max", 0, 10000000, &outbox_max))
+		return EX_CONFIG;
+	chat->outbox_max = (size_t)outbox_max;
 	if (!config_parse_bool(core_value(cfg, "announce"), &chat->announce)) {
 		const struct config_value *v = config_find(cfg, "core", "announce");
 		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+#include "delivery.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "chat.h"
+#include "outbox.h"
+
+/* Acknowledged messages are removed from disk in batches: a timer after
+ * the first, or at once when this many wait. */
+#define FORGET_DELAY_MS 200
+#define FORGET_BATCH 512
+
+static void flush_forgotten(void *data)
+{
+	struct chat *chat = data;
+	if (!outbox_flush(chat->outbox)) {
+		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s (will retry)", outbox_error(chat->outbox));
+		loop_timer_arm(chat->outbox_timer, FORGET_DELAY_MS * 5);
+	}
+}
+
+static void queue_leftover(void *data, const struct mqc_message *msg)
+{
+	struct chat *chat = data;
+	struct outgoing *m = xcalloc(1, sizeof *m);
+	m->type = msg->type;
+	snprintf(m->id, sizeof m->id, "%s", msg->id);
+	m->nick = xstrdup(msg->nick);
+	m->text = xstrdup(msg->text);
+	m->time_ms = msg->time_ms;
+	m->saved = true;
+	outqueue_push(&chat->waiting, m);
+}
+
+static char *outbox_path(const struct chat *chat)
+{
+	char *path = archive_database_path(chat->cfg, chat->state_dir);
+	if (path && strcmp(path, ":memory:") != 0)
+		return path;
+	free(path); /* history off, or in memory: no help after a crash */
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%s/outbox.db", chat->state_dir);
+	return strbuf_take(&sb);
+}
+
+void delivery_open(struct chat *chat)
+{
+	if (!chat->outbox_max)
+		return;
+	char *path = outbox_path(chat);
+	struct strbuf err = STRBUF_INIT;
+	chat->outbox = outbox_open(path, &err);
+	free(path);
+	if (!chat->outbox) {
+		/* Chatting still works; only a crash would lose what is unsent. */
+		chat_log(NULL, MQC_LOG_WARNING,
+		         "%s; going on without an outbox (unsent messages are lost if mqchat "
+		         "crashes)", strbuf_str(&err));
+		strbuf_free(&err);
+		return;
+	}
+	strbuf_free(&err);
+	chat->outbox_timer = loop_timer_add(chat->loop, 0, false, flush_forgotten, chat);
+	int n = outbox_claim(chat->outbox, queue_leftover, chat);
+	if (n < 0) {
+		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(chat->outbox));
+	} else if (n > 0) {
+		struct strbuf text = STRBUF_INIT;
+		strbuf_printf(&text, "sending again %d message%s an earlier run left "
+		              "unacknowledged", n, n == 1 ? "" : "s");
+		chat_event(chat, MQC_LOG_INFO, text.data);
+		strbuf_free(&text);
+	}
+}
+
+static bool is_kept(const struct outgoing *m)
+{
+	/* A join or leave from an earlier run would be news of the past. */
+	return m->type == MQC_MSG_MESSAGE || m->type == MQC_MSG_ACTION;
+}
+
+void delivery_save(struct chat *chat)
+{
+	struct outgoing *first = chat->waiting.head;
+	while (first && first->saved)
+		first = first->next;
+	if (!first)
+		return;
+	bool ok = !chat->outbox;
+	if (chat->outbox && outbox_save_begin(chat->outbox)) {
+		ok = true;
+		for (struct outgoing *m = first; m && ok; m = m->next) {
+			if (is_kept(m)) {
+				struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
+				                          .text = m->text, .time_ms = m->time_ms};
+				ok = outbox_save_put(chat->outbox, &msg);
+			}
+		}
+		ok = ok && outbox_save_commit(chat->outbox);
+	}
+	if (!ok && !chat->outbox_failing)
+		chat_log(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
+		         "it works again", outbox_error(chat->outbox));
+	chat->outbox_failing = !ok;
+	for (struct outgoing *m = first; m; m = m->next)
+		m->saved = true;
+}
+
+void delivery_done(struct chat *chat, const struct outgoing *m)
+{
+	if (!chat->outbox || !is_kept(m))
+		return;
+	size_t buffered = outbox_forget(chat->outbox, m->id);
+	if (buffered >= FORGET_BATCH)
+		flush_forgotten(chat);
+	else if (buffered == 1)
+		loop_timer_arm(chat->outbox_timer, FORGET_DELAY_MS);
+}
+
+bool delivery_full(struct chat *chat)
+{
+	bool full = chat->outbox && outbox_count(chat->outbox) >= chat->outbox_max;
+	if (full && !chat->outbox_full)
+		chat_log(NULL, MQC_LOG_WARNING, "outbox full: %zu messages wait for the broker "
+		         "([core] outbox_max); input from pipes and FIFOs waits until some are "
+		         "acknowledged", outbox_count(chat->outbox));
+	chat->outbox_full = full;
+	return full;
+}
+
+void delivery_close(struct chat *chat)
+{
+	if (!chat->outbox)
+		return;
+	if (!outbox_flush(chat->outbox))
+		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s: acknowledged messages will be sent "
+		         "once more at the next start", outbox_error(chat->outbox));
+	outbox_close(chat->outbox);
+	chat->outbox = NULL;
+}

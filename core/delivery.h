@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outbox's place in the message path (outbox.c keeps the rows): a
+ * message is saved in the loop round mqchat takes it, before the backend
+ * sees it; it is forgotten when the broker acknowledges it; what an earlier
+ * run left unacknowledged is sent again at start, with its id.
+ */
+#ifndef MQC_DELIVERY_H
+#define MQC_DELIVERY_H
+
+#include <stdbool.h>
+
+struct chat;
+struct outgoing;
+
+/* Opens the outbox (unless [core] outbox_max is 0) and queues what
+ * earlier runs left.  Without it (it cannot be opened: said why), chatting
+ * goes on. */
+void delivery_open(struct chat *chat);
+/* Saves every message of the waiting queue not saved yet, in one
+ * transaction.  A failure is reported, and the messages are sent anyway. */
+void delivery_save(struct chat *chat);
+/* The broker acknowledged (or refused) this message. */
+void delivery_done(struct chat *chat, const struct outgoing *m);
+/* True while outbox_max messages wait for the broker: input pauses. */
+bool delivery_full(struct chat *chat);
+/* Writes what is buffered and closes. */
+void delivery_close(struct chat *chat);
+
+#endif

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+#include "outbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A write waits this long for a lock held by the history's connection or
+ * by another mqchat process. */
+#define OUTBOX_BUSY_TIMEOUT_MS 1000
+#define ID_SIZE 64
+
+#define SCHEMA_SQL                                                                   \
+	"CREATE TABLE IF NOT EXISTS outbox ("                                        \
+	" seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type INTEGER NOT NULL,"         \
+	" nick TEXT NOT NULL, text TEXT NOT NULL, sent_ms INTEGER NOT NULL,"         \
+	" owner TEXT NOT NULL);"                                                     \
+	"CREATE INDEX IF NOT EXISTS outbox_by_id ON outbox (id)"
+#define INSERT_SQL                                                                   \
+	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner) VALUES (?, ?, ?, ?, ?, ?)"
+#define DELETE_SQL "DELETE FROM outbox WHERE id = ? AND owner = ?"
+#define OWNERS_SQL "SELECT DISTINCT owner FROM outbox WHERE owner <> ?"
+#define ADOPT_SQL "UPDATE outbox SET owner = ? WHERE owner = ?"
+#define MINE_SQL                                                                     \
+	"SELECT id, type, nick, text, sent_ms FROM outbox WHERE owner = ? ORDER BY seq"
+
+struct outbox {
+	sqlite3 *db;
+	sqlite3_stmt *insert, *delete, *owners, *adopt, *mine;
+	char owner[64]; /* "<pid>:<start time>" of this process */
+	size_t count;  /* saved, not yet acknowledged */
+	size_t saving; /* put in the open transaction */
+	char (*forgotten)[ID_SIZE];
+	size_t n_forgotten, cap_forgotten;
+	struct strbuf error;
+};
+
+static void set_error(struct outbox *ob, const char *what)
+{
+	strbuf_reset(&ob->error);
+	strbuf_printf(&ob->error, "%s: %s", what, sqlite3_errmsg(ob->db));
+}
+
+/* "<pid>:<start time in clock ticks since boot>": a pid alone may be
+ * reused by an unrelated process.  False when the process does not exist. */
+static bool process_token(pid_t pid, char *out, size_t size)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields are
+	 * counted from the last ')'.  Start time is field 22. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return false;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return false;
+	unsigned long long start = strtoull(p + 1, NULL, 10);
+	snprintf(out, size, "%ld:%llu", (long)pid, start);
+	return true;
+}
+
+static bool owner_alive(const char *owner)
+{
+	char *end;
+	long pid = strtol(owner, &end, 10);
+	char now[64];
+	if (*end != ':' || pid <= 0 || !process_token((pid_t)pid, now, sizeof now))
+		return false;
+	return strcmp(now, owner) == 0;
+}
+
+static bool exec(struct outbox *ob, const char *sql, const char *what)
+{
+	if (sqlite3_exec(ob->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return true;
+	set_error(ob, what);
+	return false;
+}
+
+static bool prepare(struct outbox *ob, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v3(ob->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) ==
+	    SQLITE_OK)
+		return true;
+	set_error(ob, "preparing a statement");
+	return false;
+}
+
+static bool setup(struct outbox *ob)
+{
+	sqlite3_extended_result_codes(ob->db, 1);
+	sqlite3_busy_timeout(ob->db, OUTBOX_BUSY_TIMEOUT_MS);
+	/* WAL: a commit is an append, and readers never block the writer.
+	 * NORMAL survives a crash of the process, which is what the outbox is
+	 * for; only a power cut may take the last commits. */
+	return exec(ob, "PRAGMA journal_mode = WAL", "opening the database") &&
+	       exec(ob, "PRAGMA synchronous = NORMAL", "configuring the database") &&
+	       exec(ob, SCHEMA_SQL, "creating the outbox table") &&
+	       prepare(ob, INSERT_SQL, &ob->insert) && prepare(ob, DELETE_SQL, &ob->delete) &&
+	       prepare(ob, OWNERS_SQL, &ob->owners) && prepare(ob, ADOPT_SQL, &ob->adopt) &&
+	       prepare(ob, MINE_SQL, &ob->mine);
+}
+
+static void finalize_all(struct outbox *ob)
+{
+	sqlite3_stmt *stmts[] = {ob->insert, ob->delete, ob->owners, ob->adopt, ob->mine};
+	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+		sqlite3_finalize(stmts[i]);
+}
+
+struct outbox *outbox_open(const char *path, struct strbuf *err)
+{
+	/* SQLite would create it 0644: what people say is private. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		strbuf_printf(err, "outbox %s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	struct outbox *ob = xcalloc(1, sizeof *ob);
+	process_token(getpid(), ob->owner, sizeof ob->owner);
+	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    !setup(ob)) {
+		if (!ob->error.len)
+			set_error(ob, "opening the database");
+		strbuf_printf(err, "outbox %s: %s", path, strbuf_str(&ob->error));
+		outbox_close(ob);
+		return NULL;
+	}
+	return ob;
+}
+
+/* --- taking over --------------------------------------------------------- */
+
+static bool adopt_orphans(struct outbox *ob)
+{
+	/* Owners are read and adopted in one write transaction, so two
+	 * processes starting together never both take the same rows. */
+	if (!exec(ob, "BEGIN IMMEDIATE", "taking over the outbox"))
+		return false;
+	sqlite3_bind_text(ob->owners, 1, ob->owner, -1, SQLITE_STATIC);
+	struct strbuf dead = STRBUF_INIT; /* owners, each followed by '\0' */
+	int rc;
+	while ((rc = sqlite3_step(ob->owners)) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(ob->owners, 0);
+		if (owner && !owner_alive(owner))
+			strbuf_append(&dead, owner, strlen(owner) + 1);
+	}
+	sqlite3_reset(ob->owners);
+	bool ok = rc == SQLITE_DONE;
+	for (size_t at = 0; ok && at < dead.len; at += strlen(dead.data + at) + 1) {
+		sqlite3_bind_text(ob->adopt, 1, ob->owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ob->adopt, 2, dead.data + at, -1, SQLITE_STATIC);
+		ok = sqlite3_step(ob->adopt) == SQLITE_DONE;
+		sqlite3_reset(ob->adopt);
+	}
+	strbuf_free(&dead);
+	if (ok && exec(ob, "COMMIT", "taking over the outbox"))
+		return true;
+	if (!ok)
+		set_error(ob, "taking over the outbox");
+	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+int outbox_claim(struct outbox *ob, outbox_fn fn, void *data)
+{
+	if (!adopt_orphans(ob))
+		return -1;
+	sqlite3_bind_text(ob->mine, 1, ob->owner, -1, SQLITE_STATIC);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(ob->mine)) == SQLITE_ROW) {
+		int type = sqlite3_column_int(ob->mine, 1);
+		if (type != MQC_MSG_MESSAGE && type != MQC_MSG_ACTION)
+			continue; /* not written by this version: leave it */
+		struct mqc_message msg = {
+			.type = (enum mqc_msg_type)type,
+			.flags = MQC_MSG_OWN,
+			.id = (const char *)sqlite3_column_text(ob->mine, 0),
+			.nick = (const char *)sqlite3_column_text(ob->mine, 2),
+			.text = (const char *)sqlite3_column_text(ob->mine, 3),
+			.topic = "",
+			.sender_id = "",
+			.time_ms = sqlite3_column_int64(ob->mine, 4),
+		};
+		if (!msg.id || !msg.nick || !msg.text)
+			continue;
+		fn(data, &msg);
+		n++;
+	}
+	sqlite3_reset(ob->mine);
+	if (rc != SQLITE_DONE) {
+		set_error(ob, "reading the outbox");
+		return -1;
+	}
+	ob->count += (size_t)n;
+	return n;
+}
+
+/* --- saving and forgetting ----------------------------------------------- */
+
+bool outbox_save_begin(struct outbox *ob)
+{
+	ob->saving = 0;
+	return exec(ob, "BEGIN IMMEDIATE", "saving to the outbox");
+}
+
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg)
+{
+	sqlite3_stmt *s = ob->insert;
+	sqlite3_bind_text(s, 1, msg->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)msg->type);
+	sqlite3_bind_text(s, 3, msg->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, msg->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, msg->time_ms);
+	sqlite3_bind_text(s, 6, ob->owner, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(s) == SQLITE_DONE;
+	sqlite3_reset(s);
+	ob->saving += ok;
+	if (!ok) {
+		set_error(ob, "saving to the outbox");
+		sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return ok;
+}
+
+bool outbox_save_commit(struct outbox *ob)
+{
+	if (!exec(ob, "COMMIT", "saving to the outbox")) {
+		sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+		return false;
+	}
+	ob->count += ob->saving;
+	return true;
+}
+
+size_t outbox_forget(struct outbox *ob, const char *id)
+{
+	if (ob->n_forgotten == ob->cap_forgotten) {
+		ob->cap_forgotten = ob->cap_forgotten ? ob->cap_forgotten * 2 : 64;
+		ob->forgotten = xrealloc(ob->forgotten, ob->cap_forgotten * sizeof *ob->forgotten);
+	}
+	snprintf(ob->forgotten[ob->n_forgotten++], ID_SIZE, "%s", id);
+	if (ob->count)
+		ob->count--;
+	return ob->n_forgotten;
+}
+
+bool outbox_flush(struct outbox *ob)
+{
+	if (!ob->n_forgotten)
+		return true;
+	if (!exec(ob, "BEGIN IMMEDIATE", "removing from the outbox"))
+		return false;
+	bool ok = true;
+	for (size_t i = 0; ok && i < ob->n_forgotten; i++) {
+		sqlite3_bind_text(ob->delete, 1, ob->forgotten[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ob->delete, 2, ob->owner, -1, SQLITE_STATIC);
+		ok = sqlite3_step(ob->delete) == SQLITE_DONE;
+		sqlite3_reset(ob->delete);
+	}
+	if (ok && exec(ob, "COMMIT", "removing from the outbox")) {
+		ob->n_forgotten = 0;
+		return true;
+	}
+	if (!ok)
+		set_error(ob, "removing from the outbox");
+	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+size_t outbox_count(const struct outbox *ob)
+{
+	return ob->count;
+}
+
+const char *outbox_error(const struct outbox *ob)
+{
+	return ob->error.data ? ob->error.data : "";
+}
+
+void outbox_close(struct outbox *ob)
+{
+	if (!ob)
+		return;
+	if (ob->insert)
+		outbox_flush(ob);
+	finalize_all(ob);
+	sqlite3_close(ob->db);
+	free(ob->forgotten);
+	strbuf_free(&ob->error);
+	free(ob);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The outbox: every message said, kept on disk from the moment mqchat takes
+ * it until the broker acknowledges it, so that a crash (kill -9), a broker
+ * restart or a network cut loses nothing: the next run sends again what is
+ * left, with the same id, and receivers drop the repeat.
+ *
+ * It is a table in the history database (or in outbox.db beside it when
+ * history is off), on its own SQLite connection.  Writes are batched: the
+ * core saves every message taken in one loop round in one transaction
+ * (outbox_save_*), before handing any of them to the backend; removals of
+ * acknowledged messages are buffered and written from a timer
+ * (outbox_forget, outbox_flush).  A message acknowledged but not yet
+ * removed when the process dies is sent once more: a harmless repeat.
+ *
+ * Several mqchat processes may share one database.  Each row names the
+ * process that saved it (its pid and start time); a process takes over
+ * only the rows of processes that are gone (outbox_claim).
+ */
+#ifndef MQC_OUTBOX_H
+#define MQC_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mqchat/plugin.h>
+
+#include "strbuf.h"
+
+struct outbox;
+
+/* Opens (creating the table if needed) the outbox in the SQLite file at
+ * `path`, made 0600 when new.  NULL, with a sentence naming the path
+ * appended to `err`, on failure. */
+struct outbox *outbox_open(const char *path, struct strbuf *err);
+
+/* Called for each message taken over, oldest first; its strings are valid
+ * only during the call. */
+typedef void (*outbox_fn)(void *data, const struct mqc_message *msg);
+
+/* Takes over the messages of processes that have ended (an earlier run,
+ * crashed or not) and passes them to `fn`.  Returns how many, or -1. */
+int outbox_claim(struct outbox *ob, outbox_fn fn, void *data);
+
+/* Saves messages in one transaction: begin, put each, commit.  On failure
+ * (see outbox_error) the transaction is rolled back: nothing was saved. */
+bool outbox_save_begin(struct outbox *ob);
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg);
+bool outbox_save_commit(struct outbox *ob);
+
+/* The broker has the message with this id: it will be removed at the next
+ * outbox_flush.  Returns the number of removals now buffered. */
+size_t outbox_forget(struct outbox *ob, const char *id);
+
+/* Writes buffered removals.  Returns false on failure; they stay buffered. */
+bool outbox_flush(struct outbox *ob);
+
+/* Messages saved and not yet acknowledged (removals buffered count as
+ * done). */
+size_t outbox_count(const struct outbox *ob);
+
+/* The last error, a sentence. */
+const char *outbox_error(const struct outbox *ob);
+
+/* Writes buffered removals and closes.  NULL is accepted. */
+void outbox_close(struct outbox *ob);
+
+#endif

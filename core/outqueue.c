@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#include "outqueue.h"
+
+#include <stdlib.h>
+
+void outqueue_push(struct outqueue *q, struct outgoing *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->len++;
+}
+
+void outqueue_push_front(struct outqueue *q, struct outgoing *m)
+{
+	m->next = q->head;
+	q->head = m;
+	if (!q->tail)
+		q->tail = m;
+	q->len++;
+}
+
+struct outgoing *outqueue_pop(struct outqueue *q)
+{
+	struct outgoing *m = q->head;
+	if (!m)
+		return NULL;
+	q->head = m->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->len--;
+	return m;
+}
+
+/* Acknowledgements mostly come in order, so the search rarely goes past
+ * the head. */
+struct outgoing *outqueue_take(struct outqueue *q, uint64_t token)
+{
+	struct outgoing *prev = NULL;
+	for (struct outgoing *m = q->head; m; prev = m, m = m->next) {
+		if (m->token != token)
+			continue;
+		if (prev)
+			prev->next = m->next;
+		else
+			q->head = m->next;
+		if (q->tail == m)
+			q->tail = prev;
+		q->len--;
+		return m;
+	}
+	return NULL;
+}
+
+void outgoing_free(struct outgoing *m)
+{
+	free(m->nick);
+	free(m->text);
+	free(m);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The messages on their way out: a FIFO list of `struct outgoing`.  The
+ * chat keeps two, those waiting for the backend and those handed over and
+ * not yet acknowledged.
+ */
+#ifndef MQC_OUTQUEUE_H
+#define MQC_OUTQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mqchat/plugin.h>
+
+/* One message said here, owned by a queue until acknowledged. */
+struct outgoing {
+	uint64_t token;
+	enum mqc_msg_type type;
+	char id[17];
+	char *nick;
+	char *text;
+	int64_t time_ms;
+	bool saved; /* in the outbox, or not meant for it */
+	struct outgoing *next;
+};
+
+struct outqueue {
+	struct outgoing *head, *tail;
+	size_t len;
+};
+
+void outqueue_push(struct outqueue *q, struct outgoing *m);
+void outqueue_push_front(struct outqueue *q, struct outgoing *m);
+struct outgoing *outqueue_pop(struct outqueue *q);
+/* Removes and returns the entry with `token`, NULL if none. */
+struct outgoing *outqueue_take(struct outqueue *q, uint64_t token);
+void outgoing_free(struct outgoing *m);
+
+#endif

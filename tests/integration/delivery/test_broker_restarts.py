@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: MIT
+"""Three writers send 10 000 messages at QoS 1 while the broker is stopped
+and started again five times: a receiver with a persistent session shows
+every one of them, each exactly once.  The broker keeps its sessions on
+disk (persistence) and is stopped with SIGTERM, so what it acknowledged it
+keeps; everything else is the writers' outboxes and libmosquitto's resends."""
+import os
+import subprocess
+import threading
+
+import harness
+from delivery_helpers import shown_texts, start_receiver, wait_for_texts
+
+WRITERS = 3
+TOTAL = 10000
+RESTARTS = 5
+
+
+class BrokerRestartsTest(harness.TestCase):
+    def setUp(self):
+        super().setUp()
+        # Restarted with its database in the test's directory (not
+        # /var/lib).  Started as root, mosquitto would become user
+        # mosquitto, who cannot write there: `user root` keeps it (and is
+        # ignored when the tests do not run as root).
+        self.broker.stop()
+        self.broker.extra_conf += ("persistence true\nautosave_interval 0\nuser root\n"
+                                   f"persistence_location {self.workdir}/\n")
+        self.broker.start()
+
+    def writer(self, n):
+        ini = harness.basic_ini(
+            self.workdir, self.broker, name=f"writer{n}", nick=f"w{n}",
+            core={"announce": "off", "history": "off", "quit_timeout": 120},
+            mqtt={"wire": "json", "qos": 1, "retry": "on", "reconnect_max": 1})
+        return self.mqchat(ini, name=f"writer{n}")
+
+    def test_five_broker_restarts_lose_and_repeat_nothing(self):
+        receiver = start_receiver(self, mqtt={"retry": "on"})
+        writers = [self.writer(n) for n in range(WRITERS)]
+        per_phase = TOTAL // (RESTARTS + 1) // WRITERS + 1
+        texts = [f"w{i % WRITERS}-{i:05d}" for i in range(TOTAL)]
+        queues = [texts[n::WRITERS] for n in range(WRITERS)]
+
+        def feed(count):
+            for w, q in zip(writers, queues):
+                chunk, q[:] = q[:count], q[count:]
+                w.proc.stdin.write("".join(t + "\n" for t in chunk).encode())
+                w.proc.stdin.flush()
+
+        for restart in range(RESTARTS):
+            feed(per_phase)
+            # Stop the broker while that phase is still in flight.
+            receiver.out.wait_count(min(TOTAL, 1 + restart * per_phase * WRITERS),
+                                    timeout=60)
+            self.broker.restart()
+        feed(TOTAL)
+        for w in writers:
+            w.close_stdin()
+        for w in writers:
+            self.assertEqual(w.wait(120), 0, w.err.text())
+        wait_for_texts(self, receiver, texts, timeout=60)
+
+        shown = shown_texts(receiver)
+        self.assertEqual(set(texts) - set(shown), set(), "messages lost")
+        self.assertEqual(set(shown) - set(texts), set(), "unexpected lines")
+        repeated = {t: n for t, n in shown.items() if n > 1}
+        self.assertEqual(repeated, {}, "shown more than once")
+
+
+if __name__ == "__main__":
+    harness.main()
