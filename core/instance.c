@@ -258,8 +258,13 @@ static int check_values(struct chat *chat)
 			struct strbuf known = STRBUF_INIT;
 			for (const struct mqc_key *k = keys; k && k->name; k++)
 				strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
-			chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)",
-			         v->origin, v->key, s->name, strbuf_str(&known));
+			chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)%s",
+			         v->origin, v->key, s->name, strbuf_str(&known),
+			         strcmp(v->key, "password") == 0
+			                 ? "; a password is never written in the INI file: put it "
+			                   "alone in a file of mode 0600 and name that file with "
+			                   "password_file"
+			                 : "");
 			strbuf_free(&known);
 			failures++;
 		}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -135,6 +136,18 @@ static void apply_overrides(struct config *cfg, struct config *overrides)
 	overrides->values = list;
 }
 
+/* The configuration chooses which plugins run: a file anyone may change
+ * hands them the user's account.  (Readable is fine: a password is never
+ * written in it.) */
+static void warn_if_others_can_write(const char *path)
+{
+	struct stat st;
+	if (path && stat(path, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		chat_log(NULL, MQC_LOG_WARNING, "%s is writable by %s: whoever can change it "
+		         "chooses the plugins mqchat runs (chmod go-w %s)", path,
+		         (st.st_mode & S_IWOTH) ? "others" : "its group", path);
+}
+
 static int parse_number(const struct config *cfg, const char *key, long min, long max,
                         long *out)
 {
@@ -251,6 +264,7 @@ int main(int argc, char **argv)
 	}
 	apply_overrides(&cfg, &overrides);
 	config_free(&overrides);
+	warn_if_others_can_write(cfg.path);
 
 	if (opt.list_plugins || opt.history || opt.search) {
 		rc = opt.list_plugins ? instances_list_plugins(&cfg)

@@ -72,6 +72,22 @@ class ConfigErrorsTest(unittest.TestCase):
     def test_unknown_mqtt_key(self):
         self.assert_config_error(self.good_ini("hots = example.org\n"), 7, "hots")
 
+    def test_password_in_the_ini_is_refused_with_the_way_out(self):
+        self.assert_config_error(self.good_ini("password = hunter2\n"), 7, "password",
+                                 "never written in the INI", "password_file")
+
+    def test_config_writable_by_others_draws_a_warning(self):
+        path = self.write(self.good_ini())
+        os.chmod(path, 0o666)
+        r = self.run_mqchat("-c", path, "--check-config")
+        err = r.stderr.decode("utf-8", "replace")
+        self.assertEqual(r.returncode, EX_OK, err)
+        self.assertIn(f"{path} is writable by others", err)
+        os.chmod(path, 0o644)  # readable is fine: no secret is ever in it
+        r = self.run_mqchat("-c", path, "--check-config")
+        self.assertEqual(r.returncode, EX_OK)
+        self.assertNotIn(b"writable", r.stderr)
+
     def test_bad_qos(self):
         self.assert_config_error(self.good_ini("qos = 7\n"), 7, "qos")
 
