@@ -113,6 +113,12 @@ static void flush_now(void *data)
 	if (history_flush_some(chat->history, half > FLUSH_BATCH ? half : FLUSH_BATCH) < 0) {
 		chat_log(NULL, MQC_LOG_ERROR, "history: %s (will retry)",
 		         history_error(chat->history));
+		uint64_t dropped = history_dropped(chat->history);
+		if (dropped > chat->history_dropped_told)
+			chat_log(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
+			         "while the database failed, and are not in history",
+			         (unsigned long long)dropped);
+		chat->history_dropped_told = dropped;
 		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS * 5);
 		return;
 	}

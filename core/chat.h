@@ -79,6 +79,7 @@ struct chat {
 	bool outbox_full;
 	size_t history_replay;
 	uint32_t dedup_window_ms;
+	uint64_t history_dropped_told; /* history_dropped() when last reported */
 
 	bool quitting;
 	bool done;
