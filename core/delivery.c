@@ -23,7 +23,7 @@ static void flush_forgotten(void *data)
 	}
 }
 
-static void queue_leftover(void *data, const struct mqc_message *msg)
+static void queue_leftover(void *data, const struct mqc_message *msg, int64_t seq)
 {
 	struct chat *chat = data;
 	struct outgoing *m = xcalloc(1, sizeof *m);
@@ -33,6 +33,7 @@ static void queue_leftover(void *data, const struct mqc_message *msg)
 	m->text = xstrdup(msg->text);
 	m->time_ms = msg->time_ms;
 	m->saved = true;
+	m->outbox_seq = seq;
 	outqueue_push(&chat->waiting, m);
 }
 
@@ -97,7 +98,7 @@ void delivery_save(struct chat *chat)
 			if (is_kept(m)) {
 				struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
 				                          .text = m->text, .time_ms = m->time_ms};
-				ok = outbox_save_put(chat->outbox, &msg);
+				ok = outbox_save_put(chat->outbox, &msg, &m->outbox_seq);
 			}
 		}
 		ok = ok && outbox_save_commit(chat->outbox);
@@ -106,15 +107,18 @@ void delivery_save(struct chat *chat)
 		chat_log(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
 		         "it works again", outbox_error(chat->outbox));
 	chat->outbox_failing = !ok;
-	for (struct outgoing *m = first; m; m = m->next)
+	for (struct outgoing *m = first; m; m = m->next) {
 		m->saved = true;
+		if (!ok)
+			m->outbox_seq = 0; /* rolled back: the number may go to another */
+	}
 }
 
 void delivery_done(struct chat *chat, const struct outgoing *m)
 {
-	if (!chat->outbox || !is_kept(m))
+	if (!chat->outbox || !m->outbox_seq)
 		return;
-	size_t buffered = outbox_forget(chat->outbox, m->id);
+	size_t buffered = outbox_forget(chat->outbox, m->outbox_seq);
 	if (buffered >= FORGET_BATCH)
 		flush_forgotten(chat);
 	else if (buffered == 1)

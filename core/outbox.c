@@ -12,21 +12,20 @@
 /* A write waits this long for a lock held by the history's connection or
  * by another mqchat process. */
 #define OUTBOX_BUSY_TIMEOUT_MS 1000
-#define ID_SIZE 64
 
 #define SCHEMA_SQL                                                                   \
 	"CREATE TABLE IF NOT EXISTS outbox ("                                        \
 	" seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type INTEGER NOT NULL,"         \
 	" nick TEXT NOT NULL, text TEXT NOT NULL, sent_ms INTEGER NOT NULL,"         \
-	" owner TEXT NOT NULL);"                                                     \
-	"CREATE INDEX IF NOT EXISTS outbox_by_id ON outbox (id)"
+	" owner TEXT NOT NULL)"
 #define INSERT_SQL                                                                   \
 	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner) VALUES (?, ?, ?, ?, ?, ?)"
-#define DELETE_SQL "DELETE FROM outbox WHERE id = ? AND owner = ?"
+/* By row number: no index to keep up besides the table's own. */
+#define DELETE_SQL "DELETE FROM outbox WHERE seq = ?"
 #define OWNERS_SQL "SELECT DISTINCT owner FROM outbox WHERE owner <> ?"
 #define ADOPT_SQL "UPDATE outbox SET owner = ? WHERE owner = ?"
 #define MINE_SQL                                                                     \
-	"SELECT id, type, nick, text, sent_ms FROM outbox WHERE owner = ? ORDER BY seq"
+	"SELECT id, type, nick, text, sent_ms, seq FROM outbox WHERE owner = ? ORDER BY seq"
 
 struct outbox {
 	sqlite3 *db;
@@ -34,7 +33,7 @@ struct outbox {
 	char owner[64]; /* "<pid>:<start time>" of this process */
 	size_t count;  /* saved, not yet acknowledged */
 	size_t saving; /* put in the open transaction */
-	char (*forgotten)[ID_SIZE];
+	int64_t *forgotten; /* row numbers */
 	size_t n_forgotten, cap_forgotten;
 	struct strbuf error;
 };
@@ -197,7 +196,7 @@ int outbox_claim(struct outbox *ob, outbox_fn fn, void *data)
 		};
 		if (!msg.id || !msg.nick || !msg.text)
 			continue;
-		fn(data, &msg);
+		fn(data, &msg, sqlite3_column_int64(ob->mine, 5));
 		n++;
 	}
 	sqlite3_reset(ob->mine);
@@ -217,7 +216,7 @@ bool outbox_save_begin(struct outbox *ob)
 	return exec(ob, "BEGIN IMMEDIATE", "saving to the outbox");
 }
 
-bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg)
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *seq)
 {
 	sqlite3_stmt *s = ob->insert;
 	sqlite3_bind_text(s, 1, msg->id, -1, SQLITE_STATIC);
@@ -229,6 +228,7 @@ bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg)
 	bool ok = sqlite3_step(s) == SQLITE_DONE;
 	sqlite3_reset(s);
 	ob->saving += ok;
+	*seq = sqlite3_last_insert_rowid(ob->db);
 	if (!ok) {
 		set_error(ob, "saving to the outbox");
 		sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
@@ -246,13 +246,13 @@ bool outbox_save_commit(struct outbox *ob)
 	return true;
 }
 
-size_t outbox_forget(struct outbox *ob, const char *id)
+size_t outbox_forget(struct outbox *ob, int64_t seq)
 {
 	if (ob->n_forgotten == ob->cap_forgotten) {
 		ob->cap_forgotten = ob->cap_forgotten ? ob->cap_forgotten * 2 : 64;
 		ob->forgotten = xrealloc(ob->forgotten, ob->cap_forgotten * sizeof *ob->forgotten);
 	}
-	snprintf(ob->forgotten[ob->n_forgotten++], ID_SIZE, "%s", id);
+	ob->forgotten[ob->n_forgotten++] = seq;
 	if (ob->count)
 		ob->count--;
 	return ob->n_forgotten;
@@ -266,8 +266,7 @@ bool outbox_flush(struct outbox *ob)
 		return false;
 	bool ok = true;
 	for (size_t i = 0; ok && i < ob->n_forgotten; i++) {
-		sqlite3_bind_text(ob->delete, 1, ob->forgotten[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ob->delete, 2, ob->owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ob->delete, 1, ob->forgotten[i]);
 		ok = sqlite3_step(ob->delete) == SQLITE_DONE;
 		sqlite3_reset(ob->delete);
 	}

@@ -35,9 +35,9 @@ struct outbox;
  * appended to `err`, on failure. */
 struct outbox *outbox_open(const char *path, struct strbuf *err);
 
-/* Called for each message taken over, oldest first; its strings are valid
- * only during the call. */
-typedef void (*outbox_fn)(void *data, const struct mqc_message *msg);
+/* Called for each message taken over, oldest first, with its row number
+ * (for outbox_forget); its strings are valid only during the call. */
+typedef void (*outbox_fn)(void *data, const struct mqc_message *msg, int64_t seq);
 
 /* Takes over the messages of processes that have ended (an earlier run,
  * crashed or not) and passes them to `fn`.  Returns how many, or -1. */
@@ -46,12 +46,12 @@ int outbox_claim(struct outbox *ob, outbox_fn fn, void *data);
 /* Saves messages in one transaction: begin, put each, commit.  On failure
  * (see outbox_error) the transaction is rolled back: nothing was saved. */
 bool outbox_save_begin(struct outbox *ob);
-bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg);
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *seq);
 bool outbox_save_commit(struct outbox *ob);
 
-/* The broker has the message with this id: it will be removed at the next
- * outbox_flush.  Returns the number of removals now buffered. */
-size_t outbox_forget(struct outbox *ob, const char *id);
+/* The broker has the message saved as row `seq`: it will be removed at the
+ * next outbox_flush.  Returns the number of removals now buffered. */
+size_t outbox_forget(struct outbox *ob, int64_t seq);
 
 /* Writes buffered removals.  Returns false on failure; they stay buffered. */
 bool outbox_flush(struct outbox *ob);

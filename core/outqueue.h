@@ -22,6 +22,7 @@ struct outgoing {
 	char *text;
 	int64_t time_ms;
 	bool saved; /* in the outbox, or not meant for it */
+	int64_t outbox_seq; /* its row there; 0: none */
 	struct outgoing *next;
 };
 

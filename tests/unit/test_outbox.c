@@ -36,18 +36,26 @@ static struct outbox *open_or_fail(void)
 	return ob;
 }
 
-static void save(struct outbox *ob, const char *id, const char *text)
+static int64_t save(struct outbox *ob, const char *id, const char *text)
 {
+	int64_t seq = 0;
 	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = "Ana",
 	                          .text = text, .time_ms = 1700000000000};
 	ck_assert(outbox_save_begin(ob));
-	ck_assert(outbox_save_put(ob, &msg));
+	ck_assert(outbox_save_put(ob, &msg, &seq));
 	ck_assert(outbox_save_commit(ob));
+	ck_assert(seq > 0);
+	return seq;
 }
 
 /* What outbox_claim passed on, as "id=text;" */
-static void collect(void *data, const struct mqc_message *msg)
+static int64_t claimed[8];
+static size_t n_claimed;
+
+static void collect(void *data, const struct mqc_message *msg, int64_t seq)
 {
+	ck_assert(n_claimed < 8);
+	claimed[n_claimed++] = seq;
 	struct strbuf *sb = data;
 	ck_assert_int_eq(msg->type, MQC_MSG_MESSAGE);
 	ck_assert_str_eq(msg->nick, "Ana");
@@ -58,6 +66,7 @@ static void collect(void *data, const struct mqc_message *msg)
 static int claim(struct outbox *ob, struct strbuf *got)
 {
 	strbuf_reset(got);
+	n_claimed = 0;
 	return outbox_claim(ob, collect, got);
 }
 
@@ -65,11 +74,11 @@ START_TEST(unacknowledged_messages_survive_a_close_in_order)
 {
 	make_dir();
 	struct outbox *ob = open_or_fail();
-	save(ob, "a1", "one");
-	save(ob, "a2", "two");
-	save(ob, "a3", "three");
+	int64_t a1 = save(ob, "a1", "one");
+	int64_t a2 = save(ob, "a2", "two");
+	int64_t a3 = save(ob, "a3", "three");
 	ck_assert_uint_eq(outbox_count(ob), 3);
-	outbox_forget(ob, "a2");
+	outbox_forget(ob, a2);
 	ck_assert_uint_eq(outbox_count(ob), 2);
 	outbox_close(ob); /* writes the buffered removal */
 
@@ -78,8 +87,10 @@ START_TEST(unacknowledged_messages_survive_a_close_in_order)
 	ck_assert_int_eq(claim(ob, &got), 2);
 	ck_assert_str_eq(strbuf_str(&got), "a1=one;a3=three;");
 	ck_assert_uint_eq(outbox_count(ob), 2);
-	outbox_forget(ob, "a1");
-	outbox_forget(ob, "a3");
+	ck_assert_uint_eq(n_claimed, 2);
+	ck_assert(claimed[0] == a1 && claimed[1] == a3);
+	outbox_forget(ob, claimed[0]);
+	outbox_forget(ob, claimed[1]);
 	ck_assert(outbox_flush(ob));
 	outbox_close(ob);
 
