@@ -138,8 +138,9 @@ static void send_said(void *data)
 	flush_queue(chat);
 }
 
+/* `first`: ahead of whatever waits (a join said again on reconnecting). */
 static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
-                    const char *text)
+                    const char *text, bool first)
 {
 	struct outgoing *m = xcalloc(1, sizeof *m);
 	m->type = type;
@@ -147,7 +148,11 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
 	m->time_ms = chat_wall_ms();
-	outqueue_push(&chat->waiting, m);
+	m->saved = is_announcement(m); /* never kept in the outbox */
+	if (first)
+		outqueue_push_front(&chat->waiting, m);
+	else
+		outqueue_push(&chat->waiting, m);
 	struct mqc_message msg = outgoing_message(chat, m);
 	/* A broker echo of a json message is known by its id. */
 	dedup_seen(chat->dedup, m->id, NULL, NULL, 0, loop_now_ms());
@@ -227,7 +232,7 @@ static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type
 		strbuf_free(&err);
 		nick = other ? other : chat->nick;
 	}
-	enqueue(chat, type, nick, clean.data);
+	enqueue(chat, type, nick, clean.data, false);
 	free(other);
 	strbuf_free(&clean);
 }
@@ -365,6 +370,11 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 		chat->link_up = true;
 		chat->link_up_ms = loop_now_ms();
 		chat_event(chat, MQC_LOG_INFO, detail);
+		/* The broker may have published our Last Will while we were
+		 * away: the room is told we are back. */
+		if (chat->was_connected && chat->announced && !chat->quitting)
+			enqueue(chat, MQC_MSG_JOIN, chat->nick, "", true);
+		chat->was_connected = true;
 		flush_queue(chat);
 		check_quit_done(chat);
 		break;
@@ -398,7 +408,7 @@ void chat_quit(struct chat *chat, int code)
 	chat->quitting = true;
 	chat->exit_code = code;
 	if (chat->announce && chat->announced)
-		enqueue(chat, MQC_MSG_LEAVE, chat->nick, "");
+		enqueue(chat, MQC_MSG_LEAVE, chat->nick, "", false);
 	update_backpressure(chat);
 	chat->quit_timer = loop_timer_add(chat->loop, chat->quit_timeout_ms, false,
 	                                  quit_timed_out, chat);
@@ -511,7 +521,7 @@ int chat_open(struct chat *chat)
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
 	delivery_open(chat);
 	if (chat->announce) {
-		enqueue(chat, MQC_MSG_JOIN, chat->nick, "");
+		enqueue(chat, MQC_MSG_JOIN, chat->nick, "", false);
 		chat->announced = true;
 	}
 	return open_instance(chat, chat->backend);

@@ -55,6 +55,7 @@ struct chat {
 	bool link_up;
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
+	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
 
 	/* Digests of payloads we published: the broker may echo them back
 	 * (MQTT 3.1.1 has no No Local; mosquitto ignores it at times). */

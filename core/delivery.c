@@ -78,12 +78,6 @@ void delivery_open(struct chat *chat)
 	}
 }
 
-static bool is_kept(const struct outgoing *m)
-{
-	/* A join or leave from an earlier run would be news of the past. */
-	return m->type == MQC_MSG_MESSAGE || m->type == MQC_MSG_ACTION;
-}
-
 void delivery_save(struct chat *chat)
 {
 	struct outgoing *first = chat->waiting.head;
@@ -95,7 +89,7 @@ void delivery_save(struct chat *chat)
 	if (chat->outbox && outbox_save_begin(chat->outbox)) {
 		ok = true;
 		for (struct outgoing *m = first; m && ok; m = m->next) {
-			if (is_kept(m)) {
+			if (!m->saved) { /* joins and leaves are saved as made */
 				struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
 				                          .text = m->text, .time_ms = m->time_ms};
 				ok = outbox_save_put(chat->outbox, &msg, &m->outbox_seq);
@@ -108,9 +102,9 @@ void delivery_save(struct chat *chat)
 		         "it works again", outbox_error(chat->outbox));
 	chat->outbox_failing = !ok;
 	for (struct outgoing *m = first; m; m = m->next) {
-		m->saved = true;
-		if (!ok)
+		if (!m->saved && !ok)
 			m->outbox_seq = 0; /* rolled back: the number may go to another */
+		m->saved = true;
 	}
 }
 
