@@ -275,6 +275,80 @@ class Subscriber:
         self.proc.stdout.close()
 
 
+class TcpProxy:
+    """A TCP proxy on 127.0.0.1:<port> in front of the broker.  Each client
+    connection gets its own connection to the broker; when either side
+    ends, so does the other.  Subclasses may rewrite what the broker sends
+    (from_broker); cut() ends every connection at once, as a failing
+    network would (the broker sees no DISCONNECT)."""
+
+    def __init__(self, broker_port):
+        self.broker_port = broker_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def from_broker(self, state, data):
+        """Bytes to pass to the client for `data` from the broker; `state`
+        is a dict of the connection's own."""
+        return data
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.broker_port))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, client, upstream):
+        state = {}
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [])
+                if client in ready:
+                    data = client.recv(65536)
+                    if not data:
+                        break
+                    upstream.sendall(data)
+                if upstream in ready:
+                    data = upstream.recv(65536)
+                    if not data:
+                        break
+                    client.sendall(self.from_broker(state, data))
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+    def cut(self):
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)  # wakes the pump's select()
+            except OSError:
+                pass
+
+    def close(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        except OSError:
+            pass
+        self.listener.close()
+        self.cut()
+
+
 def publish(broker, payload, topic=TOPIC, qos=1):
     if isinstance(payload, str):
         payload = payload.encode()

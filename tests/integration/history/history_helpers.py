@@ -5,11 +5,8 @@ and helpers over mqchat's batch output.  The paho classroom client and the
 tmux terminal are the core tests' own, imported from there."""
 import os
 import pwd
-import select
-import socket
 import subprocess
 import sys
-import threading
 
 import harness
 
@@ -64,68 +61,27 @@ def publish_retained(broker, payload):
                    check=True, timeout=harness.DEFAULT_TIMEOUT)
 
 
-class PubackSwallowingProxy:
-    """A TCP proxy in front of the broker that passes everything on except
-    the broker's PUBACKs: a QoS 1 publisher behind it never learns that its
-    messages arrived, so it sends them again (DUP) when it reconnects.
-    Each client connection gets its own connection to the broker; when the
-    broker side closes (a broker restart), the client side is closed too."""
+class PubackSwallowingProxy(harness.TcpProxy):
+    """A proxy in front of the broker that passes everything on except the
+    broker's PUBACKs: a QoS 1 publisher behind it never learns that its
+    messages arrived, so it sends them again (DUP) when it reconnects."""
 
     PUBACK = 4
 
     def __init__(self, broker_port):
-        self.broker_port = broker_port
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.port = self.listener.getsockname()[1]
         self.swallowed = 0
-        self.lock = threading.Lock()
-        self.sockets = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(broker_port)
 
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return  # closed
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.broker_port))
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-
-    def _pump(self, client, upstream):
-        from_broker = b""
-        try:
-            while True:
-                ready, _, _ = select.select([client, upstream], [], [])
-                if client in ready:
-                    data = client.recv(65536)
-                    if not data:
-                        break
-                    upstream.sendall(data)
-                if upstream in ready:
-                    data = upstream.recv(65536)
-                    if not data:
-                        break
-                    from_broker += data
-                    packets, from_broker = self._split(from_broker)
-                    for packet in packets:
-                        if packet[0] >> 4 == self.PUBACK:
-                            with self.lock:
-                                self.swallowed += 1
-                        else:
-                            client.sendall(packet)
-        except OSError:
-            pass
-        finally:
-            client.close()
-            upstream.close()
+    def from_broker(self, state, data):
+        packets, state["rest"] = self._split(state.get("rest", b"") + data)
+        kept = []
+        for packet in packets:
+            if packet[0] >> 4 == self.PUBACK:
+                with self.lock:
+                    self.swallowed += 1
+            else:
+                kept.append(packet)
+        return b"".join(kept)
 
     @staticmethod
     def _split(data):
@@ -147,17 +103,3 @@ class PubackSwallowingProxy:
             packets.append(data[:i + length])
             data = data[i + length:]
         return packets, data
-
-    def close(self):
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        except OSError:
-            pass
-        self.listener.close()
-        with self.lock:
-            for s in self.sockets:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
