@@ -241,6 +241,29 @@ class TerminalTest(harness.TestCase):
         self.assertEqual(*t.tty_settings(), "terminal settings not restored after SIGTERM")
         self.assertFalse([p for p in sub.payloads() if b"never finished" in p])
 
+    def test_hung_up_terminal_ends_mqchat_instead_of_spinning(self):
+        # A terminal that goes away (ssh dropped, window closed) leaves
+        # stdin reporting POLLHUP for ever: mqchat must leave, not spin.
+        sub = self.subscriber()
+        ini = harness.basic_ini(self.workdir, self.broker, core={"announce": "on",
+                                                                 "history": "off"})
+        master, slave = os.openpty()
+        env = harness.isolated_env(os.path.join(self.workdir, "hup"))
+        proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=slave, stdout=slave,
+                                stderr=slave, env=env, start_new_session=True)
+        os.close(slave)
+        self.cleanups.append(lambda: proc.poll() is None and proc.kill())
+        sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW)
+        os.close(master)
+        try:
+            code = proc.wait(SLOW)
+        except subprocess.TimeoutExpired:
+            cpu = sum(int(f) for f in open(f"/proc/{proc.pid}/stat").read()
+                      .rsplit(")", 1)[1].split()[11:13])
+            self.fail(f"mqchat still running after its terminal hung up ({cpu} ticks of CPU)")
+        self.assertIn(code, (0, 75))
+        sub.out.wait_for(rb"^Ana ha salido del chat$", timeout=SLOW)
+
 
 if __name__ == "__main__":
     harness.main()
