@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "history.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
+
+#include "dbfile.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
  * other program's database is refused instead of altered. */
@@ -250,25 +249,6 @@ static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
-static bool is_file_path(const char *path)
-{
-	return strcmp(path, ":memory:") != 0;
-}
-
-/* SQLite would create the file 0644 and give the -wal and -shm files the
- * same mode; a conversation is private, so the file is made 0600 first. */
-static bool create_private_file(const char *path, struct strbuf *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0) {
-		if (err)
-			strbuf_printf(err, "history %s: cannot open: %s", path, strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 static bool setup(struct history *h)
 {
 	sqlite3_extended_result_codes(h->db, 1);
@@ -312,7 +292,7 @@ static void finalize_all(struct history *h)
 
 struct history *history_open(const char *path, struct strbuf *err)
 {
-	if (is_file_path(path) && !create_private_file(path, err))
+	if (!dbfile_make_private(path, "history", err))
 		return NULL;
 	struct history *h = xcalloc(1, sizeof *h);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "outbox.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "dbfile.h"
 
 /* A write waits this long for a lock held by the history's connection or
  * by another mqchat process. */
@@ -121,13 +121,8 @@ static void finalize_all(struct outbox *ob)
 
 struct outbox *outbox_open(const char *path, struct strbuf *err)
 {
-	/* SQLite would create it 0644: what people say is private. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0) {
-		strbuf_printf(err, "outbox %s: cannot open: %s", path, strerror(errno));
+	if (!dbfile_make_private(path, "outbox", err))
 		return NULL;
-	}
-	close(fd);
 	struct outbox *ob = xcalloc(1, sizeof *ob);
 	process_token(getpid(), ob->owner, sizeof ob->owner);
 	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
