@@ -37,12 +37,15 @@ static void queue_leftover(void *data, const struct mqc_message *msg, int64_t se
 	outqueue_push(&chat->waiting, m);
 }
 
+/* The history's file when the history store opened it (never a file the
+ * store refused: it may be some other program's database); else a file
+ * of its own. */
 static char *outbox_path(const struct chat *chat)
 {
-	char *path = archive_database_path(chat->cfg, chat->state_dir);
+	char *path = chat->history ? archive_database_path(chat->cfg, chat->state_dir) : NULL;
 	if (path && strcmp(path, ":memory:") != 0)
 		return path;
-	free(path); /* history off, or in memory: no help after a crash */
+	free(path); /* history off, refused, or in memory: no help after a crash */
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_printf(&sb, "%s/outbox.db", chat->state_dir);
 	return strbuf_take(&sb);
