@@ -32,25 +32,6 @@ static const struct config_value *core_origin(const struct config *cfg, const ch
 	return config_find(cfg, "core", key);
 }
 
-static int bad_number(const struct config *cfg, const char *key)
-{
-	const struct config_value *v = core_origin(cfg, key);
-	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a whole number >= 0",
-	         v ? v->origin : "built-in default", key, core_value(cfg, key));
-	return EX_CONFIG;
-}
-
-static bool read_count(const struct config *cfg, const char *key, long long *out)
-{
-	const char *text = core_value(cfg, key);
-	char *end;
-	long long n = strtoll(text, &end, 10);
-	if (!*text || *end || n < 0)
-		return false;
-	*out = n;
-	return true;
-}
-
 /* The database path [core] history asks for; NULL for off. */
 static char *history_path(const struct config *cfg, const char *state_dir, bool *explicit_path)
 {
@@ -131,23 +112,13 @@ static void flush_now(void *data)
 int archive_open(struct chat *chat)
 {
 	const struct config *cfg = chat->cfg;
-	long long replay, max_messages, max_days, window;
-	if (!read_count(cfg, "history_replay", &replay))
-		return bad_number(cfg, "history_replay");
-	if (!read_count(cfg, "history_max_messages", &max_messages))
-		return bad_number(cfg, "history_max_messages");
-	if (!read_count(cfg, "history_max_days", &max_days))
-		return bad_number(cfg, "history_max_days");
-	if (!read_count(cfg, "dedup_window", &window) || window > 86400)
-		return bad_number(cfg, "dedup_window");
-	chat->history_replay = (size_t)(replay < MAX_SHOWN ? replay : MAX_SHOWN);
-	chat->dedup_window_ms = (uint32_t)window * 1000u;
 	chat->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, chat->dedup_window_ms);
 
 	int rc;
 	chat->history = open_store(cfg, chat->state_dir, &rc);
 	if (chat->history) {
-		history_prune(chat->history, max_messages, max_days, chat_wall_ms());
+		history_prune(chat->history, chat->history_max_messages, chat->history_max_days,
+		              chat_wall_ms());
 		chat->history_flush_timer = loop_timer_add(chat->loop, 0, false, flush_now, chat);
 	}
 	return rc;
@@ -221,7 +192,8 @@ void archive_replay(struct chat *chat)
 	if (!chat->history || !chat->history_replay)
 		return;
 	struct show s = {chat, NULL};
-	history_last(chat->history, chat->history_replay, show_one, &s);
+	history_last(chat->history, chat->history_replay < MAX_SHOWN ? chat->history_replay : MAX_SHOWN,
+	             show_one, &s);
 }
 
 static bool history_available(struct chat *chat, struct instance *to)

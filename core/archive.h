@@ -17,8 +17,8 @@ struct chat;
 struct config;
 struct instance;
 
-/* Reads [core] history, history_max_*, dedup_window; opens the store.
- * Returns 0 or an exit code after printing why. */
+/* Opens the store [core] history names and prunes it to the limits
+ * main.c read into `chat`.  Returns 0 or an exit code after printing why. */
 int archive_open(struct chat *chat);
 /* Flushes and closes. */
 void archive_close(struct chat *chat);

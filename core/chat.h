@@ -78,7 +78,9 @@ struct chat {
 	struct loop_timer *outbox_timer;
 	bool outbox_failing;
 	bool outbox_full;
-	size_t history_replay;
+	size_t history_replay;        /* [core] keys, read by main.c */
+	int64_t history_max_messages; /* 0: no limit */
+	int64_t history_max_days;     /* 0: no limit */
 	uint32_t dedup_window_ms;
 	uint64_t history_dropped_told; /* history_dropped() when last reported */
 

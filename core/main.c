@@ -148,18 +148,18 @@ static void warn_if_others_can_write(const char *path)
 		         (st.st_mode & S_IWOTH) ? "others" : "its group", path);
 }
 
-static int parse_number(const struct config *cfg, const char *key, long min, long max,
-                        long *out)
+static int parse_number(const struct config *cfg, const char *key, long long min,
+                        long long max, long long *out)
 {
 	const char *text = core_value(cfg, key);
 	char *end;
-	long n = strtol(text, &end, 10);
+	long long n = strtoll(text, &end, 10);
 	if (*text && !*end && n >= min && n <= max) {
 		*out = n;
 		return 0;
 	}
 	const struct config_value *v = config_find(cfg, "core", key);
-	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %ld to %ld",
+	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %lld to %lld",
 	         v ? v->origin : "built-in default", key, text, min, max);
 	return EX_CONFIG;
 }
@@ -167,14 +167,22 @@ static int parse_number(const struct config *cfg, const char *key, long min, lon
 static int read_core_settings(struct chat *chat)
 {
 	const struct config *cfg = chat->cfg;
-	long timeout = 0;
+	long long timeout = 0;
 	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout))
 		return EX_CONFIG;
 	chat->quit_timeout_ms = (uint32_t)timeout * 1000u;
-	long outbox_max = 0;
-	if (parse_number(cfg, "outbox_max", 0, 10000000, &outbox_max))
+	long long outbox_max = 0, replay = 0, max_messages = 0, max_days = 0, window = 0;
+	if (parse_number(cfg, "outbox_max", 0, 10000000, &outbox_max) ||
+	    parse_number(cfg, "history_replay", 0, 1000000, &replay) ||
+	    parse_number(cfg, "history_max_messages", 0, 1000000000000LL, &max_messages) ||
+	    parse_number(cfg, "history_max_days", 0, 1000000, &max_days) ||
+	    parse_number(cfg, "dedup_window", 0, 86400, &window))
 		return EX_CONFIG;
 	chat->outbox_max = (size_t)outbox_max;
+	chat->history_replay = (size_t)replay;
+	chat->history_max_messages = max_messages;
+	chat->history_max_days = max_days;
+	chat->dedup_window_ms = (uint32_t)window * 1000u;
 	if (!config_parse_bool(core_value(cfg, "announce"), &chat->announce)) {
 		const struct config_value *v = config_find(cfg, "core", "announce");
 		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",

@@ -72,6 +72,16 @@ class ConfigErrorsTest(unittest.TestCase):
     def test_unknown_mqtt_key(self):
         self.assert_config_error(self.good_ini("hots = example.org\n"), 7, "hots")
 
+    def test_core_numbers_are_checked_by_check_config(self):
+        for key in ("history_replay", "history_max_messages", "history_max_days",
+                    "dedup_window", "outbox_max", "quit_timeout"):
+            text = f"[core]\nnick = Ana\n{key} = lots\n"
+            path = self.write(text)
+            r = self.run_mqchat("-c", path, "--check-config")
+            err = r.stderr.decode("utf-8", "replace")
+            self.assertEqual(r.returncode, EX_CONFIG, f"{key}: {err}")
+            self.assertIn(f"{path}:3: [core] {key}: 'lots' is not a number from 0 to", err)
+
     def test_password_in_the_ini_is_refused_with_the_way_out(self):
         self.assert_config_error(self.good_ini("password = hunter2\n"), 7, "password",
                                  "never written in the INI", "password_file")
