@@ -114,28 +114,37 @@ static void update_backpressure(struct chat *chat)
 
 static void flush_queue(struct chat *chat)
 {
+	/* An acknowledgement may come inside publish() (QoS 0 is done once
+	 * written) and call us again: the loop below goes on by itself. */
+	if (chat->publishing)
+		return;
+	chat->publishing = true;
 	struct instance *be = chat->backend;
 	while (chat->link_up && chat->waiting.len && chat->inflight.len < SEND_WINDOW) {
-		if (!chat->waiting.head->saved)
-			delivery_save(chat); /* said in this very round */
 		struct outgoing *m = outqueue_pop(&chat->waiting);
-		m->token = ++chat->next_token;
+		uint64_t token = m->token = ++chat->next_token;
+		outqueue_push(&chat->inflight, m); /* before publish: it may be acked inside */
 		struct mqc_message msg = outgoing_message(chat, m);
-		if (be->plugin->desc.publish(be->self, &msg, m->token) != 0) {
-			outqueue_push_front(&chat->waiting, m);
+		if (be->plugin->desc.publish(be->self, &msg, token) != 0) {
+			if ((m = outqueue_take(&chat->inflight, token)))
+				outqueue_push_front(&chat->waiting, m);
 			break;
 		}
-		outqueue_push(&chat->inflight, m);
 	}
+	chat->publishing = false;
 	update_backpressure(chat);
 }
 
-/* What was said in one loop round is saved in one transaction, then sent. */
+/* What was said in one loop round is sent, then what the broker has not
+ * acknowledged yet is saved, in one transaction: by the end of the round
+ * each message is on the wire or on disk, and a message written out at
+ * once (QoS 0) never touches the disk. */
 static void send_said(void *data)
 {
 	struct chat *chat = data;
-	delivery_save(chat);
 	flush_queue(chat);
+	delivery_save(chat);
+	update_backpressure(chat); /* the outbox may be full now */
 }
 
 /* `first`: ahead of whatever waits (a join said again on reconnecting). */
@@ -149,6 +158,7 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->text = xstrdup(text);
 	m->time_ms = chat_wall_ms();
 	m->saved = is_announcement(m); /* never kept in the outbox */
+	chat->unsaved += !m->saved;
 	if (first)
 		outqueue_push_front(&chat->waiting, m);
 	else

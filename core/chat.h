@@ -51,7 +51,8 @@ struct chat {
 	struct outqueue waiting;  /* not yet handed to the backend */
 	struct outqueue inflight; /* handed over, not yet acknowledged */
 	uint64_t next_token;
-	struct loop_timer *send_timer; /* saves, then sends, what was said */
+	bool publishing; /* inside the backend's publish() */
+	struct loop_timer *send_timer; /* sends, then saves, what was said */
 	bool link_up;
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
@@ -76,6 +77,7 @@ struct chat {
 	struct outbox *outbox; /* NULL: none */
 	size_t outbox_max;     /* [core] outbox_max; 0: no outbox */
 	struct loop_timer *outbox_timer;
+	size_t unsaved; /* messages in the queues not saved yet */
 	bool outbox_failing;
 	bool outbox_full;
 	size_t history_replay;        /* [core] keys, read by main.c */

@@ -81,38 +81,48 @@ void delivery_open(struct chat *chat)
 	}
 }
 
+/* Saves the message unless it was saved (or meant to be left out). */
+static bool save_one(struct chat *chat, struct outgoing *m)
+{
+	if (m->saved)
+		return true;
+	struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
+	                          .text = m->text, .time_ms = m->time_ms};
+	return outbox_save_put(chat->outbox, &msg, &m->outbox_seq);
+}
+
 void delivery_save(struct chat *chat)
 {
-	struct outgoing *first = chat->waiting.head;
-	while (first && first->saved)
-		first = first->next;
-	if (!first)
+	if (!chat->unsaved)
 		return;
+	/* Oldest first, so that a later run sends them again in order. */
+	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
 	bool ok = !chat->outbox;
 	if (chat->outbox && outbox_save_begin(chat->outbox)) {
 		ok = true;
-		for (struct outgoing *m = first; m && ok; m = m->next) {
-			if (!m->saved) { /* joins and leaves are saved as made */
-				struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
-				                          .text = m->text, .time_ms = m->time_ms};
-				ok = outbox_save_put(chat->outbox, &msg, &m->outbox_seq);
-			}
-		}
+		for (size_t q = 0; q < 2 && ok; q++)
+			for (struct outgoing *m = queues[q]->head; m && ok; m = m->next)
+				ok = save_one(chat, m);
 		ok = ok && outbox_save_commit(chat->outbox);
 	}
 	if (!ok && !chat->outbox_failing)
 		chat_log(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
 		         "it works again", outbox_error(chat->outbox));
 	chat->outbox_failing = !ok;
-	for (struct outgoing *m = first; m; m = m->next) {
-		if (!m->saved && !ok)
-			m->outbox_seq = 0; /* rolled back: the number may go to another */
-		m->saved = true;
+	for (size_t q = 0; q < 2; q++) {
+		for (struct outgoing *m = queues[q]->head; m; m = m->next) {
+			if (!m->saved && !ok)
+				m->outbox_seq = 0; /* rolled back: the number may go to another */
+			m->saved = true;
+		}
 	}
+	chat->unsaved = 0;
 }
 
 void delivery_done(struct chat *chat, const struct outgoing *m)
 {
+	if (!m->saved)
+		chat->unsaved--; /* acknowledged before its round ended: never written */
 	if (!chat->outbox || !m->outbox_seq)
 		return;
 	size_t buffered = outbox_forget(chat->outbox, m->outbox_seq);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The outbox's place in the message path (outbox.c keeps the rows): a
- * message is saved in the loop round mqchat takes it, before the backend
- * sees it; it is forgotten when the broker acknowledges it; what an earlier
- * run left unacknowledged is sent again at start, with its id.
+ * The outbox's place in the message path (outbox.c keeps the rows): at the
+ * end of the loop round in which mqchat takes a message, after handing it
+ * to the backend, it is saved unless the broker has acknowledged it already
+ * (QoS 0 written out at once); it is forgotten when the broker acknowledges
+ * it; what an earlier run left unacknowledged is sent again at start, with
+ * its id.
  */
 #ifndef MQC_DELIVERY_H
 #define MQC_DELIVERY_H
@@ -17,8 +19,9 @@ struct outgoing;
  * earlier runs left.  Without it (it cannot be opened: said why), chatting
  * goes on. */
 void delivery_open(struct chat *chat);
-/* Saves every message of the waiting queue not saved yet, in one
- * transaction.  A failure is reported, and the messages are sent anyway. */
+/* Saves every message in the queues (handed to the backend or waiting) not
+ * saved yet, in one transaction.  A failure is reported, and the messages
+ * are sent anyway. */
 void delivery_save(struct chat *chat);
 /* The broker acknowledged (or refused) this message. */
 void delivery_done(struct chat *chat, const struct outgoing *m);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat.h"
+#include "identity.h"
 #include "template.h"
 #include "wire_json.h"
 #include "wire_plain.h"
@@ -192,6 +193,12 @@ static const char *host_stable_id(struct mqc_instance *mi)
 	return ((struct instance *)mi)->chat->stable_id;
 }
 
+static void host_new_message_id(struct mqc_instance *mi, char id[MQC_MESSAGE_ID_SIZE])
+{
+	(void)mi;
+	identity_new_message_id(id);
+}
+
 const struct mqc_host chat_host = {
 	.size = sizeof(struct mqc_host),
 	.abi_major = MQC_ABI_MAJOR,
@@ -217,4 +224,5 @@ const struct mqc_host chat_host = {
 	.link_state = host_link_state,
 	.encode = host_encode,
 	.stable_id = host_stable_id,
+	.new_message_id = host_new_message_id,
 };

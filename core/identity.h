@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <mqchat/plugin.h>
+
 #include "strbuf.h"
 
 #define NICK_MAX 64
@@ -26,6 +28,6 @@ char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err);
 char *identity_ask_nick(void);
 
 /* A fresh random message id: 16 hex digits. */
-void identity_new_message_id(char out[17]);
+void identity_new_message_id(char out[MQC_MESSAGE_ID_SIZE]);
 
 #endif

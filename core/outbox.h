@@ -6,9 +6,10 @@
  * left, with the same id, and receivers drop the repeat.
  *
  * It is a table in the history database (or in outbox.db beside it when
- * history is off), on its own SQLite connection.  Writes are batched: the
- * core saves every message taken in one loop round in one transaction
- * (outbox_save_*), before handing any of them to the backend; removals of
+ * history is off), on its own SQLite connection.  Writes are batched: at
+ * the end of each loop round the core saves, in one transaction
+ * (outbox_save_*), every message it took that the broker has not
+ * acknowledged yet; removals of
  * acknowledged messages are buffered and written from a timer
  * (outbox_forget, outbox_flush).  A message acknowledged but not yet
  * removed when the process dies is sent once more: a harmless repeat.

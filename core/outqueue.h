@@ -17,7 +17,7 @@
 struct outgoing {
 	uint64_t token;
 	enum mqc_msg_type type;
-	char id[17];
+	char id[MQC_MESSAGE_ID_SIZE];
 	char *nick;
 	char *text;
 	int64_t time_ms;

@@ -69,7 +69,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 0
+#define MQC_ABI_MINOR 1
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -124,6 +124,9 @@ struct mqc_message {
 	const char *sender_id; /* sender's stable id; "" when unknown */
 	int64_t time_ms;   /* Unix time in ms: when sent if known, else received */
 };
+
+/* Room for a message id the core makes: 16 hex digits and the NUL. */
+#define MQC_MESSAGE_ID_SIZE 17
 
 /* ------------------------------------------------------------------------
  * Configuration keys a plugin accepts
@@ -301,7 +304,9 @@ struct mqc_host {
 	                const void *payload, size_t len, unsigned flags);
 
 	/* The publish with this `token` (from the backend's `publish`) is
-	 * done.  Call exactly once per accepted publish. */
+	 * done.  Call exactly once per accepted publish, from `publish`
+	 * itself if it is done at once (QoS 0 written out; since ABI 1.1:
+	 * an older core wants it later, from a timer or a watch). */
 	void (*acked)(struct mqc_instance *inst, uint64_t token,
 	              enum mqc_ack result);
 
@@ -318,6 +323,12 @@ struct mqc_host {
 
 	/* The user's stable id (hex), the same across restarts. */
 	const char *(*stable_id)(struct mqc_instance *inst);
+
+	/* --- since ABI 1.1 --------------------------------------------------- */
+
+	/* Writes a fresh message id, made as the core makes its own, for a
+	 * message a backend composes itself (a Last Will). */
+	void (*new_message_id)(struct mqc_instance *inst, char id[MQC_MESSAGE_ID_SIZE]);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */
@@ -368,8 +379,8 @@ struct mqc_plugin {
 	void (*deliver)(void *self, const struct mqc_message *msg);
 
 	/* BACKEND, MANDATORY.  Send `msg` to the room.  Return 0 once the
-	 * message is the backend's to deliver, and later call
-	 * host->acked(token) exactly once; return -1 if it cannot be taken now
+	 * message is the backend's to deliver, and call host->acked(token)
+	 * exactly once, now or later; return -1 if it cannot be taken now
 	 * (link down): the core keeps it queued and tries again after the next
 	 * MQC_LINK_UP.  Called only while the link is UP. */
 	int (*publish)(void *self, const struct mqc_message *msg,

@@ -58,16 +58,14 @@ static bool mqtt_setup_timers(struct mqtt *self)
 	 * them; the misc timer repeats at whatever period it is armed with. */
 	self->misc_timer = host->timer_add(self->inst, 1000, true, mqtt_on_misc_timer, self);
 	self->connect_timer = host->timer_add(self->inst, 1000, false, mqtt_on_connect_timer, self);
-	self->flush_timer = host->timer_add(self->inst, 1000, false, mqtt_flush_owed, self);
 	/* The first attempt starts from the loop, once every instance is open. */
 	self->retry_timer = host->timer_add(self->inst, 1, false, mqtt_on_retry_timer, self);
-	if (!self->misc_timer || !self->connect_timer || !self->flush_timer || !self->retry_timer) {
+	if (!self->misc_timer || !self->connect_timer || !self->retry_timer) {
 		host->log(self->inst, MQC_LOG_ERROR, "cannot add timers");
 		return false;
 	}
 	host->timer_arm(self->misc_timer, 0);
 	host->timer_arm(self->connect_timer, 0);
-	host->timer_arm(self->flush_timer, 0);
 	return true;
 }
 
@@ -76,8 +74,7 @@ static void mqtt_free(struct mqtt *self)
 	const struct mqc_host *host = self->host;
 	if (self->watch)
 		host->watch_remove(self->watch);
-	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer,
-	                              self->flush_timer};
+	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		if (timers[i])
 			host->timer_remove(timers[i]);
@@ -91,7 +88,6 @@ static void mqtt_free(struct mqtt *self)
 		          "%zu message(s) that arrived while subscribing were not shown: exiting",
 		          unshown);
 	mqtt_inflight_free(&self->inflight);
-	free(self->owed);
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);
 	free(self);
@@ -186,7 +182,7 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 	if (!payload || len > MQTT_MAX_PAYLOAD) {
 		self->host->log(self->inst, MQC_LOG_WARNING, "message not sent: %s",
 		                payload ? "too large for MQTT" : "cannot encode it");
-		mqtt_owe(self, token, MQC_ACK_REJECTED);
+		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		return 0;
 	}
 	int mid = 0;
@@ -200,18 +196,18 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 	bool connection_trouble = rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ||
 	                          rc == MOSQ_ERR_ERRNO;
 	if (rc == MOSQ_ERR_SUCCESS && self->early_ack) {
-		mqtt_owe(self, token, self->early_result);
+		self->host->acked(self->inst, token, self->early_result);
 	} else if (rc == MOSQ_ERR_SUCCESS || (connection_trouble && self->cfg.qos > 0 && mid)) {
 		/* On trouble a QoS 1/2 message stays in libmosquitto's in-flight
 		 * list and is sent again after the reconnect: it is still ours. */
 		if (!mqtt_inflight_put(&self->inflight, mid, token)) {
 			self->host->log(self->inst, MQC_LOG_ERROR, "out of memory tracking a message");
-			mqtt_owe(self, token, MQC_ACK_REJECTED);
+			self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		}
 	} else {
 		self->host->log(self->inst, MQC_LOG_WARNING, "message not sent: %s",
 		                mqtt_strerror(rc, saved_errno));
-		mqtt_owe(self, token, MQC_ACK_REJECTED);
+		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 	}
 	/* A publish only queues what did not fit in the socket: poll for OUT. */
 	mqtt_sync_watch(self);

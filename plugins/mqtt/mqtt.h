@@ -34,12 +34,6 @@ enum mqtt_phase {
 	MQTT_CLOSING,     /* inside close() */
 };
 
-/* An acknowledgement owed to the core but not given yet (see mqtt_owe). */
-struct mqtt_owed_ack {
-	uint64_t token;
-	enum mqc_ack result;
-};
-
 struct mqtt {
 	struct mqc_instance *inst;
 	const struct mqc_host *host;
@@ -54,7 +48,6 @@ struct mqtt {
 	struct mqc_timer *misc_timer;    /* loop_misc: keepalive, retries */
 	struct mqc_timer *connect_timer; /* bounds one attempt */
 	struct mqc_timer *retry_timer;   /* next attempt */
-	struct mqc_timer *flush_timer;   /* delivers owed acks */
 
 	enum mqtt_phase phase;
 	bool ever_up;         /* retry=off only concerns the first connection */
@@ -75,8 +68,6 @@ struct mqtt {
 	bool publishing;       /* inside mosquitto_publish (see mqtt_publish) */
 	bool early_ack;
 	enum mqc_ack early_result;
-	struct mqtt_owed_ack *owed;
-	size_t owed_count, owed_cap;
 };
 
 /* mqtt_link.c */
@@ -105,9 +96,6 @@ bool mqtt_tls_setup(struct mqtt *self);
 /* mqtt_acks.c */
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
                      const mosquitto_property *props);
-/* Answer `token` from a timer: never inside the core's call to publish. */
-void mqtt_owe(struct mqtt *self, uint64_t token, enum mqc_ack result);
-void mqtt_flush_owed(void *data);
 void mqtt_reject_unsent_qos0(struct mqtt *self);
 
 #endif

@@ -19,21 +19,7 @@
 #include <errno.h>
 #include <mqtt_protocol.h>
 #include <signal.h>
-#include <stdio.h>
-#include <sys/random.h>
 #include <sys/time.h>
-
-/* A fresh message id, as the core makes them (16 hex digits); "" if the
- * kernel has no randomness to give: the message then has none. */
-static void mqtt_will_id(char id[17])
-{
-	unsigned char raw[8];
-	id[0] = '\0';
-	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw))
-		return;
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-}
 
 /* Our leave message, which the broker publishes for us if this connection
  * ends without a DISCONNECT.  Set anew before every attempt: the nick may
@@ -42,8 +28,8 @@ static void mqtt_will_update(struct mqtt *self)
 {
 	const struct mqc_host *host = self->host;
 	const char *stable_id = host->stable_id(self->inst);
-	char id[17];
-	mqtt_will_id(id);
+	char id[MQC_MESSAGE_ID_SIZE];
+	host->new_message_id(self->inst, id);
 	struct mqc_message leave = {
 		.type = MQC_MSG_LEAVE, .flags = MQC_MSG_OWN, .id = id,
 		.nick = host->nick(self->inst), .text = "", .topic = "",

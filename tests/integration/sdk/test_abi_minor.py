@@ -1,15 +1,14 @@
 # SPDX-License-Identifier: MIT
 """ABI minors, simulated honestly.
 
-We are at ABI 1.0, so no older minor exists yet.  This test makes the next
-one: a copy of <mqchat/plugin.h> where MQC_ABI_MINOR is 1 and a member is
-appended to struct mqc_plugin and to struct mqc_host, exactly as the ABI
-rules allow.  The core is compiled against that header ("mqchat 1.1"), and
-then:
-  - plugins built against the real 1.0 header (the fixture, and the built
+This test makes the next minor, 1.(N+1), from today's 1.N: a copy of
+<mqchat/plugin.h> where MQC_ABI_MINOR is one more and a member is appended
+to struct mqc_plugin and to struct mqc_host, exactly as the ABI rules
+allow.  The core is compiled against that header, and then:
+  - plugins built against the real 1.N header (the fixture, and the built
     mqtt backend) load into it, and a message goes through a real broker;
-  - a plugin built against the 1.1 header is refused by the real 1.0 mqchat,
-    asking for an upgrade.
+  - a plugin built against the 1.(N+1) header is refused by the real 1.N
+    mqchat, asking for an upgrade.
 """
 import glob
 import json
@@ -101,7 +100,7 @@ class AbiMinor(harness.TestCase):
         harness.publish(self.broker, "Bob: hola from an older plugin's world")
         harness.wait_until(lambda: "Bob: hola from an older plugin's world"
                            in sdk_helpers.file_text(received),
-                           what="the 1.0 fixture to receive the message")
+                           what="the older fixture to receive the message")
         m.signal(15)
         self.assertEqual(m.wait(), 0, m.err.text())
 
