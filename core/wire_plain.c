@@ -6,20 +6,28 @@
 static const char JOIN_SUFFIX[] = " ha entrado al chat";
 static const char LEAVE_SUFFIX[] = " ha salido del chat";
 
+/* Appends, not printf: this runs for every message sent. */
 void plain_encode(struct strbuf *out, const struct mqc_message *msg)
 {
 	switch (msg->type) {
 	case MQC_MSG_JOIN:
-		strbuf_printf(out, "%s%s", msg->nick, JOIN_SUFFIX);
+		strbuf_appends(out, msg->nick);
+		strbuf_appends(out, JOIN_SUFFIX);
 		break;
 	case MQC_MSG_LEAVE:
-		strbuf_printf(out, "%s%s", msg->nick, LEAVE_SUFFIX);
+		strbuf_appends(out, msg->nick);
+		strbuf_appends(out, LEAVE_SUFFIX);
 		break;
 	case MQC_MSG_ACTION:
-		strbuf_printf(out, "* %s %s", msg->nick, msg->text);
+		strbuf_appends(out, "* ");
+		strbuf_appends(out, msg->nick);
+		strbuf_appendc(out, ' ');
+		strbuf_appends(out, msg->text);
 		break;
 	default:
-		strbuf_printf(out, "%s: %s", msg->nick, msg->text);
+		strbuf_appends(out, msg->nick);
+		strbuf_appends(out, ": ");
+		strbuf_appends(out, msg->text);
 		break;
 	}
 }
