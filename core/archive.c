@@ -137,23 +137,52 @@ void archive_close(struct chat *chat)
 
 /* --- the message path ---------------------------------------------------- */
 
-bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
-                          const void *payload, size_t len)
+/* Did an earlier run store this message?  A digest counts within the
+ * digest window, or at `any_age`. */
+static bool stored_before(struct chat *chat, const char *id, const char *topic,
+                          const void *payload, size_t len, bool any_age)
 {
-	uint64_t now = loop_now_ms();
-	if (dedup_seen(chat->dedup, id, topic, payload, len, now))
-		return true;
-	/* Repeats of what an earlier run saw come right after connecting
-	 * (redeliveries, queued messages); past that the in-memory set is
-	 * enough, and the database stays off the message path. */
-	if (!chat->history || now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
-		return false;
 	struct strbuf key = STRBUF_INIT;
 	bool by_id = dedup_key(&key, id, topic, payload, len);
-	int64_t since = by_id ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
+	int64_t since = by_id || any_age ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
 	bool seen = history_has_key(chat->history, key.data, since);
 	strbuf_free(&key);
 	return seen;
+}
+
+static bool stored_as_retained(struct chat *chat, const char *topic, const void *payload,
+                               size_t len)
+{
+	struct strbuf key = STRBUF_INIT;
+	dedup_retained_key(&key, topic, payload, len);
+	bool seen = history_has_retained_key(chat->history, key.data);
+	strbuf_free(&key);
+	return seen;
+}
+
+bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
+                          const void *payload, size_t len, bool retained)
+{
+	uint64_t now = loop_now_ms();
+	/* A retained message goes into both sets (dedup.h): the digest window
+	 * catches a live copy arriving with it (from a session's queue), the
+	 * retained set the copies that later reconnections bring. */
+	bool seen = dedup_seen(chat->dedup, id, topic, payload, len, now);
+	if (retained && dedup_seen_retained(chat->dedup, topic, payload, len, now))
+		seen = true;
+	if (seen || !chat->history)
+		return seen;
+	/* Retained messages are rare, and come again however long ago they
+	 * were said: always looked up, at any age. */
+	if (retained)
+		return stored_as_retained(chat, topic, payload, len) ||
+		       stored_before(chat, id, topic, payload, len, true);
+	/* Repeats of what an earlier run saw come right after connecting
+	 * (redeliveries, queued messages); past that the in-memory set is
+	 * enough, and the database stays off the message path. */
+	if (now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
+		return false;
+	return stored_before(chat, id, topic, payload, len, false);
 }
 
 void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
@@ -162,7 +191,10 @@ void archive_store(struct chat *chat, const struct mqc_message *msg, const char 
 	if (!chat->history)
 		return;
 	struct strbuf key = STRBUF_INIT;
-	dedup_key(&key, id, topic, payload, len);
+	if (msg->flags & MQC_MSG_RETAINED)
+		dedup_retained_key(&key, topic, payload, len);
+	else
+		dedup_key(&key, id, topic, payload, len);
 	history_add(chat->history, msg, key.len ? key.data : NULL, chat_wall_ms());
 	strbuf_free(&key);
 	/* Timed from the first message buffered, not the last: a steady

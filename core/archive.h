@@ -30,12 +30,17 @@ char *archive_database_path(const struct config *cfg, const char *state_dir);
 void archive_replay(struct chat *chat);
 
 /* True when a received payload repeats one seen before: a QoS 1
- * redelivery, or a message already stored before a restart. */
+ * redelivery, or a message already stored before a restart.  A
+ * `retained` one (MQC_MSG_RETAINED), which the broker hands over at every
+ * subscription, is a repeat when this run has shown it, or when history
+ * has it at any age: stored as retained, or received live when it was
+ * published (among the newest keys of earlier runs, history.h). */
 bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
-                          const void *payload, size_t len);
+                          const void *payload, size_t len, bool retained);
 /* Stores a message seen or sent (off the hot path: buffered), under the
- * key archive_is_duplicate() looks for: its raw `id` when it has one, else
- * a digest of `topic` and `payload`. */
+ * key archive_is_duplicate() looks for: a retained one (msg->flags) under
+ * a digest of `topic` and `payload` of its own, others under their raw
+ * `id` when they have one, else that digest. */
 void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
                    const char *topic, const void *payload, size_t len);
 

@@ -334,11 +334,7 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 	struct decoded d;
 	decode_payload(payload, len, &d);
 	const char *id = d.is_json ? d.json.id : "";
-	/* A retained message comes again at every reconnection, long after
-	 * the digest window: shown once a run. */
-	bool retained_again = (flags & MQC_MSG_RETAINED) &&
-	                      dedup_seen_retained(chat->dedup, topic, payload, len, loop_now_ms());
-	if (archive_is_duplicate(chat, id, topic, payload, len) || retained_again) {
+	if (archive_is_duplicate(chat, id, topic, payload, len, flags & MQC_MSG_RETAINED)) {
 		if (d.is_json)
 			json_decoded_free(&d.json);
 		return;

@@ -225,6 +225,13 @@ bool dedup_seen_retained(struct dedup *d, const char *topic, const void *payload
 	return seen(d, dedup_digest(topic, payload, len), KIND_RETAINED, now_ms);
 }
 
+static void digest_key(struct strbuf *out, const char *prefix, const char *topic,
+                       const void *payload, size_t len)
+{
+	strbuf_printf(out, "%s%016llx", prefix,
+	              (unsigned long long)dedup_digest(topic, payload, len));
+}
+
 bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void *payload,
                size_t len)
 {
@@ -232,7 +239,11 @@ bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void
 		strbuf_printf(out, "id:%s", id);
 		return true;
 	}
-	strbuf_printf(out, "dg:%016llx",
-	              (unsigned long long)dedup_digest(topic, payload, len));
+	digest_key(out, "dg:", topic, payload, len);
 	return false;
+}
+
+void dedup_retained_key(struct strbuf *out, const char *topic, const void *payload, size_t len)
+{
+	digest_key(out, "rt:", topic, payload, len); /* history.c indexes "rt:" */
 }

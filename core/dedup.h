@@ -9,7 +9,8 @@
  * time window, except a retained message's, which the broker sends again
  * at every reconnection).  The set lives in memory and is bounded: past `capacity`
  * keys the oldest is forgotten.  For repeats across a restart the core asks
- * the history store (history_has_key) with the key from dedup_key().
+ * the history store (history_has_key) with the key from dedup_key(), and for
+ * a retained message also with the one from dedup_retained_key().
  */
 #ifndef MQC_DEDUP_H
 #define MQC_DEDUP_H
@@ -65,6 +66,15 @@ bool dedup_contains(const struct dedup *d, const char *id, const char *topic,
  */
 bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void *payload,
                size_t len);
+
+/*
+ * The key a retained message is stored under, "rt:<16 hex digits>" (the
+ * digest of `topic` and `payload`, whether or not it has an id), appended
+ * to `out`.  The history store indexes the keys with this prefix (they are
+ * rare), so that a retained message is recognised at a later start however
+ * long ago it was stored (history_has_retained_key).
+ */
+void dedup_retained_key(struct strbuf *out, const char *topic, const void *payload, size_t len);
 
 /* The 64-bit digest of topic + payload used for messages without an id. */
 uint64_t dedup_digest(const char *topic, const void *payload, size_t len);

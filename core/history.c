@@ -36,6 +36,16 @@
  * messages: 6.5-7.6 ms instead of 10). */
 #define HISTORY_CHECKPOINT_PAGES 250
 
+/* Retained messages' keys (dedup_retained_key: "rt:" and a digest) are
+ * looked up at any age, anywhere in the file: only they are indexed, so
+ * live messages (the flood) pay two string comparisons for it (~30 ns), not
+ * an index update.  A query uses the index only when it repeats this
+ * condition word for word.  "rt;" is the first string past every "rt:...". */
+#define RETAINED_KEY_CONDITION "dedup_key >= 'rt:' AND dedup_key < 'rt;'"
+#define RETAINED_KEY_INDEX_SQL                                                             \
+	"CREATE INDEX messages_by_retained_key ON messages(dedup_key)"                     \
+	" WHERE " RETAINED_KEY_CONDITION ";"
+
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
 	/* An explicit INTEGER PRIMARY KEY: the full-text index refers to
@@ -56,6 +66,7 @@ static const char SCHEMA_SQL[] =
 	 * keeping it cost more than the rest of an insert (bench/README.md);
 	 * history_has_key() reads the newest keys once instead. */
 	"CREATE INDEX messages_by_received ON messages(received_ms);"
+	RETAINED_KEY_INDEX_SQL
 	/* remove_diacritics: "que" finds "qué", as people type in a hurry.
 	 * columnsize=0: no per-row token counts (only ranking by relevance
 	 * needs them; a search lists the newest first), one write less per
@@ -84,11 +95,14 @@ static const char SCHEMA_SQL[] =
 /* The columns every read returns, in the order row_to_message expects. */
 #define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
 
+/* Schema 2 lacked the index of retained keys.  Creating it reads the
+ * table once, at the first start. */
+#define UPGRADE_FROM_2_SQL RETAINED_KEY_INDEX_SQL
 /* Schema 1 had a dedup_key index and an insert trigger; opening such a
  * file drops both (see SCHEMA_SQL for why). */
-static const char UPGRADE_FROM_1_SQL[] =
-	"DROP INDEX IF EXISTS messages_by_dedup_key;"
-	"DROP TRIGGER IF EXISTS messages_fts_insert;";
+#define UPGRADE_FROM_1_SQL                                                                 \
+	"DROP INDEX IF EXISTS messages_by_dedup_key;"                                      \
+	"DROP TRIGGER IF EXISTS messages_fts_insert;" UPGRADE_FROM_2_SQL
 
 static const char INSERT_SQL[] =
 	"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
@@ -98,6 +112,9 @@ static const char INSERT_FTS_SQL[] =
 static const char RECALL_KEYS_SQL[] =
 	"SELECT dedup_key, received_ms FROM messages WHERE seq <= ?1 AND dedup_key IS NOT NULL"
 	" ORDER BY seq DESC LIMIT ?2";
+static const char HAS_RETAINED_KEY_SQL[] =
+	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND " RETAINED_KEY_CONDITION
+	" AND seq <= ?2 LIMIT 1";
 static const char LAST_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
@@ -135,7 +152,7 @@ struct recalled_key {
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *insert_fts, *merge, *begin, *commit, *rollback, *recall_keys,
-		*last, *search, *prune_count, *prune_age;
+		*has_retained_key, *last, *search, *prune_count, *prune_age;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
 	size_t first, n_pending, cap_pending;
@@ -234,6 +251,8 @@ static bool check_or_create_schema(struct history *h)
 		              (long long)version, HISTORY_SCHEMA_VERSION);
 	else if (version == 1)
 		return change_schema(h, UPGRADE_FROM_1_SQL, "upgrading the tables");
+	else if (version == 2)
+		return change_schema(h, UPGRADE_FROM_2_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -273,7 +292,9 @@ static bool setup(struct history *h)
 	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, INSERT_FTS_SQL, &h->insert_fts) &&
 	       prepare(h, MERGE_SQL, &h->merge) && prepare(h, "BEGIN IMMEDIATE", &h->begin) &&
 	       prepare(h, "COMMIT", &h->commit) && prepare(h, "ROLLBACK", &h->rollback) &&
-	       prepare(h, RECALL_KEYS_SQL, &h->recall_keys) && prepare(h, LAST_SQL, &h->last) &&
+	       prepare(h, RECALL_KEYS_SQL, &h->recall_keys) &&
+	       prepare(h, HAS_RETAINED_KEY_SQL, &h->has_retained_key) &&
+	       prepare(h, LAST_SQL, &h->last) &&
 	       prepare(h, SEARCH_SQL, &h->search) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age);
@@ -281,9 +302,10 @@ static bool setup(struct history *h)
 
 static void finalize_all(struct history *h)
 {
-	sqlite3_stmt **stmts[] = {&h->insert,   &h->insert_fts,  &h->merge,     &h->begin,
-	                          &h->commit,   &h->rollback,    &h->recall_keys, &h->last,
-	                          &h->search,   &h->prune_count, &h->prune_age};
+	sqlite3_stmt **stmts[] = {&h->insert,      &h->insert_fts,       &h->merge,
+	                          &h->begin,       &h->commit,           &h->rollback,
+	                          &h->recall_keys, &h->has_retained_key, &h->last,
+	                          &h->search,      &h->prune_count,      &h->prune_age};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -522,6 +544,21 @@ bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
 		recall_keys(h);
 	const struct recalled_key *k = find_key(h, key_hash(dedup_key));
 	return k->hash && k->received_ms >= since_ms;
+}
+
+bool history_has_retained_key(struct history *h, const char *retained_key)
+{
+	if (!retained_key || h->opened_at_seq == 0)
+		return false;
+	sqlite3_stmt *s = h->has_retained_key;
+	sqlite3_bind_text(s, 1, retained_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, h->opened_at_seq);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		set_error(h, "looking for a retained message");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW;
 }
 
 /* Runs a bound read statement: each row, in order, goes to `fn`. */

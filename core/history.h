@@ -3,7 +3,8 @@
  * The history store: every message seen or sent, in SQLite.
  *
  * The file is a WAL-mode database (synchronous=NORMAL), created 0600, with
- * one table of messages, an index on the time received, and an FTS5
+ * one table of messages, an index on the time received, one on the keys of
+ * retained messages (dedup_retained_key; those alone), and an FTS5
  * full-text index over their text and nick (external content: written
  * along with each row, and kept in step by triggers on delete and update).
  * The schema is versioned with PRAGMA user_version; a file made by a newer
@@ -31,7 +32,7 @@
 
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 2
+#define HISTORY_SCHEMA_VERSION 3
 
 /* Messages kept in memory while flushes fail (disk full, database locked
  * by another process): about 200 bytes each.  Beyond it the oldest
@@ -94,6 +95,18 @@ int history_flush(struct history *h);
  * NULL or empty key, and when the keys cannot be read.
  */
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms);
+
+/*
+ * Was a message stored by an earlier run under this key from
+ * dedup_retained_key(), however long ago?  "Earlier" as for
+ * history_has_key(), but not only among the newest keys: a retained
+ * message is often the oldest thing a run saw.  A lookup in an index of
+ * retained messages alone (microseconds): call it for a retained message
+ * received, never for the others.  False for a NULL key or one that is not
+ * a retained one, and when the database cannot be read (see
+ * history_error).
+ */
+bool history_has_retained_key(struct history *h, const char *retained_key);
 
 /*
  * Called once per message found, oldest first.  `msg` and its strings are

@@ -246,6 +246,11 @@ START_TEST(key_text_for_history)
 	         (unsigned long long)dedup_digest("room", "Ana: hola", 9));
 	ck_assert_str_eq(strbuf_str(&sb), want);
 	ck_assert_uint_eq(sb.len, 3 + 16);
+	/* a retained message: the same digest under its own prefix */
+	strbuf_reset(&sb);
+	dedup_retained_key(&sb, "room", "Ana: hola", 9);
+	memcpy(want, "rt:", 3);
+	ck_assert_str_eq(strbuf_str(&sb), want);
 	strbuf_free(&sb);
 }
 END_TEST

@@ -597,6 +597,95 @@ START_TEST(has_key_after_restart_with_dedup_keys)
 }
 END_TEST
 
+/* A retained message as the core stores it: under dedup_retained_key(). */
+static void add_retained(struct history *h, const char *text, int64_t received_ms)
+{
+	struct strbuf key = STRBUF_INIT;
+	dedup_retained_key(&key, "room", text, strlen(text));
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .flags = MQC_MSG_RETAINED, .id = "",
+	                          .nick = "Pepe", .text = text, .topic = "room", .sender_id = ""};
+	history_add(h, &msg, strbuf_str(&key), received_ms);
+	strbuf_free(&key);
+}
+
+static bool has_retained(struct history *h, const char *text)
+{
+	struct strbuf key = STRBUF_INIT;
+	dedup_retained_key(&key, "room", text, strlen(text));
+	bool found = history_has_retained_key(h, strbuf_str(&key));
+	strbuf_free(&key);
+	return found;
+}
+
+START_TEST(retained_key_found_however_old_and_far_back)
+{
+	/* A retained message is the first thing a run sees, and comes again
+	 * at the next start however much was said after it, however long
+	 * ago. */
+	struct history *h = open_store();
+	add_retained(h, "server down", NOW_MS - 400 * DAY_MS);
+	char id[32];
+	for (int i = 0; i < HISTORY_KEYS_RECALLED + 10; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		add_keyed(h, id, NOW_MS + i);
+	}
+	add_retained(h, "added by this run", NOW_MS);
+	history_flush(h);
+	/* this run's own are the in-memory set's to know */
+	ck_assert(!has_retained(h, "server down"));
+	ck_assert(!has_retained(h, "added by this run"));
+	history_close(h);
+
+	h = open_store();
+	ck_assert(has_retained(h, "server down"));
+	ck_assert(has_retained(h, "added by this run"));
+	struct strbuf key = STRBUF_INIT;
+	dedup_retained_key(&key, "room", "server down", 11);
+	/* beyond the newest keys that history_has_key() recalls */
+	ck_assert(!history_has_key(h, strbuf_str(&key), 0));
+	ck_assert(!has_retained(h, "server up"));
+	ck_assert(!history_has_retained_key(h, "id:k5")); /* stored, but not retained */
+	ck_assert(!history_has_retained_key(h, NULL));
+	ck_assert_str_eq(history_error(h), "");
+	strbuf_free(&key);
+	history_close(h);
+
+	/* gone with its message when retention removes it */
+	h = open_store();
+	ck_assert_int_gt(history_prune(h, 0, 365, NOW_MS), 0);
+	history_close(h);
+	h = open_store();
+	ck_assert(!has_retained(h, "server down"));
+	ck_assert(has_retained(h, "added by this run"));
+	history_close(h);
+}
+END_TEST
+
+START_TEST(retained_key_of_an_empty_store)
+{
+	struct history *h = open_store();
+	ck_assert(!has_retained(h, "server down"));
+	history_close(h);
+}
+END_TEST
+
+START_TEST(retained_key_ignores_what_others_store_later)
+{
+	/* Two mqchats share the file: a retained message the other one
+	 * stores after we opened is news to us, not a repeat. */
+	struct history *early = open_store();
+	add_retained(early, "before", NOW_MS);
+	history_flush(early);
+	struct history *late = open_store();
+	add_retained(early, "after", NOW_MS + 1);
+	history_flush(early);
+	ck_assert(has_retained(late, "before"));
+	ck_assert(!has_retained(late, "after"));
+	history_close(early);
+	history_close(late);
+}
+END_TEST
+
 /* --- the file ----------------------------------------------------------- */
 
 static void check_pragma(sqlite3 *db, const char *sql, const char *want)
@@ -606,6 +695,26 @@ static void check_pragma(sqlite3 *db, const char *sql, const char *want)
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), want);
 	sqlite3_finalize(s);
+}
+
+/* The lookup of a retained key (history.c's HAS_RETAINED_KEY_SQL) finds it
+ * in its own index, which holds retained keys only. */
+static void check_retained_keys_indexed(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "EXPLAIN QUERY PLAN SELECT 1 FROM messages WHERE "
+	                                    "dedup_key = 'rt:00' AND dedup_key >= 'rt:' AND "
+	                                    "dedup_key < 'rt;' AND seq <= 9 LIMIT 1",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	const char *plan = (const char *)sqlite3_column_text(s, 3);
+	ck_assert_msg(strstr(plan, "messages_by_retained_key"), "plan: %s", plan);
+	sqlite3_finalize(s);
+	check_pragma(db, "SELECT sql LIKE '% WHERE dedup_key >= %' FROM sqlite_master "
+	                 "WHERE name = 'messages_by_retained_key'",
+	             "1");
 }
 
 START_TEST(wal_private_and_versioned)
@@ -625,7 +734,7 @@ START_TEST(wal_private_and_versioned)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
-	check_pragma(db, "PRAGMA user_version", "2");
+	check_pragma(db, "PRAGMA user_version", "3");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_received'",
 	             "1");
@@ -640,6 +749,7 @@ START_TEST(wal_private_and_versioned)
 	ck_assert_ptr_nonnull(strstr((const char *)sqlite3_column_text(s, 3),
 	                             "messages_by_received"));
 	sqlite3_finalize(s);
+	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	history_close(h);
 }
@@ -739,15 +849,40 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_pragma(db, "PRAGMA user_version", "2");
+	check_pragma(db, "PRAGMA user_version", "3");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
+	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	/* and it opens as a current file from now on */
 	h = open_store();
 	ck_assert_int_eq(last(h, 10), 2);
 	history_close(h);
+}
+END_TEST
+
+START_TEST(upgrades_schema_2)
+{
+	/* Schema 2 was today's without the index of retained keys. */
+	struct history *h = open_store();
+	add_retained(h, "stored by the old version", NOW_MS);
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP INDEX messages_by_retained_key;"
+	                                  "PRAGMA user_version = 2;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+
+	h = open_store();
+	ck_assert(has_retained(h, "stored by the old version"));
+	history_close(h);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_pragma(db, "PRAGMA user_version", "3");
+	check_retained_keys_indexed(db);
+	sqlite3_close(db);
 }
 END_TEST
 
@@ -863,9 +998,13 @@ int main(void)
 	tcase_add_test(store, has_key_recalls_the_newest_keys);
 	tcase_add_test(store, has_key_ignores_what_others_store_later);
 	tcase_add_test(store, has_key_after_restart_with_dedup_keys);
+	tcase_add_test(store, retained_key_found_however_old_and_far_back);
+	tcase_add_test(store, retained_key_of_an_empty_store);
+	tcase_add_test(store, retained_key_ignores_what_others_store_later);
 	tcase_add_test(store, wal_private_and_versioned);
 	tcase_add_test(store, refuses_what_is_not_ours);
 	tcase_add_test(store, upgrades_schema_1);
+	tcase_add_test(store, upgrades_schema_2);
 	tcase_add_test(store, memory_store_for_tests);
 	tcase_add_test(store, failed_flush_keeps_messages);
 	tcase_add_test(store, buffer_is_bounded_while_flushes_fail);

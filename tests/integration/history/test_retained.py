@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 """Retained messages are shown once a run, marked as old, in batch output
 and in the log alike, even when a reconnection (a broker restart here) makes
-the broker send them again, long after the digest window."""
+the broker send them again, long after the digest window; and not again at
+a later start when they are already in history (only in its replay)."""
 import json
 
 import harness
-from history_helpers import (SLOW, PersistentBrokerTest, Receiver, batch_ini, connections,
-                             publish_retained, wait_connected)
+from history_helpers import (SLOW, PersistentBrokerTest, Receiver, Terminal, batch_ini,
+                             connections, publish_retained, wait_connected)
 
 RETAINED = "Pepe: el servidor está caído"
 LIVE = "Luis: en vivo"
@@ -70,6 +71,87 @@ class RetainedTest(PersistentBrokerTest):
         payload = json.dumps({"v": 1, "id": "feedc0ffee123456", "nick": "Pepe",
                               "ts": 1767323045000, "type": "message", "text": "aviso fijo"})
         self.shown_once_across_a_restart(payload, "Pepe: aviso fijo")
+
+
+class RetainedAtNextStartTest(PersistentBrokerTest):
+    """Ana runs once while a retained message waits on the broker, then
+    starts again on a terminal: the message is in the replay, and the copy
+    the broker hands her again is recognised from history."""
+
+    def ini(self):
+        # dedup_window 0 stands for a restart long after the digest window,
+        # without waiting for it.  A clean session: only the retained copy
+        # of a message published between runs arrives, not a queued one too.
+        return batch_ini(self, "Ana", core={"announce": "off", "history_replay": "5",
+                                            "dedup_window": "0"},
+                         mqtt={"session": "clean"})
+
+    def batch_run(self, old=None, during=None):
+        """A batch run of Ana's, which shows the retained message `old` as
+        old and calls `during(m)` if given; the lines it printed, once it
+        has ended cleanly (history flushed)."""
+        m = self.mqchat(self.ini(), name="Ana")
+        wait_connected(m)
+        if old:
+            m.out.wait_for(rf"^\(old\) {old}$", timeout=SLOW)
+        if during:
+            during(m)
+        harness.publish(self.broker, "Zed: fin")  # a repeat would come before it
+        m.out.wait_for(r"^Zed: fin$", timeout=SLOW)
+        m.close_stdin()
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+        return m.out.text().splitlines()
+
+    def shown_only_in_the_replay(self, payload, line):
+        """Returns the terminal of the second start, still running."""
+        publish_retained(self.broker, payload)
+        self.batch_run(old=line)
+
+        t = Terminal(self.workdir, self.ini(), name="Ana")  # the same history
+        self.cleanups.append(t.close)
+        t.wait_screen(lambda rows: any(r.startswith("-- connected") for r in rows),
+                      "the connection")
+        harness.publish(self.broker, "Zed: otra vez")  # after any retained copy
+        t.wait_row("Zed: otra vez")
+        rows = t.screen()
+        screen = "\n".join(rows)
+        self.assertEqual([r for r in rows if line in r], [line], screen)
+        self.assertLess(rows.index("-- history"), rows.index(line), screen)
+        self.assertLess(rows.index(line), rows.index("-- end of history"), screen)
+        return t
+
+    def quit(self, t):
+        t.type("/quit")
+        t.keys("Enter")
+        self.assertEqual(t.exit_code(), 0, t.stderr())
+
+    def test_plain_retained(self):
+        t = self.shown_only_in_the_replay(RETAINED, RETAINED)
+        # The same words said again live are news: shown, unmarked.
+        harness.publish(self.broker, RETAINED)
+        t.wait_screen(lambda rows: rows.count(RETAINED) == 2, "the live repeat")
+        self.quit(t)
+
+        # Another retained message, not in history, is shown once, as old;
+        # one published while Ana runs arrives live, unmarked.
+        other, live = "Pepe: ya funciona", "Pepe: aviso en vivo"
+
+        def publish_live_retained(m):
+            publish_retained(self.broker, live)
+            m.out.wait_for(rf"^{live}$", timeout=SLOW)
+
+        publish_retained(self.broker, other)
+        lines = self.batch_run(old=other, during=publish_live_retained)
+        self.assertEqual([l for l in lines if "Pepe" in l], [f"(old) {other}", live], lines)
+        # At the next start the broker hands that one over as retained:
+        # history has it (received live), so it is not shown again.
+        lines = self.batch_run()
+        self.assertEqual([l for l in lines if "Pepe" in l], [], lines)
+
+    def test_json_retained(self):
+        payload = json.dumps({"v": 1, "id": "feedc0ffee654321", "nick": "Pepe",
+                              "ts": 1767323045000, "type": "message", "text": "aviso fijo"})
+        self.quit(self.shown_only_in_the_replay(payload, "Pepe: aviso fijo"))
 
 
 if __name__ == "__main__":
