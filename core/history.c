@@ -46,6 +46,28 @@
 	"CREATE INDEX messages_by_retained_key ON messages(dedup_key)"                     \
 	" WHERE " RETAINED_KEY_CONDITION ";"
 
+/* The full-text index may lag behind the table: rows up to
+ * search_progress.indexed_upto are in it, later ones are indexed by
+ * index_rows(), in the flush that writes them or, after a flood, in slices
+ * of their own (see history_flush_some).  Never by a trigger: a trigger's
+ * statement savepoint makes FTS5 write out a segment for every single row,
+ * which then all have to be merged.  A row not indexed yet must not be
+ * taken out of the index when it is deleted or changed: hence the WHEN. */
+#define SEARCH_PROGRESS_SQL                                                                \
+	"CREATE TABLE search_progress (indexed_upto INTEGER NOT NULL);"                    \
+	"INSERT INTO search_progress SELECT coalesce(max(seq), 0) FROM messages;"          \
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages"                      \
+	"  WHEN old.seq <= (SELECT indexed_upto FROM search_progress) BEGIN"               \
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"                      \
+	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
+	"END;"                                                                             \
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages"                      \
+	"  WHEN old.seq <= (SELECT indexed_upto FROM search_progress) BEGIN"               \
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"                      \
+	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);" \
+	"END;"
+
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
 	/* An explicit INTEGER PRIMARY KEY: the full-text index refers to
@@ -79,25 +101,19 @@ static const char SCHEMA_SQL[] =
 	 * second at 1M messages): each flush merges a bounded amount instead,
 	 * see MERGE_SQL. */
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
-	/* Inserts are indexed by INSERT_FTS_SQL, not by a trigger: a
-	 * trigger's statement savepoint makes FTS5 write out a segment for
-	 * every single row, which then all have to be merged. */
-	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
-	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
-	"    VALUES ('delete', old.seq, old.text, old.nick);"
-	"END;"
-	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN"
-	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
-	"    VALUES ('delete', old.seq, old.text, old.nick);"
-	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
-	"END;";
+	SEARCH_PROGRESS_SQL;
 
 /* The columns every read returns, in the order row_to_message expects. */
 #define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
 
+/* Schema 3 indexed each row as it was written: all of it is indexed, and
+ * the triggers get their WHEN. */
+#define UPGRADE_FROM_3_SQL                                                                 \
+	"DROP TRIGGER messages_fts_delete;"                                                \
+	"DROP TRIGGER messages_fts_update;" SEARCH_PROGRESS_SQL
 /* Schema 2 lacked the index of retained keys.  Creating it reads the
  * table once, at the first start. */
-#define UPGRADE_FROM_2_SQL RETAINED_KEY_INDEX_SQL
+#define UPGRADE_FROM_2_SQL RETAINED_KEY_INDEX_SQL UPGRADE_FROM_3_SQL
 /* Schema 1 had a dedup_key index and an insert trigger; opening such a
  * file drops both (see SCHEMA_SQL for why). */
 #define UPGRADE_FROM_1_SQL                                                                 \
@@ -107,8 +123,13 @@ static const char SCHEMA_SQL[] =
 static const char INSERT_SQL[] =
 	"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
 	" own, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-static const char INSERT_FTS_SQL[] =
-	"INSERT INTO messages_fts(rowid, text, nick) VALUES (?1, ?2, ?3)";
+static const char SEARCH_PROGRESS_QUERY_SQL[] =
+	"SELECT indexed_upto, (SELECT coalesce(max(seq), 0) FROM messages) FROM search_progress";
+/* One statement for many rows: FTS5 writes them out as one segment. */
+static const char INDEX_ROWS_SQL[] =
+	"INSERT INTO messages_fts(rowid, text, nick)"
+	" SELECT seq, text, nick FROM messages WHERE seq > ?1 AND seq <= ?2";
+static const char SET_INDEXED_UPTO_SQL[] = "UPDATE search_progress SET indexed_upto = ?1";
 static const char RECALL_KEYS_SQL[] =
 	"SELECT dedup_key, received_ms FROM messages WHERE seq <= ?1 AND dedup_key IS NOT NULL"
 	" ORDER BY seq DESC LIMIT ?2";
@@ -151,12 +172,13 @@ struct recalled_key {
 
 struct history {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *insert_fts, *merge, *begin, *commit, *rollback, *recall_keys,
-		*has_retained_key, *last, *search, *prune_count, *prune_age;
+	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
+		*rollback, *recall_keys, *has_retained_key, *last, *search, *prune_count, *prune_age;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
 	size_t first, n_pending, cap_pending;
 	uint64_t dropped;
+	size_t unindexed; /* rows not in the full-text index yet, last we looked */
 	/* The newest row when the store was opened: history_has_key() looks
 	 * no further, at what earlier runs (or other processes) stored. */
 	int64_t opened_at_seq;
@@ -213,6 +235,23 @@ static bool query_int(struct history *h, const char *sql, int64_t *value)
 	return ok;
 }
 
+/* Reads how far the full-text index is (in a transaction: exact; outside
+ * one: what another process may change at any time). */
+static bool read_progress(struct history *h, int64_t *indexed_upto, int64_t *last_seq)
+{
+	sqlite3_stmt *s = h->progress;
+	bool ok = sqlite3_step(s) == SQLITE_ROW;
+	if (ok) {
+		*indexed_upto = sqlite3_column_int64(s, 0);
+		*last_seq = sqlite3_column_int64(s, 1);
+		h->unindexed = *last_seq > *indexed_upto ? (size_t)(*last_seq - *indexed_upto) : 0;
+	} else {
+		set_error(h, "reading how far the search index is");
+	}
+	sqlite3_reset(s);
+	return ok;
+}
+
 /* Runs `sql` and stamps the file with this schema version, in one
  * transaction. */
 static bool change_schema(struct history *h, const char *sql, const char *what)
@@ -253,6 +292,8 @@ static bool check_or_create_schema(struct history *h)
 		return change_schema(h, UPGRADE_FROM_1_SQL, "upgrading the tables");
 	else if (version == 2)
 		return change_schema(h, UPGRADE_FROM_2_SQL, "upgrading the tables");
+	else if (version == 3)
+		return change_schema(h, UPGRADE_FROM_3_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -289,7 +330,11 @@ static bool setup(struct history *h)
 	    !query_int(h, "SELECT coalesce(max(seq), 0) FROM messages", &h->opened_at_seq))
 		return false;
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
-	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, INSERT_FTS_SQL, &h->insert_fts) &&
+	int64_t indexed_upto, last_seq;
+	return prepare(h, INSERT_SQL, &h->insert) &&
+	       prepare(h, SEARCH_PROGRESS_QUERY_SQL, &h->progress) &&
+	       prepare(h, INDEX_ROWS_SQL, &h->index_rows) &&
+	       prepare(h, SET_INDEXED_UPTO_SQL, &h->set_indexed_upto) &&
 	       prepare(h, MERGE_SQL, &h->merge) && prepare(h, "BEGIN IMMEDIATE", &h->begin) &&
 	       prepare(h, "COMMIT", &h->commit) && prepare(h, "ROLLBACK", &h->rollback) &&
 	       prepare(h, RECALL_KEYS_SQL, &h->recall_keys) &&
@@ -297,15 +342,17 @@ static bool setup(struct history *h)
 	       prepare(h, LAST_SQL, &h->last) &&
 	       prepare(h, SEARCH_SQL, &h->search) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
-	       prepare(h, PRUNE_AGE_SQL, &h->prune_age);
+	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
+	       read_progress(h, &indexed_upto, &last_seq);
 }
 
 static void finalize_all(struct history *h)
 {
-	sqlite3_stmt **stmts[] = {&h->insert,      &h->insert_fts,       &h->merge,
-	                          &h->begin,       &h->commit,           &h->rollback,
-	                          &h->recall_keys, &h->has_retained_key, &h->last,
-	                          &h->search,      &h->prune_count,      &h->prune_age};
+	sqlite3_stmt **stmts[] = {&h->insert,      &h->progress,         &h->index_rows,
+	                          &h->set_indexed_upto, &h->merge,       &h->begin,
+	                          &h->commit,      &h->rollback,         &h->recall_keys,
+	                          &h->has_retained_key, &h->last,        &h->search,
+	                          &h->prune_count, &h->prune_age};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -412,9 +459,10 @@ static bool run(struct history *h, sqlite3_stmt *s, const char *what)
 	return ok;
 }
 
-/* The row, then its words in the full-text index.  Every parameter is
- * bound each time, so bindings need no clearing; STATIC: the strings
- * outlive the steps, and the statements are reset before they are freed. */
+/* The row alone: index_rows() puts its words in the full-text index.
+ * Every parameter is bound each time, so bindings need no clearing;
+ * STATIC: the strings outlive the steps, and the statements are reset
+ * before they are freed. */
 static bool insert_one(struct history *h, const struct pending *p)
 {
 	sqlite3_stmt *s = h->insert;
@@ -434,13 +482,7 @@ static bool insert_one(struct history *h, const struct pending *p)
 		sqlite3_bind_text(s, 10, p->dedup_key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 10);
-	if (!run(h, s, "storing a message"))
-		return false;
-	s = h->insert_fts;
-	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(h->db));
-	sqlite3_bind_text(s, 2, p->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->nick, -1, SQLITE_STATIC);
-	return run(h, s, "indexing a message");
+	return run(h, s, "storing a message");
 }
 
 /* Quietly: the error that made us give up is the one worth keeping (and
@@ -457,10 +499,31 @@ static bool merge_some(struct history *h)
 	return run(h, h->merge, "merging the search index");
 }
 
-/* Writes the `n` oldest pending messages in one transaction. */
-static int write_oldest(struct history *h, size_t n)
+/* Indexes the oldest `max_rows` rows not in the full-text index yet,
+ * inside the caller's transaction. */
+static bool index_rows(struct history *h, size_t max_rows)
 {
-	if (n == 0)
+	int64_t upto, last;
+	if (!read_progress(h, &upto, &last))
+		return false;
+	if (h->unindexed == 0)
+		return true;
+	int64_t target = h->unindexed > max_rows ? upto + (int64_t)max_rows : last;
+	sqlite3_bind_int64(h->index_rows, 1, upto);
+	sqlite3_bind_int64(h->index_rows, 2, target);
+	sqlite3_bind_int64(h->set_indexed_upto, 1, target);
+	if (!run(h, h->index_rows, "indexing messages") ||
+	    !run(h, h->set_indexed_upto, "indexing messages") || !merge_some(h))
+		return false;
+	h->unindexed = (size_t)(last - target); /* kept if the commit fails: a guess */
+	return true;
+}
+
+/* Writes the `n` oldest pending messages, and indexes up to `index_max`
+ * rows, in one transaction. */
+static int write_oldest(struct history *h, size_t n, size_t index_max)
+{
+	if (n == 0 && (index_max == 0 || h->unindexed == 0))
 		return 0;
 	if (!run(h, h->begin, "starting to store messages"))
 		return -1;
@@ -470,22 +533,30 @@ static int write_oldest(struct history *h, size_t n)
 			return -1;
 		}
 	}
-	if (!merge_some(h) || !run(h, h->commit, "storing messages")) {
+	if ((index_max && !index_rows(h, index_max)) || !run(h, h->commit, "storing messages")) {
 		roll_back(h);
 		return -1;
 	}
+	if (!index_max)
+		h->unindexed += n; /* index_rows() counts them otherwise */
 	forget_oldest_pending(h, n);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
-int history_flush_some(struct history *h, size_t max_messages)
+int history_flush_some(struct history *h, size_t max_messages, size_t max_indexed)
 {
-	return write_oldest(h, h->n_pending < max_messages ? h->n_pending : max_messages);
+	size_t n = h->n_pending < max_messages ? h->n_pending : max_messages;
+	return write_oldest(h, n, max_indexed);
 }
 
 int history_flush(struct history *h)
 {
-	return write_oldest(h, h->n_pending);
+	return write_oldest(h, h->n_pending, h->n_pending + HISTORY_INDEX_SLICE);
+}
+
+size_t history_unindexed(const struct history *h)
+{
+	return h->unindexed;
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -644,10 +715,19 @@ static bool words_to_fts_query(const char *words, struct strbuf *query)
 	return any;
 }
 
+/* A search finds what was said so far: the index catches up first (after
+ * a flood of 100 000 messages, ~0.25 s). */
+static void index_everything(struct history *h)
+{
+	while (h->unindexed && write_oldest(h, 0, HISTORY_INDEX_SLICE * 16) == 0)
+		;
+}
+
 int history_search(struct history *h, const char *words, size_t limit, history_fn fn,
                    void *data)
 {
 	flush_before_reading(h);
+	index_everything(h);
 	struct strbuf query = STRBUF_INIT;
 	if (limit == 0 || !words || !words_to_fts_query(words, &query)) {
 		strbuf_free(&query);

@@ -5,8 +5,12 @@
  * The file is a WAL-mode database (synchronous=NORMAL), created 0600, with
  * one table of messages, an index on the time received, one on the keys of
  * retained messages (dedup_retained_key; those alone), and an FTS5
- * full-text index over their text and nick (external content: written
- * along with each row, and kept in step by triggers on delete and update).
+ * full-text index over their text and nick (external content, kept in
+ * step by triggers on delete and update).  The index may lag behind the
+ * table (search_progress says how far it is): a flush indexes what it
+ * writes, except during a flood, when indexing waits until the flood is
+ * over (the core's choice: history_flush_some's `max_indexed`); a search
+ * brings it up to date first.
  * The schema is versioned with PRAGMA user_version; a file made by a newer
  * mqchat is refused, one made by an older one is upgraded.
  *
@@ -32,7 +36,10 @@
 
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 3
+#define HISTORY_SCHEMA_VERSION 4
+
+/* Rows indexed by a flush of the search index alone: ~2.5 ms of work. */
+#define HISTORY_INDEX_SLICE 1024
 
 /* Messages kept in memory while flushes fail (disk full, database locked
  * by another process): about 200 bytes each.  Beyond it the oldest
@@ -71,17 +78,26 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 size_t history_pending(const struct history *h);
 
 /*
- * Writes the oldest `max_messages` buffered (or all, if fewer) in one
- * transaction, in the order they were added.  Returns the number written
+ * Writes the oldest `max_messages` buffered (or all, if fewer), and brings
+ * up to `max_indexed` rows not indexed yet (the oldest: these first, if
+ * nothing older waits) into the full-text index, in one transaction, in
+ * the order they were added.  Returns the number written
  * (0 when nothing was buffered), or -1 on failure (see history_error), in
  * which case they stay buffered for the next try.  Waits at most ~50 ms
  * for a lock held by another process.  A few hundred messages take a few
  * milliseconds (bench/README.md).
  */
-int history_flush_some(struct history *h, size_t max_messages);
+int history_flush_some(struct history *h, size_t max_messages, size_t max_indexed);
 
-/* history_flush_some() of everything buffered, in one transaction. */
+/* history_flush_some() of everything buffered, in one transaction, with
+ * what it writes and HISTORY_INDEX_SLICE rows more indexed. */
 int history_flush(struct history *h);
+
+/* Rows written but not in the full-text index yet (as this process last
+ * saw: another one sharing the file may have indexed them).  While > 0,
+ * a flush with nothing buffered, history_flush_some(h, 0, n), indexes up
+ * to n of them, oldest first. */
+size_t history_unindexed(const struct history *h);
 
 /*
  * Was a message with this key stored by an earlier run, with a received

@@ -176,16 +176,97 @@ START_TEST(flush_some_writes_the_oldest_first)
 {
 	struct history *h = open_store();
 	add_numbered(h, 0, 10);
-	ck_assert_int_eq(history_flush_some(h, 4), 4);
+	ck_assert_int_eq(history_flush_some(h, 4, 4), 4);
 	ck_assert_uint_eq(history_pending(h), 6);
 	ck_assert_int_eq(rows_on_disk(), 4);
-	ck_assert_int_eq(history_flush_some(h, 100), 6);
-	ck_assert_int_eq(history_flush_some(h, 5), 0);
+	ck_assert_int_eq(history_flush_some(h, 100, 100), 6);
+	ck_assert_int_eq(history_flush_some(h, 5, 5), 0);
+	ck_assert_uint_eq(history_unindexed(h), 0);
 	ck_assert_int_eq(last(h, 100), 10);
 	for (int i = 0; i < 10; i++)
 		check_numbered((size_t)i, i);
 	ck_assert_int_eq(search(h, "number", 100), 10);
 	check_search_index();
+	history_close(h);
+}
+END_TEST
+
+/* Rows in the full-text index, counted by asking it directly. */
+static int indexed_rows(void)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages_fts "
+	                                        "WHERE messages_fts MATCH 'number'",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	int n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+START_TEST(a_flood_is_indexed_later)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 300);
+	ck_assert_int_eq(history_flush_some(h, 300, 0), 300);
+	ck_assert_uint_eq(history_unindexed(h), 300);
+	ck_assert_int_eq(indexed_rows(), 0);
+	/* a slice of the index alone, oldest first */
+	ck_assert_int_eq(history_flush_some(h, 0, 100), 0);
+	ck_assert_uint_eq(history_unindexed(h), 200);
+	ck_assert_int_eq(indexed_rows(), 100);
+	/* new rows wait behind the older ones */
+	add_numbered(h, 300, 310);
+	ck_assert_int_eq(history_flush_some(h, 10, 10), 10);
+	ck_assert_uint_eq(history_unindexed(h), 200);
+	/* (FTS5's integrity check takes rows not indexed yet for damage) */
+	/* a search indexes everything first */
+	ck_assert_int_eq(search(h, "number", 1000), 310);
+	ck_assert_uint_eq(history_unindexed(h), 0);
+	ck_assert_int_eq(indexed_rows(), 310);
+	check_search_index();
+	history_close(h);
+}
+END_TEST
+
+START_TEST(pruning_rows_not_indexed_keeps_the_index_whole)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 50);
+	ck_assert_int_eq(history_flush(h), 50);
+	add_numbered(h, 50, 150);
+	ck_assert_int_eq(history_flush_some(h, 100, 0), 100);
+	ck_assert_uint_eq(history_unindexed(h), 100);
+	/* deletes 50 indexed rows and 80 that are not */
+	ck_assert_int_eq(history_prune(h, 20, 0, NOW_MS), 130);
+	check_search_index();
+	ck_assert_int_eq(search(h, "number", 1000), 20);
+	check_numbered(0, 130);
+	check_search_index();
+	history_close(h);
+}
+END_TEST
+
+START_TEST(another_process_catches_the_index_up)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 40);
+	ck_assert_int_eq(history_flush_some(h, 40, 0), 40);
+	struct history *other = open_store();
+	ck_assert_uint_eq(history_unindexed(other), 40);
+	ck_assert_int_eq(history_flush_some(other, 0, HISTORY_INDEX_SLICE), 0);
+	ck_assert_uint_eq(history_unindexed(other), 0);
+	ck_assert_int_eq(indexed_rows(), 40);
+	/* the first one still thinks 40 wait, looks, and indexes none twice */
+	ck_assert_uint_eq(history_unindexed(h), 40);
+	ck_assert_int_eq(history_flush_some(h, 0, HISTORY_INDEX_SLICE), 0);
+	ck_assert_uint_eq(history_unindexed(h), 0);
+	check_search_index();
+	history_close(other);
 	history_close(h);
 }
 END_TEST
@@ -199,7 +280,7 @@ START_TEST(adding_while_slices_are_written_keeps_order)
 	for (int round = 0; round < 20; round++) {
 		add_numbered(h, added, added + 37);
 		added += 37;
-		ck_assert_int_eq(history_flush_some(h, 29), 29);
+		ck_assert_int_eq(history_flush_some(h, 29, 29), 29);
 	}
 	ck_assert_uint_eq(history_pending(h), (size_t)(20 * (37 - 29)));
 	ck_assert_int_eq(last(h, 1000), added);
@@ -717,6 +798,31 @@ static void check_retained_keys_indexed(sqlite3 *db)
 	             "1");
 }
 
+/* Turns today's file back into schema 3: every row indexed as written,
+ * no search_progress, triggers without their WHEN. */
+static const char DOWNGRADE_TO_3_SQL[] =
+	"DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;"
+	"DROP TABLE search_progress;"
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"END;"
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"
+	"    VALUES ('delete', old.seq, old.text, old.nick);"
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
+	"END;"
+	"PRAGMA user_version = 3;";
+
+static void check_schema_4(sqlite3 *db, const char *indexed_upto)
+{
+	check_pragma(db, "PRAGMA user_version", "4");
+	check_pragma(db, "SELECT indexed_upto FROM search_progress", indexed_upto);
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+	                 "sql LIKE '%WHEN old.seq <= (SELECT indexed_upto FROM search_progress)%'",
+	             "2");
+}
+
 START_TEST(wal_private_and_versioned)
 {
 	struct history *h = open_store();
@@ -734,7 +840,7 @@ START_TEST(wal_private_and_versioned)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
-	check_pragma(db, "PRAGMA user_version", "3");
+	check_pragma(db, "PRAGMA user_version", "4");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_received'",
 	             "1");
@@ -849,7 +955,7 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_pragma(db, "PRAGMA user_version", "3");
+	check_schema_4(db, "2");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
@@ -862,14 +968,40 @@ START_TEST(upgrades_schema_1)
 }
 END_TEST
 
+START_TEST(upgrades_schema_3)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 5);
+	ck_assert_int_eq(history_flush(h), 5);
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, DOWNGRADE_TO_3_SQL, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	h = open_store();
+	ck_assert_uint_eq(history_unindexed(h), 0); /* schema 3 indexed every row */
+	add_numbered(h, 5, 25);
+	ck_assert_int_eq(history_flush_some(h, 20, 0), 20);
+	ck_assert_int_eq(history_prune(h, 10, 0, NOW_MS), 15);
+	ck_assert_int_eq(search(h, "number", 100), 10);
+	check_search_index();
+	history_close(h);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_schema_4(db, "25");
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(upgrades_schema_2)
 {
-	/* Schema 2 was today's without the index of retained keys. */
+	/* Schema 2 was schema 3 without the index of retained keys. */
 	struct history *h = open_store();
 	add_retained(h, "stored by the old version", NOW_MS);
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, DOWNGRADE_TO_3_SQL, NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "DROP INDEX messages_by_retained_key;"
 	                                  "PRAGMA user_version = 2;",
 	                              NULL, NULL, NULL),
@@ -880,7 +1012,7 @@ START_TEST(upgrades_schema_2)
 	ck_assert(has_retained(h, "stored by the old version"));
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_pragma(db, "PRAGMA user_version", "3");
+	check_schema_4(db, "1");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 }
@@ -910,7 +1042,7 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert_int_eq(history_flush(h), -1);
 	ck_assert_ptr_nonnull(strstr(history_error(h), "locked"));
 	ck_assert_uint_eq(history_pending(h), 4);
-	ck_assert_int_eq(history_flush_some(h, 3), -1);
+	ck_assert_int_eq(history_flush_some(h, 3, 3), -1);
 	ck_assert_uint_eq(history_pending(h), 4);
 	/* reads still show what is on disk; the buffer waits */
 	ck_assert_int_eq(last(h, 10), 2);
@@ -920,7 +1052,7 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert(!history_has_key(h, NULL, 0));
 	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
-	ck_assert_int_eq(history_flush_some(h, 3), 3);
+	ck_assert_int_eq(history_flush_some(h, 3, 3), 3);
 	ck_assert_int_eq(history_flush(h), 1);
 	ck_assert_uint_eq(history_dropped(h), 0);
 	ck_assert_int_eq(last(h, 10), 6);
@@ -1003,7 +1135,11 @@ int main(void)
 	tcase_add_test(store, retained_key_ignores_what_others_store_later);
 	tcase_add_test(store, wal_private_and_versioned);
 	tcase_add_test(store, refuses_what_is_not_ours);
+	tcase_add_test(store, a_flood_is_indexed_later);
+	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
+	tcase_add_test(store, another_process_catches_the_index_up);
 	tcase_add_test(store, upgrades_schema_1);
+	tcase_add_test(store, upgrades_schema_3);
 	tcase_add_test(store, upgrades_schema_2);
 	tcase_add_test(store, memory_store_for_tests);
 	tcase_add_test(store, failed_flush_keeps_messages);

@@ -6,9 +6,13 @@ line is in the sender's history afterwards.
 History is written in slices from a timer; a FIFO read at full speed brings
 far more lines per loop turn than a fixed slice writes, and a store that
 falls behind drops the oldest unwritten messages once HISTORY_MAX_PENDING
-(20 000) wait.  Slices that grow with the backlog must keep up."""
+(20 000) wait.  Slices that grow with the backlog must keep up.
+
+The flood is stored without its full-text index, which catches up once the
+flood is over: on its own while mqchat idles, or when a search asks."""
 import os
 import signal
+import sqlite3
 
 import harness
 
@@ -40,6 +44,8 @@ class HistoryFloodTest(harness.TestCase):
             os.close(fd)
         # The last line at the broker means every line was read and taken.
         sub.out.wait_for(rf"^Ana: flood {COUNT - 1:06d}$", timeout=DEADLINE)
+        harness.wait_until(lambda: index_lag(db) == 0, timeout=DEADLINE,
+                           what="the idle sender to bring its search index up to date")
         m.signal(signal.SIGTERM)
         self.assertEqual(m.wait(DEADLINE), 0, m.err.text())
         self.assertNotIn("history", m.err.text())  # no store error, no loss
@@ -50,6 +56,47 @@ class HistoryFloodTest(harness.TestCase):
         self.assertEqual(len(stored), COUNT,
                          f"{COUNT - len(stored)} of {COUNT} lines missing from history")
         self.assertEqual(stored, lines)
+        check_search_index(db)
+
+    def test_a_search_right_after_a_flood_finds_its_last_line(self):
+        fifo = os.path.join(self.workdir, "in.fifo")
+        db = os.path.join(self.workdir, "history.db")
+        ini = harness.basic_ini(
+            self.workdir, self.broker,
+            core={"frontends": "fifo", "announce": "off", "history": db},
+            mqtt={"qos": "0"}, fifo={"path": fifo})
+        sub = self.subscriber()
+        m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
+        m.err.wait_for(r"connected to ", timeout=DEADLINE)
+        with open(fifo, "w") as f:
+            f.write("".join(f"burst {i:05d}\n" for i in range(SEARCH_COUNT)))
+        sub.out.wait_for(rf"^Ana: burst {SEARCH_COUNT - 1:05d}$", timeout=DEADLINE)
+        m.signal(signal.SIGTERM)  # at once: the index has not caught up
+        self.assertEqual(m.wait(DEADLINE), 0, m.err.text())
+        self.assertGreater(index_lag(db), 0, "nothing left to catch up: no test")
+
+        found = self.mqchat(ini, args=["--search", f"{SEARCH_COUNT - 1:05d}"], name="search")
+        self.assertEqual(found.wait(DEADLINE), 0, found.err.text())
+        self.assertIn(f"Ana: burst {SEARCH_COUNT - 1:05d}", found.out.text())
+        self.assertEqual(index_lag(db), 0)
+        check_search_index(db)
+
+
+SEARCH_COUNT = 20_000
+
+
+def index_lag(db):
+    """Rows of the history file not in its full-text index yet."""
+    with sqlite3.connect(db) as conn:
+        upto, last = conn.execute(
+            "SELECT indexed_upto, (SELECT max(seq) FROM messages) FROM search_progress"
+        ).fetchone()
+    return last - upto
+
+
+def check_search_index(db):
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
 
 
 if __name__ == "__main__":
