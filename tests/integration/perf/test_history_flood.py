@@ -23,7 +23,8 @@ DEADLINE = 120
 
 
 class HistoryFloodTest(harness.TestCase):
-    def test_every_line_of_a_qos0_flood_is_stored(self):
+    def start_sender(self):
+        """A connected mqchat reading a FIFO at QoS 0, and a subscriber."""
         fifo = os.path.join(self.workdir, "in.fifo")
         db = os.path.join(self.workdir, "history.db")
         ini = harness.basic_ini(
@@ -33,6 +34,10 @@ class HistoryFloodTest(harness.TestCase):
         sub = self.subscriber()
         m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
         m.err.wait_for(r"connected to ", timeout=DEADLINE)
+        return fifo, db, ini, sub, m
+
+    def test_every_line_of_a_qos0_flood_is_stored(self):
+        fifo, db, ini, sub, m = self.start_sender()
 
         lines = [f"flood {i:06d}" for i in range(COUNT)]
         fd = os.open(fifo, os.O_WRONLY)
@@ -59,15 +64,7 @@ class HistoryFloodTest(harness.TestCase):
         check_search_index(db)
 
     def test_a_search_right_after_a_flood_finds_its_last_line(self):
-        fifo = os.path.join(self.workdir, "in.fifo")
-        db = os.path.join(self.workdir, "history.db")
-        ini = harness.basic_ini(
-            self.workdir, self.broker,
-            core={"frontends": "fifo", "announce": "off", "history": db},
-            mqtt={"qos": "0"}, fifo={"path": fifo})
-        sub = self.subscriber()
-        m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
-        m.err.wait_for(r"connected to ", timeout=DEADLINE)
+        fifo, db, ini, sub, m = self.start_sender()
         with open(fifo, "w") as f:
             f.write("".join(f"burst {i:05d}\n" for i in range(SEARCH_COUNT)))
         sub.out.wait_for(rf"^Ana: burst {SEARCH_COUNT - 1:05d}$", timeout=DEADLINE)
