@@ -3,10 +3,10 @@
  * The history store: every message seen or sent, in SQLite.
  *
  * The file is a WAL-mode database (synchronous=NORMAL), created 0600, with
- * one table of messages, an index on the time received, one on the keys of
- * retained messages (dedup_retained_key; those alone), and an FTS5
- * full-text index over their text and nick (external content, kept in
- * step by triggers on delete and update).  The index may lag behind the
+ * one table of messages, an index on the keys of retained messages
+ * (dedup_retained_key; those alone), and an FTS5 full-text index over their
+ * text and nick (external content, kept in step by triggers on delete and
+ * update).  The index may lag behind the
  * table (search_progress says how far it is): a flush indexes what it
  * writes, except during a flood, when indexing waits until the flood is
  * over (the core's choice: history_flush_some's `max_indexed`); a search
@@ -36,7 +36,7 @@
 
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 4
+#define HISTORY_SCHEMA_VERSION 5
 
 /* Rows indexed by a flush of the search index alone: ~2.5 ms of work. */
 #define HISTORY_INDEX_SLICE 1024
