@@ -225,18 +225,25 @@ bool dedup_seen_retained(struct dedup *d, const char *topic, const void *payload
 	return seen(d, dedup_digest(topic, payload, len), KIND_RETAINED, now_ms);
 }
 
+/* Keys are made for every message stored: by hand, not printf. */
 static void digest_key(struct strbuf *out, const char *prefix, const char *topic,
                        const void *payload, size_t len)
 {
-	strbuf_printf(out, "%s%016llx", prefix,
-	              (unsigned long long)dedup_digest(topic, payload, len));
+	static const char digits[] = "0123456789abcdef";
+	uint64_t digest = dedup_digest(topic, payload, len);
+	char hex[16];
+	for (int i = 15; i >= 0; i--, digest >>= 4)
+		hex[i] = digits[digest & 15];
+	strbuf_appends(out, prefix);
+	strbuf_append(out, hex, sizeof hex);
 }
 
 bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void *payload,
                size_t len)
 {
 	if (id && *id) {
-		strbuf_printf(out, "id:%s", id);
+		strbuf_appends(out, "id:");
+		strbuf_appends(out, id);
 		return true;
 	}
 	digest_key(out, "dg:", topic, payload, len);
