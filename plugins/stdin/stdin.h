@@ -3,8 +3,9 @@
  * The `stdin` frontend: the user's own terminal, or a pipe for scripts.
  *
  * One instance owns standard input and standard output.  When standard input
- * is a terminal it runs a line editor (stdin_terminal.c); otherwise it reads
- * lines in batch (stdin_batch.c).  Both print through stdin_output.c.
+ * is a terminal it runs a line editor (stdin_terminal.c, with Ctrl-Z and fg
+ * taken into the loop by stdin_jobctl.c); otherwise it reads lines in batch
+ * (stdin_batch.c).  Both print through stdin_output.c.
  */
 #ifndef MQC_STDIN_H
 #define MQC_STDIN_H
@@ -57,6 +58,26 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 void stdin_terminal_deliver(struct stdin_terminal *t,
                             const struct mqc_message *msg);
 void stdin_terminal_close(struct stdin_terminal *t);
+
+/* --- stdin_jobctl.c --------------------------------------------------- */
+
+/* Called from the loop on SIGTSTP, just before the process stops. */
+typedef void stdin_jobctl_stopping_fn(void *data);
+/* Called from the loop once the process runs again after that SIGTSTP
+ * (`stopped` false when the kernel discarded the stop: nothing happened in
+ * between), then with `stopped` true for every SIGCONT read: the one that
+ * ended that stop, or one after someone else's SIGSTOP. */
+typedef void stdin_jobctl_continued_fn(void *data, bool stopped);
+
+struct stdin_jobctl;
+
+/* NULL (logged) when the signals cannot be taken into the loop. */
+struct stdin_jobctl *stdin_jobctl_open(struct stdin_frontend *fe,
+                                       stdin_jobctl_stopping_fn *stopping,
+                                       stdin_jobctl_continued_fn *continued,
+                                       void *data);
+/* Gives the signals back their default handling; NULL is fine. */
+void stdin_jobctl_close(struct stdin_jobctl *j);
 
 /* --- stdin_batch.c ---------------------------------------------------- */
 

@@ -33,6 +33,7 @@
 struct stdin_terminal {
 	struct stdin_frontend *fe;
 	struct mqc_watch *watch;    /* NULL once input has ended */
+	struct stdin_jobctl *jobctl;
 	char *prompt;
 	size_t prompt_columns;
 	char *history_path;         /* NULL: no recall history kept on disk */
@@ -49,6 +50,7 @@ struct stdin_terminal {
 	 * replaces.  0 otherwise. */
 	unsigned entered_rows;
 	bool in_history;            /* the last message shown was from history */
+	bool set_aside;             /* terminal handed back for a Ctrl-Z */
 };
 
 /* libedit's callback interface passes no user data, and its readline layer
@@ -101,6 +103,17 @@ static unsigned cursor_row(const struct stdin_terminal *t)
 	size_t used = t->prompt_columns;
 	if (!t->prompt_empty && rl_line_buffer && rl_point > 0)
 		used += text_columns(rl_line_buffer, (size_t)rl_point);
+	return (unsigned)(used / terminal_width());
+}
+
+/* Row and column just after the last character typed, counted from the
+ * prompt's first row. */
+static unsigned input_end(const struct stdin_terminal *t, unsigned *column)
+{
+	size_t used = t->prompt_columns;
+	if (rl_line_buffer && rl_end > 0)
+		used += text_columns(rl_line_buffer, (size_t)rl_end);
+	*column = (unsigned)(used % terminal_width());
 	return (unsigned)(used / terminal_width());
 }
 
@@ -283,6 +296,67 @@ static void terminal_readable(void *data, int fd, unsigned revents)
 	fflush(stdout);
 }
 
+/* --- Ctrl-Z and fg ------------------------------------------------------ */
+
+/* Moves the cursor just after the last character typed. */
+static void move_to_input_end(struct stdin_terminal *t)
+{
+	unsigned column, down = input_end(t, &column) - cursor_row(t);
+	char seq[48] = "\r";
+	size_t n = 1;
+	/* A count of 0 would still move by one. */
+	if (down)
+		n += (size_t)snprintf(seq + n, sizeof seq - n, "\033[%uB", down);
+	if (column)
+		n += (size_t)snprintf(seq + n, sizeof seq - n, "\033[%uC", column);
+	stdin_write_stdout(t->fe, seq, n);
+}
+
+/* Before the process stops: the typed line stays on screen with the cursor
+ * after it, where a shell expects it (it reports the stopped job on the
+ * next row), and the terminal goes back to the mode the shell knows. */
+static void terminal_stopping(void *data)
+{
+	struct stdin_terminal *t = data;
+	if (!t->watch)
+		return; /* input ended: the terminal is already as we found it */
+	move_to_input_end(t);
+	fflush(stdout);
+	rl_deprep_terminal();
+	t->set_aside = true;
+}
+
+/* The process runs again.  In the background, taking the terminal stops it
+ * (SIGTTOU) until it is brought to the foreground: so modes first, then
+ * the screen. */
+static void terminal_continued(void *data, bool stopped)
+{
+	struct stdin_terminal *t = data;
+	if (!t->watch)
+		return;
+	if (!t->set_aside) {
+		/* Someone else's SIGSTOP (or the SIGCONT that ended our own
+		 * stop, already handled).  Keystroke mode still on: nobody
+		 * took the terminal, the screen is as we left it.  Otherwise a
+		 * shell did, and libedit must be told it left its mode. */
+		struct termios now;
+		if (tcgetattr(STDIN_FILENO, &now) != 0 || !(now.c_lflag & ICANON))
+			return;
+		rl_deprep_terminal();
+	}
+	rl_prep_terminal(1);
+	t->set_aside = false;
+	if (stopped) {
+		/* A shell wrote below the line: start afresh. */
+		stdin_write_stdout(t->fe, "\r", 1);
+	} else {
+		unsigned column;
+		erase_rows_above(t, input_end(t, &column));
+	}
+	rl_resize_terminal(); /* the window may have changed meanwhile */
+	show_prompt();
+}
+
 /* --- recall history ---------------------------------------------------- */
 
 static void make_parent_dirs(const char *path)
@@ -385,6 +459,11 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 		stdin_terminal_close(t);
 		return NULL;
 	}
+	t->jobctl = stdin_jobctl_open(fe, terminal_stopping, terminal_continued, t);
+	if (!t->jobctl) {
+		stdin_terminal_close(t);
+		return NULL;
+	}
 	rl_callback_handler_install(t->prompt, terminal_line);
 	t->prompt_shown = true;
 	fflush(stdout);
@@ -405,6 +484,7 @@ void stdin_terminal_close(struct stdin_terminal *t)
 	 * as we found it. */
 	if (t->have_saved_tty)
 		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &t->saved_tty);
+	stdin_jobctl_close(t->jobctl);
 	history_save(t);
 	active_terminal = NULL;
 	free(t->history_path);
