@@ -22,15 +22,12 @@
 #define FLUSH_DELAY_MS 200
 #define FLUSH_BATCH 256
 #define FLUSH_NEXT_MS 1
-/* The full-text index costs more than the rest of storing a message
- * (bench/README.md), so a flood (a whole batch waiting at a flush) is
- * stored unindexed, and indexed once it is over: with what a calm flush
- * writes, or in slices of HISTORY_INDEX_SLICE rows INDEX_NEXT_MS apart
- * while nothing else waits.  Past INDEX_LAG_MAX rows behind, a flood pays
- * for a slice at every flush: a search after it (which waits for the
- * index) is kept under ~0.25 s. */
+/* A flood (a whole batch waiting at a flush) is stored without its
+ * full-text index, which costs more than the rest of storing a message
+ * (bench/README.md); the index catches up once it is over, with what a
+ * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
+ * waits. */
 #define INDEX_NEXT_MS 5
-#define INDEX_LAG_MAX 100000
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
 /* How long after connecting a payload is looked up in history. */
@@ -101,10 +98,8 @@ static void flush_now(void *data)
 	 * that switch. */
 	size_t pending = history_pending(chat->history);
 	size_t half = pending / 2;
-	bool flood = pending >= FLUSH_BATCH &&
-	             history_unindexed(chat->history) < INDEX_LAG_MAX;
 	if (history_flush_some(chat->history, half > FLUSH_BATCH ? half : FLUSH_BATCH,
-	                       flood ? 0 : pending + HISTORY_INDEX_SLICE) < 0) {
+	                       pending >= FLUSH_BATCH) < 0) {
 		chat_log(NULL, MQC_LOG_ERROR, "history: %s (will retry)",
 		         history_error(chat->history));
 		uint64_t dropped = history_dropped(chat->history);
@@ -120,7 +115,7 @@ static void flush_now(void *data)
 	if (left)
 		loop_timer_arm(chat->history_flush_timer,
 		               left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
-	else if (history_unindexed(chat->history))
+	else if (history_has_idle_work(chat->history))
 		loop_timer_arm(chat->history_flush_timer, INDEX_NEXT_MS);
 }
 

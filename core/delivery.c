@@ -40,10 +40,11 @@ static void queue_leftover(void *data, const struct mqc_message *msg, int64_t se
 /* The history's file when the history store opened it (never a file the
  * store refused: it may be some other program's database); else a file
  * of its own. */
-static char *outbox_path(const struct chat *chat)
+static char *outbox_path(const struct chat *chat, bool *in_history_file)
 {
 	char *path = chat->history ? archive_database_path(chat->cfg, chat->state_dir) : NULL;
-	if (path && strcmp(path, ":memory:") != 0)
+	*in_history_file = path && strcmp(path, ":memory:") != 0;
+	if (*in_history_file)
 		return path;
 	free(path); /* history off, refused, or in memory: no help after a crash */
 	struct strbuf sb = STRBUF_INIT;
@@ -55,9 +56,10 @@ void delivery_open(struct chat *chat)
 {
 	if (!chat->outbox_max)
 		return;
-	char *path = outbox_path(chat);
+	bool in_history_file;
+	char *path = outbox_path(chat, &in_history_file);
 	struct strbuf err = STRBUF_INIT;
-	chat->outbox = outbox_open(path, &err);
+	chat->outbox = outbox_open(path, in_history_file, &err);
 	free(path);
 	if (!chat->outbox) {
 		/* Chatting still works; only a crash would lose what is unsent. */

@@ -30,11 +30,21 @@
  * process small: 0.4 MiB less at its peak than with 512 KiB. */
 #define HISTORY_CACHE_KIB 128
 
-/* Pages (4 KiB) the log may hold before a commit copies it back into the
- * file (SQLite's default is 1000): a copy of 1 MiB, not 4, rides on the
- * flush that triggers it, which bounds the longest flushes (p99 at 1M
- * messages: 6.5-7.6 ms instead of 10). */
-#define HISTORY_CHECKPOINT_PAGES 250
+/* Pages (4 KiB) the log may hold before a calm flush copies it back into
+ * the file (SQLite's default is 1000): a copy of 1 MiB, not 4, rides on
+ * the flush that does it, which bounds the longest flushes (p99 at 1M
+ * messages: 6.5-7.6 ms instead of 10).  A flush during a flood leaves the
+ * copy for later (it cost 8 % of a flood's throughput) until the log
+ * holds WAL_MAX_PAGES; the log file is cut back to WAL_KEPT_BYTES once
+ * copied. */
+#define CHECKPOINT_PAGES 250
+#define WAL_MAX_PAGES 4096
+#define WAL_KEPT_BYTES (1024 * 1024)
+
+/* Rows a flush during a flood still indexes once the index is this far
+ * behind: a search right after a flood (which waits for the index) stays
+ * under ~0.25 s. */
+#define INDEX_LAG_MAX 100000
 
 /* Retained messages' keys (dedup_retained_key: "rt:" and a digest) are
  * looked up at any age, anywhere in the file: only they are indexed, so
@@ -189,6 +199,7 @@ struct history {
 	size_t first, n_pending, cap_pending;
 	uint64_t dropped;
 	size_t unindexed; /* rows not in the full-text index yet, last we looked */
+	int log_pages;    /* in the write-ahead log after our last commit */
 	/* The newest row when the store was opened: history_has_key() looks
 	 * no further, at what earlier runs (or other processes) stored. */
 	int64_t opened_at_seq;
@@ -321,6 +332,15 @@ static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
+/* After each commit: how many pages the log holds now. */
+static int note_log_size(void *data, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	((struct history *)data)->log_pages = pages;
+	return SQLITE_OK;
+}
+
 static bool setup(struct history *h)
 {
 	sqlite3_extended_result_codes(h->db, 1);
@@ -328,10 +348,11 @@ static bool setup(struct history *h)
 	 * another mqchat's write than a flush does. */
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS * 20);
 	int64_t ignored;
-	char tuning_sql[128];
+	char tuning_sql[160];
 	snprintf(tuning_sql, sizeof tuning_sql,
-	         "PRAGMA cache_size = -%d; PRAGMA wal_autocheckpoint = %d;", HISTORY_CACHE_KIB,
-	         HISTORY_CHECKPOINT_PAGES);
+	         "PRAGMA cache_size = -%d; PRAGMA journal_size_limit = %d;", HISTORY_CACHE_KIB,
+	         WAL_KEPT_BYTES);
+	sqlite3_wal_hook(h->db, note_log_size, h); /* no automatic checkpoints: see copy_log_back */
 	/* The first read tells a file that is not a database at all.  WAL with
 	 * synchronous=NORMAL: a commit is a write to the log, no fsync; the
 	 * log is synced when it is copied back (a power cut may lose the
@@ -531,12 +552,28 @@ static bool index_rows(struct history *h, size_t max_rows)
 	return true;
 }
 
+/* Copies the log back into the file (a checkpoint) once it is long: a
+ * calm flush at CHECKPOINT_PAGES, one during a flood only at
+ * WAL_MAX_PAGES.  PASSIVE: what another process still reads stays. */
+static void copy_log_back(struct history *h, bool flood)
+{
+	if (h->log_pages < (flood ? WAL_MAX_PAGES : CHECKPOINT_PAGES))
+		return;
+	int log, copied;
+	if (sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+	    SQLITE_OK)
+		h->log_pages = log > copied ? log - copied : 0;
+	/* A failure (busy) is harmless: the next flush tries again. */
+}
+
 /* Writes the `n` oldest pending messages, and indexes up to `index_max`
  * rows, in one transaction. */
-static int write_oldest(struct history *h, size_t n, size_t index_max)
+static int write_oldest(struct history *h, size_t n, size_t index_max, bool flood)
 {
-	if (n == 0 && (index_max == 0 || h->unindexed == 0))
+	if (n == 0 && (index_max == 0 || h->unindexed == 0)) {
+		copy_log_back(h, flood);
 		return 0;
+	}
 	if (!run(h, h->begin, "starting to store messages"))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -552,23 +589,27 @@ static int write_oldest(struct history *h, size_t n, size_t index_max)
 	if (!index_max)
 		h->unindexed += n; /* index_rows() counts them otherwise */
 	forget_oldest_pending(h, n);
+	copy_log_back(h, flood);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
-int history_flush_some(struct history *h, size_t max_messages, size_t max_indexed)
+int history_flush_some(struct history *h, size_t max_messages, bool flood)
 {
 	size_t n = h->n_pending < max_messages ? h->n_pending : max_messages;
-	return write_oldest(h, n, max_indexed);
+	size_t index_max = n + HISTORY_INDEX_SLICE;
+	if (flood)
+		index_max = h->unindexed + n >= INDEX_LAG_MAX ? HISTORY_INDEX_SLICE : 0;
+	return write_oldest(h, n, index_max, flood);
 }
 
 int history_flush(struct history *h)
 {
-	return write_oldest(h, h->n_pending, h->n_pending + HISTORY_INDEX_SLICE);
+	return history_flush_some(h, h->n_pending, false);
 }
 
-size_t history_unindexed(const struct history *h)
+bool history_has_idle_work(const struct history *h)
 {
-	return h->unindexed;
+	return h->unindexed > 0 || h->log_pages >= CHECKPOINT_PAGES;
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -731,7 +772,7 @@ static bool words_to_fts_query(const char *words, struct strbuf *query)
  * a flood of 100 000 messages, ~0.25 s). */
 static void index_everything(struct history *h)
 {
-	while (h->unindexed && write_oldest(h, 0, HISTORY_INDEX_SLICE * 16) == 0)
+	while (h->unindexed && write_oldest(h, 0, HISTORY_INDEX_SLICE * 16, false) == 0)
 		;
 }
 

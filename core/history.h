@@ -8,9 +8,10 @@
  * text and nick (external content, kept in step by triggers on delete and
  * update).  The index may lag behind the
  * table (search_progress says how far it is): a flush indexes what it
- * writes, except during a flood, when indexing waits until the flood is
- * over (the core's choice: history_flush_some's `max_indexed`); a search
- * brings it up to date first.
+ * writes, except during a flood (the core says when: history_flush_some),
+ * when indexing waits until the flood is over, as does copying the
+ * write-ahead log back into the file; a search brings the index up to date
+ * first.
  * The schema is versioned with PRAGMA user_version; a file made by a newer
  * mqchat is refused, one made by an older one is upgraded.
  *
@@ -78,26 +79,27 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 size_t history_pending(const struct history *h);
 
 /*
- * Writes the oldest `max_messages` buffered (or all, if fewer), and brings
- * up to `max_indexed` rows not indexed yet (the oldest: these first, if
- * nothing older waits) into the full-text index, in one transaction, in
- * the order they were added.  Returns the number written
- * (0 when nothing was buffered), or -1 on failure (see history_error), in
- * which case they stay buffered for the next try.  Waits at most ~50 ms
- * for a lock held by another process.  A few hundred messages take a few
- * milliseconds (bench/README.md).
+ * Writes the oldest `max_messages` buffered (or all, if fewer) in one
+ * transaction, in the order they were added.  Unless `flood` (more keeps
+ * coming than a flush takes), the same transaction brings the full-text
+ * index up to date with them and up to HISTORY_INDEX_SLICE older rows
+ * not indexed yet, and a long log is copied back into the file after it;
+ * during a flood both wait (up to bounds: 100 000 rows behind, 16 MiB of
+ * log).  With nothing buffered, a calm flush indexes a slice.  Returns
+ * the number written (0 when nothing was buffered), or -1 on failure (see
+ * history_error), in which case they stay buffered for the next try.
+ * Waits at most ~50 ms for a lock held by another process.  A few hundred
+ * messages take a few milliseconds (bench/README.md).
  */
-int history_flush_some(struct history *h, size_t max_messages, size_t max_indexed);
+int history_flush_some(struct history *h, size_t max_messages, bool flood);
 
-/* history_flush_some() of everything buffered, in one transaction, with
- * what it writes and HISTORY_INDEX_SLICE rows more indexed. */
+/* A calm history_flush_some() of everything buffered. */
 int history_flush(struct history *h);
 
-/* Rows written but not in the full-text index yet (as this process last
- * saw: another one sharing the file may have indexed them).  While > 0,
- * a flush with nothing buffered, history_flush_some(h, 0, n), indexes up
- * to n of them, oldest first. */
-size_t history_unindexed(const struct history *h);
+/* True while a calm flush with nothing buffered has work left from a
+ * flood: rows to index (as this process last saw: another one sharing the
+ * file may have done it), or a long log to copy back. */
+bool history_has_idle_work(const struct history *h);
 
 /*
  * Was a message with this key stored by an earlier run, with a received

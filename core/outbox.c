@@ -97,9 +97,13 @@ static bool prepare(struct outbox *ob, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
-static bool setup(struct outbox *ob)
+static bool setup(struct outbox *ob, bool in_history_file)
 {
 	sqlite3_extended_result_codes(ob->db, 1);
+	/* In the history's file, the history store chooses when the log is
+	 * copied back into the file (not in the middle of a flood). */
+	if (in_history_file && !exec(ob, "PRAGMA wal_autocheckpoint = 0", "configuring the database"))
+		return false;
 	sqlite3_busy_timeout(ob->db, OUTBOX_BUSY_TIMEOUT_MS);
 	/* WAL: a commit is an append, and readers never block the writer.
 	 * NORMAL survives a crash of the process, which is what the outbox is
@@ -119,14 +123,14 @@ static void finalize_all(struct outbox *ob)
 		sqlite3_finalize(stmts[i]);
 }
 
-struct outbox *outbox_open(const char *path, struct strbuf *err)
+struct outbox *outbox_open(const char *path, bool in_history_file, struct strbuf *err)
 {
 	if (!dbfile_make_private(path, "outbox", err))
 		return NULL;
 	struct outbox *ob = xcalloc(1, sizeof *ob);
 	process_token(getpid(), ob->owner, sizeof ob->owner);
 	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    !setup(ob)) {
+	    !setup(ob, in_history_file)) {
 		if (!ob->error.len)
 			set_error(ob, "opening the database");
 		strbuf_printf(err, "outbox %s: %s", path, strbuf_str(&ob->error));

@@ -32,9 +32,10 @@
 struct outbox;
 
 /* Opens (creating the table if needed) the outbox in the SQLite file at
- * `path`, made 0600 when new.  NULL, with a sentence naming the path
- * appended to `err`, on failure. */
-struct outbox *outbox_open(const char *path, struct strbuf *err);
+ * `path`, made 0600 when new; `in_history_file`: the history store's file,
+ * whose write-ahead log that store copies back (history.h).  NULL, with a
+ * sentence naming the path appended to `err`, on failure. */
+struct outbox *outbox_open(const char *path, bool in_history_file, struct strbuf *err);
 
 /* Called for each message taken over, oldest first, with its row number
  * (for outbox_forget); its strings are valid only during the call. */

@@ -176,12 +176,12 @@ START_TEST(flush_some_writes_the_oldest_first)
 {
 	struct history *h = open_store();
 	add_numbered(h, 0, 10);
-	ck_assert_int_eq(history_flush_some(h, 4, 4), 4);
+	ck_assert_int_eq(history_flush_some(h, 4, false), 4);
 	ck_assert_uint_eq(history_pending(h), 6);
 	ck_assert_int_eq(rows_on_disk(), 4);
-	ck_assert_int_eq(history_flush_some(h, 100, 100), 6);
-	ck_assert_int_eq(history_flush_some(h, 5, 5), 0);
-	ck_assert_uint_eq(history_unindexed(h), 0);
+	ck_assert_int_eq(history_flush_some(h, 100, false), 6);
+	ck_assert_int_eq(history_flush_some(h, 5, false), 0);
+	ck_assert(!history_has_idle_work(h));
 	ck_assert_int_eq(last(h, 100), 10);
 	for (int i = 0; i < 10; i++)
 		check_numbered((size_t)i, i);
@@ -211,23 +211,56 @@ static int indexed_rows(void)
 START_TEST(a_flood_is_indexed_later)
 {
 	struct history *h = open_store();
-	add_numbered(h, 0, 300);
-	ck_assert_int_eq(history_flush_some(h, 300, 0), 300);
-	ck_assert_uint_eq(history_unindexed(h), 300);
+	int flood = HISTORY_INDEX_SLICE + 300;
+	add_numbered(h, 0, flood);
+	ck_assert_int_eq(history_flush_some(h, (size_t)flood, true), flood);
+	ck_assert(history_has_idle_work(h));
 	ck_assert_int_eq(indexed_rows(), 0);
-	/* a slice of the index alone, oldest first */
-	ck_assert_int_eq(history_flush_some(h, 0, 100), 0);
-	ck_assert_uint_eq(history_unindexed(h), 200);
-	ck_assert_int_eq(indexed_rows(), 100);
-	/* new rows wait behind the older ones */
-	add_numbered(h, 300, 310);
-	ck_assert_int_eq(history_flush_some(h, 10, 10), 10);
-	ck_assert_uint_eq(history_unindexed(h), 200);
+	/* a calm flush of nothing indexes a slice, oldest first */
+	ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert_int_eq(indexed_rows(), HISTORY_INDEX_SLICE);
+	/* new rows wait behind the older ones: a slice more than they */
+	add_numbered(h, flood, flood + 10);
+	ck_assert_int_eq(history_flush_some(h, 10, false), 10);
+	ck_assert_int_eq(indexed_rows(), flood + 10);
+	ck_assert(!history_has_idle_work(h));
+	check_search_index();
+	history_close(h);
+}
+END_TEST
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+START_TEST(a_flood_leaves_the_log_to_a_calm_flush)
+{
+	/* Until a checkpoint copies the log back, the file itself holds
+	 * little more than the schema. */
+	struct history *h = open_store();
+	add_numbered(h, 0, 15000);
+	ck_assert_int_eq(history_flush_some(h, 15000, true), 15000);
+	ck_assert_int_lt(file_size(db_path), 100 * 1024);
+	while (history_has_idle_work(h))
+		ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert_int_gt(file_size(db_path), 512 * 1024);
+	history_close(h);
+}
+END_TEST
+
+START_TEST(a_search_brings_the_index_up_to_date)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 300);
+	ck_assert_int_eq(history_flush_some(h, 300, true), 300);
+	ck_assert_int_eq(indexed_rows(), 0);
 	/* (FTS5's integrity check takes rows not indexed yet for damage) */
-	/* a search indexes everything first */
-	ck_assert_int_eq(search(h, "number", 1000), 310);
-	ck_assert_uint_eq(history_unindexed(h), 0);
-	ck_assert_int_eq(indexed_rows(), 310);
+	ck_assert_int_eq(search(h, "number", 1000), 300);
+	ck_assert_int_eq(indexed_rows(), 300);
+	ck_assert(!history_has_idle_work(h));
 	check_search_index();
 	history_close(h);
 }
@@ -239,11 +272,10 @@ START_TEST(pruning_rows_not_indexed_keeps_the_index_whole)
 	add_numbered(h, 0, 50);
 	ck_assert_int_eq(history_flush(h), 50);
 	add_numbered(h, 50, 150);
-	ck_assert_int_eq(history_flush_some(h, 100, 0), 100);
-	ck_assert_uint_eq(history_unindexed(h), 100);
+	ck_assert_int_eq(history_flush_some(h, 100, true), 100);
+	ck_assert_int_eq(indexed_rows(), 50);
 	/* deletes 50 indexed rows and 80 that are not */
 	ck_assert_int_eq(history_prune(h, 20, 0, NOW_MS), 130);
-	check_search_index();
 	ck_assert_int_eq(search(h, "number", 1000), 20);
 	check_numbered(0, 130);
 	check_search_index();
@@ -255,16 +287,16 @@ START_TEST(another_process_catches_the_index_up)
 {
 	struct history *h = open_store();
 	add_numbered(h, 0, 40);
-	ck_assert_int_eq(history_flush_some(h, 40, 0), 40);
+	ck_assert_int_eq(history_flush_some(h, 40, true), 40);
 	struct history *other = open_store();
-	ck_assert_uint_eq(history_unindexed(other), 40);
-	ck_assert_int_eq(history_flush_some(other, 0, HISTORY_INDEX_SLICE), 0);
-	ck_assert_uint_eq(history_unindexed(other), 0);
+	ck_assert(history_has_idle_work(other));
+	ck_assert_int_eq(history_flush_some(other, 0, false), 0);
+	ck_assert(!history_has_idle_work(other));
 	ck_assert_int_eq(indexed_rows(), 40);
 	/* the first one still thinks 40 wait, looks, and indexes none twice */
-	ck_assert_uint_eq(history_unindexed(h), 40);
-	ck_assert_int_eq(history_flush_some(h, 0, HISTORY_INDEX_SLICE), 0);
-	ck_assert_uint_eq(history_unindexed(h), 0);
+	ck_assert(history_has_idle_work(h));
+	ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert(!history_has_idle_work(h));
 	check_search_index();
 	history_close(other);
 	history_close(h);
@@ -280,7 +312,7 @@ START_TEST(adding_while_slices_are_written_keeps_order)
 	for (int round = 0; round < 20; round++) {
 		add_numbered(h, added, added + 37);
 		added += 37;
-		ck_assert_int_eq(history_flush_some(h, 29, 29), 29);
+		ck_assert_int_eq(history_flush_some(h, 29, false), 29);
 	}
 	ck_assert_uint_eq(history_pending(h), (size_t)(20 * (37 - 29)));
 	ck_assert_int_eq(last(h, 1000), added);
@@ -995,9 +1027,9 @@ START_TEST(upgrades_schema_3)
 	sqlite3_close(db);
 
 	h = open_store();
-	ck_assert_uint_eq(history_unindexed(h), 0); /* schema 3 indexed every row */
+	ck_assert(!history_has_idle_work(h)); /* schema 3 indexed every row */
 	add_numbered(h, 5, 25);
-	ck_assert_int_eq(history_flush_some(h, 20, 0), 20);
+	ck_assert_int_eq(history_flush_some(h, 20, true), 20);
 	ck_assert_int_eq(history_prune(h, 10, 0, NOW_MS), 15);
 	ck_assert_int_eq(search(h, "number", 100), 10);
 	check_search_index();
@@ -1057,7 +1089,7 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert_int_eq(history_flush(h), -1);
 	ck_assert_ptr_nonnull(strstr(history_error(h), "locked"));
 	ck_assert_uint_eq(history_pending(h), 4);
-	ck_assert_int_eq(history_flush_some(h, 3, 3), -1);
+	ck_assert_int_eq(history_flush_some(h, 3, false), -1);
 	ck_assert_uint_eq(history_pending(h), 4);
 	/* reads still show what is on disk; the buffer waits */
 	ck_assert_int_eq(last(h, 10), 2);
@@ -1067,7 +1099,7 @@ START_TEST(failed_flush_keeps_messages)
 	ck_assert(!history_has_key(h, NULL, 0));
 	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
-	ck_assert_int_eq(history_flush_some(h, 3, 3), 3);
+	ck_assert_int_eq(history_flush_some(h, 3, false), 3);
 	ck_assert_int_eq(history_flush(h), 1);
 	ck_assert_uint_eq(history_dropped(h), 0);
 	ck_assert_int_eq(last(h, 10), 6);
@@ -1151,6 +1183,8 @@ int main(void)
 	tcase_add_test(store, wal_private_and_versioned);
 	tcase_add_test(store, refuses_what_is_not_ours);
 	tcase_add_test(store, a_flood_is_indexed_later);
+	tcase_add_test(store, a_search_brings_the_index_up_to_date);
+	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
 	tcase_add_test(store, another_process_catches_the_index_up);
 	tcase_add_test(store, upgrades_schema_1);

@@ -30,7 +30,7 @@ static void remove_dir(void)
 static struct outbox *open_or_fail(void)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct outbox *ob = outbox_open(path, &err);
+	struct outbox *ob = outbox_open(path, false, &err);
 	ck_assert_msg(ob != NULL, "%s", strbuf_str(&err));
 	strbuf_free(&err);
 	return ob;
@@ -151,7 +151,7 @@ END_TEST
 START_TEST(an_unusable_path_is_named_in_the_error)
 {
 	struct strbuf err = STRBUF_INIT;
-	ck_assert_ptr_null(outbox_open("/nonexistent-dir/outbox.db", &err));
+	ck_assert_ptr_null(outbox_open("/nonexistent-dir/outbox.db", false, &err));
 	ck_assert_ptr_nonnull(strstr(strbuf_str(&err), "/nonexistent-dir/outbox.db"));
 	strbuf_free(&err);
 }
