@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -31,6 +32,9 @@
  * 1 s: a broker that drops us right after accepting (another client with
  * our id: 2.0.11 reports that as a plain lost connection) is not hammered. */
 #define MQTT_STABLE_MS 10000
+/* Packets read per readiness at most, so that a flood from the broker
+ * still lets the loop serve everything else. */
+#define MQTT_READ_BURST 64
 
 static void mqtt_settle(struct mqtt *self);
 static void mqtt_connection_ended(struct mqtt *self);
@@ -430,6 +434,25 @@ static bool mqtt_connect_failed(struct mqtt *self, int fd)
 	return true;
 }
 
+/* Bytes the kernel holds for us on the socket. */
+static bool mqtt_bytes_waiting(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* libmosquitto reads one packet per call at QoS 0: what has already
+ * arrived is taken now, not after one more poll() per message. */
+static int mqtt_read_arrived(struct mqtt *self, int fd)
+{
+	int rc = mosquitto_loop_read(self->mosq, 1);
+	for (int i = 1; i < MQTT_READ_BURST && rc == MOSQ_ERR_SUCCESS && mqtt_active(self) &&
+	                mosquitto_socket(self->mosq) == fd && mqtt_bytes_waiting(fd);
+	     i++)
+		rc = mosquitto_loop_read(self->mosq, 1);
+	return rc;
+}
+
 static void mqtt_on_io(void *data, int fd, unsigned revents)
 {
 	struct mqtt *self = data;
@@ -442,7 +465,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	}
 	int rc = MOSQ_ERR_SUCCESS;
 	if (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP))
-		rc = mosquitto_loop_read(self->mosq, 1);
+		rc = mqtt_read_arrived(self, fd);
 	if (rc == MOSQ_ERR_SUCCESS && (revents & MQC_IO_OUT) && mqtt_active(self) &&
 	    mosquitto_socket(self->mosq) == fd)
 		rc = mosquitto_loop_write(self->mosq, 1);
