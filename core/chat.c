@@ -201,16 +201,20 @@ static uint64_t payload_digest(const char *payload, size_t len)
 
 void chat_note_published(struct chat *chat, const char *payload, size_t len)
 {
+	uint64_t expires = loop_now_ms() + ECHO_WINDOW_MS;
 	chat->echoes[chat->echo_next].digest = payload_digest(payload, len);
-	chat->echoes[chat->echo_next].expires_ms = loop_now_ms() + ECHO_WINDOW_MS;
+	chat->echoes[chat->echo_next].expires_ms = expires;
 	chat->echo_next = (chat->echo_next + 1) % ECHO_FILTER_SIZE;
+	chat->echoes_until_ms = expires;
 }
 
 /* True, once, for a payload we published ourselves a moment ago. */
 static bool is_own_echo(struct chat *chat, const char *payload, size_t len)
 {
-	uint64_t h = payload_digest(payload, len);
 	uint64_t now = loop_now_ms();
+	if (now >= chat->echoes_until_ms)
+		return false; /* nothing published lately: most receivers */
+	uint64_t h = payload_digest(payload, len);
 	for (size_t i = 0; i < ECHO_FILTER_SIZE; i++) {
 		if (chat->echoes[i].digest == h && chat->echoes[i].expires_ms > now) {
 			chat->echoes[i].expires_ms = 0;

@@ -65,6 +65,7 @@ struct chat {
 		uint64_t expires_ms;
 	} echoes[ECHO_FILTER_SIZE];
 	size_t echo_next;
+	uint64_t echoes_until_ms; /* when the newest of them expires */
 
 	bool interactive; /* a person watches a terminal: events shown inline */
 	bool stdin_shows_events; /* a stdin frontend prints status messages */

@@ -98,6 +98,11 @@ static void host_timer_arm(struct mqc_timer *t, uint32_t ms)
 	loop_timer_arm((struct loop_timer *)t, ms);
 }
 
+static void host_timer_arm_now(struct mqc_timer *t)
+{
+	loop_timer_arm_now((struct loop_timer *)t);
+}
+
 static void host_timer_remove(struct mqc_timer *t)
 {
 	loop_timer_remove((struct loop_timer *)t);
@@ -225,4 +230,5 @@ const struct mqc_host chat_host = {
 	.encode = host_encode,
 	.stable_id = host_stable_id,
 	.new_message_id = host_new_message_id,
+	.timer_arm_now = host_timer_arm_now,
 };

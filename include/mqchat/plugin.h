@@ -329,6 +329,12 @@ struct mqc_host {
 	/* Writes a fresh message id, made as the core makes its own, for a
 	 * message a backend composes itself (a Last Will). */
 	void (*new_message_id)(struct mqc_instance *inst, char id[MQC_MESSAGE_ID_SIZE]);
+
+	/* Fire `timer` once at the end of this loop round: after the
+	 * callbacks running now, before the loop waits again.  For work
+	 * gathered over many calls and done once, such as output written
+	 * in one piece. */
+	void (*timer_arm_now)(struct mqc_timer *timer);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */

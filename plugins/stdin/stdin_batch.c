@@ -4,6 +4,9 @@
  * of input mqchat is asked to finish (the core then waits for the broker's
  * acknowledgements).  The conversation of others goes to standard output,
  * status lines to standard error.
+ *
+ * Output is gathered over a loop round and written at its end, in one
+ * write() (a receiver under a flood made one per message).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,9 @@
  * it can only do so between reads, so one read must not flood the queue. */
 #define BATCH_READ_SIZE 4096
 
+/* Output written at once when this much has gathered in a round. */
+#define BATCH_OUTPUT_MAX (64 * 1024)
+
 #ifndef EX_IOERR
 #define EX_IOERR 74
 #endif
@@ -28,7 +34,37 @@ struct stdin_batch {
 	int saved_flags;         /* of standard input, restored on close */
 	struct stdin_lines lines;
 	char chunk[BATCH_READ_SIZE];
+	struct mqc_timer *output_timer; /* writes `output` at the round's end */
+	char *output;
+	size_t output_len, output_cap;
 };
+
+static void batch_write_output(void *data)
+{
+	struct stdin_batch *b = data;
+	if (b->output_len)
+		stdin_write_stdout(b->fe, b->output, b->output_len);
+	b->output_len = 0;
+}
+
+/* Appends `len` bytes and a newline; false when out of memory. */
+static bool batch_gather(struct stdin_batch *b, const char *text, size_t len)
+{
+	if (b->output_len + len + 1 > b->output_cap) {
+		size_t cap = b->output_cap ? b->output_cap : BATCH_OUTPUT_MAX;
+		while (cap < b->output_len + len + 1)
+			cap *= 2;
+		char *grown = realloc(b->output, cap);
+		if (!grown)
+			return false;
+		b->output = grown;
+		b->output_cap = cap;
+	}
+	memcpy(b->output + b->output_len, text, len);
+	b->output[b->output_len + len] = '\n';
+	b->output_len += len + 1;
+	return true;
+}
 
 static void batch_line(void *data, size_t line_no, const char *line, size_t len)
 {
@@ -94,6 +130,12 @@ struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
 	}
 	b->fe = fe;
 	b->saved_flags = flags;
+	b->output_timer = fe->host->timer_add(fe->inst, 0, false, batch_write_output, b);
+	if (!b->output_timer) {
+		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot add a timer");
+		free(b);
+		return NULL;
+	}
 	stdin_lines_init(&b->lines);
 	if (!(flags & O_NONBLOCK))
 		(void)fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
@@ -129,8 +171,16 @@ void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg)
 	size_t len;
 	if (!stdin_render(fe, msg, fe->color, &len))
 		return;
-	fe->render_buf[len] = '\n';
-	stdin_write_stdout(fe, fe->render_buf, len + 1);
+	bool first = b->output_len == 0;
+	if (!batch_gather(b, fe->render_buf, len)) {
+		batch_write_output(b); /* out of memory: the old way, one write */
+		fe->render_buf[len] = '\n';
+		stdin_write_stdout(fe, fe->render_buf, len + 1);
+	} else if (b->output_len >= BATCH_OUTPUT_MAX) {
+		batch_write_output(b);
+	} else if (first) {
+		fe->host->timer_arm_now(b->output_timer);
+	}
 }
 
 void stdin_batch_close(struct stdin_batch *b)
@@ -139,6 +189,9 @@ void stdin_batch_close(struct stdin_batch *b)
 		return;
 	if (b->watch)
 		b->fe->host->watch_remove(b->watch);
+	batch_write_output(b);
+	b->fe->host->timer_remove(b->output_timer);
+	free(b->output);
 	stdin_lines_free(&b->lines);
 	/* The descriptor's open file may be shared with whoever started us. */
 	if (!(b->saved_flags & O_NONBLOCK))
