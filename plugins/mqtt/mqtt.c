@@ -60,7 +60,8 @@ static bool mqtt_setup_timers(struct mqtt *self)
 	self->connect_timer = host->timer_add(self->inst, 1000, false, mqtt_on_connect_timer, self);
 	/* The first attempt starts from the loop, once every instance is open. */
 	self->retry_timer = host->timer_add(self->inst, 1, false, mqtt_on_retry_timer, self);
-	if (!self->misc_timer || !self->connect_timer || !self->retry_timer) {
+	if (!self->misc_timer || !self->connect_timer || !self->retry_timer ||
+	    !mqtt_cork_setup(self)) {
 		host->log(self->inst, MQC_LOG_ERROR, "cannot add timers");
 		return false;
 	}
@@ -74,7 +75,8 @@ static void mqtt_free(struct mqtt *self)
 	const struct mqc_host *host = self->host;
 	if (self->watch)
 		host->watch_remove(self->watch);
-	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer};
+	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer,
+	                              self->uncork_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		if (timers[i])
 			host->timer_remove(timers[i]);
@@ -185,6 +187,7 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		return 0;
 	}
+	mqtt_cork(self);
 	int mid = 0;
 	self->publishing = true;
 	self->early_ack = false;

@@ -48,6 +48,8 @@ struct mqtt {
 	struct mqc_timer *misc_timer;    /* loop_misc: keepalive, retries */
 	struct mqc_timer *connect_timer; /* bounds one attempt */
 	struct mqc_timer *retry_timer;   /* next attempt */
+	struct mqc_timer *uncork_timer;  /* at the end of a round of publishes */
+	int corked_fd;                   /* -1: not corked */
 
 	enum mqtt_phase phase;
 	bool ever_up;         /* retry=off only concerns the first connection */
@@ -69,6 +71,11 @@ struct mqtt {
 	bool early_ack;
 	enum mqc_ack early_result;
 };
+
+/* mqtt_cork.c */
+bool mqtt_cork_setup(struct mqtt *self);
+/* Holds this round's publishes back until its end, to leave together. */
+void mqtt_cork(struct mqtt *self);
 
 /* mqtt_link.c */
 bool mqtt_active(const struct mqtt *self);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The publishes of one loop round leave in as few TCP segments as the
+ * kernel can make of them: the socket is corked before the round's first
+ * publish and uncorked at the round's end (host->timer_arm_now).
+ * libmosquitto writes each packet as it is published, with TCP_NODELAY so
+ * that a lone chat line is not held back; under a flood that meant a
+ * segment per message, and a broker wakeup for each.  A lone message
+ * leaves at the end of its round, microseconds later, as before.
+ */
+#include "mqtt.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+static void mqtt_uncork(void *data)
+{
+	struct mqtt *self = data;
+	/* Unless the connection it belongs to has ended meanwhile. */
+	if (self->corked_fd >= 0 && self->corked_fd == mosquitto_socket(self->mosq)) {
+		int off = 0;
+		(void)setsockopt(self->corked_fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+	}
+	self->corked_fd = -1;
+}
+
+bool mqtt_cork_setup(struct mqtt *self)
+{
+	self->corked_fd = -1;
+	self->uncork_timer = self->host->timer_add(self->inst, 0, false, mqtt_uncork, self);
+	return self->uncork_timer != NULL;
+}
+
+void mqtt_cork(struct mqtt *self)
+{
+	int fd = mosquitto_socket(self->mosq);
+	if (fd < 0 || self->corked_fd == fd)
+		return;
+	int on = 1;
+	/* Not a TCP socket (a Unix one): nothing to gain, nothing to undo. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
+		return;
+	self->corked_fd = fd;
+	self->host->timer_arm_now(self->uncork_timer);
+}
