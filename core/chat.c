@@ -135,14 +135,21 @@ static void flush_queue(struct chat *chat)
 	update_backpressure(chat);
 }
 
-/* What was said in one loop round is sent, then what the broker has not
- * acknowledged yet is saved, in one transaction: by the end of the round
- * each message is on the wire or on disk, and a message written out at
- * once (QoS 0) never touches the disk. */
+/* What was said in one loop round is sent; at the round's end, once the
+ * backend has let it go (mqtt uncorks its socket then), what the broker has
+ * not acknowledged yet is saved, in one transaction: each message is on the
+ * wire or on disk, and one written out at once (QoS 0) never touches the
+ * disk, nor does the disk hold up one that is not. */
 static void send_said(void *data)
 {
 	struct chat *chat = data;
 	flush_queue(chat);
+	loop_timer_arm_now(chat->save_timer);
+}
+
+static void save_said(void *data)
+{
+	struct chat *chat = data;
 	delivery_save(chat);
 	update_backpressure(chat); /* the outbox may be full now */
 }
@@ -529,6 +536,8 @@ int chat_open(struct chat *chat)
 	}
 	archive_replay(chat);
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
+	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
+	loop_timer_run_last(chat->save_timer);
 	delivery_open(chat);
 	if (chat->announce) {
 		enqueue(chat, MQC_MSG_JOIN, chat->nick, "", false);

@@ -52,7 +52,8 @@ struct chat {
 	struct outqueue inflight; /* handed over, not yet acknowledged */
 	uint64_t next_token;
 	bool publishing; /* inside the backend's publish() */
-	struct loop_timer *send_timer; /* sends, then saves, what was said */
+	struct loop_timer *send_timer; /* sends what was said */
+	struct loop_timer *save_timer; /* then keeps what is unacknowledged */
 	bool link_up;
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;

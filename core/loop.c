@@ -23,6 +23,7 @@ struct loop_timer {
 	uint64_t due; /* 0: disarmed */
 	uint32_t period; /* 0: one-shot */
 	bool removed;
+	bool last; /* see loop_timer_run_last */
 	loop_timer_fn fn;
 	void *data;
 };
@@ -91,7 +92,7 @@ struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
                                   loop_timer_fn fn, void *data)
 {
 	struct loop_timer *t = xcalloc(1, sizeof *t);
-	*t = (struct loop_timer){loop, 0, repeat ? ms : 0, false, fn, data};
+	*t = (struct loop_timer){loop, 0, repeat ? ms : 0, false, false, fn, data};
 	loop_timer_arm(t, ms);
 	loop->timers = xrealloc(loop->timers, (loop->n_timers + 1) * sizeof *loop->timers);
 	loop->timers[loop->n_timers++] = t;
@@ -109,6 +110,11 @@ void loop_timer_arm_now(struct loop_timer *t)
 {
 	uint64_t now = loop_now_ms();
 	t->due = now ? now : 1; /* 0 would mean disarmed */
+}
+
+void loop_timer_run_last(struct loop_timer *t)
+{
+	t->last = true;
 }
 
 void loop_timer_remove(struct loop_timer *t)
@@ -167,18 +173,34 @@ static void collect_garbage(struct loop *loop)
 	loop->garbage = false;
 }
 
-static void run_due_timers(struct loop *loop)
+/* Runs the (late or not) timers due; true if any ran. */
+static bool run_due_pass(struct loop *loop, bool late)
 {
 	uint64_t now = loop_now_ms();
+	bool ran = false;
 	/* Timers added by a callback land past n and wait for the next round. */
 	size_t n = loop->n_timers;
 	for (size_t i = 0; i < n; i++) {
 		struct loop_timer *t = loop->timers[i];
-		if (!t->due || t->due > now || t->removed)
+		if (!t->due || t->due > now || t->removed || t->last != late)
 			continue;
 		t->due = t->period ? now + t->period : 0;
 		t->fn(t->data);
+		ran = true;
 	}
+	return ran;
+}
+
+/* Timers armed for now by others run in the same round, wherever they
+ * stand in the list (a few passes at most: one re-arming itself for now
+ * forever waits for the next round); the late ones after them. */
+#define TIMER_PASSES 4
+
+static void run_due_timers(struct loop *loop)
+{
+	for (int pass = 0; pass < TIMER_PASSES && run_due_pass(loop, false); pass++)
+		;
+	run_due_pass(loop, true);
 }
 
 int loop_iterate(struct loop *loop)

@@ -30,9 +30,14 @@ void loop_watch_remove(struct loop_watch *w);
 struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
                                   loop_timer_fn fn, void *data);
 void loop_timer_arm(struct loop_timer *t, uint32_t ms);
-/* Due now: runs once this round's descriptor callbacks are done, or at
- * the start of the next round (with a zero poll timeout). */
+/* Due now: runs once this round's descriptor callbacks are done (or, when
+ * armed by a late timer, at the start of the next round, with a zero poll
+ * timeout). */
 void loop_timer_arm_now(struct loop_timer *t);
+/* Makes `t` a late timer: in a round it runs after every other timer due,
+ * those they arm for now included.  For work that must come last (what
+ * the others left undone is then known). */
+void loop_timer_run_last(struct loop_timer *t);
 void loop_timer_remove(struct loop_timer *t);
 
 /* Stop (true) or resume (false) polling every source watch for input. */
