@@ -111,6 +111,27 @@ static void count_message(void *data, const struct mqc_message *msg)
 	delivered += msg->text[0] != '\0';
 }
 
+static const char *nicks[] = {"Ana", "Bo", "Cy", "Dee", "Eva", "Fer", "Gus", "Hal"};
+static const int64_t t0 = INT64_C(1732570000000);
+
+/* Message number `i`, buffered with history_add (the time it takes is
+ * added to *add_ms). */
+static void add_message(struct history *h, long i, double *add_ms)
+{
+	static struct strbuf key = STRBUF_INIT;
+	char text[256], id[32];
+	make_text(text, sizeof text);
+	snprintf(id, sizeof id, "%016lx", (unsigned long)i * 2654435761ul);
+	strbuf_reset(&key);
+	dedup_key(&key, id, "room", text, strlen(text));
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id,
+	                          .nick = nicks[i % 8], .text = text, .topic = "room",
+	                          .sender_id = "0123456789abcdef", .time_ms = t0 + i};
+	double a = now_ms();
+	history_add(h, &msg, strbuf_str(&key), t0 + i);
+	*add_ms += now_ms() - a;
+}
+
 static void die(const char *what, struct history *h)
 {
 	fprintf(stderr, "bench_history: %s: %s\n", what, h ? history_error(h) : "");
@@ -140,10 +161,7 @@ int main(int argc, char **argv)
 	make_vocabulary();
 
 	/* --- insert, as the core does: add per message, flush per batch -- */
-	static const char *nicks[] = {"Ana", "Bo", "Cy", "Dee", "Eva", "Fer", "Gus", "Hal"};
-	char text[256], id[32];
 	struct strbuf key = STRBUF_INIT;
-	int64_t t0 = INT64_C(1732570000000);
 	double add_ms = 0, flush_ms = 0, worst_flush = 0;
 	size_t n_flushes = 0;
 	double *flush_times = malloc((size_t)(total / batch + 1) * sizeof *flush_times);
@@ -151,16 +169,7 @@ int main(int argc, char **argv)
 		die("out of memory", NULL);
 	long slow_flushes = 0; /* over SLOW_FLUSH_MS: a visible stall in the loop */
 	for (long i = 0; i < total; i++) {
-		make_text(text, sizeof text);
-		snprintf(id, sizeof id, "%016lx", (unsigned long)i * 2654435761ul);
-		strbuf_reset(&key);
-		dedup_key(&key, id, "room", text, strlen(text));
-		struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id,
-		                          .nick = nicks[i % 8], .text = text, .topic = "room",
-		                          .sender_id = "0123456789abcdef", .time_ms = t0 + i};
-		double a = now_ms();
-		history_add(h, &msg, strbuf_str(&key), t0 + i);
-		add_ms += now_ms() - a;
+		add_message(h, i, &add_ms);
 		if ((i + 1) % batch == 0 || i + 1 == total) {
 			double f = now_ms();
 			if (history_flush(h) < 0)
@@ -243,6 +252,27 @@ int main(int argc, char **argv)
 			first_lookup = lookups[0];
 	}
 
+	/* --- a flood: stored without the full-text index (the core's flushes
+	 * while a whole batch waits), which catches up afterwards in the
+	 * slices an idle loop writes -------------------------------------- */
+	long flood = total / 10;
+	double flood_add_ms = 0, flood_flush_ms = 0;
+	for (long i = total; i < total + flood; i++) {
+		add_message(h, i, &flood_add_ms);
+		if ((i + 1 - total) % batch == 0 || i + 1 == total + flood) {
+			double f = now_ms();
+			if (history_flush_some(h, (size_t)batch, true) < 0)
+				die("flush during a flood", h);
+			flood_flush_ms += now_ms() - f;
+		}
+	}
+	double catch_up_start = now_ms();
+	size_t slices = 0;
+	for (; history_has_idle_work(h); slices++)
+		if (history_flush_some(h, 0, false) < 0)
+			die("indexing after a flood", h);
+	double catch_up_ms = now_ms() - catch_up_start;
+
 	printf("| measure (%ld messages, flush every %ld) | result | target |\n", total, batch);
 	printf("|---|---|---|\n");
 	printf("| insert rate (add + batched flush) | %.0f messages/s | |\n", insert_rate);
@@ -265,6 +295,11 @@ int main(int argc, char **argv)
 	for (size_t q = 0; q < n_queries; q++)
 		printf("| search: %s `%s` (%zu shown; median of %d) | %.3f ms | ≤ 50 ms |\n",
 		       labels[q], queries[q], found[q], SEARCH_RUNS, per_query[q]);
+	printf("| then a flood of %ld more: insert rate, index deferred | %.0f messages/s | |\n",
+	       flood, (double)flood / ((flood_add_ms + flood_flush_ms) / 1e3));
+	printf("| indexing the flood afterwards (%zu idle slices of up to %d) | %.0f ms, "
+	       "%.0f messages/s | |\n",
+	       slices, HISTORY_INDEX_SLICE, catch_up_ms, (double)flood / (catch_up_ms / 1e3));
 
 	free(flush_times);
 	strbuf_free(&key);
