@@ -108,8 +108,7 @@ void loop_timer_arm(struct loop_timer *t, uint32_t ms)
 
 void loop_timer_arm_now(struct loop_timer *t)
 {
-	uint64_t now = loop_now_ms();
-	t->due = now ? now : 1; /* 0 would mean disarmed */
+	t->due = 1; /* before any time the clock can tell: due at once (0: disarmed) */
 }
 
 void loop_timer_run_last(struct loop_timer *t)
@@ -173,10 +172,9 @@ static void collect_garbage(struct loop *loop)
 	loop->garbage = false;
 }
 
-/* Runs the (late or not) timers due; true if any ran. */
-static bool run_due_pass(struct loop *loop, bool late)
+/* Runs the (late or not) timers due by `now`; true if any ran. */
+static bool run_due_pass(struct loop *loop, uint64_t now, bool late)
 {
-	uint64_t now = loop_now_ms();
 	bool ran = false;
 	/* Timers added by a callback land past n and wait for the next round. */
 	size_t n = loop->n_timers;
@@ -193,14 +191,17 @@ static bool run_due_pass(struct loop *loop, bool late)
 
 /* Timers armed for now by others run in the same round, wherever they
  * stand in the list (a few passes at most: one re-arming itself for now
- * forever waits for the next round); the late ones after them. */
+ * forever waits for the next round); the late ones after them.  Due times
+ * are compared with the round's start, so a repeating timer runs once a
+ * round however long its callback takes. */
 #define TIMER_PASSES 4
 
 static void run_due_timers(struct loop *loop)
 {
-	for (int pass = 0; pass < TIMER_PASSES && run_due_pass(loop, false); pass++)
+	uint64_t now = loop_now_ms();
+	for (int pass = 0; pass < TIMER_PASSES && run_due_pass(loop, now, false); pass++)
 		;
-	run_due_pass(loop, true);
+	run_due_pass(loop, now, true);
 }
 
 int loop_iterate(struct loop *loop)

@@ -140,6 +140,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
  * bounded wait: close() must not hang on a dead network. */
 static void mqtt_say_goodbye(struct mqtt *self)
 {
+	mqtt_uncork(self); /* what this round said leaves before the DISCONNECT */
 	int fd = mosquitto_socket(self->mosq);
 	if (fd < 0 || mosquitto_disconnect(self->mosq) != MOSQ_ERR_SUCCESS)
 		return;

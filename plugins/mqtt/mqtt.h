@@ -76,6 +76,8 @@ struct mqtt {
 bool mqtt_cork_setup(struct mqtt *self);
 /* Holds this round's publishes back until its end, to leave together. */
 void mqtt_cork(struct mqtt *self);
+/* Lets them go now (the round's end does it otherwise). */
+void mqtt_uncork(struct mqtt *self);
 
 /* mqtt_link.c */
 bool mqtt_active(const struct mqtt *self);

@@ -14,9 +14,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-static void mqtt_uncork(void *data)
+void mqtt_uncork(struct mqtt *self)
 {
-	struct mqtt *self = data;
 	/* Unless the connection it belongs to has ended meanwhile. */
 	if (self->corked_fd >= 0 && self->corked_fd == mosquitto_socket(self->mosq)) {
 		int off = 0;
@@ -25,10 +24,16 @@ static void mqtt_uncork(void *data)
 	self->corked_fd = -1;
 }
 
+static void mqtt_on_uncork_timer(void *data)
+{
+	mqtt_uncork(data);
+}
+
 bool mqtt_cork_setup(struct mqtt *self)
 {
 	self->corked_fd = -1;
-	self->uncork_timer = self->host->timer_add(self->inst, 0, false, mqtt_uncork, self);
+	self->uncork_timer =
+		self->host->timer_add(self->inst, 0, false, mqtt_on_uncork_timer, self);
 	return self->uncork_timer != NULL;
 }
 

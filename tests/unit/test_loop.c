@@ -85,12 +85,33 @@ START_TEST(a_timer_that_always_rearms_itself_waits_for_the_next_round)
 }
 END_TEST
 
+static void slow_repeating(void *data)
+{
+	(void)data;
+	say('p');
+	usleep(3000); /* longer than its period */
+}
+
+START_TEST(a_repeating_timer_runs_once_a_round)
+{
+	struct loop *loop = loop_new();
+	struct loop_timer *t = loop_timer_add(loop, 1, true, slow_repeating, NULL);
+	loop_timer_arm_now(t);
+	said = 0;
+	order[0] = '\0';
+	ck_assert_int_eq(loop_iterate(loop), 0);
+	ck_assert_str_eq(order, "p");
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
 	TCase *tc = tcase_create("loop");
 	tcase_add_test(tc, timers_armed_now_run_in_the_same_round_and_late_ones_last);
 	tcase_add_test(tc, a_timer_that_always_rearms_itself_waits_for_the_next_round);
+	tcase_add_test(tc, a_repeating_timer_runs_once_a_round);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
