@@ -41,11 +41,6 @@
 #define WAL_MAX_PAGES 4096
 #define WAL_KEPT_BYTES (1024 * 1024)
 
-/* Rows a flush during a flood still indexes once the index is this far
- * behind: a search right after a flood (which waits for the index) stays
- * under ~0.25 s. */
-#define INDEX_LAG_MAX 100000
-
 /* Retained messages' keys (dedup_retained_key: "rt:" and a digest) are
  * looked up at any age, anywhere in the file: only they are indexed, so
  * live messages (the flood) pay two string comparisons for it (~30 ns), not
@@ -597,8 +592,9 @@ int history_flush_some(struct history *h, size_t max_messages, bool flood)
 {
 	size_t n = h->n_pending < max_messages ? h->n_pending : max_messages;
 	size_t index_max = n + HISTORY_INDEX_SLICE;
-	if (flood)
-		index_max = h->unindexed + n >= INDEX_LAG_MAX ? HISTORY_INDEX_SLICE : 0;
+	if (flood) /* past the bound, at least as many as written: it holds */
+		index_max = h->unindexed + n < HISTORY_INDEX_LAG_MAX ? 0
+		            : n > HISTORY_INDEX_SLICE ? n : HISTORY_INDEX_SLICE;
 	return write_oldest(h, n, index_max, flood);
 }
 

@@ -42,6 +42,11 @@
 /* Rows indexed by a flush of the search index alone: ~2.5 ms of work. */
 #define HISTORY_INDEX_SLICE 1024
 
+/* How far the search index may fall behind in a flood: past it, flushes
+ * index as many rows as they write, so that a search right after a flood
+ * (which waits for the index) stays under ~0.25 s. */
+#define HISTORY_INDEX_LAG_MAX 100000
+
 /* Messages kept in memory while flushes fail (disk full, database locked
  * by another process): about 200 bytes each.  Beyond it the oldest
  * unflushed are dropped and counted (history_dropped). */

@@ -251,6 +251,21 @@ START_TEST(a_flood_leaves_the_log_to_a_calm_flush)
 }
 END_TEST
 
+START_TEST(in_a_long_flood_the_index_lag_is_bounded)
+{
+	struct history *h = open_store();
+	const int batch = 2000, total = HISTORY_INDEX_LAG_MAX + 5 * batch;
+	for (int i = 0; i < total; i += batch) {
+		add_numbered(h, i, i + batch);
+		ck_assert_int_eq(history_flush_some(h, (size_t)batch, true), batch);
+	}
+	int behind = total - indexed_rows();
+	ck_assert_int_le(behind, HISTORY_INDEX_LAG_MAX + batch);
+	ck_assert_int_ge(behind, HISTORY_INDEX_LAG_MAX - batch);
+	history_close(h);
+}
+END_TEST
+
 START_TEST(a_search_brings_the_index_up_to_date)
 {
 	struct history *h = open_store();
@@ -1184,6 +1199,7 @@ int main(void)
 	tcase_add_test(store, refuses_what_is_not_ours);
 	tcase_add_test(store, a_flood_is_indexed_later);
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
+	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
 	tcase_add_test(store, another_process_catches_the_index_up);
