@@ -121,17 +121,24 @@ def build_rows(res, ctx):
         row(f"history search, slowest query at {n} (ms)", fmt(s, "", 3), "", "", "≤ 50 ms", s[2] <= 50)
 
     n = ctx.scale_instances
-    s = res.stat("scale", "burst", "rate")
+    s, ref = res.stat("scale", "mqchat burst", "rate"), res.stat("scale", "mosquitto burst", "rate")
     if s:
+        ref_label = f" [{n} mosquitto_sub, {ctx.scale_senders} mosquitto_pub -l]"
         row(f"scale: {n} instances, {ctx.scale_senders} senders, burst of {ctx.scale_messages:,} (msg/s)",
-            fmt(s, "") + f"; {res.stat('scale', 'burst', 'deliveries')[0]:,.0f} deliveries/s",
-            "", "", "", None)
-        row(f"scale: burst latency p50 / p99 (ms)",
-            f"{res.stat('scale', 'burst', 'p50')[0] / 1e3:,.1f} / {res.stat('scale', 'burst', 'p99')[0] / 1e3:,.1f}",
-            "", "", "", None)
-        row(f"scale: paced {ctx.scale_rate} msg/s ({ctx.scale_paced:,} msgs) latency p50 / p99 (µs)",
-            f"{res.stat('scale', 'paced', 'p50')[0]:,.0f} / {res.stat('scale', 'paced', 'p99')[0]:,.0f}",
-            "", "", "", None)
+            fmt(s, "") + f"; {res.stat('scale', 'mqchat burst', 'deliveries')[0]:,.0f} deliveries/s",
+            (fmt(ref, "") + f"; {res.stat('scale', 'mosquitto burst', 'deliveries')[0]:,.0f} "
+             "deliveries/s" + ref_label) if ref else "—",
+            f"{s[0] / ref[0]:.2f}×" if ref else "—", "", None)
+        for name, unit, scale in (("burst", "ms", 1e3), ("paced", "µs", 1)):
+            what = (f"scale: burst latency p50 / p99 (ms)" if name == "burst" else
+                    f"scale: paced {ctx.scale_rate} msg/s ({ctx.scale_paced:,} msgs) latency p50 / p99 (µs)")
+            cells = []
+            for who in ("mqchat", "mosquitto"):
+                p50, p99 = (res.stat("scale", f"{who} {name}", k) for k in ("p50", "p99"))
+                digits = 1 if name == "burst" else 0
+                cells.append(f"{p50[0] / scale:,.{digits}f} / {p99[0] / scale:,.{digits}f}"
+                             if p50 else "—")
+            row(what, cells[0], cells[1] + (ref_label if ref else ""), "", "", None)
     res.rows = rows
     return rows
 

@@ -4,12 +4,15 @@ shipped).  A few of them also send, through their FIFOs; every instance
 prints what it receives.  Each line carries its send time (CLOCK_MONOTONIC,
 shared by all processes), so every delivery gives a latency.
 
-Two passes over the same instances:
+Two passes over the same instances, then over the same room made of
+mosquitto's clients (mosquitto_sub for every instance, mosquitto_pub -l for
+every sender), read by the same collector:
 - paced: messages at a steady rate well below saturation -> p50/p99 latency;
 - burst: every sender's share written at once -> messages/s (and deliveries/s;
   each message reaches every instance but its sender), with the latency
   under that load (mostly queueing)."""
 import os
+import select
 import selectors
 import subprocess
 import threading
@@ -64,10 +67,45 @@ def send_paced(fds, count, rate):
         os.write(fds[i % len(fds)], f"paced {i} {time.monotonic_ns()}\n".encode())
 
 
-def bench(ctx, results):
+def passes(ctx, results, name, readers, fds, copies):
+    """The paced and the burst pass: `fds` are the senders' input (FIFOs or
+    pipes), `readers` the processes whose stdout prints what arrives;
+    `copies`: deliveries of each message."""
+    col = Collector(readers)
+    paced = ctx.scale_paced
+    writer = threading.Thread(target=send_paced, args=(fds, paced, ctx.scale_rate))
+    writer.start()
+    col.until(paced * copies, ctx.timeout(paced * copies // 10))
+    writer.join()
+    results.add("scale", f"{name} paced", {"p50": percentile(col.latencies, 50),
+                                            "p99": percentile(col.latencies, 99)})
+    ctx.log(f"scale {name} paced: p50 {percentile(col.latencies, 50):.0f} µs, "
+            f"p99 {percentile(col.latencies, 99):.0f} µs")
+
+    col.latencies, col.lines = [], 0
+    share = ctx.scale_messages // len(fds)
+    t0 = time.monotonic()
+    for k, fd in enumerate(fds):
+        now = time.monotonic_ns()
+        os.set_blocking(fd, True)
+        # Written by a helper thread per sender: a full pipe must not stall reading.
+        threading.Thread(target=os.write, args=(fd, "".join(
+            f"burst {k}-{j} {now}\n" for j in range(share)).encode())).start()
+    sent = share * len(fds)
+    t1 = col.until(sent * copies, ctx.timeout(sent * copies // 10))
+    seconds = t1 - t0
+    results.add("scale", f"{name} burst", {"rate": sent / seconds,
+                                            "deliveries": sent * copies / seconds,
+                                            "p50": percentile(col.latencies, 50),
+                                            "p99": percentile(col.latencies, 99)})
+    ctx.log(f"scale {name} burst: {sent / seconds:.0f} messages/s")
+
+
+def bench_mqchat(ctx, results):
     n, senders = ctx.scale_instances, ctx.scale_senders
     work = ctx.tmpdir("scale")
     instances = []
+    fds = []
     try:
         for i in range(n):
             instances.append(procs.Mqchat(ctx.mqchat, work, f"u{i:02d}", ctx.broker.port, "on",
@@ -75,38 +113,74 @@ def bench(ctx, results):
         for m in instances:
             m.wait_connected(120)
         fds = [os.open(m.fifo, os.O_WRONLY) for m in instances[:senders]]
-        col = Collector(instances)
-
-        paced = ctx.scale_paced
-        writer = threading.Thread(target=send_paced, args=(fds, paced, ctx.scale_rate))
-        writer.start()
-        col.until(paced * (n - 1), ctx.timeout(paced * n))
-        writer.join()
-        results.add("scale", "paced", {"p50": percentile(col.latencies, 50),
-                                       "p99": percentile(col.latencies, 99),
-                                       "rate": ctx.scale_rate})
-        ctx.log(f"scale paced: p50 {percentile(col.latencies, 50):.0f} µs, "
-                f"p99 {percentile(col.latencies, 99):.0f} µs")
-
-        burst = ctx.scale_messages
-        col.latencies, col.lines = [], 0
-        share = burst // senders
-        t0 = time.monotonic()
-        for k, fd in enumerate(fds):
-            now = time.monotonic_ns()
-            os.set_blocking(fd, True)
-            # Written by a helper thread per FIFO: a full pipe must not stall reading.
-            threading.Thread(target=os.write, args=(fd, "".join(
-                f"burst {k}-{j} {now}\n" for j in range(share)).encode())).start()
-        t1 = col.until(share * senders * (n - 1), ctx.timeout(burst * n // 10))
-        seconds = t1 - t0
-        results.add("scale", "burst", {"rate": share * senders / seconds,
-                                       "deliveries": share * senders * (n - 1) / seconds,
-                                       "p50": percentile(col.latencies, 50),
-                                       "p99": percentile(col.latencies, 99)})
-        ctx.log(f"scale burst: {share * senders / seconds:.0f} messages/s")
+        # A sender does not print its own lines: n - 1 copies of each.
+        passes(ctx, results, "mqchat", instances, fds, n - 1)
+    finally:
         for fd in fds:
             os.close(fd)
-    finally:
         for m in instances:
             m.stop()
+
+
+class Client:
+    """mosquitto_sub or mosquitto_pub -l at QoS 1, in the Collector's shape."""
+
+    def __init__(self, ctx, args, **kw):
+        self.proc = subprocess.Popen(["mosquitto_" + args[0], "-h", "127.0.0.1", "-p",
+                                      str(ctx.broker.port), "-t", procs.TOPIC, "-q", "1",
+                                      *args[1:]], **kw)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def wait_subscribed(ctx, subs):
+    """Publishes probes until each subscriber has printed one, and reads them
+    away."""
+    waiting = {s.proc.stdout.fileno() for s in subs}
+    deadline = time.monotonic() + 60
+    while waiting:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"scale: {len(waiting)} mosquitto_sub never subscribed")
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(ctx.broker.port), "-t",
+                        procs.TOPIC, "-q", "1", "-m", "probe"], check=True, timeout=10)
+        ready, _, _ = select.select(list(waiting), [], [], 0.3)
+        for fd in ready:
+            os.read(fd, 1 << 16)
+            waiting.discard(fd)
+    time.sleep(0.3)  # probes still on their way to the others
+    for s in subs:
+        os.set_blocking(s.proc.stdout.fileno(), False)
+        try:
+            os.read(s.proc.stdout.fileno(), 1 << 16)
+        except BlockingIOError:
+            pass
+
+
+def bench_mosquitto(ctx, results):
+    """The same room made of mosquitto's clients: n subscribers, and as many
+    mosquitto_pub -l as mqchat has senders, each fed through a pipe."""
+    n, senders = ctx.scale_instances, ctx.scale_senders
+    clients, fds = [], []
+    try:
+        subs = [Client(ctx, ["sub"], stdout=subprocess.PIPE) for _ in range(n)]
+        clients += subs
+        wait_subscribed(ctx, subs)
+        for _ in range(senders):
+            r, w = os.pipe()
+            clients.append(Client(ctx, ["pub", "-l"], stdin=r))
+            os.close(r)
+            fds.append(w)
+        passes(ctx, results, "mosquitto", subs, fds, n)
+    finally:
+        for fd in fds:
+            os.close(fd)
+        for c in clients:
+            c.stop()
+
+
+def bench(ctx, results):
+    bench_mqchat(ctx, results)
+    bench_mosquitto(ctx, results)
