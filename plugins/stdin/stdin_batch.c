@@ -45,6 +45,11 @@ static void batch_write_output(void *data)
 	if (b->output_len)
 		stdin_write_stdout(b->fe, b->output, b->output_len);
 	b->output_len = 0;
+	if (b->output_cap > BATCH_OUTPUT_MAX) { /* one huge message keeps no room */
+		free(b->output);
+		b->output = NULL;
+		b->output_cap = 0;
+	}
 }
 
 /* Appends `len` bytes and a newline; false when out of memory. */
