@@ -554,11 +554,11 @@ static void copy_log_back(struct history *h, bool flood)
 {
 	if (h->log_pages < (flood ? WAL_MAX_PAGES : CHECKPOINT_PAGES))
 		return;
-	int log, copied;
-	if (sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
-	    SQLITE_OK)
-		h->log_pages = log > copied ? log - copied : 0;
-	/* A failure (busy) is harmless: the next flush tries again. */
+	/* One try: what a reader (another process) still holds, or a busy
+	 * lock, waits for the next flush that commits, not for an idle loop
+	 * to try again every few milliseconds. */
+	(void)sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	h->log_pages = 0; /* the next commit counts again */
 }
 
 /* Writes the `n` oldest pending messages, and indexes up to `index_max`

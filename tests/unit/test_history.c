@@ -266,6 +266,31 @@ START_TEST(in_a_long_flood_the_index_lag_is_bounded)
 }
 END_TEST
 
+START_TEST(a_reader_holding_the_log_does_not_keep_the_store_busy)
+{
+	/* Another process in a read transaction keeps the log from being
+	 * copied back: the idle work must still come to an end. */
+	struct history *h = open_store();
+	add_numbered(h, 0, 10);
+	ck_assert_int_eq(history_flush(h), 10);
+	sqlite3 *reader;
+	ck_assert_int_eq(sqlite3_open(db_path, &reader), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM messages;", NULL, NULL,
+	                              NULL),
+	                 SQLITE_OK);
+	add_numbered(h, 10, 15010);
+	ck_assert_int_eq(history_flush_some(h, 15000, true), 15000);
+	int flushes = 0;
+	for (; history_has_idle_work(h) && flushes < 100; flushes++)
+		ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert(!history_has_idle_work(h));
+	ck_assert_int_lt(flushes, 100);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	history_close(h);
+}
+END_TEST
+
 START_TEST(a_search_brings_the_index_up_to_date)
 {
 	struct history *h = open_store();
@@ -1201,6 +1226,7 @@ int main(void)
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
 	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
+	tcase_add_test(store, a_reader_holding_the_log_does_not_keep_the_store_busy);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
 	tcase_add_test(store, another_process_catches_the_index_up);
 	tcase_add_test(store, upgrades_schema_1);
