@@ -198,18 +198,10 @@ void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 	check_quit_done(chat);
 }
 
-static uint64_t payload_digest(const char *payload, size_t len)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bits */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)payload[i]) * 1099511628211ull;
-	return h;
-}
-
 void chat_note_published(struct chat *chat, const char *payload, size_t len)
 {
 	uint64_t expires = loop_now_ms() + ECHO_WINDOW_MS;
-	chat->echoes[chat->echo_next].digest = payload_digest(payload, len);
+	chat->echoes[chat->echo_next].digest = dedup_digest("", payload, len);
 	chat->echoes[chat->echo_next].expires_ms = expires;
 	chat->echo_next = (chat->echo_next + 1) % ECHO_FILTER_SIZE;
 	chat->echoes_until_ms = expires;
@@ -221,7 +213,7 @@ static bool is_own_echo(struct chat *chat, const char *payload, size_t len)
 	uint64_t now = loop_now_ms();
 	if (now >= chat->echoes_until_ms)
 		return false; /* nothing published lately: most receivers */
-	uint64_t h = payload_digest(payload, len);
+	uint64_t h = dedup_digest("", payload, len);
 	for (size_t i = 0; i < ECHO_FILTER_SIZE; i++) {
 		if (chat->echoes[i].digest == h && chat->echoes[i].expires_ms > now) {
 			chat->echoes[i].expires_ms = 0;

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "dbfile.h"
+#include "dedup.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
  * other program's database is refused instead of altered. */
@@ -618,9 +619,7 @@ static const char *column_text(sqlite3_stmt *s, int col)
 
 static uint64_t key_hash(const char *key)
 {
-	uint64_t hash = 0xcbf29ce484222325u; /* FNV-1a */
-	for (; *key; key++)
-		hash = (hash ^ (unsigned char)*key) * 0x100000001b3u;
+	uint64_t hash = dedup_digest("", key, strlen(key));
 	return hash ? hash : 1; /* 0 marks a free slot */
 }
 
