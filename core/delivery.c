@@ -7,6 +7,7 @@
 
 #include "archive.h"
 #include "chat.h"
+#include "history.h"
 #include "outbox.h"
 
 /* Acknowledged messages are removed from disk in batches: a timer after
@@ -45,7 +46,7 @@ static char *outbox_path(const struct chat *chat, bool *in_history_file)
 	char *path = chat->history ? archive_database_path(chat->cfg, chat->state_dir) : NULL;
 	*in_history_file = path && strcmp(path, ":memory:") != 0;
 	if (*in_history_file)
-		return path;
+		return path; /* the history store has it open: its connection serves */
 	free(path); /* history off, refused, or in memory: no help after a crash */
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_printf(&sb, "%s/outbox.db", chat->state_dir);
@@ -59,7 +60,9 @@ void delivery_open(struct chat *chat)
 	bool in_history_file;
 	char *path = outbox_path(chat, &in_history_file);
 	struct strbuf err = STRBUF_INIT;
-	chat->outbox = outbox_open(path, in_history_file, &err);
+	chat->outbox = in_history_file
+	                       ? outbox_open_in(history_connection(chat->history), path, &err)
+	                       : outbox_open(path, &err);
 	free(path);
 	if (!chat->outbox) {
 		/* Chatting still works; only a crash would lose what is unsent. */

@@ -225,6 +225,11 @@ size_t history_pending(const struct history *h)
 	return h->n_pending;
 }
 
+struct sqlite3 *history_connection(struct history *h)
+{
+	return h->db;
+}
+
 /* --- opening ------------------------------------------------------------ */
 
 static bool exec(struct history *h, const char *sql, const char *what)
@@ -570,6 +575,8 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 		copy_log_back(h, flood);
 		return 0;
 	}
+	/* The outbox shares this connection and waits longer for locks. */
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	if (!run(h, h->begin, "starting to store messages"))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -808,6 +815,7 @@ int64_t history_prune(struct history *h, int64_t max_messages, int64_t max_days,
 		return -1;
 	if (max_messages <= 0 && max_days <= 0)
 		return 0;
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	if (!exec(h, "BEGIN IMMEDIATE", "starting to delete old messages"))
 		return -1;
 	int64_t deleted = 0, n = 0;

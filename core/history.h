@@ -59,6 +59,7 @@
 #define HISTORY_KEYS_RECALLED 4096
 
 struct history;
+struct sqlite3;
 
 /*
  * Opens or creates the database at `path`, whose directory must exist
@@ -82,6 +83,11 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 
 /* Messages buffered and not yet written: arm the flush timer while > 0. */
 size_t history_pending(const struct history *h);
+
+/* The store's SQLite connection, for the outbox, which keeps its table in
+ * the same file (outbox_open_in): one connection, one page cache, one
+ * policy for copying the log back.  Valid until history_close(). */
+struct sqlite3 *history_connection(struct history *h);
 
 /*
  * Writes the oldest `max_messages` buffered (or all, if fewer) in one

@@ -9,8 +9,8 @@
 
 #include "dbfile.h"
 
-/* A write waits this long for a lock held by the history's connection or
- * by another mqchat process. */
+/* A write waits this long for a lock held by another mqchat process: a
+ * message's copy is worth a longer wait than a history flush. */
 #define OUTBOX_BUSY_TIMEOUT_MS 1000
 
 #define SCHEMA_SQL                                                                   \
@@ -29,6 +29,7 @@
 
 struct outbox {
 	sqlite3 *db;
+	bool owns_db; /* false: the history store's connection */
 	sqlite3_stmt *insert, *delete, *owners, *adopt, *mine;
 	char owner[64]; /* "<pid>:<start time>" of this process */
 	size_t count;  /* saved, not yet acknowledged */
@@ -97,20 +98,29 @@ static bool prepare(struct outbox *ob, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
-static bool setup(struct outbox *ob, bool in_history_file)
+/* Starts a write transaction, waiting for another process's lock as long
+ * as the outbox does (the connection may be shared with history, whose
+ * flushes wait less). */
+static bool begin_write(struct outbox *ob, const char *what)
+{
+	sqlite3_busy_timeout(ob->db, OUTBOX_BUSY_TIMEOUT_MS);
+	return exec(ob, "BEGIN IMMEDIATE", what);
+}
+
+/* WAL: a commit is an append, and readers never block the writer.  NORMAL
+ * survives a crash of the process, which is what the outbox is for; only a
+ * power cut may take the last commits.  (The history store configures its
+ * connection the same way.) */
+static bool configure_own_file(struct outbox *ob)
 {
 	sqlite3_extended_result_codes(ob->db, 1);
-	/* In the history's file, the history store chooses when the log is
-	 * copied back into the file (not in the middle of a flood). */
-	if (in_history_file && !exec(ob, "PRAGMA wal_autocheckpoint = 0", "configuring the database"))
-		return false;
-	sqlite3_busy_timeout(ob->db, OUTBOX_BUSY_TIMEOUT_MS);
-	/* WAL: a commit is an append, and readers never block the writer.
-	 * NORMAL survives a crash of the process, which is what the outbox is
-	 * for; only a power cut may take the last commits. */
 	return exec(ob, "PRAGMA journal_mode = WAL", "opening the database") &&
-	       exec(ob, "PRAGMA synchronous = NORMAL", "configuring the database") &&
-	       exec(ob, SCHEMA_SQL, "creating the outbox table") &&
+	       exec(ob, "PRAGMA synchronous = NORMAL", "configuring the database");
+}
+
+static bool setup(struct outbox *ob)
+{
+	return exec(ob, SCHEMA_SQL, "creating the outbox table") &&
 	       prepare(ob, INSERT_SQL, &ob->insert) && prepare(ob, DELETE_SQL, &ob->delete) &&
 	       prepare(ob, OWNERS_SQL, &ob->owners) && prepare(ob, ADOPT_SQL, &ob->adopt) &&
 	       prepare(ob, MINE_SQL, &ob->mine);
@@ -123,20 +133,41 @@ static void finalize_all(struct outbox *ob)
 		sqlite3_finalize(stmts[i]);
 }
 
-struct outbox *outbox_open(const char *path, bool in_history_file, struct strbuf *err)
+static struct outbox *outbox_new(sqlite3 *db, bool owns_db)
+{
+	struct outbox *ob = xcalloc(1, sizeof *ob);
+	ob->db = db;
+	ob->owns_db = owns_db;
+	process_token(getpid(), ob->owner, sizeof ob->owner);
+	return ob;
+}
+
+static struct outbox *failed(struct outbox *ob, const char *path, struct strbuf *err)
+{
+	if (!ob->error.len)
+		set_error(ob, "opening the database");
+	strbuf_printf(err, "outbox %s: %s", path, strbuf_str(&ob->error));
+	outbox_close(ob);
+	return NULL;
+}
+
+struct outbox *outbox_open(const char *path, struct strbuf *err)
 {
 	if (!dbfile_make_private(path, "outbox", err))
 		return NULL;
-	struct outbox *ob = xcalloc(1, sizeof *ob);
-	process_token(getpid(), ob->owner, sizeof ob->owner);
-	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    !setup(ob, in_history_file)) {
-		if (!ob->error.len)
-			set_error(ob, "opening the database");
-		strbuf_printf(err, "outbox %s: %s", path, strbuf_str(&ob->error));
-		outbox_close(ob);
-		return NULL;
-	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	struct outbox *ob = outbox_new(db, true);
+	if (rc != SQLITE_OK || !configure_own_file(ob) || !setup(ob))
+		return failed(ob, path, err);
+	return ob;
+}
+
+struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbuf *err)
+{
+	struct outbox *ob = outbox_new(db, false);
+	if (!setup(ob))
+		return failed(ob, path, err);
 	return ob;
 }
 
@@ -146,7 +177,7 @@ static bool adopt_orphans(struct outbox *ob)
 {
 	/* Owners are read and adopted in one write transaction, so two
 	 * processes starting together never both take the same rows. */
-	if (!exec(ob, "BEGIN IMMEDIATE", "taking over the outbox"))
+	if (!begin_write(ob, "taking over the outbox"))
 		return false;
 	sqlite3_bind_text(ob->owners, 1, ob->owner, -1, SQLITE_STATIC);
 	struct strbuf dead = STRBUF_INIT; /* owners, each followed by '\0' */
@@ -212,7 +243,7 @@ int outbox_claim(struct outbox *ob, outbox_fn fn, void *data)
 bool outbox_save_begin(struct outbox *ob)
 {
 	ob->saving = 0;
-	return exec(ob, "BEGIN IMMEDIATE", "saving to the outbox");
+	return begin_write(ob, "saving to the outbox");
 }
 
 bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *seq)
@@ -261,7 +292,7 @@ bool outbox_flush(struct outbox *ob)
 {
 	if (!ob->n_forgotten)
 		return true;
-	if (!exec(ob, "BEGIN IMMEDIATE", "removing from the outbox"))
+	if (!begin_write(ob, "removing from the outbox"))
 		return false;
 	bool ok = true;
 	for (size_t i = 0; ok && i < ob->n_forgotten; i++) {
@@ -296,7 +327,8 @@ void outbox_close(struct outbox *ob)
 	if (ob->insert)
 		outbox_flush(ob);
 	finalize_all(ob);
-	sqlite3_close(ob->db);
+	if (ob->owns_db)
+		sqlite3_close(ob->db);
 	free(ob->forgotten);
 	strbuf_free(&ob->error);
 	free(ob);

@@ -5,13 +5,12 @@
  * restart or a network cut loses nothing: the next run sends again what is
  * left, with the same id, and receivers drop the repeat.
  *
- * It is a table in the history database (or in outbox.db beside it when
- * history is off), on its own SQLite connection.  Writes are batched: at
- * the end of each loop round the core saves, in one transaction
- * (outbox_save_*), every message it took that the broker has not
- * acknowledged yet; removals of
- * acknowledged messages are buffered and written from a timer
- * (outbox_forget, outbox_flush).  A message acknowledged but not yet
+ * It is a table in the history database, on the history store's connection
+ * (or in outbox.db beside it, on a connection of its own, when history is
+ * off).  Writes are batched: at the end of each loop round the core saves,
+ * in one transaction (outbox_save_*), every message it took that the
+ * broker has not acknowledged yet; removals of acknowledged messages are
+ * buffered and written from a timer (outbox_forget, outbox_flush).  A message acknowledged but not yet
  * removed when the process dies is sent once more: a harmless repeat.
  *
  * Several mqchat processes may share one database.  Each row names the
@@ -30,12 +29,17 @@
 #include "strbuf.h"
 
 struct outbox;
+struct sqlite3;
 
-/* Opens (creating the table if needed) the outbox in the SQLite file at
- * `path`, made 0600 when new; `in_history_file`: the history store's file,
- * whose write-ahead log that store copies back (history.h).  NULL, with a
- * sentence naming the path appended to `err`, on failure. */
-struct outbox *outbox_open(const char *path, bool in_history_file, struct strbuf *err);
+/* Opens (creating the table if needed) the outbox in a SQLite file of its
+ * own at `path`, made 0600 when new.  NULL, with a sentence naming the
+ * path appended to `err`, on failure. */
+struct outbox *outbox_open(const char *path, struct strbuf *err);
+
+/* The same in the history store's file, on its connection `db`
+ * (history_connection), which outbox_close() leaves open; `path` only
+ * names the file in errors. */
+struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbuf *err);
 
 /* Called for each message taken over, oldest first, with its row number
  * (for outbox_forget); its strings are valid only during the call. */

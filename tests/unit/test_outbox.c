@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "history.h"
 #include "outbox.h"
 #include "check_run.h"
 
@@ -30,7 +31,7 @@ static void remove_dir(void)
 static struct outbox *open_or_fail(void)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct outbox *ob = outbox_open(path, false, &err);
+	struct outbox *ob = outbox_open(path, &err);
 	ck_assert_msg(ob != NULL, "%s", strbuf_str(&err));
 	strbuf_free(&err);
 	return ob;
@@ -148,10 +149,37 @@ START_TEST(a_new_file_is_private)
 }
 END_TEST
 
+START_TEST(in_the_history_file_it_shares_the_stores_connection)
+{
+	make_dir();
+	struct strbuf err = STRBUF_INIT;
+	struct history *h = history_open(path, &err);
+	ck_assert_msg(h != NULL, "%s", strbuf_str(&err));
+	struct outbox *ob = outbox_open_in(history_connection(h), path, &err);
+	ck_assert_msg(ob != NULL, "%s", strbuf_str(&err));
+	save(ob, "a1", "kept with the history");
+	outbox_close(ob); /* leaves the connection to the store */
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "h1", .nick = "Bo",
+	                          .text = "stored after", .topic = "", .sender_id = ""};
+	history_add(h, &msg, NULL, 1700000000000);
+	ck_assert_int_eq(history_flush(h), 1);
+	ck_assert_int_eq(history_close(h), 0);
+
+	ob = open_or_fail(); /* the same file, on a connection of its own */
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), 1);
+	ck_assert_str_eq(strbuf_str(&got), "a1=kept with the history;");
+	strbuf_free(&got);
+	strbuf_free(&err);
+	outbox_close(ob);
+	remove_dir();
+}
+END_TEST
+
 START_TEST(an_unusable_path_is_named_in_the_error)
 {
 	struct strbuf err = STRBUF_INIT;
-	ck_assert_ptr_null(outbox_open("/nonexistent-dir/outbox.db", false, &err));
+	ck_assert_ptr_null(outbox_open("/nonexistent-dir/outbox.db", &err));
 	ck_assert_ptr_nonnull(strstr(strbuf_str(&err), "/nonexistent-dir/outbox.db"));
 	strbuf_free(&err);
 }
@@ -164,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, unacknowledged_messages_survive_a_close_in_order);
 	tcase_add_test(tc, rows_of_a_live_process_are_left_alone);
 	tcase_add_test(tc, a_new_file_is_private);
+	tcase_add_test(tc, in_the_history_file_it_shares_the_stores_connection);
 	tcase_add_test(tc, an_unusable_path_is_named_in_the_error);
 	suite_add_tcase(s, tc);
 	return check_run(s);
