@@ -100,8 +100,11 @@ static void flush_now(void *data)
 	size_t half = pending / 2;
 	if (history_flush_some(chat->history, half > FLUSH_BATCH ? half : FLUSH_BATCH,
 	                       pending >= FLUSH_BATCH) < 0) {
-		chat_log(NULL, MQC_LOG_ERROR, "history: %s (will retry)",
-		         history_error(chat->history));
+		/* Said once an outage, not at every retry. */
+		if (!chat->history_failing)
+			chat_log(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
+			         history_error(chat->history), FLUSH_DELAY_MS * 5 / 1000);
+		chat->history_failing = true;
 		uint64_t dropped = history_dropped(chat->history);
 		if (dropped > chat->history_dropped_told)
 			chat_log(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
@@ -111,6 +114,9 @@ static void flush_now(void *data)
 		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS * 5);
 		return;
 	}
+	if (chat->history_failing)
+		chat_log(NULL, MQC_LOG_INFO, "history: storing again");
+	chat->history_failing = false;
 	size_t left = history_pending(chat->history);
 	if (left)
 		loop_timer_arm(chat->history_flush_timer,

@@ -87,6 +87,7 @@ struct chat {
 	int64_t history_max_days;     /* 0: no limit */
 	uint32_t dedup_window_ms;
 	uint64_t history_dropped_told; /* history_dropped() when last reported */
+	bool history_failing; /* flushes fail: said once, until one works */
 
 	bool quitting;
 	bool done;
