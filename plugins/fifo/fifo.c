@@ -128,16 +128,14 @@ static void fifo_close(void *self)
 		             "from %s was not sent", f->lines.len, f->cfg.path);
 	if (f->pipe.fd >= 0) {
 		unread = fifo_unread(f->pipe.fd);
-		if (unread > 0) {
-			/* They survive only while a writer keeps the pipe open;
-			 * then the next run reads them, so leave the path. */
+		/* They survive only while a writer keeps the pipe open; then
+		 * the next run reads them. */
+		if (unread > 0)
 			f->host->log(f->inst, MQC_LOG_WARNING,
 			             "%d bytes written to %s were left unread; the "
-			             "FIFO is kept for the next run", unread,
-			             f->cfg.path);
-			f->pipe.created = false;
-		}
-		fifo_path_close(f->cfg.path, &f->pipe);
+			             "next run reads them if their writer still "
+			             "holds the pipe open", unread, f->cfg.path);
+		fifo_path_close(&f->pipe);
 	}
 	fifo_lines_free(&f->lines);
 	fifo_config_free(&f->cfg);
@@ -216,7 +214,7 @@ static void fifo_reopen(void *self)
 			break;
 	if (f->watch)
 		f->host->watch_remove(f->watch);
-	fifo_path_close(f->cfg.path, &f->pipe);
+	fifo_path_close(&f->pipe);
 	f->pipe = fresh;
 	if (!fifo_watch(f)) {
 		f->host->log(f->inst, MQC_LOG_ERROR, "cannot watch %s",

@@ -46,7 +46,7 @@ struct fifo_pipe {
 	int fd;        /* O_RDWR|O_NONBLOCK: we are also a writer, so no EOF */
 	dev_t dev;     /* identity of the pipe we opened, to recognise it */
 	ino_t ino;
-	bool created;  /* we made it, so we remove it at exit */
+	bool created;  /* we made it (said in the log) */
 };
 
 /* Create `path` (and missing parent directories, 0700) as a FIFO of `mode`
@@ -62,9 +62,10 @@ bool fifo_path_open(const char *path, mode_t mode, struct fifo_pipe *pipe,
 /* True while `path` still names the very pipe behind `pipe->fd`. */
 bool fifo_path_is_current(const char *path, const struct fifo_pipe *pipe);
 
-/* Close the descriptor; unlink the path only if we created it and it still
- * names our pipe (never someone else's file that took its place). */
-void fifo_path_close(const char *path, struct fifo_pipe *pipe);
+/* Close the descriptor.  The FIFO stays: a writer that comes while mqchat
+ * is down then blocks until the next run reads it, where a missing path
+ * would have let it create a regular file and lose its line. */
+void fifo_path_close(struct fifo_pipe *pipe);
 
 /* --- fifo_lines.c ------------------------------------------------------- */
 
@@ -86,6 +87,7 @@ struct fifo_lines {
 	size_t max_line;
 	bool dropping;   /* inside a line already known to be too long */
 	unsigned long long dropped_len; /* its length so far */
+	bool dropped_cr; /* its last byte so far is a CR */
 	fifo_line_fn line;
 	fifo_drop_fn drop;
 	void *ctx;

@@ -32,12 +32,14 @@ static void lines_append(struct fifo_lines *lines, const char *data, size_t len)
 {
 	if (lines->dropping) {
 		lines->dropped_len += len;
-		return;
-	}
-	if (len > lines->max_line + 1 - lines->len) {
+	} else if (len > lines->max_line + 1 - lines->len) {
 		lines->dropping = true;
 		lines->dropped_len = (unsigned long long)lines->len + len;
 		lines->len = 0;
+	}
+	if (lines->dropping) {
+		if (len > 0)
+			lines->dropped_cr = data[len - 1] == '\r';
 		return;
 	}
 	memcpy(lines->buf + lines->len, data, len);
@@ -52,7 +54,8 @@ static void lines_end(struct fifo_lines *lines)
 	lines->len = 0;
 	if (lines->dropping) {
 		lines->dropping = false;
-		lines->drop(lines->ctx, lines->dropped_len);
+		/* The length of the line, as for one kept: without its CR. */
+		lines->drop(lines->ctx, lines->dropped_len - lines->dropped_cr);
 		lines->dropped_len = 0;
 		return;
 	}

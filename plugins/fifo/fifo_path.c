@@ -210,12 +210,10 @@ bool fifo_path_is_current(const char *path, const struct fifo_pipe *pipe)
 	       st.st_dev == pipe->dev && st.st_ino == pipe->ino;
 }
 
-void fifo_path_close(const char *path, struct fifo_pipe *pipe)
+void fifo_path_close(struct fifo_pipe *pipe)
 {
 	if (pipe->fd < 0)
 		return;
-	if (pipe->created && fifo_path_is_current(path, pipe))
-		unlink(path);
 	close(pipe->fd);
 	pipe->fd = -1;
 }

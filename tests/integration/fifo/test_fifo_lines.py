@@ -4,6 +4,7 @@ memory, binary is sanitised, a line without its newline goes out after a
 quiet second, /me is an action and no other command runs."""
 import os
 import random
+import re
 import threading
 import time
 
@@ -30,6 +31,21 @@ class FifoLines(harness.TestCase):
         self.m.err.wait_for(r"dropped a line of 1048576 bytes", timeout=30)
         self.assertEqual(wait_payloads(self.sub, 1, timeout=30),
                          [b"Ana: after the long line"])
+        self.assertRunning()
+
+    def test_max_line_boundary_is_exact_with_and_without_cr(self):
+        # max_line bytes pass, one more is dropped, and a CRLF ending counts
+        # for nothing either way: its CR is stripped, not measured.
+        self.start(fifo={"max_line": "100"})
+        write_all(self.path, b"a" * 100 + b"\n" + b"b" * 101 + b"\n" +
+                  b"c" * 100 + b"\r\n" + b"d" * 101 + b"\r\n" + b"end\n")
+        self.assertEqual(wait_payloads(self.sub, 3, timeout=30),
+                         [b"Ana: " + b"a" * 100, b"Ana: " + b"c" * 100, b"Ana: end"])
+        def dropped():
+            return re.findall(r"dropped a line of (\d+) bytes from .*: longer than "
+                              r"max_line \(100 bytes\)", self.m.err.text())
+        harness.wait_until(lambda: len(dropped()) >= 2, what="two lines reported dropped")
+        self.assertEqual(dropped(), ["101", "101"])
         self.assertRunning()
 
     def test_endless_line_keeps_memory_bounded(self):

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Where the FIFO lives: created safely when missing, refused (exit 78,
 naming the config line, the file untouched) when the path is anything but a
-FIFO of ours, removed at exit only if mqchat made it."""
+FIFO of ours, and left in place at exit, so that a writer coming while
+mqchat is down blocks until the next run reads its line."""
 import os
 import re
 import signal
@@ -9,10 +10,19 @@ import stat
 import subprocess
 
 import harness
-from fifo_helpers import fifo_ini, start_headless
+from fifo_helpers import fifo_ini, start_headless, subscriber, wait_payloads
 
 EX_CONFIG = 78
 NOBODY = 65534
+
+
+def wchan(pid):
+    """Where in the kernel the process sleeps ("" once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def snapshot(path):
@@ -72,9 +82,10 @@ class FifoPaths(harness.TestCase):
             m.err.wait_for(rf"{re.escape(ini)}:\d+: \[fifo\] {key}: ")
             self.assertFalse(os.path.lexists(path))
 
-    def test_created_fifo_is_private_and_removed_at_exit(self):
+    def test_created_fifo_is_private_and_kept_at_exit(self):
         path = os.path.join(self.workdir, "made", "for", "us.fifo")
         m = start_headless(self, fifo_ini(self, path))
+        self.assertIn(f"reading lines from {path} (created)", m.err.text())
         st = os.lstat(path)
         self.assertTrue(stat.S_ISFIFO(st.st_mode))
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
@@ -82,7 +93,32 @@ class FifoPaths(harness.TestCase):
             self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700, d)
         m.signal(signal.SIGINT)
         self.assertEqual(m.wait(20), 0, m.err.text())
-        self.assertFalse(os.path.lexists(path), "the FIFO mqchat created is still there")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(path).st_mode), "the FIFO was removed at exit")
+        self.assertEqual(os.lstat(path).st_ino, st.st_ino)
+
+    def test_writer_while_down_blocks_and_its_line_reaches_the_next_run(self):
+        sub = subscriber(self)
+        path = os.path.join(self.workdir, "run", "bot.fifo")
+        ini = fifo_ini(self, path)
+        m = start_headless(self, ini, name="first")
+        m.signal(signal.SIGTERM)
+        self.assertEqual(m.wait(20), 0, m.err.text())
+        # A script writes while the bot is down: with the FIFO in place its
+        # open() waits for a reader (with it gone, it would have made a
+        # regular file, lost the line, and the next start would refuse it).
+        writer = subprocess.Popen(["sh", "-c", 'printf "written while down\\n" > "$0"',
+                                   path])
+        self.cleanups.append(writer.kill)
+        harness.wait_until(lambda: writer.poll() is not None or
+                           wchan(writer.pid) == "wait_for_partner",
+                           what="the writer to block opening the FIFO")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(path).st_mode),
+                        "the writer made a regular file where the FIFO was")
+        m = start_headless(self, ini, name="second")
+        self.assertEqual(wait_payloads(sub, 1, timeout=30), [b"Ana: written while down"])
+        self.assertEqual(writer.wait(30), 0)
+        m.signal(signal.SIGTERM)
+        self.assertEqual(m.wait(20), 0, m.err.text())
 
     def test_existing_fifo_is_kept_at_exit_and_mode_applied(self):
         path = os.path.join(self.workdir, "ours.fifo")
