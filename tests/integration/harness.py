@@ -23,6 +23,9 @@ MQCHAT = os.environ.get("MQCHAT_BIN", "")
 BUILD_DIR = os.environ.get("MQCHAT_BUILD_DIR", "")
 TOPIC = "conversacionTeletubbies"
 DEFAULT_TIMEOUT = float(os.environ.get("MQCHAT_TEST_TIMEOUT", "10"))
+# After a SIGTERM mqchat waits up to [core] quit_timeout (10 s by default)
+# for acknowledgements: the bound leaves that, and a deadline more.
+TERM_TIMEOUT = 10 + DEFAULT_TIMEOUT
 
 
 def free_port():
@@ -172,6 +175,7 @@ class Mqchat:
         self.env = isolated_env(self.home)
         self.env.update(env or {})
         self.ini = ini
+        self.wedged = False  # set by a test that keeps mqchat from exiting
         cmd = [MQCHAT] + (["-c", ini] if ini else []) + list(args)
         self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=self.env)
@@ -201,15 +205,44 @@ class Mqchat:
         self.proc.send_signal(sig)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        """Ends mqchat as a service manager would (see terminate()); raises
+        AssertionError if it needed the SIGKILL or crashed on the way out,
+        unless the test set `wedged` (it made mqchat unable to exit)."""
+        problem = terminate(self.proc, self.name)
+        if problem:
+            # Let the readers reach the end of the pipes (a child process
+            # still holding them must not hold the test up for long).
+            self.out.thread.join(1)
+            self.err.thread.join(1)
         for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if s:
                 try:
                     s.close()
                 except OSError:
                     pass
+        if problem and not self.wedged:
+            raise AssertionError(f"{problem}; stderr:\n{self.err.text()}")
+
+
+def terminate(proc, name="mqchat"):
+    """Ends a running `proc` with SIGTERM (and SIGCONT, should the test have
+    stopped it), waits up to TERM_TIMEOUT, then SIGKILL: the shutdown path
+    runs in every test, and its coverage data is written.  Returns what went
+    wrong, or None: still running at the bound, or killed by a signal other
+    than the SIGTERM (a crash, or a sanitizer's abort, while exiting)."""
+    if proc.poll() is not None:
+        return None
+    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signal.SIGCONT)
+    try:
+        code = proc.wait(TERM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return f"{name} still running {TERM_TIMEOUT:g}s after SIGTERM: killed"
+    if code < 0 and code != -signal.SIGTERM:
+        return f"{name} died of {signal.Signals(-code).name} after SIGTERM"
+    return None
 
 
 def isolated_env(home):
@@ -369,13 +402,20 @@ class TestCase(unittest.TestCase):
         self.cleanups = []
 
     def tearDown(self):
+        """Runs every cleanup, then fails the test with the first that
+        failed an assertion (an mqchat that would not end, see Mqchat.stop)."""
+        failures = []
         for fn in reversed(self.cleanups):
             try:
                 fn()
+            except AssertionError as e:
+                failures.append(e)
             except Exception:
                 pass
         self.broker.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if failures:
+            raise failures[0]
 
     def mqchat(self, ini, **kw):
         m = Mqchat(self.workdir, ini, **kw)
