@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "safepath.h"
 
 #ifndef MQC_PLUGINDIR
 #error "MQC_PLUGINDIR must name the install directory of plugins"
@@ -106,56 +109,72 @@ static int check_descriptor(const struct mqc_plugin *d, const char *path, struct
 	return 0;
 }
 
-/* Code that others can replace must not run as this user: refuse a plugin
- * that someone else owns or may write, or whose directory they may change
- * (a sticky directory such as /tmp protects files it does not own). */
-static int check_ownership(const char *path, const struct stat *st, struct strbuf *err)
+/* Refuses the plugin with the reason in `why`. */
+static int refuse(const char *path, struct strbuf *why, struct strbuf *err)
 {
-	uid_t me = geteuid();
-	if (st->st_uid != me && st->st_uid != 0) {
-		strbuf_printf(err, "%s: refusing a plugin owned by another user (uid %u)", path,
-		              (unsigned)st->st_uid);
+	strbuf_printf(err, "%s: refusing the plugin: %s", path, strbuf_str(why));
+	strbuf_free(why);
+	return -1;
+}
+
+/* Code that others can replace must not run as this user: opens the plugin
+ * once and checks the descriptor (owned by this user or root, writable by
+ * nobody else, in directories nobody else may change, reached through no
+ * one else's symbolic link), so that what is loaded is what was checked.
+ * No plugin code has run yet.  -1 with the reason in `err`. */
+static int open_checked(const char *path, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (!safepath_check_route(path, &why))
+		return refuse(path, &why, err);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		strbuf_printf(err, "%s: cannot find the plugin: %s", path, strerror(errno));
+		strbuf_free(&why);
 		return -1;
 	}
-	if (st->st_mode & S_IWOTH) {
-		strbuf_printf(err, "%s: refusing a plugin that others may write (mode %04o): "
-		              "chmod o-w %s", path, (unsigned)(st->st_mode & 07777), path);
-		return -1;
+	if (!safepath_check_open(fd, path, &why)) {
+		close(fd);
+		return refuse(path, &why, err);
 	}
-	char *copy = xstrdup(path);
-	const char *dir = dirname(copy);
-	struct stat dst;
-	int rc = 0;
-	if (stat(dir, &dst) == 0 && (dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
-		strbuf_printf(err, "%s: refusing a plugin in a directory that others may write "
-		              "(%s, mode %04o): chmod o-w %s", path, dir,
-		              (unsigned)(dst.st_mode & 07777), dir);
-		rc = -1;
-	}
-	free(copy);
-	return rc;
+	strbuf_free(&why);
+	return fd;
+}
+
+/* Loads the file open as `fd`, never its path again: a path can be swapped
+ * between the check and the load, a descriptor cannot.  Once loaded, the
+ * descriptor stays open to the process's end: the object is known by the
+ * name /proc/self/fd/N, and a later dlopen() of that name, for another
+ * file given the same number, would be handed this object instead. */
+static void *load_checked(int fd, const char *path, struct strbuf *err)
+{
+	char name[40];
+	snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+	dlerror();
+	void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (handle)
+		return handle;
+	const char *why = dlerror();
+	size_t n = strlen(name);
+	if (!why)
+		why = "unknown error";
+	else if (strncmp(why, name, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+		why += n + 2; /* the reason, not the /proc name */
+	strbuf_printf(err, "%s: cannot load the plugin: %s (check its dependencies with "
+	              "`ldd %s`)", path, why, path);
+	close(fd);
+	return NULL;
 }
 
 struct plugin *loader_open(const char *path, struct strbuf *err)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		strbuf_printf(err, "%s: cannot find the plugin: %s", path, strerror(errno));
+	int fd = open_checked(path, err);
+	if (fd < 0)
 		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		strbuf_printf(err, "%s: not a regular file", path);
+	void *handle = load_checked(fd, path, err);
+	if (!handle)
 		return NULL;
-	}
-	if (check_ownership(path, &st, err) != 0)
-		return NULL;
-	dlerror();
-	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
-		strbuf_printf(err, "%s: cannot load the plugin: %s (check its dependencies with "
-		              "`ldd %s`)", path, dlerror(), path);
-		return NULL;
-	}
+	/* From here on the plugin's constructors have run. */
 	const struct mqc_plugin *d = dlsym(handle, MQC_PLUGIN_SYMBOL);
 	if (!d) {
 		explain_missing_symbol(handle, path, err);

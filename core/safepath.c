@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+#include "safepath.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* This user, and root (who can change anything anyway). */
+static bool trusted_owner(uid_t uid)
+{
+	return uid == geteuid() || uid == 0;
+}
+
+static const char *file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a device";
+}
+
+bool safepath_check_file(const struct stat *st, const char *path, struct strbuf *why)
+{
+	unsigned mode = st->st_mode & 07777;
+	if (!S_ISREG(st->st_mode)) {
+		strbuf_printf(why, "not a regular file (%s)", file_type(st->st_mode));
+		return false;
+	}
+	if (!trusted_owner(st->st_uid)) {
+		strbuf_printf(why, "owned by another user (uid %u, mode %04o), who may change it: "
+		              "only your own files and root's are trusted; use a file of your own",
+		              (unsigned)st->st_uid, mode);
+		return false;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		strbuf_printf(why, "others may write it (mode %04o): chmod go-w %s", mode, path);
+		return false;
+	}
+	return true;
+}
+
+/* Others may not add, remove or rename entries: a sticky directory (/tmp)
+ * lets them add their own, but never touch ours. */
+static bool check_dir(const char *dir, const struct stat *st, struct strbuf *why)
+{
+	if (!trusted_owner(st->st_uid)) {
+		strbuf_printf(why, "%s, a directory on its path, belongs to another user (uid %u), "
+		              "who may replace what is in it: move it into a directory of your own",
+		              dir, (unsigned)st->st_uid);
+		return false;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+		strbuf_printf(why, "%s, a directory on its path, may be written by others "
+		              "(mode %04o), who may replace what is in it: chmod go-w %s, or move "
+		              "it into a directory of your own",
+		              dir, (unsigned)(st->st_mode & 07777), dir);
+		return false;
+	}
+	return true;
+}
+
+/* One step of the way: 1 to go on, 0 where the path ends early (missing),
+ * -1 refused. */
+static int check_step(const char *prefix, struct strbuf *why)
+{
+	struct stat st;
+	if (lstat(prefix, &st) != 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		if (!trusted_owner(st.st_uid)) {
+			strbuf_printf(why, "%s is a symbolic link owned by another user (uid %u), "
+			              "who may point it anywhere: name the file itself, or remove "
+			              "the link", prefix, (unsigned)st.st_uid);
+			return -1;
+		}
+		if (stat(prefix, &st) != 0)
+			return 0;
+	}
+	return S_ISDIR(st.st_mode) && !check_dir(prefix, &st, why) ? -1 : 1;
+}
+
+bool safepath_check_route(const char *path, struct strbuf *why)
+{
+	size_t len = strlen(path);
+	char *prefix = xmalloc(len + 2);
+	int step = 1;
+	/* Each prefix that ends a component: "/", "/a", "/a/b", ... */
+	for (size_t i = 0; i <= len && step > 0; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		if (i > 0 && path[i - 1] == '/')
+			continue; /* "//", or a trailing '/' */
+		size_t n = i ? i : 1; /* a leading '/': the root itself */
+		memcpy(prefix, path, n);
+		prefix[n] = '\0';
+		step = check_step(prefix, why);
+	}
+	free(prefix);
+	return step >= 0;
+}
+
+char *safepath_real_path(int fd, struct strbuf *why)
+{
+	char link[40], real[4096];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, real, sizeof real);
+	if (n <= 0 || (size_t)n >= sizeof real || real[0] != '/') {
+		strbuf_printf(why, "cannot tell which file it is through %s: %s (is /proc mounted?)",
+		              link, n < 0 ? strerror(errno) : "not a path");
+		return NULL;
+	}
+	return xstrndup(real, (size_t)n);
+}
+
+bool safepath_check_open(int fd, const char *path, struct strbuf *why)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		strbuf_printf(why, "cannot stat it: %s", strerror(errno));
+		return false;
+	}
+	if (!safepath_check_file(&st, path, why))
+		return false;
+	/* The file's real directories: the way named may have gone through
+	 * links into others. */
+	char *real = safepath_real_path(fd, why);
+	bool ok = real && safepath_check_route(real, why);
+	free(real);
+	return ok;
+}
