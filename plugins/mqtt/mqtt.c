@@ -46,6 +46,10 @@ static bool mqtt_setup_client(struct mqtt *self)
 	}
 	if (!mqtt_tls_setup(self))
 		return false;
+	if (!mqtt_guard_init(&self->guard, !cfg->tls, cfg->protocol == MQTT_PROTOCOL_V5)) {
+		host->log(self->inst, MQC_LOG_ERROR, "cannot make a socket pair: %s", strerror(errno));
+		return false;
+	}
 	mqtt_link_callbacks_set(self);
 	mosquitto_publish_v5_callback_set(self->mosq, mqtt_on_publish);
 	return true;
@@ -90,6 +94,7 @@ static void mqtt_free(struct mqtt *self)
 		          "%zu message(s) that arrived while subscribing were not shown: exiting",
 		          unshown);
 	mqtt_inflight_free(&self->inflight);
+	mqtt_guard_free(&self->guard);
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);
 	free(self);
@@ -115,6 +120,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->host = host;
 	self->lock_fd = -1;
 	self->watch_fd = -1;
+	self->guard.lib_end = self->guard.feed_end = -1;
 	self->phase = MQTT_IDLE;
 	self->jitter_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
 	if (!mqtt_config_load(&self->cfg, inst, host)) {

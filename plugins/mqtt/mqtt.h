@@ -7,6 +7,8 @@
  *   mqtt_tls.c      TLS options
  *   mqtt_backlog.c  messages held until the subscription is confirmed
  *   mqtt_acks.c     which publish is which token, and telling the core
+ *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it
+ *   mqtt_packet_check.c  the check of one packet
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -23,6 +25,7 @@
 
 #include "mqtt_backlog.h"
 #include "mqtt_config.h"
+#include "mqtt_guard.h"
 #include "mqtt_inflight.h"
 
 enum mqtt_phase {
@@ -67,6 +70,7 @@ struct mqtt {
 
 	struct mqtt_backlog backlog; /* received before the link was reported up */
 	struct mqtt_inflight inflight;
+	struct mqtt_guard guard;
 	bool publishing;       /* inside mosquitto_publish (see mqtt_publish) */
 	bool early_ack;
 	enum mqc_ack early_result;
@@ -81,6 +85,8 @@ void mqtt_uncork(struct mqtt *self);
 
 /* mqtt_link.c */
 bool mqtt_active(const struct mqtt *self);
+/* Bytes the kernel holds for us on a socket. */
+int mqtt_bytes_queued(int fd);
 /* Text for a libmosquitto error code, with errno resolved. */
 const char *mqtt_strerror(int rc, int saved_errno);
 /* Watch the socket exactly while a connection exists, for OUT only while
@@ -97,6 +103,13 @@ bool mqtt_session_kept(const struct mqtt_config *cfg);
 /* Sets the Last Will, then starts connecting: a libmosquitto result, with
  * errno kept (EINTR: connect_timeout ran out). */
 int mqtt_connect_start(struct mqtt *self);
+
+/* mqtt_guard.c */
+/* Takes what has arrived on the broker's socket `fd` and lets libmosquitto
+ * read the packets that are sound; returns its result.  A malformed packet
+ * is described in `why` (else ""); `*err` is a socket error that ended the
+ * connection (else 0). */
+int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *err);
 
 /* mqtt_tls.c */
 /* Applies the TLS keys to the client; false after host->config_error(). */

@@ -306,6 +306,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->permanent = false;
 	self->lost = false;
 	self->became_up = false;
+	mqtt_guard_reset(&self->guard);
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s:%d as %s", self->cfg.host,
 	                self->cfg.port, self->client_id);
 	/* Already connecting for the callbacks: the TLS handshake may start,
@@ -434,20 +435,32 @@ static bool mqtt_connect_failed(struct mqtt *self, int fd)
 	return true;
 }
 
-/* Bytes the kernel holds for us on the socket. */
-static bool mqtt_bytes_waiting(int fd)
+int mqtt_bytes_queued(int fd)
 {
 	int n = 0;
-	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
 /* libmosquitto reads one packet per call at QoS 0: what has already
- * arrived is taken now, not after one more poll() per message. */
+ * arrived is taken now, not after one more poll() per message.  Over plain
+ * TCP it reads only what mqtt_guard.c checked. */
 static int mqtt_read_arrived(struct mqtt *self, int fd)
 {
+	if (self->guard.on) {
+		char why[192];
+		int err;
+		int rc = mqtt_guard_read(self, fd, why, sizeof(why), &err);
+		if (why[0]) {
+			mqtt_reason(self, "the broker sent a %s", why);
+			self->lost = true;
+		} else if (err) {
+			mqtt_reason_errno(self, err);
+		}
+		return rc;
+	}
 	int rc = mosquitto_loop_read(self->mosq, 1);
 	for (int i = 1; i < MQTT_READ_BURST && rc == MOSQ_ERR_SUCCESS && mqtt_active(self) &&
-	                mosquitto_socket(self->mosq) == fd && mqtt_bytes_waiting(fd);
+	                mosquitto_socket(self->mosq) == fd && mqtt_bytes_queued(fd) > 0;
 	     i++)
 		rc = mosquitto_loop_read(self->mosq, 1);
 	return rc;

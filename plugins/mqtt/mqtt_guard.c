@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mqtt_packet_check.h"
+
+/* Taken off the socket per readiness at most, so that a flood from the
+ * broker still lets the loop serve everything else. */
+#define GUARD_READ 32768
+
+/* Fills the buffer of libmosquitto's end: its writes then fail with
+ * EAGAIN, and it keeps what it meant to send for the TCP socket. */
+static bool jam(int fd)
+{
+	int smallest = 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &smallest, sizeof smallest);
+	static const char junk[1024];
+	while (write(fd, junk, sizeof junk) > 0)
+		;
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5)
+{
+	memset(g, 0, sizeof(*g));
+	g->lib_end = g->feed_end = -1;
+	g->v5 = v5;
+	if (!on)
+		return true;
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+		return false;
+	g->lib_end = pair[0];
+	g->feed_end = pair[1];
+	g->on = jam(g->lib_end);
+	return g->on;
+}
+
+/* Throws away what libmosquitto left unread in its end. */
+static void drain(struct mqtt_guard *g)
+{
+	char sink[4096];
+	while (read(g->lib_end, sink, sizeof sink) > 0)
+		;
+}
+
+void mqtt_guard_reset(struct mqtt_guard *g)
+{
+	g->len = g->ready = g->packet_left = 0;
+	if (g->on)
+		drain(g);
+}
+
+void mqtt_guard_free(struct mqtt_guard *g)
+{
+	if (g->lib_end >= 0)
+		close(g->lib_end);
+	if (g->feed_end >= 0)
+		close(g->feed_end);
+	free(g->buf);
+	memset(g, 0, sizeof(*g));
+	g->lib_end = g->feed_end = -1;
+}
+
+/* Takes what has arrived off the socket: bytes read, 0 at its end, -1
+ * with errno (EAGAIN: nothing). */
+static ssize_t take(struct mqtt_guard *g, int fd)
+{
+	if (g->cap - g->len < GUARD_READ) {
+		uint8_t *bigger = realloc(g->buf, g->len + GUARD_READ);
+		if (!bigger)
+			return -1; /* ENOMEM: the connection ends */
+		g->buf = bigger;
+		g->cap = g->len + GUARD_READ;
+	}
+	return recv(fd, g->buf + g->len, GUARD_READ, 0);
+}
+
+/* Extends the checked part over the packets that have arrived whole
+ * enough; false (and `why`) at a malformed one. */
+static bool check(struct mqtt_guard *g, char *why, size_t why_size)
+{
+	size_t more = g->len - g->ready;
+	size_t n = more < g->packet_left ? more : g->packet_left;
+	g->ready += n;
+	g->packet_left -= n;
+	while (!g->packet_left && g->ready < g->len) {
+		size_t size = 0;
+		enum mqtt_check r = mqtt_packet_check(g->buf + g->ready, g->len - g->ready, g->v5,
+		                                      &size, why, why_size);
+		if (r == MQTT_CHECK_BAD)
+			return false;
+		if (r == MQTT_CHECK_MORE)
+			break;
+		size_t here = g->len - g->ready;
+		g->packet_left = size > here ? size - here : 0;
+		g->ready += size > here ? here : size;
+	}
+	return true;
+}
+
+/* Writes the checked bytes into libmosquitto's end. */
+static void feed(struct mqtt_guard *g)
+{
+	ssize_t n = g->ready ? write(g->feed_end, g->buf, g->ready) : 0;
+	if (n <= 0)
+		return;
+	memmove(g->buf, g->buf + n, g->len - (size_t)n);
+	g->len -= (size_t)n;
+	g->ready -= (size_t)n;
+}
+
+/* libmosquitto reads what was fed, through its own descriptor number. */
+static int let_library_read(struct mqtt *self, int fd)
+{
+	struct mqtt_guard *g = &self->guard;
+	int tcp = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (tcp < 0)
+		return MOSQ_ERR_ERRNO;
+	if (dup3(g->lib_end, fd, O_CLOEXEC) < 0) {
+		close(tcp);
+		return MOSQ_ERR_ERRNO;
+	}
+	int rc = MOSQ_ERR_SUCCESS;
+	for (int left = mqtt_bytes_queued(fd), before = left + 1; left > 0 && left < before &&
+	                                                          rc == MOSQ_ERR_SUCCESS;) {
+		before = left;
+		rc = mosquitto_loop_read(self->mosq, 1);
+		bool reading = mqtt_active(self) && !self->lost && mosquitto_socket(self->mosq) == fd;
+		left = reading ? mqtt_bytes_queued(fd) : 0;
+	}
+	int saved_errno = errno;
+	/* Unless libmosquitto closed it: then the number may be another's. */
+	if (mosquitto_socket(self->mosq) == fd)
+		(void)dup3(tcp, fd, O_CLOEXEC);
+	close(tcp);
+	drain(g);
+	errno = saved_errno;
+	return rc;
+}
+
+int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *err)
+{
+	struct mqtt_guard *g = &self->guard;
+	why[0] = '\0';
+	*err = 0;
+	ssize_t got = take(g, fd);
+	int take_errno = errno;
+	if (got > 0)
+		g->len += (size_t)got;
+	bool sound = check(g, why, why_size);
+	feed(g);
+	int rc = MOSQ_ERR_SUCCESS;
+	if (mqtt_bytes_queued(g->lib_end) > 0)
+		rc = let_library_read(self, fd);
+	bool nothing = got < 0 && (take_errno == EAGAIN || take_errno == EINTR);
+	if (!sound || rc != MOSQ_ERR_SUCCESS || got > 0 || nothing || !mqtt_active(self))
+		return rc;
+	/* The broker hung up (or the socket failed): libmosquitto reads the
+	 * end itself and reports the lost connection as always. */
+	*err = got < 0 ? take_errno : 0;
+	return mosquitto_loop_read(self->mosq, 1);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the broker sends, checked before libmosquitto reads it (plain TCP).
+ *
+ * libmosquitto reads its socket itself and cannot be told to stop at a
+ * given byte: once called it reads whatever has arrived, several packets
+ * when messages of ours are in flight.  So the bytes are taken off the
+ * socket here, each packet's head is checked (mqtt_packet_check.c), and
+ * only checked bytes reach libmosquitto: for the length of the read call
+ * its descriptor number is pointed (dup2) at one end of a socket pair that
+ * holds exactly them, then back at the TCP socket.  That end cannot be
+ * written (its buffer is filled once): what libmosquitto sends during the
+ * call (acknowledgements) stays queued in it and goes out on the TCP socket
+ * after.
+ *
+ * With TLS the bytes are encrypted until libmosquitto decrypts them: it
+ * reads the socket itself, and only the broker that proved its identity
+ * can send what it parses.
+ */
+#ifndef MQTT_GUARD_H
+#define MQTT_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mqtt_guard {
+	bool on;       /* false: TLS (or it could not be set up) */
+	bool v5;       /* MQTT 5 packets carry properties */
+	int lib_end;   /* read by libmosquitto in place of the socket */
+	int feed_end;  /* checked bytes are written here */
+	uint8_t *buf;  /* taken off the socket, not yet fed */
+	size_t len, cap;
+	size_t ready;       /* bytes at buf's start that are checked */
+	size_t packet_left; /* of the last checked packet, bytes still to come */
+};
+
+/* `on`: plain TCP.  False, with errno, if the socket pair cannot be made. */
+bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5);
+/* Forgets what the last connection left. */
+void mqtt_guard_reset(struct mqtt_guard *g);
+void mqtt_guard_free(struct mqtt_guard *g);
+
+#endif
