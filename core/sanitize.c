@@ -61,6 +61,27 @@ static bool is_control(unsigned cp)
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
+/* Unicode's invisible format characters (general category Cf, Unicode 15.1;
+ * the bidi controls above are Cf too), and the whole tag block. */
+static bool is_format_char(unsigned cp)
+{
+	static const unsigned ranges[][2] = {
+		{0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},
+		{0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x0890, 0x0891},
+		{0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},
+		{0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+		{0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+		{0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+		{0x1D173, 0x1D17A}, {0xE0000, 0xE007F},
+	};
+	if (cp < 0xAD)
+		return false;
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return true;
+	return false;
+}
+
 /* Advances the escape-sequence state by one code point; returns true when
  * the code point belongs to a sequence (and so must not be shown). */
 static bool escape_step(enum escape_state *st, unsigned cp)
@@ -122,7 +143,7 @@ static bool escape_step(enum escape_state *st, unsigned cp)
 	return false;
 }
 
-void sanitize_append(struct strbuf *out, const char *in, size_t len)
+static void sanitize(struct strbuf *out, const char *in, size_t len, bool name)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	enum escape_state st = ESC_NONE;
@@ -141,9 +162,19 @@ void sanitize_append(struct strbuf *out, const char *in, size_t len)
 			continue;
 		if (is_line_break(cp))
 			strbuf_appendc(out, ' ');
-		else if (is_control(cp) || is_bidi_control(cp))
+		else if (is_control(cp) || is_bidi_control(cp) || (name && is_format_char(cp)))
 			continue;
 		else
 			strbuf_append(out, bytes, n);
 	}
+}
+
+void sanitize_append(struct strbuf *out, const char *in, size_t len)
+{
+	sanitize(out, in, len, false);
+}
+
+void sanitize_name_append(struct strbuf *out, const char *in, size_t len)
+{
+	sanitize(out, in, len, true);
 }

@@ -16,6 +16,13 @@
 /* Appends the sanitised form of `len` bytes at `in` to `out`. */
 void sanitize_append(struct strbuf *out, const char *in, size_t len);
 
+/* The same for a name (a nick), and every invisible format character
+ * (Unicode Cf: soft hyphen, zero-width space and joiners, LRM, RLM, ALM,
+ * word joiner, BOM, tag characters, ...) is removed as well: in a name they
+ * serve only to make two names look alike.  Text keeps them (emoji and some
+ * scripts need the joiners). */
+void sanitize_name_append(struct strbuf *out, const char *in, size_t len);
+
 /* Decodes one UTF-8 sequence at `s` (at most `len` bytes, len > 0).
  * Returns its length and stores the code point, or returns 0 for an invalid
  * or truncated sequence (overlong forms, surrogates, > U+10FFFF). */

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "nick.h"
 #include "sanitize.h"
 
 /* Indexed by enum mqc_msg_type; STATUS is never sent, but if it ever were
@@ -69,8 +70,6 @@ static enum mqc_msg_type type_from_name(const char *name)
 	return MQC_MSG_MESSAGE;
 }
 
-/* Every number is parsed as a double (JSON_DECODE_INT_AS_REAL), so that a
- * 30-digit "ts" loses the time instead of the whole message. */
 static int64_t timestamp_from(const json_t *ts)
 {
 	if (!json_is_number(ts))
@@ -94,9 +93,110 @@ static char *string_member(const json_t *obj, const char *key, size_t *len)
 	return xstrndup(json_string_value(value), *len);
 }
 
+/* The sender's nick, cleaned by the nick rule (nick.h); "" (sender
+ * unknown: the topic is shown) when it is missing, not a string, or
+ * breaks the rule even once cleaned. */
+static char *nick_member(const json_t *obj, size_t *len)
+{
+	const json_t *value = json_object_get(obj, "nick");
+	struct strbuf nick = STRBUF_INIT;
+	if (json_is_string(value))
+		nick_clean(&nick, json_string_value(value), json_string_length(value));
+	*len = nick.len;
+	return nick.len ? strbuf_take(&nick) : xstrdup("");
+}
+
 static bool is_json_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Length of the JSON number (RFC 8259 grammar) at `s`, 0 when none. */
+static size_t number_length(const char *s, size_t len)
+{
+	size_t i = s[0] == '-';
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && is_digit(s[i]))
+		while (i < len && is_digit(s[i]))
+			i++;
+	else
+		return 0;
+	if (i + 1 < len && s[i] == '.' && is_digit(s[i + 1]))
+		for (i++; i < len && is_digit(s[i]);)
+			i++;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		size_t j = i + 1 + (i + 1 < len && (s[i + 1] == '+' || s[i + 1] == '-'));
+		if (j < len && is_digit(s[j]))
+			for (i = j; i < len && is_digit(s[i]);)
+				i++;
+	}
+	return i;
+}
+
+/* True when the number's magnitude is beyond a double's range (strtod:
+ * mqchat sets only LC_CTYPE, so the decimal point is '.'). */
+static bool number_overflows(const char *s, size_t len)
+{
+	char *copy = xstrndup(s, len);
+	bool huge = isinf(strtod(copy, NULL));
+	free(copy);
+	return huge;
+}
+
+/*
+ * jansson refuses a whole document for a single number beyond a double's
+ * range ("ts":1e400) or a "\u0000" in a key, where a bad member must cost
+ * only itself.  Rewrites, in place and outside strings, each such number
+ * as null padded with spaces (at least "1e309": never shorter than "null"),
+ * and inside strings each "\u0000" as "\u0001", which the sanitiser
+ * removes just the same.  Everything else stays, so a document that was
+ * wrong for any other reason is still refused.
+ */
+static void repair_members(char *s, size_t len)
+{
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (s[i] == '"')
+				in_string = false;
+			else if (s[i] == '\\' && i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0)
+				s[i + 5] = '1';
+			if (s[i] == '\\')
+				i++; /* the escaped character: never the string's end */
+		} else if (s[i] == '"') {
+			in_string = true;
+		} else if (s[i] == '-' || is_digit(s[i])) {
+			size_t n = number_length(s + i, len - i);
+			if (n >= 4 && number_overflows(s + i, n)) {
+				memcpy(s + i, "null", 4);
+				memset(s + i + 4, ' ', n - 4);
+			}
+			i += n ? n - 1 : 0;
+		}
+	}
+}
+
+/* Every number is parsed as a double (JSON_DECODE_INT_AS_REAL), so that a
+ * 30-digit "ts" loses the time instead of the whole message. */
+static json_t *load(const char *payload, size_t len)
+{
+	const size_t flags = JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL;
+	json_error_t error;
+	json_t *root = json_loadb(payload, len, flags, &error);
+	enum json_error_code code = json_error_code(&error);
+	if (root || (code != json_error_numeric_overflow && code != json_error_null_byte_in_key))
+		return root;
+	char *copy = xstrndup(payload, len);
+	repair_members(copy, len);
+	root = json_loadb(copy, len, flags, &error);
+	free(copy);
+	return root;
 }
 
 bool json_decode(const char *payload, size_t len, struct json_decoded *out)
@@ -110,8 +210,7 @@ bool json_decode(const char *payload, size_t len, struct json_decoded *out)
 	if (start == len || payload[start] != '{')
 		return false;
 
-	json_error_t error;
-	json_t *root = json_loadb(payload, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &error);
+	json_t *root = load(payload, len);
 	if (!root)
 		return false;
 	const json_t *text = json_object_get(root, "text");
@@ -122,7 +221,7 @@ bool json_decode(const char *payload, size_t len, struct json_decoded *out)
 	out->type = type_from_name(json_string_value(json_object_get(root, "type")));
 	out->ts_ms = timestamp_from(json_object_get(root, "ts"));
 	out->id = string_member(root, "id", &out->id_len);
-	out->nick = string_member(root, "nick", &out->nick_len);
+	out->nick = nick_member(root, &out->nick_len);
 	out->text = string_member(root, "text", &out->text_len);
 	json_decref(root);
 	return true;

@@ -32,16 +32,18 @@ void json_encode(struct strbuf *out, const struct mqc_message *msg);
 
 /*
  * A received json payload.  Every string is a NUL-terminated copy owned by
- * the struct (free it with json_decoded_free) and NOT sanitised: the core
- * runs sanitize_append() over each one, with its *_len, before any frontend
- * sees it.  A string may contain NUL bytes (JSON "\u0000" is accepted rather
- * than turning the whole message into raw text); the lengths count them, and
- * the sanitiser removes them.
+ * the struct (free it with json_decoded_free).  `nick` is already cleaned
+ * by the nick rule (nick_clean(), nick.h); `id` and `text` are NOT
+ * sanitised: the core runs sanitize_append() over each one, with its *_len,
+ * before any frontend sees it.  A string may contain NUL bytes (JSON
+ * "\u0000" is accepted rather than turning the whole message into raw
+ * text); the lengths count them, and the sanitiser removes them.
  */
 struct json_decoded {
 	enum mqc_msg_type type; /* "action" | "join" | "leave", else MESSAGE */
 	char *id;               /* "" when absent or not a string */
-	char *nick;             /* "" when absent or not a string */
+	char *nick;             /* "" when absent, not a string, or refused by
+	                           the nick rule: the sender is then unknown */
 	char *text;
 	size_t id_len, nick_len, text_len;
 	int64_t ts_ms; /* 1..JSON_MAX_TS_MS; 0 when absent, not a number, not a
@@ -54,10 +56,13 @@ struct json_decoded {
  * whitespace allowed) with a string member "text".  Returns false, leaving
  * `out` zeroed (json_decoded_free on it is harmless), for anything else:
  * invalid JSON or UTF-8, arrays, strings, numbers, null, an object without
- * a string "text", nesting deeper than jansson's limit (2048), or a number
- * beyond the range of a double (jansson refuses "1e400").  The caller then
- * treats the payload as plain text.  Other members ("v", unknown keys) are
- * ignored; a repeated key counts once, its last value.
+ * a string "text", or nesting deeper than jansson's limit (2048).  The
+ * caller then treats the payload as plain text.  A bad member costs only
+ * itself: a member whose value is a number beyond a double's range (which
+ * jansson refuses, "1e400") counts as null, a "\u0000" in a key as
+ * "\u0001", so that member is ignored like any other of the wrong kind.
+ * Other members ("v", unknown keys) are ignored; a repeated key counts once,
+ * its last value.
  */
 bool json_decode(const char *payload, size_t len, struct json_decoded *out);
 

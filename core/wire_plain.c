@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "nick.h"
+
 static const char JOIN_SUFFIX[] = " ha entrado al chat";
 static const char LEAVE_SUFFIX[] = " ha salido del chat";
 
@@ -32,18 +34,12 @@ void plain_encode(struct strbuf *out, const struct mqc_message *msg)
 	}
 }
 
-/* A nick as it can appear at the start of a payload: 1..PLAIN_MAX_NICK
- * bytes, none of them a control character or a colon. */
+/* A sender at the start of a payload: a nick that obeys the nick rule just
+ * as it stands (nick.h), so that what is shown is what was sent; a prefix
+ * that would need cleaning is not a nick, and the whole payload is text. */
 static bool plausible_nick(const char *s, size_t len, bool allow_space)
 {
-	if (len == 0 || len > PLAIN_MAX_NICK)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7F || c == ':' || (!allow_space && c == ' '))
-			return false;
-	}
-	return true;
+	return nick_is_clean(s, len) && (allow_space || !memchr(s, ' ', len));
 }
 
 static bool ends_with(const char *s, size_t len, const char *suffix, size_t slen)
@@ -78,7 +74,7 @@ void plain_decode(const char *p, size_t len, struct plain_decoded *out)
 		}
 	}
 
-	size_t limit = len < PLAIN_MAX_NICK + 2 ? len : PLAIN_MAX_NICK + 2;
+	size_t limit = len < NICK_MAX + 2 ? len : NICK_MAX + 2;
 	for (size_t i = 1; i + 1 < limit; i++) {
 		if (p[i] == ':' && p[i + 1] == ' ') {
 			if (plausible_nick(p, i, true)) {

@@ -11,17 +11,16 @@
 
 #include <mqchat/plugin.h>
 
+#include "nick.h"
 #include "strbuf.h"
-
-/* Longest nick recognised in a received "<nick>: <text>" payload. */
-#define PLAIN_MAX_NICK 64
 
 void plain_encode(struct strbuf *out, const struct mqc_message *msg);
 
 /* A decoded payload: spans into the payload, not yet sanitised. */
 struct plain_decoded {
 	enum mqc_msg_type type;
-	const char *nick; /* NULL when the payload names no sender */
+	const char *nick; /* NULL when the payload names no sender; else a
+	                     nick nick_is_clean() accepts (1..NICK_MAX bytes) */
 	size_t nick_len;
 	const char *text;
 	size_t text_len;

@@ -3,7 +3,8 @@
  * A json payload, as anyone on the topic may publish it: json_decode, then
  * what chat_receive() does with the result.  Checked: a refusal leaves the
  * struct zeroed, an acceptance gives NUL-terminated strings of the stated
- * lengths, a known type and a timestamp in range; the sanitised fields are
+ * lengths, a known type, a timestamp in range and a nick that obeys the
+ * nick rule (or none); the sanitised fields are
  * safe text; and json_encode of the sanitised message decodes back to the
  * very same fields (what we send, we read the same way).
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "nick.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "wire_json.h"
@@ -37,6 +39,8 @@ static void check_fields(const struct json_decoded *d)
 	                     d->type == MQC_MSG_JOIN || d->type == MQC_MSG_LEAVE,
 	             "json_decode returned an impossible type");
 	fuzz_require(d->ts_ms >= 0 && d->ts_ms <= JSON_MAX_TS_MS, "ts_ms out of range");
+	fuzz_require(d->nick_len == 0 || nick_is_clean(d->nick, d->nick_len),
+	             "nick breaks the nick rule");
 }
 
 static bool same(const struct strbuf *sb, const char *s, size_t len)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "nick.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "template.h"
@@ -31,13 +32,14 @@ static void check_spans(const char *p, size_t len, const struct plain_decoded *d
 		             "a payload naming no sender must be shown whole");
 		return;
 	}
-	fuzz_require(d->nick_len >= 1 && d->nick_len <= PLAIN_MAX_NICK,
-	             "nick length out of 1..PLAIN_MAX_NICK");
+	fuzz_require(d->nick_len >= 1 && d->nick_len <= NICK_MAX,
+	             "nick length out of 1..NICK_MAX");
 	fuzz_require(span_inside(d->nick, d->nick_len, p, len), "nick span outside the payload");
 	fuzz_require(memchr(d->nick, ':', d->nick_len) == NULL, "nick holds a colon");
 	for (size_t i = 0; i < d->nick_len; i++)
 		fuzz_require((unsigned char)d->nick[i] >= 0x20 && d->nick[i] != 0x7F,
 		             "nick holds a control byte");
+	fuzz_require(nick_is_clean(d->nick, d->nick_len), "nick needs cleaning: not shown as sent");
 	if (d->type == MQC_MSG_JOIN || d->type == MQC_MSG_LEAVE)
 		fuzz_require(d->text_len == 0, "a join or leave carries text");
 	else

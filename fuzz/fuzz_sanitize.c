@@ -52,6 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                     (once.len == 0 || memcmp(prefixed.data + 5, once.data, once.len) == 0),
 	             "sanitize_append disturbed what the buffer held");
 
+	/* A name loses more (format characters), never keeps more, and is a
+	 * fixed point too. */
+	struct strbuf name = STRBUF_INIT, name_twice = STRBUF_INIT;
+	sanitize_name_append(&name, in, size);
+	fuzz_require(name.len <= once.len, "a name kept more than the text");
+	fuzz_require_safe(name.data, name.len, "sanitize_name_append output");
+	sanitize_name_append(&name_twice, name.data, name.len);
+	fuzz_require(name_twice.len == name.len &&
+	                     (name.len == 0 || memcmp(name.data, name_twice.data, name.len) == 0),
+	             "sanitising a sanitised name changed it");
+	strbuf_free(&name_twice);
+	strbuf_free(&name);
+
 	check_utf8_decode(in, size);
 
 	strbuf_free(&prefixed);

@@ -217,7 +217,17 @@ START_TEST(embedded_nul_is_kept_with_its_length)
 	ck_assert(decode_str("{\"text\":\"a\\u0000b\",\"nick\":\"x\\u0000y\"}", &d));
 	ck_assert_uint_eq(d.text_len, 3);
 	ck_assert(memcmp(d.text, "a\0b", 4) == 0);
-	ck_assert_uint_eq(d.nick_len, 3);
+	ck_assert_str_eq(d.nick, "xy"); /* the nick comes cleaned */
+	ck_assert_uint_eq(d.nick_len, 2);
+	json_decoded_free(&d);
+
+	/* In a key, jansson refuses a NUL outright: that member alone is
+	 * lost, and a "\\u0000" that is text, not an escape, stays text. */
+	ck_assert(decode_str("{\"t\\u0000ext\":\"no\",\"text\":\"a\\\\u0000\"}", &d));
+	ck_assert_str_eq(d.text, "a\\u0000");
+	json_decoded_free(&d);
+	ck_assert(decode_str("{\"text\\u0000\":\"no\",\"text\":\"yes\\u0000\"}", &d));
+	ck_assert_uint_eq(d.text_len, 4);
 	json_decoded_free(&d);
 
 	/* A raw NUL byte in the payload is not JSON at all. */
@@ -277,13 +287,118 @@ START_TEST(huge_numbers_cost_the_time_not_the_message)
 }
 END_TEST
 
-START_TEST(numbers_beyond_a_double_make_it_plain_text)
+START_TEST(numbers_beyond_a_double_cost_only_their_member)
 {
 	/* jansson refuses a number it cannot represent ("real number
-	 * overflow"): such a payload is not ours and is shown as plain text. */
+	 * overflow"); it counts as null, so "ts" is ignored like any bad one. */
+	ck_assert_int_eq(ts_of("1e400"), 0);
+	ck_assert_int_eq(ts_of("-1e400"), 0);
+	ck_assert_int_eq(ts_of("1.5E+309"), 0);
+	char digits[402] = "9";
+	memset(digits + 1, '9', 399); /* a 400-digit integer */
+	ck_assert_int_eq(ts_of(digits), 0);
+
 	struct json_decoded d;
-	ck_assert(!decode_str("{\"text\":\"t\",\"ts\":1e400}", &d));
-	ck_assert(!decode_str("{\"text\":\"t\",\"ts\":-1e400}", &d));
+	ck_assert(decode_str("{\"v\":1e400,\"id\":\"i1\",\"nick\":\"Ana\",\"ts\":1732570000000,"
+	                     "\"type\":\"action\",\"text\":\"waves 1e400\",\"x\":[-1e999,{\"y\":2e308}]}",
+	                     &d));
+	ck_assert_str_eq(d.id, "i1");
+	ck_assert_str_eq(d.nick, "Ana");
+	ck_assert_int_eq(d.ts_ms, 1732570000000);
+	ck_assert_int_eq(d.type, MQC_MSG_ACTION);
+	ck_assert_str_eq(d.text, "waves 1e400"); /* inside a string: untouched */
+	json_decoded_free(&d);
+
+	/* a bad number where a string must be: that member is ignored */
+	ck_assert(decode_str("{\"text\":\"t\",\"nick\":1e400,\"id\":1e400,\"type\":1e400}", &d));
+	ck_assert_str_eq(d.nick, "");
+	ck_assert_str_eq(d.id, "");
+	ck_assert_int_eq(d.type, MQC_MSG_MESSAGE);
+	json_decoded_free(&d);
+	ck_assert(!decode_str("{\"text\":1e400}", &d)); /* no string text: not ours */
+}
+END_TEST
+
+START_TEST(invalid_json_stays_invalid_with_a_huge_number)
+{
+	/* Only the overflowing numbers are replaced: a document wrong in any
+	 * other way is still refused. */
+	const char *cases[] = {"{\"text\":\"t\",\"ts\":1e400", "{\"text\":\"t\",\"ts\":1e400}x",
+	                       "{\"text\":\"t\",\"ts\":01e400}", "{\"text\":\"t\",\"ts\":1.e400}",
+	                       "{\"text\":\"t\",\"ts\":1e400e1}", "{\"text\":\"t\",\"ts\":+1e400}",
+	                       "{\"text\":\"t\",\"ts\":1e400 1}", "{\"text\":\"t\" 1e400}",
+	                       "{\"text\":\"t\",\"ts\":0x1p9999}", "{\"text\":\"t\",\"ts\":-}",
+	                       "{\"text\":\"t\",\"k\\u0000\":1,\"ts\":1e400,}"};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct json_decoded d;
+		ck_assert_msg(!decode_str(cases[i], &d), "accepted %s", cases[i]);
+	}
+}
+END_TEST
+
+static char *nick_of(const char *nick_json)
+{
+	struct strbuf payload = STRBUF_INIT;
+	strbuf_printf(&payload, "{\"text\":\"t\",\"nick\":%s}", nick_json);
+	struct json_decoded d;
+	ck_assert_msg(decode_str(strbuf_str(&payload), &d), "rejected %s", payload.data);
+	ck_assert_uint_eq(d.nick_len, strlen(d.nick));
+	char *nick = xstrdup(d.nick);
+	json_decoded_free(&d);
+	strbuf_free(&payload);
+	return nick;
+}
+
+#define CHECK_NICK(nick_json, want)                                            \
+	do {                                                                   \
+		char *got_ = nick_of(nick_json);                               \
+		ck_assert_str_eq(got_, want);                                  \
+		free(got_);                                                    \
+	} while (0)
+
+/* The rule plain nicks obey (nick.h): cleaned, 1..64 bytes, no colon; a
+ * nick that breaks it leaves the sender unknown, the message is kept. */
+START_TEST(nicks_obey_the_nick_rule)
+{
+	CHECK_NICK("\"Ana\"", "Ana");
+	/* two fake speakers on one line */
+	CHECK_NICK("\"Ana: hi\\u2028Bob\"", "");
+	CHECK_NICK("\"Ana\\u2028Bob\"", "Ana Bob");
+	CHECK_NICK("\" Ana \"", "Ana");
+	CHECK_NICK("\"\"", "");
+	CHECK_NICK("\"\\u200b\\ufeff \"", "");
+	/* invisible characters cannot make two nicks look alike */
+	CHECK_NICK("\"A\\u200bn\\u200ea\\u061c\\u2060\\ufeff\\udb40\\udc41\"", "Ana");
+	CHECK_NICK("\"M\\u001b[2Jal\"", "Mal");
+
+	/* 64 bytes, after cleaning, is the longest */
+	struct strbuf nick = STRBUF_INIT;
+	strbuf_appendc(&nick, '"');
+	for (int i = 0; i < 64; i++)
+		strbuf_appendc(&nick, 'n');
+	strbuf_appends(&nick, "\\u200b\"");
+	char *got = nick_of(nick.data);
+	ck_assert_uint_eq(strlen(got), 64);
+	free(got);
+	strbuf_reset(&nick);
+	strbuf_appends(&nick, "\"");
+	for (int i = 0; i < 32; i++)
+		strbuf_appends(&nick, "\xc3\xa9"); /* é: 64 bytes */
+	strbuf_appends(&nick, "\"");
+	got = nick_of(nick.data);
+	ck_assert_uint_eq(strlen(got), 64);
+	free(got);
+	nick.data[nick.len - 1] = 'x'; /* 65 bytes */
+	strbuf_appends(&nick, "\"");
+	CHECK_NICK(nick.data, "");
+	/* a 10 kB nick is not printed whole */
+	strbuf_reset(&nick);
+	strbuf_appendc(&nick, '"');
+	for (int i = 0; i < 10000; i++)
+		strbuf_appendc(&nick, 'A');
+	strbuf_appendc(&nick, '"');
+	CHECK_NICK(nick.data, "");
+	strbuf_free(&nick);
 }
 END_TEST
 
@@ -368,7 +483,9 @@ int main(void)
 	tcase_add_test(dec, embedded_nul_is_kept_with_its_length);
 	tcase_add_test(dec, timestamps_valid_and_invalid);
 	tcase_add_test(dec, huge_numbers_cost_the_time_not_the_message);
-	tcase_add_test(dec, numbers_beyond_a_double_make_it_plain_text);
+	tcase_add_test(dec, numbers_beyond_a_double_cost_only_their_member);
+	tcase_add_test(dec, invalid_json_stays_invalid_with_a_huge_number);
+	tcase_add_test(dec, nicks_obey_the_nick_rule);
 	tcase_add_test(dec, deep_nesting_does_not_crash);
 	tcase_add_test(dec, one_megabyte_text);
 	suite_add_tcase(s, dec);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,10 +79,64 @@ START_TEST(unknown_sender)
 	check_decoded("", MQC_MSG_MESSAGE, NULL, "");
 	check_decoded(" ha entrado al chat", MQC_MSG_MESSAGE, NULL, " ha entrado al chat");
 	/* A "nick" longer than any nick is text. */
-	char long_nick[PLAIN_MAX_NICK + 20];
-	memset(long_nick, 'n', PLAIN_MAX_NICK + 1);
-	strcpy(long_nick + PLAIN_MAX_NICK + 1, ": x");
+	char long_nick[NICK_MAX + 20];
+	memset(long_nick, 'n', NICK_MAX + 1);
+	strcpy(long_nick + NICK_MAX + 1, ": x");
 	check_decoded(long_nick, MQC_MSG_MESSAGE, NULL, long_nick);
+}
+END_TEST
+
+/* A nick of n bytes: "nnn...", in `buf`. */
+static const char *nick_of_length(char *buf, size_t n)
+{
+	memset(buf, 'n', n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The nick rule's length limit holds exactly in every form: 64 bytes is a
+ * sender, 65 is not. */
+START_TEST(nick_length_boundaries)
+{
+	char nick[NICK_MAX + 2], payload[NICK_MAX + 64];
+	for (size_t n = NICK_MAX - 1; n <= NICK_MAX + 1; n++) {
+		bool ok = n <= NICK_MAX;
+		nick_of_length(nick, n);
+		snprintf(payload, sizeof payload, "%s: hi", nick);
+		check_decoded(payload, MQC_MSG_MESSAGE, ok ? nick : NULL, ok ? "hi" : payload);
+		snprintf(payload, sizeof payload, "* %s waves", nick);
+		check_decoded(payload, ok ? MQC_MSG_ACTION : MQC_MSG_MESSAGE, ok ? nick : NULL,
+		              ok ? "waves" : payload);
+		snprintf(payload, sizeof payload, "%s ha entrado al chat", nick);
+		check_decoded(payload, ok ? MQC_MSG_JOIN : MQC_MSG_MESSAGE, ok ? nick : NULL,
+		              ok ? "" : payload);
+		snprintf(payload, sizeof payload, "%s ha salido del chat", nick);
+		check_decoded(payload, ok ? MQC_MSG_LEAVE : MQC_MSG_MESSAGE, ok ? nick : NULL,
+		              ok ? "" : payload);
+	}
+	/* 64 bytes of 2-byte characters */
+	char wide[2 * 32 + 8] = "";
+	for (int i = 0; i < 32; i++)
+		strcat(wide, "\xc3\xa9");
+	snprintf(payload, sizeof payload, "%s: hi", wide);
+	check_decoded(payload, MQC_MSG_MESSAGE, wide, "hi");
+}
+END_TEST
+
+/* A prefix the nick rule would have to clean is no sender: what is shown as
+ * a nick is exactly what was sent. */
+START_TEST(only_clean_nicks_are_senders)
+{
+	check_decoded("An\xe2\x80\x8b" "a: hi", MQC_MSG_MESSAGE, NULL, "An\xe2\x80\x8b" "a: hi");
+	check_decoded("\xef\xbb\xbf" "Ana: hi", MQC_MSG_MESSAGE, NULL, "\xef\xbb\xbf" "Ana: hi");
+	check_decoded(" Ana: hi", MQC_MSG_MESSAGE, NULL, " Ana: hi");
+	check_decoded("Ana : hi", MQC_MSG_MESSAGE, NULL, "Ana : hi");
+	check_decoded("A\xe2\x80\xa8" "na: hi", MQC_MSG_MESSAGE, NULL, "A\xe2\x80\xa8" "na: hi");
+	check_decoded("Jos\xe9: hola", MQC_MSG_MESSAGE, NULL, "Jos\xe9: hola");
+	check_decoded("* A\xe2\x80\x8f waves", MQC_MSG_MESSAGE, NULL, "* A\xe2\x80\x8f waves");
+	check_decoded("A\xc2\x9b ha salido del chat", MQC_MSG_MESSAGE, NULL,
+	              "A\xc2\x9b ha salido del chat");
+	check_decoded("Jos\xc3\xa9: hola", MQC_MSG_MESSAGE, "Jos\xc3\xa9", "hola");
 }
 END_TEST
 
@@ -117,6 +172,8 @@ int main(void)
 	tcase_add_test(tc, decodes_messages);
 	tcase_add_test(tc, decodes_joins_leaves_actions);
 	tcase_add_test(tc, unknown_sender);
+	tcase_add_test(tc, nick_length_boundaries);
+	tcase_add_test(tc, only_clean_nicks_are_senders);
 	tcase_add_test(tc, binary_payloads_are_spans);
 	tcase_add_test(tc, round_trip);
 	suite_add_tcase(s, tc);
