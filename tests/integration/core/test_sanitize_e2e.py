@@ -2,6 +2,8 @@
 """Hostile bytes from the broker never reach standard output: terminal escape
 sequences and control characters are removed, invalid UTF-8 becomes U+FFFD,
 and a NUL inside the payload does not cut the text short."""
+import json
+
 import harness
 
 ESC = 0x1b
@@ -90,6 +92,50 @@ class SanitizeTest(harness.TestCase):
         self.assertIn("two", text)
         self.assertTrue(text.startswith(harness.TOPIC), text)
 
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+    def test_json_nicks_obey_the_plain_nick_rule(self):
+        """A json nick is held to the rule plain nicks and our own follow
+        (1..64 bytes once cleaned, no colon); one that breaks it leaves the
+        sender unknown (the topic is shown), and the message is kept."""
+        m = self.start_mqchat()
+
+        def publish(n, nick, text):
+            harness.publish(self.broker, json.dumps(
+                {"v": 1, "id": f"e2e-{n}", "nick": nick, "ts": 1732570000000,
+                 "type": "message", "text": text}))
+
+        # ': ' and a line separator: two speakers on one line.
+        publish(1, "Ana: hi\u2028Bob", "forged")
+        i = m.out.wait_for(rb"forged$")
+        self.assertEqual(self.assert_clean(m.out.lines[i]), f"{harness.TOPIC}: forged")
+        # Invisible characters cannot make a nick look like another one.
+        publish(2, "A\u200bn\u200ea\u061c\u2060\ufeff\U000e0041", "zw")
+        i = m.out.wait_for(rb"zw$")
+        self.assertEqual(self.assert_clean(m.out.lines[i]), "Ana: zw")
+        # A 10 kB nick is not printed.
+        publish(3, "N" * 10000, "long nick")
+        i = m.out.wait_for(rb"long nick$")
+        self.assertEqual(m.out.lines[i], f"{harness.TOPIC}: long nick\n".encode())
+        # 64 bytes is a nick, 65 is not.
+        publish(4, "é" * 32, "sixty-four")
+        i = m.out.wait_for(rb"sixty-four$")
+        self.assertEqual(self.assert_clean(m.out.lines[i]), "é" * 32 + ": sixty-four")
+        publish(5, "é" * 32 + "x", "sixty-five")
+        i = m.out.wait_for(rb"sixty-five$")
+        self.assertEqual(self.assert_clean(m.out.lines[i]), f"{harness.TOPIC}: sixty-five")
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+    def test_json_member_out_of_range_is_ignored(self):
+        """A number beyond a double's range costs its member, not the
+        message: jansson alone would refuse the whole document."""
+        m = self.start_mqchat()
+        harness.publish(self.broker, b'{"v":1e400,"id":"big-ts","nick":"Bea","ts":1e400,'
+                                     b'"type":"message","text":"late","x":-1e999}')
+        i = m.out.wait_for(rb"late")
+        self.assertEqual(m.out.lines[i], b"Bea: late\n")
         m.close_stdin()
         self.assertEqual(m.wait(), 0, m.err.text())
 
