@@ -53,6 +53,52 @@ static char *outbox_path(const struct chat *chat, bool *in_history_file)
 	return strbuf_take(&sb);
 }
 
+/* Where the backend sends: its instance, and by the keys a backend names
+ * them with (mqtt's), the broker and the room.  A backend without them is
+ * known by its instance alone. */
+static void backend_destination(const struct chat *chat, struct strbuf *broker,
+                                 struct outbox_dest *dest)
+{
+	const struct instance *be = chat->backend;
+	const char *hosts = instance_value(be, "hosts");
+	const char *host = instance_value(be, "host");
+	const char *port = instance_value(be, "port");
+	if (hosts && *hosts)
+		strbuf_appends(broker, hosts);
+	else if (host)
+		strbuf_printf(broker, "%s:%s", host, port ? port : "");
+	const char *room = instance_value(be, "topic");
+	dest->network = be->name;
+	dest->broker = strbuf_str(broker);
+	dest->room = room ? room : "";
+}
+
+/* Takes over what earlier runs left for our destination; says what
+ * waits for others. */
+static void claim_leftovers(struct chat *chat)
+{
+	struct strbuf broker = STRBUF_INIT, elsewhere = STRBUF_INIT, text = STRBUF_INIT;
+	struct outbox_dest dest;
+	backend_destination(chat, &broker, &dest);
+	int n = outbox_claim(chat->outbox, &dest, queue_leftover, chat, &elsewhere);
+	if (n < 0)
+		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(chat->outbox));
+	if (n > 0) {
+		strbuf_printf(&text, "sending again %d message%s an earlier run left "
+		              "unacknowledged", n, n == 1 ? "" : "s");
+		chat_event(chat, MQC_LOG_INFO, text.data);
+	}
+	if (n >= 0 && elsewhere.len) {
+		strbuf_reset(&text);
+		strbuf_printf(&text, "the outbox keeps messages for other destinations, to be "
+		              "sent only there: %s", strbuf_str(&elsewhere));
+		chat_event(chat, MQC_LOG_INFO, text.data);
+	}
+	strbuf_free(&text);
+	strbuf_free(&elsewhere);
+	strbuf_free(&broker);
+}
+
 void delivery_open(struct chat *chat)
 {
 	if (!chat->outbox_max)
@@ -74,16 +120,7 @@ void delivery_open(struct chat *chat)
 	}
 	strbuf_free(&err);
 	chat->outbox_timer = loop_timer_add(chat->loop, 0, false, flush_forgotten, chat);
-	int n = outbox_claim(chat->outbox, queue_leftover, chat);
-	if (n < 0) {
-		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(chat->outbox));
-	} else if (n > 0) {
-		struct strbuf text = STRBUF_INIT;
-		strbuf_printf(&text, "sending again %d message%s an earlier run left "
-		              "unacknowledged", n, n == 1 ? "" : "s");
-		chat_event(chat, MQC_LOG_INFO, text.data);
-		strbuf_free(&text);
-	}
+	claim_leftovers(chat);
 }
 
 /* Saves the message unless it was saved (or meant to be left out). */

@@ -16,8 +16,9 @@ struct chat;
 struct outgoing;
 
 /* Opens the outbox (unless [core] outbox_max is 0) and queues what
- * earlier runs left.  Without it (it cannot be opened: said why), chatting
- * goes on. */
+ * earlier runs left for this backend's network, broker and room (what
+ * they left for others stays, said in one line).  Without it (it cannot
+ * be opened: said why), chatting goes on. */
 void delivery_open(struct chat *chat);
 /* Saves every message in the queues (handed to the backend or waiting) not
  * saved yet, in one transaction.  A failure is reported, and the messages

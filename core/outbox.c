@@ -8,30 +8,52 @@
 #include <unistd.h>
 
 #include "dbfile.h"
+#include "sanitize.h"
 
 /* A write waits this long for a lock held by another mqchat process: a
  * message's copy is worth a longer wait than a history flush. */
 #define OUTBOX_BUSY_TIMEOUT_MS 1000
 
+/* A row's destination: the network (the backend's instance), the broker
+ * and the room.  Tables made before they were kept get them empty: such
+ * rows match no destination and are never sent. */
+#define DESTINATION_COLUMNS                                                          \
+	" network TEXT NOT NULL DEFAULT '', broker TEXT NOT NULL DEFAULT '',"        \
+	" room TEXT NOT NULL DEFAULT ''"
 #define SCHEMA_SQL                                                                   \
 	"CREATE TABLE IF NOT EXISTS outbox ("                                        \
 	" seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type INTEGER NOT NULL,"         \
 	" nick TEXT NOT NULL, text TEXT NOT NULL, sent_ms INTEGER NOT NULL,"         \
-	" owner TEXT NOT NULL)"
+	" owner TEXT NOT NULL," DESTINATION_COLUMNS ")"
+#define UPGRADE_SQL                                                                  \
+	"ALTER TABLE outbox ADD COLUMN network TEXT NOT NULL DEFAULT '';"            \
+	"ALTER TABLE outbox ADD COLUMN broker TEXT NOT NULL DEFAULT '';"             \
+	"ALTER TABLE outbox ADD COLUMN room TEXT NOT NULL DEFAULT ''"
 #define INSERT_SQL                                                                   \
-	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner) VALUES (?, ?, ?, ?, ?, ?)"
+	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner, network, broker, room)" \
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 /* By row number: no index to keep up besides the table's own. */
 #define DELETE_SQL "DELETE FROM outbox WHERE seq = ?"
 #define OWNERS_SQL "SELECT DISTINCT owner FROM outbox WHERE owner <> ?"
-#define ADOPT_SQL "UPDATE outbox SET owner = ? WHERE owner = ?"
+/* A gone process's rows for our destination become ours; the rest are
+ * nobody's ('' is never a live process) until a run for theirs starts. */
+#define ADOPT_SQL                                                                    \
+	"UPDATE outbox SET owner = ?1 WHERE owner = ?2 AND network = ?3 AND broker = ?4" \
+	" AND room = ?5"
+#define SET_ASIDE_SQL "UPDATE outbox SET owner = '' WHERE owner = ?"
+#define ELSEWHERE_SQL                                                                \
+	"SELECT network, broker, room, count(*) FROM outbox WHERE owner = ''"        \
+	" GROUP BY network, broker, room ORDER BY min(seq)"
 #define MINE_SQL                                                                     \
-	"SELECT id, type, nick, text, sent_ms, seq FROM outbox WHERE owner = ? ORDER BY seq"
+	"SELECT id, type, nick, text, sent_ms, seq FROM outbox WHERE owner = ?1"      \
+	" AND network = ?2 AND broker = ?3 AND room = ?4 ORDER BY seq"
 
 struct outbox {
 	sqlite3 *db;
 	bool owns_db; /* false: the history store's connection */
-	sqlite3_stmt *insert, *delete, *owners, *adopt, *mine;
+	sqlite3_stmt *insert, *delete, *owners, *adopt, *set_aside, *elsewhere, *mine;
 	char owner[64]; /* "<pid>:<start time>" of this process */
+	char *dest[3];  /* network, broker, room of every row this process keeps */
 	size_t count;  /* saved, not yet acknowledged */
 	size_t saving; /* put in the open transaction */
 	int64_t *forgotten; /* row numbers */
@@ -118,17 +140,45 @@ static bool configure_own_file(struct outbox *ob)
 	       exec(ob, "PRAGMA synchronous = NORMAL", "configuring the database");
 }
 
+/* Whether the table has the destination columns (a table from before
+ * them does not). */
+static bool has_destination(struct outbox *ob)
+{
+	sqlite3_stmt *probe = NULL;
+	int rc = sqlite3_prepare_v2(ob->db, "SELECT room FROM outbox LIMIT 0", -1, &probe, NULL);
+	sqlite3_finalize(probe);
+	return rc == SQLITE_OK;
+}
+
+/* Creates the table, or gives an older one the destination columns: in a
+ * write transaction, so that two processes starting together do it once. */
+static bool create_or_upgrade(struct outbox *ob)
+{
+	if (!exec(ob, SCHEMA_SQL, "creating the outbox table"))
+		return false;
+	if (has_destination(ob))
+		return true;
+	if (!begin_write(ob, "upgrading the outbox table"))
+		return false;
+	if ((has_destination(ob) || exec(ob, UPGRADE_SQL, "upgrading the outbox table")) &&
+	    exec(ob, "COMMIT", "upgrading the outbox table"))
+		return true;
+	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
 static bool setup(struct outbox *ob)
 {
-	return exec(ob, SCHEMA_SQL, "creating the outbox table") &&
-	       prepare(ob, INSERT_SQL, &ob->insert) && prepare(ob, DELETE_SQL, &ob->delete) &&
-	       prepare(ob, OWNERS_SQL, &ob->owners) && prepare(ob, ADOPT_SQL, &ob->adopt) &&
-	       prepare(ob, MINE_SQL, &ob->mine);
+	return create_or_upgrade(ob) && prepare(ob, INSERT_SQL, &ob->insert) &&
+	       prepare(ob, DELETE_SQL, &ob->delete) && prepare(ob, OWNERS_SQL, &ob->owners) &&
+	       prepare(ob, ADOPT_SQL, &ob->adopt) && prepare(ob, SET_ASIDE_SQL, &ob->set_aside) &&
+	       prepare(ob, ELSEWHERE_SQL, &ob->elsewhere) && prepare(ob, MINE_SQL, &ob->mine);
 }
 
 static void finalize_all(struct outbox *ob)
 {
-	sqlite3_stmt *stmts[] = {ob->insert, ob->delete, ob->owners, ob->adopt, ob->mine};
+	sqlite3_stmt *stmts[] = {ob->insert,    ob->delete,    ob->owners, ob->adopt,
+	                         ob->set_aside, ob->elsewhere, ob->mine};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		sqlite3_finalize(stmts[i]);
 }
@@ -173,6 +223,30 @@ struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbu
 
 /* --- taking over --------------------------------------------------------- */
 
+/* Binds this process's destination from parameter `first` on. */
+static void bind_destination(struct outbox *ob, sqlite3_stmt *s, int first)
+{
+	for (int i = 0; i < 3; i++)
+		sqlite3_bind_text(s, first + i, ob->dest[i] ? ob->dest[i] : "", -1, SQLITE_STATIC);
+}
+
+/* Takes over a gone process's rows for our destination and sets the
+ * rest aside. */
+static bool adopt_one(struct outbox *ob, const char *dead)
+{
+	sqlite3_bind_text(ob->adopt, 1, ob->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ob->adopt, 2, dead, -1, SQLITE_STATIC);
+	bind_destination(ob, ob->adopt, 3);
+	bool ok = sqlite3_step(ob->adopt) == SQLITE_DONE;
+	sqlite3_reset(ob->adopt);
+	if (ok && *dead) {
+		sqlite3_bind_text(ob->set_aside, 1, dead, -1, SQLITE_STATIC);
+		ok = sqlite3_step(ob->set_aside) == SQLITE_DONE;
+		sqlite3_reset(ob->set_aside);
+	}
+	return ok;
+}
+
 static bool adopt_orphans(struct outbox *ob)
 {
 	/* Owners are read and adopted in one write transaction, so two
@@ -189,12 +263,8 @@ static bool adopt_orphans(struct outbox *ob)
 	}
 	sqlite3_reset(ob->owners);
 	bool ok = rc == SQLITE_DONE;
-	for (size_t at = 0; ok && at < dead.len; at += strlen(dead.data + at) + 1) {
-		sqlite3_bind_text(ob->adopt, 1, ob->owner, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ob->adopt, 2, dead.data + at, -1, SQLITE_STATIC);
-		ok = sqlite3_step(ob->adopt) == SQLITE_DONE;
-		sqlite3_reset(ob->adopt);
-	}
+	for (size_t at = 0; ok && at < dead.len; at += strlen(dead.data + at) + 1)
+		ok = adopt_one(ob, dead.data + at);
 	strbuf_free(&dead);
 	if (ok && exec(ob, "COMMIT", "taking over the outbox"))
 		return true;
@@ -204,11 +274,59 @@ static bool adopt_orphans(struct outbox *ob)
 	return false;
 }
 
-int outbox_claim(struct outbox *ob, outbox_fn fn, void *data)
+/* Column `i` of `s` as shown: sanitised, as it may come from anyone
+ * who could write the file. */
+static void append_column(struct strbuf *out, sqlite3_stmt *s, int i)
 {
-	if (!adopt_orphans(ob))
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	if (text)
+		sanitize_append(out, text, strlen(text));
+}
+
+/* "3 for mqtt (localhost:1883, room x), 1 saved without a destination". */
+static bool describe_elsewhere(struct outbox *ob, struct strbuf *out)
+{
+	int rc;
+	while ((rc = sqlite3_step(ob->elsewhere)) == SQLITE_ROW) {
+		const char *network = (const char *)sqlite3_column_text(ob->elsewhere, 0);
+		strbuf_printf(out, "%s%lld ", out->len ? ", " : "",
+		              (long long)sqlite3_column_int64(ob->elsewhere, 3));
+		if (!network || !*network) {
+			strbuf_appends(out, "saved by an older mqchat, without their destination");
+			continue;
+		}
+		strbuf_appends(out, "for ");
+		append_column(out, ob->elsewhere, 0);
+		strbuf_appends(out, " (");
+		append_column(out, ob->elsewhere, 1);
+		strbuf_appends(out, ", room ");
+		append_column(out, ob->elsewhere, 2);
+		strbuf_appends(out, ")");
+	}
+	sqlite3_reset(ob->elsewhere);
+	if (rc == SQLITE_DONE)
+		return true;
+	set_error(ob, "reading the outbox");
+	return false;
+}
+
+static void set_destination(struct outbox *ob, const struct outbox_dest *dest)
+{
+	const char *parts[3] = {dest->network, dest->broker, dest->room};
+	for (int i = 0; i < 3; i++) {
+		free(ob->dest[i]);
+		ob->dest[i] = xstrdup(parts[i] ? parts[i] : "");
+	}
+}
+
+int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data,
+                 struct strbuf *elsewhere)
+{
+	set_destination(ob, dest);
+	if (!adopt_orphans(ob) || !describe_elsewhere(ob, elsewhere))
 		return -1;
 	sqlite3_bind_text(ob->mine, 1, ob->owner, -1, SQLITE_STATIC);
+	bind_destination(ob, ob->mine, 2);
 	int n = 0, rc;
 	while ((rc = sqlite3_step(ob->mine)) == SQLITE_ROW) {
 		int type = sqlite3_column_int(ob->mine, 1);
@@ -255,6 +373,7 @@ bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *
 	sqlite3_bind_text(s, 4, msg->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, msg->time_ms);
 	sqlite3_bind_text(s, 6, ob->owner, -1, SQLITE_STATIC);
+	bind_destination(ob, s, 7);
 	bool ok = sqlite3_step(s) == SQLITE_DONE;
 	sqlite3_reset(s);
 	ob->saving += ok;
@@ -330,6 +449,8 @@ void outbox_close(struct outbox *ob)
 	if (ob->owns_db)
 		sqlite3_close(ob->db);
 	free(ob->forgotten);
+	for (int i = 0; i < 3; i++)
+		free(ob->dest[i]);
 	strbuf_free(&ob->error);
 	free(ob);
 }

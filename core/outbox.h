@@ -16,6 +16,10 @@
  * Several mqchat processes may share one database.  Each row names the
  * process that saved it (its pid and start time); a process takes over
  * only the rows of processes that are gone (outbox_claim).
+ *
+ * Each row keeps its destination: the network, the broker and the room it
+ * was said to.  It is only ever sent there: a run for another destination
+ * leaves it where it is (and says so).
  */
 #ifndef MQC_OUTBOX_H
 #define MQC_OUTBOX_H
@@ -41,13 +45,25 @@ struct outbox *outbox_open(const char *path, struct strbuf *err);
  * names the file in errors. */
 struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbuf *err);
 
+/* Where this process sends: the network (backend instance), the broker
+ * (host:port, or the list of brokers) and the room (topic).  Compared as
+ * strings. */
+struct outbox_dest {
+	const char *network, *broker, *room;
+};
+
 /* Called for each message taken over, oldest first, with its row number
  * (for outbox_forget); its strings are valid only during the call. */
 typedef void (*outbox_fn)(void *data, const struct mqc_message *msg, int64_t seq);
 
-/* Takes over the messages of processes that have ended (an earlier run,
- * crashed or not) and passes them to `fn`.  Returns how many, or -1. */
-int outbox_claim(struct outbox *ob, outbox_fn fn, void *data);
+/* Sets this process's destination (what it saves from now on carries it),
+ * then takes over the messages for it of processes that have ended (an
+ * earlier run, crashed or not) and passes them to `fn`.  Those for another
+ * destination stay; `elsewhere` gets how many wait for where ("2 for
+ * mqtt (host:1883, room x)"), sanitised; nothing when none.  Returns how
+ * many were taken over, or -1. */
+int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data,
+                 struct strbuf *elsewhere);
 
 /* Saves messages in one transaction: begin, put each, commit.  On failure
  * (see outbox_error) the transaction is rolled back: nothing was saved. */

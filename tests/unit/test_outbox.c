@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,17 +65,38 @@ static void collect(void *data, const struct mqc_message *msg, int64_t seq)
 	strbuf_printf(sb, "%s=%s;", msg->id, msg->text);
 }
 
-static int claim(struct outbox *ob, struct strbuf *got)
+static const struct outbox_dest here = {"mqtt", "localhost:1883", "room"};
+/* What the last claim said waits for other destinations. */
+static struct strbuf elsewhere = STRBUF_INIT;
+
+static int claim_for(struct outbox *ob, const struct outbox_dest *dest, struct strbuf *got)
 {
 	strbuf_reset(got);
+	strbuf_reset(&elsewhere);
 	n_claimed = 0;
-	return outbox_claim(ob, collect, got);
+	return outbox_claim(ob, dest, collect, got, &elsewhere);
+}
+
+static int claim(struct outbox *ob, struct strbuf *got)
+{
+	return claim_for(ob, &here, got);
+}
+
+/* An outbox whose destination is set (as mqchat does before saving),
+ * with nothing to take over. */
+static struct outbox *open_writer(const struct outbox_dest *dest)
+{
+	struct outbox *ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim_for(ob, dest, &got), 0);
+	strbuf_free(&got);
+	return ob;
 }
 
 START_TEST(unacknowledged_messages_survive_a_close_in_order)
 {
 	make_dir();
-	struct outbox *ob = open_or_fail();
+	struct outbox *ob = open_writer(&here);
 	int64_t a1 = save(ob, "a1", "one");
 	int64_t a2 = save(ob, "a2", "two");
 	int64_t a3 = save(ob, "a3", "three");
@@ -114,7 +136,7 @@ START_TEST(rows_of_a_live_process_are_left_alone)
 	pid_t child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
-		struct outbox *ob = open_or_fail();
+		struct outbox *ob = open_writer(&here);
 		save(ob, "c1", "from the child");
 		ck_assert_int_eq(write(ready[1], "x", 1), 1);
 		char c;
@@ -157,6 +179,9 @@ START_TEST(in_the_history_file_it_shares_the_stores_connection)
 	ck_assert_msg(h != NULL, "%s", strbuf_str(&err));
 	struct outbox *ob = outbox_open_in(history_connection(h), path, &err);
 	ck_assert_msg(ob != NULL, "%s", strbuf_str(&err));
+	struct strbuf none = STRBUF_INIT;
+	ck_assert_int_eq(claim_for(ob, &here, &none), 0);
+	strbuf_free(&none);
 	save(ob, "a1", "kept with the history");
 	outbox_close(ob); /* leaves the connection to the store */
 	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "h1", .nick = "Bo",
@@ -172,6 +197,167 @@ START_TEST(in_the_history_file_it_shares_the_stores_connection)
 	strbuf_free(&got);
 	strbuf_free(&err);
 	outbox_close(ob);
+	remove_dir();
+}
+END_TEST
+
+/* A process that saves messages for `dest` and dies without a word;
+ * `said` is {id, text, id, text, ..., NULL}. */
+static void save_in_child(const struct outbox_dest *dest, const char *const *said)
+{
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		struct outbox *ob = open_writer(dest);
+		for (; *said; said += 2)
+			save(ob, said[0], said[1]);
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(rows_are_sent_only_to_their_destination)
+{
+	make_dir();
+	const struct outbox_dest a = {"mqtt", "a:1883", "private"};
+	const struct outbox_dest b = {"work", "b:1883", "public"};
+	save_in_child(&a, (const char *[]){"a1", "for the private room", "a2", "for it too", NULL});
+
+	struct outbox *ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim_for(ob, &b, &got), 0);
+	ck_assert_str_eq(strbuf_str(&elsewhere), "2 for mqtt (a:1883, room private)");
+	ck_assert_uint_eq(outbox_count(ob), 0);
+	outbox_close(ob);
+
+	/* the same broker and room, another network name: still not theirs */
+	const struct outbox_dest renamed = {"other", "a:1883", "private"};
+	ob = open_or_fail();
+	ck_assert_int_eq(claim_for(ob, &renamed, &got), 0);
+	outbox_close(ob);
+
+	ob = open_or_fail();
+	ck_assert_int_eq(claim_for(ob, &a, &got), 2);
+	ck_assert_str_eq(strbuf_str(&got), "a1=for the private room;a2=for it too;");
+	ck_assert_str_eq(strbuf_str(&elsewhere), "");
+	outbox_close(ob);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(an_outbox_from_before_destinations_is_upgraded_and_its_rows_kept)
+{
+	make_dir();
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL,"
+	        " type INTEGER NOT NULL, nick TEXT NOT NULL, text TEXT NOT NULL,"
+	        " sent_ms INTEGER NOT NULL, owner TEXT NOT NULL);"
+	        "INSERT INTO outbox (id, type, nick, text, sent_ms, owner)"
+	        " VALUES ('old1', 0, 'Ana', 'said to who knows where', 1700000000000, '1:0');",
+	        NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	struct outbox *ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), 0);
+	ck_assert_str_eq(strbuf_str(&elsewhere),
+	                 "1 saved by an older mqchat, without their destination");
+	save(ob, "new1", "said here");
+	outbox_close(ob);
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT id, network, broker, room FROM outbox"
+	                                        " ORDER BY seq", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "old1");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 3), "");
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "new1");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 1), "mqtt");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "localhost:1883");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 3), "room");
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
+/* A destination read back from the file is shown sanitised. */
+START_TEST(what_waits_elsewhere_is_shown_sanitised)
+{
+	make_dir();
+	const struct outbox_dest evil = {"net\x1b]0;owned\x07", "b:1", "r\x1b[2J"};
+	save_in_child(&evil, (const char *[]){"e1", "x", NULL});
+	struct outbox *ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), 0);
+	ck_assert_ptr_null(strchr(strbuf_str(&elsewhere), '\x1b'));
+	ck_assert_ptr_null(strchr(strbuf_str(&elsewhere), '\x07'));
+	ck_assert_ptr_nonnull(strstr(strbuf_str(&elsewhere), "1 for net"));
+	outbox_close(ob);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
+/* Another process holds the write lock past the busy timeout: saving,
+ * removing and taking over fail with a sentence, lose nothing, and work
+ * once the lock is gone. */
+START_TEST(a_locked_database_fails_each_step_and_loses_nothing)
+{
+	make_dir();
+	struct outbox *ob = open_writer(&here);
+	int64_t a1 = save(ob, "a1", "one");
+	sqlite3 *other;
+	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+	ck_assert(!outbox_save_begin(ob));
+	ck_assert_ptr_nonnull(strstr(outbox_error(ob), "saving to the outbox"));
+	ck_assert_ptr_nonnull(strstr(outbox_error(ob), "locked"));
+	outbox_forget(ob, a1);
+	ck_assert(!outbox_flush(ob));
+	ck_assert_ptr_nonnull(strstr(outbox_error(ob), "removing from the outbox"));
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), -1);
+	ck_assert_ptr_nonnull(strstr(outbox_error(ob), "taking over the outbox"));
+
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert(outbox_flush(ob)); /* the buffered removal was kept */
+	save(ob, "a2", "two");
+	outbox_close(ob);
+	ob = open_or_fail();
+	ck_assert_int_eq(claim(ob, &got), 1);
+	ck_assert_str_eq(strbuf_str(&got), "a2=two;");
+	outbox_close(ob);
+	sqlite3_close(other);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(a_file_that_is_not_a_database_is_named_in_the_error)
+{
+	make_dir();
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not a database, just text. ", f);
+	fclose(f);
+	chmod(path, 0600);
+	struct strbuf err = STRBUF_INIT;
+	ck_assert_ptr_null(outbox_open(path, &err));
+	ck_assert_ptr_nonnull(strstr(strbuf_str(&err), path));
+	ck_assert_ptr_nonnull(strstr(strbuf_str(&err), "not a database"));
+	strbuf_free(&err);
 	remove_dir();
 }
 END_TEST
@@ -194,6 +380,13 @@ int main(void)
 	tcase_add_test(tc, a_new_file_is_private);
 	tcase_add_test(tc, in_the_history_file_it_shares_the_stores_connection);
 	tcase_add_test(tc, an_unusable_path_is_named_in_the_error);
+	tcase_add_test(tc, rows_are_sent_only_to_their_destination);
+	tcase_add_test(tc, an_outbox_from_before_destinations_is_upgraded_and_its_rows_kept);
+	tcase_add_test(tc, what_waits_elsewhere_is_shown_sanitised);
+	tcase_add_test(tc, a_locked_database_fails_each_step_and_loses_nothing);
+	tcase_add_test(tc, a_file_that_is_not_a_database_is_named_in_the_error);
 	suite_add_tcase(s, tc);
-	return check_run(s);
+	int failed = check_run(s);
+	strbuf_free(&elsewhere);
+	return failed;
 }
