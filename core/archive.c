@@ -62,8 +62,10 @@ char *archive_database_path(const struct config *cfg, const char *state_dir)
 }
 
 /* Opens the store: NULL with *rc 0 when history is off, or with *rc set
- * after saying why when it cannot be opened. */
-static struct history *open_store(const struct config *cfg, const char *state_dir, int *rc)
+ * after saying why when it cannot be opened.  When the default file cannot
+ * be opened, *rc is 0 and *why (if not NULL) says why. */
+static struct history *open_store(const struct config *cfg, const char *state_dir, int *rc,
+                                  char **why)
 {
 	bool explicit_path;
 	*rc = 0;
@@ -78,7 +80,10 @@ static struct history *open_store(const struct config *cfg, const char *state_di
 		         v ? v->origin : "built-in default", strbuf_str(&err));
 		*rc = EX_CONFIG;
 	} else if (!h) {
-		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history", strbuf_str(&err));
+		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history (fix the file, or "
+		         "set [core] history to another path or to off)", strbuf_str(&err));
+		if (why)
+			*why = xstrdup(strbuf_str(&err));
 	}
 	strbuf_free(&err);
 	free(path);
@@ -131,8 +136,9 @@ int archive_open(struct chat *chat)
 	chat->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, chat->dedup_window_ms);
 
 	int rc;
-	chat->history = open_store(cfg, chat->state_dir, &rc);
+	chat->history = open_store(cfg, chat->state_dir, &rc, &chat->history_unavailable);
 	if (chat->history) {
+		history_load_ids(chat->history);
 		history_prune(chat->history, chat->history_max_messages, chat->history_max_days,
 		              chat_wall_ms());
 		chat->history_flush_timer = loop_timer_add(chat->loop, 0, false, flush_now, chat);
@@ -149,70 +155,56 @@ void archive_close(struct chat *chat)
 	chat->history = NULL;
 	dedup_free(chat->dedup);
 	chat->dedup = NULL;
+	free(chat->history_unavailable);
+	chat->history_unavailable = NULL;
 }
 
 /* --- the message path ---------------------------------------------------- */
 
-/* Did an earlier run store this message?  A digest counts within the
- * digest window, or at `any_age`. */
-static bool stored_before(struct chat *chat, const char *id, const char *topic,
-                          const void *payload, size_t len, bool any_age)
+/* Did an earlier run (or another process) store this message?  One with
+ * an id: at any age.  A digest: within the digest window, or at `any_age`
+ * among the newest keys. */
+static bool stored_before(struct chat *chat, const struct dedup_identity *ident, bool any_age)
 {
-	struct strbuf key = STRBUF_INIT;
-	bool by_id = dedup_key(&key, id, topic, payload, len);
-	int64_t since = by_id || any_age ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
-	bool seen = history_has_key(chat->history, key.data, since);
-	strbuf_free(&key);
-	return seen;
+	if (ident->by_id)
+		return history_has_message(chat->history, ident->key.data);
+	int64_t since = any_age ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
+	return history_has_key(chat->history, ident->key.data, since);
 }
 
-static bool stored_as_retained(struct chat *chat, const char *topic, const void *payload,
-                               size_t len)
-{
-	struct strbuf key = STRBUF_INIT;
-	dedup_retained_key(&key, topic, payload, len);
-	bool seen = history_has_retained_key(chat->history, key.data);
-	strbuf_free(&key);
-	return seen;
-}
-
-bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
-                          const void *payload, size_t len, bool retained)
+enum dedup_verdict archive_check(struct chat *chat, const struct dedup_identity *ident)
 {
 	uint64_t now = loop_now_ms();
 	/* A retained message goes into both sets (dedup.h): the digest window
 	 * catches a live copy arriving with it (from a session's queue), the
 	 * retained set the copies that later reconnections bring. */
-	bool seen = dedup_seen(chat->dedup, id, topic, payload, len, now);
-	if (retained && dedup_seen_retained(chat->dedup, topic, payload, len, now))
-		seen = true;
-	if (seen || !chat->history)
-		return seen;
+	enum dedup_verdict verdict = dedup_check(chat->dedup, ident, now);
+	if (ident->retained && dedup_seen_retained(chat->dedup, ident, now))
+		verdict = DEDUP_REPEAT;
+	if (verdict == DEDUP_REPEAT || !chat->history)
+		return verdict;
 	/* Retained messages are rare, and come again however long ago they
 	 * were said: always looked up, at any age. */
-	if (retained)
-		return stored_as_retained(chat, topic, payload, len) ||
-		       stored_before(chat, id, topic, payload, len, true);
-	/* Repeats of what an earlier run saw come right after connecting
-	 * (redeliveries, queued messages); past that the in-memory set is
-	 * enough, and the database stays off the message path. */
-	if (now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
-		return false;
-	return stored_before(chat, id, topic, payload, len, false);
+	if (ident->retained)
+		return history_has_retained_key(chat->history, ident->retained_key.data) ||
+		               stored_before(chat, ident, true)
+		       ? DEDUP_REPEAT : verdict;
+	/* A message with an id is looked up at any age (in memory, but for
+	 * about one new message in a hundred).  Repeats of a plain message an
+	 * earlier run saw come right after connecting (redeliveries, queued
+	 * messages); past that the in-memory set is enough. */
+	if (!ident->by_id && now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
+		return verdict;
+	return stored_before(chat, ident, false) ? DEDUP_REPEAT : verdict;
 }
 
-void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
-                   const char *topic, const void *payload, size_t len)
+void archive_store(struct chat *chat, const struct mqc_message *msg,
+                   const struct dedup_identity *ident)
 {
 	if (!chat->history)
 		return;
-	struct strbuf key = STRBUF_INIT;
-	if (msg->flags & MQC_MSG_RETAINED)
-		dedup_retained_key(&key, topic, payload, len);
-	else
-		dedup_key(&key, id, topic, payload, len);
-	history_add(chat->history, msg, key.len ? key.data : NULL, chat_wall_ms());
-	strbuf_free(&key);
+	const struct strbuf *key = ident->retained ? &ident->retained_key : &ident->key;
+	history_add(chat->history, msg, key->data, chat_wall_ms());
 	/* Timed from the first message buffered, not the last: a steady
 	 * stream must not postpone writing forever. */
 	size_t pending = history_pending(chat->history);
@@ -246,7 +238,11 @@ void archive_replay(struct chat *chat)
 
 static bool history_available(struct chat *chat, struct instance *to)
 {
-	if (!chat->history)
+	if (chat->history_unavailable)
+		chat_status(chat, to, MQC_MSG_ERROR, "history is unavailable: %s (fix the file, or "
+		            "set [core] history to another path, and start mqchat again)",
+		            chat->history_unavailable);
+	else if (!chat->history)
 		chat_status(chat, to, MQC_MSG_ERROR, "history is off ([core] history)");
 	return chat->history != NULL;
 }
@@ -262,9 +258,17 @@ void archive_show_last(struct chat *chat, struct instance *to, const char *arg, 
 		chat_status(chat, to, MQC_MSG_ERROR, "/history N: N from 1 to %d", MAX_SHOWN);
 	} else {
 		struct show s = {chat, to};
-		if (history_last(chat->history, (size_t)n, show_one, &s) < 0)
+		int shown = history_last(chat->history, (size_t)n, show_one, &s);
+		/* Not a replayed message: a terminal closes the frame of history
+		 * lines with it, right away. */
+		if (shown < 0)
 			chat_status(chat, to, MQC_MSG_ERROR, "history: %s",
 			            history_error(chat->history));
+		else if (shown == 0)
+			chat_status(chat, to, 0, "history is empty");
+		else
+			chat_status(chat, to, 0, "the last %d message%s (/history %ld)", shown,
+			            shown == 1 ? "" : "s", n);
 	}
 	free(text);
 }
@@ -315,11 +319,14 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 		return EX_CANTCREAT;
 	}
 	int rc;
-	struct history *h = open_store(cfg, state_dir, &rc);
+	char *why = NULL; /* said already: unavailable, not off */
+	struct history *h = open_store(cfg, state_dir, &rc, &why);
 	free(state_dir);
 	if (!h) {
 		if (!rc)
-			chat_log(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
+			chat_log(NULL, MQC_LOG_ERROR, "history is %s: nothing to show",
+			         why ? "unavailable" : "off ([core] history)");
+		free(why);
 		strbuf_free(&err);
 		return rc ? rc : EX_CONFIG;
 	}

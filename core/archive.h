@@ -13,6 +13,8 @@
 
 #include <mqchat/plugin.h>
 
+#include "dedup.h"
+
 struct chat;
 struct config;
 struct instance;
@@ -29,20 +31,20 @@ char *archive_database_path(const struct config *cfg, const char *state_dir);
 /* Shows the last history_replay messages to every frontend. */
 void archive_replay(struct chat *chat);
 
-/* True when a received payload repeats one seen before: a QoS 1
- * redelivery, or a message already stored before a restart.  A
- * `retained` one (MQC_MSG_RETAINED), which the broker hands over at every
- * subscription, is a repeat when this run has shown it, or when history
- * has it at any age: stored as retained, or received live when it was
- * published (among the newest keys of earlier runs, history.h). */
-bool archive_is_duplicate(struct chat *chat, const char *id, const char *topic,
-                          const void *payload, size_t len, bool retained);
+/* Has this message (its identity, dedup.h) been seen before: a QoS 1
+ * redelivery, the same message relayed twice, a message already stored
+ * (by this run, an earlier one, or another process sharing the file)?
+ * DEDUP_REPEAT then.  A message with an id is recognised at any age; a
+ * plain one within the digest window, or, right after connecting, our own
+ * at any age (its echo, queued in our session).  A retained one
+ * (MQC_MSG_RETAINED), which the broker hands over at every subscription,
+ * is a repeat when this run has shown it, or when history has it at any
+ * age.  DEDUP_CONFLICT: new, but another message had its id. */
+enum dedup_verdict archive_check(struct chat *chat, const struct dedup_identity *ident);
 /* Stores a message seen or sent (off the hot path: buffered), under the
- * key archive_is_duplicate() looks for: a retained one (msg->flags) under
- * a digest of `topic` and `payload` of its own, others under their raw
- * `id` when they have one, else that digest. */
-void archive_store(struct chat *chat, const struct mqc_message *msg, const char *id,
-                   const char *topic, const void *payload, size_t len);
+ * key archive_check() looks for (a retained one under its retained key). */
+void archive_store(struct chat *chat, const struct mqc_message *msg,
+                   const struct dedup_identity *ident);
 
 /* /history N and /search WORDS, answered to one frontend. */
 void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len);

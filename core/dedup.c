@@ -11,8 +11,10 @@
  * head: its old slot is marked dead and simply falls off the tail later.
  */
 
-/* A retained digest is kept apart from a live one: it never expires. */
-enum key_kind { KIND_ID = 1, KIND_DIGEST = 2, KIND_RETAINED = 3 };
+/* A retained digest is kept apart from a live one: it never expires.  An
+ * id alone is recorded next to its message's whole key, to tell a
+ * conflicting copy. */
+enum key_kind { KIND_ID = 1, KIND_DIGEST = 2, KIND_RETAINED = 3, KIND_ID_ALONE = 4 };
 
 struct slot {
 	uint64_t key;
@@ -57,10 +59,107 @@ uint64_t dedup_digest(const char *topic, const void *payload, size_t len)
 	return fnv1a(h, payload, len);
 }
 
-static uint64_t id_hash(const char *id)
+static uint64_t domain_hash(char domain, const char *text, size_t len)
 {
-	static const char domain = 'i';
-	return fnv1a(fnv1a(FNV_OFFSET, &domain, 1), id, strlen(id));
+	return fnv1a(fnv1a(FNV_OFFSET, &domain, 1), text, len);
+}
+
+/* Nick and text are NUL-free (sanitised): the NUL after the nick keeps
+ * ("ab", "c") and ("a", "bc") apart. */
+static uint64_t content_digest(const char *nick, enum mqc_msg_type type, const char *text)
+{
+	unsigned char kind = (unsigned char)type;
+	uint64_t h = fnv1a(FNV_OFFSET, nick, strlen(nick) + 1);
+	h = fnv1a(h, &kind, 1);
+	return fnv1a(h, text, strlen(text));
+}
+
+/* Keys are made for every message stored: by hand, not printf. */
+static void append_hex(struct strbuf *out, uint64_t value)
+{
+	static const char digits[] = "0123456789abcdef";
+	char hex[16];
+	for (int i = 15; i >= 0; i--, value >>= 4)
+		hex[i] = digits[value & 15];
+	strbuf_append(out, hex, sizeof hex);
+}
+
+static bool parse_hex(const char *s, uint64_t *value)
+{
+	*value = 0;
+	for (int i = 0; i < 16; i++) {
+		char c = s[i];
+		unsigned digit = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+		                 : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (digit == 16)
+			return false;
+		*value = *value << 4 | digit;
+	}
+	return true;
+}
+
+static void id_key(struct strbuf *out, const char *id, int64_t ts_ms, uint64_t content)
+{
+	strbuf_appends(out, "id:");
+	append_hex(out, (uint64_t)ts_ms);
+	append_hex(out, content);
+	strbuf_appendc(out, ':');
+	strbuf_appends(out, id);
+}
+
+void dedup_content_key(struct strbuf *out, uint64_t content)
+{
+	strbuf_appends(out, "dg:");
+	append_hex(out, content);
+}
+
+void dedup_message_key(struct strbuf *out, const char *id, int64_t ts_ms, const char *nick,
+                       enum mqc_msg_type type, const char *text)
+{
+	uint64_t content = content_digest(nick, type, text);
+	if (*id)
+		id_key(out, id, ts_ms, content);
+	else
+		dedup_content_key(out, content);
+}
+
+bool dedup_key_content(const char *key, uint64_t *content)
+{
+	if (strncmp(key, "dg:", 3) == 0 && strlen(key) == 3 + 16)
+		return parse_hex(key + 3, content);
+	if (strncmp(key, "id:", 3) == 0 && strlen(key) > 3 + 32 && key[3 + 32] == ':')
+		return parse_hex(key + 3 + 16, content);
+	return false;
+}
+
+void dedup_identify(struct dedup_identity *out, const struct mqc_message *msg, int64_t ts_ms,
+                    const char *topic, const void *payload, size_t len)
+{
+	const char *id = msg->id ? msg->id : "";
+	*out = (struct dedup_identity){STRBUF_INIT, STRBUF_INIT, 0, 0, 0, 0, false, false};
+	out->content = content_digest(msg->nick ? msg->nick : "", msg->type,
+	                              msg->text ? msg->text : "");
+	out->by_id = *id != '\0';
+	if (out->by_id) {
+		id_key(&out->key, id, ts_ms, out->content);
+		out->hash = domain_hash('m', out->key.data, out->key.len);
+		out->id_hash = domain_hash('i', id, strlen(id));
+	} else {
+		dedup_content_key(&out->key, out->content);
+		out->hash = out->content;
+	}
+	out->retained = (msg->flags & MQC_MSG_RETAINED) != 0;
+	if (out->retained) {
+		out->retained_digest = dedup_digest(topic, payload, len);
+		strbuf_appends(&out->retained_key, "rt:"); /* history.c indexes "rt:" */
+		append_hex(&out->retained_key, out->retained_digest);
+	}
+}
+
+void dedup_identity_free(struct dedup_identity *ident)
+{
+	strbuf_free(&ident->key);
+	strbuf_free(&ident->retained_key);
 }
 
 /* FNV's low bits are weak; the index uses them, so stir first. */
@@ -172,26 +271,20 @@ static bool within_window(const struct dedup *d, const struct slot *s, uint64_t 
 	return s->kind != KIND_DIGEST || now_ms < s->seen_ms || now_ms - s->seen_ms <= d->window_ms;
 }
 
-static void key_of(const char *id, const char *topic, const void *payload, size_t len,
-                   uint64_t *key, uint8_t *kind)
+static uint8_t kind_of(const struct dedup_identity *ident)
 {
-	if (id && *id) {
-		*key = id_hash(id);
-		*kind = KIND_ID;
-	} else {
-		*key = dedup_digest(topic, payload, len);
-		*kind = KIND_DIGEST;
-	}
+	return ident->by_id ? KIND_ID : KIND_DIGEST;
 }
 
-bool dedup_contains(const struct dedup *d, const char *id, const char *topic,
-                    const void *payload, size_t len, uint64_t now_ms)
+static bool holds(const struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 {
-	uint64_t key;
-	uint8_t kind;
-	key_of(id, topic, payload, len, &key, &kind);
 	size_t i = index_find(d, key, kind);
 	return d->index[i] != NO_SLOT && within_window(d, &d->ring[d->index[i]], now_ms);
+}
+
+bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms)
+{
+	return holds(d, ident->hash, kind_of(ident), now_ms);
 }
 
 static bool seen(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
@@ -210,47 +303,17 @@ static bool seen(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 	return false;
 }
 
-bool dedup_seen(struct dedup *d, const char *id, const char *topic, const void *payload,
-                size_t len, uint64_t now_ms)
+enum dedup_verdict dedup_check(struct dedup *d, const struct dedup_identity *ident,
+                               uint64_t now_ms)
 {
-	uint64_t key;
-	uint8_t kind;
-	key_of(id, topic, payload, len, &key, &kind);
-	return seen(d, key, kind, now_ms);
+	if (seen(d, ident->hash, kind_of(ident), now_ms))
+		return DEDUP_REPEAT;
+	if (ident->by_id && seen(d, ident->id_hash, KIND_ID_ALONE, now_ms))
+		return DEDUP_CONFLICT;
+	return DEDUP_NEW;
 }
 
-bool dedup_seen_retained(struct dedup *d, const char *topic, const void *payload, size_t len,
-                         uint64_t now_ms)
+bool dedup_seen_retained(struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms)
 {
-	return seen(d, dedup_digest(topic, payload, len), KIND_RETAINED, now_ms);
-}
-
-/* Keys are made for every message stored: by hand, not printf. */
-static void digest_key(struct strbuf *out, const char *prefix, const char *topic,
-                       const void *payload, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	uint64_t digest = dedup_digest(topic, payload, len);
-	char hex[16];
-	for (int i = 15; i >= 0; i--, digest >>= 4)
-		hex[i] = digits[digest & 15];
-	strbuf_appends(out, prefix);
-	strbuf_append(out, hex, sizeof hex);
-}
-
-bool dedup_key(struct strbuf *out, const char *id, const char *topic, const void *payload,
-               size_t len)
-{
-	if (id && *id) {
-		strbuf_appends(out, "id:");
-		strbuf_appends(out, id);
-		return true;
-	}
-	digest_key(out, "dg:", topic, payload, len);
-	return false;
-}
-
-void dedup_retained_key(struct strbuf *out, const char *topic, const void *payload, size_t len)
-{
-	digest_key(out, "rt:", topic, payload, len); /* history.c indexes "rt:" */
+	return seen(d, ident->retained_digest, KIND_RETAINED, now_ms);
 }

@@ -9,6 +9,8 @@
 
 #include "dbfile.h"
 #include "dedup.h"
+#include "keyfilter.h"
+#include "sanitize.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
  * other program's database is refused instead of altered. */
@@ -19,6 +21,15 @@
 #define HISTORY_BUSY_TIMEOUT_MS 50
 
 #define MS_PER_DAY INT64_C(86400000)
+
+/* Two rows with the same content (nick, type, text) received this close
+ * together by two processes sharing the file are one message, unless both
+ * carry an id (then their keys say whether they are the same): the
+ * duplicate window's default (dedup_window). */
+#define COPY_WINDOW_MS 10000
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define COPY_WINDOW_SQL STRINGIFY(COPY_WINDOW_MS)
 
 /* Index pages (4 KiB) merged at most per flush: enough to keep pace with
  * a busy room (measured: 120 000 messages/s at 1M stored, see
@@ -51,6 +62,16 @@
 #define RETAINED_KEY_INDEX_SQL                                                             \
 	"CREATE INDEX messages_by_retained_key ON messages(dedup_key)"                     \
 	" WHERE " RETAINED_KEY_CONDITION ";"
+
+/* Keys of messages with an id (dedup.h: "id:", the sender's time, a digest
+ * of the content, the id) are unique: two processes sharing the file store
+ * one row for the same message (INSERT OR IGNORE).  They begin with the
+ * time, so the index grows at its end like the table (a random key's
+ * place cost more than the rest of an insert, bench/README.md). */
+#define ID_KEY_CONDITION "dedup_key >= 'id:' AND dedup_key < 'id;'"
+#define ID_KEY_INDEX_SQL                                                                   \
+	"CREATE UNIQUE INDEX messages_by_id_key ON messages(dedup_key)"                    \
+	" WHERE " ID_KEY_CONDITION ";"
 
 /* The full-text index may lag behind the table: rows up to
  * search_progress.indexed_upto are in it, later ones are indexed by
@@ -90,13 +111,15 @@ static const char SCHEMA_SQL[] =
 	"  own INTEGER NOT NULL,"
 	"  dedup_key TEXT"            /* dedup.h's key; NULL if none */
 	");"
-	/* No index on dedup_key: keys land at random places in it, and
-	 * keeping it cost more than the rest of an insert (bench/README.md);
-	 * history_has_key() reads the newest keys once instead.  None on
+	/* No index on the other keys: a digest lands at a random place in
+	 * it, and keeping it cost more than the rest of an insert
+	 * (bench/README.md); history_has_key() reads the newest keys once
+	 * instead.  None on
 	 * received_ms either: rows come in the order received, so pruning by
 	 * age walks from the oldest (PRUNE_AGE_SQL), and the index cost 15 %
 	 * of a flood's throughput. */
 	RETAINED_KEY_INDEX_SQL
+	ID_KEY_INDEX_SQL
 	/* remove_diacritics: "que" finds "qué", as people type in a hurry.
 	 * columnsize=0: no per-row token counts (only ranking by relevance
 	 * needs them; a search lists the newest first), one write less per
@@ -114,8 +137,29 @@ static const char SCHEMA_SQL[] =
 /* The columns every read returns, in the order row_to_message expects. */
 #define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
 
+/* Schema 5 keyed a json message by its id alone, and a plain one by a
+ * digest of its topic and payload: keys are made again from what the rows
+ * hold (mqc_message_key, dedup_message_key), then copies of one message
+ * are deleted, the oldest kept: rows with the same key, and rows with the
+ * same content stored within COPY_WINDOW_MS of each other (by two
+ * processes sharing the file), unless both carry an id. */
+#define UPGRADE_FROM_5_SQL                                                                 \
+	"UPDATE messages SET dedup_key = mqc_message_key(id, sent_ms, nick, type, text)"   \
+	" WHERE " ID_KEY_CONDITION " OR (dedup_key >= 'dg:' AND dedup_key < 'dg;');"       \
+	"DELETE FROM messages WHERE " ID_KEY_CONDITION " AND seq NOT IN"                   \
+	" (SELECT min(seq) FROM messages WHERE " ID_KEY_CONDITION " GROUP BY dedup_key);" \
+	"CREATE TEMP TABLE upgrade_copies AS SELECT seq, received_ms,"                     \
+	" mqc_key_content(dedup_key) AS content, " ID_KEY_CONDITION " AS by_id"           \
+	" FROM messages WHERE mqc_key_content(dedup_key) IS NOT NULL;"                     \
+	"CREATE INDEX temp.upgrade_copies_by_content ON upgrade_copies(content, received_ms);" \
+	"DELETE FROM messages WHERE seq IN (SELECT later.seq FROM upgrade_copies later"    \
+	" JOIN upgrade_copies earlier ON earlier.content = later.content"                  \
+	" AND earlier.received_ms BETWEEN later.received_ms - " COPY_WINDOW_SQL            \
+	" AND later.received_ms + " COPY_WINDOW_SQL                                        \
+	" AND earlier.seq < later.seq AND NOT (earlier.by_id AND later.by_id));"           \
+	"DROP TABLE temp.upgrade_copies;" ID_KEY_INDEX_SQL
 /* Schema 4 had an index on received_ms. */
-#define UPGRADE_FROM_4_SQL "DROP INDEX messages_by_received;"
+#define UPGRADE_FROM_4_SQL "DROP INDEX messages_by_received;" UPGRADE_FROM_5_SQL
 /* Schema 3 indexed each row as it was written: all of it is indexed, and
  * the triggers get their WHEN. */
 #define UPGRADE_FROM_3_SQL                                                                 \
@@ -131,7 +175,7 @@ static const char SCHEMA_SQL[] =
 	"DROP TRIGGER IF EXISTS messages_fts_insert;" UPGRADE_FROM_2_SQL
 
 static const char INSERT_SQL[] =
-	"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
+	"INSERT OR IGNORE INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
 	" own, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SEARCH_PROGRESS_QUERY_SQL[] =
 	"SELECT indexed_upto, (SELECT coalesce(max(seq), 0) FROM messages) FROM search_progress";
@@ -141,8 +185,16 @@ static const char INDEX_ROWS_SQL[] =
 	" SELECT seq, text, nick FROM messages WHERE seq > ?1 AND seq <= ?2";
 static const char SET_INDEXED_UPTO_SQL[] = "UPDATE search_progress SET indexed_upto = ?1";
 static const char RECALL_KEYS_SQL[] =
-	"SELECT dedup_key, received_ms FROM messages WHERE seq <= ?1 AND dedup_key IS NOT NULL"
+	"SELECT dedup_key, received_ms, own FROM messages WHERE seq <= ?1 AND dedup_key IS NOT NULL"
 	" ORDER BY seq DESC LIMIT ?2";
+static const char HAS_ID_KEY_SQL[] =
+	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND " ID_KEY_CONDITION " LIMIT 1";
+static const char ID_KEYS_SQL[] =
+	"SELECT dedup_key FROM messages WHERE " ID_KEY_CONDITION;
+static const char LAST_SEQ_SQL[] = "SELECT coalesce(max(seq), 0) FROM messages";
+/* What other processes stored since this one last looked. */
+static const char KEYS_SINCE_SQL[] =
+	"SELECT dedup_key, received_ms FROM messages WHERE seq > ?1 AND dedup_key IS NOT NULL";
 static const char HAS_RETAINED_KEY_SQL[] =
 	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND " RETAINED_KEY_CONDITION
 	" AND seq <= ?2 LIMIT 1";
@@ -176,11 +228,13 @@ struct pending {
 	char *block;
 	int type;
 	bool own;
+	bool stored_by_another; /* another process sharing the file has it */
 	int64_t sent_ms; /* 0: unknown */
 	int64_t received_ms;
 };
 
-/* A dedup key of an earlier run: a 64-bit hash of its text (0: empty). */
+/* A dedup key of an earlier run: a 64-bit hash of its text (0: empty).
+ * INT64_MAX as the time: recognised at any age. */
 struct recalled_key {
 	uint64_t hash;
 	int64_t received_ms;
@@ -189,7 +243,8 @@ struct recalled_key {
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
-		*rollback, *recall_keys, *has_retained_key, *last, *search, *prune_count, *prune_age;
+		*rollback, *recall_keys, *has_retained_key, *last, *search, *prune_count, *prune_age,
+		*has_id_key, *id_keys, *last_seq, *keys_since;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
 	size_t first, n_pending, cap_pending;
@@ -201,6 +256,12 @@ struct history {
 	int64_t opened_at_seq;
 	struct recalled_key *keys; /* NULL until the first history_has_key() */
 	size_t keys_mask;
+	/* The newest row when this store last wrote (or opened): what other
+	 * processes sharing the file stored since is past it. */
+	int64_t seen_upto;
+	/* The keys of every stored message with an id (history_load_ids);
+	 * NULL until loaded. */
+	struct keyfilter *stored_ids;
 	struct strbuf error;
 };
 
@@ -318,8 +379,51 @@ static bool check_or_create_schema(struct history *h)
 		return change_schema(h, UPGRADE_FROM_3_SQL, "upgrading the tables");
 	else if (version == 4)
 		return change_schema(h, UPGRADE_FROM_4_SQL, "upgrading the tables");
+	else if (version == 5)
+		return change_schema(h, UPGRADE_FROM_5_SQL, "upgrading the tables");
 	else
 		return true;
+	return false;
+}
+
+/* mqc_message_key(id, sent_ms, nick, type, text): dedup_message_key() in
+ * SQL, for upgrades. */
+static void message_key_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text[5];
+	for (int i = 0; i < 5; i++) {
+		text[i] = (const char *)sqlite3_value_text(argv[i]);
+		text[i] = text[i] ? text[i] : "";
+	}
+	struct strbuf key = STRBUF_INIT;
+	dedup_message_key(&key, text[0], sqlite3_value_int64(argv[1]), text[2],
+	                  (enum mqc_msg_type)sqlite3_value_int(argv[3]), text[4]);
+	sqlite3_result_text(ctx, strbuf_str(&key), (int)key.len, SQLITE_TRANSIENT);
+	strbuf_free(&key);
+}
+
+/* mqc_key_content(key): the content digest in a key, or NULL. */
+static void key_content_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+	uint64_t content;
+	if (key && dedup_key_content(key, &content))
+		sqlite3_result_int64(ctx, (sqlite3_int64)content);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static bool add_key_functions(struct history *h)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+	if (sqlite3_create_function(h->db, "mqc_message_key", 5, flags, NULL, message_key_sql,
+	                            NULL, NULL) == SQLITE_OK &&
+	    sqlite3_create_function(h->db, "mqc_key_content", 1, flags, NULL, key_content_sql,
+	                            NULL, NULL) == SQLITE_OK)
+		return true;
+	set_error(h, "preparing the database");
 	return false;
 }
 
@@ -360,9 +464,10 @@ static bool setup(struct history *h)
 	 * last commits, never the file). */
 	if (!query_int(h, "PRAGMA journal_mode = WAL", &ignored) ||
 	    !exec(h, "PRAGMA synchronous = NORMAL", "configuring the database") ||
-	    !exec(h, tuning_sql, "configuring the database") || !check_or_create_schema(h) ||
-	    !query_int(h, "SELECT coalesce(max(seq), 0) FROM messages", &h->opened_at_seq))
+	    !exec(h, tuning_sql, "configuring the database") || !add_key_functions(h) ||
+	    !check_or_create_schema(h) || !query_int(h, LAST_SEQ_SQL, &h->opened_at_seq))
 		return false;
+	h->seen_upto = h->opened_at_seq;
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	int64_t indexed_upto, last_seq;
 	return prepare(h, INSERT_SQL, &h->insert) &&
@@ -377,6 +482,9 @@ static bool setup(struct history *h)
 	       prepare(h, SEARCH_SQL, &h->search) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
+	       prepare(h, HAS_ID_KEY_SQL, &h->has_id_key) && prepare(h, ID_KEYS_SQL, &h->id_keys) &&
+	       prepare(h, LAST_SEQ_SQL, &h->last_seq) &&
+	       prepare(h, KEYS_SINCE_SQL, &h->keys_since) &&
 	       read_progress(h, &indexed_upto, &last_seq);
 }
 
@@ -386,7 +494,8 @@ static void finalize_all(struct history *h)
 	                          &h->set_indexed_upto, &h->merge,       &h->begin,
 	                          &h->commit,      &h->rollback,         &h->recall_keys,
 	                          &h->has_retained_key, &h->last,        &h->search,
-	                          &h->prune_count, &h->prune_age};
+	                          &h->prune_count, &h->prune_age,      &h->has_id_key,
+	                          &h->id_keys,     &h->last_seq,         &h->keys_since};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -414,6 +523,23 @@ struct history *history_open(const char *path, struct strbuf *err)
 }
 
 /* --- writing ------------------------------------------------------------ */
+
+static const char *column_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *text = sqlite3_column_text(s, col);
+	return text ? (const char *)text : "";
+}
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t hash = dedup_digest("", key, strlen(key));
+	return hash ? hash : 1; /* 0 marks a free slot */
+}
+
+static bool is_id_key(const char *key)
+{
+	return strncmp(key, "id:", 3) == 0;
+}
 
 static const char *or_empty(const char *s)
 {
@@ -481,6 +607,8 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 		.type = (int)msg->type, .own = (msg->flags & MQC_MSG_OWN) != 0,
 		.sent_ms = msg->time_ms,
 		.received_ms = received_ms ? received_ms : msg->time_ms};
+	if (h->stored_ids && dedup_key && is_id_key(dedup_key))
+		keyfilter_add(h->stored_ids, key_hash(dedup_key));
 }
 
 /* Steps a statement that returns no row, and resets it. */
@@ -499,6 +627,8 @@ static bool run(struct history *h, sqlite3_stmt *s, const char *what)
  * before they are freed. */
 static bool insert_one(struct history *h, const struct pending *p)
 {
+	if (p->stored_by_another)
+		return true;
 	sqlite3_stmt *s = h->insert;
 	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, p->topic, -1, SQLITE_STATIC);
@@ -567,6 +697,108 @@ static void copy_log_back(struct history *h, bool flood)
 	h->log_pages = 0; /* the next commit counts again */
 }
 
+/* Steps a statement returning one integer, and resets it. */
+static bool step_int(struct history *h, sqlite3_stmt *s, int64_t *value)
+{
+	bool ok = sqlite3_step(s) == SQLITE_ROW;
+	if (ok)
+		*value = sqlite3_column_int64(s, 0);
+	else
+		set_error(h, "reading the database");
+	sqlite3_reset(s);
+	return ok;
+}
+
+/* A row another process stored: what it says, when. */
+struct copy {
+	uint64_t content;
+	int64_t received_ms;
+	bool by_id;
+};
+
+static int by_content(const void *a, const void *b)
+{
+	uint64_t x = ((const struct copy *)a)->content, y = ((const struct copy *)b)->content;
+	return x < y ? -1 : x > y;
+}
+
+/* Is pending `p` one of the `n` copies (sorted by content)? */
+static bool among_copies(const struct pending *p, const struct copy *copies, size_t n)
+{
+	uint64_t content;
+	if (!p->dedup_key || !dedup_key_content(p->dedup_key, &content))
+		return false;
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first copy with this content */
+		size_t mid = lo + (hi - lo) / 2;
+		if (copies[mid].content < content)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool by_id = is_id_key(p->dedup_key);
+	for (size_t i = lo; i < n && copies[i].content == content; i++) {
+		int64_t apart = copies[i].received_ms - p->received_ms;
+		if (apart >= -COPY_WINDOW_MS && apart <= COPY_WINDOW_MS && !(by_id && copies[i].by_id))
+			return true;
+	}
+	return false;
+}
+
+/* Reads the keys other processes sharing the file stored since this one
+ * last wrote (rows after seen_upto) into `copies`; keys with an id join the
+ * filter of stored ones.  Returns how many, or -1. */
+static ptrdiff_t read_others_keys(struct history *h, struct copy **copies)
+{
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s = h->keys_since;
+	sqlite3_bind_int64(s, 1, h->seen_upto);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = column_text(s, 0);
+		uint64_t content;
+		if (h->stored_ids && is_id_key(key))
+			keyfilter_add(h->stored_ids, key_hash(key));
+		if (!dedup_key_content(key, &content))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*copies = xrealloc(*copies, cap * sizeof **copies);
+		}
+		(*copies)[n++] = (struct copy){content, sqlite3_column_int64(s, 1), is_id_key(key)};
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		set_error(h, "reading what other processes stored");
+		return -1;
+	}
+	qsort(*copies, n, sizeof **copies, by_content);
+	return (ptrdiff_t)n;
+}
+
+/* Inside the flush's transaction: marks the `n` oldest pending messages
+ * that another process sharing the file has stored since this one last
+ * wrote (each process stores what it receives, and its own messages: two
+ * participants under one user store the same messages).  Copies with an
+ * id are left to the unique index.  Nothing to read while no other
+ * process writes. */
+static bool mark_stored_by_others(struct history *h, size_t n)
+{
+	int64_t last;
+	if (!step_int(h, h->last_seq, &last))
+		return false;
+	if (last <= h->seen_upto)
+		return true;
+	struct copy *copies = NULL;
+	ptrdiff_t n_copies = read_others_keys(h, &copies);
+	for (size_t i = 0; n_copies > 0 && i < n; i++) {
+		struct pending *p = oldest_pending(h) + i;
+		p->stored_by_another = among_copies(p, copies, (size_t)n_copies);
+	}
+	free(copies);
+	return n_copies >= 0;
+}
+
 /* Writes the `n` oldest pending messages, and indexes up to `index_max`
  * rows, in one transaction. */
 static int write_oldest(struct history *h, size_t n, size_t index_max, bool flood)
@@ -579,16 +811,23 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	if (!run(h, h->begin, "starting to store messages"))
 		return -1;
+	if (n && !mark_stored_by_others(h, n)) {
+		roll_back(h);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!insert_one(h, oldest_pending(h) + i)) {
 			roll_back(h);
 			return -1;
 		}
 	}
-	if ((index_max && !index_rows(h, index_max)) || !run(h, h->commit, "storing messages")) {
+	int64_t last = h->seen_upto;
+	if ((n && !step_int(h, h->last_seq, &last)) || (index_max && !index_rows(h, index_max)) ||
+	    !run(h, h->commit, "storing messages")) {
 		roll_back(h);
 		return -1;
 	}
+	h->seen_upto = last;
 	if (!index_max)
 		h->unindexed += n; /* index_rows() counts them otherwise */
 	forget_oldest_pending(h, n);
@@ -618,24 +857,34 @@ bool history_has_idle_work(const struct history *h)
 
 /* --- reading ------------------------------------------------------------ */
 
-static const char *column_text(sqlite3_stmt *s, int col)
-{
-	const unsigned char *text = sqlite3_column_text(s, col);
-	return text ? (const char *)text : "";
-}
-
-static uint64_t key_hash(const char *key)
-{
-	uint64_t hash = dedup_digest("", key, strlen(key));
-	return hash ? hash : 1; /* 0 marks a free slot */
-}
-
 static struct recalled_key *find_key(const struct history *h, uint64_t hash)
 {
 	size_t i = (size_t)(hash ^ hash >> 32) & h->keys_mask;
 	while (h->keys[i].hash && h->keys[i].hash != hash)
 		i = (i + 1) & h->keys_mask;
 	return &h->keys[i];
+}
+
+static void recall(struct history *h, uint64_t hash, int64_t received_ms)
+{
+	struct recalled_key *k = find_key(h, hash);
+	if (!k->hash || received_ms > k->received_ms)
+		*k = (struct recalled_key){hash, received_ms};
+}
+
+/* Our own message as a plain receiver keys it ("dg:" and its content),
+ * at any age: the broker hands it back after a restart (the echo of our
+ * own, queued in our session), as it does another participant's message
+ * stored by a process sharing the file, and both were shown already. */
+static void recall_own_content(struct history *h, const char *key)
+{
+	uint64_t content;
+	if (!is_id_key(key) || !dedup_key_content(key, &content))
+		return;
+	struct strbuf plain = STRBUF_INIT;
+	dedup_content_key(&plain, content);
+	recall(h, key_hash(plain.data), INT64_MAX);
+	strbuf_free(&plain);
 }
 
 /* Reads the newest keys stored before the store was opened, once. */
@@ -651,11 +900,10 @@ static void recall_keys(struct history *h)
 	sqlite3_bind_int(s, 2, HISTORY_KEYS_RECALLED);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint64_t hash = key_hash(column_text(s, 0));
-		int64_t received = sqlite3_column_int64(s, 1);
-		struct recalled_key *k = find_key(h, hash);
-		if (!k->hash || received > k->received_ms)
-			*k = (struct recalled_key){hash, received};
+		const char *key = column_text(s, 0);
+		recall(h, key_hash(key), sqlite3_column_int64(s, 1));
+		if (sqlite3_column_int(s, 2))
+			recall_own_content(h, key);
 	}
 	if (rc != SQLITE_DONE)
 		set_error(h, "reading the keys of earlier messages");
@@ -670,6 +918,56 @@ bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
 		recall_keys(h);
 	const struct recalled_key *k = find_key(h, key_hash(dedup_key));
 	return k->hash && k->received_ms >= since_ms;
+}
+
+void history_load_ids(struct history *h)
+{
+	if (h->stored_ids)
+		return;
+	int64_t count = 0;
+	query_int(h, "SELECT count(*) FROM messages WHERE " ID_KEY_CONDITION, &count);
+	h->stored_ids = keyfilter_new((size_t)count + (size_t)count / 2);
+	sqlite3_stmt *s = h->id_keys;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		keyfilter_add(h->stored_ids, key_hash(column_text(s, 0)));
+	if (rc != SQLITE_DONE)
+		set_error(h, "reading the keys of stored messages");
+	sqlite3_reset(s);
+	for (size_t i = 0; i < h->n_pending; i++) {
+		const char *key = oldest_pending(h)[i].dedup_key;
+		if (key && is_id_key(key))
+			keyfilter_add(h->stored_ids, key_hash(key));
+	}
+}
+
+static bool pending_has(struct history *h, const char *key)
+{
+	for (size_t i = 0; i < h->n_pending; i++) {
+		const char *other = oldest_pending(h)[i].dedup_key;
+		if (other && strcmp(other, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool history_has_message(struct history *h, const char *key)
+{
+	if (!key || !is_id_key(key))
+		return false;
+	history_load_ids(h);
+	if (!keyfilter_may_contain(h->stored_ids, key_hash(key)))
+		return false;
+	if (pending_has(h, key))
+		return true;
+	sqlite3_stmt *s = h->has_id_key;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		set_error(h, "looking for a stored message");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW;
 }
 
 bool history_has_retained_key(struct history *h, const char *retained_key)
@@ -687,11 +985,32 @@ bool history_has_retained_key(struct history *h, const char *retained_key)
 	return rc == SQLITE_ROW;
 }
 
+/* The text columns a read returns (MESSAGE_COLUMNS' positions). */
+enum { COL_ID = 0, COL_TOPIC = 1, COL_NICK = 2, COL_SENDER = 3, COL_TEXT = 5 };
+static const int TEXT_COLUMNS[] = {COL_ID, COL_TOPIC, COL_NICK, COL_SENDER, COL_TEXT};
+#define N_TEXT_COLUMNS (sizeof TEXT_COLUMNS / sizeof TEXT_COLUMNS[0])
+
+/* A row's text, sanitised like anything received: the file may have been
+ * written by something else than mqchat (another user, a hand, an older
+ * bug), and rows go to terminals and logs. */
+static const char *clean_column(sqlite3_stmt *s, int col, struct strbuf *out)
+{
+	strbuf_reset(out);
+	const char *text = (const char *)sqlite3_column_blob(s, col);
+	sanitize_append(out, text ? text : "", (size_t)sqlite3_column_bytes(s, col));
+	return strbuf_str(out);
+}
+
 /* Runs a bound read statement: each row, in order, goes to `fn`. */
 static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void *data)
 {
 	int count = 0, rc;
+	struct strbuf clean[N_TEXT_COLUMNS] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+	                                       STRBUF_INIT, STRBUF_INIT};
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *text[N_TEXT_COLUMNS];
+		for (size_t i = 0; i < N_TEXT_COLUMNS; i++)
+			text[i] = clean_column(s, TEXT_COLUMNS[i], &clean[i]);
 		int type = sqlite3_column_int(s, 4);
 		bool sent_known = sqlite3_column_type(s, 6) != SQLITE_NULL;
 		struct mqc_message msg = {
@@ -699,16 +1018,15 @@ static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void 
 			                ? (enum mqc_msg_type)type
 			                : MQC_MSG_MESSAGE,
 			.flags = MQC_MSG_HISTORY | (sqlite3_column_int(s, 8) ? MQC_MSG_OWN : 0u),
-			.id = column_text(s, 0),
-			.topic = column_text(s, 1),
-			.nick = column_text(s, 2),
-			.sender_id = column_text(s, 3),
-			.text = column_text(s, 5),
+			.id = text[0], .topic = text[1], .nick = text[2], .sender_id = text[3],
+			.text = text[4],
 			.time_ms = sqlite3_column_int64(s, sent_known ? 6 : 7),
 		};
 		fn(data, &msg);
 		count++;
 	}
+	for (size_t i = 0; i < N_TEXT_COLUMNS; i++)
+		strbuf_free(&clean[i]);
 	if (rc != SQLITE_DONE) {
 		set_error(h, "reading messages");
 		count = -1;
@@ -847,6 +1165,7 @@ int history_close(struct history *h)
 	forget_oldest_pending(h, h->n_pending);
 	free(h->pending);
 	free(h->keys);
+	keyfilter_free(h->stored_ids);
 	finalize_all(h);
 	sqlite3_close(h->db);
 	strbuf_free(&h->error);

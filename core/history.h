@@ -3,8 +3,9 @@
  * The history store: every message seen or sent, in SQLite.
  *
  * The file is a WAL-mode database (synchronous=NORMAL), created 0600, with
- * one table of messages, an index on the keys of retained messages
- * (dedup_retained_key; those alone), and an FTS5 full-text index over their
+ * one table of messages, a unique index on the keys of messages with an id
+ * (dedup.h; those alone), an index on the keys of retained messages (those
+ * alone), and an FTS5 full-text index over their
  * text and nick (external content, kept in step by triggers on delete and
  * update).  The index may lag behind the
  * table (search_progress says how far it is): a flush indexes what it
@@ -23,6 +24,12 @@
  * so far (unless that flush fails: then they show what is on disk, and the
  * messages stay buffered).
  *
+ * Several processes may share the file (two participants under one user):
+ * each stores what it sees, and a message is stored once.  A message with
+ * an id is kept once by its key (INSERT OR IGNORE); one without, by its
+ * content (nick, type, text): a flush skips what another process stored
+ * since this one last wrote, with the same content, received within 10 s.
+ *
  * Everything runs on the caller's thread.  No SQL is ever built from user
  * text: every statement is prepared once and bound.
  */
@@ -37,7 +44,7 @@
 
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 5
+#define HISTORY_SCHEMA_VERSION 6
 
 /* Rows indexed by a flush of the search index alone: ~2.5 ms of work. */
 #define HISTORY_INDEX_SLICE 1024
@@ -72,7 +79,7 @@ struct history *history_open(const char *path, struct strbuf *err);
 
 /*
  * Buffers `msg` for the next flush: copies its strings, nothing else.
- * `dedup_key` is the key from dedup_key() (NULL: none); `received_ms` is
+ * `dedup_key` is a key from dedup_identify() (NULL: none); `received_ms` is
  * when this process saw or sent it (0: msg->time_ms).  msg->time_ms is
  * stored as the time sent.  STATUS messages and messages that are
  * themselves replayed history (MQC_MSG_HISTORY) are ignored.  The own
@@ -117,17 +124,34 @@ bool history_has_idle_work(const struct history *h);
  * time >= `since_ms`?  "Earlier" means already in the file when this store
  * was opened (what this run sees, its in-memory duplicate set knows), and
  * only the newest HISTORY_KEYS_RECALLED keys of those count: repeats of an
- * earlier run's messages (QoS 1 redeliveries, a json message relayed
- * twice) follow its last ones.  For an id key pass 0; for a digest pass
- * now minus the digest window.  The first call reads those keys (0.6 ms
+ * earlier run's messages (QoS 1 redeliveries, queued messages) follow its
+ * last ones.  For a digest ("dg:") pass now minus the digest window: a
+ * digest of one of our own messages (own column) is known at any age (the
+ * broker hands the echo of our own back after a restart).  The first call reads those keys (0.6 ms
  * at 1M messages); every call after is a lookup in memory.  False for a
  * NULL or empty key, and when the keys cannot be read.
  */
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms);
 
 /*
- * Was a message stored by an earlier run under this key from
- * dedup_retained_key(), however long ago?  "Earlier" as for
+ * Is a message with an id stored under this key (dedup_identity.key),
+ * however long ago, by this run, an earlier one or another process (as far
+ * as this one has seen)?  Answered in memory (a filter over every stored
+ * id key, loaded from the file by the first call or history_load_ids) for
+ * nearly every new message; SQLite is asked only when the filter says
+ * maybe (about 1 % of new messages, and every real repeat).  False for a
+ * key without an id.
+ */
+bool history_has_message(struct history *h, const char *key);
+
+/* Loads the filter history_has_message() uses, if not yet done: one read
+ * of the index of id keys (at start, so that the first message does not
+ * wait for it). */
+void history_load_ids(struct history *h);
+
+/*
+ * Was a message stored by an earlier run under this `retained_key`
+ * (dedup_identity.retained_key), however long ago?  "Earlier" as for
  * history_has_key(), but not only among the newest keys: a retained
  * message is often the oldest thing a run saw.  A lookup in an index of
  * retained messages alone (microseconds): call it for a retained message

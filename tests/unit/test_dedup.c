@@ -9,14 +9,48 @@
 
 #define WINDOW_MS 10000
 
-static bool seen_id(struct dedup *d, const char *id, uint64_t now)
+/* The verdict on a message as the core shows it: `id` "" for plain. */
+static enum dedup_verdict check_msg(struct dedup *d, const char *id, int64_t ts,
+                                    const char *nick, const char *text, uint64_t now)
 {
-	return dedup_seen(d, id, "room", "payload", 7, now);
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = nick, .text = text};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, ts, "room", text, strlen(text));
+	enum dedup_verdict verdict = dedup_check(d, &ident, now);
+	dedup_identity_free(&ident);
+	return verdict;
 }
 
-static bool seen_text(struct dedup *d, const char *topic, const char *payload, uint64_t now)
+static bool contains_msg(struct dedup *d, const char *id, const char *nick, const char *text,
+                         uint64_t now)
 {
-	return dedup_seen(d, NULL, topic, payload, strlen(payload), now);
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = nick, .text = text};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 0, "room", text, strlen(text));
+	bool found = dedup_contains(d, &ident, now);
+	dedup_identity_free(&ident);
+	return found;
+}
+
+static bool seen_id(struct dedup *d, const char *id, uint64_t now)
+{
+	return check_msg(d, id, 0, "Ana", "payload", now) == DEDUP_REPEAT;
+}
+
+static bool seen_text(struct dedup *d, const char *nick, const char *text, uint64_t now)
+{
+	return check_msg(d, "", 0, nick, text, now) == DEDUP_REPEAT;
+}
+
+static bool seen_retained(struct dedup *d, const char *topic, const char *payload, uint64_t now)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .flags = MQC_MSG_RETAINED, .id = "",
+	                          .nick = "", .text = payload};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 0, topic, payload, strlen(payload));
+	bool seen = dedup_seen_retained(d, &ident, now);
+	dedup_identity_free(&ident);
+	return seen;
 }
 
 START_TEST(first_time_is_new_then_repeat)
@@ -26,28 +60,50 @@ START_TEST(first_time_is_new_then_repeat)
 	ck_assert(seen_id(d, "abc", 1001));
 	ck_assert(seen_id(d, "abc", 1002));
 	ck_assert(!seen_id(d, "abd", 1003));
-	ck_assert_uint_eq(dedup_count(d), 2);
 	dedup_free(d);
 }
 END_TEST
 
-START_TEST(ids_ignore_payload_and_never_expire)
+START_TEST(ids_never_expire)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!dedup_seen(d, "id1", "a", "one", 3, 0));
-	/* QoS 1 redelivery: same id, even on another topic or with other
-	 * bytes (a relay re-encoding it), days later */
-	ck_assert(dedup_seen(d, "id1", "b", "two", 3, 1000ull * 86400 * 30));
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "one", 0), DEDUP_NEW);
+	/* QoS 1 redelivery days later */
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "one", 1000ull * 86400 * 30),
+	                 DEDUP_REPEAT);
 	dedup_free(d);
 }
 END_TEST
 
-START_TEST(empty_id_means_digest)
+/* A forged copy with a genuine message's id, arriving first, must not hide
+ * the genuine one: same id and other words is another message. */
+START_TEST(same_id_other_content_is_a_conflict_not_a_repeat)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!dedup_seen(d, "", "room", "Ana: hola", 9, 100));
-	ck_assert(dedup_seen(d, NULL, "room", "Ana: hola", 9, 200));
-	ck_assert(dedup_seen(d, "", "room", "Ana: hola", 9, 300));
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "forged", 1), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "genuine", 2), DEDUP_CONFLICT);
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "genuine", 3), DEDUP_REPEAT);
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Ana", "forged", 4), DEDUP_REPEAT);
+	/* every part counts: nick, time */
+	ck_assert_int_eq(check_msg(d, "id1", 5, "Bea", "genuine", 5), DEDUP_CONFLICT);
+	ck_assert_int_eq(check_msg(d, "id1", 6, "Ana", "genuine", 6), DEDUP_CONFLICT);
+	dedup_free(d);
+}
+END_TEST
+
+START_TEST(type_counts)
+{
+	struct dedup *d = dedup_new(16, WINDOW_MS);
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "x", .nick = "Ana", .text = "t"};
+	struct dedup_identity a, b;
+	dedup_identify(&a, &msg, 1, NULL, NULL, 0);
+	msg.type = MQC_MSG_ACTION;
+	dedup_identify(&b, &msg, 1, NULL, NULL, 0);
+	ck_assert_int_eq(dedup_check(d, &a, 1), DEDUP_NEW);
+	ck_assert_int_eq(dedup_check(d, &b, 2), DEDUP_CONFLICT);
+	ck_assert_str_ne(a.key.data, b.key.data);
+	dedup_identity_free(&a);
+	dedup_identity_free(&b);
 	dedup_free(d);
 }
 END_TEST
@@ -55,34 +111,27 @@ END_TEST
 START_TEST(digest_within_and_after_window)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!seen_text(d, "room", "Ana: hola", 1000));
-	ck_assert(seen_text(d, "room", "Ana: hola", 1000 + WINDOW_MS)); /* edge: inside */
+	ck_assert(!seen_text(d, "Ana", "hola", 1000));
+	ck_assert(seen_text(d, "Ana", "hola", 1000 + WINDOW_MS)); /* edge: inside */
 	/* a repeat does not extend the window */
-	ck_assert(!seen_text(d, "room", "Ana: hola", 1001 + WINDOW_MS));
+	ck_assert(!seen_text(d, "Ana", "hola", 1001 + WINDOW_MS));
 	/* said again later: new, and recorded afresh */
-	ck_assert(seen_text(d, "room", "Ana: hola", 1002 + WINDOW_MS));
+	ck_assert(seen_text(d, "Ana", "hola", 1002 + WINDOW_MS));
 	ck_assert_uint_eq(dedup_count(d), 1);
 	dedup_free(d);
 }
 END_TEST
 
-START_TEST(digest_covers_topic_and_payload)
+START_TEST(digest_covers_nick_and_text)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!seen_text(d, "room", "Ana: hola", 1));
-	ck_assert(!seen_text(d, "other", "Ana: hola", 2));
-	ck_assert(!seen_text(d, "room", "Ana: hola!", 3));
-	/* the boundary between topic and payload matters */
+	ck_assert(!seen_text(d, "Ana", "hola", 1));
+	ck_assert(!seen_text(d, "Bea", "hola", 2));
+	ck_assert(!seen_text(d, "Ana", "hola!", 3));
+	/* the boundary between nick and text matters */
 	ck_assert(!seen_text(d, "ab", "c", 4));
 	ck_assert(!seen_text(d, "a", "bc", 5));
 	ck_assert(seen_text(d, "ab", "c", 6));
-	/* binary payloads with NULs are digested whole */
-	ck_assert(!dedup_seen(d, NULL, "room", "x\0y", 3, 7));
-	ck_assert(!dedup_seen(d, NULL, "room", "x\0z", 3, 8));
-	ck_assert(dedup_seen(d, NULL, "room", "x\0y", 3, 9));
-	/* NULL topic is "" */
-	ck_assert(!dedup_seen(d, NULL, NULL, "p", 1, 10));
-	ck_assert(dedup_seen(d, NULL, "", "p", 1, 11));
 	dedup_free(d);
 }
 END_TEST
@@ -90,9 +139,9 @@ END_TEST
 START_TEST(id_and_digest_never_confuse)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!dedup_seen(d, "hello", "", "", 0, 1));
-	ck_assert(!dedup_seen(d, NULL, "", "hello", 5, 2));
-	ck_assert(!dedup_seen(d, NULL, "hello", "", 0, 3));
+	ck_assert_int_eq(check_msg(d, "hello", 0, "", "", 1), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "", 0, "", "hello", 2), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "", 0, "", "", 3), DEDUP_NEW);
 	dedup_free(d);
 }
 END_TEST
@@ -100,23 +149,18 @@ END_TEST
 START_TEST(clock_stepping_back_counts_as_recent)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!seen_text(d, "room", "x", 50000));
-	ck_assert(seen_text(d, "room", "x", 100));
+	ck_assert(!seen_text(d, "Ana", "x", 50000));
+	ck_assert(seen_text(d, "Ana", "x", 100));
 	dedup_free(d);
 }
 END_TEST
 
 START_TEST(own_echo_is_recognised)
 {
-	/* The core calls dedup_seen when it publishes; the broker's echo is
-	 * then a repeat. */
+	/* The core checks what it says; the broker's echo is then a repeat. */
 	struct dedup *d = dedup_new(0, WINDOW_MS);
-	const char payload[] = "Ana: hola";
-	(void)dedup_seen(d, NULL, "conversacionTeletubbies", payload, sizeof payload - 1, 5000);
-	ck_assert(dedup_seen(d, NULL, "conversacionTeletubbies", payload, sizeof payload - 1,
-	                     5040));
-	ck_assert(dedup_contains(d, NULL, "conversacionTeletubbies", payload,
-	                         sizeof payload - 1, 5050));
+	ck_assert_int_eq(check_msg(d, "0123", 77, "Ana", "hola", 5000), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "0123", 77, "Ana", "hola", 5040), DEDUP_REPEAT);
 	dedup_free(d);
 }
 END_TEST
@@ -124,35 +168,34 @@ END_TEST
 START_TEST(contains_does_not_record)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!dedup_contains(d, "a", NULL, NULL, 0, 1));
-	ck_assert(!dedup_seen(d, "a", NULL, NULL, 0, 2));
-	ck_assert(dedup_contains(d, "a", NULL, NULL, 0, 3));
+	ck_assert(!contains_msg(d, "a", "Ana", "t", 1));
+	ck_assert_int_eq(check_msg(d, "a", 0, "Ana", "t", 2), DEDUP_NEW);
+	ck_assert(contains_msg(d, "a", "Ana", "t", 3));
 	ck_assert(!seen_text(d, "r", "p", 10));
-	ck_assert(dedup_contains(d, NULL, "r", "p", 1, 10 + WINDOW_MS));
-	ck_assert(!dedup_contains(d, NULL, "r", "p", 1, 11 + WINDOW_MS));
-	ck_assert_uint_eq(dedup_count(d), 2);
+	ck_assert(contains_msg(d, "", "r", "p", 10 + WINDOW_MS));
+	ck_assert(!contains_msg(d, "", "r", "p", 11 + WINDOW_MS));
 	dedup_free(d);
 }
 END_TEST
 
 START_TEST(bounded_oldest_forgotten_first)
 {
-	struct dedup *d = dedup_new(100, WINDOW_MS);
-	char id[32];
+	struct dedup *d = dedup_new(100, 1000000);
+	char text[32];
 	for (int i = 0; i < 250; i++) {
-		snprintf(id, sizeof id, "m%d", i);
-		ck_assert(!seen_id(d, id, (uint64_t)i));
+		snprintf(text, sizeof text, "m%d", i);
+		ck_assert(!seen_text(d, "Ana", text, (uint64_t)i));
 		ck_assert_uint_le(dedup_count(d), 100);
 	}
 	ck_assert_uint_eq(dedup_count(d), 100);
 	/* the last 100 are known, the older ones forgotten */
 	for (int i = 150; i < 250; i++) {
-		snprintf(id, sizeof id, "m%d", i);
-		ck_assert_msg(dedup_contains(d, id, NULL, NULL, 0, 300), "lost %s", id);
+		snprintf(text, sizeof text, "m%d", i);
+		ck_assert_msg(contains_msg(d, "", "Ana", text, 300), "lost %s", text);
 	}
 	for (int i = 0; i < 150; i++) {
-		snprintf(id, sizeof id, "m%d", i);
-		ck_assert_msg(!dedup_contains(d, id, NULL, NULL, 0, 300), "kept %s", id);
+		snprintf(text, sizeof text, "m%d", i);
+		ck_assert_msg(!contains_msg(d, "", "Ana", text, 300), "kept %s", text);
 	}
 	dedup_free(d);
 }
@@ -167,35 +210,32 @@ START_TEST(refreshed_digest_moves_to_the_front)
 	ck_assert(!seen_text(d, "r", "c", 101)); /* ring full: dead "a" slot goes */
 	ck_assert(!seen_text(d, "r", "d", 102)); /* "b" goes */
 	ck_assert_uint_eq(dedup_count(d), 3);
-	ck_assert(dedup_contains(d, NULL, "r", "a", 1, 103));
-	ck_assert(!dedup_contains(d, NULL, "r", "b", 1, 103));
-	ck_assert(dedup_contains(d, NULL, "r", "c", 1, 103));
-	ck_assert(dedup_contains(d, NULL, "r", "d", 1, 103));
+	ck_assert(contains_msg(d, "", "r", "a", 103));
+	ck_assert(!contains_msg(d, "", "r", "b", 103));
+	ck_assert(contains_msg(d, "", "r", "c", 103));
+	ck_assert(contains_msg(d, "", "r", "d", 103));
 	dedup_free(d);
 }
 END_TEST
 
 /* Many insertions and evictions through a small table: the index must
- * stay consistent with the ring (deletions in probe clusters). */
+ * stay consistent with the ring (deletions in probe clusters).  A message
+ * with an id holds two keys (its whole key and its id alone). */
 START_TEST(churn_keeps_index_consistent)
 {
-	const size_t cap = 64;
+	const unsigned cap = 64, kept = cap / 2;
 	struct dedup *d = dedup_new(cap, 1000000);
 	char id[32];
 	for (unsigned i = 0; i < 20000; i++) {
 		snprintf(id, sizeof id, "k%u", i);
-		ck_assert(!dedup_seen(d, i % 3 ? id : NULL, "t", id, strlen(id), i));
+		ck_assert(!seen_id(d, id, i));
 		if (i % 7 == 0) /* a repeat of a recent one */
-			ck_assert(dedup_seen(d, i % 3 ? id : NULL, "t", id, strlen(id), i));
-		if (i >= cap) {
-			unsigned old = i - (unsigned)cap;
-			snprintf(id, sizeof id, "k%u", old);
-			ck_assert_msg(!dedup_contains(d, old % 3 ? id : NULL, "t", id, strlen(id), i),
-			              "k%u should be evicted", old);
-			unsigned recent = i - (unsigned)cap + 1;
-			snprintf(id, sizeof id, "k%u", recent);
-			ck_assert_msg(dedup_contains(d, recent % 3 ? id : NULL, "t", id, strlen(id), i),
-			              "k%u should be kept", recent);
+			ck_assert(seen_id(d, id, i));
+		if (i >= kept) {
+			snprintf(id, sizeof id, "k%u", i - kept);
+			ck_assert_msg(!contains_msg(d, id, "Ana", "payload", i), "%s evicted", id);
+			snprintf(id, sizeof id, "k%u", i - kept + 1);
+			ck_assert_msg(contains_msg(d, id, "Ana", "payload", i), "%s kept", id);
 		}
 	}
 	ck_assert_uint_eq(dedup_count(d), cap);
@@ -206,11 +246,11 @@ END_TEST
 START_TEST(retained_never_expires)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
-	ck_assert(!dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000));
+	ck_assert(!seen_retained(d, "room", "Ana: aviso", 1000));
 	/* sent again at a reconnection minutes later: still a repeat */
-	ck_assert(dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000 + 30 * WINDOW_MS));
-	ck_assert(!dedup_seen_retained(d, "room", "Ana: otro", 9, 1000 + 30 * WINDOW_MS));
-	ck_assert(!dedup_seen_retained(d, "other", "Ana: aviso", 10, 1000 + 30 * WINDOW_MS));
+	ck_assert(seen_retained(d, "room", "Ana: aviso", 1000 + 30 * WINDOW_MS));
+	ck_assert(!seen_retained(d, "room", "Ana: otro", 1000 + 30 * WINDOW_MS));
+	ck_assert(!seen_retained(d, "other", "Ana: aviso", 1000 + 30 * WINDOW_MS));
 	dedup_free(d);
 }
 END_TEST
@@ -220,15 +260,15 @@ START_TEST(retained_and_live_keys_apart)
 	struct dedup *d = dedup_new(16, WINDOW_MS);
 	/* The core asks both about a retained message: neither answer may
 	 * come from the other's record. */
-	ck_assert(!dedup_seen_retained(d, "room", "Ana: aviso", 10, 1000));
-	ck_assert(!seen_text(d, "room", "Ana: aviso", 1000));
-	ck_assert(seen_text(d, "room", "Ana: aviso", 1001));
+	ck_assert(!seen_retained(d, "room", "Ana: aviso", 1000));
+	ck_assert(!seen_text(d, "", "Ana: aviso", 1000));
+	ck_assert(seen_text(d, "", "Ana: aviso", 1001));
 	/* the live digest expires, the retained one does not */
-	ck_assert(!dedup_contains(d, NULL, "room", "Ana: aviso", 10, 2000 + WINDOW_MS));
-	ck_assert(dedup_seen_retained(d, "room", "Ana: aviso", 10, 2000 + WINDOW_MS));
+	ck_assert(!contains_msg(d, "", "", "Ana: aviso", 2000 + WINDOW_MS));
+	ck_assert(seen_retained(d, "room", "Ana: aviso", 2000 + WINDOW_MS));
 	/* a live message first does not make a later retained one a repeat */
-	ck_assert(!seen_text(d, "room", "Bea: hola", 3000));
-	ck_assert(!dedup_seen_retained(d, "room", "Bea: hola", 9, 3001));
+	ck_assert(!seen_text(d, "", "Bea: hola", 3000));
+	ck_assert(!seen_retained(d, "room", "Bea: hola", 3001));
 	ck_assert_uint_eq(dedup_count(d), 4);
 	dedup_free(d);
 }
@@ -236,21 +276,39 @@ END_TEST
 
 START_TEST(key_text_for_history)
 {
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .flags = MQC_MSG_RETAINED,
+	                          .id = "0123abcd", .nick = "Ana", .text = "x"};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 0x1234, "room", "Ana: x", 6);
+	/* id: the time, the content digest, the id */
+	ck_assert_uint_eq(ident.key.len, 3 + 32 + 1 + 8);
+	ck_assert(strncmp(ident.key.data, "id:0000000000001234", 19) == 0);
+	ck_assert_str_eq(ident.key.data + 35, ":0123abcd");
+	uint64_t content;
+	ck_assert(dedup_key_content(ident.key.data, &content));
+	ck_assert_uint_eq(content, ident.content);
 	struct strbuf sb = STRBUF_INIT;
-	ck_assert(dedup_key(&sb, "0123abcd", "room", "x", 1));
-	ck_assert_str_eq(strbuf_str(&sb), "id:0123abcd");
-	strbuf_reset(&sb);
-	ck_assert(!dedup_key(&sb, "", "room", "Ana: hola", 9));
+	dedup_message_key(&sb, "0123abcd", 0x1234, "Ana", MQC_MSG_MESSAGE, "x");
+	ck_assert_str_eq(sb.data, ident.key.data);
+	/* a retained message also has a digest of topic and payload */
 	char want[32];
-	snprintf(want, sizeof want, "dg:%016llx",
-	         (unsigned long long)dedup_digest("room", "Ana: hola", 9));
-	ck_assert_str_eq(strbuf_str(&sb), want);
-	ck_assert_uint_eq(sb.len, 3 + 16);
-	/* a retained message: the same digest under its own prefix */
+	snprintf(want, sizeof want, "rt:%016llx",
+	         (unsigned long long)dedup_digest("room", "Ana: x", 6));
+	ck_assert_str_eq(ident.retained_key.data, want);
+	dedup_identity_free(&ident);
+	/* without an id: "dg:" and the content digest */
+	msg.id = "";
+	dedup_identify(&ident, &msg, 0x1234, "room", "Ana: x", 6);
 	strbuf_reset(&sb);
-	dedup_retained_key(&sb, "room", "Ana: hola", 9);
-	memcpy(want, "rt:", 3);
-	ck_assert_str_eq(strbuf_str(&sb), want);
+	dedup_content_key(&sb, content);
+	ck_assert_str_eq(ident.key.data, sb.data);
+	ck_assert_uint_eq(sb.len, 3 + 16);
+	ck_assert(dedup_key_content(sb.data, &content));
+	ck_assert_uint_eq(content, ident.content);
+	ck_assert(!dedup_key_content("rt:0123456789abcdef", &content));
+	ck_assert(!dedup_key_content("dg:0123", &content));
+	ck_assert(!dedup_key_content("id:0123", &content));
+	dedup_identity_free(&ident);
 	strbuf_free(&sb);
 }
 END_TEST
@@ -266,15 +324,26 @@ START_TEST(digest_is_stable_across_runs)
 }
 END_TEST
 
+START_TEST(message_key_is_stable_across_runs)
+{
+	/* Keys are stored, and compared by other processes and versions. */
+	struct strbuf sb = STRBUF_INIT;
+	dedup_message_key(&sb, "", 0, "Ana", MQC_MSG_MESSAGE, "hola");
+	ck_assert_str_eq(sb.data, "dg:b16176f7398279cf");
+	strbuf_free(&sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dedup");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, first_time_is_new_then_repeat);
-	tcase_add_test(tc, ids_ignore_payload_and_never_expire);
-	tcase_add_test(tc, empty_id_means_digest);
+	tcase_add_test(tc, ids_never_expire);
+	tcase_add_test(tc, same_id_other_content_is_a_conflict_not_a_repeat);
+	tcase_add_test(tc, type_counts);
 	tcase_add_test(tc, digest_within_and_after_window);
-	tcase_add_test(tc, digest_covers_topic_and_payload);
+	tcase_add_test(tc, digest_covers_nick_and_text);
 	tcase_add_test(tc, id_and_digest_never_confuse);
 	tcase_add_test(tc, clock_stepping_back_counts_as_recent);
 	tcase_add_test(tc, own_echo_is_recognised);
@@ -286,6 +355,7 @@ int main(void)
 	tcase_add_test(tc, retained_and_live_keys_apart);
 	tcase_add_test(tc, key_text_for_history);
 	tcase_add_test(tc, digest_is_stable_across_runs);
+	tcase_add_test(tc, message_key_is_stable_across_runs);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

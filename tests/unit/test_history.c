@@ -724,51 +724,238 @@ START_TEST(has_key_ignores_what_others_store_later)
 }
 END_TEST
 
+/* A message as the core stores it: under its identity's key. */
+static void add_identified(struct history *h, const struct mqc_message *msg, int64_t ts,
+                           int64_t received_ms)
+{
+	struct dedup_identity ident;
+	dedup_identify(&ident, msg, ts, "room", msg->text, strlen(msg->text));
+	history_add(h, msg, (ident.retained ? &ident.retained_key : &ident.key)->data,
+	            received_ms);
+	dedup_identity_free(&ident);
+}
+
+static bool has_message(struct history *h, const char *id, int64_t ts, const char *nick,
+                        const char *text)
+{
+	struct strbuf key = STRBUF_INIT;
+	dedup_message_key(&key, id, ts, nick, MQC_MSG_MESSAGE, text);
+	bool found = history_has_message(h, key.data);
+	strbuf_free(&key);
+	return found;
+}
+
+static void add_said(struct history *h, const char *id, const char *nick, const char *text,
+                     unsigned flags, int64_t ts)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .flags = flags, .id = id,
+	                          .nick = nick, .text = text, .topic = "room",
+	                          .sender_id = "", .time_ms = ts};
+	add_identified(h, &msg, ts, ts);
+}
+
 START_TEST(has_key_after_restart_with_dedup_keys)
 {
-	/* What the core does: a key per message from dedup_key(), and after a
-	 * restart the in-memory set is empty but history remembers. */
-	const char payload[] = "Ana: hola";
-	struct strbuf id_key = STRBUF_INIT, digest_key = STRBUF_INIT;
-	ck_assert(dedup_key(&id_key, "0011aabb", "room", "{}", 2));
-	ck_assert(!dedup_key(&digest_key, NULL, "room", payload, sizeof payload - 1));
-
+	/* What the core does: a key per message from dedup_identify(), and
+	 * after a restart the in-memory set is empty but history remembers. */
 	struct history *h = open_store();
-	struct mqc_message a = {.id = "0011aabb", .nick = "Ana", .text = "one", .topic = "room"};
-	struct mqc_message b = {.id = "", .nick = "Ana", .text = "hola", .topic = "room"};
-	history_add(h, &a, strbuf_str(&id_key), NOW_MS);
-	history_add(h, &b, strbuf_str(&digest_key), NOW_MS);
+	add_said(h, "0011aabb", "Ana", "one", 0, NOW_MS);
+	add_said(h, "", "Ana", "hola", 0, NOW_MS);
 	history_close(h);
 
 	h = open_store();
-	struct dedup *fresh = dedup_new(0, 10000);
-	ck_assert(!dedup_seen(fresh, "0011aabb", "room", "{}", 2, (uint64_t)NOW_MS + 50));
-	ck_assert(history_has_key(h, strbuf_str(&id_key), 0));
+	ck_assert(has_message(h, "0011aabb", NOW_MS, "Ana", "one"));
+	struct strbuf digest_key = STRBUF_INIT;
+	dedup_message_key(&digest_key, "", 0, "Ana", MQC_MSG_MESSAGE, "hola");
 	/* a digest counts only within its window */
 	ck_assert(history_has_key(h, strbuf_str(&digest_key), NOW_MS + 5000 - 10000));
 	ck_assert(!history_has_key(h, strbuf_str(&digest_key), NOW_MS + 20000 - 10000));
-	dedup_free(fresh);
 	history_close(h);
-	strbuf_free(&id_key);
 	strbuf_free(&digest_key);
 }
 END_TEST
 
-/* A retained message as the core stores it: under dedup_retained_key(). */
+/* Issue 20, item 8: a replay of a stored json message is known at any
+ * age, however much was said since; the same id with other content, or
+ * another time, is not the same message. */
+START_TEST(has_message_at_any_age)
+{
+	struct history *h = open_store();
+	add_said(h, "old", "Ana", "said long ago", 0, NOW_MS - 400 * DAY_MS);
+	char id[32];
+	for (int i = 0; i < 3 * HISTORY_KEYS_RECALLED; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		add_said(h, id, "Bea", "hi", 0, NOW_MS + i);
+	}
+	history_close(h);
+
+	h = open_store();
+	ck_assert(has_message(h, "old", NOW_MS - 400 * DAY_MS, "Ana", "said long ago"));
+	ck_assert(!has_message(h, "old", NOW_MS - 400 * DAY_MS, "Ana", "forged"));
+	ck_assert(!has_message(h, "old", NOW_MS, "Ana", "said long ago"));
+	ck_assert(!has_message(h, "never", NOW_MS, "Ana", "said long ago"));
+	ck_assert(has_message(h, "k17", NOW_MS + 17, "Bea", "hi"));
+	/* this run's: known buffered, and written */
+	add_said(h, "new", "Ana", "now", 0, NOW_MS);
+	ck_assert(has_message(h, "new", NOW_MS, "Ana", "now"));
+	ck_assert_int_eq(history_flush(h), 1);
+	ck_assert(has_message(h, "new", NOW_MS, "Ana", "now"));
+	/* a plain key is history_has_key's */
+	ck_assert(!history_has_message(h, "dg:0123456789abcdef"));
+	ck_assert(!history_has_message(h, NULL));
+	ck_assert_str_eq(history_error(h), "");
+	history_close(h);
+}
+END_TEST
+
+/* The filter answers nearly every new message without SQLite: most
+ * unknown keys are told apart in memory. */
+START_TEST(has_message_rarely_asks_sqlite)
+{
+	struct history *h = open_store();
+	char id[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		add_said(h, id, "Bea", "hi", 0, NOW_MS + i);
+	}
+	history_close(h);
+	h = open_store();
+	history_load_ids(h);
+	/* Count the lookups that reach SQLite through its step counter. */
+	sqlite3 *db = history_connection(h);
+	int before = 0, hw = 0;
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &before, &hw, 0);
+	int found = 0;
+	for (int i = 0; i < 20000; i++) {
+		snprintf(id, sizeof id, "new%d", i);
+		found += has_message(h, id, NOW_MS, "Bea", "hi");
+	}
+	int after = 0;
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &after, &hw, 0);
+	ck_assert_int_eq(found, 0);
+	/* A lookup reads a few pages; 20 000 of them would read 50 000+. */
+	ck_assert_int_lt(after - before, 20000 / 10);
+	history_close(h);
+}
+END_TEST
+
+/* Issue 19, item 4: two participants under one user share the file; each
+ * stores what it sees, and each message is stored once. */
+START_TEST(two_processes_store_one_message_once)
+{
+	struct history *a = open_store();
+	struct history *b = open_store();
+	/* json: Ana's own, and the same as Bea's process received it */
+	add_said(a, "0a0a", "Ana", "hola Bea", MQC_MSG_OWN, NOW_MS);
+	add_said(b, "0a0a", "Ana", "hola Bea", 0, NOW_MS);
+	/* plain: the same, without an id on the receiving side */
+	add_said(a, "0b0b", "Ana", "sin id", MQC_MSG_OWN, NOW_MS + 1);
+	add_said(b, "", "Ana", "sin id", 0, NOW_MS + 40);
+	/* plain, both received */
+	add_said(a, "", "Pepe", "hola a todos", 0, NOW_MS + 50);
+	add_said(b, "", "Pepe", "hola a todos", 0, NOW_MS + 52);
+	/* said again a minute later: another message */
+	add_said(b, "", "Pepe", "hola a todos", 0, NOW_MS + 60000);
+	/* same id, other words (a forgery): both kept */
+	add_said(b, "0a0a", "Ana", "forged", 0, NOW_MS);
+	ck_assert_int_eq(history_flush(a), 3);
+	ck_assert_int_eq(history_flush(b), 5);
+	ck_assert_int_eq(rows_on_disk(), 5);
+	ck_assert_int_eq(search(b, "hola", 10), 3);
+	ck_assert_int_eq(search(a, "forged", 10), 1);
+	/* the other order: b's first */
+	add_said(b, "", "Bea", "primero", 0, NOW_MS + 70000);
+	ck_assert_int_eq(history_flush(b), 1);
+	add_said(a, "", "Bea", "primero", 0, NOW_MS + 70003);
+	ck_assert_int_eq(history_flush(a), 1);
+	ck_assert_int_eq(rows_on_disk(), 6);
+	history_close(a);
+	history_close(b);
+}
+END_TEST
+
+/* After a restart the broker hands back our own message (its echo,
+ * queued in our session) as a plain receiver sees it: known at any age. */
+START_TEST(own_message_known_as_plain_at_any_age)
+{
+	struct history *h = open_store();
+	add_said(h, "0c0c", "Ana", "adiós", MQC_MSG_OWN, NOW_MS);
+	add_said(h, "", "Bea", "not ours", 0, NOW_MS);
+	history_close(h);
+	h = open_store();
+	struct strbuf key = STRBUF_INIT;
+	dedup_message_key(&key, "", 0, "Ana", MQC_MSG_MESSAGE, "adiós");
+	ck_assert(history_has_key(h, key.data, NOW_MS + DAY_MS));
+	strbuf_reset(&key);
+	dedup_message_key(&key, "", 0, "Bea", MQC_MSG_MESSAGE, "not ours");
+	ck_assert(!history_has_key(h, key.data, NOW_MS + DAY_MS));
+	ck_assert(history_has_key(h, key.data, NOW_MS - 10));
+	strbuf_free(&key);
+	history_close(h);
+}
+END_TEST
+
+/* Issue 20, item 5: rows read back are sanitised like anything received,
+ * whoever wrote them into the file. */
+START_TEST(rows_read_back_are_sanitised)
+{
+	struct history *h = open_store();
+	history_close(h);
+	/* OSC 52 (clipboard), clear screen, a C1 CSI, a bidi override */
+	const char *columns[] = {"i\x1b[2J", "room\x1b]0;t\x07", "Ev\x1b]52;c;cHduZWQ=\x07" "e",
+	                         "clip\x1b]52;c;cHduZWQ=\x07 clear\x1b[2J c1\xc2\x9b" "31m"
+	                         " bidi\xe2\x80\xae end"};
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+		"INSERT INTO messages(id, topic, nick, sender_id, type, text, received_ms, own)"
+		" VALUES (?1, ?2, ?3, '', 1, ?4, 5, 0)", -1, &ins, NULL), SQLITE_OK);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_text(ins, i + 1, columns[i], -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(ins), SQLITE_DONE);
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	h = open_store();
+	ck_assert_int_eq(last(h, 10), 1);
+	ck_assert_str_eq(got.m[0].nick, "Eve");
+	ck_assert_str_eq(got.m[0].topic, "room");
+	ck_assert_str_eq(got.m[0].id, "i");
+	for (const char *p = got.m[0].text; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f, "raw byte in %s",
+		              got.m[0].text);
+	ck_assert(!strstr(got.m[0].text, "\xe2\x80\xae"));
+	ck_assert(!strstr(got.m[0].text, "\xc2\x9b"));
+	ck_assert(strstr(got.m[0].text, "clip") && strstr(got.m[0].text, "end"));
+	ck_assert_int_eq(search(h, "clip", 10), 1);
+	ck_assert(!strchr(got.m[0].text, 0x1b));
+	history_close(h);
+}
+END_TEST
+
+/* A retained message as the core stores it: under its retained key (a
+ * digest of topic and payload; the text stands for the payload here). */
 static void add_retained(struct history *h, const char *text, int64_t received_ms)
 {
-	struct strbuf key = STRBUF_INIT;
-	dedup_retained_key(&key, "room", text, strlen(text));
 	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .flags = MQC_MSG_RETAINED, .id = "",
 	                          .nick = "Pepe", .text = text, .topic = "room", .sender_id = ""};
-	history_add(h, &msg, strbuf_str(&key), received_ms);
-	strbuf_free(&key);
+	add_identified(h, &msg, 0, received_ms);
+}
+
+static void retained_key(struct strbuf *key, const char *text)
+{
+	struct mqc_message msg = {.flags = MQC_MSG_RETAINED, .id = "", .nick = "Pepe",
+	                          .text = text};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 0, "room", text, strlen(text));
+	strbuf_appends(key, ident.retained_key.data);
+	dedup_identity_free(&ident);
 }
 
 static bool has_retained(struct history *h, const char *text)
 {
 	struct strbuf key = STRBUF_INIT;
-	dedup_retained_key(&key, "room", text, strlen(text));
+	retained_key(&key, text);
 	bool found = history_has_retained_key(h, strbuf_str(&key));
 	strbuf_free(&key);
 	return found;
@@ -797,7 +984,7 @@ START_TEST(retained_key_found_however_old_and_far_back)
 	ck_assert(has_retained(h, "server down"));
 	ck_assert(has_retained(h, "added by this run"));
 	struct strbuf key = STRBUF_INIT;
-	dedup_retained_key(&key, "room", "server down", 11);
+	retained_key(&key, "server down");
 	/* beyond the newest keys that history_has_key() recalls */
 	ck_assert(!history_has_key(h, strbuf_str(&key), 0));
 	ck_assert(!has_retained(h, "server up"));
@@ -889,11 +1076,15 @@ static const char DOWNGRADE_TO_3_SQL[] =
 	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
 	"END;"
 	"CREATE INDEX messages_by_received ON messages(received_ms);"
+	"DROP INDEX messages_by_id_key;"
 	"PRAGMA user_version = 3;";
 
-static void check_schema_5(sqlite3 *db, const char *indexed_upto)
+static void check_schema_6(sqlite3 *db, const char *indexed_upto)
 {
-	check_pragma(db, "PRAGMA user_version", "5");
+	check_pragma(db, "PRAGMA user_version", "6");
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_id_key'"
+	                 " AND sql LIKE 'CREATE UNIQUE INDEX % WHERE dedup_key >= ''id:''%'",
+	             "1");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_received'",
 	             "0");
 	check_pragma(db, "SELECT indexed_upto FROM search_progress", indexed_upto);
@@ -920,7 +1111,7 @@ START_TEST(wal_private_and_versioned)
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
-	check_schema_5(db, "3");
+	check_schema_6(db, "3");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	history_close(h);
@@ -1012,7 +1203,11 @@ START_TEST(upgrades_schema_1)
 	sqlite3_close(db);
 
 	struct history *h = open_store();
-	ck_assert(history_has_key(h, "id:a1", 0));
+	/* its key made again as today's (type 1: an action) */
+	struct strbuf key = STRBUF_INIT;
+	dedup_message_key(&key, "a1", 0, "Ana", MQC_MSG_ACTION, "written by the old version");
+	ck_assert(history_has_message(h, key.data));
+	strbuf_free(&key);
 	add(h, "Bo", "written by the new version", NOW_MS);
 	ck_assert_int_eq(search(h, "written version", 10), 2);
 	ck_assert_str_eq(got.m[0].nick, "Ana");
@@ -1021,7 +1216,7 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_5(db, "2");
+	check_schema_6(db, "2");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
@@ -1042,6 +1237,7 @@ START_TEST(upgrades_schema_4)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "CREATE INDEX messages_by_received ON messages(received_ms);"
+	                                  "DROP INDEX messages_by_id_key;"
 	                                  "PRAGMA user_version = 4;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
@@ -1050,7 +1246,7 @@ START_TEST(upgrades_schema_4)
 	ck_assert_int_eq(last(h, 10), 5);
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_5(db, "5");
+	check_schema_6(db, "5");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1075,7 +1271,7 @@ START_TEST(upgrades_schema_3)
 	check_search_index();
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_5(db, "25");
+	check_schema_6(db, "25");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1099,8 +1295,64 @@ START_TEST(upgrades_schema_2)
 	ck_assert(has_retained(h, "stored by the old version"));
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_5(db, "1");
+	check_schema_6(db, "1");
 	check_retained_keys_indexed(db);
+	sqlite3_close(db);
+}
+END_TEST
+
+/* Schema 5 keyed json messages by id alone and plain ones by topic and
+ * payload, without a unique index: two processes sharing the file stored
+ * every message twice.  The upgrade makes today's keys and keeps one row
+ * of each message. */
+START_TEST(upgrades_schema_5)
+{
+	struct history *h = open_store();
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+		"DROP INDEX messages_by_id_key; PRAGMA user_version = 5;"
+		"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
+		" own, dedup_key) VALUES"
+		/* json, stored by both: one kept */
+		" ('j1', 'room', 'Ana', '', 0, 'hola Pepe', 7, 100, 1, 'id:j1'),"
+		" ('j1', 'room', 'Ana', '', 0, 'hola Pepe', 7, 103, 0, 'id:j1'),"
+		/* own json and the same as the other process got it on plain */
+		" ('j2', '', 'Ana', '', 0, 'sin id', 8, 200, 1, 'id:j2'),"
+		" ('', 'room', 'Ana', '', 0, 'sin id', 8, 230, 0, 'dg:00000000000000aa'),"
+		/* plain, stored by both; then said again a minute later */
+		" ('', 'room', 'Pepe', '', 0, 'Pepe dice', 300, 300, 0, 'dg:00000000000000bb'),"
+		" ('', 'room', 'Pepe', '', 0, 'Pepe dice', 301, 301, 0, 'dg:00000000000000bb'),"
+		" ('', 'room', 'Pepe', '', 0, 'Pepe dice', 60400, 60400, 0, 'dg:00000000000000bb'),"
+		/* same id, other words: two messages */
+		" ('j1', 'room', 'Ana', '', 0, 'forged', 7, 400, 0, 'id:j1'),"
+		/* a retained one and one without a key stay as they are */
+		" ('', 'room', 'Pepe', '', 0, 'aviso', 500, 500, 0, 'rt:00000000000000cc'),"
+		" ('', 'room', 'Pepe', '', 0, 'aviso', 501, 501, 0, NULL);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	h = open_store();
+	ck_assert_int_eq(last(h, 20), 7);
+	const char *want[] = {"hola Pepe", "sin id", "Pepe dice", "Pepe dice", "forged", "aviso",
+	                      "aviso"};
+	for (int i = 0; i < 7; i++)
+		ck_assert_str_eq(got.m[i].text, want[i]);
+	ck_assert(got.m[0].flags & MQC_MSG_OWN); /* the oldest kept */
+	ck_assert(has_message(h, "j1", 7, "Ana", "hola Pepe"));
+	ck_assert(has_message(h, "j1", 7, "Ana", "forged"));
+	ck_assert_int_eq(search(h, "dice", 10), 2);
+	check_search_index();
+	/* and from now on one row a message */
+	add_said(h, "j1", "Ana", "hola Pepe", 0, 7);
+	ck_assert_int_eq(history_flush(h), 1);
+	ck_assert_int_eq(rows_on_disk(), 7);
+	history_close(h);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_schema_6(db, "10");
+	check_pragma(db, "SELECT dedup_key FROM messages WHERE text = 'aviso' AND"
+	                 " dedup_key IS NOT NULL", "rt:00000000000000cc");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1233,6 +1485,12 @@ int main(void)
 	tcase_add_test(store, upgrades_schema_3);
 	tcase_add_test(store, upgrades_schema_4);
 	tcase_add_test(store, upgrades_schema_2);
+	tcase_add_test(store, upgrades_schema_5);
+	tcase_add_test(store, has_message_at_any_age);
+	tcase_add_test(store, has_message_rarely_asks_sqlite);
+	tcase_add_test(store, two_processes_store_one_message_once);
+	tcase_add_test(store, own_message_known_as_plain_at_any_age);
+	tcase_add_test(store, rows_read_back_are_sanitised);
 	tcase_add_test(store, memory_store_for_tests);
 	tcase_add_test(store, failed_flush_keeps_messages);
 	tcase_add_test(store, buffer_is_bounded_while_flushes_fail);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A compact, growing set of 64-bit key hashes that may answer "maybe" for
+ * a key it never saw (about 1 % of the time) but never "no" for one it
+ * did: a Bloom filter, in layers, each twice the size of the last, so that
+ * it grows with what is added without being rebuilt.  About 10 bits a key.
+ *
+ * The history store keeps one over the keys of every stored json message,
+ * so that a message arriving can be told new without asking SQLite, which
+ * is asked only on a "maybe".
+ */
+#ifndef MQC_KEYFILTER_H
+#define MQC_KEYFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct keyfilter;
+
+/* Sized for `expected` keys at first (at least a few thousand). */
+struct keyfilter *keyfilter_new(size_t expected);
+void keyfilter_add(struct keyfilter *f, uint64_t hash);
+/* False: never added.  True: added, or (rarely) a false alarm. */
+bool keyfilter_may_contain(const struct keyfilter *f, uint64_t hash);
+void keyfilter_free(struct keyfilter *f);
+
+#endif
