@@ -171,9 +171,12 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	else
 		outqueue_push(&chat->waiting, m);
 	struct mqc_message msg = outgoing_message(chat, m);
-	/* A broker echo of a json message is known by its id. */
-	dedup_seen(chat->dedup, m->id, NULL, NULL, 0, loop_now_ms());
-	archive_store(chat, &msg, m->id, NULL, NULL, 0);
+	/* A broker echo of a json message is known by its identity. */
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, msg.time_ms, NULL, NULL, 0);
+	(void)dedup_check(chat->dedup, &ident, loop_now_ms());
+	archive_store(chat, &msg, &ident);
+	dedup_identity_free(&ident);
 	chat_deliver(chat, NULL, &msg);
 	loop_timer_arm_now(chat->send_timer);
 }
@@ -336,12 +339,6 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 	}
 	struct decoded d;
 	decode_payload(payload, len, &d);
-	const char *id = d.is_json ? d.json.id : "";
-	if (archive_is_duplicate(chat, id, topic, payload, len, flags & MQC_MSG_RETAINED)) {
-		if (d.is_json)
-			json_decoded_free(&d.json);
-		return;
-	}
 	struct strbuf nick = STRBUF_INIT, text = STRBUF_INIT, where = STRBUF_INIT,
 	              shown_id = STRBUF_INIT;
 	if (d.is_json) {
@@ -361,8 +358,18 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 		.nick = strbuf_str(&nick), .text = strbuf_str(&text), .topic = strbuf_str(&where),
 		.sender_id = "", .time_ms = sent,
 	};
-	archive_store(chat, &msg, id, topic, payload, len);
-	chat_deliver(chat, NULL, &msg);
+	/* Whether it is a repeat is asked of what is shown and stored. */
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, d.is_json ? d.json.ts_ms : 0, topic, payload, len);
+	enum dedup_verdict verdict = archive_check(chat, &ident);
+	if (verdict != DEDUP_REPEAT) {
+		archive_store(chat, &msg, &ident);
+		chat_deliver(chat, NULL, &msg);
+	}
+	if (verdict == DEDUP_CONFLICT)
+		chat_status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
+		            "earlier message with other content: one of the two is not genuine");
+	dedup_identity_free(&ident);
 	if (d.is_json)
 		json_decoded_free(&d.json);
 	strbuf_free(&nick);

@@ -88,6 +88,7 @@ struct chat {
 	uint32_t dedup_window_ms;
 	uint64_t history_dropped_told; /* history_dropped() when last reported */
 	bool history_failing; /* flushes fail: said once, until one works */
+	char *history_unavailable; /* why history could not be opened; NULL: it was, or is off */
 
 	bool quitting;
 	bool done;
