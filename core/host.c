@@ -145,10 +145,8 @@ static size_t host_template_render(const struct mqc_template *tpl,
 		return 0;
 	struct strbuf sb = STRBUF_INIT;
 	template_render((const struct template *)tpl, msg, flags, &sb);
-	size_t n = sb.len < size - 1 ? sb.len : size - 1;
 	/* Cut at a character boundary: never leave half a UTF-8 sequence. */
-	while (n > 0 && n < sb.len && ((unsigned char)sb.data[n] & 0xC0) == 0x80)
-		n--;
+	size_t n = mqc_utf8_prefix(strbuf_str(&sb), sb.len, size - 1);
 	if (n)
 		memcpy(buf, sb.data, n);
 	buf[n] = '\0';

@@ -128,6 +128,19 @@ struct mqc_message {
 /* Room for a message id the core makes: 16 hex digits and the NUL. */
 #define MQC_MESSAGE_ID_SIZE 17
 
+/* For cutting a string of the core's (valid UTF-8) to `max` bytes: the
+ * length of its longest prefix of at most `max` bytes that does not end
+ * inside a character.  `len` is strlen(s).  Inline, so it adds nothing to
+ * the ABI: a plugin built with it runs on any core of this major. */
+static inline size_t mqc_utf8_prefix(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 /* ------------------------------------------------------------------------
  * Configuration keys a plugin accepts
  * ------------------------------------------------------------------------ */
@@ -238,7 +251,9 @@ struct mqc_host {
 	/* --- logging -------------------------------------------------------- */
 
 	/* To standard error, prefixed with the instance name.  No newline
-	 * needed.  Never to a frontend: use it for the operator. */
+	 * needed.  For the operator, not the room: no frontend sees it, but
+	 * while a person watches the terminal that is also standard error,
+	 * the stdin frontend prints it above its prompt. */
 	void (*log)(struct mqc_instance *inst, enum mqc_log_level level,
 	            const char *fmt, ...) MQC_PRINTF(3, 4);
 

@@ -7,11 +7,15 @@
  *     [mentions]
  *     plugin = exec
  *     program = notify-send
- *     args = {nick} {text}
+ *     args = -- {nick} {text}
  *     match = (^|[^[:alnum:]])ana([^[:alnum:]]|$)
  *
  * `args` is split on spaces once, at start; each word is a template rendered
- * into exactly one argument, whatever the message holds.
+ * into exactly one argument, whatever the message holds.  Nothing a sender
+ * writes becomes an option of the program: an argument that is not an
+ * option the user wrote, nor after "--", and would start with '-' gets a
+ * space before it (exec_config.c).  Values are cut at a character boundary
+ * to the kernel's 128 KiB per argument or variable.
  *
  * Everything runs on the core's one thread, so nothing here may wait for a
  * child: each child gets a pidfd watched by the loop (readable once it has

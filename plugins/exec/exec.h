@@ -28,6 +28,8 @@ struct exec_config {
 	char *program;            /* as configured: argv[0] */
 	char *program_path;       /* resolved once at start, executable */
 	struct mqc_template **args; /* one template per argument, NULL-ended */
+	bool *arg_is_operand;     /* per argument: must never reach the program
+	                             starting with '-' (see exec_config.c) */
 	size_t n_args;
 	regex_t match;
 	bool has_match;           /* false: every message matches */

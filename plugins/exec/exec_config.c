@@ -128,14 +128,24 @@ static bool load_program(struct exec_config *cfg, struct mqc_instance *inst,
 	return true;
 }
 
+/* A remote nick or text such as "-f/home/ana/.ssh/id_rsa" must not become
+ * an option of the program.  An argument is an operand unless its word in
+ * `args` starts with '-' itself (an option the user wrote) or comes after a
+ * word "--" (the program takes nothing after it as an option); an operand
+ * that renders with a leading '-' gets a space put before it. */
 static bool load_args(struct exec_config *cfg, struct mqc_instance *inst,
                       const struct mqc_host *host)
 {
 	char **words = split_words(host->config(inst, "args"), " \t", &cfg->n_args);
 	cfg->args = calloc(cfg->n_args + 1, sizeof *cfg->args);
-	bool ok = words && cfg->args;
-	for (size_t i = 0; ok && i < cfg->n_args; i++)
+	cfg->arg_is_operand = calloc(cfg->n_args + 1, sizeof *cfg->arg_is_operand);
+	bool ok = words && cfg->args && cfg->arg_is_operand;
+	bool after_dashes = false;
+	for (size_t i = 0; ok && i < cfg->n_args; i++) {
+		cfg->arg_is_operand[i] = !after_dashes && words[i][0] != '-';
+		after_dashes = after_dashes || strcmp(words[i], "--") == 0;
 		ok = (cfg->args[i] = host->template_new(inst, "args", words[i])) != NULL;
+	}
 	free_words(words);
 	return ok;
 }
@@ -274,6 +284,7 @@ void exec_config_free(struct exec_config *cfg, const struct mqc_host *host)
 	for (size_t i = 0; cfg->args && cfg->args[i]; i++)
 		host->template_free(cfg->args[i]);
 	free(cfg->args);
+	free(cfg->arg_is_operand);
 	if (cfg->has_match)
 		regfree(&cfg->match);
 	free_words(cfg->pass_env);

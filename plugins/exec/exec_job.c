@@ -55,6 +55,24 @@ static char *render(const struct mqc_host *host, const struct mqc_template *tpl,
 	}
 }
 
+/* An operand that would start with '-' starts with " -" instead: the
+ * program reads it as text, not as an option (exec_config.c). */
+static char *as_operand(char *arg)
+{
+	if (!arg || arg[0] != '-')
+		return arg;
+	/* room for the space and the NUL within the kernel's limit */
+	size_t n = mqc_utf8_prefix(arg, strlen(arg), EXEC_ARG_MAX - 2);
+	char *spaced = malloc(n + 2);
+	if (spaced) {
+		spaced[0] = ' ';
+		memcpy(spaced + 1, arg, n);
+		spaced[n + 1] = '\0';
+	}
+	free(arg);
+	return spaced;
+}
+
 static char **build_argv(const struct exec_config *cfg, const struct mqc_host *host,
                          const struct mqc_message *msg)
 {
@@ -64,7 +82,10 @@ static char **build_argv(const struct exec_config *cfg, const struct mqc_host *h
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->n_args; i++) {
-		if (!(argv[i + 1] = render(host, cfg->args[i], msg))) {
+		char *arg = render(host, cfg->args[i], msg);
+		if (cfg->arg_is_operand[i])
+			arg = as_operand(arg);
+		if (!(argv[i + 1] = arg)) {
 			free_list(argv);
 			return NULL;
 		}
@@ -72,12 +93,14 @@ static char **build_argv(const struct exec_config *cfg, const struct mqc_host *h
 	return argv;
 }
 
-/* "NAME=value", with the value cut to what the kernel accepts. */
+/* "NAME=value", with the value cut to what the kernel accepts, at a
+ * character boundary. */
 static char *variable(const char *name, const char *value)
 {
 	char *var;
-	int max = (int)(EXEC_ARG_MAX - strlen(name) - 2);
-	return asprintf(&var, "%s=%.*s", name, max, value ? value : "") < 0 ? NULL : var;
+	value = value ? value : "";
+	size_t n = mqc_utf8_prefix(value, strlen(value), EXEC_ARG_MAX - strlen(name) - 2);
+	return asprintf(&var, "%s=%.*s", name, (int)n, value) < 0 ? NULL : var;
 }
 
 static char **build_envp(const struct exec_config *cfg, const struct mqc_message *msg)

@@ -113,6 +113,33 @@ class Exec(harness.TestCase):
         m.close_stdin()
         self.assertEqual(m.wait(), 0, m.err.text())
 
+    def test_leading_dash_is_never_an_option(self):
+        """A remote nick or text starting with '-' reaches the program as
+        text: an argument gets a space before it, unless its word in `args`
+        starts with '-' itself or comes after a "--"."""
+        m = self.start(hook={"args": "{text} {nick} -t{nick} x{text} -- {text} {nick}"})
+        nick = "-f/home/victim/.ssh/id_rsa"
+        harness.publish(self.broker, f"{nick}: -n 5")
+        (rec,) = self.wait_records(1)
+        self.assertEqual(rec["arg"][1:], [" -n 5", " " + nick, "-t" + nick, "x-n 5", "--",
+                                          "-n 5", nick])
+        self.assertEqual(rec["env"]["MQCHAT_NICK"], nick)
+        self.assertEqual(rec["env"]["MQCHAT_TEXT"], "-n 5")
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+    def test_long_values_are_cut_at_a_character_boundary(self):
+        """Linux takes at most 128 KiB per argument or variable: a longer
+        text is cut there, never inside a UTF-8 character."""
+        m = self.start(hook={"args": "{text}"})
+        harness.publish(self.broker, "Bob: " + "é" * 70000)
+        (rec,) = self.wait_records(1)
+        # "MQCHAT_TEXT=" + value + NUL within 131072 bytes: 131058 of 131059.
+        self.assertEqual(rec["env"]["MQCHAT_TEXT"], "é" * 65529)
+        self.assertEqual(rec["arg"][1:], ["é" * 65535])
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
     def test_match_types_and_own(self):
         m = self.start(hook={"match": r"(^|[^[:alnum:]])ana([^[:alnum:]]|$)",
                              "ignore_case": "on"})
