@@ -251,9 +251,7 @@ struct mqc_host {
 	/* --- logging -------------------------------------------------------- */
 
 	/* To standard error, prefixed with the instance name.  No newline
-	 * needed.  For the operator, not the room: no frontend sees it, but
-	 * while a person watches the terminal that is also standard error,
-	 * the stdin frontend prints it above its prompt. */
+	 * needed.  Never to a frontend: use it for the operator. */
 	void (*log)(struct mqc_instance *inst, enum mqc_log_level level,
 	            const char *fmt, ...) MQC_PRINTF(3, 4);
 
