@@ -432,17 +432,27 @@ void chat_quit(struct chat *chat, int code)
 }
 
 /* Reports, on stderr, every message that never got its acknowledgement:
- * nothing leaves silently. */
+ * nothing leaves silently.  The count is of what is listed; a join or leave
+ * announcement (never kept in the outbox) is said apart. */
 static int report_unacknowledged(struct chat *chat)
 {
-	size_t lost = chat->waiting.len + chat->inflight.len;
-	if (!lost)
+	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
+	size_t lost = 0;
+	bool joined = false, left = false;
+	for (size_t q = 0; q < 2; q++) {
+		for (const struct outgoing *m = queues[q]->head; m; m = m->next) {
+			joined |= m->type == MQC_MSG_JOIN;
+			left |= m->type == MQC_MSG_LEAVE;
+			lost += !is_announcement(m);
+		}
+	}
+	if (!lost && !joined && !left)
 		return 0;
 	bool kept = chat->outbox && !chat->outbox_failing;
-	chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:", lost,
-	         lost == 1 ? " was" : "s were",
-	         kept ? " (kept in the outbox: the next start sends them)" : "");
-	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
+	if (lost)
+		chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
+		         lost, lost == 1 ? " was" : "s were",
+		         kept ? " (kept in the outbox: the next start sends them)" : "");
 	for (size_t q = 0; q < 2; q++) {
 		for (struct outgoing *m; (m = outqueue_pop(queues[q]));) {
 			if (!is_announcement(m))
@@ -451,6 +461,10 @@ static int report_unacknowledged(struct chat *chat)
 			outgoing_free(m);
 		}
 	}
+	if (joined || left)
+		chat_log(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
+		         "that you %s the room (not kept: it is not sent again)",
+		         joined && left ? "joined and left" : joined ? "joined" : "left");
 	return 1;
 }
 
