@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -253,18 +254,45 @@ static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type
 	strbuf_free(&clean);
 }
 
+/* The room is told, as an action of the old nick ("* Ana ahora es Bea"),
+ * which every client shows and the plain wire carries as it is. */
 static void change_nick(struct chat *chat, struct instance *from, const char *arg, size_t len)
 {
 	struct strbuf err = STRBUF_INIT;
 	char *nick = identity_clean_nick(arg, len, &err);
-	if (nick) {
-		free(chat->nick);
-		chat->nick = nick;
-		chat_status(chat, from, 0, "you are now known as %s", nick);
-	} else {
+	if (!nick) {
 		chat_status(chat, from, MQC_MSG_ERROR, "/nick: %s", strbuf_str(&err));
+		strbuf_free(&err);
+		return;
 	}
 	strbuf_free(&err);
+	if (strcmp(nick, chat->nick) == 0) {
+		chat_status(chat, from, 0, "you are already known as %s", nick);
+		free(nick);
+		return;
+	}
+	char *old = chat->nick;
+	chat->nick = nick;
+	if (chat->announce) {
+		struct strbuf text = STRBUF_INIT;
+		strbuf_printf(&text, "ahora es %s", nick);
+		enqueue(chat, MQC_MSG_ACTION, old, strbuf_str(&text), false);
+		strbuf_free(&text);
+	}
+	chat_status(chat, from, 0, "you are now known as %s", nick);
+	free(old);
+}
+
+/* One row a command, the descriptions aligned. */
+static void show_help(struct chat *chat, struct instance *to)
+{
+	int width = 0;
+	for (const struct command_help *h = command_help; h->usage; h++)
+		if ((int)strlen(h->usage) > width)
+			width = (int)strlen(h->usage);
+	chat_status(chat, to, 0, "commands:");
+	for (const struct command_help *h = command_help; h->usage; h++)
+		chat_status(chat, to, 0, "  %-*s  %s", width, h->usage, h->what);
 }
 
 void chat_submit_line(struct chat *chat, struct instance *from, const char *line, size_t len,
@@ -287,7 +315,7 @@ void chat_submit_line(struct chat *chat, struct instance *from, const char *line
 		chat_quit(chat, 0);
 		break;
 	case CMD_HELP:
-		chat_status(chat, from, 0, "%s", command_help);
+		show_help(chat, from);
 		break;
 	case CMD_HISTORY:
 		archive_show_last(chat, from, cmd.arg, cmd.arg_len);
@@ -532,6 +560,20 @@ static int open_instance(struct chat *chat, struct instance *inst)
 	return inst->config_failed ? EX_CONFIG : EX_UNAVAILABLE;
 }
 
+/* The terminal a person watches is standard error as well as the stdin
+ * frontend's: that frontend then prints log lines, above its prompt. */
+static void log_to_terminal(struct chat *chat)
+{
+	struct stat out, err;
+	if (!chat->interactive || fstat(STDOUT_FILENO, &out) != 0 ||
+	    fstat(STDERR_FILENO, &err) != 0 || !S_ISCHR(out.st_mode) ||
+	    out.st_rdev != err.st_rdev)
+		return;
+	for (size_t i = 0; i < chat->n_frontends; i++)
+		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
+			chat_log_to_frontend(chat->frontends[i]);
+}
+
 int chat_open(struct chat *chat)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -547,6 +589,7 @@ int chat_open(struct chat *chat)
 		if (rc)
 			return rc;
 	}
+	log_to_terminal(chat);
 	archive_replay(chat);
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
 	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
@@ -575,6 +618,7 @@ int chat_run(struct chat *chat)
 
 void chat_close(struct chat *chat)
 {
+	chat_log_to_frontend(NULL);
 	for (size_t i = chat->n_frontends; i-- > 0;) {
 		struct instance *inst = chat->frontends[i];
 		if (inst->self)

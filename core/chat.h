@@ -113,6 +113,9 @@ const char *core_value(const struct config *cfg, const char *key);
 extern const struct mqc_host chat_host;
 void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Log lines go to `inst`'s deliver() as STATUS messages (the terminal's
+ * frontend, which prints them above its prompt), or with NULL to stderr. */
+void chat_log_to_frontend(struct instance *inst);
 
 /* chat.c */
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */

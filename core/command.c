@@ -3,10 +3,16 @@
 
 #include <string.h>
 
-const char command_help[] =
-	"/nick NAME: change your nick | /me ACTION: say what you do | "
-	"/history [N]: show the last N messages | /search WORDS: search history | "
-	"/quit: leave | //text: send a line that starts with /";
+const struct command_help command_help[] = {
+	{"/nick NAME", "change your nick (the room is told)"},
+	{"/me ACTION", "say what you do"},
+	{"/history [N]", "show the last N messages (default 20)"},
+	{"/search WORDS", "show the messages with all of WORDS"},
+	{"/quit", "leave"},
+	{"/help", "this list"},
+	{"//TEXT", "send /TEXT (the line with one / removed)"},
+	{NULL, NULL},
+};
 
 static const struct {
 	const char *name;

@@ -28,6 +28,11 @@ struct command {
  * understood and any other line is said as it is. */
 struct command command_parse(const char *line, size_t len, bool all_commands);
 
-extern const char command_help[];
+/* What /help lists, one command a row; ends with a NULL `usage`. */
+struct command_help {
+	const char *usage; /* "/nick NAME" */
+	const char *what;  /* "change your nick" */
+};
+extern const struct command_help command_help[];
 
 #endif

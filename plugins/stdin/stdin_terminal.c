@@ -27,6 +27,7 @@
 #include <editline/readline.h>
 
 #include "stdin.h"
+#include "stdin_wrap.h"
 
 #define HISTORY_ENTRIES 1000
 
@@ -143,18 +144,43 @@ static void show_prompt(void)
 	fflush(stdout);
 }
 
+/* `text` wrapped with a hanging indent (stdin_wrap.h), a newline after it;
+ * NULL when out of memory.  The terminal's own wrapping is off meanwhile:
+ * should it count a character wider than wcwidth() did, the row is cut
+ * short rather than continued at the left edge. */
+static char *wrapped(const char *text, size_t len, size_t *out_len)
+{
+	static const char autowrap_off[] = "\033[?7l", end[] = "\r\n\033[?7h";
+	unsigned width = terminal_width(), indent = stdin_wrap_indent(width);
+	size_t head = sizeof autowrap_off - 1, tail = sizeof end - 1;
+	size_t n = stdin_wrap(text, len, width, indent, NULL);
+	char *rows = malloc(head + n + tail);
+	if (!rows)
+		return NULL;
+	memcpy(rows, autowrap_off, head);
+	stdin_wrap(text, len, width, indent, rows + head);
+	memcpy(rows + head + n, end, tail); /* raw mode: no newline translation */
+	*out_len = head + n + tail;
+	return rows;
+}
+
 static void print_above_input(struct stdin_terminal *t, const char *text,
                               size_t len, bool replaces_entered_line)
 {
+	size_t rows_len;
+	char *rows = wrapped(text, len, &rows_len);
+	if (!rows) {
+		t->fe->host->log(t->fe->inst, MQC_LOG_ERROR, "out of memory: a line not shown");
+		return;
+	}
 	fflush(stdout); /* whatever libedit still holds goes first */
 	unsigned up = t->prompt_shown ? cursor_row(t) : 0;
 	if (replaces_entered_line)
 		up += t->entered_rows;
 	t->entered_rows = 0;
 	erase_rows_above(t, up);
-	/* The terminal may be in raw mode (no newline translation). */
-	stdin_write_stdout(t->fe, text, len);
-	stdin_write_stdout(t->fe, "\r\n", 2);
+	stdin_write_stdout(t->fe, rows, rows_len);
+	free(rows);
 	if (t->prompt_shown) {
 		rl_resize_terminal(); /* redraw for the current width */
 		show_prompt();
@@ -188,6 +214,20 @@ static void frame_history(struct stdin_terminal *t, bool from_history)
 	print_dim(t, "-- ", text, strlen(text));
 }
 
+/* True when `text` would start at the left edge as our own lines do
+ * ("-- "), colour sequences aside. */
+static bool starts_like_status(const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i + 1 < len && text[i] == '\033' && text[i + 1] == '[') {
+		i += 2;
+		while (i < len && !((unsigned char)text[i] >= 0x40 && (unsigned char)text[i] <= 0x7E))
+			i++;
+		i++;
+	}
+	return i + 1 < len && text[i] == '-' && text[i + 1] == '-';
+}
+
 void stdin_terminal_deliver(struct stdin_terminal *t, const struct mqc_message *msg)
 {
 	struct stdin_frontend *fe = t->fe;
@@ -202,6 +242,14 @@ void stdin_terminal_deliver(struct stdin_terminal *t, const struct mqc_message *
 	const char *text = stdin_render(fe, msg, fe->color && !from_history, &len);
 	if (!text)
 		return;
+	if (starts_like_status(text, len)) {
+		/* Only our own lines start with "--" at the left edge: this one
+		 * moves one column right (the rendering has room for it). */
+		memmove(fe->render_buf + 1, fe->render_buf, len);
+		fe->render_buf[0] = ' ';
+		text = fe->render_buf;
+		len++;
+	}
 	if (from_history && fe->color)
 		print_dim(t, "", text, len);
 	else

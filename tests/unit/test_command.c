@@ -42,12 +42,34 @@ START_TEST(fifo_lines_only_know_me)
 }
 END_TEST
 
+/* /help lists each command /help's parser knows, once, as it is typed. */
+START_TEST(help_lists_every_command)
+{
+	static const char *const typed[] = {"/nick x", "/me x", "/history", "/search x",
+	                                    "/quit", "/help", "//x"};
+	size_t rows = 0;
+	for (const struct command_help *h = command_help; h->usage; h++, rows++) {
+		ck_assert_msg(h->what && *h->what, "'%s' says nothing", h->usage);
+		ck_assert_uint_lt(strlen(h->usage) + strlen(h->what), 60);
+	}
+	ck_assert_uint_eq(rows, sizeof typed / sizeof typed[0]);
+	for (size_t i = 0; i < rows; i++) {
+		const char *usage = command_help[i].usage;
+		size_t name = strspn(usage, "/abcdefghijklmnopqrstuvwxyz");
+		ck_assert_msg(strncmp(typed[i], usage, name) == 0, "%s: %s", typed[i], usage);
+		struct command c = command_parse(typed[i], strlen(typed[i]), true);
+		ck_assert_msg(c.kind != CMD_UNKNOWN, "%s", typed[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("command");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, terminal_commands);
 	tcase_add_test(tc, fifo_lines_only_know_me);
+	tcase_add_test(tc, help_lists_every_command);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

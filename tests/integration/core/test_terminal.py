@@ -24,7 +24,8 @@ class Terminal:
     Standard error stays on the terminal too, as for a person: mqchat then
     counts as interactive (asks for a nick, shows connection events inline)."""
 
-    def __init__(self, workdir, ini, name="term"):
+    def __init__(self, workdir, ini, name="term", width=WIDTH):
+        self.width = width
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.env = harness.isolated_env(self.dir)
@@ -41,7 +42,7 @@ class Terminal:
                     "stty -g > stty.tmp && mv stty.tmp stty.after\n"
                     "exec sleep 600\n")
         os.chmod(script, 0o755)
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT),
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(width), "-y", str(HEIGHT),
                   script)
 
     def tmux(self, *args):
@@ -59,6 +60,10 @@ class Terminal:
     def screen(self):
         """The visible rows, trailing blanks removed."""
         return [row.rstrip() for row in self.tmux("capture-pane", "-p").split("\n")][:HEIGHT]
+
+    def all_rows(self):
+        """The rows scrolled off the top as well, and the visible ones."""
+        return [row.rstrip() for row in self.tmux("capture-pane", "-p", "-S", "-").split("\n")]
 
     def cursor(self):
         x, y = self.tmux("display-message", "-p", "#{cursor_x} #{cursor_y}").split()
@@ -115,20 +120,26 @@ class Terminal:
                        timeout=harness.DEFAULT_TIMEOUT)
 
 
-class TerminalTest(harness.TestCase):
+class TerminalTestCase(harness.TestCase):
+    """A broker, a mosquitto_sub watching the room, and mqchat on a terminal."""
 
     def subscriber(self, **kw):
         s = harness.LineSubscriber(self.broker, **kw)
         self.cleanups.append(s.stop)
         return s
 
-    def terminal(self, nick="Ana", **stdin_keys):
+    def terminal(self, nick="Ana", width=WIDTH, core=None, mqtt=None, sections=None,
+                 name="term", **stdin_keys):
         keys = {"format": "{nick}: {text}", "color": "never"}
         keys.update(stdin_keys)
-        ini = harness.basic_ini(self.workdir, self.broker, nick=nick, stdin=keys)
-        t = Terminal(self.workdir, ini)
+        ini = harness.basic_ini(self.workdir, self.broker, nick=nick, core=core, mqtt=mqtt,
+                                stdin=keys, **(sections or {}))
+        t = Terminal(self.workdir, ini, name=name, width=width)
         self.cleanups.append(t.close)
         return t
+
+
+class TerminalTest(TerminalTestCase):
 
     def test_conversation(self):
         sub = self.subscriber()
@@ -176,14 +187,16 @@ class TerminalTest(harness.TestCase):
         self.assertEqual(t.cursor(), (9, bob + 2))
         t.keys("C-e", "Enter")
         sub.out.wait_for(("^Ana: " + long_line + "$").encode(), timeout=SLOW)
-        # Its echo replaces exactly the two rows the input took.
+        # Its echo replaces exactly the two rows the input took; its second
+        # row is indented (only a line's start is at the left edge).
         echo = t.wait_row("Ana: " + long_line[:WIDTH - 5])
         rows = t.screen()
         self.assertEqual(rows[echo - 1:echo + 3],
                          ["Bob: again", "Ana: " + long_line[:WIDTH - 5],
-                          long_line[WIDTH - 5:], ">"], "\n".join(rows))
+                          "    " + long_line[WIDTH - 5:], ">"], "\n".join(rows))
 
-        # Commands: an action, a new nick for the lines after it, /help.
+        # Commands: an action, a new nick for the lines after it (the room
+        # is told), /help.
         t.type("/me waves")
         t.keys("Enter")
         sub.out.wait_for(rb"^\* Ana waves$", timeout=SLOW)
@@ -196,8 +209,8 @@ class TerminalTest(harness.TestCase):
         t.wait_row("Bea: now as Bea")
         t.type("/help")
         t.keys("Enter")
-        t.wait_screen(lambda rows: any(r.startswith("-- /nick NAME") for r in rows),
-                      "the /help status line")
+        t.wait_screen(lambda rows: any(r.startswith("--   /nick NAME") for r in rows),
+                      "the /help rows")
 
         t.type("/quit")
         t.keys("Enter")
@@ -206,7 +219,7 @@ class TerminalTest(harness.TestCase):
         said = [p for p in sub.payloads() if p.startswith((b"Ana:", b"Bea:", b"* "))]
         self.assertEqual(said, [b"Ana: hello", b"Ana: half typed",
                                 ("Ana: " + long_line).encode(), b"* Ana waves",
-                                b"Bea: now as Bea"])
+                                b"* Ana ahora es Bea", b"Bea: now as Bea"])
 
         # The recall history was kept for the next session.
         history = os.path.join(t.env["XDG_STATE_HOME"], "mqchat", "input_history")
