@@ -66,6 +66,7 @@ struct mqtt {
 	bool lost;
 	bool permanent;   /* retrying cannot help (credentials, ACL, taken over) */
 	bool session_present; /* the broker resumed our session (CONNACK) */
+	bool closed_silently; /* the reason is a close without DISCONNECT or error */
 	char reason[256]; /* why the current attempt or connection ended */
 
 	struct mqtt_backlog backlog; /* received before the link was reported up */

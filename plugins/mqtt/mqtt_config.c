@@ -259,6 +259,32 @@ static void config_load_identity(struct config_reader *r, struct mqtt_config *cf
 	}
 }
 
+/* The room's topic: we publish to it, so one topic, no wildcard. */
+static void config_check_topic(struct config_reader *r, const char *topic)
+{
+	const char *problem = NULL;
+	bool show = false; /* the value, once known to be valid UTF-8 */
+	if (!*topic) {
+		problem = "is empty; name the room's topic, e.g. conversacionTeletubbies";
+	} else if (mosquitto_validate_utf8(topic, (int)strlen(topic))) {
+		problem = "is not valid UTF-8";
+	} else {
+		show = true;
+		if (strpbrk(topic, "+#"))
+			problem = "has a wildcard (+ or #): mqchat publishes to its topic, which "
+			          "must name one";
+		else if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
+			problem = "is not a topic one can publish to (longer than 65535 bytes?)";
+	}
+	if (!problem)
+		return;
+	if (show)
+		r->host->config_error(r->inst, "topic", "'%s' %s", topic, problem);
+	else
+		r->host->config_error(r->inst, "topic", "%s", problem);
+	r->ok = false;
+}
+
 bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
                       const struct mqc_host *host)
 {
@@ -279,12 +305,7 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 		r.ok = false;
 	}
 	cfg->port = config_int(&r, "port", 1, 65535);
-	if (mosquitto_pub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_validate_utf8(cfg->topic, (int)strlen(cfg->topic))) {
-		host->config_error(inst, "topic", "'%s' is not a topic one can publish to "
-		                   "(empty, or has + or #)", cfg->topic);
-		r.ok = false;
-	}
+	config_check_topic(&r, cfg->topic);
 	cfg->qos = config_int(&r, "qos", 0, 2);
 	if (strcmp(cfg->wire, "plain") && strcmp(cfg->wire, "json")) {
 		host->config_error(inst, "wire", "'%s' is neither plain nor json", cfg->wire);

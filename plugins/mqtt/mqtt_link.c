@@ -69,6 +69,11 @@ static void mqtt_reason(struct mqtt *self, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What a connection closed without a word (no DISCONNECT, no error) is
+ * called: all a 3.1.1 broker says when another client takes our id. */
+static const char mqtt_closed_text[] = "the connection was closed";
+static const char mqtt_broker_closed_text[] = "the broker closed the connection";
+
 /* The broker dropped the connection.  Before CONNACK over TLS 1.3, that is
  * how a broker that wants a client certificate answers one without: its
  * alert saying so is often lost with the connection (see mqtt_on_log for
@@ -76,6 +81,9 @@ static void mqtt_reason(struct mqtt *self, const char *fmt, ...)
 static void mqtt_reason_dropped(struct mqtt *self, const char *what)
 {
 	bool no_cert = self->phase == MQTT_CONNECTING && self->cfg.tls && !self->cfg.certfile;
+	if (!self->reason[0])
+		self->closed_silently = !strcmp(what, mqtt_closed_text) ||
+		                        !strcmp(what, mqtt_broker_closed_text);
 	mqtt_reason(self, "%s%s", what,
 	            no_cert ? " (if the broker requires a client certificate: set certfile and "
 	                      "keyfile)"
@@ -86,7 +94,7 @@ const char *mqtt_strerror(int rc, int saved_errno)
 {
 	if (rc == MOSQ_ERR_ERRNO)
 		/* libmosquitto reports a peer's close as an errno error, errno 0. */
-		return saved_errno ? strerror(saved_errno) : "the connection was closed";
+		return saved_errno ? strerror(saved_errno) : mqtt_closed_text;
 	return mosquitto_strerror(rc);
 }
 
@@ -221,7 +229,7 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	} else if (rc >= 0x80) {
 		mqtt_reason(self, "the broker disconnected us: %s", mosquitto_reason_string(rc));
 	} else if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_LOST) {
-		mqtt_reason_dropped(self, "the broker closed the connection");
+		mqtt_reason_dropped(self, mqtt_broker_closed_text);
 	} else {
 		mqtt_reason_dropped(self, mqtt_strerror(rc, saved_errno));
 	}
@@ -303,6 +311,7 @@ static uint32_t mqtt_backoff_ms(struct mqtt *self)
 static void mqtt_start_attempt(struct mqtt *self)
 {
 	self->reason[0] = '\0';
+	self->closed_silently = false;
 	self->permanent = false;
 	self->lost = false;
 	self->became_up = false;
@@ -364,10 +373,14 @@ static void mqtt_connection_ended(struct mqtt *self)
 	if (was_up && !was_brief)
 		self->failures = 0;
 	uint32_t delay = mqtt_backoff_ms(self);
+	/* Only a silent close can be another client taking our id: MQTT 5
+	 * brokers say so (SESSION_TAKEN_OVER), errors say what they are. */
+	bool maybe_taken = was_brief && self->closed_silently;
 	snprintf(detail, sizeof(detail), "%s %s:%d%s: %s%s; retrying in %u s",
 	         was_up ? "connection to" : "cannot connect to", self->cfg.host, self->cfg.port,
 	         was_up ? " lost" : "", self->reason,
-	         was_brief ? " (soon after connecting: another client with the same client id?)" : "",
+	         maybe_taken ? " (soon after connecting: another client with the same client id?)"
+	                     : "",
 	         (unsigned)((delay + 500) / 1000));
 	host->timer_arm(self->retry_timer, delay);
 	host->link_state(self->inst, MQC_LINK_DOWN, detail);
@@ -497,7 +510,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 		if (err)
 			mqtt_reason_errno(self, err);
 		else
-			mqtt_reason_dropped(self, "the broker closed the connection");
+			mqtt_reason_dropped(self, mqtt_broker_closed_text);
 		self->lost = true;
 	}
 	mqtt_settle(self);

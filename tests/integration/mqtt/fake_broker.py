@@ -85,12 +85,17 @@ class Connection:
     def send(self, data):
         self.sock.sendall(data)
 
-    def accept_session(self):
+    def accept_session(self, v5=True):
         """CONNECT -> CONNACK, SUBSCRIBE -> SUBACK granting QoS 1."""
         self.expect(1)
-        self.send(CONNACK_OK)
+        self.send(CONNACK_OK if v5 else packet(0x20, b"\x00\x00"))
         body = self.expect(8)
-        self.send(packet(0x90, body[:2] + b"\x00\x01"))
+        self.send(packet(0x90, body[:2] + (b"\x00\x01" if v5 else b"\x01")))
+
+    def drain(self):
+        """Reads until the client hangs up."""
+        while self.read_packet() is not None:
+            pass
 
     def close(self):
         try:
