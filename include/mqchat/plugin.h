@@ -251,7 +251,9 @@ struct mqc_host {
 	/* --- logging -------------------------------------------------------- */
 
 	/* To standard error, prefixed with the instance name.  No newline
-	 * needed.  Never to a frontend: use it for the operator. */
+	 * needed.  For the operator, not the room: no frontend sees it, but
+	 * while a person watches the terminal that is also standard error,
+	 * the stdin frontend prints it above its prompt. */
 	void (*log)(struct mqc_instance *inst, enum mqc_log_level level,
 	            const char *fmt, ...) MQC_PRINTF(3, 4);
 
