@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sanitize.h"
+#include "nick.h"
 
 static int make_dirs(const char *path)
 {
@@ -149,26 +149,13 @@ char *identity_stable_id(const char *state_dir, struct strbuf *err)
 
 char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	sanitize_append(&sb, nick, len);
-	const char *s = strbuf_str(&sb);
-	while (*s == ' ')
-		s++;
-	size_t n = strlen(s);
-	while (n && s[n - 1] == ' ')
-		n--;
-	const char *why = n == 0 ? "a nick cannot be empty"
-	                  : n > NICK_MAX ? "a nick is at most 64 bytes long"
-	                  : memchr(s, ':', n) ? "a nick cannot contain ':'"
-	                                      : NULL;
+	struct strbuf clean = STRBUF_INIT;
+	const char *why = nick_clean(&clean, nick, len);
 	if (why) {
 		strbuf_appends(err, why);
-		strbuf_free(&sb);
-		return NULL;
+		return NULL; /* nick_clean() appended nothing */
 	}
-	char *clean = xstrndup(s, n);
-	strbuf_free(&sb);
-	return clean;
+	return strbuf_take(&clean);
 }
 
 char *identity_ask_nick(void)

@@ -9,8 +9,6 @@
 
 #include "strbuf.h"
 
-#define NICK_MAX 64
-
 /* $XDG_STATE_HOME/mqchat (or ~/.local/state/mqchat), created 0700.
  * Returns a malloc'd path, or NULL with the reason in `err`. */
 char *identity_state_dir(struct strbuf *err);
@@ -19,8 +17,8 @@ char *identity_state_dir(struct strbuf *err);
  * Returns NULL with the reason in `err`. */
 char *identity_stable_id(const char *state_dir, struct strbuf *err);
 
-/* Checks and normalises a nick (trimmed, sanitised, at most NICK_MAX bytes,
- * no colon: "<nick>: <text>" must stay unambiguous).  Returns a malloc'd
+/* Checks and normalises a nick by the one nick rule (nick_clean(), nick.h:
+ * cleaned, 1..NICK_MAX bytes, no colon).  Returns a malloc'd
  * nick, or NULL with the reason in `err`. */
 char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err);
 
