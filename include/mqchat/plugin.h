@@ -30,7 +30,16 @@
  *     static void hello_deliver(void *self, const struct mqc_message *msg)
  *     {
  *         (void)self;
- *         printf("%s says %s\n", msg->nick ? msg->nick : "?", msg->text);
+ *         // Not the room speaking now: status lines, history replayed.
+ *         if (msg->type == MQC_MSG_STATUS || (msg->flags & MQC_MSG_HISTORY))
+ *             return;
+ *         const char *who = *msg->nick ? msg->nick : msg->topic;
+ *         if (msg->type == MQC_MSG_MESSAGE)
+ *             printf("%s says %s\n", who, msg->text);
+ *         else if (msg->type == MQC_MSG_ACTION)
+ *             printf("* %s %s\n", who, msg->text);
+ *         else
+ *             printf("%s %s\n", who, msg->type == MQC_MSG_JOIN ? "joined" : "left");
  *     }
  *     static void hello_close(void *self) { (void)self; }
  *
@@ -94,8 +103,8 @@ struct mqc_timer;    /* opaque: a timer registered with the loop */
 enum mqc_msg_type {
 	MQC_MSG_MESSAGE = 0, /* someone said `text` */
 	MQC_MSG_ACTION = 1,  /* "/me waves": `text` is "waves" */
-	MQC_MSG_JOIN = 2,    /* someone entered the room */
-	MQC_MSG_LEAVE = 3,   /* someone left the room */
+	MQC_MSG_JOIN = 2,    /* someone entered the room (`text` usually "") */
+	MQC_MSG_LEAVE = 3,   /* someone left the room (`text` usually "") */
 	MQC_MSG_STATUS = 4,  /* the core speaking to this user only: connection
 	                        state, command output, warnings; never sent */
 };
@@ -394,9 +403,28 @@ struct mqc_plugin {
 	 * FIFOs) without losing anything. */
 	void (*reopen)(void *self);
 
-	/* FRONTEND, MANDATORY.  Show one message.  Called for every message
-	 * received, every message sent from this process (MQC_MSG_OWN), and
-	 * for STATUS messages addressed to all frontends or to this one. */
+	/* FRONTEND, MANDATORY.  Show one message.  Called, for every
+	 * frontend, with (tell them apart by `type` and `flags`):
+	 *  - each message received from the room, once (the broker's echo
+	 *    of our own, redeliveries and a session's repeats are dropped
+	 *    before): MESSAGE, ACTION ("/me waves": text "waves"), JOIN or
+	 *    LEAVE (text usually ""); `nick` "" when a plain payload named
+	 *    nobody (show `topic`); MQC_MSG_RETAINED if the broker kept it
+	 *    for every new subscriber (it may be old);
+	 *  - each message this process says, from any frontend, as soon as
+	 *    it is queued (MQC_MSG_OWN, topic ""): messages, actions, the
+	 *    JOIN at start and after a reconnection, the LEAVE at exit (the
+	 *    last two with [core] announce on);
+	 *  - history (MQC_MSG_HISTORY, plus MQC_MSG_OWN if ours), while
+	 *    [core] history is on: at every start, after every frontend's
+	 *    `open` and before anything live, the last [core] history_replay
+	 *    messages (20 by default); /history and /search results go only
+	 *    to the frontend that asked.  A plugin that records the room
+	 *    skips them: it got them live;
+	 *  - STATUS (nick "", topic "", MQC_MSG_ERROR for problems): mqchat
+	 *    speaking to this user, never sent: link state, warnings, errors
+	 *    and refused messages to every frontend; command replies (/help,
+	 *    /nick, /search's count) to the frontend that typed the command. */
 	void (*deliver)(void *self, const struct mqc_message *msg);
 
 	/* BACKEND, MANDATORY.  Send `msg` to the room.  Return 0 once the

@@ -1,10 +1,17 @@
 # SPDX-License-Identifier: MIT
 """The manual pages stay true: every key a plugin or the core declares is in
 mqchat.ini(5) (and nothing that does not exist), every option of --help is in
-mqchat(1), and the exit codes of PRODUCT's table are there."""
+mqchat(1), and the exit codes of PRODUCT's table are there.  The plugins the
+docs print (the tutorial's in docs/plugins.md, README's hello) are built
+exactly as printed and do what they say for a real session: joins, leaves,
+/me, status lines and the history replayed at a restart."""
 import os
 import re
 import subprocess
+
+EX_CONFIG = 78
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                      "README.md")
 
 import harness
 import sdk_helpers
@@ -51,7 +58,92 @@ def declared_keys(workdir):
     return keys
 
 
+def readme_hello_code():
+    """README's complete frontend: the ```c block that defines "hello"."""
+    for block in re.findall(r"```c\n(.*?)```", sdk_helpers.file_text(README), re.S):
+        if "MQC_PLUGIN_DEFINE(" in block and '.name = "hello"' in block:
+            return block
+    raise AssertionError("README.md: no hello plugin in a ```c block")
+
+
+def build_printed(workdir, name, code):
+    """Compiles `code`, as printed, the way plugin authors are told to."""
+    src = os.path.join(workdir, name + ".c")
+    with open(src, "w") as f:
+        f.write(code)
+    return sdk_helpers.compile_plugin([src], os.path.join(workdir, name + ".so"),
+                                      ["-I" + sdk_helpers.INCLUDE_DIR])
+
+
 class Docs(harness.TestCase):
+
+    def wait_log(self, path, line):
+        harness.wait_until(lambda: line + "\n" in sdk_helpers.file_text(path),
+                           what=f"{line!r} in the tutorial plugin's log")
+
+    def test_tutorial_plugin_logs_a_session_with_a_restart(self):
+        plugin = build_printed(self.workdir, "logfile", sdk_helpers.tutorial_code())
+        chat_log = os.path.join(self.workdir, "chat.log")
+        # History on (the default): the restart replays what was said.
+        ini = harness.basic_ini(self.workdir, self.broker, name="ana",
+                                core={"frontends": "stdin, log"},
+                                log={"plugin": plugin, "file": chat_log})
+        m = self.mqchat(ini, name="ana")
+        m.err.wait_for(r"connected to 127\.0\.0\.1")
+        m.send("hola")
+        self.wait_log(chat_log, "Ana: hola")
+        m.send("/me waves")
+        self.wait_log(chat_log, "* Ana waves")
+        harness.publish(self.broker, "Bea ha entrado al chat")
+        self.wait_log(chat_log, "* Bea joined")
+        harness.publish(self.broker, "Bea: hola Ana")
+        self.wait_log(chat_log, "Bea: hola Ana")
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+
+        m = self.mqchat(ini, name="ana")
+        m.err.wait_for(r"connected to 127\.0\.0\.1")
+        harness.publish(self.broker, "Bea: otra vez")
+        self.wait_log(chat_log, "Bea: otra vez")
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+        self.assertEqual(sdk_helpers.file_text(chat_log),
+                         "* Ana joined\nAna: hola\n* Ana waves\n* Bea joined\n"
+                         "Bea: hola Ana\n* Ana left\n"
+                         "* Ana joined\nBea: otra vez\n* Ana left\n")
+
+    def test_tutorial_plugin_check_refuses_a_bad_file(self):
+        plugin = build_printed(self.workdir, "logfile", sdk_helpers.tutorial_code())
+        bad = "/nonexistent/dir/chat.log"
+        ini = harness.basic_ini(self.workdir, self.broker, name="ana",
+                                core={"frontends": "log"},
+                                log={"plugin": plugin, "file": bad})
+        m = self.mqchat(ini, args=["--check-config"], stdin=subprocess.DEVNULL)
+        self.assertEqual(m.wait(), EX_CONFIG, m.err.text())
+        m.err.wait_for(re.escape(f"[log] file: cannot append to {bad}: "
+                                 "No such file or directory"))
+        self.assertFalse(os.path.lexists("/nonexistent"))
+
+    def test_readme_hello_prints_the_room_only(self):
+        plugin = build_printed(self.workdir, "hello", readme_hello_code())
+        ini = harness.basic_ini(self.workdir, self.broker, name="ana",
+                                core={"frontends": "stdin, hello", "history": "off"},
+                                stdin={"format": "stdin| {nick}: {text}"},
+                                hello={"plugin": plugin})
+        m = self.mqchat(ini, name="ana")
+        m.err.wait_for(r"connected to 127\.0\.0\.1")
+        harness.publish(self.broker, "Bea ha entrado al chat")
+        harness.publish(self.broker, "Bea: hola")
+        harness.publish(self.broker, "* Bea saluda")
+        m.out.wait_for(r"Bea saluda")  # the stdin frontend's own line
+        m.close_stdin()
+        self.assertEqual(m.wait(), 0, m.err.text())
+        # hello's lines (flushed at exit), without the stdin frontend's:
+        # no status line ("connected to ..."), joins and leaves as such.
+        printed = [line for line in m.out.text().splitlines()
+                   if not line.startswith("stdin| ")]
+        self.assertEqual(printed, ["Ana joined", "Bea joined", "Bea says hola",
+                                   "* Bea saluda", "Ana left"])
 
     def test_every_key_documented(self):
         documented = man_keys(os.path.join(DOCS, "mqchat.ini.5"))
