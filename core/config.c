@@ -3,10 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const struct mqc_key config_core_keys[] = {
@@ -104,6 +106,23 @@ static void note_section_header(struct parse *ps, const char *line)
 	add_section(ps->cfg, ps->section, origin_at(ps->path, ps->line));
 }
 
+/* An indented line is a continuation to inih's default build and to
+ * Python's configparser, and an ordinary line to inih as we set it up: two
+ * readings of one file, so neither is allowed.  Blank and comment lines
+ * may be indented. */
+static void refuse_indented(struct parse *ps, const char *line)
+{
+	if (*line != ' ' && *line != '\t')
+		return;
+	line += strspn(line, " \t\r\n\v\f");
+	if (!*line || *line == ';' || *line == '#')
+		return;
+	strbuf_printf(ps->err, "%s:%d: indented line: there are no continuation lines; start "
+	              "each key (and each [section]) at the beginning of its line, with its "
+	              "whole value on that line", ps->path, ps->line);
+	ps->failed = true;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
@@ -117,7 +136,9 @@ static char *read_line(char *str, int num, void *stream)
 		ps->failed = true;
 		return NULL;
 	}
-	note_section_header(ps, str);
+	refuse_indented(ps, str);
+	if (!ps->failed)
+		note_section_header(ps, str);
 	return ps->failed ? NULL : str;
 }
 
@@ -148,15 +169,48 @@ static int on_value(void *user, const char *section, const char *key, const char
 	return 1;
 }
 
+/* Opens `path` for reading only if it is a regular file, judged on the
+ * descriptor opened: a directory would read as an empty file, /dev/zero
+ * never ends and a FIFO blocks.  O_NONBLOCK keeps the open itself from
+ * waiting on a FIFO's writer. */
+static FILE *open_regular(const char *path, unsigned *mode, struct strbuf *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		strbuf_printf(err, "%s: cannot read the configuration: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strbuf_printf(err, "%s: cannot read the configuration: not a regular file (%s)",
+		              path, S_ISDIR(st.st_mode)    ? "a directory"
+		                    : S_ISFIFO(st.st_mode) ? "a named pipe"
+		                    : S_ISCHR(st.st_mode)  ? "a character device"
+		                    : S_ISBLK(st.st_mode)  ? "a block device"
+		                                           : "a socket");
+		close(fd);
+		return NULL;
+	}
+	FILE *file = fdopen(fd, "r");
+	if (!file) {
+		strbuf_printf(err, "%s: cannot read the configuration: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	*mode = (unsigned)st.st_mode;
+	return file;
+}
+
 int config_parse_file(struct config *cfg, const char *path, struct strbuf *err)
 {
 	struct parse ps = {.cfg = cfg, .path = path, .err = err};
-	ps.file = fopen(path, "r");
-	if (!ps.file) {
-		strbuf_printf(err, "%s: cannot read the configuration: %s", path, strerror(errno));
+	unsigned mode = 0;
+	ps.file = open_regular(path, &mode, err);
+	if (!ps.file)
 		return -1;
-	}
-	/* An indented line is a mistake far more often than a continuation. */
+	/* Indented lines are refused by the reader (refuse_indented). */
 	ini_allow_multiline = false;
 	ini_stop_on_first_error = true;
 	int rc = ini_parse_stream(read_line, &ps, on_value, &ps);
@@ -171,6 +225,7 @@ int config_parse_file(struct config *cfg, const char *path, struct strbuf *err)
 	}
 	free(cfg->path);
 	cfg->path = xstrdup(path);
+	cfg->file_mode = mode;
 	return 0;
 }
 
@@ -202,37 +257,65 @@ int config_load(struct config *cfg, const char *explicit_path, struct strbuf *er
 	return rc;
 }
 
-int config_override(struct config *cfg, const char *assignment, struct strbuf *err)
+void config_set(struct config *cfg, const char *section, const char *key, const char *value,
+                const char *origin)
+{
+	struct config_value *v = (struct config_value *)config_find(cfg, section, key);
+	if (v) {
+		free(v->value);
+		free(v->origin);
+	} else {
+		v = xcalloc(1, sizeof *v);
+		v->section = xstrdup(section);
+		v->key = xstrdup(key);
+		v->next = cfg->values;
+		cfg->values = v;
+	}
+	v->value = xstrdup(value);
+	v->origin = xstrdup(origin);
+	if (!config_find_section(cfg, section))
+		add_section(cfg, section, xstrdup(origin));
+}
+
+const char *config_split(const char *assignment, char **section, char **key,
+                         struct strbuf *err)
 {
 	const char *dot = strchr(assignment, '.');
 	const char *eq = strchr(assignment, '=');
 	if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1) {
 		strbuf_printf(err, "-o %s: expected SECTION.KEY=VALUE", assignment);
-		return -1;
+		return NULL;
 	}
-	char *section = xstrndup(assignment, (size_t)(dot - assignment));
-	char *key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+	*section = xstrndup(assignment, (size_t)(dot - assignment));
+	*key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+	return eq + 1;
+}
+
+int config_override(struct config *cfg, const char *assignment, struct strbuf *err)
+{
+	char *section, *key;
+	const char *value = config_split(assignment, &section, &key, err);
+	if (!value)
+		return -1;
 	struct strbuf origin = STRBUF_INIT;
 	strbuf_printf(&origin, "-o %s", assignment);
-
-	struct config_value *v = (struct config_value *)config_find(cfg, section, key);
-	if (v) {
-		free(v->value);
-		free(v->origin);
-		free(section);
-		free(key);
-	} else {
-		v = xcalloc(1, sizeof *v);
-		v->section = section;
-		v->key = key;
-		v->next = cfg->values;
-		cfg->values = v;
-	}
-	v->value = xstrdup(eq + 1);
-	v->origin = strbuf_take(&origin);
-	if (!config_find_section(cfg, v->section))
-		add_section(cfg, v->section, xstrdup(v->origin));
+	config_set(cfg, section, key, value, origin.data);
+	strbuf_free(&origin);
+	free(section);
+	free(key);
 	return 0;
+}
+
+char *config_relative_path(const struct config *cfg, const char *origin, const char *path)
+{
+	size_t n = cfg->path ? strlen(cfg->path) : 0;
+	bool in_file = n && strncmp(origin, cfg->path, n) == 0 && origin[n] == ':';
+	const char *slash = cfg->path ? strrchr(cfg->path, '/') : NULL;
+	if (path[0] == '/' || !in_file || !slash)
+		return xstrdup(path); /* from the command line, or a file in "." */
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%.*s/%s", (int)(slash - cfg->path), cfg->path, path);
+	return strbuf_take(&sb);
 }
 
 const struct config_value *config_find(const struct config *cfg, const char *section,
@@ -277,6 +360,31 @@ bool config_parse_bool(const char *value, bool *out)
 	return false;
 }
 
+char *config_runtime_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct strbuf sb = STRBUF_INIT;
+	if (xdg && *xdg == '/')
+		strbuf_printf(&sb, "%s/mqchat", xdg);
+	else
+		strbuf_printf(&sb, "/tmp/mqchat-%u", (unsigned)geteuid());
+	return strbuf_take(&sb);
+}
+
+/* $XDG_RUNTIME_DIR without a usable value: mqchat's fallback runtime
+ * directory, with the "/mqchat" that usually follows taken as part of it,
+ * so that "$XDG_RUNTIME_DIR/mqchat/x" is config_runtime_dir() + "/x" either
+ * way.  Returns the text after what it consumed. */
+static const char *append_runtime_fallback(struct strbuf *sb, const char *rest)
+{
+	char *dir = config_runtime_dir();
+	strbuf_appends(sb, dir);
+	free(dir);
+	if (strncmp(rest, "/mqchat", 7) == 0 && (rest[7] == '/' || rest[7] == '\0'))
+		rest += 7;
+	return rest;
+}
+
 char *config_expand_path(const char *value)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -305,9 +413,13 @@ char *config_expand_path(const char *value)
 		}
 		char *var = xstrndup(name, len);
 		const char *val = getenv(var);
+		bool runtime = strcmp(var, "XDG_RUNTIME_DIR") == 0 && (!val || *val != '/');
 		free(var);
-		strbuf_appends(&sb, val ? val : "");
 		p = name + len + (braced ? 1 : 0);
+		if (runtime)
+			p = append_runtime_fallback(&sb, p);
+		else
+			strbuf_appends(&sb, val ? val : "");
 	}
 	return strbuf_take(&sb);
 }

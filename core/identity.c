@@ -102,49 +102,77 @@ static bool is_id(const char *s)
 	return n == 32 && (s[n] == '\0' || s[n] == '\n');
 }
 
-char *identity_stable_id(const char *state_dir, struct strbuf *err)
+/* Reads <state_dir>/identity: 1 with the id in `id`, 0 when there is none,
+ * -1 (with why in `err`) when the file is not an identity. */
+static int read_identity(const char *path, char id[33], struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT;
-	strbuf_printf(&path, "%s/identity", state_dir);
 	char buf[64] = {0};
-	FILE *f = fopen(path.data, "r");
-	if (f) {
-		bool ok = fgets(buf, sizeof buf, f) && is_id(buf);
-		fclose(f);
-		if (ok) {
-			strbuf_free(&path);
-			return xstrndup(buf, 32);
-		}
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	bool ok = fgets(buf, sizeof buf, f) && is_id(buf);
+	fclose(f);
+	if (!ok) {
 		strbuf_printf(err, "%s: not an mqchat identity (32 hex digits); move it away to "
-		              "get a new one", path.data);
-		strbuf_free(&path);
-		return NULL;
+		              "get a new one", path);
+		return -1;
 	}
-	/* Written to a temporary file and renamed, so a crash never leaves a
-	 * half-written identity and two first runs agree on one winner. */
-	random_hex(buf, 16);
+	memcpy(id, buf, 32);
+	id[32] = '\0';
+	return 1;
+}
+
+/* Writes a new id to a temporary file and links it in place, so a crash
+ * never leaves a half-written identity and two first runs agree on one
+ * winner.  0, or an errno value. */
+static int write_identity(const char *path, const char id[33])
+{
 	struct strbuf tmp = STRBUF_INIT;
-	strbuf_printf(&tmp, "%s.%ld", path.data, (long)getpid());
+	strbuf_printf(&tmp, "%s.%ld", path, (long)getpid());
 	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && dprintf(fd, "%s\n", buf) == 33 && fsync(fd) == 0;
-	if (fd >= 0)
-		close(fd);
-	ok = ok && link(tmp.data, path.data) == 0;
+	bool ok = fd >= 0 && dprintf(fd, "%s\n", id) == 33 && fsync(fd) == 0;
 	int saved = errno;
+	if (fd >= 0 && close(fd) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (ok && link(tmp.data, path) != 0) {
+		ok = false;
+		saved = errno;
+	}
 	unlink(tmp.data);
 	strbuf_free(&tmp);
-	if (!ok && saved == EEXIST) {
-		char *winner = identity_stable_id(state_dir, err);
-		strbuf_free(&path);
-		return winner;
+	return ok ? 0 : saved ? saved : EIO;
+}
+
+char *identity_stable_id(const char *state_dir, bool *lasting, struct strbuf *err)
+{
+	char id[33];
+	*lasting = false;
+	if (!state_dir) {
+		random_hex(id, 16);
+		return xstrdup(id);
 	}
-	if (!ok) {
-		strbuf_printf(err, "%s: cannot write the identity: %s", path.data, strerror(saved));
-		strbuf_free(&path);
-		return NULL;
+	struct strbuf path = STRBUF_INIT;
+	strbuf_printf(&path, "%s/identity", state_dir);
+	int found = read_identity(path.data, id, err);
+	int error = 0;
+	if (found == 0) {
+		random_hex(id, 16);
+		error = write_identity(path.data, id);
+		if (error == EEXIST) /* another first run won: take its id */
+			found = read_identity(path.data, id, err);
+		else if (error)
+			strbuf_printf(err, "%s: cannot write the identity: %s", path.data,
+			              strerror(error));
 	}
+	if (found == 0 && error == EEXIST)
+		strbuf_printf(err, "%s: the identity vanished as it was made", path.data);
 	strbuf_free(&path);
-	return xstrndup(buf, 32);
+	if (found < 0)
+		return NULL;
+	*lasting = found == 1 || !error;
+	return xstrdup(id);
 }
 
 char *identity_clean_nick(const char *nick, size_t len, struct strbuf *err)

@@ -14,8 +14,11 @@
 char *identity_state_dir(struct strbuf *err);
 
 /* The 32-hex-digit id stored in <state_dir>/identity, created on first use.
- * Returns NULL with the reason in `err`. */
-char *identity_stable_id(const char *state_dir, struct strbuf *err);
+ * When it cannot be stored (no state directory: `state_dir` NULL, a full
+ * or read-only disk), a fresh id for this run only, with *lasting false
+ * and the reason in `err`.  NULL (with the reason) only when the file is
+ * there but holds no identity: replacing it would hide that. */
+char *identity_stable_id(const char *state_dir, bool *lasting, struct strbuf *err);
 
 /* Checks and normalises a nick by the one nick rule (nick_clean(), nick.h:
  * cleaned, 1..NICK_MAX bytes, no colon).  Returns a malloc'd

@@ -26,33 +26,53 @@ const char *core_value(const struct config *cfg, const char *key)
 	return k && k->def ? k->def : "";
 }
 
+/* core.plugin_dir, a relative one taken from the file's directory. */
 static char *plugin_dir(const struct config *cfg)
 {
 	const char *dir = core_value(cfg, "plugin_dir");
-	return *dir ? config_expand_path(dir) : loader_default_dir();
+	if (!*dir)
+		return loader_default_dir();
+	char *expanded = config_expand_path(dir);
+	char *resolved = config_relative_path(cfg, config_find(cfg, "core", "plugin_dir")->origin,
+	                                      expanded);
+	free(expanded);
+	return resolved;
 }
 
-static struct plugin *load_plugin(struct chat *chat, const char *name, const char *origin)
+/* The plugin `name` (written at `origin`), opened once per file; NULL
+ * with the reason in `err`. */
+static struct plugin *find_plugin(struct chat *chat, const char *name, const char *origin,
+                                  struct strbuf *err)
 {
 	char *dir = plugin_dir(chat->cfg);
-	char *path = loader_resolve(dir, name);
+	char *found = loader_resolve(dir, name);
 	free(dir);
+	/* A path written in the file is relative to the file's directory. */
+	char *path = strchr(name, '/') && origin ? config_relative_path(chat->cfg, origin, found)
+	                                         : xstrdup(found);
+	free(found);
 	for (struct plugin *p = chat->plugins; p; p = p->next) {
 		if (strcmp(p->path, path) == 0) {
 			free(path);
 			return p;
 		}
 	}
-	struct strbuf err = STRBUF_INIT;
-	struct plugin *p = loader_open(path, &err);
+	struct plugin *p = loader_open(path, err);
 	if (p) {
 		p->next = chat->plugins;
 		chat->plugins = p;
-	} else {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
 	}
-	strbuf_free(&err);
 	free(path);
+	return p;
+}
+
+static struct plugin *load_plugin(struct chat *chat, const char *name, const char *origin)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct plugin *p = find_plugin(chat, name, origin, &err);
+	if (!p)
+		chat_log(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
+	strbuf_free(&err);
 	return p;
 }
 
@@ -211,63 +231,73 @@ static struct instance *find_instance(const struct chat *chat, const char *name)
 	return chat->backend && strcmp(chat->backend->name, name) == 0 ? chat->backend : NULL;
 }
 
-/* Every value must be a key its section's owner declared.  A section that
- * is no instance but names a plugin is checked against that plugin, so a
- * file may keep settings for frontends it does not use right now. */
+static int check_keys(const struct config *cfg, const char *section,
+                      const struct mqc_key *keys)
+{
+	int failures = 0;
+	for (const struct config_value *v = cfg->values; v; v = v->next) {
+		if (strcmp(v->section, section) != 0)
+			continue;
+		if (find_key(keys, v->key) || (keys != config_core_keys && strcmp(v->key, "plugin") == 0))
+			continue;
+		struct strbuf known = STRBUF_INIT;
+		for (const struct mqc_key *k = keys; k && k->name; k++)
+			strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
+		chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)%s",
+		         v->origin, v->key, section, strbuf_str(&known),
+		         strcmp(v->key, "password") == 0
+		                 ? "; a password is never written in the INI file: put it "
+		                   "alone in a file of mode 0600 and name that file with "
+		                   "password_file"
+		                 : "");
+		strbuf_free(&known);
+		failures++;
+	}
+	return failures;
+}
+
+/* A section that is no instance but names a plugin (its `plugin =` or its
+ * own name) is checked as that plugin checks an instance, keys and values,
+ * so a file may keep settings for frontends it does not use right now and
+ * a mistake there is still found before the day they are used. */
+static int check_spare_section(struct chat *chat, const struct config_section *s)
+{
+	const char *origin;
+	const char *pname = section_plugin_name(chat->cfg, s->name, &origin);
+	struct strbuf err = STRBUF_INIT;
+	const struct plugin *p = find_plugin(chat, pname, origin, &err);
+	if (!p) {
+		chat_log(NULL, MQC_LOG_ERROR,
+		         "%s: unknown section [%s]: not [core], not an instance listed in "
+		         "core.frontends or core.backend, and no plugin %s",
+		         s->origin, s->name, strbuf_str(&err));
+		strbuf_free(&err);
+		return 1;
+	}
+	strbuf_free(&err);
+	int failures = check_keys(chat->cfg, s->name, p->desc.keys);
+	if (failures)
+		return failures;
+	struct instance *spare = instance_new(chat, s->name, p);
+	failures = chat_check_instance(spare) ? 1 : 0;
+	instance_free(spare);
+	return failures;
+}
+
+/* Every value must be a key its section's owner declared. */
 static int check_values(struct chat *chat)
 {
 	int failures = 0;
 	for (const struct config_section *s = chat->cfg->sections; s; s = s->next) {
-		const struct mqc_key *keys = config_core_keys;
-		if (strcmp(s->name, "core") != 0) {
-			struct instance *inst = find_instance(chat, s->name);
-			if (!inst && is_listed(chat->cfg, s->name))
-				continue; /* its plugin failed to load: said already */
-			const struct plugin *p = inst ? inst->plugin : NULL;
-			if (!p) {
-				const char *origin;
-				const char *pname = section_plugin_name(chat->cfg, s->name, &origin);
-				char *dir = plugin_dir(chat->cfg);
-				char *path = loader_resolve(dir, pname);
-				free(dir);
-				struct strbuf err = STRBUF_INIT;
-				struct plugin *found = loader_open(path, &err);
-				if (found) {
-					found->next = chat->plugins;
-					chat->plugins = found;
-					p = found;
-				} else {
-					chat_log(NULL, MQC_LOG_ERROR,
-					         "%s: unknown section [%s]: not [core], not an instance "
-					         "listed in core.frontends or core.backend, and no "
-					         "plugin %s", s->origin, s->name, strbuf_str(&err));
-					failures++;
-				}
-				strbuf_free(&err);
-				free(path);
-				if (!p)
-					continue;
-			}
-			keys = p->desc.keys;
+		if (strcmp(s->name, "core") == 0) {
+			failures += check_keys(chat->cfg, s->name, config_core_keys);
+			continue;
 		}
-		for (const struct config_value *v = chat->cfg->values; v; v = v->next) {
-			if (strcmp(v->section, s->name) != 0)
-				continue;
-			if (find_key(keys, v->key) || (keys != config_core_keys && strcmp(v->key, "plugin") == 0))
-				continue;
-			struct strbuf known = STRBUF_INIT;
-			for (const struct mqc_key *k = keys; k && k->name; k++)
-				strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
-			chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)%s",
-			         v->origin, v->key, s->name, strbuf_str(&known),
-			         strcmp(v->key, "password") == 0
-			                 ? "; a password is never written in the INI file: put it "
-			                   "alone in a file of mode 0600 and name that file with "
-			                   "password_file"
-			                 : "");
-			strbuf_free(&known);
-			failures++;
-		}
+		struct instance *inst = find_instance(chat, s->name);
+		if (inst)
+			failures += check_keys(chat->cfg, s->name, inst->plugin->desc.keys);
+		else if (!is_listed(chat->cfg, s->name)) /* listed: its plugin failed, said */
+			failures += check_spare_section(chat, s);
 	}
 	return failures;
 }

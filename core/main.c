@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mqchat: command line, configuration, identity, then the chat's loop. */
-#include <getopt.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,141 +12,36 @@
 
 #include "archive.h"
 #include "chat.h"
+#include "cmdline.h"
 #include "identity.h"
 
-static const char usage[] =
-	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [--check-config]\n"
-	"              [--list-plugins] [--history N | --search WORDS [--json]] [-h] [-V]\n"
-	"\n"
-	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
-	"                             $XDG_CONFIG_HOME/mqchat/mqchat.ini, /etc/mqchat/mqchat.ini)\n"
-	"  -o, --set SECTION.KEY=VALUE  override one key; repeatable; wins over the file\n"
-	"  -n, --nick NICK            same as -o core.nick=NICK\n"
-	"      --check-config         validate the configuration and its plugins, print it, exit\n"
-	"      --list-plugins         list the plugins found, with kind, version and ABI\n"
-	"      --history N            print the last N messages from history, exit\n"
-	"      --search WORDS         print the messages of history matching WORDS, exit\n"
-	"      --json                 with --history or --search: one JSON object a line\n"
-	"  -h, --help                 this help\n"
-	"  -V, --version              the version\n"
-	"\n"
-	"Type a line to send it; /help lists the commands.  With standard input not a\n"
-	"terminal, every line read is sent, and mqchat exits once the broker has\n"
-	"acknowledged them all.  See mqchat(1) and mqchat.ini(5).\n";
-
-struct options {
-	const char *config_path;
-	bool check_config;
-	bool list_plugins;
-	const char *history;
-	const char *search;
-	bool json;
-};
-
-enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS, OPT_HISTORY, OPT_SEARCH, OPT_JSON };
-
-/* Returns -1 to go on, or an exit code. */
-static int parse_args(int argc, char **argv, struct options *opt, struct config *overrides)
+/* Started with descriptor 0, 1 or 2 closed, the first thing opened would
+ * take its place and be read as input, or written as output: /dev/null
+ * holds each such place.  False when even that cannot be opened. */
+static bool occupy_standard_fds(void)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"set", required_argument, NULL, 'o'},
-		{"nick", required_argument, NULL, 'n'},
-		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
-		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
-		{"history", required_argument, NULL, OPT_HISTORY},
-		{"search", required_argument, NULL, OPT_SEARCH},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	struct strbuf err = STRBUF_INIT;
-	int c;
-	while ((c = getopt_long(argc, argv, "c:o:n:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			opt->config_path = optarg;
-			break;
-		case 'o':
-		case 'n': {
-			struct strbuf set = STRBUF_INIT;
-			if (c == 'n')
-				strbuf_printf(&set, "core.nick=%s", optarg);
-			int rc = config_override(overrides, c == 'n' ? set.data : optarg, &err);
-			strbuf_free(&set);
-			if (rc != 0) {
-				fprintf(stderr, "mqchat: %s\n%s", strbuf_str(&err), usage);
-				strbuf_free(&err);
-				return EX_USAGE;
-			}
-			break;
-		}
-		case OPT_CHECK_CONFIG:
-			opt->check_config = true;
-			break;
-		case OPT_LIST_PLUGINS:
-			opt->list_plugins = true;
-			break;
-		case OPT_HISTORY:
-			opt->history = optarg;
-			break;
-		case OPT_SEARCH:
-			opt->search = optarg;
-			break;
-		case OPT_JSON:
-			opt->json = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'V':
-			printf("mqchat %s (plugin ABI %d.%d)\n", MQC_VERSION, MQC_ABI_MAJOR, MQC_ABI_MINOR);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (null != fd) {
+			if (null >= 0)
+				close(null);
+			return false;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "mqchat: unexpected argument '%s'\n%s", argv[optind], usage);
-		return EX_USAGE;
-	}
-	if ((opt->history && opt->search) || (opt->json && !opt->history && !opt->search)) {
-		fprintf(stderr, "mqchat: --json goes with one of --history and --search\n%s", usage);
-		return EX_USAGE;
-	}
-	return -1;
-}
-
-/* Overrides are parsed before the file is read, then replayed onto it. */
-static void apply_overrides(struct config *cfg, struct config *overrides)
-{
-	struct config_value *list = NULL;
-	for (struct config_value *v = overrides->values, *next; v; v = next) {
-		next = v->next;
-		v->next = list;
-		list = v;
-	}
-	for (struct config_value *v = list; v; v = v->next) {
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_printf(&sb, "%s.%s=%s", v->section, v->key, v->value);
-		config_override(cfg, sb.data, &sb);
-		strbuf_free(&sb);
-	}
-	overrides->values = list;
+	return true;
 }
 
 /* The configuration chooses which plugins run: a file anyone may change
  * hands them the user's account.  (Readable is fine: a password is never
  * written in it.) */
-static void warn_if_others_can_write(const char *path)
+static void warn_if_others_can_write(const struct config *cfg)
 {
-	struct stat st;
-	if (path && stat(path, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (cfg->path && (cfg->file_mode & (S_IWGRP | S_IWOTH)))
 		chat_log(NULL, MQC_LOG_WARNING, "%s is writable by %s: whoever can change it "
-		         "chooses the plugins mqchat runs (chmod go-w %s)", path,
-		         (st.st_mode & S_IWOTH) ? "others" : "its group", path);
+		         "chooses the plugins mqchat runs (chmod go-w %s)", cfg->path,
+		         (cfg->file_mode & S_IWOTH) ? "others" : "its group", cfg->path);
 }
 
 static int parse_number(const struct config *cfg, const char *key, long long min,
@@ -201,35 +97,70 @@ static bool has_stdin_frontend(const struct chat *chat)
 	return false;
 }
 
+/* The nick a run uses: core.nick, else asked for on a terminal, else
+ * $USER, else "anonymous"; --check-config (`may_ask` false) checks the
+ * same one, so that what it accepts a run accepts. */
+static int set_nick(struct chat *chat, bool may_ask)
+{
+	const char *given = core_value(chat->cfg, "nick");
+	const struct config_value *v = config_find(chat->cfg, "core", "nick");
+	const char *origin = v ? v->origin : "built-in default";
+	char *asked = NULL;
+	if (!*given && may_ask)
+		given = asked = identity_ask_nick();
+	if (!given || !*given) {
+		given = getenv("USER");
+		origin = "$USER";
+	}
+	if (!given || !*given)
+		given = "anonymous";
+	struct strbuf err = STRBUF_INIT;
+	chat->nick = identity_clean_nick(given, strlen(given), &err);
+	if (!chat->nick)
+		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] nick '%s': %s", origin, given,
+		         strbuf_str(&err));
+	free(asked);
+	strbuf_free(&err);
+	return chat->nick ? 0 : EX_CONFIG;
+}
+
+/* Whether the configuration keeps files in the state directory: the
+ * history at its default place, or the outbox. */
+static bool needs_state_dir(const struct chat *chat)
+{
+	bool on = false;
+	return chat->outbox_max > 0 ||
+	       (config_parse_bool(core_value(chat->cfg, "history"), &on) && on);
+}
+
+/* The state directory and the stable id.  A disk that is full or
+ * read-only costs only what needs it: without a stored id the persistent
+ * session is lost at exit, which is said once; without the directory a
+ * configuration that keeps files there cannot work. */
 static int set_identity(struct chat *chat)
 {
 	struct strbuf err = STRBUF_INIT;
 	chat->state_dir = identity_state_dir(&err);
-	chat->stable_id = chat->state_dir ? identity_stable_id(chat->state_dir, &err) : NULL;
+	if (!chat->state_dir && needs_state_dir(chat)) {
+		chat_log(NULL, MQC_LOG_ERROR, "%s (needed for %s)", strbuf_str(&err),
+		         chat->outbox_max ? "the outbox; outbox_max = 0 goes without"
+		                          : "the history; history = off goes without");
+		strbuf_free(&err);
+		return EX_CANTCREAT;
+	}
+	bool lasting;
+	chat->stable_id = identity_stable_id(chat->state_dir, &lasting, &err);
 	if (!chat->stable_id) {
 		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 		strbuf_free(&err);
 		return EX_CANTCREAT;
 	}
-	const char *given = core_value(chat->cfg, "nick");
-	const struct config_value *v = config_find(chat->cfg, "core", "nick");
-	char *asked = NULL;
-	if (!*given && chat->interactive)
-		given = asked = identity_ask_nick();
-	if (!given || !*given)
-		given = getenv("USER");
-	if (!given || !*given)
-		given = "anonymous";
-	chat->nick = identity_clean_nick(given, strlen(given), &err);
-	free(asked);
-	if (!chat->nick) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] nick '%s': %s",
-		         v ? v->origin : "nick", given, strbuf_str(&err));
-		strbuf_free(&err);
-		return EX_CONFIG;
-	}
+	if (!lasting)
+		chat_log(NULL, MQC_LOG_WARNING, "%s; using an identity for this run only: the "
+		         "broker's persistent session (what the room says while mqchat is away) "
+		         "will not survive a restart", strbuf_str(&err));
 	strbuf_free(&err);
-	return 0;
+	return set_nick(chat, chat->interactive);
 }
 
 /* --check-config: every plugin's own checks, all reported at once. */
@@ -251,46 +182,21 @@ static void chat_free(struct chat *chat)
 	free(chat->time_format);
 }
 
-int main(int argc, char **argv)
+/* --check-config, or a run. */
+static int run(struct config *cfg, bool check_only)
 {
-	struct options opt = {0};
-	struct config overrides = {0}, cfg = {0};
-	/* Frontends measure and edit text in the user's character set. */
-	setlocale(LC_CTYPE, "");
-	int rc = parse_args(argc, argv, &opt, &overrides);
-	if (rc >= 0) {
-		config_free(&overrides);
-		return rc;
-	}
-	struct strbuf err = STRBUF_INIT;
-	if (config_load(&cfg, opt.config_path, &err) != 0) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
-		strbuf_free(&err);
-		config_free(&overrides);
-		config_free(&cfg);
-		return EX_CONFIG;
-	}
-	apply_overrides(&cfg, &overrides);
-	config_free(&overrides);
-	warn_if_others_can_write(cfg.path);
-
-	if (opt.list_plugins || opt.history || opt.search) {
-		rc = opt.list_plugins ? instances_list_plugins(&cfg)
-		                      : archive_print(&cfg, opt.history, opt.search, opt.json);
-		config_free(&cfg);
-		return rc;
-	}
-
-	struct chat chat = {.cfg = &cfg, .loop = loop_new(), .signal_fd = -1};
-	rc = read_core_settings(&chat);
+	struct chat chat = {.cfg = cfg, .loop = loop_new(), .signal_fd = -1};
+	int rc = read_core_settings(&chat);
 	if (!rc)
 		rc = instances_create(&chat);
-	if (!rc && opt.check_config) {
+	if (!rc && check_only) {
 		rc = check_every_instance(&chat);
+		if (!rc)
+			rc = set_nick(&chat, false);
 		if (!rc)
 			instances_print(&chat);
 	}
-	if (!rc && !opt.check_config) {
+	if (!rc && !check_only) {
 		chat.stdin_shows_events = has_stdin_frontend(&chat);
 		chat.interactive = chat.stdin_shows_events && isatty(STDIN_FILENO) &&
 		                   isatty(STDERR_FILENO);
@@ -302,6 +208,37 @@ int main(int argc, char **argv)
 		chat_close(&chat);
 	}
 	chat_free(&chat);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (!occupy_standard_fds())
+		return EX_OSERR; /* not even stderr to say so */
+	struct options opt = {0};
+	struct config cfg = {0};
+	/* Frontends measure and edit text in the user's character set. */
+	setlocale(LC_CTYPE, "");
+	int rc = cmdline_parse(argc, argv, &opt);
+	if (rc >= 0) {
+		cmdline_free(&opt);
+		return rc;
+	}
+	struct strbuf err = STRBUF_INIT;
+	rc = config_load(&cfg, opt.config_path, &err) != 0 ? EX_CONFIG : -1;
+	if (rc < 0) {
+		cmdline_apply(&opt, &cfg);
+		warn_if_others_can_write(&cfg);
+	} else {
+		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+	}
+	strbuf_free(&err);
+	if (rc < 0 && (opt.list_plugins || opt.history || opt.search))
+		rc = opt.list_plugins ? instances_list_plugins(&cfg)
+		                      : archive_print(&cfg, opt.history, opt.search, opt.json);
+	if (rc < 0)
+		rc = run(&cfg, opt.check_config);
+	cmdline_free(&opt);
 	config_free(&cfg);
 	return rc;
 }

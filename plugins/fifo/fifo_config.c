@@ -14,11 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Without XDG_RUNTIME_DIR the core expands this to /tmp/mqchat-<uid>/in.fifo
+ * (config_expand_path): the one fallback, shown by --check-config too. */
 #define FIFO_PATH_DEFAULT "$XDG_RUNTIME_DIR/mqchat/in.fifo"
-
-/* What the core makes of FIFO_PATH_DEFAULT when XDG_RUNTIME_DIR is unset:
- * an unset variable expands to "". */
-#define FIFO_PATH_DEFAULT_UNSET "/mqchat/in.fifo"
 
 const struct mqc_key fifo_keys[] = {
 	{.name = "path", .def = FIFO_PATH_DEFAULT, .flags = MQC_KEY_PATH,
@@ -35,26 +33,12 @@ const struct mqc_key fifo_keys[] = {
 	{.name = NULL},
 };
 
-static bool runtime_dir_unset(void)
-{
-	const char *dir = getenv("XDG_RUNTIME_DIR");
-
-	return dir == NULL || dir[0] == '\0';
-}
-
 static bool config_path(struct fifo_config *cfg, struct mqc_instance *inst,
                         const struct mqc_host *host)
 {
 	const char *value = host->config(inst, "path");
-	int n;
 
-	if (value[0] == '\0' ||
-	    (runtime_dir_unset() && (strcmp(value, FIFO_PATH_DEFAULT_UNSET) == 0 ||
-	                             strcmp(value, FIFO_PATH_DEFAULT) == 0)))
-		n = asprintf(&cfg->path, "/tmp/mqchat-%u/in.fifo", (unsigned)geteuid());
-	else
-		n = asprintf(&cfg->path, "%s", value);
-	if (n < 0) {
+	if (asprintf(&cfg->path, "%s", value) < 0) {
 		cfg->path = NULL;
 		host->config_error(inst, "path", "out of memory");
 		return false;

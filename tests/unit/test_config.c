@@ -64,13 +64,41 @@ START_TEST(mistakes_name_the_line)
 	check_error("[core]\nnick = a\nthis is not ini\n", ":3: not a [section] header");
 	check_error("[core]\nnick = a\nnick = b\n", ":3: [core] nick is set twice (first at ");
 	check_error("nick = a\n", ":1: key 'nick' outside any [section]");
-	check_error("[core]\nnick = a\n  continued\n", ":3:");
+	check_error("[core]\nnick = a\n  continued\n", ":3: indented line");
+	check_error("[core]\nnick = a\n\thistory = off\n", ":3: indented line");
+	check_error("[core]\nnick = a\n [mqtt]\n", ":3: indented line");
 	check_error("[core]\n[mqtt]\n[core]\n", ":3: section [core] appears twice");
 	char long_line[400];
 	snprintf(long_line, sizeof long_line, "[core]\nnick = %0300d\n", 0);
 	check_error(long_line, ":2: line longer than");
 	check_error("[core]\nnick = a\n[s123456789s123456789s123456789s123456789s1234567890]\nk = v\n",
 	            ":3: section name longer than 49 characters");
+}
+END_TEST
+
+START_TEST(indented_blank_and_comment_lines_are_fine)
+{
+	struct config cfg = {0};
+	char *err = parse("[core]\n  ; comment\n\t# another\n \t\nnick = Ana\n", &cfg);
+	ck_assert_str_eq(err, "");
+	ck_assert_str_eq(config_find(&cfg, "core", "nick")->value, "Ana");
+	free(err);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(only_a_regular_file_is_read)
+{
+	static const char *const paths[] = {"/tmp", "/dev/zero", "/dev/null"};
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+		struct config cfg = {0};
+		struct strbuf err = STRBUF_INIT;
+		ck_assert_int_eq(config_parse_file(&cfg, paths[i], &err), -1);
+		ck_assert_msg(strstr(strbuf_str(&err), "not a regular file"), "%s", err.data);
+		ck_assert_ptr_null(cfg.path);
+		strbuf_free(&err);
+		config_free(&cfg);
+	}
 }
 END_TEST
 
@@ -138,10 +166,68 @@ START_TEST(paths_and_booleans)
 	char *p = config_expand_path("~/x/$MQC_TEST_DIR/${MQC_TEST_DIR}y/$MQC_UNSET/$/z");
 	ck_assert_str_eq(p, "/home/ana/x//run/user/1000//run/user/1000y//$/z");
 	free(p);
+	/* Without a usable XDG_RUNTIME_DIR: one fallback, /tmp/mqchat-<euid>. */
+	char fallback[64];
+	snprintf(fallback, sizeof fallback, "/tmp/mqchat-%u", (unsigned)geteuid());
+	static const char *const unusable[] = {NULL, "", "relative"};
+	for (size_t i = 0; i < 3; i++) {
+		if (unusable[i])
+			setenv("XDG_RUNTIME_DIR", unusable[i], 1);
+		else
+			unsetenv("XDG_RUNTIME_DIR");
+		char want[128];
+		snprintf(want, sizeof want, "%s/in.fifo", fallback);
+		p = config_expand_path("$XDG_RUNTIME_DIR/mqchat/in.fifo");
+		ck_assert_str_eq(p, want);
+		free(p);
+		p = config_expand_path("${XDG_RUNTIME_DIR}/x");
+		ck_assert_str_eq(p, strcat(strcpy(want, fallback), "/x"));
+		free(p);
+		p = config_expand_path("$XDG_RUNTIME_DIR/mqchatter");
+		ck_assert_str_eq(p, strcat(strcpy(want, fallback), "/mqchatter"));
+		free(p);
+		p = config_runtime_dir();
+		ck_assert_str_eq(p, fallback);
+		free(p);
+	}
+	setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
+	p = config_expand_path("$XDG_RUNTIME_DIR/mqchat/in.fifo");
+	ck_assert_str_eq(p, "/run/user/7/mqchat/in.fifo");
+	free(p);
+	p = config_runtime_dir();
+	ck_assert_str_eq(p, "/run/user/7/mqchat");
+	free(p);
 	bool b = false;
 	ck_assert(config_parse_bool("On", &b) && b);
 	ck_assert(config_parse_bool("no", &b) && !b);
 	ck_assert(!config_parse_bool("maybe", &b));
+}
+END_TEST
+
+START_TEST(relative_paths_follow_the_file)
+{
+	struct config cfg = {.path = xstrdup("/etc/mqchat/bot.ini")};
+	char *p = config_relative_path(&cfg, "/etc/mqchat/bot.ini:4", "plugins/x.so");
+	ck_assert_str_eq(p, "/etc/mqchat/plugins/x.so");
+	free(p);
+	p = config_relative_path(&cfg, "/etc/mqchat/bot.ini:4", "/opt/x.so");
+	ck_assert_str_eq(p, "/opt/x.so");
+	free(p);
+	/* Given on the command line: relative to the current directory. */
+	p = config_relative_path(&cfg, "-o x.plugin=./x.so", "./x.so");
+	ck_assert_str_eq(p, "./x.so");
+	free(p);
+	free(cfg.path);
+	cfg.path = xstrdup("bot.ini");
+	p = config_relative_path(&cfg, "bot.ini:2", "./x.so");
+	ck_assert_str_eq(p, "./x.so");
+	free(p);
+	free(cfg.path);
+	cfg.path = xstrdup("/bot.ini");
+	p = config_relative_path(&cfg, "/bot.ini:2", "x/y.so");
+	ck_assert_str_eq(p, "/x/y.so");
+	free(p);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -151,10 +237,13 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, values_keep_their_line);
 	tcase_add_test(tc, mistakes_name_the_line);
+	tcase_add_test(tc, indented_blank_and_comment_lines_are_fine);
+	tcase_add_test(tc, only_a_regular_file_is_read);
 	tcase_add_test(tc, missing_file_is_an_error);
 	tcase_add_test(tc, search_path);
 	tcase_add_test(tc, overrides_win);
 	tcase_add_test(tc, paths_and_booleans);
+	tcase_add_test(tc, relative_paths_follow_the_file);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -127,7 +127,145 @@ class ConfigErrorsTest(unittest.TestCase):
         self.assertEqual(r.returncode, EX_CONFIG, r.stderr)
         self.assertIn(path.encode(), r.stderr)
 
+    def test_core_has_no_plugin_key(self):
+        self.assert_config_error("[core]\nnick = Ana\nplugin = mqtt\n", 3, "plugin", "[core]")
+
+    def test_indented_lines_are_refused(self):
+        # No continuation lines: neither glued to the value above nor read
+        # as a key of their own; indented blank and comment lines are fine.
+        for line in ("  topic = sala", "\tcontinued", "  [fifo]"):
+            with self.subTest(line=line):
+                self.assert_config_error(self.good_ini(line + "\n"), 7, "indented line")
+        path = self.write(self.good_ini("   ; an indented comment\n  \n\t# another\n"))
+        r = self.run_mqchat("-c", path, "--check-config")
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+
+    def test_configuration_that_is_not_a_regular_file(self):
+        # Unfixed: a directory read as an empty file, /dev/zero spun
+        # forever, a FIFO blocked (run_mqchat's timeout catches both).
+        fifo = os.path.join(self.workdir, "config.fifo")
+        os.mkfifo(fifo)
+        for path, what in ((self.workdir, "a directory"), ("/dev/zero", "a character device"),
+                           (fifo, "a named pipe")):
+            for args in (("--check-config",), ()):
+                with self.subTest(path=path, args=args):
+                    r = self.run_mqchat("-c", path, *args)
+                    err = r.stderr.decode("utf-8", "replace")
+                    self.assertEqual(r.returncode, EX_CONFIG, err)
+                    self.assertIn(f"{path}: cannot read the configuration: not a regular "
+                                  f"file ({what})", err)
+            with self.subTest(path=path, via="MQCHAT_CONFIG"):
+                self.env["MQCHAT_CONFIG"] = path
+                r = self.run_mqchat("--check-config")
+                del self.env["MQCHAT_CONFIG"]
+                self.assertEqual(r.returncode, EX_CONFIG, r.stderr)
+                self.assertIn(path.encode(), r.stderr)
+
+    # --- what --check-config accepts, a run accepts ----------------------
+
+    def assert_check_and_run_refuse(self, path, *args, says):
+        """--check-config and a run both exit 78 with the same message."""
+        errors = []
+        for check in (("--check-config",), ()):
+            r = self.run_mqchat("-c", path, *check, *args)
+            err = r.stderr.decode("utf-8", "replace")
+            self.assertEqual(r.returncode, EX_CONFIG, f"{check}: {err}")
+            self.assertIn(says, err)
+            errors.append([l for l in err.splitlines() if "error:" in l])
+        self.assertEqual(errors[0], errors[1], "check and run must say the same")
+
+    def test_check_config_refuses_the_nicks_a_run_refuses(self):
+        path = self.write(self.good_ini())
+        self.assert_check_and_run_refuse(path, "-n", "a:b",
+                                         says="-n a:b: [core] nick 'a:b': a nick cannot "
+                                              "contain ':'")
+        self.assert_check_and_run_refuse(path, "-n", "n" * 80, says="at most 64 bytes")
+        text = self.good_ini().replace("nick = Ana", "nick = " + "ñ" * 40)  # 80 bytes
+        self.assert_check_and_run_refuse(self.write(text), says=f"{path}:2: [core] nick")
+
+    def test_sections_not_in_frontends_are_checked_by_their_plugin(self):
+        # [fifo] by its name, [spare] by its plugin key: neither listed.
+        for extra, line in (("[fifo]\nmode = 0999\n", 8), ("[spare]\nplugin = fifo\n"
+                                                             "mode = 0999\n", 9)):
+            with self.subTest(extra=extra):
+                path = self.write(self.good_ini(extra))
+                self.assert_check_and_run_refuse(path, says=f"{path}:{line}:")
+                r = self.run_mqchat("-c", path, "--check-config")
+                self.assertIn("mode", r.stderr.decode())
+        path = self.write(self.good_ini("[spare]\nplugin = fifo\nmode = 0620\n"))
+        r = self.run_mqchat("-c", path, "--check-config")
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+
+    def test_check_config_shows_the_fifo_path_a_run_uses(self):
+        # Without XDG_RUNTIME_DIR, the run uses /tmp/mqchat-<uid>/in.fifo
+        # (tests/integration/fifo/test_fifo_paths.py): the check says so.
+        path = self.write(self.good_ini().replace("history = off\n", "history = off\n"
+                                                  "frontends = stdin, fifo\n"))
+        for unset in ("", None):
+            with self.subTest(XDG_RUNTIME_DIR=unset):
+                if unset is None:
+                    del self.env["XDG_RUNTIME_DIR"]
+                else:
+                    self.env["XDG_RUNTIME_DIR"] = unset
+                r = self.run_mqchat("-c", path, "--check-config")
+                self.assertEqual(r.returncode, EX_OK, r.stderr)
+                self.assertRegex(r.stdout.decode(), rf"(?m)^path = /tmp/mqchat-{os.geteuid()}"
+                                 r"/in\.fifo\s")
+
     # --- mistakes on the command line -----------------------------------
+
+    def test_mosquitto_options_go_to_the_backend(self):
+        path = self.write(self.good_ini())
+        r = self.run_mqchat("-c", path, "--check-config", "-h", "broker.example.org",
+                            "-p", "1884", "-t", "sala", "-u", "ana", "-q", "2")
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+        for key, value, origin in (("host", "broker.example.org", "-h broker.example.org"),
+                                   ("port", "1884", "-p 1884"), ("topic", "sala", "-t sala"),
+                                   ("username", "ana", "-u ana"), ("qos", "2", "-q 2")):
+            self.assertRegex(out, rf"(?m)^{key} = {re.escape(value)}\s+; {re.escape(origin)}$")
+        # The default network is core.backend, as -o leaves it.
+        r = self.run_mqchat("-c", path, "--check-config", "-o", "core.backend=net",
+                            "-o", "net.plugin=mqtt", "-p", "1885")
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+        self.assertIn("[net]", r.stdout.decode())
+        self.assertRegex(r.stdout.decode(), r"(?m)^port = 1885\s+; -p 1885$")
+
+    def test_url(self):
+        path = self.write(self.good_ini())
+        r = self.run_mqchat("-c", path, "--check-config", "mqtts://ana@[::1]:8884/a/b")
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+        for key, value in (("host", "::1"), ("port", "8884"), ("tls", "on"),
+                           ("username", "ana"), ("topic", "a/b")):
+            self.assertRegex(out, rf"(?m)^{key} = {re.escape(value)}\s+; mqtts://")
+        # Options win over the URL; mqtts' default port is 8883.
+        r = self.run_mqchat("-c", path, "--check-config", "-t", "c", "mqtts://h")
+        out = r.stdout.decode()
+        self.assertRegex(out, r"(?m)^port = 8883\s")
+        self.assertRegex(out, r"(?m)^topic = c\s+; -t c$")
+
+    def test_bad_command_line_values_exit_64_naming_the_argument(self):
+        path = self.write(self.good_ini())
+        for args, says in ((("-p", "0"), "-p '0'"), (("-p", "http"), "-p 'http'"),
+                           (("-p", "65536"), "-p '65536'"), (("-q", "3"), "-q '3'"),
+                           (("-h", ""), "-h ''"), (("-t", ""), "-t ''"),
+                           (("http://host",), "URL"), (("mqtt://",), "URL 'mqtt://'"),
+                           (("mqtt://host:99999",), "mqtt://host:99999"),
+                           (("mqtt://a", "mqtt://b"), "mqtt://b")):
+            with self.subTest(args=args):
+                r = self.run_mqchat("-c", path, "--check-config", *args)
+                self.assertEqual(r.returncode, EX_USAGE, r.stderr)
+                self.assertIn(says, r.stderr.decode())
+
+    def test_password_in_url_is_refused_and_not_echoed(self):
+        r = self.run_mqchat("-c", self.write(self.good_ini()), "mqtt://ana:hunter2@host/x")
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, EX_USAGE, err)
+        self.assertIn("password_file", err)
+        self.assertIn("mqtt://ana:", err)
+        self.assertNotIn("hunter2", err)
+
 
     def test_override_unknown_key(self):
         path = self.write(self.good_ini())
@@ -195,7 +333,7 @@ class ConfigErrorsTest(unittest.TestCase):
             lines = f.read().splitlines()
         multi = lines.index(";[terminal]")
         single = [re.sub(r"^;(?=[a-z\[])", "", l) for l in lines[:multi]]
-        single = [re.sub(r"^frontends = .*", "frontends = stdin, fifo, syslog", l)
+        single = [re.sub(r"^frontends = .*", "frontends = stdin, fifo, syslog, exec", l)
                   for l in single]
         several = ["[core]", "frontends = terminal, alerts, log"] + [
             l[1:] for l in lines[multi:] if l.startswith(";")]
@@ -204,9 +342,42 @@ class ConfigErrorsTest(unittest.TestCase):
             r = self.run_mqchat("-c", path, "--check-config")
             self.assertEqual(r.returncode, EX_OK, (name, r.stderr))
             out = r.stdout.decode("utf-8", "replace")
-            for section in ("[fifo]", "[syslog]") if name == "single.ini" else (
+            for section in ("[fifo]", "[syslog]", "[exec]") if name == "single.ini" else (
                     "[terminal]", "[alerts]", "[log]"):
                 self.assertIn(section, out)
+
+    @staticmethod
+    def keys_by_section(lines, commented=False):
+        """{section: {key, ...}} of INI lines (with commented=True, of
+        commented-out ones too)."""
+        prefix = ";?" if commented else ""
+        keys, section = {}, None
+        for line in lines:
+            m = re.match(rf"^{prefix}\[(\w+)\]$", line)
+            if m:
+                section = m.group(1)
+                keys[section] = set()
+            m = re.match(rf"^{prefix}(\w+) =", line)
+            if m and section:
+                keys[section].add(m.group(1))
+        return keys
+
+    def test_example_lists_every_key_the_code_accepts(self):
+        # conf/mqchat.ini claims every key: the keys written there (set or
+        # commented out) per section must be the keys --check-config shows.
+        with open(EXAMPLE_INI) as f:
+            lines = f.read().splitlines()
+        lines = lines[:lines.index(";[terminal]")]
+        written = self.keys_by_section(lines, commented=True)
+        text = [re.sub(r"^;(?=[a-z\[])", "", l) for l in lines]
+        text = [re.sub(r"^frontends = .*", "frontends = stdin, fifo, syslog, exec", l)
+                for l in text]
+        r = self.run_mqchat("-c", self.write("\n".join(text) + "\n"), "--check-config")
+        self.assertEqual(r.returncode, EX_OK, r.stderr)
+        shown = self.keys_by_section(r.stdout.decode("utf-8", "replace").splitlines())
+        self.assertEqual(sorted(written), sorted(shown))
+        for name in shown:
+            self.assertEqual(written[name], shown[name], f"[{name}] in {EXAMPLE_INI}")
 
     def test_list_plugins(self):
         r = self.run_mqchat("--list-plugins")
@@ -223,7 +394,8 @@ class ConfigErrorsTest(unittest.TestCase):
         r = self.run_mqchat("--help")
         self.assertEqual(r.returncode, EX_OK, r.stderr)
         self.assertRegex(r.stdout.decode(), r"(?i)usage")
-        self.assertEqual(self.run_mqchat("-h").returncode, EX_OK)
+        # -h is the host, as with mosquitto_sub: alone it lacks its argument.
+        self.assertEqual(self.run_mqchat("-h").returncode, EX_USAGE)
 
     def test_version(self):
         r = self.run_mqchat("--version")

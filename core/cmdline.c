@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+#include "cmdline.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "chat.h"
+
+static const char usage[] =
+	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [-h HOST] [-p PORT]\n"
+	"              [-t TOPIC] [-u USER] [-q QOS] [--check-config] [--list-plugins]\n"
+	"              [--history N | --search WORDS [--json]] [--help] [-V] [URL]\n"
+	"\n"
+	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
+	"                             $XDG_CONFIG_HOME/mqchat/mqchat.ini, /etc/mqchat/mqchat.ini)\n"
+	"  -o, --set SECTION.KEY=VALUE  override one key; repeatable; wins over the file\n"
+	"  -n, --nick NICK            same as -o core.nick=NICK\n"
+	"  -h HOST, -p PORT, -t TOPIC, -u USER, -q QOS\n"
+	"                             as mosquitto_sub has them: the broker, room, user\n"
+	"                             and QoS of the backend ([core] backend, e.g. mqtt)\n"
+	"  URL                        mqtt://[USER@]HOST[:PORT][/TOPIC], or mqtts://... with\n"
+	"                             TLS on; options given with it win over it\n"
+	"      --check-config         validate the configuration and its plugins, print it, exit\n"
+	"      --list-plugins         list the plugins found, with kind, version and ABI\n"
+	"      --history N            print the last N messages from history, exit\n"
+	"      --search WORDS         print the messages of history matching WORDS, exit\n"
+	"      --json                 with --history or --search: one JSON object a line\n"
+	"      --help                 this help\n"
+	"  -V, --version              the version\n"
+	"\n"
+	"Type a line to send it; /help lists the commands.  With standard input not a\n"
+	"terminal, every line read is sent, and mqchat exits once the broker has\n"
+	"acknowledged them all.  A password never goes on the command line: name a\n"
+	"file holding it with -o mqtt.password_file=FILE.  See mqchat(1) and mqchat.ini(5).\n";
+
+enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS, OPT_HISTORY, OPT_SEARCH, OPT_JSON, OPT_HELP };
+
+static void add_setting(struct options *opt, const char *section, const char *key,
+                        const char *value, const char *origin)
+{
+	opt->settings = xrealloc(opt->settings, (opt->n_settings + 1) * sizeof *opt->settings);
+	opt->settings[opt->n_settings++] = (struct cmdline_setting){
+		.section = section ? xstrdup(section) : NULL,
+		.key = xstrdup(key),
+		.value = xstrdup(value),
+		.origin = xstrdup(origin),
+	};
+}
+
+static int usage_error(const char *what)
+{
+	fprintf(stderr, "mqchat: %s\n(mqchat --help lists the options)\n", what);
+	return EX_USAGE;
+}
+
+/* "1".."65535", else false. */
+static bool is_port(const char *text, size_t len)
+{
+	if (len == 0 || len > 5 || strspn(text, "0123456789") < len)
+		return false;
+	long port = strtol(text, NULL, 10);
+	return port >= 1 && port <= 65535;
+}
+
+/* -h -p -t -u -q: a key of the default network, checked as far as the
+ * command line can be. */
+static int add_shortcut(struct options *opt, int c, const char *arg)
+{
+	static const char *const keys[] = {['h'] = "host", ['p'] = "port", ['t'] = "topic",
+	                                   ['u'] = "username", ['q'] = "qos"};
+	struct strbuf sb = STRBUF_INIT;
+	if ((c == 'h' || c == 't') && !*arg)
+		strbuf_printf(&sb, "-%c '': an empty %s", c, keys[c]);
+	else if (c == 'p' && !is_port(arg, strlen(arg)))
+		strbuf_printf(&sb, "-p '%s': not a port number (1 to 65535)", arg);
+	else if (c == 'q' && (strlen(arg) != 1 || !strchr("012", arg[0])))
+		strbuf_printf(&sb, "-q '%s': the QoS is 0, 1 or 2", arg);
+	if (sb.len) {
+		int rc = usage_error(sb.data);
+		strbuf_free(&sb);
+		return rc;
+	}
+	strbuf_printf(&sb, "-%c %s", c, arg);
+	add_setting(opt, NULL, keys[c], arg, sb.data);
+	strbuf_free(&sb);
+	return -1;
+}
+
+static int add_assignment(struct options *opt, int c, const char *arg)
+{
+	struct strbuf err = STRBUF_INIT, origin = STRBUF_INIT;
+	char *section = NULL, *key = NULL;
+	const char *value = arg;
+	if (c == 'n') {
+		section = xstrdup("core");
+		key = xstrdup("nick");
+		strbuf_printf(&origin, "-n %s", arg);
+	} else {
+		value = config_split(arg, &section, &key, &err);
+		strbuf_printf(&origin, "-o %s", arg);
+	}
+	int rc = -1;
+	if (value)
+		add_setting(opt, section, key, value, origin.data);
+	else
+		rc = usage_error(strbuf_str(&err));
+	free(section);
+	free(key);
+	strbuf_free(&err);
+	strbuf_free(&origin);
+	return rc;
+}
+
+/* Splits HOST[:PORT] (HOST may be [IPv6]) into `host` and `port`;
+ * false when malformed. */
+static bool split_host_port(const char *start, size_t len, struct strbuf *host,
+                            struct strbuf *port)
+{
+	const char *colon = NULL;
+	if (len && start[0] == '[') {
+		const char *close = memchr(start, ']', len);
+		if (!close || close == start + 1)
+			return false;
+		strbuf_append(host, start + 1, (size_t)(close - start - 1));
+		size_t used = (size_t)(close + 1 - start);
+		if (used < len && start[used] != ':')
+			return false;
+		colon = used < len ? start + used : NULL;
+	} else {
+		colon = memchr(start, ':', len);
+		strbuf_append(host, start, colon ? (size_t)(colon - start) : len);
+		if (!host->len)
+			return false;
+	}
+	if (colon)
+		strbuf_append(port, colon + 1, len - (size_t)(colon + 1 - start));
+	return !colon || is_port(strbuf_str(port), port->len);
+}
+
+/* mqtt://[USER@]HOST[:PORT][/TOPIC] or mqtts://...: put before every
+ * option's setting, so that the options win over it. */
+static int add_url(struct options *opt, const char *url)
+{
+	bool tls = strncmp(url, "mqtts://", 8) == 0;
+	if (!tls && strncmp(url, "mqtt://", 7) != 0)
+		return usage_error("unexpected argument: only an mqtt://[USER@]HOST[:PORT][/TOPIC] "
+		                   "or mqtts://... URL may follow the options");
+	const char *authority = url + (tls ? 8 : 7);
+	size_t len = strcspn(authority, "/");
+	const char *at = memchr(authority, '@', len);
+	const char *user = at ? authority : NULL;
+	size_t user_len = at ? (size_t)(at - authority) : 0;
+	const char *colon = user ? memchr(user, ':', user_len) : NULL;
+	if (colon) {
+		struct strbuf why = STRBUF_INIT;
+		strbuf_printf(&why, "URL '%.*s:***%s': a password never goes on the command line "
+		              "(anyone can read it there): put it alone in a file of mode 0600 and "
+		              "name that file with -o mqtt.password_file=FILE",
+		              (int)(colon - url), url, at);
+		int rc = usage_error(why.data);
+		strbuf_free(&why);
+		return rc;
+	}
+	const char *hostport = at ? at + 1 : authority;
+	struct strbuf host = STRBUF_INIT, port = STRBUF_INIT;
+	if (!split_host_port(hostport, len - (size_t)(hostport - authority), &host, &port) ||
+	    (user && !user_len)) {
+		strbuf_free(&host);
+		strbuf_free(&port);
+		struct strbuf why = STRBUF_INIT;
+		strbuf_printf(&why, "URL '%s': expected mqtt://[USER@]HOST[:PORT][/TOPIC] "
+		              "(PORT 1 to 65535)", url);
+		int rc = usage_error(why.data);
+		strbuf_free(&why);
+		return rc;
+	}
+	/* Inserted first: collected at the end, then moved to the front. */
+	size_t before = opt->n_settings;
+	add_setting(opt, NULL, "host", host.data, url);
+	add_setting(opt, NULL, "port", port.len ? port.data : tls ? "8883" : "1883", url);
+	add_setting(opt, NULL, "tls", tls ? "on" : "off", url);
+	if (user) {
+		char *name = xstrndup(user, user_len);
+		add_setting(opt, NULL, "username", name, url);
+		free(name);
+	}
+	if (authority[len] == '/' && authority[len + 1])
+		add_setting(opt, NULL, "topic", authority + len + 1, url);
+	size_t added = opt->n_settings - before;
+	struct cmdline_setting *moved = xcalloc(added, sizeof *moved);
+	memcpy(moved, opt->settings + before, added * sizeof *moved);
+	memmove(opt->settings + added, opt->settings, before * sizeof *moved);
+	memcpy(opt->settings, moved, added * sizeof *moved);
+	free(moved);
+	strbuf_free(&host);
+	strbuf_free(&port);
+	return -1;
+}
+
+/* The checks that need every option seen. */
+static int finish(int argc, char **argv, struct options *opt)
+{
+	if (optind < argc - 1) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "unexpected argument '%s': one URL at most", argv[optind + 1]);
+		int rc = usage_error(sb.data);
+		strbuf_free(&sb);
+		return rc;
+	}
+	if (optind == argc - 1) {
+		int rc = add_url(opt, argv[optind]);
+		if (rc >= 0)
+			return rc;
+	}
+	if ((opt->history && opt->search) || (opt->json && !opt->history && !opt->search))
+		return usage_error("--json goes with one of --history and --search");
+	return -1;
+}
+
+int cmdline_parse(int argc, char **argv, struct options *opt)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 'o'},
+		{"nick", required_argument, NULL, 'n'},
+		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+		{"history", required_argument, NULL, OPT_HISTORY},
+		{"search", required_argument, NULL, OPT_SEARCH},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, OPT_HELP},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, rc = -1;
+	while (rc < 0 && (c = getopt_long(argc, argv, "c:o:n:h:p:t:u:q:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt->config_path = optarg;
+			break;
+		case 'o':
+		case 'n':
+			rc = add_assignment(opt, c, optarg);
+			break;
+		case 'h':
+		case 'p':
+		case 't':
+		case 'u':
+		case 'q':
+			rc = add_shortcut(opt, c, optarg);
+			break;
+		case OPT_CHECK_CONFIG:
+			opt->check_config = true;
+			break;
+		case OPT_LIST_PLUGINS:
+			opt->list_plugins = true;
+			break;
+		case OPT_HISTORY:
+			opt->history = optarg;
+			break;
+		case OPT_SEARCH:
+			opt->search = optarg;
+			break;
+		case OPT_JSON:
+			opt->json = true;
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("mqchat %s (plugin ABI %d.%d)\n", MQC_VERSION, MQC_ABI_MAJOR,
+			       MQC_ABI_MINOR);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	return rc >= 0 ? rc : finish(argc, argv, opt);
+}
+
+void cmdline_apply(const struct options *opt, struct config *cfg)
+{
+	const char *backend = core_value(cfg, "backend");
+	for (size_t i = 0; i < opt->n_settings; i++) {
+		const struct cmdline_setting *s = &opt->settings[i];
+		if (s->section && strcmp(s->section, "core") == 0 && strcmp(s->key, "backend") == 0)
+			backend = s->value;
+	}
+	for (size_t i = 0; i < opt->n_settings; i++) {
+		const struct cmdline_setting *s = &opt->settings[i];
+		config_set(cfg, s->section ? s->section : backend, s->key, s->value, s->origin);
+	}
+}
+
+void cmdline_free(struct options *opt)
+{
+	for (size_t i = 0; i < opt->n_settings; i++) {
+		free(opt->settings[i].section);
+		free(opt->settings[i].key);
+		free(opt->settings[i].value);
+		free(opt->settings[i].origin);
+	}
+	free(opt->settings);
+	opt->settings = NULL;
+	opt->n_settings = 0;
+}
