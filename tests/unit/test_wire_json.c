@@ -253,6 +253,7 @@ START_TEST(timestamps_valid_and_invalid)
 	ck_assert_int_eq(ts_of("1732570000000.0"), 1732570000000); /* a whole number */
 	ck_assert_int_eq(ts_of("1.732570000000e12"), 1732570000000);
 	ck_assert_int_eq(ts_of("9007199254740992"), JSON_MAX_TS_MS);
+	ck_assert_int_eq(ts_of("9007199254740994"), 0); /* the next double up */
 	ck_assert_int_eq(ts_of("1"), 1);
 	ck_assert_int_eq(ts_of("0"), 0);
 	ck_assert_int_eq(ts_of("-1732570000000"), 0);
