@@ -21,7 +21,9 @@ import termios
 import types
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk"))
 import harness  # noqa: E402
+from sdk_helpers import file_text  # noqa: E402
 from test_terminal_suspend import PROMPT, SLOW, Screen, process_state  # noqa: E402
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -140,6 +142,16 @@ class ScriptsRun(harness.TestCase):
         self.cleanups.append(lambda: self.stop_broker(broker))
         return term, broker
 
+    def run_piped(self, nick):
+        """scripts/run with pipes, no terminal: the process, its stdout and
+        stderr readers."""
+        run = subprocess.Popen([RUN, "-c", self.ini(nick)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=self.env(nick))
+        self.cleanups.append(lambda: run.poll() is None and run.kill())
+        return (run, harness.LineReader(run.stdout, f"{nick} stdout"),
+                harness.LineReader(run.stderr, f"{nick} stderr"))
+
     def stop_broker(self, pid):
         """Only if a test failed: the broker outlived every mqchat."""
         try:
@@ -191,6 +203,66 @@ class ScriptsRun(harness.TestCase):
         term.screen.wait_for(re.escape(SHELL_PROMPT), start=mark)
         harness.wait_until(lambda: not alive(broker), SLOW,
                            "the broker to stop once its only mqchat ended")
+
+    def test_a_run_arriving_while_the_broker_stops_starts_a_new_one(self):
+        ana, _, ana_err = self.run_piped("Ana")
+        ana_err.wait_for(r"connected to localhost", timeout=SLOW)
+        first = int(re.search(r"started a private mosquitto on 127\.0\.0\.1:\d+ \(pid (\d+)",
+                              ana_err.text()).group(1))
+        self.cleanups.append(lambda: self.stop_broker(first))
+        broker_dir = os.path.join(self.runtime, "mqchat", f"broker-{self.port}")
+        # The test holds the lock as one more run would, so that Ana's end
+        # is not the last...
+        lock = open(os.path.join(broker_dir, "users.lock"), "a")
+        self.cleanups.append(lock.close)
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        ana.stdin.close()
+        self.assertEqual(ana.wait(SLOW), 0, ana_err.text())
+        # ...then lets go of it with the broker held stopped: the watcher
+        # takes the lock and stays in the middle of stopping it.
+        os.kill(first, signal.SIGSTOP)
+        self.cleanups.append(lambda: alive(first) and os.kill(first, signal.SIGCONT))
+        lock.close()
+        log = os.path.join(broker_dir, "mosquitto.log")
+        harness.wait_until(lambda: "stopping mosquitto (pid %d)" % first
+                           in file_text(log), SLOW, "the watcher to start stopping it")
+
+        # Bea arrives now: she waits until it is gone, then starts another.
+        bea, _, bea_err = self.run_piped("Bea")
+        bea_err.wait_for(r"waiting for the private mosquitto on 127\.0\.0\.1:%d to stop"
+                         % self.port, timeout=SLOW)
+        os.kill(first, signal.SIGCONT)
+        bea_err.wait_for(r"connected to localhost", timeout=SLOW)
+        self.assertFalse(alive(first))
+        second = int(re.search(r"started a private mosquitto on 127\.0\.0\.1:\d+ \(pid (\d+)",
+                               bea_err.text()).group(1))
+        self.cleanups.append(lambda: self.stop_broker(second))
+        sub = harness.Subscriber(self.room)
+        self.cleanups.append(sub.stop)
+        bea.stdin.write(b"hola de nuevo\n")
+        bea.stdin.close()
+        sub.out.wait_for(rb"^Bea: hola de nuevo$", timeout=SLOW)
+        self.assertEqual(bea.wait(SLOW), 0, bea_err.text())
+        harness.wait_until(lambda: not alive(second), SLOW,
+                           "the new broker to stop once Bea ended")
+
+    def test_port_from_the_command_line(self):
+        # mqchat's -p and URL win over the file: the broker goes there.
+        ini = self.ini("Ana")
+        for args in (["-p", "{port}"], ["mqtt://localhost:{port}/sala"],
+                     ["-o", "mqtt.port=1", "mqtt://Ana@localhost:1", "-p{port}"]):
+            port = harness.free_port()
+            args = [a.format(port=port) for a in args]
+            run = subprocess.run([RUN, "-c", ini, *args], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 env=self.env("Ana"), timeout=SLOW)
+            err = run.stderr.decode()
+            self.assertEqual(run.returncode, 0, err)
+            said = re.search(r"started a private mosquitto on 127\.0\.0\.1:%d \(pid (\d+)"
+                             % port, err)
+            self.assertIsNotNone(said, f"{args}: {err}")
+            harness.wait_until(lambda: not alive(int(said.group(1))), SLOW,
+                               "the broker to stop")
 
     def test_the_room_outlives_its_first_user(self):
         ana, broker = self.start_in_terminal("Ana")
