@@ -7,6 +7,7 @@ exactly as printed and do what they say for a real session: joins, leaves,
 /me, status lines and the history replayed at a restart."""
 import os
 import re
+import signal
 import subprocess
 
 EX_CONFIG = 78
@@ -84,28 +85,37 @@ class Docs(harness.TestCase):
     def test_tutorial_plugin_logs_a_session_with_a_restart(self):
         plugin = build_printed(self.workdir, "logfile", sdk_helpers.tutorial_code())
         chat_log = os.path.join(self.workdir, "chat.log")
-        # History on (the default): the restart replays what was said.
+        fifo = os.path.join(self.workdir, "ana.fifo")
+        # Ana speaks through a FIFO, so mqchat runs as it does for a
+        # person (no batch mode); history is on (the default), so the
+        # restart replays what was said.
         ini = harness.basic_ini(self.workdir, self.broker, name="ana",
-                                core={"frontends": "stdin, log"},
+                                core={"frontends": "fifo, log"}, fifo={"path": fifo},
                                 log={"plugin": plugin, "file": chat_log})
-        m = self.mqchat(ini, name="ana")
+
+        def say(line):
+            fd = os.open(fifo, os.O_WRONLY)
+            os.write(fd, line.encode() + b"\n")
+            os.close(fd)
+
+        m = self.mqchat(ini, name="ana", stdin=subprocess.DEVNULL)
         m.err.wait_for(r"connected to 127\.0\.0\.1")
-        m.send("hola")
+        say("hola")
         self.wait_log(chat_log, "Ana: hola")
-        m.send("/me waves")
+        say("/me waves")
         self.wait_log(chat_log, "* Ana waves")
         harness.publish(self.broker, "Bea ha entrado al chat")
         self.wait_log(chat_log, "* Bea joined")
         harness.publish(self.broker, "Bea: hola Ana")
         self.wait_log(chat_log, "Bea: hola Ana")
-        m.close_stdin()
+        m.signal(signal.SIGTERM)
         self.assertEqual(m.wait(), 0, m.err.text())
 
-        m = self.mqchat(ini, name="ana")
+        m = self.mqchat(ini, name="ana", stdin=subprocess.DEVNULL)
         m.err.wait_for(r"connected to 127\.0\.0\.1")
         harness.publish(self.broker, "Bea: otra vez")
         self.wait_log(chat_log, "Bea: otra vez")
-        m.close_stdin()
+        m.signal(signal.SIGTERM)
         self.assertEqual(m.wait(), 0, m.err.text())
         self.assertEqual(sdk_helpers.file_text(chat_log),
                          "* Ana joined\nAna: hola\n* Ana waves\n* Bea joined\n"
