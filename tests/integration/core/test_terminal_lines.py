@@ -70,6 +70,7 @@ class TerminalLinesTest(TerminalTestCase):
 
         # The core's own log line: a payload too big to show.
         harness.publish(self.broker, b"x" * (MAX_RECEIVED_PAYLOAD + 1))
+        sub.out.wait_for(rb"^x{1000}", timeout=SLOW)  # read whole before the end
         self.assert_partial_line_kept(t, f"-- warning: a payload of {MAX_RECEIVED_PAYLOAD + 1}")
 
         t.type("ed")
@@ -130,6 +131,12 @@ class TerminalLinesTest(TerminalTestCase):
         for wire in ("plain", "json"):
             with self.subTest(wire=wire):
                 sub = self.subscriber()
+                # Another mqchat in the room shows it as an action.
+                rx_ini = harness.basic_ini(self.workdir, self.broker, name=f"rx-{wire}",
+                                           nick="Rx", core={"announce": "off", "history": "off"},
+                                           stdin={"format": "{type} {nick} {text}"})
+                rx = self.mqchat(rx_ini, name=f"rx-{wire}")
+                rx.err.wait_for(r"connected to ", timeout=SLOW)
                 t = self.terminal(mqtt={"wire": wire}, name=f"term-{wire}")
                 if wire == "plain":
                     self.ready(t, sub)
@@ -147,6 +154,7 @@ class TerminalLinesTest(TerminalTestCase):
                     told = json.loads(line)
                     self.assertEqual((told["type"], told["nick"], told["text"]),
                                      ("action", "Ana", "ahora es Bea"))
+                rx.out.wait_for(r"^action \* Ana ahora es Bea$", timeout=SLOW)
                 self.quit(t, sub)
 
     def test_replies_to_mistyped_commands(self):
