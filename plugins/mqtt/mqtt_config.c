@@ -97,10 +97,24 @@ static bool config_bool(struct config_reader *r, const char *key)
 	return false;
 }
 
-static void config_check_readable(struct config_reader *r, const char *key, const char *path)
+/* A file (or with `dir`, a directory) we can read: anything else would
+ * pass here and fail only at the TLS handshake, as a "TLS error". */
+static void config_check_readable(struct config_reader *r, const char *key, const char *path,
+                                  bool dir)
 {
-	if (path && access(path, R_OK) != 0) {
-		r->host->config_error(r->inst, key, "cannot read %s: %s", path, strerror(errno));
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
+	struct stat st;
+	const char *problem = NULL;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		problem = strerror(errno);
+	else if (!dir && !S_ISREG(st.st_mode))
+		problem = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
+	if (fd >= 0)
+		close(fd);
+	if (problem) {
+		r->host->config_error(r->inst, key, "cannot read %s: %s", path, problem);
 		r->ok = false;
 	}
 }
@@ -175,10 +189,10 @@ static void config_check_tls_values(struct config_reader *r, struct mqtt_config 
 		                      "printable characters, no spaces), e.g. mqtt", cfg->alpn);
 		r->ok = false;
 	}
-	config_check_readable(r, "cafile", cfg->cafile);
-	config_check_readable(r, "capath", cfg->capath);
-	config_check_readable(r, "certfile", cfg->certfile);
-	config_check_readable(r, "keyfile", cfg->keyfile);
+	config_check_readable(r, "cafile", cfg->cafile, false);
+	config_check_readable(r, "capath", cfg->capath, true);
+	config_check_readable(r, "certfile", cfg->certfile, false);
+	config_check_readable(r, "keyfile", cfg->keyfile, false);
 }
 
 static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)

@@ -199,8 +199,12 @@ static void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int c
 		return;
 	if (count < 1 || granted[0] >= 0x80) {
 		/* An ACL says no: reconnecting would only say no again. */
+		const char *why = count < 1 ? "no answer"
+		                  : self->cfg.protocol == MQTT_PROTOCOL_V5
+		                          ? mosquitto_reason_string(granted[0])
+		                          : "return code 0x80 (not allowed, or it failed)";
 		mqtt_reason(self, "the broker refused the subscription to %s: %s", self->cfg.topic,
-		            count < 1 ? "no answer" : mosquitto_reason_string(granted[0]));
+		            why);
 		self->permanent = true;
 		self->lost = true;
 		return;

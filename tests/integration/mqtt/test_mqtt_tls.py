@@ -52,6 +52,23 @@ class MqttTlsTest(TestCase):
         self.assertRegex(m.err.text(), rf"127\.0\.0\.1:{broker.port}.*{reason}")
         self.assertNotRegex(m.err.text(), connected_rx(broker.port))
 
+    def test_tls_paths_of_the_wrong_kind_are_refused_before_connecting(self):
+        """Each would pass libmosquitto's own check and fail only in the
+        handshake, as "a TLS error"."""
+        cases = [("cafile", {"cafile": self.certdir}, "a directory, not a file"),
+                 ("capath", {"capath": self.ca[0]}, "Not a directory"),
+                 ("certfile", {"cafile": self.ca[0], "certfile": self.certdir,
+                               "keyfile": self.ca[1]}, "a directory, not a file"),
+                 ("cafile", {"cafile": "/dev/null"}, "not a regular file")]
+        for key, keys, says in cases:
+            with self.subTest(key=key, says=says):
+                ini = basic_ini(self.workdir, self.broker, mqtt=dict(tls="on", **keys))
+                for args in (["--check-config"], []):
+                    m = self.mqchat(ini, args=args, stdin=subprocess.DEVNULL)
+                    self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 78, m.err.text())
+                    self.assertRegex(m.err.text(), rf"mqchat\.ini:\d+: \[mqtt\] {key}: "
+                                     rf"cannot read .*: {says}")
+
     def test_right_ca_verifies_the_broker_and_carries_messages(self):
         m = self.start(self.broker, cafile=self.ca[0])
         self.check_chats(m, self.broker)
