@@ -62,8 +62,9 @@ char *archive_database_path(const struct config *cfg, const char *state_dir)
 }
 
 /* Opens the store: NULL with *rc 0 when history is off, or with *rc set
- * after saying why when it cannot be opened.  When the default file cannot
- * be opened, *rc is 0 and *why (if not NULL) says why. */
+ * after saying why when a file [core] history names cannot be opened.
+ * When the default file cannot be opened, *rc is 0 and *why says why (the
+ * caller says what follows). */
 static struct history *open_store(const struct config *cfg, const char *state_dir, int *rc,
                                   char **why)
 {
@@ -80,10 +81,7 @@ static struct history *open_store(const struct config *cfg, const char *state_di
 		         v ? v->origin : "built-in default", strbuf_str(&err));
 		*rc = EX_CONFIG;
 	} else if (!h) {
-		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history (fix the file, or "
-		         "set [core] history to another path or to off)", strbuf_str(&err));
-		if (why)
-			*why = xstrdup(strbuf_str(&err));
+		*why = xstrdup(strbuf_str(&err));
 	}
 	strbuf_free(&err);
 	free(path);
@@ -137,6 +135,11 @@ int archive_open(struct chat *chat)
 
 	int rc;
 	chat->history = open_store(cfg, chat->state_dir, &rc, &chat->history_unavailable);
+	if (chat->history_unavailable)
+		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
+		         "and /history and /search have nothing to show (make the file writable, "
+		         "or set [core] history to another path or to off)",
+		         chat->history_unavailable);
 	if (chat->history) {
 		history_load_ids(chat->history);
 		history_prune(chat->history, chat->history_max_messages, chat->history_max_days,
@@ -319,13 +322,15 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 		return EX_CANTCREAT;
 	}
 	int rc;
-	char *why = NULL; /* said already: unavailable, not off */
+	char *why = NULL; /* unavailable, not off */
 	struct history *h = open_store(cfg, state_dir, &rc, &why);
 	free(state_dir);
 	if (!h) {
-		if (!rc)
-			chat_log(NULL, MQC_LOG_ERROR, "history is %s: nothing to show",
-			         why ? "unavailable" : "off ([core] history)");
+		if (why)
+			chat_log(NULL, MQC_LOG_ERROR, "%s: nothing to show (make the file readable "
+			         "and writable, or set [core] history to another path)", why);
+		else if (!rc)
+			chat_log(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
 		free(why);
 		strbuf_free(&err);
 		return rc ? rc : EX_CONFIG;

@@ -3,10 +3,16 @@
 restart, an MQTT proxy that swallows PUBACKs (to force QoS 1 redeliveries),
 and helpers over mqchat's batch output.  The paho classroom client and the
 tmux terminal are the core tests' own, imported from there."""
+import fcntl
 import os
+import pty
 import pwd
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 
 import harness
 
@@ -103,3 +109,46 @@ class PubackSwallowingProxy(harness.TcpProxy):
             packets.append(data[:i + length])
             data = data[i + length:]
         return packets, data
+
+
+def _read_some(fd, out):
+    """Appends what the terminal has (waiting up to 0.5 s); False at its end."""
+    if not select.select([fd], [], [], 0.5)[0]:
+        return True
+    try:
+        data = os.read(fd, 65536)
+    except OSError:
+        return False
+    out += data
+    return bool(data)
+
+
+def on_pty(argv, env, script, timeout=SLOW):
+    """Runs `argv` on a pseudo-terminal of its own (raw bytes, which tmux
+    would interpret).  For each (expected, reply) of `script` reads until
+    the bytes `expected` appear, then types `reply`; then waits for the
+    exit.  Returns every byte written to the terminal (the test fails if an
+    expected one never comes)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        # Wide enough that no line of ours is wrapped (rows, columns).
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))
+        os.execvpe(argv[0], argv, env)
+    out, deadline, ended = bytearray(), time.monotonic() + timeout, False
+    try:
+        for expected, reply in script:
+            while expected not in out and time.monotonic() < deadline:
+                if not _read_some(fd, out):
+                    break
+            if expected not in out:
+                raise AssertionError(f"no {expected!r} on the terminal; got:\n{bytes(out)!r}")
+            os.write(fd, reply)
+        while not ended and time.monotonic() < deadline:
+            ended = os.waitpid(pid, os.WNOHANG)[0] != 0
+            _read_some(fd, out)
+    finally:
+        if not ended:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return bytes(out)
