@@ -214,20 +214,6 @@ static void frame_history(struct stdin_terminal *t, bool from_history)
 	print_dim(t, "-- ", text, strlen(text));
 }
 
-/* True when `text` would start at the left edge as our own lines do
- * ("-- "), colour sequences aside. */
-static bool starts_like_status(const char *text, size_t len)
-{
-	size_t i = 0;
-	while (i + 1 < len && text[i] == '\033' && text[i + 1] == '[') {
-		i += 2;
-		while (i < len && !((unsigned char)text[i] >= 0x40 && (unsigned char)text[i] <= 0x7E))
-			i++;
-		i++;
-	}
-	return i + 1 < len && text[i] == '-' && text[i + 1] == '-';
-}
-
 void stdin_terminal_deliver(struct stdin_terminal *t, const struct mqc_message *msg)
 {
 	struct stdin_frontend *fe = t->fe;
@@ -242,7 +228,7 @@ void stdin_terminal_deliver(struct stdin_terminal *t, const struct mqc_message *
 	const char *text = stdin_render(fe, msg, fe->color && !from_history, &len);
 	if (!text)
 		return;
-	if (starts_like_status(text, len)) {
+	if (stdin_wrap_starts_with(text, len, "--")) {
 		/* Only our own lines start with "--" at the left edge: this one
 		 * moves one column right (the rendering has room for it). */
 		memmove(fe->render_buf + 1, fe->render_buf, len);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "stdin_wrap.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -36,6 +37,23 @@ static size_t char_length(const char *s, size_t len, mbstate_t *state, unsigned 
 	int w = wcwidth(wc);
 	*columns = w < 0 ? 1 : (unsigned)w;
 	return n;
+}
+
+bool stdin_wrap_starts_with(const char *text, size_t len, const char *mark)
+{
+	mbstate_t state;
+	memset(&state, 0, sizeof state);
+	size_t i = 0;
+	while (i < len) {
+		unsigned columns = 0;
+		size_t n = text[i] == '\033' ? escape_length(text + i, len - i)
+		                             : char_length(text + i, len - i, &state, &columns);
+		if (columns > 0)
+			break;
+		i += n;
+	}
+	size_t m = strlen(mark);
+	return len - i >= m && memcmp(text + i, mark, m) == 0;
 }
 
 static size_t put(char *out, size_t at, const char *s, size_t n)

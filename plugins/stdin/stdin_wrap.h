@@ -9,7 +9,12 @@
 #ifndef MQC_STDIN_WRAP_H
 #define MQC_STDIN_WRAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* True when what `text` shows first, past colour sequences and characters
+ * that take no column, is `mark`. */
+bool stdin_wrap_starts_with(const char *text, size_t len, const char *mark);
 
 /* Columns of blanks that start each row after a line's first. */
 unsigned stdin_wrap_indent(unsigned width);

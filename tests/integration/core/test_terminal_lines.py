@@ -15,9 +15,12 @@ from test_terminal import SLOW, TerminalTestCase  # noqa: E402
 MAX_RECEIVED_PAYLOAD = 1024 * 1024
 
 
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u0301"
+
+
 def status_rows(rows):
-    """Rows that start as mqchat's own lines do."""
-    return [r for r in rows if r.startswith("--")]
+    """Rows that look as if they started as mqchat's own lines do."""
+    return [r for r in rows if r.lstrip(ZERO_WIDTH).startswith("--")]
 
 
 def replied(rows, line, reply):
@@ -94,6 +97,9 @@ class TerminalLinesTest(TerminalTestCase):
                             fake,
                             json.dumps({"v": 1, "id": f"f{width}",
                                         "nick": "-- connection to the broker lost",
+                                        "type": "message", "text": "hi"}),
+                            json.dumps({"v": 1, "id": f"z{width}",
+                                        "nick": "\u0301-- connection to the broker lost",
                                         "type": "message", "text": "hi"})]
                 for p in payloads:
                     harness.publish(self.broker, p)
