@@ -112,9 +112,12 @@ static void note_section_header(struct parse *ps, const char *line)
  * may be indented. */
 static void refuse_indented(struct parse *ps, const char *line)
 {
-	if (*line != ' ' && *line != '\t')
+	if (ps->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3; /* a byte-order mark, skipped by inih */
+	if (!isspace((unsigned char)*line))
 		return;
-	line += strspn(line, " \t\r\n\v\f");
+	while (isspace((unsigned char)*line))
+		line++;
 	if (!*line || *line == ';' || *line == '#')
 		return;
 	strbuf_printf(ps->err, "%s:%d: indented line: there are no continuation lines; start "

@@ -67,6 +67,8 @@ START_TEST(mistakes_name_the_line)
 	check_error("[core]\nnick = a\n  continued\n", ":3: indented line");
 	check_error("[core]\nnick = a\n\thistory = off\n", ":3: indented line");
 	check_error("[core]\nnick = a\n [mqtt]\n", ":3: indented line");
+	check_error("[core]\nnick = a\n\f[mqtt]\n", ":3: indented line");
+	check_error("\xEF\xBB\xBF [core]\n", ":1: indented line");
 	check_error("[core]\n[mqtt]\n[core]\n", ":3: section [core] appears twice");
 	char long_line[400];
 	snprintf(long_line, sizeof long_line, "[core]\nnick = %0300d\n", 0);
@@ -79,7 +81,8 @@ END_TEST
 START_TEST(indented_blank_and_comment_lines_are_fine)
 {
 	struct config cfg = {0};
-	char *err = parse("[core]\n  ; comment\n\t# another\n \t\nnick = Ana\n", &cfg);
+	char *err = parse("\xEF\xBB\xBF[core]\n  ; comment\n\t# another\n \t\r\nnick = Ana\r\n",
+	                  &cfg);
 	ck_assert_str_eq(err, "");
 	ck_assert_str_eq(config_find(&cfg, "core", "nick")->value, "Ana");
 	free(err);
