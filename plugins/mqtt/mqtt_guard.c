@@ -152,6 +152,10 @@ int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *
 	*err = 0;
 	ssize_t got = take(g, fd);
 	int take_errno = errno;
+	if (got < 0 && take_errno == ENOMEM) {
+		*err = ENOMEM; /* and libmosquitto must not read the socket itself */
+		return MOSQ_ERR_NOMEM;
+	}
 	if (got > 0)
 		g->len += (size_t)got;
 	bool sound = check(g, why, why_size);
@@ -160,10 +164,12 @@ int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *
 	if (mqtt_bytes_queued(g->lib_end) > 0)
 		rc = let_library_read(self, fd);
 	bool nothing = got < 0 && (take_errno == EAGAIN || take_errno == EINTR);
-	if (!sound || rc != MOSQ_ERR_SUCCESS || got > 0 || nothing || !mqtt_active(self))
+	if (!sound || rc != MOSQ_ERR_SUCCESS || got > 0 || nothing || !mqtt_active(self) ||
+	    self->lost)
 		return rc;
-	/* The broker hung up (or the socket failed): libmosquitto reads the
-	 * end itself and reports the lost connection as always. */
+	/* The broker hung up (or the socket failed: what had arrived came
+	 * first): libmosquitto reads the end itself and reports the lost
+	 * connection as always. */
 	*err = got < 0 ? take_errno : 0;
 	return mosquitto_loop_read(self->mosq, 1);
 }

@@ -472,6 +472,7 @@ static int mqtt_read_arrived(struct mqtt *self, int fd)
 			self->lost = true;
 		} else if (err) {
 			mqtt_reason_errno(self, err);
+			self->lost = self->lost || rc == MOSQ_ERR_NOMEM;
 		}
 		return rc;
 	}
