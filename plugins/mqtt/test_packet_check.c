@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "mqtt_packet_check.h"
 
 static char why[192];
@@ -115,9 +116,5 @@ int main(void)
 	tcase_add_test(tc, mqtt311_has_no_properties_to_check);
 	tcase_add_test(tc, a_packet_cut_anywhere_asks_for_more);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
