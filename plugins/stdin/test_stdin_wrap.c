@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the terminal's own wrapping (stdin_wrap.c). */
 #include "stdin_wrap.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <locale.h>
@@ -98,9 +99,5 @@ int main(void)
 	tcase_add_test(tc, left_edge_marks);
 	tcase_add_test(tc, any_text_wraps_with_the_invariants);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
