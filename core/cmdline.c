@@ -140,6 +140,17 @@ static bool split_host_port(const char *start, size_t len, struct strbuf *host,
 	return !colon || is_port(strbuf_str(port), port->len);
 }
 
+/* Moves the settings from index `from` on before all the others. */
+static void move_to_front(struct options *opt, size_t from)
+{
+	size_t added = opt->n_settings - from;
+	struct cmdline_setting *moved = xcalloc(added, sizeof *moved);
+	memcpy(moved, opt->settings + from, added * sizeof *moved);
+	memmove(opt->settings + added, opt->settings, from * sizeof *moved);
+	memcpy(opt->settings, moved, added * sizeof *moved);
+	free(moved);
+}
+
 /* mqtt://[USER@]HOST[:PORT][/TOPIC] or mqtts://...: put before every
  * option's setting, so that the options win over it. */
 static int add_url(struct options *opt, const char *url)
@@ -177,7 +188,6 @@ static int add_url(struct options *opt, const char *url)
 		strbuf_free(&why);
 		return rc;
 	}
-	/* Inserted first: collected at the end, then moved to the front. */
 	size_t before = opt->n_settings;
 	add_setting(opt, NULL, "host", host.data, url);
 	add_setting(opt, NULL, "port", port.len ? port.data : tls ? "8883" : "1883", url);
@@ -189,12 +199,7 @@ static int add_url(struct options *opt, const char *url)
 	}
 	if (authority[len] == '/' && authority[len + 1])
 		add_setting(opt, NULL, "topic", authority + len + 1, url);
-	size_t added = opt->n_settings - before;
-	struct cmdline_setting *moved = xcalloc(added, sizeof *moved);
-	memcpy(moved, opt->settings + before, added * sizeof *moved);
-	memmove(opt->settings + added, opt->settings, before * sizeof *moved);
-	memcpy(opt->settings, moved, added * sizeof *moved);
-	free(moved);
+	move_to_front(opt, before);
 	strbuf_free(&host);
 	strbuf_free(&port);
 	return -1;
