@@ -105,7 +105,7 @@ class TerminalLinesTest(TerminalTestCase):
                     harness.publish(self.broker, p)
                 harness.publish(self.broker, "Bob: marker")
                 t.wait_row("Bob: marker")
-                rows = t.screen()
+                rows = t.all_rows()  # those scrolled away too
                 self.assertEqual([r for r in status_rows(rows) if "connection" in r], [],
                                  "\n".join(rows))
                 # The forgeries were shown, moved off the left edge.
