@@ -72,6 +72,11 @@
 #define ID_KEY_INDEX_SQL                                                                   \
 	"CREATE UNIQUE INDEX messages_by_id_key ON messages(dedup_key)"                    \
 	" WHERE " ID_KEY_CONDITION ";"
+/* The filter of stored id keys (keyfilter.h) as the last process to close
+ * the file left it, with the newest row it covers: the next start reads it
+ * and the keys of later rows, not every key (250 ms at 200 000). */
+#define KEY_FILTER_SQL                                                                     \
+	"CREATE TABLE key_filter (covered_upto INTEGER NOT NULL, filter BLOB NOT NULL);"
 
 /* The full-text index may lag behind the table: rows up to
  * search_progress.indexed_upto are in it, later ones are indexed by
@@ -120,6 +125,7 @@ static const char SCHEMA_SQL[] =
 	 * of a flood's throughput. */
 	RETAINED_KEY_INDEX_SQL
 	ID_KEY_INDEX_SQL
+	KEY_FILTER_SQL
 	/* remove_diacritics: "que" finds "qué", as people type in a hurry.
 	 * columnsize=0: no per-row token counts (only ranking by relevance
 	 * needs them; a search lists the newest first), one write less per
@@ -157,7 +163,7 @@ static const char SCHEMA_SQL[] =
 	" AND earlier.received_ms BETWEEN later.received_ms - " COPY_WINDOW_SQL            \
 	" AND later.received_ms + " COPY_WINDOW_SQL                                        \
 	" AND earlier.seq < later.seq AND NOT (earlier.by_id AND later.by_id));"           \
-	"DROP TABLE temp.upgrade_copies;" ID_KEY_INDEX_SQL
+	"DROP TABLE temp.upgrade_copies;" ID_KEY_INDEX_SQL KEY_FILTER_SQL
 /* Schema 4 had an index on received_ms. */
 #define UPGRADE_FROM_4_SQL "DROP INDEX messages_by_received;" UPGRADE_FROM_5_SQL
 /* Schema 3 indexed each row as it was written: all of it is indexed, and
@@ -191,6 +197,16 @@ static const char HAS_ID_KEY_SQL[] =
 	"SELECT 1 FROM messages WHERE dedup_key = ?1 AND " ID_KEY_CONDITION " LIMIT 1";
 static const char ID_KEYS_SQL[] =
 	"SELECT dedup_key FROM messages WHERE " ID_KEY_CONDITION;
+/* Rows after a saved filter's: walked by seq, not through the index. */
+static const char ID_KEYS_AFTER_SQL[] =
+	"SELECT dedup_key FROM messages NOT INDEXED WHERE seq > ?1 AND " ID_KEY_CONDITION;
+static const char SAVED_FILTER_SQL[] = "SELECT covered_upto, filter FROM key_filter";
+static const char SAVE_FILTER_SQL[] =
+	"INSERT OR REPLACE INTO key_filter(rowid, covered_upto, filter) VALUES (1, ?1, ?2)";
+/* How many rows the table can hold at most, without reading them. */
+static const char ROW_SPAN_SQL[] =
+	"SELECT (SELECT coalesce(max(seq), 0) FROM messages)"
+	" - (SELECT coalesce(min(seq), 1) FROM messages) + 1"; /* each one a lookup */
 static const char LAST_SEQ_SQL[] = "SELECT coalesce(max(seq), 0) FROM messages";
 /* What other processes stored since this one last looked. */
 static const char KEYS_SINCE_SQL[] =
@@ -244,7 +260,8 @@ struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
 		*rollback, *recall_keys, *has_retained_key, *last, *search, *prune_count, *prune_age,
-		*has_id_key, *id_keys, *last_seq, *keys_since;
+		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
+		*keys_since;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
 	size_t first, n_pending, cap_pending;
@@ -260,8 +277,9 @@ struct history {
 	 * processes sharing the file stored since is past it. */
 	int64_t seen_upto;
 	/* The keys of every stored message with an id (history_load_ids);
-	 * NULL until loaded. */
+	 * NULL until loaded.  It holds every row up to ids_upto. */
 	struct keyfilter *stored_ids;
+	int64_t ids_upto;
 	struct strbuf error;
 };
 
@@ -483,6 +501,9 @@ static bool setup(struct history *h)
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
 	       prepare(h, HAS_ID_KEY_SQL, &h->has_id_key) && prepare(h, ID_KEYS_SQL, &h->id_keys) &&
+	       prepare(h, ID_KEYS_AFTER_SQL, &h->id_keys_after) &&
+	       prepare(h, SAVED_FILTER_SQL, &h->saved_filter) &&
+	       prepare(h, SAVE_FILTER_SQL, &h->save_filter) &&
 	       prepare(h, LAST_SEQ_SQL, &h->last_seq) &&
 	       prepare(h, KEYS_SINCE_SQL, &h->keys_since) &&
 	       read_progress(h, &indexed_upto, &last_seq);
@@ -495,7 +516,8 @@ static void finalize_all(struct history *h)
 	                          &h->commit,      &h->rollback,         &h->recall_keys,
 	                          &h->has_retained_key, &h->last,        &h->search,
 	                          &h->prune_count, &h->prune_age,      &h->has_id_key,
-	                          &h->id_keys,     &h->last_seq,         &h->keys_since};
+	                          &h->id_keys,     &h->last_seq,         &h->keys_since,
+	                          &h->id_keys_after, &h->saved_filter,   &h->save_filter};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -827,6 +849,10 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 		roll_back(h);
 		return -1;
 	}
+	/* Rows up to `last` are ours (in the filter when added) or were read
+	 * by mark_stored_by_others(). */
+	if (h->stored_ids && h->ids_upto >= h->seen_upto && last > h->ids_upto)
+		h->ids_upto = last;
 	h->seen_upto = last;
 	if (!index_max)
 		h->unindexed += n; /* index_rows() counts them otherwise */
@@ -920,25 +946,70 @@ bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)
 	return k->hash && k->received_ms >= since_ms;
 }
 
+/* The filter the last process to close the file saved, if it is sound
+ * and not much larger than the table (pruned rows stay in a filter):
+ * *covered is the newest row it holds. */
+static struct keyfilter *saved_filter(struct history *h, int64_t last, int64_t rows,
+                                      int64_t *covered)
+{
+	struct keyfilter *f = NULL;
+	sqlite3_stmt *s = h->saved_filter;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*covered = sqlite3_column_int64(s, 0);
+		f = keyfilter_load(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+	}
+	sqlite3_reset(s);
+	if (f && (*covered > last || *covered < 0 ||
+	          keyfilter_count(f) > 2 * (size_t)rows + HISTORY_KEYS_RECALLED)) {
+		keyfilter_free(f);
+		f = NULL;
+	}
+	return f;
+}
+
 void history_load_ids(struct history *h)
 {
 	if (h->stored_ids)
 		return;
-	int64_t count = 0;
-	query_int(h, "SELECT count(*) FROM messages WHERE " ID_KEY_CONDITION, &count);
-	h->stored_ids = keyfilter_new((size_t)count + (size_t)count / 2);
-	sqlite3_stmt *s = h->id_keys;
+	int64_t last = 0, rows = 0, covered = 0;
+	(void)query_int(h, LAST_SEQ_SQL, &last);
+	(void)query_int(h, ROW_SPAN_SQL, &rows);
+	rows = rows > 0 ? rows : 0;
+	h->stored_ids = saved_filter(h, last, rows, &covered);
+	if (!h->stored_ids) {
+		covered = 0;
+		h->stored_ids = keyfilter_new((size_t)rows + (size_t)rows / 2);
+	}
+	sqlite3_stmt *s = covered ? h->id_keys_after : h->id_keys;
+	if (covered)
+		sqlite3_bind_int64(s, 1, covered);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		keyfilter_add(h->stored_ids, key_hash(column_text(s, 0)));
 	if (rc != SQLITE_DONE)
 		set_error(h, "reading the keys of stored messages");
 	sqlite3_reset(s);
+	h->ids_upto = last;
 	for (size_t i = 0; i < h->n_pending; i++) {
 		const char *key = oldest_pending(h)[i].dedup_key;
 		if (key && is_id_key(key))
 			keyfilter_add(h->stored_ids, key_hash(key));
 	}
+}
+
+/* Leaves the filter in the file for the next start (quietly: without it
+ * the next start reads every key). */
+static void save_filter(struct history *h)
+{
+	struct strbuf bytes = STRBUF_INIT;
+	keyfilter_save(h->stored_ids, &bytes);
+	sqlite3_stmt *s = h->save_filter;
+	sqlite3_bind_int64(s, 1, h->ids_upto);
+	sqlite3_bind_blob64(s, 2, bytes.data, bytes.len, SQLITE_STATIC);
+	(void)sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	strbuf_free(&bytes);
 }
 
 static bool pending_has(struct history *h, const char *key)
@@ -1162,6 +1233,8 @@ int history_close(struct history *h)
 	if (!h)
 		return 0;
 	int rc = history_flush(h) < 0 ? -1 : 0;
+	if (rc == 0 && h->stored_ids)
+		save_filter(h);
 	forget_oldest_pending(h, h->n_pending);
 	free(h->pending);
 	free(h->keys);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 struct keyfilter;
 
 /* Sized for `expected` keys at first (at least a few thousand). */
@@ -23,6 +25,17 @@ struct keyfilter *keyfilter_new(size_t expected);
 void keyfilter_add(struct keyfilter *f, uint64_t hash);
 /* False: never added.  True: added, or (rarely) a false alarm. */
 bool keyfilter_may_contain(const struct keyfilter *f, uint64_t hash);
+/* Keys added (an upper bound on the distinct ones). */
+size_t keyfilter_count(const struct keyfilter *f);
+
+/* The filter as bytes (a versioned, byte-order-independent format),
+ * appended to `out`: the history store keeps it in the file at exit, so
+ * that the next start reads it instead of every key. */
+void keyfilter_save(const struct keyfilter *f, struct strbuf *out);
+/* A filter from what keyfilter_save() wrote; NULL for anything else
+ * (another version, a truncated or altered blob). */
+struct keyfilter *keyfilter_load(const void *bytes, size_t len);
+
 void keyfilter_free(struct keyfilter *f);
 
 #endif

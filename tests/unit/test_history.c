@@ -808,6 +808,51 @@ START_TEST(has_message_at_any_age)
 }
 END_TEST
 
+/* The filter is kept in the file at exit: the next start reads it and the
+ * keys of rows stored after it, not every key. */
+START_TEST(has_message_filter_kept_across_runs)
+{
+	struct history *h = open_store();
+	add_said(h, "a", "Ana", "first run", 0, NOW_MS);
+	history_load_ids(h);
+	history_close(h);
+	h = open_store(); /* never loads the filter: saves none */
+	add_said(h, "b", "Ana", "second run", 0, NOW_MS + 1);
+	history_close(h);
+
+	h = open_store();
+	ck_assert(has_message(h, "a", NOW_MS, "Ana", "first run"));
+	ck_assert(has_message(h, "b", NOW_MS + 1, "Ana", "second run")); /* after it */
+	history_close(h);
+
+	/* A row planted under the filter's cover is not seen: the filter was
+	 * read, not the keys. */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	struct strbuf key = STRBUF_INIT;
+	dedup_message_key(&key, "c", NOW_MS, "Ana", MQC_MSG_MESSAGE, "planted");
+	char *sql = sqlite3_mprintf(
+		"INSERT INTO messages(id, topic, nick, sender_id, type, text, received_ms, own,"
+		" dedup_key) VALUES ('c', 'room', 'Ana', '', 0, 'planted', 1, 0, %Q);"
+		"UPDATE key_filter SET covered_upto = (SELECT max(seq) FROM messages);", key.data);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	h = open_store();
+	ck_assert(!has_message(h, "c", NOW_MS, "Ana", "planted"));
+	history_close(h);
+
+	/* A damaged filter is not used: every key is read again. */
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE key_filter SET filter = x'4d514b46'", NULL,
+	                              NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	h = open_store();
+	ck_assert(has_message(h, "c", NOW_MS, "Ana", "planted"));
+	ck_assert(has_message(h, "a", NOW_MS, "Ana", "first run"));
+	history_close(h);
+	strbuf_free(&key);
+}
+END_TEST
+
 /* The filter answers nearly every new message without SQLite: most
  * unknown keys are told apart in memory. */
 START_TEST(has_message_rarely_asks_sqlite)
@@ -1076,7 +1121,7 @@ static const char DOWNGRADE_TO_3_SQL[] =
 	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);"
 	"END;"
 	"CREATE INDEX messages_by_received ON messages(received_ms);"
-	"DROP INDEX messages_by_id_key;"
+	"DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	"PRAGMA user_version = 3;";
 
 static void check_schema_6(sqlite3 *db, const char *indexed_upto)
@@ -1237,7 +1282,7 @@ START_TEST(upgrades_schema_4)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "CREATE INDEX messages_by_received ON messages(received_ms);"
-	                                  "DROP INDEX messages_by_id_key;"
+	                                  "DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	                                  "PRAGMA user_version = 4;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
@@ -1312,7 +1357,7 @@ START_TEST(upgrades_schema_5)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db,
-		"DROP INDEX messages_by_id_key; PRAGMA user_version = 5;"
+		"DROP INDEX messages_by_id_key; DROP TABLE key_filter; PRAGMA user_version = 5;"
 		"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
 		" own, dedup_key) VALUES"
 		/* json, stored by both: one kept */
@@ -1488,6 +1533,7 @@ int main(void)
 	tcase_add_test(store, upgrades_schema_5);
 	tcase_add_test(store, has_message_at_any_age);
 	tcase_add_test(store, has_message_rarely_asks_sqlite);
+	tcase_add_test(store, has_message_filter_kept_across_runs);
 	tcase_add_test(store, two_processes_store_one_message_once);
 	tcase_add_test(store, own_message_known_as_plain_at_any_age);
 	tcase_add_test(store, rows_read_back_are_sanitised);
