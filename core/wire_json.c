@@ -149,14 +149,54 @@ static bool number_overflows(const char *s, size_t len)
 	return huge;
 }
 
+/* The value of the four hex digits at `s`, or -1. */
+static long hex4(const char *s)
+{
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = is_digit(c)              ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Repairs the escape at `s` (a backslash inside a string, `len` bytes
+ * left): "\u0000" becomes "\u0001", a UTF-16 surrogate that is not half of
+ * a pair "\uFFFD".  Returns the length of what it looked at. */
+static size_t repair_escape(char *s, size_t len)
+{
+	long v = len >= 6 && s[1] == 'u' ? hex4(s + 2) : -1;
+	if (v < 0)
+		return len < 2 ? len : 2;
+	if (v == 0) {
+		s[5] = '1';
+	} else if (v >= 0xD800 && v <= 0xDBFF) {
+		long low = len >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
+		if (low >= 0xDC00 && low <= 0xDFFF)
+			return 12; /* a pair: one character */
+		memcpy(s + 2, "FFFD", 4);
+	} else if (v >= 0xDC00 && v <= 0xDFFF) {
+		memcpy(s + 2, "FFFD", 4);
+	}
+	return 6;
+}
+
 /*
- * jansson refuses a whole document for a single number beyond a double's
- * range ("ts":1e400) or a "\u0000" in a key, where a bad member must cost
- * only itself.  Rewrites, in place and outside strings, each such number
- * as null padded with spaces (at least "1e309": never shorter than "null"),
- * and inside strings each "\u0000" as "\u0001", which the sanitiser
- * removes just the same.  Everything else stays, so a document that was
- * wrong for any other reason is still refused.
+ * jansson refuses a whole document for one number beyond a double's range
+ * ("ts":1e400), a "\u0000" in a key or a lone UTF-16 surrogate ("\ud800"),
+ * all valid JSON grammar, where a bad member must cost only itself.
+ * Rewrites them in place: outside strings each such number as null padded
+ * with spaces (at least "1e309": never shorter than "null"); inside strings
+ * each "\u0000" as "\u0001", which the sanitiser removes just the same,
+ * and each lone surrogate as U+FFFD, as the sanitiser shows any character
+ * that is not one.  Everything else stays, so a document wrong for any
+ * other reason is still refused.
  */
 static void repair_members(char *s, size_t len)
 {
@@ -165,10 +205,8 @@ static void repair_members(char *s, size_t len)
 		if (in_string) {
 			if (s[i] == '"')
 				in_string = false;
-			else if (s[i] == '\\' && i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0)
-				s[i + 5] = '1';
-			if (s[i] == '\\')
-				i++; /* the escaped character: never the string's end */
+			else if (s[i] == '\\')
+				i += repair_escape(s + i, len - i) - 1;
 		} else if (s[i] == '"') {
 			in_string = true;
 		} else if (s[i] == '-' || is_digit(s[i])) {
@@ -182,6 +220,15 @@ static void repair_members(char *s, size_t len)
 	}
 }
 
+/* Worth a repair and a second try: what repair_members() mends ends in
+ * one of these (a lone surrogate is a syntax error to jansson). */
+static bool maybe_repairable(const json_error_t *error)
+{
+	enum json_error_code code = json_error_code(error);
+	return code == json_error_numeric_overflow || code == json_error_null_byte_in_key ||
+	       code == json_error_invalid_syntax;
+}
+
 /* Every number is parsed as a double (JSON_DECODE_INT_AS_REAL), so that a
  * 30-digit "ts" loses the time instead of the whole message. */
 static json_t *load(const char *payload, size_t len)
@@ -189,8 +236,7 @@ static json_t *load(const char *payload, size_t len)
 	const size_t flags = JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL;
 	json_error_t error;
 	json_t *root = json_loadb(payload, len, flags, &error);
-	enum json_error_code code = json_error_code(&error);
-	if (root || (code != json_error_numeric_overflow && code != json_error_null_byte_in_key))
+	if (root || !maybe_repairable(&error))
 		return root;
 	char *copy = xstrndup(payload, len);
 	repair_members(copy, len);

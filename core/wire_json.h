@@ -5,7 +5,9 @@
  *     {"v":1,"id":"…","nick":"…","ts":<unix ms>,"type":"message","text":"…"}
  *
  * with the fields in exactly that order.  Parsing and printing go through
- * jansson, so no JSON is ever taken apart by hand.
+ * jansson.  The one scan by hand (repair_members() in wire_json.c) only
+ * rewrites what jansson refused for a single bad member; jansson still
+ * judges the result.
  */
 #ifndef MQC_WIRE_JSON_H
 #define MQC_WIRE_JSON_H
@@ -60,7 +62,8 @@ struct json_decoded {
  * caller then treats the payload as plain text.  A bad member costs only
  * itself: a member whose value is a number beyond a double's range (which
  * jansson refuses, "1e400") counts as null, a "\u0000" in a key as
- * "\u0001", so that member is ignored like any other of the wrong kind.
+ * "\u0001", so that member is ignored like any other of the wrong kind;
+ * a lone UTF-16 surrogate escape ("\ud800") becomes U+FFFD.
  * Other members ("v", unknown keys) are ignored; a repeated key counts once,
  * its last value.
  */

@@ -182,7 +182,6 @@ START_TEST(malformed_json_is_not_ours)
 		"{\"text\":\"a\"}{\"text\":\"b\"}",
 		"{\"text\":\"unterminated}",
 		"{\"text\":\"bad escape \\x\"}",
-		"{\"text\":\"lone surrogate \\ud800\"}",
 		"{\"text\":\"raw\tcontrol\"}",
 		"{\"text\":\"invalid utf8 \xc3\x28\"}",
 		"{\"text\":\"a\",\"ts\":NaN}",
@@ -320,16 +319,48 @@ START_TEST(numbers_beyond_a_double_cost_only_their_member)
 }
 END_TEST
 
-START_TEST(invalid_json_stays_invalid_with_a_huge_number)
+/* A lone UTF-16 surrogate is valid JSON grammar but no character: it
+ * becomes U+FFFD, as any byte that is not a character does, and only it. */
+START_TEST(lone_surrogates_cost_only_themselves)
 {
-	/* Only the overflowing numbers are replaced: a document wrong in any
-	 * other way is still refused. */
+	const struct {
+		const char *payload, *text;
+	} cases[] = {
+		{"{\"text\":\"a \\ud800 b\"}", "a \xef\xbf\xbd b"},
+		{"{\"text\":\"\\uDBFF\"}", "\xef\xbf\xbd"},
+		{"{\"text\":\"\\udc00\\uDFFF\"}", "\xef\xbf\xbd\xef\xbf\xbd"},
+		{"{\"text\":\"\\ud800\\ud800\\ude00\"}", "\xef\xbf\xbd\xf0\x90\x88\x80"},
+		{"{\"text\":\"\\ud83d\\u0041\"}", "\xef\xbf\xbd" "A"},
+		{"{\"text\":\"\\ud83d\\ude00 \\\\ud800\"}", "\xf0\x9f\x98\x80 \\ud800"},
+		{"{\"text\":\"t\",\"x\":\"\\ud800\"}", "t"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct json_decoded d;
+		ck_assert_msg(decode_str(cases[i].payload, &d), "refused %s", cases[i].payload);
+		ck_assert_str_eq(d.text, cases[i].text);
+		json_decoded_free(&d);
+	}
+	struct json_decoded d;
+	ck_assert(decode_str("{\"text\":\"t\",\"nick\":\"Ana\\udc00\",\"id\":\"\\ud800\"}", &d));
+	ck_assert_str_eq(d.nick, "Ana\xef\xbf\xbd");
+	ck_assert_str_eq(d.id, "\xef\xbf\xbd");
+	json_decoded_free(&d);
+}
+END_TEST
+
+START_TEST(invalid_json_stays_invalid_when_repaired)
+{
+	/* Only overflowing numbers and lone surrogates are replaced: a
+	 * document wrong in any other way is still refused. */
 	const char *cases[] = {"{\"text\":\"t\",\"ts\":1e400", "{\"text\":\"t\",\"ts\":1e400}x",
 	                       "{\"text\":\"t\",\"ts\":01e400}", "{\"text\":\"t\",\"ts\":1.e400}",
 	                       "{\"text\":\"t\",\"ts\":1e400e1}", "{\"text\":\"t\",\"ts\":+1e400}",
 	                       "{\"text\":\"t\",\"ts\":1e400 1}", "{\"text\":\"t\" 1e400}",
 	                       "{\"text\":\"t\",\"ts\":0x1p9999}", "{\"text\":\"t\",\"ts\":-}",
-	                       "{\"text\":\"t\",\"k\\u0000\":1,\"ts\":1e400,}"};
+	                       "{\"text\":\"t\",\"k\\u0000\":1,\"ts\":1e400,}",
+	                       "{\"text\":\"\\ud800\"", "{\"text\":\"\\ud800\\x\"}",
+	                       "{\"text\":\"\\ud8\"}", "{\"text\":\"\\ud800\" x}",
+	                       "{\"text\":\"\\ud800 \xc3\x28\"}"};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct json_decoded d;
 		ck_assert_msg(!decode_str(cases[i], &d), "accepted %s", cases[i]);
@@ -485,7 +516,8 @@ int main(void)
 	tcase_add_test(dec, timestamps_valid_and_invalid);
 	tcase_add_test(dec, huge_numbers_cost_the_time_not_the_message);
 	tcase_add_test(dec, numbers_beyond_a_double_cost_only_their_member);
-	tcase_add_test(dec, invalid_json_stays_invalid_with_a_huge_number);
+	tcase_add_test(dec, lone_surrogates_cost_only_themselves);
+	tcase_add_test(dec, invalid_json_stays_invalid_when_repaired);
 	tcase_add_test(dec, nicks_obey_the_nick_rule);
 	tcase_add_test(dec, deep_nesting_does_not_crash);
 	tcase_add_test(dec, one_megabyte_text);
