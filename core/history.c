@@ -794,7 +794,8 @@ static ptrdiff_t read_others_keys(struct history *h, struct copy **copies)
 		set_error(h, "reading what other processes stored");
 		return -1;
 	}
-	qsort(*copies, n, sizeof **copies, by_content);
+	if (n)
+		qsort(*copies, n, sizeof **copies, by_content);
 	return (ptrdiff_t)n;
 }
 
