@@ -131,12 +131,17 @@ class Exec(harness.TestCase):
     def test_long_values_are_cut_at_a_character_boundary(self):
         """Linux takes at most 128 KiB per argument or variable: a longer
         text is cut there, never inside a UTF-8 character."""
-        m = self.start(hook={"args": "{text}"})
+        m = self.start(hook={"args": "{text}", "max_running": "1"})
         harness.publish(self.broker, "Bob: " + "é" * 70000)
         (rec,) = self.wait_records(1)
         # "MQCHAT_TEXT=" + value + NUL within 131072 bytes: 131058 of 131059.
         self.assertEqual(rec["env"]["MQCHAT_TEXT"], "é" * 65529)
         self.assertEqual(rec["arg"][1:], ["é" * 65535])
+        # The space put before a leading '-' still fits: " -" + 131068 bytes.
+        harness.publish(self.broker, "Bob: -" + "é" * 70000)
+        recs = self.wait_records(2)
+        (dashed,) = [r for r in recs if r["arg"][1:] != rec["arg"][1:]]
+        self.assertEqual(dashed["arg"][1:], [" -" + "é" * 65534])
         m.close_stdin()
         self.assertEqual(m.wait(), 0, m.err.text())
 
