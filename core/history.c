@@ -85,6 +85,13 @@
  * statement savepoint makes FTS5 write out a segment for every single row,
  * which then all have to be merged.  A row not indexed yet must not be
  * taken out of the index when it is deleted or changed: hence the WHEN. */
+#define FTS_UPDATE_TRIGGER_SQL                                                             \
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages"                      \
+	"  WHEN old.seq <= (SELECT indexed_upto FROM search_progress) BEGIN"               \
+	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"                      \
+	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
+	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);" \
+	"END;"
 #define SEARCH_PROGRESS_SQL                                                                \
 	"CREATE TABLE search_progress (indexed_upto INTEGER NOT NULL);"                    \
 	"INSERT INTO search_progress SELECT coalesce(max(seq), 0) FROM messages;"          \
@@ -92,13 +99,7 @@
 	"  WHEN old.seq <= (SELECT indexed_upto FROM search_progress) BEGIN"               \
 	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"                      \
 	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
-	"END;"                                                                             \
-	"CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages"                      \
-	"  WHEN old.seq <= (SELECT indexed_upto FROM search_progress) BEGIN"               \
-	"  INSERT INTO messages_fts(messages_fts, rowid, text, nick)"                      \
-	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
-	"  INSERT INTO messages_fts(rowid, text, nick) VALUES (new.seq, new.text, new.nick);" \
-	"END;"
+	"END;" FTS_UPDATE_TRIGGER_SQL
 
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
@@ -150,8 +151,11 @@ static const char SCHEMA_SQL[] =
  * same content stored within COPY_WINDOW_MS of each other (by two
  * processes sharing the file), unless both carry an id. */
 #define UPGRADE_FROM_5_SQL                                                                 \
+	/* The words do not change: the search index is left alone. */                    \
+	"DROP TRIGGER messages_fts_update;"                                                \
 	"UPDATE messages SET dedup_key = mqc_message_key(id, sent_ms, nick, type, text)"   \
 	" WHERE " ID_KEY_CONDITION " OR (dedup_key >= 'dg:' AND dedup_key < 'dg;');"       \
+	FTS_UPDATE_TRIGGER_SQL                                                             \
 	"DELETE FROM messages WHERE " ID_KEY_CONDITION " AND seq NOT IN"                   \
 	" (SELECT min(seq) FROM messages WHERE " ID_KEY_CONDITION " GROUP BY dedup_key);" \
 	"CREATE TEMP TABLE upgrade_copies AS SELECT seq, received_ms,"                     \
