@@ -2,6 +2,8 @@
 #include "safepath.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,44 @@
 static bool trusted_owner(uid_t uid)
 {
 	return uid == geteuid() || uid == 0;
+}
+
+/* Whether another account has `gid` as its primary group (such members are
+ * not listed in the group entry). */
+static bool other_user_in_group(gid_t gid, uid_t me)
+{
+	bool found = false;
+	setpwent();
+	for (const struct passwd *pw; !found && (pw = getpwent());)
+		found = pw->pw_gid == gid && pw->pw_uid != me;
+	endpwent();
+	return found;
+}
+
+/* Debian gives each user a group of their own (USERGROUPS_ENAB), and a
+ * umask of 002 is then the norm: a group with this user's name, this user as
+ * its only member, lets nobody else in.  OpenSSH's Debian patch trusts it too. */
+static bool private_group(gid_t gid)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	if (!pw || pw->pw_gid != gid)
+		return false;
+	const struct group *gr = getgrgid(gid);
+	if (!gr || strcmp(gr->gr_name, pw->pw_name) != 0)
+		return false;
+	for (char **member = gr->gr_mem; *member; member++)
+		if (strcmp(*member, pw->pw_name) != 0)
+			return false;
+	return !other_user_in_group(gid, pw->pw_uid);
+}
+
+/* Whether anyone but the owner may write: others, or a group that is not
+ * the owner's own. */
+static bool others_may_write(const struct stat *st)
+{
+	if (st->st_mode & S_IWOTH)
+		return true;
+	return (st->st_mode & S_IWGRP) && !(st->st_uid == geteuid() && private_group(st->st_gid));
 }
 
 static const char *file_type(mode_t mode)
@@ -39,7 +79,7 @@ bool safepath_check_file(const struct stat *st, const char *path, struct strbuf 
 		              (unsigned)st->st_uid, mode);
 		return false;
 	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+	if (others_may_write(st)) {
 		strbuf_printf(why, "others may write it (mode %04o): chmod go-w %s", mode, path);
 		return false;
 	}
@@ -56,7 +96,7 @@ static bool check_dir(const char *dir, const struct stat *st, struct strbuf *why
 		              dir, (unsigned)st->st_uid);
 		return false;
 	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+	if (others_may_write(st) && !(st->st_mode & S_ISVTX)) {
 		strbuf_printf(why, "%s, a directory on its path, may be written by others "
 		              "(mode %04o), who may replace what is in it: chmod go-w %s, or move "
 		              "it into a directory of your own",

@@ -34,17 +34,41 @@ static const char *at(char *buf, size_t size, const char *name)
 	return buf;
 }
 
+/* A group that is not this user's own private one (which the rules trust
+ * like the user): nogroup for root, else a supplementary group. */
+static gid_t shared_group(void)
+{
+	if (geteuid() == 0)
+		return 65534;
+	gid_t groups[64];
+	int n = getgroups(64, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] != getegid())
+			return groups[i];
+	ck_abort_msg("a group-writable case needs root or a supplementary group");
+	return 0;
+}
+
+/* Group-writable test files belong to a group others share. */
+static void share_if_group_writable(const char *path, mode_t mode)
+{
+	if (mode & S_IWGRP)
+		ck_assert_int_eq(chown(path, (uid_t)-1, shared_group()), 0);
+}
+
 static void make_file(const char *path, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
+	share_if_group_writable(path, mode);
 	ck_assert_int_eq(chmod(path, mode), 0);
 }
 
 static void make_subdir(const char *path, mode_t mode)
 {
 	ck_assert_int_eq(mkdir(path, 0700), 0);
+	share_if_group_writable(path, mode);
 	ck_assert_int_eq(chmod(path, mode), 0);
 }
 
@@ -123,6 +147,22 @@ START_TEST(the_real_directories_are_checked_through_the_descriptor)
 }
 END_TEST
 
+START_TEST(root_group_of_its_own_may_write)
+{
+	/* Debian's user private groups: root's group "root" has no other
+	 * member, so 0664 root:root lets nobody else in. */
+	if (geteuid() != 0)
+		ck_abort_msg("this case plays root's private group: run as root, as CI does");
+	char f[300];
+	struct strbuf why = STRBUF_INIT;
+	make_file(at(f, sizeof f, "own-group"), 0600);
+	ck_assert_int_eq(chown(f, 0, 0), 0);
+	ck_assert_int_eq(chmod(f, 0664), 0);
+	ck_assert_msg(opened(f, &why), "%s", strbuf_str(&why));
+	strbuf_free(&why);
+}
+END_TEST
+
 START_TEST(only_regular_files_nobody_else_may_write_pass)
 {
 	char f[300];
@@ -164,6 +204,7 @@ int main(void)
 	tcase_add_test(tc, own_private_directories_and_files_pass);
 	tcase_add_test(tc, a_directory_others_may_write_is_refused_unless_sticky);
 	tcase_add_test(tc, the_real_directories_are_checked_through_the_descriptor);
+	tcase_add_test(tc, root_group_of_its_own_may_write);
 	tcase_add_test(tc, only_regular_files_nobody_else_may_write_pass);
 	tcase_add_test(tc, a_file_of_another_user_is_refused_and_roots_passes);
 	suite_add_tcase(s, tc);

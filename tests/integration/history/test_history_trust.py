@@ -17,6 +17,12 @@ from history_helpers import SLOW, batch_ini
 
 EX_CONFIG = 78
 NOBODY = 65534
+NOGROUP = 65534  # a group others share: root's own group would be trusted
+
+
+def group_for(owner, mode):
+    """The group a test file gets: a shared one when it is group-writable."""
+    return NOGROUP if mode & 0o020 else owner
 
 
 def snapshot(path):
@@ -38,7 +44,7 @@ class HistoryTrustTest(harness.TestCase):
         to `owner` with `mode`, as another user would leave it."""
         path = os.path.join(directory or self.workdir, "history.db")
         self.say(path, "written while it was ours")
-        os.chown(path, owner, owner)
+        os.chown(path, owner, group_for(owner, mode))
         os.chmod(path, mode)
         return path
 

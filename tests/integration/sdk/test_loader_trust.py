@@ -15,6 +15,12 @@ import sdk_helpers
 
 EX_CONFIG = 78
 NOBODY = 65534
+NOGROUP = 65534  # a group others share: root's own group would be trusted
+
+
+def group_for(owner, mode):
+    """The group a test file gets: a shared one when it is group-writable."""
+    return NOGROUP if mode & 0o020 else owner
 STARTS = 200  # the loader before the fix ran the attacker's code within 5-146 (7 tries)
 MARKER_SOURCE = os.path.join(sdk_helpers.HERE, "marker_plugin.c")
 SWAPPER_SOURCE = os.path.join(sdk_helpers.HERE, "link_swapper.c")
@@ -34,14 +40,14 @@ class LoaderTrust(harness.TestCase):
         """A .so whose constructor leaves self.marker."""
         out = os.path.join(directory, name + ".so")
         sdk_helpers.compile_plugin([MARKER_SOURCE], out, [f'-DMARKER="{self.marker}"'])
-        os.chown(out, owner, owner)
+        os.chown(out, owner, group_for(owner, mode))
         os.chmod(out, mode)
         return out
 
     def directory(self, name, owner=0, mode=0o755):
         path = os.path.join(self.workdir, name)
         os.mkdir(path)
-        os.chown(path, owner, owner)
+        os.chown(path, owner, group_for(owner, mode))
         os.chmod(path, mode)  # after chown, which clears no bits of a directory
         return path
 
@@ -153,6 +159,17 @@ class LoaderTrust(harness.TestCase):
                                      f"by others (mode {mode:04o})", f"chmod go-w {open_dir}")
         sticky = self.directory("sticky", mode=0o1777)
         self.assertAccepted(sdk_helpers.compile_fixture(sticky, "good"))
+
+    def test_umask_002_in_a_group_of_ones_own_is_trusted(self):
+        # Debian's user private groups: a build made with umask 002 leaves
+        # root:root 0775, and root's group has no other member.
+        own = self.directory("own-group", mode=0o775)
+        os.chown(own, 0, 0)
+        os.chmod(own, 0o775)
+        plugin = sdk_helpers.compile_fixture(own, "good")
+        os.chown(plugin, 0, 0)
+        os.chmod(plugin, 0o775)
+        self.assertAccepted(plugin)
 
     def test_not_a_regular_file_is_refused(self):
         plugdir = self.directory("plugin.so")
