@@ -29,7 +29,7 @@ static bool jam(int fd)
 bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5)
 {
 	memset(g, 0, sizeof(*g));
-	g->lib_end = g->feed_end = -1;
+	g->lib_end = g->feed_end = g->tcp = -1;
 	g->v5 = v5;
 	if (!on)
 		return true;
@@ -50,22 +50,31 @@ static void drain(struct mqtt_guard *g)
 		;
 }
 
+void mqtt_guard_forget(struct mqtt_guard *g)
+{
+	if (g->tcp >= 0)
+		close(g->tcp);
+	g->tcp = -1;
+}
+
 void mqtt_guard_reset(struct mqtt_guard *g)
 {
 	g->len = g->ready = g->packet_left = 0;
+	mqtt_guard_forget(g);
 	if (g->on)
 		drain(g);
 }
 
 void mqtt_guard_free(struct mqtt_guard *g)
 {
+	mqtt_guard_forget(g);
 	if (g->lib_end >= 0)
 		close(g->lib_end);
 	if (g->feed_end >= 0)
 		close(g->feed_end);
 	free(g->buf);
 	memset(g, 0, sizeof(*g));
-	g->lib_end = g->feed_end = -1;
+	g->lib_end = g->feed_end = g->tcp = -1;
 }
 
 /* Takes what has arrived off the socket: bytes read, 0 at its end, -1
@@ -105,42 +114,52 @@ static bool check(struct mqtt_guard *g, char *why, size_t why_size)
 	return true;
 }
 
-/* Writes the checked bytes into libmosquitto's end. */
-static void feed(struct mqtt_guard *g)
+/* Writes the checked bytes into libmosquitto's end; how many. */
+static int feed(struct mqtt_guard *g)
 {
 	ssize_t n = g->ready ? write(g->feed_end, g->buf, g->ready) : 0;
 	if (n <= 0)
-		return;
+		return 0;
 	memmove(g->buf, g->buf + n, g->len - (size_t)n);
 	g->len -= (size_t)n;
 	g->ready -= (size_t)n;
+	return (int)n;
 }
 
-/* libmosquitto reads what was fed, through its own descriptor number. */
-static int let_library_read(struct mqtt *self, int fd)
+/* libmosquitto reads the `fed` bytes, through its own descriptor number. */
+static int let_library_read(struct mqtt *self, int fd, int fed)
 {
 	struct mqtt_guard *g = &self->guard;
-	int tcp = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (tcp < 0)
-		return MOSQ_ERR_ERRNO;
-	if (dup3(g->lib_end, fd, O_CLOEXEC) < 0) {
-		close(tcp);
-		return MOSQ_ERR_ERRNO;
+	if (g->tcp < 0 || g->tcp_for != fd) {
+		mqtt_guard_forget(g);
+		g->tcp = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		g->tcp_for = fd;
+		if (g->tcp < 0)
+			return MOSQ_ERR_ERRNO;
 	}
+	if (dup3(g->lib_end, fd, O_CLOEXEC) < 0)
+		return MOSQ_ERR_ERRNO;
 	int rc = MOSQ_ERR_SUCCESS;
-	for (int left = mqtt_bytes_queued(fd), before = left + 1; left > 0 && left < before &&
-	                                                          rc == MOSQ_ERR_SUCCESS;) {
+	bool stopped = false; /* the connection is ending: what is left goes */
+	for (int left = fed, before; left > 0;) {
 		before = left;
 		rc = mosquitto_loop_read(self->mosq, 1);
-		bool reading = mqtt_active(self) && !self->lost && mosquitto_socket(self->mosq) == fd;
-		left = reading ? mqtt_bytes_queued(fd) : 0;
+		stopped = rc != MOSQ_ERR_SUCCESS || !mqtt_active(self) || self->lost ||
+		          mosquitto_socket(self->mosq) != fd;
+		if (stopped)
+			break;
+		left = mqtt_bytes_queued(fd);
+		if (left >= before)
+			break; /* reading nothing now: the rest waits in its end */
 	}
 	int saved_errno = errno;
 	/* Unless libmosquitto closed it: then the number may be another's. */
 	if (mosquitto_socket(self->mosq) == fd)
-		(void)dup3(tcp, fd, O_CLOEXEC);
-	close(tcp);
-	drain(g);
+		(void)dup3(g->tcp, fd, O_CLOEXEC);
+	else
+		mqtt_guard_forget(g);
+	if (stopped)
+		drain(g);
 	errno = saved_errno;
 	return rc;
 }
@@ -159,10 +178,8 @@ int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *
 	if (got > 0)
 		g->len += (size_t)got;
 	bool sound = check(g, why, why_size);
-	feed(g);
-	int rc = MOSQ_ERR_SUCCESS;
-	if (mqtt_bytes_queued(g->lib_end) > 0)
-		rc = let_library_read(self, fd);
+	int fed = feed(g);
+	int rc = fed > 0 ? let_library_read(self, fd, fed) : MOSQ_ERR_SUCCESS;
 	bool nothing = got < 0 && (take_errno == EAGAIN || take_errno == EINTR);
 	if (!sound || rc != MOSQ_ERR_SUCCESS || got > 0 || nothing || !mqtt_active(self) ||
 	    self->lost)

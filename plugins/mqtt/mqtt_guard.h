@@ -29,6 +29,8 @@ struct mqtt_guard {
 	bool v5;       /* MQTT 5 packets carry properties */
 	int lib_end;   /* read by libmosquitto in place of the socket */
 	int feed_end;  /* checked bytes are written here */
+	int tcp;       /* a second descriptor of the connection's socket; -1 */
+	int tcp_for;   /* the number libmosquitto knows that socket by */
 	uint8_t *buf;  /* taken off the socket, not yet fed */
 	size_t len, cap;
 	size_t ready;       /* bytes at buf's start that are checked */
@@ -39,6 +41,9 @@ struct mqtt_guard {
 bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5);
 /* Forgets what the last connection left. */
 void mqtt_guard_reset(struct mqtt_guard *g);
+/* libmosquitto's socket is gone (or changed): let go of ours, so that the
+ * connection closes with it. */
+void mqtt_guard_forget(struct mqtt_guard *g);
 void mqtt_guard_free(struct mqtt_guard *g);
 
 #endif

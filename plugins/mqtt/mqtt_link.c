@@ -118,6 +118,7 @@ void mqtt_sync_watch(struct mqtt *self)
 	if (self->watch && self->watch_fd != fd) {
 		self->host->watch_remove(self->watch);
 		self->watch = NULL;
+		mqtt_guard_forget(&self->guard);
 	}
 	if (fd < 0)
 		return;
