@@ -63,12 +63,10 @@ class ManyDescriptorsTest(TestCase):
         err = harness.LineReader(proc.stderr, "mqchat stderr")
         err.wait_for(rf"connected to 127\.0\.0\.1:{self.broker.port}\b", timeout=LINK_TIMEOUT)
 
-        inodes = tcp_socket_inodes(proc.pid, self.broker.port)
-        self.assertEqual(len(inodes), 1, "one connection to the broker")
-        # libmosquitto's descriptor of it, and the second one the plugin's
-        # packet check keeps (plugins/mqtt/mqtt_guard.c).
-        sockets = descriptors_of(proc.pid, inodes)
-        self.assertTrue(sockets, "no descriptor of the broker connection")
+        # libmosquitto's descriptor of the connection, and the second one
+        # the plugin's packet check keeps (plugins/mqtt/mqtt_guard.c).
+        sockets = descriptors_of(proc.pid, tcp_socket_inodes(proc.pid, self.broker.port))
+        self.assertIn(len(sockets), (1, 2), sockets)
         for fd in sockets:
             self.assertGreater(fd, SELECT_LIMIT, sockets)
 
