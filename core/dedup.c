@@ -5,32 +5,41 @@
 #include <string.h>
 
 /*
- * Keys live in a ring, oldest first, so forgetting the oldest is O(1); an
- * open-addressing index (linear probing, positions into the ring) finds
- * them.  A digest recorded afresh after its window moves to the ring's
- * head: its old slot is marked dead and simply falls off the tail later.
+ * Messages live in a ring, oldest first, one slot each, so forgetting the
+ * oldest is O(1); an open-addressing index (linear probing, positions into
+ * the ring) finds them.  A digest recorded afresh after its window moves
+ * to the ring's head: its old slot is marked dead and simply falls off the
+ * tail later.
  */
 
-/* A retained digest is kept apart from a live one: it never expires.  An
- * id alone is recorded next to its message's whole key, to tell a
- * conflicting copy. */
+/* A retained digest is kept apart from a live one: it never expires.  A
+ * message with an id is also found by its id alone, to tell a conflicting
+ * copy: a second index entry for the same slot, so that it costs no place
+ * in the ring (with a slot of its own, the set held half as many json
+ * messages as plain ones, and a broker's redelivery of a few thousand
+ * after a restart got past it). */
 enum key_kind { KIND_ID = 1, KIND_DIGEST = 2, KIND_RETAINED = 3, KIND_ID_ALONE = 4 };
 
 struct slot {
 	uint64_t key;
+	uint64_t id_key; /* the id alone, when id_indexed */
 	uint64_t seen_ms;
-	uint8_t kind; /* enum key_kind */
+	uint8_t kind; /* enum key_kind, of key */
 	bool live;
+	bool id_indexed;
 };
 
 #define NO_SLOT UINT32_MAX
+/* In an index entry: the entry finds the slot by its id_key (ring
+ * positions stay below 2^30). */
+#define BY_ID_ALONE 0x80000000u
 
 struct dedup {
 	struct slot *ring;
-	size_t capacity; /* ring size */
+	size_t capacity; /* ring size: messages */
 	size_t head;     /* next slot to write */
 	size_t used;     /* slots in the ring, live or dead */
-	size_t live;     /* keys in the index */
+	size_t live;     /* live slots */
 	uint32_t *index; /* ring positions, NO_SLOT when empty */
 	size_t index_mask;
 	uint32_t window_ms;
@@ -175,13 +184,13 @@ struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms)
 {
 	if (capacity == 0)
 		capacity = DEDUP_DEFAULT_CAPACITY;
-	if (capacity > UINT32_MAX / 4)
-		capacity = UINT32_MAX / 4;
+	if (capacity > UINT32_MAX / 16)
+		capacity = UINT32_MAX / 16;
 	struct dedup *d = xcalloc(1, sizeof *d);
 	d->capacity = capacity;
 	d->ring = xcalloc(capacity, sizeof *d->ring);
 	size_t index_size = 8;
-	while (index_size < capacity * 2) /* load factor <= 1/2 */
+	while (index_size < capacity * 4) /* up to 2 entries a slot; load <= 1/2 */
 		index_size *= 2;
 	d->index = xmalloc(index_size * sizeof *d->index);
 	for (size_t i = 0; i < index_size; i++)
@@ -205,14 +214,26 @@ size_t dedup_count(const struct dedup *d)
 	return d->live;
 }
 
+static struct slot *entry_slot(const struct dedup *d, uint32_t entry)
+{
+	return &d->ring[entry & ~BY_ID_ALONE];
+}
+
+static uint64_t entry_key(const struct dedup *d, uint32_t entry)
+{
+	const struct slot *s = entry_slot(d, entry);
+	return entry & BY_ID_ALONE ? s->id_key : s->key;
+}
+
 /* Position in the index of the key, or of the empty cell ending its
  * probe sequence. */
 static size_t index_find(const struct dedup *d, uint64_t key, uint8_t kind)
 {
 	size_t i = index_start(d, key);
 	while (d->index[i] != NO_SLOT) {
-		const struct slot *s = &d->ring[d->index[i]];
-		if (s->key == key && s->kind == kind)
+		uint32_t entry = d->index[i];
+		uint8_t entry_kind = entry & BY_ID_ALONE ? KIND_ID_ALONE : entry_slot(d, entry)->kind;
+		if (entry_key(d, entry) == key && entry_kind == kind)
 			return i;
 		i = (i + 1) & d->index_mask;
 	}
@@ -229,7 +250,7 @@ static void index_delete(struct dedup *d, size_t hole)
 		i = (i + 1) & d->index_mask;
 		if (d->index[i] == NO_SLOT)
 			return;
-		size_t home = index_start(d, d->ring[d->index[i]].key);
+		size_t home = index_start(d, entry_key(d, d->index[i]));
 		/* Movable unless its home lies cyclically in (hole, i]. */
 		bool home_after_hole = hole <= i ? (home > hole && home <= i)
 		                                 : (home > hole || home <= i);
@@ -247,22 +268,26 @@ static void forget_oldest(struct dedup *d)
 	struct slot *s = &d->ring[tail];
 	if (s->live) {
 		index_delete(d, index_find(d, s->key, s->kind));
+		if (s->id_indexed)
+			index_delete(d, index_find(d, s->id_key, KIND_ID_ALONE));
 		s->live = false;
 		d->live--;
 	}
 	d->used--;
 }
 
-static void record(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
+/* Records a key in a slot of its own; returns the slot's position. */
+static uint32_t record(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 {
 	if (d->used == d->capacity)
 		forget_oldest(d);
 	size_t pos = d->head;
-	d->ring[pos] = (struct slot){key, now_ms, kind, true};
+	d->ring[pos] = (struct slot){key, 0, now_ms, kind, true, false};
 	d->head = (d->head + 1) % d->capacity;
 	d->used++;
 	d->live++;
 	d->index[index_find(d, key, kind)] = (uint32_t)pos;
+	return (uint32_t)pos;
 }
 
 static bool within_window(const struct dedup *d, const struct slot *s, uint64_t now_ms)
@@ -287,33 +312,44 @@ bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, u
 	return holds(d, ident->hash, kind_of(ident), now_ms);
 }
 
-static bool seen(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
+/* True for a key held within its window; an expired one (a digest: the
+ * same words said again) is dropped, to be recorded afresh. */
+static bool recent(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 {
 	size_t i = index_find(d, key, kind);
-	if (d->index[i] != NO_SLOT) {
-		struct slot *s = &d->ring[d->index[i]];
-		if (within_window(d, s, now_ms))
-			return true;
-		/* Expired: the same words said again.  Record afresh. */
-		s->live = false;
-		d->live--;
-		index_delete(d, i);
-	}
-	record(d, key, kind, now_ms);
+	if (d->index[i] == NO_SLOT)
+		return false;
+	struct slot *s = entry_slot(d, d->index[i]);
+	if (within_window(d, s, now_ms))
+		return true;
+	s->live = false;
+	d->live--;
+	index_delete(d, i);
 	return false;
 }
 
 enum dedup_verdict dedup_check(struct dedup *d, const struct dedup_identity *ident,
                                uint64_t now_ms)
 {
-	if (seen(d, ident->hash, kind_of(ident), now_ms))
+	if (recent(d, ident->hash, kind_of(ident), now_ms))
 		return DEDUP_REPEAT;
-	if (ident->by_id && seen(d, ident->id_hash, KIND_ID_ALONE, now_ms))
+	uint32_t pos = record(d, ident->hash, kind_of(ident), now_ms);
+	if (!ident->by_id)
+		return DEDUP_NEW;
+	/* The id stays with the first message that had it. */
+	size_t i = index_find(d, ident->id_hash, KIND_ID_ALONE);
+	if (d->index[i] != NO_SLOT)
 		return DEDUP_CONFLICT;
+	d->ring[pos].id_key = ident->id_hash;
+	d->ring[pos].id_indexed = true;
+	d->index[i] = pos | BY_ID_ALONE;
 	return DEDUP_NEW;
 }
 
 bool dedup_seen_retained(struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms)
 {
-	return seen(d, ident->retained_digest, KIND_RETAINED, now_ms);
+	if (recent(d, ident->retained_digest, KIND_RETAINED, now_ms))
+		return true;
+	record(d, ident->retained_digest, KIND_RETAINED, now_ms);
+	return false;
 }

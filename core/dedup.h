@@ -15,8 +15,9 @@
  * has a digest of its topic and payload, which never expires: the broker
  * sends it again at every reconnection.
  *
- * The set lives in memory and is bounded: past `capacity` keys the oldest
- * is forgotten.  For repeats across a restart the core asks the history
+ * The set lives in memory and is bounded: past `capacity` messages the
+ * oldest is forgotten (a message with an id, found by its id too, takes
+ * one place like one without).  For repeats across a restart the core asks the history
  * store with the identity's `key` (history_has_message, history_has_key)
  * and, for a retained message, with its `retained_key`.
  */
@@ -76,9 +77,10 @@ void dedup_content_key(struct strbuf *out, uint64_t content);
  * and *content set for an "id:" or "dg:" key, false for others. */
 bool dedup_key_content(const char *key, uint64_t *content);
 
-/* A set of at most `capacity` keys (0 means DEDUP_DEFAULT_CAPACITY); a
- * digest is a repeat only within `digest_window_ms` of its first sighting.
- * Ids never expire: they go only when evicted.  Free with dedup_free(). */
+/* A set of at most `capacity` messages (0 means DEDUP_DEFAULT_CAPACITY),
+ * about 48 bytes each; a digest is a repeat only within `digest_window_ms`
+ * of its first sighting.  Ids never expire: they go only when evicted.
+ * Free with dedup_free(). */
 #define DEDUP_DEFAULT_CAPACITY 4096
 struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms);
 
@@ -118,7 +120,7 @@ bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, u
  * echoes'): stable across runs and processes. */
 uint64_t dedup_digest(const char *topic, const void *payload, size_t len);
 
-/* Number of keys currently held (<= capacity). */
+/* Number of messages (and retained digests) currently held (<= capacity). */
 size_t dedup_count(const struct dedup *d);
 
 void dedup_free(struct dedup *d);

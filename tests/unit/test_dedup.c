@@ -218,12 +218,60 @@ START_TEST(refreshed_digest_moves_to_the_front)
 }
 END_TEST
 
+/* The capacity counts messages: a json message, known by its whole key
+ * and by its id alone, takes one place like a plain one.  A receiver
+ * without history has only this set against a broker's redelivery of a
+ * few thousand messages after a restart (delivery-broker-restarts). */
+START_TEST(capacity_counts_json_messages_not_keys)
+{
+	struct dedup *d = dedup_new(0, WINDOW_MS);
+	char id[32], text[32];
+	for (int i = 0; i < DEDUP_DEFAULT_CAPACITY; i++) {
+		snprintf(id, sizeof id, "%016x", i);
+		snprintf(text, sizeof text, "w0-%05d", i);
+		ck_assert_int_eq(check_msg(d, id, 1000 + i, "w0", text, 1000), DEDUP_NEW);
+	}
+	ck_assert_uint_eq(dedup_count(d), DEDUP_DEFAULT_CAPACITY);
+	for (int i = 0; i < DEDUP_DEFAULT_CAPACITY; i++) {
+		snprintf(id, sizeof id, "%016x", i);
+		snprintf(text, sizeof text, "w0-%05d", i);
+		ck_assert_msg(check_msg(d, id, 1000 + i, "w0", text, 2000) == DEDUP_REPEAT,
+		              "%s forgotten after %d newer messages", text,
+		              DEDUP_DEFAULT_CAPACITY - 1 - i);
+	}
+	dedup_free(d);
+}
+END_TEST
+
+/* A message's id goes with it: known for a conflict as long as the
+ * message is held, forgotten with it. */
+START_TEST(id_alone_lives_as_long_as_its_message)
+{
+	struct dedup *d = dedup_new(4, WINDOW_MS);
+	ck_assert_int_eq(check_msg(d, "a", 1, "Ana", "hola", 1), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "b", 2, "Ana", "x", 2), DEDUP_NEW);
+	ck_assert(!seen_text(d, "Bea", "plain", 3));
+	/* the fourth place: a copy of "a" with other words */
+	ck_assert_int_eq(check_msg(d, "a", 1, "Ana", "adios", 4), DEDUP_CONFLICT);
+	ck_assert_uint_eq(dedup_count(d), 4);
+	ck_assert_int_eq(check_msg(d, "a", 1, "Ana", "hola", 5), DEDUP_REPEAT);
+	/* a fifth message pushes out the first "a" */
+	ck_assert_int_eq(check_msg(d, "c", 3, "Ana", "y", 6), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "a", 1, "Ana", "adios", 7), DEDUP_REPEAT);
+	ck_assert_uint_eq(dedup_count(d), 4);
+	/* "b" goes next, its id with it: other words under "b" are new */
+	ck_assert_int_eq(check_msg(d, "d", 4, "Ana", "z", 8), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "b", 2, "Ana", "otro", 9), DEDUP_NEW);
+	dedup_free(d);
+}
+END_TEST
+
 /* Many insertions and evictions through a small table: the index must
- * stay consistent with the ring (deletions in probe clusters).  A message
- * with an id holds two keys (its whole key and its id alone). */
+ * stay consistent with the ring (deletions in probe clusters, two entries
+ * for a message with an id). */
 START_TEST(churn_keeps_index_consistent)
 {
-	const unsigned cap = 64, kept = cap / 2;
+	const unsigned cap = 64, kept = cap;
 	struct dedup *d = dedup_new(cap, 1000000);
 	char id[32];
 	for (unsigned i = 0; i < 20000; i++) {
@@ -350,6 +398,8 @@ int main(void)
 	tcase_add_test(tc, contains_does_not_record);
 	tcase_add_test(tc, bounded_oldest_forgotten_first);
 	tcase_add_test(tc, refreshed_digest_moves_to_the_front);
+	tcase_add_test(tc, capacity_counts_json_messages_not_keys);
+	tcase_add_test(tc, id_alone_lives_as_long_as_its_message);
 	tcase_add_test(tc, churn_keeps_index_consistent);
 	tcase_add_test(tc, retained_never_expires);
 	tcase_add_test(tc, retained_and_live_keys_apart);
