@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 
 import harness
 from harness import Broker, TestCase, basic_ini, free_port, publish
@@ -71,10 +70,10 @@ class MqttBackendTest(TestCase):
         port = self.silent_port()
         ini = basic_ini(self.workdir, self.broker, stdin=STDIN,
                         mqtt={"port": port, "protocol": protocol, "connect_timeout": "2"})
-        started = time.monotonic()
         m = self.start(ini)
+        # The kernel would go on trying to connect for about two minutes:
+        # only mqchat's own timer ends it within LINK_TIMEOUT, and says so.
         self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 69, m.err.text())
-        self.assertLess(time.monotonic() - started, 6)
         self.assertRegex(m.err.text(), rf"cannot connect to 127\.0\.0\.1:{port}: "
                                        r"no answer within 2 s \(connect_timeout\)")
 

@@ -7,12 +7,14 @@ and tls_insecure says loudly what it gives up."""
 import shutil
 import subprocess
 import tempfile
-import time
 
 import harness
 from harness import Broker, TestCase, basic_ini, free_port
 from mqtt_helpers import (LINK_TIMEOUT, STDIN, broker_log, connected_rx, make_cert,
                           tls_listener_conf, wait_up)
+
+# connect_timeout's maximum: a client waiting for it outlives every deadline.
+PATIENT = "3600"
 
 
 class MqttTlsTest(TestCase):
@@ -157,17 +159,20 @@ class MqttTlsTest(TestCase):
         out.wait_for(r"ALPN protocols advertised by the client: mqtt$", timeout=LINK_TIMEOUT)
 
     def check_refused_promptly(self, m, broker):
-        started = time.monotonic()
+        """No hang on a mismatched port: with connect_timeout at its maximum
+        (an hour), only the failed handshake itself can end mqchat within
+        check_refused's deadline, and the error names that, not the timer."""
         self.check_refused(m, broker, "")
-        # Well before connect_timeout (10 s): no hang on a mismatched port.
-        self.assertLess(time.monotonic() - started, 5)
+        self.assertNotRegex(m.err.text(), r"connect_timeout")
 
     def test_tls_client_against_a_plain_port_fails_promptly(self):
         plain = self.start_broker("")
-        self.check_refused_promptly(self.start(plain, cafile=self.ca[0]), plain)
+        m = self.start(plain, cafile=self.ca[0], connect_timeout=PATIENT)
+        self.check_refused_promptly(m, plain)
 
     def test_plain_client_against_a_tls_port_fails_promptly(self):
-        ini = basic_ini(self.workdir, self.broker, stdin=STDIN)
+        ini = basic_ini(self.workdir, self.broker, stdin=STDIN,
+                        mqtt={"connect_timeout": PATIENT})
         self.check_refused_promptly(self.mqchat(ini), self.broker)
 
 
