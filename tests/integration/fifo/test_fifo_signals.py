@@ -22,6 +22,8 @@ import os
 import re
 import signal
 import stat
+import struct
+import termios
 import threading
 
 import harness
@@ -34,6 +36,16 @@ MARKER = b"marker: everything before me has been delivered"
 LINE_RX = re.compile(rb"^w(\d) (\d{5}) [a-z]+$")
 
 
+def process_state(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def unread_bytes(fd):
+    """How many bytes the pipe `fd` reads from holds."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+
+
 def burst_lines(writer, count):
     return [f"w{writer} {i:05d} {chr(97 + (writer + i) % 26) * (40 + i % 50)}".encode()
             for i in range(count)]
@@ -44,7 +56,12 @@ class FifoSignals(harness.TestCase):
     def burst_then_sigterm(self, n_writers, per_writer, before_sigterm, core=None,
                            after_exit=lambda: None):
         """Start writers, let `before_sigterm()` run once the burst is on,
-        SIGTERM, and return everything needed to account for each line."""
+        SIGTERM, and return everything needed to account for each line.
+
+        The test, not the scheduler, decides that the burst is on at the
+        SIGTERM: mqchat is stopped (SIGSTOP) with lines unread in the pipe
+        and each writer still holding most of its lines, and gets the
+        SIGTERM and SIGCONT together; the writers go on meanwhile."""
         self.sub = subscriber(self)
         self.path = os.path.join(self.workdir, "run", "in.fifo")
         m = start_headless(self, fifo_ini(self, self.path, core=core))
@@ -55,23 +72,40 @@ class FifoSignals(harness.TestCase):
         # is likely to stop in the middle of a line.
         fcntl.fcntl(keeper, fcntl.F_SETPIPE_SZ, 1024 * 1024)
         expected = {w: burst_lines(w, per_writer) for w in range(n_writers)}
+        # Each writer's burst in two parts: the second starts once mqchat
+        # is stopped, and is far more than the pipe holds.
+        split = per_writer // 5
         stop = threading.Event()
-        writers = [Writer(self.path, [line + b"\n" for line in expected[w]], stop)
-                   for w in range(n_writers)]
-        for w in writers:
+        firsts = [Writer(self.path, [line + b"\n" for line in expected[w][:split]])
+                  for w in range(n_writers)]
+        for w in firsts:
             w.start()
         wait_payloads(self.sub, 1000, timeout=60)
+        for w in firsts:
+            w.join(harness.DEFAULT_TIMEOUT)
+            self.assertFalse(w.is_alive())
+            self.assertIsNone(w.error)
+            self.assertEqual(w.written, split)
+        m.signal(signal.SIGSTOP)
+        harness.wait_until(lambda: process_state(m.proc.pid) == "T",
+                           what="mqchat stopped")
+        seconds = [Writer(self.path, [line + b"\n" for line in expected[w][split:]], stop)
+                   for w in range(n_writers)]
+        for w in seconds:
+            w.start()
+        harness.wait_until(lambda: all(w.written > 0 for w in seconds),
+                           what="every writer writing to the stopped mqchat")
+        self.assertGreater(unread_bytes(keeper), 0)
         before_sigterm()
         m.signal(signal.SIGTERM)
+        m.signal(signal.SIGCONT)
         rc = m.wait(60)
         after_exit()
         stop.set()
-        for w in writers:
+        for w in seconds:
             w.join(10)
             self.assertFalse(w.is_alive())
             self.assertIsNone(w.error)
-        self.assertLess(sum(w.written for w in writers), n_writers * per_writer,
-                        "the burst was over before SIGTERM: nothing tested")
         left = b""
         while True:
             try:
@@ -81,7 +115,7 @@ class FifoSignals(harness.TestCase):
             if not chunk:
                 break
             left += chunk
-        written = {w: expected[w][:writers[w].written] for w in range(n_writers)}
+        written = {w: expected[w][:split + seconds[w].written] for w in range(n_writers)}
         return rc, m.err.text(), written, left
 
     def account(self, rc, err, written, left):
