@@ -265,7 +265,7 @@ class TerminalTest(TerminalTestCase):
         proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=slave, stdout=slave,
                                 stderr=slave, env=env, start_new_session=True)
         os.close(slave)
-        self.cleanups.append(lambda: proc.poll() is None and proc.kill())
+        self.cleanups.append(lambda: self.assertIsNone(harness.terminate(proc)))
         sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW)
         os.close(master)
         try:

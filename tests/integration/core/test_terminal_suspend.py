@@ -50,6 +50,29 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
+class ThroughShell:
+    """mqchat run by the shell, as harness.terminate() sees a process:
+    signals go to mqchat, the exit is the shell's (it exits with mqchat)."""
+
+    def __init__(self, pid, shell):
+        self.pid, self.shell = pid, shell
+
+    def send_signal(self, sig):
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def poll(self):
+        return self.shell.poll()
+
+    def wait(self, timeout=None):
+        return self.shell.wait(timeout)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
 class Screen:
     """Everything written to the pty, read on a thread from the master side."""
 
@@ -130,7 +153,7 @@ class SuspendTest(harness.TestCase):
             proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=self.slave,
                                     stdout=self.slave, stderr=self.slave, env=env,
                                     start_new_session=True)
-        self.cleanups.append(lambda: self.kill(proc))
+        self.cleanups.append(lambda: self.end(proc))
         self.screen.wait_for(re.escape(PROMPT))
         pid = proc.pid
         if job_control:
@@ -139,16 +162,12 @@ class SuspendTest(harness.TestCase):
         self.pid = pid
         return proc
 
-    def kill(self, proc):
-        """Ends mqchat and its shell if they still run (stopped ones too)."""
+    def end(self, proc):
+        """Ends mqchat (stopped too) the clean way, harness.terminate's; the
+        shell, which waits for it, ends with it."""
         if proc.poll() is None:
-            for pid in (getattr(self, "pid", None), proc.pid):
-                try:
-                    if pid:
-                        os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        proc.wait(5)
+            pid = getattr(self, "pid", None) or proc.pid
+            self.assertIsNone(harness.terminate(ThroughShell(pid, proc)))
 
     def type(self, text):
         os.write(self.master, text.encode())

@@ -58,7 +58,7 @@ class ManyDescriptorsTest(TestCase):
         proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 pass_fds=fds)
-        self.cleanups.append(lambda: (proc.kill(), proc.wait()))
+        self.cleanups.append(lambda: self.assertIsNone(harness.terminate(proc)))
         out = harness.LineReader(proc.stdout, "mqchat stdout")
         err = harness.LineReader(proc.stderr, "mqchat stderr")
         err.wait_for(rf"connected to 127\.0\.0\.1:{self.broker.port}\b", timeout=LINK_TIMEOUT)

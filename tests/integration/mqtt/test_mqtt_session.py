@@ -10,6 +10,7 @@ import pty
 import re
 import signal
 import subprocess
+import threading
 
 import harness
 from harness import TestCase, basic_ini, publish
@@ -17,6 +18,19 @@ from mqtt_helpers import LINK_TIMEOUT, STDIN, broker_log, wait_up
 
 AWAY = ["Bob: said while you were away 1", "Bob: said while you were away 2",
         "Bob: said while you were away 3"]
+
+
+class HoldBrokerReplies(harness.TcpProxy):
+    """Passes the client's packets on, and nothing of the broker's."""
+
+    def __init__(self, broker_port):
+        super().__init__(broker_port)
+        self.connack_held = threading.Event()
+
+    def from_broker(self, state, data):
+        if data[:1] == b"\x20":
+            self.connack_held.set()
+        return b""
 
 
 class MqttSessionTest(TestCase):
@@ -106,6 +120,26 @@ class MqttSessionTest(TestCase):
         sub.out.wait_for(r"^Bob: marker$")
         self.assertEqual(sub.payloads().count(b"Ana ha salido del chat"), 1, sub.payloads())
 
+    def test_exit_before_the_connack_still_cancels_the_will(self):
+        # The broker has our CONNECT, and with it the will; its CONNACK is
+        # held back, so mqchat quits while still connecting.
+        proxy = HoldBrokerReplies(self.broker.port)
+        self.cleanups.append(proxy.close)
+        ini = basic_ini(self.workdir, self.broker, stdin=STDIN, core={"announce": "off"},
+                        mqtt={"port": proxy.port})
+        sub = self.subscriber()
+        m = self.mqchat(ini, name="ana")
+        harness.wait_until(proxy.connack_held.is_set, what="the broker's CONNACK")
+        m.signal(signal.SIGTERM)
+        self.assertEqual(m.wait(timeout=LINK_TIMEOUT), 0, m.err.text())
+        # Gone from the broker, the will published or cancelled by now.
+        harness.wait_until(lambda: re.search(r"Client mqchat-\S+ (disconnected|closed its "
+                                             r"connection)", broker_log(self.broker)),
+                           what="the broker to see mqchat go")
+        publish(self.broker, "Bob: marker")
+        sub.out.wait_for(r"^Bob: marker$")
+        self.assertNotIn(b"Ana ha salido del chat", sub.payloads())
+
     def kill_and_wait_closed(self, m):
         cid = self.client_id(m)
         m.signal(signal.SIGKILL)
@@ -190,11 +224,11 @@ class PtyMqchat:
         os.write(self.master, text.encode())
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        problem = harness.terminate(self.proc)
         self.out.thread.join(5)
         self.output.close()
+        if problem:
+            raise AssertionError(problem)
 
 
 if __name__ == "__main__":
