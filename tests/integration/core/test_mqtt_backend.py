@@ -45,7 +45,7 @@ class MqttBackendTest(TestCase):
         port = free_port()  # nobody listens there
         ini = basic_ini(self.workdir, self.broker, mqtt={"port": port}, stdin=STDIN)
         m = self.start(ini)  # stdin stays open: only the link can end it
-        rc = m.wait(timeout=5)
+        rc = m.wait(timeout=LINK_TIMEOUT)
         self.assertEqual(rc, 69, m.err.text())
         self.assertRegex(m.err.text(), rf"127\.0\.0\.1:{port}")
         self.assertRegex(m.err.text(), r"(?i)refused")

@@ -1,14 +1,11 @@
 # SPDX-License-Identifier: MIT
 """A full outbox ([core] outbox_max) pauses reading, says so, and drops
 nothing: what is not read waits in the FIFO until the broker acknowledges."""
-import fcntl
 import os
 import signal
-import struct
-import termios
-import time
 
 import harness
+import kernel_view
 from delivery_helpers import (outbox_rows, sender_ini, shown_texts, start_receiver,
                               start_sender, wait_for_texts)
 
@@ -17,10 +14,6 @@ MAX = 50
 
 def lines(start, end):
     return "".join(f"full-{i:04d}\n" for i in range(start, end)).encode()
-
-
-def unread_bytes(fd):
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
 
 
 class OutboxFullTest(harness.TestCase):
@@ -40,8 +33,11 @@ class OutboxFullTest(harness.TestCase):
         self.assertEqual(outbox_rows(sender.home), MAX + 10)
         rest = lines(MAX + 10, 200)
         os.write(fd, rest)
-        time.sleep(0.5)  # nothing to wait for: the point is that nothing happens
-        self.assertEqual(unread_bytes(fd), len(rest), "the sender read on, past full")
+        # The write wakes a sender that polls the FIFO: back asleep in
+        # poll() with the lines still there, it does not.
+        harness.wait_until(lambda: kernel_view.waiting_in_poll(sender.proc.pid),
+                           what="the sender to wait in poll()")
+        self.assertEqual(kernel_view.unread_bytes(fd), len(rest), "the sender read on, past full")
         self.assertEqual(outbox_rows(sender.home), MAX + 10)
 
         self.broker.proc.send_signal(signal.SIGCONT)

@@ -22,11 +22,10 @@ import os
 import re
 import signal
 import stat
-import struct
-import termios
 import threading
 
 import harness
+import kernel_view
 from fifo_helpers import (Writer, fifo_ini, start_headless, subscriber,
                           wait_payloads, write_all)
 from harness import publish
@@ -34,16 +33,6 @@ from harness import publish
 EX_TEMPFAIL = 75
 MARKER = b"marker: everything before me has been delivered"
 LINE_RX = re.compile(rb"^w(\d) (\d{5}) [a-z]+$")
-
-
-def process_state(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
-
-
-def unread_bytes(fd):
-    """How many bytes the pipe `fd` reads from holds."""
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
 
 
 def burst_lines(writer, count):
@@ -87,7 +76,7 @@ class FifoSignals(harness.TestCase):
             self.assertIsNone(w.error)
             self.assertEqual(w.written, split)
         m.signal(signal.SIGSTOP)
-        harness.wait_until(lambda: process_state(m.proc.pid) == "T",
+        harness.wait_until(lambda: kernel_view.state(m.proc.pid) == "T",
                            what="mqchat stopped")
         seconds = [Writer(self.path, [line + b"\n" for line in expected[w][split:]], stop)
                    for w in range(n_writers)]
@@ -95,7 +84,7 @@ class FifoSignals(harness.TestCase):
             w.start()
         harness.wait_until(lambda: all(w.written > 0 for w in seconds),
                            what="every writer writing to the stopped mqchat")
-        self.assertGreater(unread_bytes(keeper), 0)
+        self.assertGreater(kernel_view.unread_bytes(keeper), 0)
         before_sigterm()
         m.signal(signal.SIGTERM)
         m.signal(signal.SIGCONT)

@@ -9,9 +9,9 @@ import json
 import os
 import socket
 import threading
-import time
 
 import harness
+import kernel_view
 from fake_broker import FakeBroker
 from mqtt_helpers import LINK_TIMEOUT, STDIN
 
@@ -82,15 +82,12 @@ class Qos0LostTest(harness.TestCase):
         fd = m.proc.stdin.fileno()
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         line = b"x" * 4000 + b"\n"
-        full_since = [None]
 
         def stopped_taking_input():
-            if self.write_some(fd, line):
-                full_since[0] = None
-            elif full_since[0] is None:
-                full_since[0] = time.monotonic()
-            # Full for a while, not just while mqchat waited for a CPU.
-            return full_since[0] is not None and time.monotonic() - full_since[0] > 1
+            # The pipe full, mqchat asleep in poll() and the pipe still
+            # full: it no longer polls its standard input.
+            return (not self.write_some(fd, line) and kernel_view.waiting_in_poll(m.proc.pid)
+                    and not self.write_some(fd, line))
 
         harness.wait_until(stopped_taking_input, timeout=120, what="mqchat to stop taking input")
         stalled_done.set()
