@@ -169,14 +169,17 @@ static void mqtt_say_goodbye(struct mqtt *self)
 static void mqtt_close(void *data)
 {
 	struct mqtt *self = data;
-	bool connected = self->phase == MQTT_UP || self->phase == MQTT_SUBSCRIBING;
+	/* From CONNECT on: the broker may hold our will before we see its
+	 * CONNACK, and only a DISCONNECT keeps it from publishing it. */
+	bool connect_sent = self->phase == MQTT_UP || self->phase == MQTT_SUBSCRIBING ||
+	                    self->phase == MQTT_CONNECTING;
 	self->phase = MQTT_CLOSING;
 	/* Out of the poll set before libmosquitto closes the socket. */
 	if (self->watch) {
 		self->host->watch_remove(self->watch);
 		self->watch = NULL;
 	}
-	if (connected)
+	if (connect_sent)
 		mqtt_say_goodbye(self);
 	mqtt_free(self);
 }

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Persistent sessions and the Last Will against a real mosquitto: what the
 room says while mqchat is away arrives when it comes back (once); a clean
-exit says goodbye with DISCONNECT and the leave message; a kill -9 makes
+exit says goodbye with DISCONNECT and the leave message (the DISCONNECT even
+before the CONNACK, the will being the broker's from CONNECT); a kill -9 makes
 the broker publish the leave message for us, with the nick of the last
 connection."""
 import json
