@@ -4,7 +4,10 @@ that must know that mqchat is stopped, or back waiting for input with input
 left unread, instead of guessing by the clock."""
 import fcntl
 import struct
+import subprocess
 import termios
+
+import harness
 
 
 def state(pid):
@@ -25,3 +28,21 @@ def waiting_in_poll(pid):
 def unread_bytes(fd):
     """How many bytes the pipe `fd` is an end of holds."""
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+
+
+def attach_strace(pid, log, syscalls):
+    """strace attached to the running `pid` (threads too), writing the
+    `syscalls` (a list) it makes to the file `log`: the order of system calls
+    shows what a clock could only guess.  Returns the strace process once it
+    is attached; it ends when `pid` does."""
+    proc = subprocess.Popen(
+        ["strace", "-f", "-e", "trace=" + ",".join(syscalls), "-e", "signal=none",
+         "-s", "256", "-o", log, "-p", str(pid)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        harness.LineReader(proc.stderr, "strace").wait_for(rf"Process {pid} attached")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc

@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import harness  # noqa: E402
+import kernel_view  # noqa: E402
 
 SLOW = 3 * harness.DEFAULT_TIMEOUT  # two cores shared by several test runs
 PROMPT = b"> "
@@ -120,11 +121,6 @@ class Screen:
         self.thread.join(5)
 
 
-def process_state(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
-
-
 class SuspendTest(harness.TestCase):
 
     def start(self, job_control=True):
@@ -194,7 +190,7 @@ class SuspendTest(harness.TestCase):
 
         # Ctrl-Z: the whole foreground group gets SIGTSTP.
         os.killpg(self.pid, signal.SIGTSTP)
-        harness.wait_until(lambda: process_state(self.pid) == "T", SLOW, "mqchat to stop")
+        harness.wait_until(lambda: kernel_view.state(self.pid) == "T", SLOW, "mqchat to stop")
         self.assert_cooked("stopped by Ctrl-Z")
         harness.publish(self.broker, "Bob: while you were away")
 
@@ -203,7 +199,7 @@ class SuspendTest(harness.TestCase):
         mark = self.screen.mark()
         os.killpg(self.pid, signal.SIGCONT)
         self.screen.wait_for(re.escape(PROMPT + b"half a li"), start=mark)
-        self.assertNotEqual(process_state(self.pid), "T")
+        self.assertNotEqual(kernel_view.state(self.pid), "T")
         self.assert_raw()
         # What came meanwhile is shown above it.
         self.screen.wait_for(rb"Bob: while you were away\r+\n.*" +
@@ -218,7 +214,7 @@ class SuspendTest(harness.TestCase):
         self.type("again")
         self.screen.wait_for(re.escape(b"again"), start=mark)
         os.killpg(self.pid, signal.SIGTSTP)
-        harness.wait_until(lambda: process_state(self.pid) == "T", SLOW, "mqchat to stop")
+        harness.wait_until(lambda: kernel_view.state(self.pid) == "T", SLOW, "mqchat to stop")
         self.assert_cooked("stopped a second time")
         os.killpg(self.pid, signal.SIGCONT)
         harness.wait_until(lambda: not self.lflag() & termios.ICANON, SLOW,
@@ -240,7 +236,7 @@ class SuspendTest(harness.TestCase):
         mark = self.screen.mark()
         os.killpg(self.pid, signal.SIGTSTP)
         self.screen.wait_for(re.escape(PROMPT + b"still"), start=mark)
-        self.assertNotEqual(process_state(self.pid), "T")
+        self.assertNotEqual(kernel_view.state(self.pid), "T")
         self.assert_raw()
         self.type(" here\r")
         sub.out.wait_for(rb"^Ana: still here$", timeout=SLOW)

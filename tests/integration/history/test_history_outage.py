@@ -3,13 +3,23 @@
 once (not at every retry), keeps what arrives meanwhile in memory, says
 when storing works again, and loses nothing."""
 import os
+import re
 import sqlite3
-import time
 
 import harness
+import kernel_view
 from history_helpers import SLOW, batch_ini, wait_connected
 
 SAID = [f"dicho durante el corte {i}" for i in range(3)]
+
+
+def failed_retries(log):
+    """Loop turns (stretches between poll() calls) over, in which a lock on
+    the database was refused.  The last stretch may be a retry still
+    waiting for the lock: not counted."""
+    with open(log) as f:
+        turns = re.split(r"^\d+ +poll\(.*$", f.read(), flags=re.M)[:-1]
+    return sum(1 for t in turns if re.search(r"F_SETLK.* = -1 EAGAIN", t))
 
 
 class HistoryOutageTest(harness.TestCase):
@@ -25,7 +35,13 @@ class HistoryOutageTest(harness.TestCase):
         for text in SAID:
             ana.send(text)
         ana.err.wait_for(r"history: .*locked.* \(retrying every 1 s\)", timeout=SLOW)
-        time.sleep(2.5)  # two more retries fail: the point is that they say nothing
+        # Two more retries fail (the point is that they say nothing): in
+        # strace, two stretches between poll() calls with a lock refused.
+        log = os.path.join(self.workdir, "strace.log")
+        strace = kernel_view.attach_strace(ana.proc.pid, log, ["fcntl", "poll"])
+        self.cleanups.append(lambda: (strace.poll() is None and strace.kill(), strace.wait()))
+        harness.wait_until(lambda: failed_retries(log) >= 2, timeout=SLOW,
+                           what="two more retries to fail")
         locker.execute("COMMIT")
         ana.err.wait_for(r"history: storing again", timeout=SLOW)
         errors = [l for l in ana.err.lines if b"history: " in l and b"retrying" in l]

@@ -10,9 +10,9 @@ test writes each line once the subscriber has the one before, so every
 line is a round of its own."""
 import os
 import re
-import subprocess
 
 import harness
+import kernel_view
 
 LINES = 10
 CORK_RX = re.compile(r"^\d+ +setsockopt\((\d+), SOL_TCP, TCP_CORK, \[(\d)\], \d+\) = (-?\d+)")
@@ -25,15 +25,9 @@ def publish_rx(qos):
 
 class CorkTest(harness.TestCase):
     def attach_strace(self, m):
-        """strace attached to the running mqchat: (process, log path), once
-        it is attached (it says so on stderr)."""
         log = os.path.join(self.workdir, f"strace-{m.proc.pid}.log")
-        proc = subprocess.Popen(
-            ["strace", "-f", "-e", "trace=setsockopt,write,poll", "-e", "signal=none",
-             "-s", "256", "-o", log, "-p", str(m.proc.pid)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = kernel_view.attach_strace(m.proc.pid, log, ["setsockopt", "write", "poll"])
         self.cleanups.append(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
-        harness.LineReader(proc.stderr, "strace").wait_for(rf"Process {m.proc.pid} attached")
         return proc, log
 
     def check_trace(self, trace, qos):
