@@ -3,6 +3,7 @@
 that must know that mqchat is stopped, or back waiting for input with input
 left unread, instead of guessing by the clock."""
 import fcntl
+import signal
 import struct
 import subprocess
 import termios
@@ -46,3 +47,12 @@ def attach_strace(pid, log, syscalls):
         proc.wait()
         raise
     return proc
+
+
+def detach_strace(proc):
+    """Lets go of the traced process (strace detaches on SIGINT) and waits
+    for strace to end: a sanitizer's leak check at exit refuses to run
+    under ptrace, so the traced mqchat must be free again before it stops."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    return proc.wait(harness.DEFAULT_TIMEOUT)

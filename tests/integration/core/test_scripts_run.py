@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk"))
 import harness  # noqa: E402
 from sdk_helpers import file_text  # noqa: E402
-from test_terminal_suspend import PROMPT, SLOW, Screen, process_state  # noqa: E402
+from kernel_view import state as process_state  # noqa: E402
+from test_terminal_suspend import PROMPT, SLOW, Screen  # noqa: E402
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                      "..", "..", ".."))
