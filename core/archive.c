@@ -41,7 +41,7 @@ static const struct config_value *core_origin(const struct config *cfg, const ch
 /* The database path [core] history asks for; NULL for off. */
 static char *history_path(const struct config *cfg, const char *state_dir, bool *explicit_path)
 {
-	const char *value = core_value(cfg, "history");
+	const char *value = config_core_value(cfg, "history");
 	bool on;
 	*explicit_path = false;
 	if (config_parse_bool(value, &on)) {
@@ -77,7 +77,7 @@ static struct history *open_store(const struct config *cfg, const char *state_di
 	struct history *h = history_open(path, &err);
 	if (!h && explicit_path) {
 		const struct config_value *v = core_origin(cfg, "history");
-		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] history: %s",
+		log_print(NULL, MQC_LOG_ERROR, "%s: [core] history: %s",
 		         v ? v->origin : "built-in default", strbuf_str(&err));
 		*rc = EX_CONFIG;
 	} else if (!h) {
@@ -105,12 +105,12 @@ static void flush_now(void *data)
 	                       pending >= FLUSH_BATCH) < 0) {
 		/* Said once an outage, not at every retry. */
 		if (!chat->history_failing)
-			chat_log(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
+			log_print(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
 			         history_error(chat->history), FLUSH_DELAY_MS * 5 / 1000);
 		chat->history_failing = true;
 		uint64_t dropped = history_dropped(chat->history);
 		if (dropped > chat->history_dropped_told)
-			chat_log(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
+			log_print(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
 			         "while the database failed, and are not in history",
 			         (unsigned long long)dropped);
 		chat->history_dropped_told = dropped;
@@ -118,7 +118,7 @@ static void flush_now(void *data)
 		return;
 	}
 	if (chat->history_failing)
-		chat_log(NULL, MQC_LOG_INFO, "history: storing again");
+		log_print(NULL, MQC_LOG_INFO, "history: storing again");
 	chat->history_failing = false;
 	size_t left = history_pending(chat->history);
 	if (left)
@@ -136,14 +136,14 @@ int archive_open(struct chat *chat)
 	int rc;
 	chat->history = open_store(cfg, chat->state_dir, &rc, &chat->history_unavailable);
 	if (chat->history_unavailable)
-		chat_log(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
+		log_print(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
 		         "and /history and /search have nothing to show (make the file writable, "
 		         "or set [core] history to another path or to off)",
 		         chat->history_unavailable);
 	if (chat->history) {
 		history_load_ids(chat->history);
 		history_prune(chat->history, chat->history_max_messages, chat->history_max_days,
-		              chat_wall_ms());
+		              loop_wall_ms());
 		chat->history_flush_timer = loop_timer_add(chat->loop, 0, false, flush_now, chat);
 	}
 	return rc;
@@ -152,7 +152,7 @@ int archive_open(struct chat *chat)
 void archive_close(struct chat *chat)
 {
 	if (chat->history && history_flush(chat->history) < 0)
-		chat_log(NULL, MQC_LOG_ERROR, "history: the last messages could not be stored: %s",
+		log_print(NULL, MQC_LOG_ERROR, "history: the last messages could not be stored: %s",
 		         history_error(chat->history));
 	history_close(chat->history);
 	chat->history = NULL;
@@ -171,7 +171,7 @@ static bool stored_before(struct chat *chat, const struct dedup_identity *ident,
 {
 	if (ident->by_id)
 		return history_has_message(chat->history, ident->key.data);
-	int64_t since = any_age ? 0 : chat_wall_ms() - (int64_t)chat->dedup_window_ms;
+	int64_t since = any_age ? 0 : loop_wall_ms() - (int64_t)chat->dedup_window_ms;
 	return history_has_key(chat->history, ident->key.data, since);
 }
 
@@ -207,7 +207,7 @@ void archive_store(struct chat *chat, const struct mqc_message *msg,
 	if (!chat->history)
 		return;
 	const struct strbuf *key = ident->retained ? &ident->retained_key : &ident->key;
-	history_add(chat->history, msg, key->data, chat_wall_ms());
+	history_add(chat->history, msg, key->data, loop_wall_ms());
 	/* Timed from the first message buffered, not the last: a steady
 	 * stream must not postpone writing forever. */
 	size_t pending = history_pending(chat->history);
@@ -317,7 +317,7 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 	struct strbuf err = STRBUF_INIT;
 	char *state_dir = identity_state_dir(&err);
 	if (!state_dir) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		log_print(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 		strbuf_free(&err);
 		return EX_CANTCREAT;
 	}
@@ -327,20 +327,20 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 	free(state_dir);
 	if (!h) {
 		if (why)
-			chat_log(NULL, MQC_LOG_ERROR, "%s: nothing to show (make the file readable "
+			log_print(NULL, MQC_LOG_ERROR, "%s: nothing to show (make the file readable "
 			         "and writable, or set [core] history to another path)", why);
 		else if (!rc)
-			chat_log(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
+			log_print(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
 		free(why);
 		strbuf_free(&err);
 		return rc ? rc : EX_CONFIG;
 	}
 	struct printer p = {.json = json};
-	p.tpl = template_compile("{date} {time} {nick}: {text}", core_value(cfg, "time_format"),
+	p.tpl = template_compile("{date} {time} {nick}: {text}", config_core_value(cfg, "time_format"),
 	                         &err);
 	int found = 0;
 	if (!p.tpl) {
-		chat_log(NULL, MQC_LOG_ERROR, "[core] time_format: %s", strbuf_str(&err));
+		log_print(NULL, MQC_LOG_ERROR, "[core] time_format: %s", strbuf_str(&err));
 		found = -1;
 	} else if (words) {
 		found = history_search(h, words, MAX_SHOWN, print_one, &p);
@@ -348,7 +348,7 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 		char *end;
 		long n = strtol(last, &end, 10);
 		if (*end || n <= 0 || n > 1000000) {
-			chat_log(NULL, MQC_LOG_ERROR, "--history N: N from 1 to 1000000, not '%s'", last);
+			log_print(NULL, MQC_LOG_ERROR, "--history N: N from 1 to 1000000, not '%s'", last);
 			template_free(p.tpl);
 			strbuf_free(&err);
 			history_close(h);
@@ -357,7 +357,7 @@ int archive_print(const struct config *cfg, const char *last, const char *words,
 		found = history_last(h, (size_t)n, print_one, &p);
 	}
 	if (found < 0 && p.tpl)
-		chat_log(NULL, MQC_LOG_ERROR, "history: %s", history_error(h));
+		log_print(NULL, MQC_LOG_ERROR, "history: %s", history_error(h));
 	fflush(stdout);
 	template_free(p.tpl);
 	strbuf_free(&p.line);

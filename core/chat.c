@@ -34,13 +34,6 @@
  * must not cost the process (or a terminal) hundreds of megabytes. */
 #define MAX_RECEIVED_PAYLOAD (1024 * 1024)
 
-int64_t chat_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct mqc_message outgoing_message(const struct chat *chat, const struct outgoing *m)
 {
 	(void)chat;
@@ -70,7 +63,7 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 	va_end(ap);
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
-		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = chat_wall_ms(),
+		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = loop_wall_ms(),
 	};
 	chat_deliver(chat, to, &msg);
 	strbuf_free(&text);
@@ -79,7 +72,7 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 void chat_event(struct chat *chat, enum mqc_log_level level, const char *text)
 {
 	if (!chat->stdin_shows_events)
-		chat_log(NULL, level, "%s", text);
+		log_print(NULL, level, "%s", text);
 	chat_status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
 }
 
@@ -164,7 +157,7 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	identity_new_message_id(m->id);
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
-	m->time_ms = chat_wall_ms();
+	m->time_ms = loop_wall_ms();
 	m->saved = is_announcement(m); /* never kept in the outbox */
 	chat->unsaved += !m->saved;
 	if (first)
@@ -186,7 +179,7 @@ void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 {
 	struct outgoing *m = outqueue_take(&chat->inflight, token);
 	if (!m) {
-		chat_log(chat->backend->name, MQC_LOG_WARNING,
+		log_print(chat->backend->name, MQC_LOG_WARNING,
 		         "acknowledgement for unknown message %llu ignored (a backend bug)",
 		         (unsigned long long)token);
 		return;
@@ -244,7 +237,7 @@ static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type
 		struct strbuf err = STRBUF_INIT;
 		other = identity_clean_nick(nick_override, strlen(nick_override), &err);
 		if (!other)
-			chat_log(from->name, MQC_LOG_WARNING, "nick '%s' refused (%s); sending as %s",
+			log_print(from->name, MQC_LOG_WARNING, "nick '%s' refused (%s); sending as %s",
 			         nick_override, strbuf_str(&err), chat->nick);
 		strbuf_free(&err);
 		nick = other ? other : chat->nick;
@@ -360,7 +353,7 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 	if (len > MAX_RECEIVED_PAYLOAD) {
 		struct strbuf where = STRBUF_INIT;
 		sanitize_append(&where, topic, strlen(topic));
-		chat_log(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
+		log_print(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
 		         "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
 		strbuf_free(&where);
 		return;
@@ -379,7 +372,7 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 		sanitize_append(&text, d.plain.text, d.plain.text_len);
 	}
 	sanitize_append(&where, topic, strlen(topic));
-	int64_t sent = d.is_json && d.json.ts_ms ? d.json.ts_ms : chat_wall_ms();
+	int64_t sent = d.is_json && d.json.ts_ms ? d.json.ts_ms : loop_wall_ms();
 	struct mqc_message msg = {
 		.type = d.is_json ? d.json.type : d.plain.type,
 		.flags = flags & MQC_MSG_RETAINED, .id = strbuf_str(&shown_id),
@@ -478,19 +471,19 @@ static int report_unacknowledged(struct chat *chat)
 		return 0;
 	bool kept = chat->outbox && !chat->outbox_failing;
 	if (lost)
-		chat_log(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
+		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
 		         lost, lost == 1 ? " was" : "s were",
 		         kept ? " (kept in the outbox: the next start sends them)" : "");
 	for (size_t q = 0; q < 2; q++) {
 		for (struct outgoing *m; (m = outqueue_pop(queues[q]));) {
 			if (!is_announcement(m))
-				chat_log(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
+				log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
 				         m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
 			outgoing_free(m);
 		}
 	}
 	if (joined || left)
-		chat_log(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
+		log_print(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
 		         "that you %s the room (not kept: it is not sent again)",
 		         joined && left ? "joined and left" : joined ? "joined" : "left");
 	return 1;
@@ -511,7 +504,7 @@ static void on_signal(void *data, int fd, unsigned revents)
 					inst->plugin->desc.reopen(inst->self);
 			}
 		} else if (chat->quitting) {
-			chat_log(NULL, MQC_LOG_WARNING, "interrupted again: not waiting any longer");
+			log_print(NULL, MQC_LOG_WARNING, "interrupted again: not waiting any longer");
 			chat->done = true;
 		} else {
 			chat_quit(chat, 0);
@@ -555,9 +548,21 @@ static int open_instance(struct chat *chat, struct instance *inst)
 	if (inst->self)
 		return 0;
 	if (!inst->config_failed)
-		chat_log(inst->name, MQC_LOG_ERROR, "could not start (plugin %s)",
+		log_print(inst->name, MQC_LOG_ERROR, "could not start (plugin %s)",
 		         inst->plugin->path);
 	return inst->config_failed ? EX_CONFIG : EX_UNAVAILABLE;
+}
+
+/* As a STATUS line, "who: warning: text", to the frontend `data`. */
+static void log_to_frontend(void *data, const char *line, enum mqc_log_level level)
+{
+	struct instance *inst = data;
+	struct mqc_message msg = {
+		.type = MQC_MSG_STATUS, .flags = level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0,
+		.id = "", .nick = "", .text = line, .topic = "", .sender_id = "",
+		.time_ms = loop_wall_ms(),
+	};
+	inst->plugin->desc.deliver(inst->self, &msg);
 }
 
 /* The terminal a person watches is standard error as well as the stdin
@@ -571,14 +576,14 @@ static void log_to_terminal(struct chat *chat)
 		return;
 	for (size_t i = 0; i < chat->n_frontends; i++)
 		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
-			chat_log_to_frontend(chat->frontends[i]);
+			log_set_sink(log_to_frontend, chat->frontends[i]);
 }
 
 int chat_open(struct chat *chat)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (watch_signals(chat) != 0) {
-		chat_log(NULL, MQC_LOG_ERROR, "cannot watch signals: %s", strerror(errno));
+		log_print(NULL, MQC_LOG_ERROR, "cannot watch signals: %s", strerror(errno));
 		return EX_OSERR;
 	}
 	int rc = archive_open(chat);
@@ -606,7 +611,7 @@ int chat_run(struct chat *chat)
 {
 	while (!chat->done) {
 		if (loop_iterate(chat->loop) != 0) {
-			chat_log(NULL, MQC_LOG_ERROR, "poll: %s", strerror(errno));
+			log_print(NULL, MQC_LOG_ERROR, "poll: %s", strerror(errno));
 			return EX_OSERR;
 		}
 	}
@@ -618,7 +623,7 @@ int chat_run(struct chat *chat)
 
 void chat_close(struct chat *chat)
 {
-	chat_log_to_frontend(NULL);
+	log_set_sink(NULL, NULL);
 	for (size_t i = chat->n_frontends; i-- > 0;) {
 		struct instance *inst = chat->frontends[i];
 		if (inst->self)

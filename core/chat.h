@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "loader.h"
+#include "log.h"
 #include "loop.h"
 #include "outqueue.h"
 #include "strbuf.h"
@@ -107,15 +108,9 @@ int instances_list_plugins(const struct config *cfg);
 void instances_destroy(struct chat *chat);
 const char *instance_value(const struct instance *inst, const char *key);
 const char *instance_origin(const struct instance *inst, const char *key);
-const char *core_value(const struct config *cfg, const char *key);
 
 /* host.c: the table handed to plugins. */
 extern const struct mqc_host chat_host;
-void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Log lines go to `inst`'s deliver() as STATUS messages (the terminal's
- * frontend, which prints them above its prompt), or with NULL to stderr. */
-void chat_log_to_frontend(struct instance *inst);
 
 /* chat.c */
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
@@ -137,6 +132,5 @@ void chat_event(struct chat *chat, enum mqc_log_level level, const char *text);
 void chat_note_published(struct chat *chat, const char *payload, size_t len);
 /* Shows `msg` to one frontend, or to all with `to` NULL. */
 void chat_deliver(struct chat *chat, struct instance *to, const struct mqc_message *msg);
-int64_t chat_wall_ms(void);
 
 #endif

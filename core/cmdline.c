@@ -289,7 +289,7 @@ int cmdline_parse(int argc, char **argv, struct options *opt)
 
 void cmdline_apply(const struct options *opt, struct config *cfg)
 {
-	const char *backend = core_value(cfg, "backend");
+	const char *backend = config_core_value(cfg, "backend");
 	for (size_t i = 0; i < opt->n_settings; i++) {
 		const struct cmdline_setting *s = &opt->settings[i];
 		if (s->section && strcmp(s->section, "core") == 0 && strcmp(s->key, "backend") == 0)

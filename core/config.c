@@ -330,6 +330,17 @@ const struct config_value *config_find(const struct config *cfg, const char *sec
 	return NULL;
 }
 
+const char *config_core_value(const struct config *cfg, const char *key)
+{
+	const struct config_value *v = config_find(cfg, "core", key);
+	if (v)
+		return v->value;
+	for (const struct mqc_key *k = config_core_keys; k->name; k++)
+		if (strcmp(k->name, key) == 0)
+			return k->def ? k->def : "";
+	return "";
+}
+
 void config_free(struct config *cfg)
 {
 	for (struct config_value *v = cfg->values, *next; v; v = next) {

@@ -59,6 +59,8 @@ void config_set(struct config *cfg, const char *section, const char *key, const 
 
 const struct config_value *config_find(const struct config *cfg, const char *section,
                                        const char *key);
+/* The value of [core] `key`: the file's, else the built-in default. */
+const char *config_core_value(const struct config *cfg, const char *key);
 const struct config_section *config_find_section(const struct config *cfg,
                                                  const char *name);
 

@@ -19,7 +19,7 @@ static void flush_forgotten(void *data)
 {
 	struct chat *chat = data;
 	if (!outbox_flush(chat->outbox)) {
-		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s (will retry)", outbox_error(chat->outbox));
+		log_print(NULL, MQC_LOG_WARNING, "outbox: %s (will retry)", outbox_error(chat->outbox));
 		loop_timer_arm(chat->outbox_timer, FORGET_DELAY_MS * 5);
 	}
 }
@@ -82,7 +82,7 @@ static void claim_leftovers(struct chat *chat)
 	backend_destination(chat, &broker, &dest);
 	int n = outbox_claim(chat->outbox, &dest, queue_leftover, chat, &elsewhere);
 	if (n < 0)
-		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(chat->outbox));
+		log_print(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(chat->outbox));
 	if (n > 0) {
 		strbuf_printf(&text, "sending again %d message%s an earlier run left "
 		              "unacknowledged", n, n == 1 ? "" : "s");
@@ -112,7 +112,7 @@ void delivery_open(struct chat *chat)
 	free(path);
 	if (!chat->outbox) {
 		/* Chatting still works; only a crash would lose what is unsent. */
-		chat_log(NULL, MQC_LOG_WARNING,
+		log_print(NULL, MQC_LOG_WARNING,
 		         "%s; going on without an outbox (unsent messages are lost if mqchat "
 		         "crashes)", strbuf_str(&err));
 		strbuf_free(&err);
@@ -148,7 +148,7 @@ void delivery_save(struct chat *chat)
 		ok = ok && outbox_save_commit(chat->outbox);
 	}
 	if (!ok && !chat->outbox_failing)
-		chat_log(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
+		log_print(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
 		         "it works again", outbox_error(chat->outbox));
 	chat->outbox_failing = !ok;
 	for (size_t q = 0; q < 2; q++) {
@@ -178,7 +178,7 @@ bool delivery_full(struct chat *chat)
 {
 	bool full = chat->outbox && outbox_count(chat->outbox) >= chat->outbox_max;
 	if (full && !chat->outbox_full)
-		chat_log(NULL, MQC_LOG_WARNING, "outbox full: %zu messages wait for the broker "
+		log_print(NULL, MQC_LOG_WARNING, "outbox full: %zu messages wait for the broker "
 		         "([core] outbox_max); input from pipes and FIFOs waits until some are "
 		         "acknowledged", outbox_count(chat->outbox));
 	chat->outbox_full = full;
@@ -190,7 +190,7 @@ void delivery_close(struct chat *chat)
 	if (!chat->outbox)
 		return;
 	if (!outbox_flush(chat->outbox))
-		chat_log(NULL, MQC_LOG_WARNING, "outbox: %s: acknowledged messages will be sent "
+		log_print(NULL, MQC_LOG_WARNING, "outbox: %s: acknowledged messages will be sent "
 		         "once more at the next start", outbox_error(chat->outbox));
 	outbox_close(chat->outbox);
 	chat->outbox = NULL;

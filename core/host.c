@@ -14,57 +14,6 @@
 #include "wire_json.h"
 #include "wire_plain.h"
 
-/* While a person watches the terminal, the frontend that draws its prompt
- * prints log lines above it; NULL: standard error. */
-static struct instance *log_frontend;
-static bool log_delivering; /* a log line from inside that delivery: stderr */
-
-void chat_log_to_frontend(struct instance *inst)
-{
-	log_frontend = inst;
-}
-
-/* As a STATUS line, "who: warning: text" without the "mqchat: " that
- * standard error needs to tell our lines from other programs'. */
-static void log_deliver(const char *line, enum mqc_log_level level)
-{
-	struct mqc_message msg = {
-		.type = MQC_MSG_STATUS, .flags = level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0,
-		.id = "", .nick = "", .text = line, .topic = "", .sender_id = "",
-		.time_ms = chat_wall_ms(),
-	};
-	log_delivering = true;
-	log_frontend->plugin->desc.deliver(log_frontend->self, &msg);
-	log_delivering = false;
-}
-
-void chat_log(const char *who, enum mqc_log_level level, const char *fmt, ...)
-{
-	static const char *const labels[] = {"error: ", "warning: ", "", ""};
-	struct strbuf text = STRBUF_INIT, sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&text, fmt, ap);
-	va_end(ap);
-	strbuf_appends(&sb, "mqchat: ");
-	size_t start = sb.len;
-	strbuf_printf(&sb, "%s%s%s", who ? who : "", who ? ": " : "",
-	              labels[level <= MQC_LOG_DEBUG ? level : MQC_LOG_DEBUG]);
-	/* What is logged may quote what came from outside. */
-	sanitize_append(&sb, text.data ? text.data : "", text.len);
-	if (log_frontend && log_frontend->self && !log_delivering) {
-		log_deliver(sb.data + start, level);
-	} else {
-		strbuf_appendc(&sb, '\n');
-		/* One write, so lines from different places never interleave. */
-		if (write(STDERR_FILENO, sb.data, sb.len) < 0) {
-			/* nowhere left to report to */
-		}
-	}
-	strbuf_free(&text);
-	strbuf_free(&sb);
-}
-
 static const char *host_config(struct mqc_instance *mi, const char *key)
 {
 	return instance_value((struct instance *)mi, key);
@@ -79,7 +28,7 @@ static void host_config_error(struct mqc_instance *mi, const char *key, const ch
 	strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	const char *origin = instance_origin(inst, key);
-	chat_log(NULL, MQC_LOG_ERROR, "%s: [%s] %s: %s", origin ? origin : "(unknown key)",
+	log_print(NULL, MQC_LOG_ERROR, "%s: [%s] %s: %s", origin ? origin : "(unknown key)",
 	         inst->name, key, strbuf_str(&sb));
 	strbuf_free(&sb);
 	inst->config_failed = true;
@@ -98,7 +47,7 @@ static void host_log(struct mqc_instance *mi, enum mqc_log_level level, const ch
 	strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	if (level < MQC_LOG_DEBUG || getenv("MQCHAT_DEBUG"))
-		chat_log(((struct instance *)mi)->name, level, "%s", strbuf_str(&sb));
+		log_print(((struct instance *)mi)->name, level, "%s", strbuf_str(&sb));
 	strbuf_free(&sb);
 }
 

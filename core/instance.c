@@ -17,19 +17,10 @@ static const struct mqc_key *find_key(const struct mqc_key *keys, const char *na
 	return NULL;
 }
 
-const char *core_value(const struct config *cfg, const char *key)
-{
-	const struct config_value *v = config_find(cfg, "core", key);
-	if (v)
-		return v->value;
-	const struct mqc_key *k = find_key(config_core_keys, key);
-	return k && k->def ? k->def : "";
-}
-
 /* core.plugin_dir, a relative one taken from the file's directory. */
 static char *plugin_dir(const struct config *cfg)
 {
-	const char *dir = core_value(cfg, "plugin_dir");
+	const char *dir = config_core_value(cfg, "plugin_dir");
 	if (!*dir)
 		return loader_default_dir();
 	char *expanded = config_expand_path(dir);
@@ -71,7 +62,7 @@ static struct plugin *load_plugin(struct chat *chat, const char *name, const cha
 	struct strbuf err = STRBUF_INIT;
 	struct plugin *p = find_plugin(chat, name, origin, &err);
 	if (!p)
-		chat_log(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
+		log_print(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
 	strbuf_free(&err);
 	return p;
 }
@@ -156,7 +147,7 @@ static struct instance *create_one(struct chat *chat, const char *name,
 	if (!p)
 		return NULL;
 	if (p->desc.kind != role) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: '%s' is a %s plugin, listed here as a %s",
+		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' is a %s plugin, listed here as a %s",
 		         listed_at, name, loader_kind_name(p->desc.kind), loader_kind_name(role));
 		return NULL;
 	}
@@ -186,9 +177,9 @@ static char *next_name(const char **p)
 /* Whether core.frontends or core.backend names `section`. */
 static bool is_listed(const struct config *cfg, const char *section)
 {
-	if (strcmp(core_value(cfg, "backend"), section) == 0)
+	if (strcmp(config_core_value(cfg, "backend"), section) == 0)
 		return true;
-	const char *p = core_value(cfg, "frontends");
+	const char *p = config_core_value(cfg, "frontends");
 	bool found = false;
 	for (char *name; !found && (name = next_name(&p)); free(name))
 		found = strcmp(name, section) == 0;
@@ -197,7 +188,7 @@ static bool is_listed(const struct config *cfg, const char *section)
 
 static int create_frontends(struct chat *chat)
 {
-	const char *p = core_value(chat->cfg, "frontends");
+	const char *p = config_core_value(chat->cfg, "frontends");
 	const struct config_value *v = config_find(chat->cfg, "core", "frontends");
 	const char *origin = v ? v->origin : "[core] frontends (built-in default)";
 	int failures = 0;
@@ -207,9 +198,9 @@ static int create_frontends(struct chat *chat)
 			dup = dup || strcmp(chat->frontends[i]->name, name) == 0;
 		struct instance *inst = NULL;
 		if (dup)
-			chat_log(NULL, MQC_LOG_ERROR, "%s: frontend '%s' is listed twice", origin, name);
+			log_print(NULL, MQC_LOG_ERROR, "%s: frontend '%s' is listed twice", origin, name);
 		else if (strcmp(name, "core") == 0)
-			chat_log(NULL, MQC_LOG_ERROR, "%s: 'core' cannot be an instance", origin);
+			log_print(NULL, MQC_LOG_ERROR, "%s: 'core' cannot be an instance", origin);
 		else
 			inst = create_one(chat, name, MQC_PLUGIN_FRONTEND, origin);
 		if (!inst) {
@@ -243,7 +234,7 @@ static int check_keys(const struct config *cfg, const char *section,
 		struct strbuf known = STRBUF_INIT;
 		for (const struct mqc_key *k = keys; k && k->name; k++)
 			strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
-		chat_log(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)%s",
+		log_print(NULL, MQC_LOG_ERROR, "%s: unknown key '%s' in [%s] (known keys: %s)%s",
 		         v->origin, v->key, section, strbuf_str(&known),
 		         strcmp(v->key, "password") == 0
 		                 ? "; a password is never written in the INI file: put it "
@@ -267,7 +258,7 @@ static int check_spare_section(struct chat *chat, const struct config_section *s
 	struct strbuf err = STRBUF_INIT;
 	const struct plugin *p = find_plugin(chat, pname, origin, &err);
 	if (!p) {
-		chat_log(NULL, MQC_LOG_ERROR,
+		log_print(NULL, MQC_LOG_ERROR,
 		         "%s: unknown section [%s]: not [core], not an instance listed in "
 		         "core.frontends or core.backend, and no plugin %s",
 		         s->origin, s->name, strbuf_str(&err));
@@ -305,15 +296,15 @@ static int check_values(struct chat *chat)
 int instances_create(struct chat *chat)
 {
 	int failures = create_frontends(chat);
-	const char *backend = core_value(chat->cfg, "backend");
+	const char *backend = config_core_value(chat->cfg, "backend");
 	const struct config_value *v = config_find(chat->cfg, "core", "backend");
 	const char *origin = v ? v->origin : "[core] backend (built-in default)";
 	if (!*backend) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: core.backend is empty: name the backend instance",
+		log_print(NULL, MQC_LOG_ERROR, "%s: core.backend is empty: name the backend instance",
 		         origin);
 		failures++;
 	} else if (find_instance(chat, backend)) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a frontend and the backend",
+		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a frontend and the backend",
 		         origin, backend);
 		failures++;
 	} else if (!(chat->backend = create_one(chat, backend, MQC_PLUGIN_BACKEND, origin))) {
@@ -366,7 +357,7 @@ void instances_print(const struct chat *chat)
 	       chat->cfg->path ? chat->cfg->path : "built-in defaults (no file found)");
 	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
 		const struct config_value *v = config_find(chat->cfg, "core", k->name);
-		print_value(k->name, core_value(chat->cfg, k->name), v ? v->origin : "built-in default");
+		print_value(k->name, config_core_value(chat->cfg, k->name), v ? v->origin : "built-in default");
 	}
 	for (size_t i = 0; i < chat->n_frontends; i++)
 		print_instance(chat->frontends[i], "frontend");
@@ -385,7 +376,7 @@ int instances_list_plugins(const struct config *cfg)
 	struct dirent **entries;
 	int n = scandir(dir, &entries, select_plugin_file, alphasort);
 	if (n < 0) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s: cannot list plugins: %s", dir, strerror(errno));
+		log_print(NULL, MQC_LOG_ERROR, "%s: cannot list plugins: %s", dir, strerror(errno));
 		free(dir);
 		return EX_CONFIG;
 	}

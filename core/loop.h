@@ -47,6 +47,9 @@ void loop_pause_sources(struct loop *loop, bool paused);
  * failure other than EINTR. */
 int loop_iterate(struct loop *loop);
 
+/* Monotonic milliseconds, for timers and windows. */
 uint64_t loop_now_ms(void);
+/* Wall-clock milliseconds since the epoch, for what is shown and stored. */
+int64_t loop_wall_ms(void);
 
 #endif

@@ -39,7 +39,7 @@ static bool occupy_standard_fds(void)
 static void warn_if_others_can_write(const struct config *cfg)
 {
 	if (cfg->path && (cfg->file_mode & (S_IWGRP | S_IWOTH)))
-		chat_log(NULL, MQC_LOG_WARNING, "%s is writable by %s: whoever can change it "
+		log_print(NULL, MQC_LOG_WARNING, "%s is writable by %s: whoever can change it "
 		         "chooses the plugins mqchat runs (chmod go-w %s)", cfg->path,
 		         (cfg->file_mode & S_IWOTH) ? "others" : "its group", cfg->path);
 }
@@ -47,7 +47,7 @@ static void warn_if_others_can_write(const struct config *cfg)
 static int parse_number(const struct config *cfg, const char *key, long long min,
                         long long max, long long *out)
 {
-	const char *text = core_value(cfg, key);
+	const char *text = config_core_value(cfg, key);
 	char *end;
 	long long n = strtoll(text, &end, 10);
 	if (*text && !*end && n >= min && n <= max) {
@@ -55,7 +55,7 @@ static int parse_number(const struct config *cfg, const char *key, long long min
 		return 0;
 	}
 	const struct config_value *v = config_find(cfg, "core", key);
-	chat_log(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %lld to %lld",
+	log_print(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %lld to %lld",
 	         v ? v->origin : "built-in default", key, text, min, max);
 	return EX_CONFIG;
 }
@@ -79,13 +79,13 @@ static int read_core_settings(struct chat *chat)
 	chat->history_max_messages = max_messages;
 	chat->history_max_days = max_days;
 	chat->dedup_window_ms = (uint32_t)window * 1000u;
-	if (!config_parse_bool(core_value(cfg, "announce"), &chat->announce)) {
+	if (!config_parse_bool(config_core_value(cfg, "announce"), &chat->announce)) {
 		const struct config_value *v = config_find(cfg, "core", "announce");
-		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",
-		         v ? v->origin : "built-in default", core_value(cfg, "announce"));
+		log_print(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",
+		         v ? v->origin : "built-in default", config_core_value(cfg, "announce"));
 		return EX_CONFIG;
 	}
-	chat->time_format = xstrdup(core_value(cfg, "time_format"));
+	chat->time_format = xstrdup(config_core_value(cfg, "time_format"));
 	return 0;
 }
 
@@ -102,7 +102,7 @@ static bool has_stdin_frontend(const struct chat *chat)
  * same one, so that what it accepts a run accepts. */
 static int set_nick(struct chat *chat, bool may_ask)
 {
-	const char *given = core_value(chat->cfg, "nick");
+	const char *given = config_core_value(chat->cfg, "nick");
 	const struct config_value *v = config_find(chat->cfg, "core", "nick");
 	const char *origin = v ? v->origin : "built-in default";
 	char *asked = NULL;
@@ -117,7 +117,7 @@ static int set_nick(struct chat *chat, bool may_ask)
 	struct strbuf err = STRBUF_INIT;
 	chat->nick = identity_clean_nick(given, strlen(given), &err);
 	if (!chat->nick)
-		chat_log(NULL, MQC_LOG_ERROR, "%s: [core] nick '%s': %s", origin, given,
+		log_print(NULL, MQC_LOG_ERROR, "%s: [core] nick '%s': %s", origin, given,
 		         strbuf_str(&err));
 	free(asked);
 	strbuf_free(&err);
@@ -130,7 +130,7 @@ static bool needs_state_dir(const struct chat *chat)
 {
 	bool on = false;
 	return chat->outbox_max > 0 ||
-	       (config_parse_bool(core_value(chat->cfg, "history"), &on) && on);
+	       (config_parse_bool(config_core_value(chat->cfg, "history"), &on) && on);
 }
 
 /* The state directory and the stable id.  A disk that is full or
@@ -142,7 +142,7 @@ static int set_identity(struct chat *chat)
 	struct strbuf err = STRBUF_INIT;
 	chat->state_dir = identity_state_dir(&err);
 	if (!chat->state_dir && needs_state_dir(chat)) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s (needed for %s)", strbuf_str(&err),
+		log_print(NULL, MQC_LOG_ERROR, "%s (needed for %s)", strbuf_str(&err),
 		         chat->outbox_max ? "the outbox; outbox_max = 0 goes without"
 		                          : "the history; history = off goes without");
 		strbuf_free(&err);
@@ -151,12 +151,12 @@ static int set_identity(struct chat *chat)
 	bool lasting;
 	chat->stable_id = identity_stable_id(chat->state_dir, &lasting, &err);
 	if (!chat->stable_id) {
-		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		log_print(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 		strbuf_free(&err);
 		return EX_CANTCREAT;
 	}
 	if (!lasting)
-		chat_log(NULL, MQC_LOG_WARNING, "%s; using an identity for this run only: the "
+		log_print(NULL, MQC_LOG_WARNING, "%s; using an identity for this run only: the "
 		         "broker's persistent session (what the room says while mqchat is away) "
 		         "will not survive a restart", strbuf_str(&err));
 	strbuf_free(&err);
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 		cmdline_apply(&opt, &cfg);
 		warn_if_others_can_write(&cfg);
 	} else {
-		chat_log(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+		log_print(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 	}
 	strbuf_free(&err);
 	if (rc < 0 && (opt.list_plugins || opt.history || opt.search))
