@@ -47,8 +47,8 @@ static struct mqc_message outgoing_message(const struct chat *chat, const struct
 
 void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
 {
-	for (size_t i = 0; i < chat->n_frontends; i++) {
-		struct instance *inst = chat->frontends[i];
+	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
+		struct instance *inst = chat->instances.frontends[i];
 		if (inst->self && (!only || only == inst))
 			inst->plugin->desc.deliver(inst->self, msg);
 	}
@@ -113,7 +113,7 @@ static void flush_queue(struct chat *chat)
 	if (chat->publishing)
 		return;
 	chat->publishing = true;
-	struct instance *be = chat->backend;
+	struct instance *be = chat->instances.backend;
 	while (chat->link_up && chat->waiting.len && chat->inflight.len < SEND_WINDOW) {
 		struct outgoing *m = outqueue_pop(&chat->waiting);
 		uint64_t token = m->token = ++chat->next_token;
@@ -179,7 +179,7 @@ void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 {
 	struct outgoing *m = outqueue_take(&chat->inflight, token);
 	if (!m) {
-		log_print(chat->backend->name, MQC_LOG_WARNING,
+		log_print(chat->instances.backend->name, MQC_LOG_WARNING,
 		         "acknowledgement for unknown message %llu ignored (a backend bug)",
 		         (unsigned long long)token);
 		return;
@@ -498,8 +498,8 @@ static void on_signal(void *data, int fd, unsigned revents)
 	(void)revents;
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGHUP) {
-			for (size_t i = 0; i < chat->n_frontends; i++) {
-				struct instance *inst = chat->frontends[i];
+			for (size_t i = 0; i < chat->instances.n_frontends; i++) {
+				struct instance *inst = chat->instances.frontends[i];
 				if (inst->self && inst->plugin->desc.reopen)
 					inst->plugin->desc.reopen(inst->self);
 			}
@@ -530,18 +530,9 @@ static int watch_signals(struct chat *chat)
 
 /* --- life cycle ---------------------------------------------------------- */
 
-int chat_check_instance(struct instance *inst)
-{
-	if (inst->plugin->desc.check &&
-	    (inst->plugin->desc.check((struct mqc_instance *)inst, &chat_host) != 0 ||
-	     inst->config_failed))
-		return EX_CONFIG;
-	return 0;
-}
-
 static int open_instance(struct chat *chat, struct instance *inst)
 {
-	int rc = chat_check_instance(inst);
+	int rc = instance_check(inst, &chat_host);
 	if (rc)
 		return rc;
 	inst->self = inst->plugin->desc.open((struct mqc_instance *)inst, &chat_host);
@@ -574,9 +565,9 @@ static void log_to_terminal(struct chat *chat)
 	    fstat(STDERR_FILENO, &err) != 0 || !S_ISCHR(out.st_mode) ||
 	    out.st_rdev != err.st_rdev)
 		return;
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
-			log_set_sink(log_to_frontend, chat->frontends[i]);
+	for (size_t i = 0; i < chat->instances.n_frontends; i++)
+		if (strcmp(chat->instances.frontends[i]->plugin->desc.name, "stdin") == 0)
+			log_set_sink(log_to_frontend, chat->instances.frontends[i]);
 }
 
 int chat_open(struct chat *chat)
@@ -589,8 +580,8 @@ int chat_open(struct chat *chat)
 	int rc = archive_open(chat);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < chat->n_frontends; i++) {
-		rc = open_instance(chat, chat->frontends[i]);
+	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
+		rc = open_instance(chat, chat->instances.frontends[i]);
 		if (rc)
 			return rc;
 	}
@@ -604,7 +595,7 @@ int chat_open(struct chat *chat)
 		enqueue(chat, MQC_MSG_JOIN, chat->nick, "", false);
 		chat->announced = true;
 	}
-	return open_instance(chat, chat->backend);
+	return open_instance(chat, chat->instances.backend);
 }
 
 int chat_run(struct chat *chat)
@@ -624,16 +615,16 @@ int chat_run(struct chat *chat)
 void chat_close(struct chat *chat)
 {
 	log_set_sink(NULL, NULL);
-	for (size_t i = chat->n_frontends; i-- > 0;) {
-		struct instance *inst = chat->frontends[i];
+	for (size_t i = chat->instances.n_frontends; i-- > 0;) {
+		struct instance *inst = chat->instances.frontends[i];
 		if (inst->self)
 			inst->plugin->desc.close(inst->self);
 		inst->self = NULL;
 	}
-	if (chat->backend && chat->backend->self)
-		chat->backend->plugin->desc.close(chat->backend->self);
-	if (chat->backend)
-		chat->backend->self = NULL;
+	if (chat->instances.backend && chat->instances.backend->self)
+		chat->instances.backend->plugin->desc.close(chat->instances.backend->self);
+	if (chat->instances.backend)
+		chat->instances.backend->self = NULL;
 	for (struct outgoing *m; (m = outqueue_pop(&chat->waiting));)
 		outgoing_free(m);
 	for (struct outgoing *m; (m = outqueue_pop(&chat->inflight));)

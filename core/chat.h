@@ -13,34 +13,18 @@
 #include <mqchat/plugin.h>
 
 #include "config.h"
-#include "loader.h"
+#include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "outqueue.h"
 #include "strbuf.h"
-
-struct chat;
-
-struct instance {
-	struct chat *chat;
-	char *name; /* its INI section */
-	const struct plugin *plugin;
-	const char **values;  /* resolved value of each of the plugin's keys */
-	const char **origins; /* where each came from ("built-in default" too) */
-	void *self;           /* what the plugin's open returned */
-	bool config_failed;   /* config_error() was called */
-	struct strbuf scratch; /* host->encode's buffer */
-};
 
 #define ECHO_FILTER_SIZE 256
 
 struct chat {
 	struct config *cfg;
 	struct loop *loop;
-	struct plugin *plugins; /* each file opened once */
-	struct instance **frontends;
-	size_t n_frontends;
-	struct instance *backend;
+	struct instances instances; /* frontends and backend */
 
 	char *nick;
 	char *stable_id;
@@ -97,24 +81,11 @@ struct chat {
 	struct loop_timer *quit_timer;
 };
 
-/* instance.c: build every instance from the configuration (load plugins,
- * validate sections and keys).  Returns 0 or an exit code (78), having
- * printed why. */
-int instances_create(struct chat *chat);
-/* --check-config: print the effective configuration. */
-void instances_print(const struct chat *chat);
-/* --list-plugins: every plugin found in the plugin directory. */
-int instances_list_plugins(const struct config *cfg);
-void instances_destroy(struct chat *chat);
-const char *instance_value(const struct instance *inst, const char *key);
-const char *instance_origin(const struct instance *inst, const char *key);
-
 /* host.c: the table handed to plugins. */
 extern const struct mqc_host chat_host;
 
 /* chat.c */
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
-int chat_check_instance(struct instance *inst); /* plugin's own checks: 0 or 78 */
 int chat_run(struct chat *chat);    /* until done: the exit code */
 void chat_close(struct chat *chat);
 void chat_submit_line(struct chat *chat, struct instance *from, const char *line,

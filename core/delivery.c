@@ -59,7 +59,7 @@ static char *outbox_path(const struct chat *chat, bool *in_history_file)
 static void backend_destination(const struct chat *chat, struct strbuf *broker,
                                  struct outbox_dest *dest)
 {
-	const struct instance *be = chat->backend;
+	const struct instance *be = chat->instances.backend;
 	const char *hosts = instance_value(be, "hosts");
 	const char *host = instance_value(be, "host");
 	const char *port = instance_value(be, "port");

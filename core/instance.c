@@ -7,7 +7,17 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "chat.h"
+#include "instance.h"
+
+#include "log.h"
+
+/* What building the instances needs at hand. */
+struct build {
+	struct instances *all;
+	const struct config *cfg;
+	struct chat *chat;
+	const struct mqc_host *host;
+};
 
 static const struct mqc_key *find_key(const struct mqc_key *keys, const char *name)
 {
@@ -32,17 +42,17 @@ static char *plugin_dir(const struct config *cfg)
 
 /* The plugin `name` (written at `origin`), opened once per file; NULL
  * with the reason in `err`. */
-static struct plugin *find_plugin(struct chat *chat, const char *name, const char *origin,
+static struct plugin *find_plugin(struct build *b, const char *name, const char *origin,
                                   struct strbuf *err)
 {
-	char *dir = plugin_dir(chat->cfg);
+	char *dir = plugin_dir(b->cfg);
 	char *found = loader_resolve(dir, name);
 	free(dir);
 	/* A path written in the file is relative to the file's directory. */
-	char *path = strchr(name, '/') && origin ? config_relative_path(chat->cfg, origin, found)
+	char *path = strchr(name, '/') && origin ? config_relative_path(b->cfg, origin, found)
 	                                         : xstrdup(found);
 	free(found);
-	for (struct plugin *p = chat->plugins; p; p = p->next) {
+	for (struct plugin *p = b->all->plugins; p; p = p->next) {
 		if (strcmp(p->path, path) == 0) {
 			free(path);
 			return p;
@@ -50,17 +60,17 @@ static struct plugin *find_plugin(struct chat *chat, const char *name, const cha
 	}
 	struct plugin *p = loader_open(path, err);
 	if (p) {
-		p->next = chat->plugins;
-		chat->plugins = p;
+		p->next = b->all->plugins;
+		b->all->plugins = p;
 	}
 	free(path);
 	return p;
 }
 
-static struct plugin *load_plugin(struct chat *chat, const char *name, const char *origin)
+static struct plugin *load_plugin(struct build *b, const char *name, const char *origin)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct plugin *p = find_plugin(chat, name, origin, &err);
+	struct plugin *p = find_plugin(b, name, origin, &err);
 	if (!p)
 		log_print(NULL, MQC_LOG_ERROR, "%s: plugin '%s': %s", origin, name, strbuf_str(&err));
 	strbuf_free(&err);
@@ -81,11 +91,11 @@ static const char *section_plugin_name(const struct config *cfg, const char *sec
 	return section;
 }
 
-static struct instance *instance_new(struct chat *chat, const char *name,
+static struct instance *instance_new(struct build *b, const char *name,
                                      const struct plugin *p)
 {
 	struct instance *inst = xcalloc(1, sizeof *inst);
-	inst->chat = chat;
+	inst->chat = b->chat;
 	inst->name = xstrdup(name);
 	inst->plugin = p;
 	size_t n = 0;
@@ -95,7 +105,7 @@ static struct instance *instance_new(struct chat *chat, const char *name,
 	inst->origins = xcalloc(n + 1, sizeof *inst->origins);
 	for (size_t i = 0; i < n; i++) {
 		const struct mqc_key *k = &p->desc.keys[i];
-		const struct config_value *v = config_find(chat->cfg, name, k->name);
+		const struct config_value *v = config_find(b->cfg, name, k->name);
 		const char *raw = v ? v->value : k->def ? k->def : "";
 		inst->values[i] = k->flags & MQC_KEY_PATH ? config_expand_path(raw) : xstrdup(raw);
 		inst->origins[i] = v ? v->origin : "built-in default";
@@ -138,12 +148,12 @@ const char *instance_origin(const struct instance *inst, const char *key)
 }
 
 /* Creates the instance `name` for `role`; NULL after printing why. */
-static struct instance *create_one(struct chat *chat, const char *name,
+static struct instance *create_one(struct build *b, const char *name,
                                    enum mqc_plugin_kind role, const char *listed_at)
 {
 	const char *origin;
-	const char *pname = section_plugin_name(chat->cfg, name, &origin);
-	struct plugin *p = load_plugin(chat, pname, origin ? origin : listed_at);
+	const char *pname = section_plugin_name(b->cfg, name, &origin);
+	struct plugin *p = load_plugin(b, pname, origin ? origin : listed_at);
 	if (!p)
 		return NULL;
 	if (p->desc.kind != role) {
@@ -151,7 +161,7 @@ static struct instance *create_one(struct chat *chat, const char *name,
 		         listed_at, name, loader_kind_name(p->desc.kind), loader_kind_name(role));
 		return NULL;
 	}
-	return instance_new(chat, name, p);
+	return instance_new(b, name, p);
 }
 
 static bool is_separator(char c)
@@ -186,40 +196,40 @@ static bool is_listed(const struct config *cfg, const char *section)
 	return found;
 }
 
-static int create_frontends(struct chat *chat)
+static int create_frontends(struct build *b)
 {
-	const char *p = config_core_value(chat->cfg, "frontends");
-	const struct config_value *v = config_find(chat->cfg, "core", "frontends");
+	const char *p = config_core_value(b->cfg, "frontends");
+	const struct config_value *v = config_find(b->cfg, "core", "frontends");
 	const char *origin = v ? v->origin : "[core] frontends (built-in default)";
 	int failures = 0;
 	for (char *name; (name = next_name(&p)); free(name)) {
 		bool dup = false;
-		for (size_t i = 0; i < chat->n_frontends; i++)
-			dup = dup || strcmp(chat->frontends[i]->name, name) == 0;
+		for (size_t i = 0; i < b->all->n_frontends; i++)
+			dup = dup || strcmp(b->all->frontends[i]->name, name) == 0;
 		struct instance *inst = NULL;
 		if (dup)
 			log_print(NULL, MQC_LOG_ERROR, "%s: frontend '%s' is listed twice", origin, name);
 		else if (strcmp(name, "core") == 0)
 			log_print(NULL, MQC_LOG_ERROR, "%s: 'core' cannot be an instance", origin);
 		else
-			inst = create_one(chat, name, MQC_PLUGIN_FRONTEND, origin);
+			inst = create_one(b, name, MQC_PLUGIN_FRONTEND, origin);
 		if (!inst) {
 			failures++;
 			continue;
 		}
-		chat->frontends = xrealloc(chat->frontends,
-		                           (chat->n_frontends + 1) * sizeof *chat->frontends);
-		chat->frontends[chat->n_frontends++] = inst;
+		b->all->frontends = xrealloc(b->all->frontends,
+		                           (b->all->n_frontends + 1) * sizeof *b->all->frontends);
+		b->all->frontends[b->all->n_frontends++] = inst;
 	}
 	return failures;
 }
 
-static struct instance *find_instance(const struct chat *chat, const char *name)
+static struct instance *find_instance(const struct build *b, const char *name)
 {
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		if (strcmp(chat->frontends[i]->name, name) == 0)
-			return chat->frontends[i];
-	return chat->backend && strcmp(chat->backend->name, name) == 0 ? chat->backend : NULL;
+	for (size_t i = 0; i < b->all->n_frontends; i++)
+		if (strcmp(b->all->frontends[i]->name, name) == 0)
+			return b->all->frontends[i];
+	return b->all->backend && strcmp(b->all->backend->name, name) == 0 ? b->all->backend : NULL;
 }
 
 static int check_keys(const struct config *cfg, const char *section,
@@ -251,12 +261,12 @@ static int check_keys(const struct config *cfg, const char *section,
  * own name) is checked as that plugin checks an instance, keys and values,
  * so a file may keep settings for frontends it does not use right now and
  * a mistake there is still found before the day they are used. */
-static int check_spare_section(struct chat *chat, const struct config_section *s)
+static int check_spare_section(struct build *b, const struct config_section *s)
 {
 	const char *origin;
-	const char *pname = section_plugin_name(chat->cfg, s->name, &origin);
+	const char *pname = section_plugin_name(b->cfg, s->name, &origin);
 	struct strbuf err = STRBUF_INIT;
-	const struct plugin *p = find_plugin(chat, pname, origin, &err);
+	const struct plugin *p = find_plugin(b, pname, origin, &err);
 	if (!p) {
 		log_print(NULL, MQC_LOG_ERROR,
 		         "%s: unknown section [%s]: not [core], not an instance listed in "
@@ -266,68 +276,87 @@ static int check_spare_section(struct chat *chat, const struct config_section *s
 		return 1;
 	}
 	strbuf_free(&err);
-	int failures = check_keys(chat->cfg, s->name, p->desc.keys);
+	int failures = check_keys(b->cfg, s->name, p->desc.keys);
 	if (failures)
 		return failures;
-	struct instance *spare = instance_new(chat, s->name, p);
-	failures = chat_check_instance(spare) ? 1 : 0;
+	struct instance *spare = instance_new(b, s->name, p);
+	failures = instance_check(spare, b->host) ? 1 : 0;
 	instance_free(spare);
 	return failures;
 }
 
 /* Every value must be a key its section's owner declared. */
-static int check_values(struct chat *chat)
+static int check_values(struct build *b)
 {
 	int failures = 0;
-	for (const struct config_section *s = chat->cfg->sections; s; s = s->next) {
+	for (const struct config_section *s = b->cfg->sections; s; s = s->next) {
 		if (strcmp(s->name, "core") == 0) {
-			failures += check_keys(chat->cfg, s->name, config_core_keys);
+			failures += check_keys(b->cfg, s->name, config_core_keys);
 			continue;
 		}
-		struct instance *inst = find_instance(chat, s->name);
+		struct instance *inst = find_instance(b, s->name);
 		if (inst)
-			failures += check_keys(chat->cfg, s->name, inst->plugin->desc.keys);
-		else if (!is_listed(chat->cfg, s->name)) /* listed: its plugin failed, said */
-			failures += check_spare_section(chat, s);
+			failures += check_keys(b->cfg, s->name, inst->plugin->desc.keys);
+		else if (!is_listed(b->cfg, s->name)) /* listed: its plugin failed, said */
+			failures += check_spare_section(b, s);
 	}
 	return failures;
 }
 
-int instances_create(struct chat *chat)
+/* Creates [core] backend, which no frontend may also be: 0 or 1 failure. */
+static int create_backend(struct build *b)
 {
-	int failures = create_frontends(chat);
-	const char *backend = config_core_value(chat->cfg, "backend");
-	const struct config_value *v = config_find(chat->cfg, "core", "backend");
+	const char *backend = config_core_value(b->cfg, "backend");
+	const struct config_value *v = config_find(b->cfg, "core", "backend");
 	const char *origin = v ? v->origin : "[core] backend (built-in default)";
+	int failures = 0;
 	if (!*backend) {
 		log_print(NULL, MQC_LOG_ERROR, "%s: core.backend is empty: name the backend instance",
 		         origin);
 		failures++;
-	} else if (find_instance(chat, backend)) {
+	} else if (find_instance(b, backend)) {
 		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a frontend and the backend",
 		         origin, backend);
 		failures++;
-	} else if (!(chat->backend = create_one(chat, backend, MQC_PLUGIN_BACKEND, origin))) {
+	} else if (!(b->all->backend = create_one(b, backend, MQC_PLUGIN_BACKEND, origin))) {
 		failures++;
 	}
-	failures += check_values(chat);
+	return failures;
+}
+
+int instances_create(struct instances *all, const struct config *cfg, struct chat *chat,
+                     const struct mqc_host *host)
+{
+	struct build b = {all, cfg, chat, host};
+	int failures = create_frontends(&b);
+	failures += create_backend(&b);
+	failures += check_values(&b);
 	return failures ? EX_CONFIG : 0;
 }
 
-void instances_destroy(struct chat *chat)
+int instance_check(struct instance *inst, const struct mqc_host *host)
 {
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		instance_free(chat->frontends[i]);
-	free(chat->frontends);
-	chat->frontends = NULL;
-	chat->n_frontends = 0;
-	instance_free(chat->backend);
-	chat->backend = NULL;
-	for (struct plugin *p = chat->plugins, *next; p; p = next) {
+	if (inst->plugin->desc.check &&
+	    (inst->plugin->desc.check((struct mqc_instance *)inst, host) != 0 ||
+	     inst->config_failed))
+		return EX_CONFIG;
+	return 0;
+}
+
+void instances_destroy(struct instances *all)
+{
+	for (size_t i = 0; i < all->n_frontends; i++)
+		instance_free(all->frontends[i]);
+	free(all->frontends);
+	all->frontends = NULL;
+	all->n_frontends = 0;
+	instance_free(all->backend);
+	all->backend = NULL;
+	for (struct plugin *p = all->plugins, *next; p; p = next) {
 		next = p->next;
 		loader_close(p);
 	}
-	chat->plugins = NULL;
+	all->plugins = NULL;
 }
 
 /* "key = value" padded to a column, then where the value came from. */
@@ -351,17 +380,17 @@ static void print_instance(const struct instance *inst, const char *role)
 	}
 }
 
-void instances_print(const struct chat *chat)
+void instances_print(const struct instances *all, const struct config *cfg)
 {
 	printf("; mqchat %s, configuration from %s\n[core]\n", MQC_VERSION,
-	       chat->cfg->path ? chat->cfg->path : "built-in defaults (no file found)");
+	       cfg->path ? cfg->path : "built-in defaults (no file found)");
 	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
-		const struct config_value *v = config_find(chat->cfg, "core", k->name);
-		print_value(k->name, config_core_value(chat->cfg, k->name), v ? v->origin : "built-in default");
+		const struct config_value *v = config_find(cfg, "core", k->name);
+		print_value(k->name, config_core_value(cfg, k->name), v ? v->origin : "built-in default");
 	}
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		print_instance(chat->frontends[i], "frontend");
-	print_instance(chat->backend, "backend");
+	for (size_t i = 0; i < all->n_frontends; i++)
+		print_instance(all->frontends[i], "frontend");
+	print_instance(all->backend, "backend");
 }
 
 static int select_plugin_file(const struct dirent *e)

@@ -91,8 +91,8 @@ static int read_core_settings(struct chat *chat)
 
 static bool has_stdin_frontend(const struct chat *chat)
 {
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		if (strcmp(chat->frontends[i]->plugin->desc.name, "stdin") == 0)
+	for (size_t i = 0; i < chat->instances.n_frontends; i++)
+		if (strcmp(chat->instances.frontends[i]->plugin->desc.name, "stdin") == 0)
 			return true;
 	return false;
 }
@@ -166,15 +166,15 @@ static int set_identity(struct chat *chat)
 /* --check-config: every plugin's own checks, all reported at once. */
 static int check_every_instance(struct chat *chat)
 {
-	int rc = chat_check_instance(chat->backend);
-	for (size_t i = 0; i < chat->n_frontends; i++)
-		rc |= chat_check_instance(chat->frontends[i]);
+	int rc = instance_check(chat->instances.backend, &chat_host);
+	for (size_t i = 0; i < chat->instances.n_frontends; i++)
+		rc |= instance_check(chat->instances.frontends[i], &chat_host);
 	return rc ? EX_CONFIG : 0;
 }
 
 static void chat_free(struct chat *chat)
 {
-	instances_destroy(chat);
+	instances_destroy(&chat->instances);
 	loop_free(chat->loop);
 	free(chat->nick);
 	free(chat->stable_id);
@@ -188,13 +188,13 @@ static int run(struct config *cfg, bool check_only)
 	struct chat chat = {.cfg = cfg, .loop = loop_new(), .signal_fd = -1};
 	int rc = read_core_settings(&chat);
 	if (!rc)
-		rc = instances_create(&chat);
+		rc = instances_create(&chat.instances, cfg, &chat, &chat_host);
 	if (!rc && check_only) {
 		rc = check_every_instance(&chat);
 		if (!rc)
 			rc = set_nick(&chat, false);
 		if (!rc)
-			instances_print(&chat);
+			instances_print(&chat.instances, cfg);
 	}
 	if (!rc && !check_only) {
 		chat.stdin_shows_events = has_stdin_frontend(&chat);
