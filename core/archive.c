@@ -7,17 +7,15 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "chat.h"
-#include "dedup.h"
-#include "history.h"
 #include "identity.h"
+#include "log.h"
 #include "template.h"
 #include "wire_json.h"
 
-/* History is written in slices of FLUSH_BATCH messages (about a
- * millisecond each, bench/README.md; more under a flood, see flush_now),
- * so the loop never stalls on it for long.  A slice is written FLUSH_DELAY_MS after the first message
- * waiting, or FLUSH_NEXT_MS after the last slice while a whole batch
+/* History is written in slices of FLUSH_BATCH messages (more under a
+ * flood, see flush_now), so the loop never stalls on it for long
+ * (bench/README.md).  A slice is written FLUSH_DELAY_MS after the first
+ * message waiting, or FLUSH_NEXT_MS after the last slice while a whole batch
  * waits: a burst is written as it comes, in bounded memory. */
 #define FLUSH_DELAY_MS 200
 #define FLUSH_BATCH 256
@@ -88,78 +86,97 @@ static struct history *open_store(const struct config *cfg, const char *state_di
 	return h;
 }
 
-static void flush_now(void *data)
+struct archive {
+	struct archive_settings set;
+	struct history *history; /* NULL: history off or unavailable */
+	struct dedup *dedup;
+	struct loop_timer *flush_timer;
+	uint64_t dropped_told; /* history_dropped() when last reported */
+	bool failing;          /* flushes fail: said once, until one works */
+	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
+};
+
+/* A failed flush: said once an outage, not at every retry, with what it
+ * cost; retried later. */
+static void flush_failed(struct archive *a)
 {
-	struct chat *chat = data;
-	/* A flood can bring more than a batch between two slices (a FIFO
-	 * read at full speed at QoS 0 brings ~1 600 lines a loop turn): then
-	 * a slice takes half of what waits, so that writing keeps up instead
-	 * of the backlog outgrowing HISTORY_MAX_PENDING (measured: at most
-	 * ~3 200 waiting, slices of 6-7 ms, 24 ms at worst; a cap of 1 024
-	 * lost 18 000 of 100 000 messages).  Pausing the sources while
-	 * history is behind would keep slices small; the send queue owns
-	 * that switch. */
-	size_t pending = history_pending(chat->history);
-	size_t half = pending / 2;
-	if (history_flush_some(chat->history, half > FLUSH_BATCH ? half : FLUSH_BATCH,
-	                       pending >= FLUSH_BATCH) < 0) {
-		/* Said once an outage, not at every retry. */
-		if (!chat->history_failing)
-			log_print(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
-			         history_error(chat->history), FLUSH_DELAY_MS * 5 / 1000);
-		chat->history_failing = true;
-		uint64_t dropped = history_dropped(chat->history);
-		if (dropped > chat->history_dropped_told)
-			log_print(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
-			         "while the database failed, and are not in history",
-			         (unsigned long long)dropped);
-		chat->history_dropped_told = dropped;
-		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS * 5);
-		return;
-	}
-	if (chat->history_failing)
-		log_print(NULL, MQC_LOG_INFO, "history: storing again");
-	chat->history_failing = false;
-	size_t left = history_pending(chat->history);
-	if (left)
-		loop_timer_arm(chat->history_flush_timer,
-		               left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
-	else if (history_has_idle_work(chat->history))
-		loop_timer_arm(chat->history_flush_timer, INDEX_NEXT_MS);
+	if (!a->failing)
+		log_print(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
+		          history_error(a->history), FLUSH_DELAY_MS * 5 / 1000);
+	a->failing = true;
+	uint64_t dropped = history_dropped(a->history);
+	if (dropped > a->dropped_told)
+		log_print(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "
+		          "while the database failed, and are not in history",
+		          (unsigned long long)dropped);
+	a->dropped_told = dropped;
+	loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS * 5);
 }
 
-int archive_open(struct chat *chat)
+static void flush_now(void *data)
 {
-	const struct config *cfg = chat->cfg;
-	chat->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, chat->dedup_window_ms);
-
-	int rc;
-	chat->history = open_store(cfg, chat->state_dir, &rc, &chat->history_unavailable);
-	if (chat->history_unavailable)
-		log_print(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
-		         "and /history and /search have nothing to show (make the file writable, "
-		         "or set [core] history to another path or to off)",
-		         chat->history_unavailable);
-	if (chat->history) {
-		history_load_ids(chat->history);
-		history_prune(chat->history, chat->history_max_messages, chat->history_max_days,
-		              loop_wall_ms());
-		chat->history_flush_timer = loop_timer_add(chat->loop, 0, false, flush_now, chat);
+	struct archive *a = data;
+	/* A flood can bring more than a batch between two slices: then a slice
+	 * takes half of what waits, so that writing keeps up instead of the
+	 * backlog outgrowing HISTORY_MAX_PENDING (bench/README.md, "Flushes").
+	 * Pausing the sources while history is behind would keep slices
+	 * small; the send queue owns that switch. */
+	size_t pending = history_pending(a->history);
+	size_t half = pending / 2;
+	if (history_flush_some(a->history, half > FLUSH_BATCH ? half : FLUSH_BATCH,
+	                       pending >= FLUSH_BATCH) < 0) {
+		flush_failed(a);
+		return;
 	}
+	if (a->failing)
+		log_print(NULL, MQC_LOG_INFO, "history: storing again");
+	a->failing = false;
+	size_t left = history_pending(a->history);
+	if (left)
+		loop_timer_arm(a->flush_timer, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
+	else if (history_has_idle_work(a->history))
+		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
+}
+
+int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,
+                 const struct archive_settings *set, struct loop *loop)
+{
+	struct archive *a = xcalloc(1, sizeof *a);
+	a->set = *set;
+	a->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, set->dedup_window_ms);
+	int rc;
+	a->history = open_store(cfg, state_dir, &rc, &a->unavailable);
+	if (a->unavailable)
+		log_print(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
+		          "and /history and /search have nothing to show (make the file writable, "
+		          "or set [core] history to another path or to off)", a->unavailable);
+	if (a->history) {
+		history_load_ids(a->history);
+		history_prune(a->history, set->max_messages, set->max_days, loop_wall_ms());
+		a->flush_timer = loop_timer_add(loop, 0, false, flush_now, a);
+	}
+	*out = a;
 	return rc;
 }
 
-void archive_close(struct chat *chat)
+void archive_close(struct archive *a)
 {
-	if (chat->history && history_flush(chat->history) < 0)
+	if (!a)
+		return;
+	if (a->history && history_flush(a->history) < 0)
 		log_print(NULL, MQC_LOG_ERROR, "history: the last messages could not be stored: %s",
-		         history_error(chat->history));
-	history_close(chat->history);
-	chat->history = NULL;
-	dedup_free(chat->dedup);
-	chat->dedup = NULL;
-	free(chat->history_unavailable);
-	chat->history_unavailable = NULL;
+		          history_error(a->history));
+	history_close(a->history);
+	if (a->flush_timer)
+		loop_timer_remove(a->flush_timer);
+	dedup_free(a->dedup);
+	free(a->unavailable);
+	free(a);
+}
+
+struct history *archive_store_handle(struct archive *a)
+{
+	return a->history;
 }
 
 /* --- the message path ---------------------------------------------------- */
@@ -167,129 +184,123 @@ void archive_close(struct chat *chat)
 /* Did an earlier run (or another process) store this message?  One with
  * an id: at any age.  A digest: within the digest window, or at `any_age`
  * among the newest keys. */
-static bool stored_before(struct chat *chat, const struct dedup_identity *ident, bool any_age)
+static bool stored_before(struct archive *a, const struct dedup_identity *ident, bool any_age)
 {
 	if (ident->by_id)
-		return history_has_message(chat->history, ident->key.data);
-	int64_t since = any_age ? 0 : loop_wall_ms() - (int64_t)chat->dedup_window_ms;
-	return history_has_key(chat->history, ident->key.data, since);
+		return history_has_message(a->history, ident->key.data);
+	int64_t since = any_age ? 0 : loop_wall_ms() - (int64_t)a->set.dedup_window_ms;
+	return history_has_key(a->history, ident->key.data, since);
 }
 
-enum dedup_verdict archive_check(struct chat *chat, const struct dedup_identity *ident)
+enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
+                                 uint64_t since_link_up_ms)
 {
 	uint64_t now = loop_now_ms();
 	/* A retained message goes into both sets (dedup.h): the digest window
 	 * catches a live copy arriving with it (from a session's queue), the
 	 * retained set the copies that later reconnections bring. */
-	enum dedup_verdict verdict = dedup_check(chat->dedup, ident, now);
-	if (ident->retained && dedup_seen_retained(chat->dedup, ident, now))
+	enum dedup_verdict verdict = dedup_check(a->dedup, ident, now);
+	if (ident->retained && dedup_seen_retained(a->dedup, ident, now))
 		verdict = DEDUP_REPEAT;
-	if (verdict == DEDUP_REPEAT || !chat->history)
+	if (verdict == DEDUP_REPEAT || !a->history)
 		return verdict;
 	/* Retained messages are rare, and come again however long ago they
 	 * were said: always looked up, at any age. */
 	if (ident->retained)
-		return history_has_retained_key(chat->history, ident->retained_key.data) ||
-		               stored_before(chat, ident, true)
+		return history_has_retained_key(a->history, ident->retained_key.data) ||
+		               stored_before(a, ident, true)
 		       ? DEDUP_REPEAT : verdict;
 	/* A message with an id is looked up at any age (in memory, but for
 	 * about one new message in a hundred).  Repeats of a plain message an
 	 * earlier run saw come right after connecting (redeliveries, queued
 	 * messages); past that the in-memory set is enough. */
-	if (!ident->by_id && now - chat->link_up_ms > RESTART_REPEAT_WINDOW_MS)
+	if (!ident->by_id && since_link_up_ms > RESTART_REPEAT_WINDOW_MS)
 		return verdict;
-	return stored_before(chat, ident, false) ? DEDUP_REPEAT : verdict;
+	return stored_before(a, ident, false) ? DEDUP_REPEAT : verdict;
 }
 
-void archive_store(struct chat *chat, const struct mqc_message *msg,
+void archive_store(struct archive *a, const struct mqc_message *msg,
                    const struct dedup_identity *ident)
 {
-	if (!chat->history)
+	if (!a->history)
 		return;
 	const struct strbuf *key = ident->retained ? &ident->retained_key : &ident->key;
-	history_add(chat->history, msg, key->data, loop_wall_ms());
+	history_add(a->history, msg, key->data, loop_wall_ms());
 	/* Timed from the first message buffered, not the last: a steady
 	 * stream must not postpone writing forever. */
-	size_t pending = history_pending(chat->history);
+	size_t pending = history_pending(a->history);
 	if (pending == 1)
-		loop_timer_arm(chat->history_flush_timer, FLUSH_DELAY_MS);
+		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS);
 	else if (pending == FLUSH_BATCH)
-		loop_timer_arm(chat->history_flush_timer, FLUSH_NEXT_MS);
+		loop_timer_arm(a->flush_timer, FLUSH_NEXT_MS);
+}
+
+void archive_said(struct archive *a, const struct mqc_message *msg,
+                  const struct dedup_identity *ident)
+{
+	(void)dedup_check(a->dedup, ident, loop_now_ms());
+	archive_store(a, msg, ident);
 }
 
 /* --- showing history ----------------------------------------------------- */
 
-struct show {
-	struct chat *chat;
-	struct instance *to; /* NULL: every frontend */
-};
-
-static void show_one(void *data, const struct mqc_message *msg)
+void archive_replay(struct archive *a, history_fn show, void *data)
 {
-	struct show *s = data;
-	chat_deliver(s->chat, s->to, msg);
+	if (a->history && a->set.replay)
+		history_last(a->history, a->set.replay < MAX_SHOWN ? a->set.replay : MAX_SHOWN, show,
+		             data);
 }
 
-void archive_replay(struct chat *chat)
+/* False, with why in `reply`, when there is no history to show. */
+static bool history_available(struct archive *a, struct strbuf *reply)
 {
-	if (!chat->history || !chat->history_replay)
-		return;
-	struct show s = {chat, NULL};
-	history_last(chat->history, chat->history_replay < MAX_SHOWN ? chat->history_replay : MAX_SHOWN,
-	             show_one, &s);
+	if (a->unavailable)
+		strbuf_printf(reply, "history is unavailable: %s (fix the file, or set [core] "
+		              "history to another path, and start mqchat again)", a->unavailable);
+	else if (!a->history)
+		strbuf_appends(reply, "history is off ([core] history)");
+	return a->history != NULL;
 }
 
-static bool history_available(struct chat *chat, struct instance *to)
+bool archive_show_last(struct archive *a, const char *arg, size_t len, history_fn show,
+                       void *data, struct strbuf *reply)
 {
-	if (chat->history_unavailable)
-		chat_status(chat, to, MQC_MSG_ERROR, "history is unavailable: %s (fix the file, or "
-		            "set [core] history to another path, and start mqchat again)",
-		            chat->history_unavailable);
-	else if (!chat->history)
-		chat_status(chat, to, MQC_MSG_ERROR, "history is off ([core] history)");
-	return chat->history != NULL;
-}
-
-void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len)
-{
-	if (!history_available(chat, to))
-		return;
+	if (!history_available(a, reply))
+		return false;
 	char *text = xstrndup(arg, len);
 	char *end;
 	long n = len ? strtol(text, &end, 10) : 20;
-	if (len && (*end || n <= 0 || n > MAX_SHOWN)) {
-		chat_status(chat, to, MQC_MSG_ERROR, "/history N: N from 1 to %d", MAX_SHOWN);
-	} else {
-		struct show s = {chat, to};
-		int shown = history_last(chat->history, (size_t)n, show_one, &s);
-		/* Not a replayed message: a terminal closes the frame of history
-		 * lines with it, right away. */
-		if (shown < 0)
-			chat_status(chat, to, MQC_MSG_ERROR, "history: %s",
-			            history_error(chat->history));
-		else if (shown == 0)
-			chat_status(chat, to, 0, "history is empty");
-		else
-			chat_status(chat, to, 0, "the last %d message%s (/history %ld)", shown,
-			            shown == 1 ? "" : "s", n);
-	}
+	bool valid = !len || (!*end && n > 0 && n <= MAX_SHOWN);
 	free(text);
+	if (!valid) {
+		strbuf_printf(reply, "/history N: N from 1 to %d", MAX_SHOWN);
+		return false;
+	}
+	int shown = history_last(a->history, (size_t)n, show, data);
+	if (shown < 0)
+		strbuf_printf(reply, "history: %s", history_error(a->history));
+	else if (shown == 0)
+		strbuf_appends(reply, "history is empty");
+	else
+		strbuf_printf(reply, "the last %d message%s (/history %ld)", shown,
+		              shown == 1 ? "" : "s", n);
+	return shown >= 0;
 }
 
-void archive_search(struct chat *chat, struct instance *to, const char *words, size_t len)
+bool archive_search(struct archive *a, const char *words, size_t len, history_fn show,
+                    void *data, struct strbuf *reply)
 {
-	if (!history_available(chat, to))
-		return;
+	if (!history_available(a, reply))
+		return false;
 	char *text = xstrndup(words, len);
-	struct show s = {chat, to};
-	int found = history_search(chat->history, text, SEARCH_LIMIT, show_one, &s);
+	int found = history_search(a->history, text, SEARCH_LIMIT, show, data);
 	if (found < 0)
-		chat_status(chat, to, MQC_MSG_ERROR, "history: %s", history_error(chat->history));
+		strbuf_printf(reply, "history: %s", history_error(a->history));
 	else
-		chat_status(chat, to, 0, "%d message%s found for \"%s\"%s", found,
-		            found == 1 ? "" : "s", text,
-		            found == SEARCH_LIMIT ? " (the newest shown)" : "");
+		strbuf_printf(reply, "%d message%s found for \"%s\"%s", found, found == 1 ? "" : "s",
+		              text, found == SEARCH_LIMIT ? " (the newest shown)" : "");
 	free(text);
+	return found >= 0;
 }
 
 /* --- from the command line ----------------------------------------------- */

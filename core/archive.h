@@ -3,52 +3,79 @@
  * What the chat remembers: the history store (history.c) fed on the side of
  * the message path and flushed from a timer, the duplicate filter
  * (dedup.c), replay at start, /history and /search, and the command-line
- * --history and --search.
+ * --history and --search.  An archive owns its store, its filter and its
+ * timer; it shows messages only through the function it is given, and
+ * reports in words what a command found.
  */
 #ifndef MQC_ARCHIVE_H
 #define MQC_ARCHIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mqchat/plugin.h>
 
+#include "config.h"
 #include "dedup.h"
+#include "history.h"
+#include "loop.h"
+#include "strbuf.h"
 
-struct chat;
-struct config;
-struct instance;
+struct archive;
 
-/* Opens the store [core] history names and prunes it to the limits
- * main.c read into `chat`.  Returns 0 or an exit code after printing why. */
-int archive_open(struct chat *chat);
-/* Flushes and closes. */
-void archive_close(struct chat *chat);
+/* [core] keys the archive works by. */
+struct archive_settings {
+	size_t replay;          /* history_replay: shown at start */
+	int64_t max_messages;   /* history_max_messages; 0: no limit */
+	int64_t max_days;       /* history_max_days; 0: no limit */
+	uint32_t dedup_window_ms;
+};
 
-/* The history database's path ([core] history), NULL when history is off. */
+/* Opens the store [core] history names (in `state_dir` by default) and
+ * prunes it to the limits.  Returns 0, with *out set (an archive without a
+ * store when history is off or the default file could not be opened:
+ * said why), or an exit code after printing why. */
+int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,
+                 const struct archive_settings *set, struct loop *loop);
+/* Flushes and closes; NULL is ignored. */
+void archive_close(struct archive *a);
+
+/* The database path [core] history names, NULL when history is off. */
 char *archive_database_path(const struct config *cfg, const char *state_dir);
-
-/* Shows the last history_replay messages to every frontend. */
-void archive_replay(struct chat *chat);
+/* The open store, for the outbox to share its file; NULL when none. */
+struct history *archive_store_handle(struct archive *a);
 
 /* Has this message (its identity, dedup.h) been seen before: a QoS 1
  * redelivery, the same message relayed twice, a message already stored
  * (by this run, an earlier one, or another process sharing the file)?
  * DEDUP_REPEAT then.  A message with an id is recognised at any age; a
- * plain one within the digest window, or, right after connecting, our own
- * at any age (its echo, queued in our session).  A retained one
- * (MQC_MSG_RETAINED), which the broker hands over at every subscription,
- * is a repeat when this run has shown it, or when history has it at any
- * age.  DEDUP_CONFLICT: new, but another message had its id. */
-enum dedup_verdict archive_check(struct chat *chat, const struct dedup_identity *ident);
+ * plain one within the digest window, or, within a while of connecting
+ * (`since_link_up_ms` ago), our own at any age (its echo, queued in our
+ * session).  A retained one (MQC_MSG_RETAINED), which the broker hands
+ * over at every subscription, is a repeat when this run has shown it, or
+ * when history has it at any age.  DEDUP_CONFLICT: new, but another
+ * message had its id. */
+enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
+                                 uint64_t since_link_up_ms);
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */
-void archive_store(struct chat *chat, const struct mqc_message *msg,
+void archive_store(struct archive *a, const struct mqc_message *msg,
                    const struct dedup_identity *ident);
+/* A message said here: remembered (so its echo is known) and stored. */
+void archive_said(struct archive *a, const struct mqc_message *msg,
+                  const struct dedup_identity *ident);
 
-/* /history N and /search WORDS, answered to one frontend. */
-void archive_show_last(struct chat *chat, struct instance *to, const char *arg, size_t len);
-void archive_search(struct chat *chat, struct instance *to, const char *words, size_t len);
+/* Passes the last [core] history_replay messages to `show`. */
+void archive_replay(struct archive *a, history_fn show, void *data);
+
+/* /history N and /search WORDS: the messages go to `show`, then `reply`
+ * gets the line that closes them (how many, or why none).  Returns false
+ * when that line is an error. */
+bool archive_show_last(struct archive *a, const char *arg, size_t len, history_fn show,
+                       void *data, struct strbuf *reply);
+bool archive_search(struct archive *a, const char *words, size_t len, history_fn show,
+                    void *data, struct strbuf *reply);
 
 /* mqchat --history N / --search WORDS [--json]: print and exit. */
 int archive_print(const struct config *cfg, const char *last, const char *words, bool json);

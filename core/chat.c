@@ -13,14 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "arrival.h"
 #include "command.h"
 #include "identity.h"
 #include "sanitize.h"
-#include "dedup.h"
-#include "delivery.h"
-#include "wire_json.h"
-#include "wire_plain.h"
 
 /* Publishes handed to the backend and not yet acknowledged.  Bounded so that
  * message ids never wrap (MQTT has 65 535) and memory stays flat. */
@@ -29,14 +25,12 @@
  * once the backlog is down to QUEUE_LOW. */
 #define QUEUE_HIGH 1024
 #define QUEUE_LOW 256
-#define ECHO_WINDOW_MS 60000
 /* Received payloads beyond this are refused, loudly: one huge message
  * must not cost the process (or a terminal) hundreds of megabytes. */
 #define MAX_RECEIVED_PAYLOAD (1024 * 1024)
 
 static struct mqc_message outgoing_message(const struct chat *chat, const struct outgoing *m)
 {
-	(void)chat;
 	return (struct mqc_message){
 		.type = m->type, .flags = MQC_MSG_OWN, .id = m->id, .nick = m->nick,
 		.text = m->text, .topic = "", .sender_id = chat->stable_id, .time_ms = m->time_ms,
@@ -45,7 +39,8 @@ static struct mqc_message outgoing_message(const struct chat *chat, const struct
 
 /* --- delivery to frontends ----------------------------------------------- */
 
-void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
+/* Shows `msg` to one frontend, or to all with `only` NULL. */
+static void deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
 {
 	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
 		struct instance *inst = chat->instances.frontends[i];
@@ -54,7 +49,10 @@ void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_mes
 	}
 }
 
-void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+static void status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
 {
 	struct strbuf text = STRBUF_INIT;
 	va_list ap;
@@ -65,15 +63,17 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
 		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = loop_wall_ms(),
 	};
-	chat_deliver(chat, to, &msg);
+	deliver(chat, to, &msg);
 	strbuf_free(&text);
 }
 
-void chat_event(struct chat *chat, enum mqc_log_level level, const char *text)
+/* An event (connected, outbox news) for every frontend, and for stderr as
+ * well when no stdin frontend shows it there or on the terminal already. */
+static void event(struct chat *chat, enum mqc_log_level level, const char *text)
 {
 	if (!chat->stdin_shows_events)
 		log_print(NULL, level, "%s", text);
-	chat_status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
+	status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
 }
 
 /* --- sending ------------------------------------------------------------- */
@@ -99,7 +99,7 @@ static void check_quit_done(struct chat *chat)
 
 static void update_backpressure(struct chat *chat)
 {
-	bool full = delivery_full(chat);
+	bool full = delivery_full(chat->delivery);
 	if (chat->quitting || chat->waiting.len >= QUEUE_HIGH || full)
 		loop_pause_sources(chat->loop, true);
 	else if (chat->waiting.len <= QUEUE_LOW)
@@ -144,7 +144,7 @@ static void send_said(void *data)
 static void save_said(void *data)
 {
 	struct chat *chat = data;
-	delivery_save(chat);
+	delivery_save(chat->delivery, &chat->inflight, &chat->waiting);
 	update_backpressure(chat); /* the outbox may be full now */
 }
 
@@ -158,8 +158,7 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
 	m->time_ms = loop_wall_ms();
-	m->saved = is_announcement(m); /* never kept in the outbox */
-	chat->unsaved += !m->saved;
+	delivery_track(chat->delivery, m, !is_announcement(m));
 	if (first)
 		outqueue_push_front(&chat->waiting, m);
 	else
@@ -168,10 +167,9 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	/* A broker echo of a json message is known by its identity. */
 	struct dedup_identity ident;
 	dedup_identify(&ident, &msg, msg.time_ms, NULL, NULL, 0);
-	(void)dedup_check(chat->dedup, &ident, loop_now_ms());
-	archive_store(chat, &msg, &ident);
+	archive_said(chat->archive, &msg, &ident);
 	dedup_identity_free(&ident);
-	chat_deliver(chat, NULL, &msg);
+	deliver(chat, NULL, &msg);
 	loop_timer_arm_now(chat->send_timer);
 }
 
@@ -185,39 +183,19 @@ void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 		return;
 	}
 	if (result == MQC_ACK_REJECTED)
-		chat_status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
+		status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
 		            m->text);
-	delivery_done(chat, m);
+	delivery_done(chat->delivery, m);
 	outgoing_free(m);
 	if (chat->quit_timer)
-		loop_timer_arm(chat->quit_timer, chat->quit_timeout_ms);
+		loop_timer_arm(chat->quit_timer, chat->set.quit_timeout_ms);
 	flush_queue(chat);
 	check_quit_done(chat);
 }
 
 void chat_note_published(struct chat *chat, const char *payload, size_t len)
 {
-	uint64_t expires = loop_now_ms() + ECHO_WINDOW_MS;
-	chat->echoes[chat->echo_next].digest = dedup_digest("", payload, len);
-	chat->echoes[chat->echo_next].expires_ms = expires;
-	chat->echo_next = (chat->echo_next + 1) % ECHO_FILTER_SIZE;
-	chat->echoes_until_ms = expires;
-}
-
-/* True, once, for a payload we published ourselves a moment ago. */
-static bool is_own_echo(struct chat *chat, const char *payload, size_t len)
-{
-	uint64_t now = loop_now_ms();
-	if (now >= chat->echoes_until_ms)
-		return false; /* nothing published lately: most receivers */
-	uint64_t h = dedup_digest("", payload, len);
-	for (size_t i = 0; i < ECHO_FILTER_SIZE; i++) {
-		if (chat->echoes[i].digest == h && chat->echoes[i].expires_ms > now) {
-			chat->echoes[i].expires_ms = 0;
-			return true;
-		}
-	}
-	return false;
+	echo_note(&chat->echoes, dedup_digest("", payload, len), loop_now_ms());
 }
 
 /* --- lines from frontends ------------------------------------------------ */
@@ -254,25 +232,25 @@ static void change_nick(struct chat *chat, struct instance *from, const char *ar
 	struct strbuf err = STRBUF_INIT;
 	char *nick = identity_clean_nick(arg, len, &err);
 	if (!nick) {
-		chat_status(chat, from, MQC_MSG_ERROR, "/nick: %s", strbuf_str(&err));
+		status(chat, from, MQC_MSG_ERROR, "/nick: %s", strbuf_str(&err));
 		strbuf_free(&err);
 		return;
 	}
 	strbuf_free(&err);
 	if (strcmp(nick, chat->nick) == 0) {
-		chat_status(chat, from, 0, "you are already known as %s", nick);
+		status(chat, from, 0, "you are already known as %s", nick);
 		free(nick);
 		return;
 	}
 	char *old = chat->nick;
 	chat->nick = nick;
-	if (chat->announce) {
+	if (chat->set.announce) {
 		struct strbuf text = STRBUF_INIT;
 		strbuf_printf(&text, "ahora es %s", nick);
 		enqueue(chat, MQC_MSG_ACTION, old, strbuf_str(&text), false);
 		strbuf_free(&text);
 	}
-	chat_status(chat, from, 0, "you are now known as %s", nick);
+	status(chat, from, 0, "you are now known as %s", nick);
 	free(old);
 }
 
@@ -283,9 +261,29 @@ static void show_help(struct chat *chat, struct instance *to)
 	for (const struct command_help *h = command_help; h->usage; h++)
 		if ((int)strlen(h->usage) > width)
 			width = (int)strlen(h->usage);
-	chat_status(chat, to, 0, "commands:");
+	status(chat, to, 0, "commands:");
 	for (const struct command_help *h = command_help; h->usage; h++)
-		chat_status(chat, to, 0, "  %-*s  %s", width, h->usage, h->what);
+		status(chat, to, 0, "  %-*s  %s", width, h->usage, h->what);
+}
+
+static void show_one(void *data, const struct mqc_message *msg)
+{
+	struct instance *to = data;
+	to->plugin->desc.deliver(to->self, msg);
+}
+
+/* /history N or /search WORDS, to the frontend that asked, framed by the
+ * line that says what was found. */
+static void show_history(struct chat *chat, struct instance *to, const struct command *cmd)
+{
+	struct strbuf reply = STRBUF_INIT;
+	bool ok = cmd->kind == CMD_HISTORY
+	                  ? archive_show_last(chat->archive, cmd->arg, cmd->arg_len, show_one, to,
+	                                      &reply)
+	                  : archive_search(chat->archive, cmd->arg, cmd->arg_len, show_one, to,
+	                                   &reply);
+	status(chat, to, ok ? 0 : MQC_MSG_ERROR, "%s", strbuf_str(&reply));
+	strbuf_free(&reply);
 }
 
 void chat_submit_line(struct chat *chat, struct instance *from, const char *line, size_t len,
@@ -311,15 +309,13 @@ void chat_submit_line(struct chat *chat, struct instance *from, const char *line
 		show_help(chat, from);
 		break;
 	case CMD_HISTORY:
-		archive_show_last(chat, from, cmd.arg, cmd.arg_len);
-		break;
 	case CMD_SEARCH:
-		archive_search(chat, from, cmd.arg, cmd.arg_len);
+		show_history(chat, from, &cmd);
 		break;
 	case CMD_UNKNOWN: {
 		struct strbuf shown = STRBUF_INIT;
 		sanitize_append(&shown, cmd.arg, cmd.arg_len);
-		chat_status(chat, from, MQC_MSG_ERROR,
+		status(chat, from, MQC_MSG_ERROR,
 		            "unknown command or missing argument: %s (try /help; start the line "
 		            "with // to send it as text)", strbuf_str(&shown));
 		strbuf_free(&shown);
@@ -330,73 +326,41 @@ void chat_submit_line(struct chat *chat, struct instance *from, const char *line
 
 /* --- from the backend ---------------------------------------------------- */
 
-/* The parts of a received payload, decoded as json when it is one of
- * ours, else as plain text. */
-struct decoded {
-	struct json_decoded json;
-	bool is_json;
-	struct plain_decoded plain;
-};
-
-static void decode_payload(const char *payload, size_t len, struct decoded *d)
+/* Too big a payload is refused, loudly: one huge message must not cost
+ * the process (or a terminal) hundreds of megabytes. */
+static bool too_big(const char *topic, size_t len)
 {
-	d->is_json = json_decode(payload, len, &d->json);
-	if (!d->is_json)
-		plain_decode(payload, len, &d->plain);
+	if (len <= MAX_RECEIVED_PAYLOAD)
+		return false;
+	struct strbuf where = STRBUF_INIT;
+	sanitize_append(&where, topic, strlen(topic));
+	log_print(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
+	          "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
+	strbuf_free(&where);
+	return true;
 }
 
 void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
                   unsigned flags)
 {
-	if (is_own_echo(chat, payload, len))
+	if (too_big(topic, len))
 		return;
-	if (len > MAX_RECEIVED_PAYLOAD) {
-		struct strbuf where = STRBUF_INIT;
-		sanitize_append(&where, topic, strlen(topic));
-		log_print(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
-		         "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
-		strbuf_free(&where);
+	uint64_t now = loop_now_ms();
+	struct arrival a;
+	arrival_make(&a, topic, payload, len, flags, echo_expected(&chat->echoes, now));
+	if (a.payload_digest && echo_take(&chat->echoes, a.payload_digest, now)) {
+		arrival_free(&a);
 		return;
 	}
-	struct decoded d;
-	decode_payload(payload, len, &d);
-	struct strbuf nick = STRBUF_INIT, text = STRBUF_INIT, where = STRBUF_INIT,
-	              shown_id = STRBUF_INIT;
-	if (d.is_json) {
-		sanitize_append(&nick, d.json.nick, d.json.nick_len);
-		sanitize_append(&text, d.json.text, d.json.text_len);
-		sanitize_append(&shown_id, d.json.id, d.json.id_len);
-	} else {
-		if (d.plain.nick)
-			sanitize_append(&nick, d.plain.nick, d.plain.nick_len);
-		sanitize_append(&text, d.plain.text, d.plain.text_len);
-	}
-	sanitize_append(&where, topic, strlen(topic));
-	int64_t sent = d.is_json && d.json.ts_ms ? d.json.ts_ms : loop_wall_ms();
-	struct mqc_message msg = {
-		.type = d.is_json ? d.json.type : d.plain.type,
-		.flags = flags & MQC_MSG_RETAINED, .id = strbuf_str(&shown_id),
-		.nick = strbuf_str(&nick), .text = strbuf_str(&text), .topic = strbuf_str(&where),
-		.sender_id = "", .time_ms = sent,
-	};
-	/* Whether it is a repeat is asked of what is shown and stored. */
-	struct dedup_identity ident;
-	dedup_identify(&ident, &msg, d.is_json ? d.json.ts_ms : 0, topic, payload, len);
-	enum dedup_verdict verdict = archive_check(chat, &ident);
+	enum dedup_verdict verdict = archive_check(chat->archive, &a.ident, now - chat->link_up_ms);
 	if (verdict != DEDUP_REPEAT) {
-		archive_store(chat, &msg, &ident);
-		chat_deliver(chat, NULL, &msg);
+		archive_store(chat->archive, &a.msg, &a.ident);
+		deliver(chat, NULL, &a.msg);
 	}
 	if (verdict == DEDUP_CONFLICT)
-		chat_status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
-		            "earlier message with other content: one of the two is not genuine");
-	dedup_identity_free(&ident);
-	if (d.is_json)
-		json_decoded_free(&d.json);
-	strbuf_free(&nick);
-	strbuf_free(&text);
-	strbuf_free(&where);
-	strbuf_free(&shown_id);
+		status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
+		       "earlier message with other content: one of the two is not genuine");
+	arrival_free(&a);
 }
 
 void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
@@ -406,7 +370,7 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 	case MQC_LINK_UP:
 		chat->link_up = true;
 		chat->link_up_ms = loop_now_ms();
-		chat_event(chat, MQC_LOG_INFO, detail);
+		event(chat, MQC_LOG_INFO, detail);
 		/* The broker may have published our Last Will while we were
 		 * away: the room is told we are back. */
 		if (chat->was_connected && chat->announced && !chat->quitting)
@@ -417,13 +381,13 @@ void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
 		break;
 	case MQC_LINK_DOWN:
 		if (chat->link_up || !chat->interactive)
-			chat_event(chat, MQC_LOG_WARNING, detail);
+			event(chat, MQC_LOG_WARNING, detail);
 		chat->link_up = false;
 		check_quit_done(chat);
 		break;
 	case MQC_LINK_FAILED:
 		chat->link_up = false;
-		chat_event(chat, MQC_LOG_ERROR, detail);
+		event(chat, MQC_LOG_ERROR, detail);
 		chat->exit_code = EX_UNAVAILABLE;
 		chat->done = true;
 		break;
@@ -444,10 +408,10 @@ void chat_quit(struct chat *chat, int code)
 		return;
 	chat->quitting = true;
 	chat->exit_code = code;
-	if (chat->announce && chat->announced)
+	if (chat->set.announce && chat->announced)
 		enqueue(chat, MQC_MSG_LEAVE, chat->nick, "", false);
 	update_backpressure(chat);
-	chat->quit_timer = loop_timer_add(chat->loop, chat->quit_timeout_ms, false,
+	chat->quit_timer = loop_timer_add(chat->loop, chat->set.quit_timeout_ms, false,
 	                                  quit_timed_out, chat);
 	check_quit_done(chat);
 }
@@ -469,7 +433,7 @@ static int report_unacknowledged(struct chat *chat)
 	}
 	if (!lost && !joined && !left)
 		return 0;
-	bool kept = chat->outbox && !chat->outbox_failing;
+	bool kept = delivery_keeps(chat->delivery);
 	if (lost)
 		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
 		         lost, lost == 1 ? " was" : "s were",
@@ -570,6 +534,65 @@ static void log_to_terminal(struct chat *chat)
 			log_set_sink(log_to_frontend, chat->instances.frontends[i]);
 }
 
+static void replay_one(void *data, const struct mqc_message *msg)
+{
+	deliver(data, NULL, msg);
+}
+
+/* Where the backend sends: its instance, and by the keys a backend names
+ * them with (mqtt's), the broker and the room.  A backend without them is
+ * known by its instance alone. */
+static struct outbox_dest backend_destination(const struct instance *be, struct strbuf *broker)
+{
+	const char *hosts = instance_value(be, "hosts");
+	const char *host = instance_value(be, "host");
+	const char *port = instance_value(be, "port");
+	if (hosts && *hosts)
+		strbuf_appends(broker, hosts);
+	else if (host)
+		strbuf_printf(broker, "%s:%s", host, port ? port : "");
+	const char *room = instance_value(be, "topic");
+	return (struct outbox_dest){be->name, strbuf_str(broker), room ? room : ""};
+}
+
+/* Queues what earlier runs left for our destination; says what waits for
+ * others. */
+static void claim_leftovers(struct chat *chat)
+{
+	struct strbuf broker = STRBUF_INIT, elsewhere = STRBUF_INIT, text = STRBUF_INIT;
+	struct outbox_dest dest = backend_destination(chat->instances.backend, &broker);
+	int n = delivery_claim(chat->delivery, &dest, &chat->waiting, &elsewhere);
+	if (n > 0) {
+		strbuf_printf(&text, "sending again %d message%s an earlier run left "
+		              "unacknowledged", n, n == 1 ? "" : "s");
+		event(chat, MQC_LOG_INFO, text.data);
+	}
+	if (n >= 0 && elsewhere.len) {
+		strbuf_reset(&text);
+		strbuf_printf(&text, "the outbox keeps messages for other destinations, to be "
+		              "sent only there: %s", strbuf_str(&elsewhere));
+		event(chat, MQC_LOG_INFO, text.data);
+	}
+	strbuf_free(&text);
+	strbuf_free(&elsewhere);
+	strbuf_free(&broker);
+}
+
+/* History, then the outbox (in the history's file when it is open). */
+static int open_storage(struct chat *chat)
+{
+	int rc = archive_open(&chat->archive, chat->cfg, chat->state_dir, &chat->set.archive,
+	                      chat->loop);
+	if (rc)
+		return rc;
+	struct history *store = archive_store_handle(chat->archive);
+	char *path = store ? archive_database_path(chat->cfg, chat->state_dir) : NULL;
+	chat->delivery = delivery_open(chat->loop, chat->set.outbox_max, chat->state_dir, store,
+	                               path);
+	free(path);
+	return 0;
+}
+
 int chat_open(struct chat *chat)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -577,21 +600,18 @@ int chat_open(struct chat *chat)
 		log_print(NULL, MQC_LOG_ERROR, "cannot watch signals: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	int rc = archive_open(chat);
+	int rc = open_storage(chat);
+	for (size_t i = 0; !rc && i < chat->instances.n_frontends; i++)
+		rc = open_instance(chat, chat->instances.frontends[i]);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
-		rc = open_instance(chat, chat->instances.frontends[i]);
-		if (rc)
-			return rc;
-	}
 	log_to_terminal(chat);
-	archive_replay(chat);
+	archive_replay(chat->archive, replay_one, chat);
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
 	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
 	loop_timer_run_last(chat->save_timer);
-	delivery_open(chat);
-	if (chat->announce) {
+	claim_leftovers(chat);
+	if (chat->set.announce) {
 		enqueue(chat, MQC_MSG_JOIN, chat->nick, "", false);
 		chat->announced = true;
 	}
@@ -606,7 +626,7 @@ int chat_run(struct chat *chat)
 			return EX_OSERR;
 		}
 	}
-	delivery_save(chat); /* said in the last round */
+	delivery_save(chat->delivery, &chat->inflight, &chat->waiting); /* said in the last round */
 	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
 		return EX_TEMPFAIL;
 	return chat->exit_code;
@@ -629,8 +649,10 @@ void chat_close(struct chat *chat)
 		outgoing_free(m);
 	for (struct outgoing *m; (m = outqueue_pop(&chat->inflight));)
 		outgoing_free(m);
-	delivery_close(chat);
-	archive_close(chat);
+	delivery_close(chat->delivery);
+	chat->delivery = NULL;
+	archive_close(chat->archive);
+	chat->archive = NULL;
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);
 }

@@ -12,26 +12,36 @@
 
 #include <mqchat/plugin.h>
 
+#include "archive.h"
 #include "config.h"
+#include "delivery.h"
+#include "echo.h"
 #include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "outqueue.h"
 #include "strbuf.h"
 
-#define ECHO_FILTER_SIZE 256
+/* [core] keys the chat works by, read by main.c. */
+struct chat_settings {
+	bool announce;
+	uint32_t quit_timeout_ms;
+	char *time_format;
+	size_t outbox_max; /* 0: no outbox */
+	struct archive_settings archive;
+};
 
 struct chat {
-	struct config *cfg;
+	const struct config *cfg;
 	struct loop *loop;
+	struct chat_settings set;
 	struct instances instances; /* frontends and backend */
+	struct archive *archive;    /* history and repeats */
+	struct delivery *delivery;  /* the outbox */
 
 	char *nick;
 	char *stable_id;
 	char *state_dir;
-	char *time_format;
-	bool announce;
-	uint32_t quit_timeout_ms;
 
 	struct outqueue waiting;  /* not yet handed to the backend */
 	struct outqueue inflight; /* handed over, not yet acknowledged */
@@ -43,37 +53,11 @@ struct chat {
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
 	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
-
-	/* Digests of payloads we published: the broker may echo them back
-	 * (MQTT 3.1.1 has no No Local; mosquitto ignores it at times). */
-	struct {
-		uint64_t digest;
-		uint64_t expires_ms;
-	} echoes[ECHO_FILTER_SIZE];
-	size_t echo_next;
-	uint64_t echoes_until_ms; /* when the newest of them expires */
+	struct echo_filter echoes;
 
 	bool interactive; /* a person watches a terminal: events shown inline */
 	bool stdin_shows_events; /* a stdin frontend prints status messages */
 	int signal_fd;
-	/* archive.c */
-	struct history *history; /* NULL: history off */
-	struct dedup *dedup;
-	struct loop_timer *history_flush_timer;
-	/* delivery.c */
-	struct outbox *outbox; /* NULL: none */
-	size_t outbox_max;     /* [core] outbox_max; 0: no outbox */
-	struct loop_timer *outbox_timer;
-	size_t unsaved; /* messages in the queues not saved yet */
-	bool outbox_failing;
-	bool outbox_full;
-	size_t history_replay;        /* [core] keys, read by main.c */
-	int64_t history_max_messages; /* 0: no limit */
-	int64_t history_max_days;     /* 0: no limit */
-	uint32_t dedup_window_ms;
-	uint64_t history_dropped_told; /* history_dropped() when last reported */
-	bool history_failing; /* flushes fail: said once, until one works */
-	char *history_unavailable; /* why history could not be opened; NULL: it was, or is off */
 
 	bool quitting;
 	bool done;
@@ -95,13 +79,7 @@ void chat_receive(struct chat *chat, const char *topic, const void *payload, siz
 void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result);
 void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail);
 void chat_quit(struct chat *chat, int code);
-void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* An event (connected, outbox news) for every frontend, and for stderr as
- * well when no stdin frontend shows it there or on the terminal already. */
-void chat_event(struct chat *chat, enum mqc_log_level level, const char *text);
+/* The backend is publishing this payload (its echo is not shown). */
 void chat_note_published(struct chat *chat, const char *payload, size_t len);
-/* Shows `msg` to one frontend, or to all with `to` NULL. */
-void chat_deliver(struct chat *chat, struct instance *to, const struct mqc_message *msg);
 
 #endif

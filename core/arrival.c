@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#include "arrival.h"
+
+#include <string.h>
+
+#include "loop.h"
+#include "sanitize.h"
+#include "wire_json.h"
+#include "wire_plain.h"
+
+/* The sanitised parts of a json payload; its sender's time (0: none). */
+static int64_t take_json(struct arrival *a, const struct json_decoded *j)
+{
+	sanitize_append(&a->nick, j->nick, j->nick_len);
+	sanitize_append(&a->text, j->text, j->text_len);
+	sanitize_append(&a->id, j->id, j->id_len);
+	a->msg.type = j->type;
+	return j->ts_ms;
+}
+
+static void take_plain(struct arrival *a, const char *payload, size_t len)
+{
+	struct plain_decoded p;
+	plain_decode(payload, len, &p);
+	if (p.nick)
+		sanitize_append(&a->nick, p.nick, p.nick_len);
+	sanitize_append(&a->text, p.text, p.text_len);
+	a->msg.type = p.type;
+}
+
+void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
+                  unsigned flags, bool digest_payload)
+{
+	*a = (struct arrival){.nick = STRBUF_INIT, .text = STRBUF_INIT, .topic = STRBUF_INIT,
+	                      .id = STRBUF_INIT};
+	struct json_decoded j;
+	int64_t ts_ms = 0;
+	if (json_decode(payload, len, &j)) {
+		ts_ms = take_json(a, &j);
+		json_decoded_free(&j);
+	} else {
+		take_plain(a, payload, len);
+	}
+	sanitize_append(&a->topic, topic, strlen(topic));
+	a->msg.flags = flags & MQC_MSG_RETAINED;
+	a->msg.id = strbuf_str(&a->id);
+	a->msg.nick = strbuf_str(&a->nick);
+	a->msg.text = strbuf_str(&a->text);
+	a->msg.topic = strbuf_str(&a->topic);
+	a->msg.sender_id = "";
+	a->msg.time_ms = ts_ms ? ts_ms : loop_wall_ms();
+	/* Whether it is a repeat is asked of what is shown and stored. */
+	dedup_identify(&a->ident, &a->msg, ts_ms, topic, payload, len);
+	if (digest_payload)
+		a->payload_digest = dedup_digest("", payload, len);
+}
+
+void arrival_free(struct arrival *a)
+{
+	dedup_identity_free(&a->ident);
+	strbuf_free(&a->nick);
+	strbuf_free(&a->text);
+	strbuf_free(&a->topic);
+	strbuf_free(&a->id);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A payload as it arrives from a backend, made into a message once:
+ * decoded (json when it is one of ours, else plain text), sanitised for
+ * showing and storing, and given its identity (dedup.h), which every later
+ * step (echo filter, repeats, retained messages, history) uses as it is.
+ */
+#ifndef MQC_ARRIVAL_H
+#define MQC_ARRIVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mqchat/plugin.h>
+
+#include "dedup.h"
+#include "strbuf.h"
+
+struct arrival {
+	struct mqc_message msg; /* its strings point into the buffers below */
+	struct dedup_identity ident;
+	uint64_t payload_digest; /* of the raw payload, for the echo filter; 0 unless asked */
+	struct strbuf nick, text, topic, id;
+};
+
+/* Makes `a` from what the backend handed over (`flags`: MQC_MSG_RETAINED
+ * is kept); `digest_payload`: compute payload_digest too.  Free with
+ * arrival_free(). */
+void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
+                  unsigned flags, bool digest_payload);
+void arrival_free(struct arrival *a);
+
+#endif
