@@ -18,9 +18,6 @@
 #include "identity.h"
 #include "sanitize.h"
 
-/* Publishes handed to the backend and not yet acknowledged.  Bounded so that
- * message ids never wrap (MQTT has 65 535) and memory stays flat. */
-#define SEND_WINDOW 256
 /* Sources pause when this many messages wait for the window, and resume
  * once the backlog is down to QUEUE_LOW. */
 #define QUEUE_HIGH 1024
@@ -78,54 +75,40 @@ static void event(struct chat *chat, enum mqc_log_level level, const char *text)
 
 /* --- sending ------------------------------------------------------------- */
 
-static bool is_announcement(const struct outgoing *m)
-{
-	return m->type == MQC_MSG_JOIN || m->type == MQC_MSG_LEAVE;
-}
-
 /* Done quitting when everything said was acknowledged.  With the link down,
  * a join or leave announcement alone is not worth waiting for. */
 static void check_quit_done(struct chat *chat)
 {
-	if (!chat->quitting || chat->inflight.len)
-		return;
-	for (struct outgoing *m = chat->waiting.head; m; m = m->next)
-		if (chat->link_up || !is_announcement(m))
-			return;
-	for (struct outgoing *m; (m = outqueue_pop(&chat->waiting));)
-		outgoing_free(m);
-	chat->done = true;
+	if (chat->quitting && sendq_settled(&chat->sendq, chat->link_up))
+		chat->done = true;
 }
 
 static void update_backpressure(struct chat *chat)
 {
 	bool full = delivery_full(chat->delivery);
-	if (chat->quitting || chat->waiting.len >= QUEUE_HIGH || full)
+	size_t backlog = sendq_backlog(&chat->sendq);
+	if (chat->quitting || backlog >= QUEUE_HIGH || full)
 		loop_pause_sources(chat->loop, true);
-	else if (chat->waiting.len <= QUEUE_LOW)
+	else if (backlog <= QUEUE_LOW)
 		loop_pause_sources(chat->loop, false);
+}
+
+/* Hands `m` to the backend, while the link is up (it may go down inside
+ * an earlier publish). */
+static int publish(void *data, const struct outgoing *m, uint64_t token)
+{
+	struct chat *chat = data;
+	struct instance *be = chat->instances.backend;
+	if (!chat->link_up)
+		return -1;
+	struct mqc_message msg = outgoing_message(chat, m);
+	return be->plugin->desc.publish(be->self, &msg, token);
 }
 
 static void flush_queue(struct chat *chat)
 {
-	/* An acknowledgement may come inside publish() (QoS 0 is done once
-	 * written) and call us again: the loop below goes on by itself. */
-	if (chat->publishing)
-		return;
-	chat->publishing = true;
-	struct instance *be = chat->instances.backend;
-	while (chat->link_up && chat->waiting.len && chat->inflight.len < SEND_WINDOW) {
-		struct outgoing *m = outqueue_pop(&chat->waiting);
-		uint64_t token = m->token = ++chat->next_token;
-		outqueue_push(&chat->inflight, m); /* before publish: it may be acked inside */
-		struct mqc_message msg = outgoing_message(chat, m);
-		if (be->plugin->desc.publish(be->self, &msg, token) != 0) {
-			if ((m = outqueue_take(&chat->inflight, token)))
-				outqueue_push_front(&chat->waiting, m);
-			break;
-		}
-	}
-	chat->publishing = false;
+	if (chat->link_up)
+		sendq_flush(&chat->sendq, publish, chat);
 	update_backpressure(chat);
 }
 
@@ -144,7 +127,7 @@ static void send_said(void *data)
 static void save_said(void *data)
 {
 	struct chat *chat = data;
-	delivery_save(chat->delivery, &chat->inflight, &chat->waiting);
+	delivery_save(chat->delivery, &chat->sendq);
 	update_backpressure(chat); /* the outbox may be full now */
 }
 
@@ -158,11 +141,8 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 	m->nick = xstrdup(nick);
 	m->text = xstrdup(text);
 	m->time_ms = loop_wall_ms();
-	delivery_track(chat->delivery, m, !is_announcement(m));
-	if (first)
-		outqueue_push_front(&chat->waiting, m);
-	else
-		outqueue_push(&chat->waiting, m);
+	delivery_track(chat->delivery, m, !outgoing_is_announcement(m));
+	sendq_add(&chat->sendq, m, first);
 	struct mqc_message msg = outgoing_message(chat, m);
 	/* A broker echo of a json message is known by its identity. */
 	struct dedup_identity ident;
@@ -175,7 +155,7 @@ static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
 
 void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
 {
-	struct outgoing *m = outqueue_take(&chat->inflight, token);
+	struct outgoing *m = sendq_acked(&chat->sendq, token);
 	if (!m) {
 		log_print(chat->instances.backend->name, MQC_LOG_WARNING,
 		         "acknowledgement for unknown message %llu ignored (a backend bug)",
@@ -421,15 +401,14 @@ void chat_quit(struct chat *chat, int code)
  * announcement (never kept in the outbox) is said apart. */
 static int report_unacknowledged(struct chat *chat)
 {
-	struct outqueue *queues[] = {&chat->inflight, &chat->waiting};
+	struct outqueue unacked = {0};
+	sendq_take_all(&chat->sendq, &unacked);
 	size_t lost = 0;
 	bool joined = false, left = false;
-	for (size_t q = 0; q < 2; q++) {
-		for (const struct outgoing *m = queues[q]->head; m; m = m->next) {
-			joined |= m->type == MQC_MSG_JOIN;
-			left |= m->type == MQC_MSG_LEAVE;
-			lost += !is_announcement(m);
-		}
+	for (const struct outgoing *m = unacked.head; m; m = m->next) {
+		joined |= m->type == MQC_MSG_JOIN;
+		left |= m->type == MQC_MSG_LEAVE;
+		lost += !outgoing_is_announcement(m);
 	}
 	if (!lost && !joined && !left)
 		return 0;
@@ -438,13 +417,11 @@ static int report_unacknowledged(struct chat *chat)
 		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
 		         lost, lost == 1 ? " was" : "s were",
 		         kept ? " (kept in the outbox: the next start sends them)" : "");
-	for (size_t q = 0; q < 2; q++) {
-		for (struct outgoing *m; (m = outqueue_pop(queues[q]));) {
-			if (!is_announcement(m))
-				log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
-				         m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
-			outgoing_free(m);
-		}
+	for (struct outgoing *m; (m = outqueue_pop(&unacked));) {
+		if (!outgoing_is_announcement(m))
+			log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
+			          m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
+		outgoing_free(m);
 	}
 	if (joined || left)
 		log_print(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
@@ -520,8 +497,9 @@ static void log_to_frontend(void *data, const char *line, enum mqc_log_level lev
 	inst->plugin->desc.deliver(inst->self, &msg);
 }
 
-/* The terminal a person watches is standard error as well as the stdin
- * frontend's: that frontend then prints log lines, above its prompt. */
+/* The terminal a person watches is standard error as well as the
+ * frontend's that owns it: that frontend then prints log lines, above its
+ * prompt. */
 static void log_to_terminal(struct chat *chat)
 {
 	struct stat out, err;
@@ -530,7 +508,7 @@ static void log_to_terminal(struct chat *chat)
 	    out.st_rdev != err.st_rdev)
 		return;
 	for (size_t i = 0; i < chat->instances.n_frontends; i++)
-		if (strcmp(chat->instances.frontends[i]->plugin->desc.name, "stdin") == 0)
+		if (loader_owns_terminal(chat->instances.frontends[i]->plugin))
 			log_set_sink(log_to_frontend, chat->instances.frontends[i]);
 }
 
@@ -561,7 +539,10 @@ static void claim_leftovers(struct chat *chat)
 {
 	struct strbuf broker = STRBUF_INIT, elsewhere = STRBUF_INIT, text = STRBUF_INIT;
 	struct outbox_dest dest = backend_destination(chat->instances.backend, &broker);
-	int n = delivery_claim(chat->delivery, &dest, &chat->waiting, &elsewhere);
+	struct outqueue leftovers = {0};
+	int n = delivery_claim(chat->delivery, &dest, &leftovers, &elsewhere);
+	for (struct outgoing *m; (m = outqueue_pop(&leftovers));)
+		sendq_add(&chat->sendq, m, false);
 	if (n > 0) {
 		strbuf_printf(&text, "sending again %d message%s an earlier run left "
 		              "unacknowledged", n, n == 1 ? "" : "s");
@@ -626,7 +607,7 @@ int chat_run(struct chat *chat)
 			return EX_OSERR;
 		}
 	}
-	delivery_save(chat->delivery, &chat->inflight, &chat->waiting); /* said in the last round */
+	delivery_save(chat->delivery, &chat->sendq); /* said in the last round */
 	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
 		return EX_TEMPFAIL;
 	return chat->exit_code;
@@ -645,9 +626,9 @@ void chat_close(struct chat *chat)
 		chat->instances.backend->plugin->desc.close(chat->instances.backend->self);
 	if (chat->instances.backend)
 		chat->instances.backend->self = NULL;
-	for (struct outgoing *m; (m = outqueue_pop(&chat->waiting));)
-		outgoing_free(m);
-	for (struct outgoing *m; (m = outqueue_pop(&chat->inflight));)
+	struct outqueue unsent = {0};
+	sendq_take_all(&chat->sendq, &unsent);
+	for (struct outgoing *m; (m = outqueue_pop(&unsent));)
 		outgoing_free(m);
 	delivery_close(chat->delivery);
 	chat->delivery = NULL;

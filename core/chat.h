@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "outqueue.h"
+#include "sendq.h"
 #include "strbuf.h"
 
 /* [core] keys the chat works by, read by main.c. */
@@ -43,10 +44,7 @@ struct chat {
 	char *stable_id;
 	char *state_dir;
 
-	struct outqueue waiting;  /* not yet handed to the backend */
-	struct outqueue inflight; /* handed over, not yet acknowledged */
-	uint64_t next_token;
-	bool publishing; /* inside the backend's publish() */
+	struct sendq sendq; /* what was said, until the backend acknowledges it */
 	struct loop_timer *send_timer; /* sends what was said */
 	struct loop_timer *save_timer; /* then keeps what is unacknowledged */
 	bool link_up;

@@ -127,25 +127,25 @@ static bool save_queues(struct delivery *d, struct outqueue *const queues[2])
 	if (!outbox_save_begin(d->outbox))
 		return false;
 	bool ok = true;
-	for (size_t q = 0; q < 2 && ok; q++)
-		for (struct outgoing *m = queues[q]->head; m && ok; m = m->next)
+	for (size_t i = 0; i < 2 && ok; i++)
+		for (struct outgoing *m = queues[i]->head; m && ok; m = m->next)
 			ok = save_one(d, m);
 	return ok && outbox_save_commit(d->outbox);
 }
 
-void delivery_save(struct delivery *d, struct outqueue *inflight, struct outqueue *waiting)
+void delivery_save(struct delivery *d, struct sendq *q)
 {
 	if (!d->unsaved)
 		return;
 	/* Oldest first, so that a later run sends them again in order. */
-	struct outqueue *const queues[2] = {inflight, waiting};
+	struct outqueue *const queues[2] = {&q->inflight, &q->waiting};
 	bool ok = save_queues(d, queues);
 	if (!ok && !d->failing)
 		log_print(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
 		          "it works again", outbox_error(d->outbox));
 	d->failing = !ok;
-	for (size_t q = 0; q < 2; q++) {
-		for (struct outgoing *m = queues[q]->head; m; m = m->next) {
+	for (size_t i = 0; i < 2; i++) {
+		for (struct outgoing *m = queues[i]->head; m; m = m->next) {
 			if (!m->saved && !ok)
 				m->outbox_seq = 0; /* rolled back: the number may go to another */
 			m->saved = true;

@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "outbox.h"
 #include "outqueue.h"
+#include "sendq.h"
 #include "strbuf.h"
 
 struct delivery;
@@ -40,9 +41,10 @@ int delivery_claim(struct delivery *d, const struct outbox_dest *dest, struct ou
 /* A message just queued: marked to be saved at the round's end, unless it
  * is never kept (a join or leave announcement, `keep` false). */
 void delivery_track(struct delivery *d, struct outgoing *m, bool keep);
-/* Saves every message of the queues not saved yet, oldest first, in one
- * transaction.  A failure is reported, and the messages are sent anyway. */
-void delivery_save(struct delivery *d, struct outqueue *inflight, struct outqueue *waiting);
+/* Saves every message of the send queue not saved yet, oldest first, in
+ * one transaction.  A failure is reported, and the messages are sent
+ * anyway. */
+void delivery_save(struct delivery *d, struct sendq *q);
 /* The broker acknowledged (or refused) this message. */
 void delivery_done(struct delivery *d, const struct outgoing *m);
 /* True while outbox_max messages wait for the broker: input pauses. */

@@ -61,3 +61,8 @@ void outgoing_free(struct outgoing *m)
 	free(m->text);
 	free(m);
 }
+
+bool outgoing_is_announcement(const struct outgoing *m)
+{
+	return m->type == MQC_MSG_JOIN || m->type == MQC_MSG_LEAVE;
+}

@@ -37,5 +37,7 @@ struct outgoing *outqueue_pop(struct outqueue *q);
 /* Removes and returns the entry with `token`, NULL if none. */
 struct outgoing *outqueue_take(struct outqueue *q, uint64_t token);
 void outgoing_free(struct outgoing *m);
+/* A join or leave announcement: never kept in the outbox. */
+bool outgoing_is_announcement(const struct outgoing *m);
 
 #endif
