@@ -120,7 +120,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->host = host;
 	self->lock_fd = -1;
 	self->watch_fd = -1;
-	self->guard.lib_end = self->guard.feed_end = -1;
+	mqtt_guard_clear(&self->guard);
 	self->phase = MQTT_IDLE;
 	self->jitter_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
 	if (!mqtt_config_load(&self->cfg, inst, host)) {

@@ -105,13 +105,6 @@ bool mqtt_session_kept(const struct mqtt_config *cfg);
  * errno kept (EINTR: connect_timeout ran out). */
 int mqtt_connect_start(struct mqtt *self);
 
-/* mqtt_guard.c */
-/* Takes what has arrived on the broker's socket `fd` and lets libmosquitto
- * read the packets that are sound; returns its result.  A malformed packet
- * is described in `why` (else ""); `*err` is a socket error that ended the
- * connection (else 0). */
-int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *err);
-
 /* mqtt_tls.c */
 /* Applies the TLS keys to the client; false after host->config_error(). */
 bool mqtt_tls_setup(struct mqtt *self);

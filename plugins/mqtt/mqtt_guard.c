@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "mqtt.h"
+#include "mqtt_guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,10 +26,15 @@ static bool jam(int fd)
 	return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
-bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5)
+void mqtt_guard_clear(struct mqtt_guard *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->lib_end = g->feed_end = g->tcp = -1;
+}
+
+bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5)
+{
+	mqtt_guard_clear(g);
 	g->v5 = v5;
 	if (!on)
 		return true;
@@ -73,8 +78,7 @@ void mqtt_guard_free(struct mqtt_guard *g)
 	if (g->feed_end >= 0)
 		close(g->feed_end);
 	free(g->buf);
-	memset(g, 0, sizeof(*g));
-	g->lib_end = g->feed_end = g->tcp = -1;
+	mqtt_guard_clear(g);
 }
 
 /* Takes what has arrived off the socket: bytes read, 0 at its end, -1
@@ -92,8 +96,8 @@ static ssize_t take(struct mqtt_guard *g, int fd)
 }
 
 /* Extends the checked part over the packets that have arrived whole
- * enough; false (and `why`) at a malformed one. */
-static bool check(struct mqtt_guard *g, char *why, size_t why_size)
+ * enough, up to a malformed one (described in `why`). */
+static void check(struct mqtt_guard *g, char *why, size_t why_size)
 {
 	size_t more = g->len - g->ready;
 	size_t n = more < g->packet_left ? more : g->packet_left;
@@ -104,18 +108,17 @@ static bool check(struct mqtt_guard *g, char *why, size_t why_size)
 		enum mqtt_check r = mqtt_packet_check(g->buf + g->ready, g->len - g->ready, g->v5,
 		                                      &size, why, why_size);
 		if (r == MQTT_CHECK_BAD)
-			return false;
+			return;
 		if (r == MQTT_CHECK_MORE)
 			break;
 		size_t here = g->len - g->ready;
 		g->packet_left = size > here ? size - here : 0;
 		g->ready += size > here ? here : size;
 	}
-	return true;
 }
 
 /* Writes the checked bytes into libmosquitto's end; how many. */
-static int feed(struct mqtt_guard *g)
+static size_t feed(struct mqtt_guard *g)
 {
 	ssize_t n = g->ready ? write(g->feed_end, g->buf, g->ready) : 0;
 	if (n <= 0)
@@ -123,70 +126,50 @@ static int feed(struct mqtt_guard *g)
 	memmove(g->buf, g->buf + n, g->len - (size_t)n);
 	g->len -= (size_t)n;
 	g->ready -= (size_t)n;
-	return (int)n;
+	return (size_t)n;
 }
 
-/* libmosquitto reads the `fed` bytes, through its own descriptor number. */
-static int let_library_read(struct mqtt *self, int fd, int fed)
+bool mqtt_guard_lend(struct mqtt_guard *g, int fd)
 {
-	struct mqtt_guard *g = &self->guard;
 	if (g->tcp < 0 || g->tcp_for != fd) {
 		mqtt_guard_forget(g);
 		g->tcp = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		g->tcp_for = fd;
 		if (g->tcp < 0)
-			return MOSQ_ERR_ERRNO;
+			return false;
 	}
-	if (dup3(g->lib_end, fd, O_CLOEXEC) < 0)
-		return MOSQ_ERR_ERRNO;
-	int rc = MOSQ_ERR_SUCCESS;
-	bool stopped = false; /* the connection is ending: what is left goes */
-	for (int left = fed, before; left > 0;) {
-		before = left;
-		rc = mosquitto_loop_read(self->mosq, 1);
-		stopped = rc != MOSQ_ERR_SUCCESS || !mqtt_active(self) || self->lost ||
-		          mosquitto_socket(self->mosq) != fd;
-		if (stopped)
-			break;
-		left = mqtt_bytes_queued(fd);
-		if (left >= before)
-			break; /* reading nothing now: the rest waits in its end */
-	}
+	return dup3(g->lib_end, fd, O_CLOEXEC) >= 0;
+}
+
+void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stopped)
+{
 	int saved_errno = errno;
-	/* Unless libmosquitto closed it: then the number may be another's. */
-	if (mosquitto_socket(self->mosq) == fd)
+	if (!closed)
 		(void)dup3(g->tcp, fd, O_CLOEXEC);
 	else
 		mqtt_guard_forget(g);
 	if (stopped)
 		drain(g);
 	errno = saved_errno;
-	return rc;
 }
 
-int mqtt_guard_read(struct mqtt *self, int fd, char *why, size_t why_size, int *err)
+bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
 {
-	struct mqtt_guard *g = &self->guard;
-	why[0] = '\0';
-	*err = 0;
+	in->fed = 0;
+	in->ended = false;
+	in->err = 0;
+	in->why[0] = '\0';
 	ssize_t got = take(g, fd);
 	int take_errno = errno;
-	if (got < 0 && take_errno == ENOMEM) {
-		*err = ENOMEM; /* and libmosquitto must not read the socket itself */
-		return MOSQ_ERR_NOMEM;
-	}
+	if (got < 0 && take_errno == ENOMEM)
+		return false;
 	if (got > 0)
 		g->len += (size_t)got;
-	bool sound = check(g, why, why_size);
-	int fed = feed(g);
-	int rc = fed > 0 ? let_library_read(self, fd, fed) : MOSQ_ERR_SUCCESS;
-	bool nothing = got < 0 && (take_errno == EAGAIN || take_errno == EINTR);
-	if (!sound || rc != MOSQ_ERR_SUCCESS || got > 0 || nothing || !mqtt_active(self) ||
-	    self->lost)
-		return rc;
-	/* The broker hung up (or the socket failed: what had arrived came
-	 * first): libmosquitto reads the end itself and reports the lost
-	 * connection as always. */
-	*err = got < 0 ? take_errno : 0;
-	return mosquitto_loop_read(self->mosq, 1);
+	check(g, in->why, sizeof(in->why));
+	in->fed = feed(g);
+	/* The broker hung up, or the socket failed (what had arrived came
+	 * first: it is fed, for the caller to read before the end). */
+	in->ended = got == 0 || (got < 0 && take_errno != EAGAIN && take_errno != EINTR);
+	in->err = in->ended && got < 0 ? take_errno : 0;
+	return true;
 }

@@ -6,7 +6,8 @@
  * given byte: once called it reads whatever has arrived, several packets
  * when messages of ours are in flight.  So the bytes are taken off the
  * socket here, each packet's head is checked (mqtt_packet_check.c), and
- * only checked bytes reach libmosquitto: for the length of the read call
+ * only checked bytes reach libmosquitto: for the length of the read calls
+ * (made by the caller, between mqtt_guard_lend() and mqtt_guard_give_back())
  * its descriptor number is pointed (dup2) at one end of a socket pair that
  * holds exactly them, then back at the TCP socket.  That end cannot be
  * written (its buffer is filled once): what libmosquitto sends during the
@@ -37,6 +38,16 @@ struct mqtt_guard {
 	size_t packet_left; /* of the last checked packet, bytes still to come */
 };
 
+/* What one mqtt_guard_take() found on the socket. */
+struct mqtt_guard_intake {
+	size_t fed;   /* checked bytes now waiting for libmosquitto in its end */
+	bool ended;   /* the broker hung up (err 0) or the socket failed (err) */
+	int err;      /* the socket's error when `ended`, else 0 */
+	char why[192]; /* a malformed packet, described; else "" */
+};
+
+/* An unused guard: mqtt_guard_free() on it does nothing. */
+void mqtt_guard_clear(struct mqtt_guard *g);
 /* `on`: plain TCP.  False, with errno, if the socket pair cannot be made. */
 bool mqtt_guard_init(struct mqtt_guard *g, bool on, bool v5);
 /* Forgets what the last connection left. */
@@ -45,5 +56,18 @@ void mqtt_guard_reset(struct mqtt_guard *g);
  * connection closes with it. */
 void mqtt_guard_forget(struct mqtt_guard *g);
 void mqtt_guard_free(struct mqtt_guard *g);
+
+/* Takes what has arrived on the broker's socket `fd` and feeds the packets
+ * checked sound to libmosquitto's end; what it found in `*in`.  False, with
+ * errno ENOMEM, if it could not (libmosquitto must not read the socket
+ * itself then). */
+bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in);
+/* Points `fd`, libmosquitto's number for the socket, at its end of the pair,
+ * so that its reads get the fed bytes; false with errno. */
+bool mqtt_guard_lend(struct mqtt_guard *g, int fd);
+/* Points `fd` back at the socket, unless libmosquitto closed it (`closed`:
+ * the number may be another's now); `stopped`: the connection is ending and
+ * what libmosquitto left unread goes.  Leaves errno as it was. */
+void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stopped);
 
 #endif

@@ -459,24 +459,63 @@ int mqtt_bytes_queued(int fd)
 	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
-/* libmosquitto reads one packet per call at QoS 0: what has already
- * arrived is taken now, not after one more poll() per message.  Over plain
- * TCP it reads only what mqtt_guard.c checked. */
-static int mqtt_read_arrived(struct mqtt *self, int fd)
+/* libmosquitto reads the `fed` bytes the guard checked, through its own
+ * descriptor number lent to the guard's end for the time. */
+static int mqtt_read_checked(struct mqtt *self, int fd, size_t fed)
 {
-	if (self->guard.on) {
-		char why[192];
-		int err;
-		int rc = mqtt_guard_read(self, fd, why, sizeof(why), &err);
-		if (why[0]) {
-			mqtt_reason(self, "the broker sent a %s", why);
-			self->lost = true;
-		} else if (err) {
-			mqtt_reason_errno(self, err);
-			self->lost = self->lost || rc == MOSQ_ERR_NOMEM;
-		}
+	if (!mqtt_guard_lend(&self->guard, fd))
+		return MOSQ_ERR_ERRNO;
+	int rc = MOSQ_ERR_SUCCESS;
+	bool stopped = false; /* the connection is ending: what is left goes */
+	for (int left = (int)fed, before; left > 0;) {
+		before = left;
+		rc = mosquitto_loop_read(self->mosq, 1);
+		stopped = rc != MOSQ_ERR_SUCCESS || !mqtt_active(self) || self->lost ||
+		          mosquitto_socket(self->mosq) != fd;
+		if (stopped)
+			break;
+		left = mqtt_bytes_queued(fd);
+		if (left >= before)
+			break; /* reading nothing now: the rest waits in its end */
+	}
+	mqtt_guard_give_back(&self->guard, fd, mosquitto_socket(self->mosq) != fd, stopped);
+	return rc;
+}
+
+/* Over plain TCP, libmosquitto reads only what mqtt_guard.c checked; the
+ * result of its reads. */
+static int mqtt_read_guarded(struct mqtt *self, int fd)
+{
+	struct mqtt_guard_intake in;
+	if (!mqtt_guard_take(&self->guard, fd, &in)) {
+		mqtt_reason_errno(self, errno);
+		self->lost = true;
+		return MOSQ_ERR_NOMEM;
+	}
+	int rc = in.fed ? mqtt_read_checked(self, fd, in.fed) : MOSQ_ERR_SUCCESS;
+	if (in.why[0]) {
+		mqtt_reason(self, "the broker sent a %s", in.why);
+		self->lost = true;
 		return rc;
 	}
+	if (rc != MOSQ_ERR_SUCCESS || !in.ended || !mqtt_active(self) || self->lost)
+		return rc;
+	/* The broker hung up (or the socket failed): libmosquitto reads the
+	 * end itself and reports the lost connection as always. */
+	rc = mosquitto_loop_read(self->mosq, 1);
+	if (in.err) {
+		mqtt_reason_errno(self, in.err);
+		self->lost = self->lost || rc == MOSQ_ERR_NOMEM;
+	}
+	return rc;
+}
+
+/* libmosquitto reads one packet per call at QoS 0: what has already
+ * arrived is taken now, not after one more poll() per message. */
+static int mqtt_read_arrived(struct mqtt *self, int fd)
+{
+	if (self->guard.on)
+		return mqtt_read_guarded(self, fd);
 	int rc = mosquitto_loop_read(self->mosq, 1);
 	for (int i = 1; i < MQTT_READ_BURST && rc == MOSQ_ERR_SUCCESS && mqtt_active(self) &&
 	                mosquitto_socket(self->mosq) == fd && mqtt_bytes_queued(fd) > 0;
