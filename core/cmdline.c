@@ -2,12 +2,13 @@
 #include "cmdline.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "chat.h"
+#include "strbuf.h"
 
 static const char usage[] =
 	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [-h HOST] [-p PORT]\n"
@@ -38,6 +39,23 @@ static const char usage[] =
 
 enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS, OPT_HISTORY, OPT_SEARCH, OPT_JSON, OPT_HELP };
 
+static const char shortopts[] = "c:o:n:h:p:t:u:q:V";
+static const struct option longopts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"set", required_argument, NULL, 'o'},
+	{"nick", required_argument, NULL, 'n'},
+	{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+	{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+	{"history", required_argument, NULL, OPT_HISTORY},
+	{"search", required_argument, NULL, OPT_SEARCH},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Appends one setting, copying its strings (`section` NULL: the default
+ * network). */
 static void add_setting(struct options *opt, const char *section, const char *key,
                         const char *value, const char *origin)
 {
@@ -50,9 +68,17 @@ static void add_setting(struct options *opt, const char *section, const char *ke
 	};
 }
 
-static int usage_error(const char *what)
+/* Says what is wrong with the command line; the exit code for it. */
+static int usage_error(const char *fmt, ...) MQC_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "mqchat: %s\n(mqchat --help lists the options)\n", what);
+	struct strbuf what = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(&what, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mqchat: %s\n(mqchat --help lists the options)\n", what.data);
+	strbuf_free(&what);
 	return EX_USAGE;
 }
 
@@ -66,29 +92,26 @@ static bool is_port(const char *text, size_t len)
 }
 
 /* -h -p -t -u -q: a key of the default network, checked as far as the
- * command line can be. */
+ * command line can be; -1, or the exit code after saying what is wrong. */
 static int add_shortcut(struct options *opt, int c, const char *arg)
 {
 	static const char *const keys[] = {['h'] = "host", ['p'] = "port", ['t'] = "topic",
 	                                   ['u'] = "username", ['q'] = "qos"};
-	struct strbuf sb = STRBUF_INIT;
 	if ((c == 'h' || c == 't') && !*arg)
-		strbuf_printf(&sb, "-%c '': an empty %s", c, keys[c]);
-	else if (c == 'p' && !is_port(arg, strlen(arg)))
-		strbuf_printf(&sb, "-p '%s': not a port number (1 to 65535)", arg);
-	else if (c == 'q' && (strlen(arg) != 1 || !strchr("012", arg[0])))
-		strbuf_printf(&sb, "-q '%s': the QoS is 0, 1 or 2", arg);
-	if (sb.len) {
-		int rc = usage_error(sb.data);
-		strbuf_free(&sb);
-		return rc;
-	}
+		return usage_error("-%c '': an empty %s", c, keys[c]);
+	if (c == 'p' && !is_port(arg, strlen(arg)))
+		return usage_error("-p '%s': not a port number (1 to 65535)", arg);
+	if (c == 'q' && (strlen(arg) != 1 || !strchr("012", arg[0])))
+		return usage_error("-q '%s': the QoS is 0, 1 or 2", arg);
+	struct strbuf sb = STRBUF_INIT;
 	strbuf_printf(&sb, "-%c %s", c, arg);
 	add_setting(opt, NULL, keys[c], arg, sb.data);
 	strbuf_free(&sb);
 	return -1;
 }
 
+/* -o SECTION.KEY=VALUE, or -n NICK; -1, or the exit code after saying what
+ * is wrong. */
 static int add_assignment(struct options *opt, int c, const char *arg)
 {
 	struct strbuf err = STRBUF_INIT, origin = STRBUF_INIT;
@@ -106,7 +129,7 @@ static int add_assignment(struct options *opt, int c, const char *arg)
 	if (value)
 		add_setting(opt, section, key, value, origin.data);
 	else
-		rc = usage_error(strbuf_str(&err));
+		rc = usage_error("%s", strbuf_str(&err));
 	free(section);
 	free(key);
 	strbuf_free(&err);
@@ -151,8 +174,27 @@ static void move_to_front(struct options *opt, size_t from)
 	free(moved);
 }
 
+/* The settings an mqtt:// URL names: host, port, tls, username and topic,
+ * with the URL as their origin. */
+static void add_url_settings(struct options *opt, const char *url, bool tls, const char *host,
+                             const char *port, const char *user, size_t user_len,
+                             const char *topic)
+{
+	add_setting(opt, NULL, "host", host, url);
+	add_setting(opt, NULL, "port", *port ? port : tls ? "8883" : "1883", url);
+	add_setting(opt, NULL, "tls", tls ? "on" : "off", url);
+	if (user) {
+		char *name = xstrndup(user, user_len);
+		add_setting(opt, NULL, "username", name, url);
+		free(name);
+	}
+	if (*topic)
+		add_setting(opt, NULL, "topic", topic, url);
+}
+
 /* mqtt://[USER@]HOST[:PORT][/TOPIC] or mqtts://...: put before every
- * option's setting, so that the options win over it. */
+ * option's setting, so that the options win over it; -1, or the exit code
+ * after saying what is wrong. */
 static int add_url(struct options *opt, const char *url)
 {
 	bool tls = strncmp(url, "mqtts://", 8) == 0;
@@ -165,56 +207,35 @@ static int add_url(struct options *opt, const char *url)
 	const char *user = at ? authority : NULL;
 	size_t user_len = at ? (size_t)(at - authority) : 0;
 	const char *colon = user ? memchr(user, ':', user_len) : NULL;
-	if (colon) {
-		struct strbuf why = STRBUF_INIT;
-		strbuf_printf(&why, "URL '%.*s:***%s': a password never goes on the command line "
-		              "(anyone can read it there): put it alone in a file of mode 0600 and "
-		              "name that file with -o mqtt.password_file=FILE",
-		              (int)(colon - url), url, at);
-		int rc = usage_error(why.data);
-		strbuf_free(&why);
-		return rc;
-	}
+	if (colon)
+		return usage_error("URL '%.*s:***%s': a password never goes on the command line "
+		                   "(anyone can read it there): put it alone in a file of mode 0600 "
+		                   "and name that file with -o mqtt.password_file=FILE",
+		                   (int)(colon - url), url, at);
 	const char *hostport = at ? at + 1 : authority;
 	struct strbuf host = STRBUF_INIT, port = STRBUF_INIT;
+	int rc = -1;
 	if (!split_host_port(hostport, len - (size_t)(hostport - authority), &host, &port) ||
 	    (user && !user_len)) {
-		strbuf_free(&host);
-		strbuf_free(&port);
-		struct strbuf why = STRBUF_INIT;
-		strbuf_printf(&why, "URL '%s': expected mqtt://[USER@]HOST[:PORT][/TOPIC] "
-		              "(PORT 1 to 65535)", url);
-		int rc = usage_error(why.data);
-		strbuf_free(&why);
-		return rc;
+		rc = usage_error("URL '%s': expected mqtt://[USER@]HOST[:PORT][/TOPIC] "
+		                 "(PORT 1 to 65535)", url);
+	} else {
+		size_t before = opt->n_settings;
+		add_url_settings(opt, url, tls, host.data, strbuf_str(&port), user, user_len,
+		                 authority[len] == '/' ? authority + len + 1 : "");
+		move_to_front(opt, before);
 	}
-	size_t before = opt->n_settings;
-	add_setting(opt, NULL, "host", host.data, url);
-	add_setting(opt, NULL, "port", port.len ? port.data : tls ? "8883" : "1883", url);
-	add_setting(opt, NULL, "tls", tls ? "on" : "off", url);
-	if (user) {
-		char *name = xstrndup(user, user_len);
-		add_setting(opt, NULL, "username", name, url);
-		free(name);
-	}
-	if (authority[len] == '/' && authority[len + 1])
-		add_setting(opt, NULL, "topic", authority + len + 1, url);
-	move_to_front(opt, before);
 	strbuf_free(&host);
 	strbuf_free(&port);
-	return -1;
+	return rc;
 }
 
-/* The checks that need every option seen. */
+/* The checks that need every option seen; -1, or the exit code after
+ * saying what is wrong. */
 static int finish(int argc, char **argv, struct options *opt)
 {
-	if (optind < argc - 1) {
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_printf(&sb, "unexpected argument '%s': one URL at most", argv[optind + 1]);
-		int rc = usage_error(sb.data);
-		strbuf_free(&sb);
-		return rc;
-	}
+	if (optind < argc - 1)
+		return usage_error("unexpected argument '%s': one URL at most", argv[optind + 1]);
 	if (optind == argc - 1) {
 		int rc = add_url(opt, argv[optind]);
 		if (rc >= 0)
@@ -225,65 +246,55 @@ static int finish(int argc, char **argv, struct options *opt)
 	return -1;
 }
 
+/* One option from getopt_long(): -1 to go on, or the exit code (0 after
+ * --help or -V). */
+static int take_option(struct options *opt, int c, const char *arg)
+{
+	switch (c) {
+	case 'c':
+		opt->config_path = arg;
+		return -1;
+	case 'o':
+	case 'n':
+		return add_assignment(opt, c, arg);
+	case 'h':
+	case 'p':
+	case 't':
+	case 'u':
+	case 'q':
+		return add_shortcut(opt, c, arg);
+	case OPT_CHECK_CONFIG:
+		opt->check_config = true;
+		return -1;
+	case OPT_LIST_PLUGINS:
+		opt->list_plugins = true;
+		return -1;
+	case OPT_HISTORY:
+		opt->history = arg;
+		return -1;
+	case OPT_SEARCH:
+		opt->search = arg;
+		return -1;
+	case OPT_JSON:
+		opt->json = true;
+		return -1;
+	case OPT_HELP:
+		fputs(usage, stdout);
+		return 0;
+	case 'V':
+		printf("mqchat %s (plugin ABI %d.%d)\n", MQC_VERSION, MQC_ABI_MAJOR, MQC_ABI_MINOR);
+		return 0;
+	default:
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+}
+
 int cmdline_parse(int argc, char **argv, struct options *opt)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"set", required_argument, NULL, 'o'},
-		{"nick", required_argument, NULL, 'n'},
-		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
-		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
-		{"history", required_argument, NULL, OPT_HISTORY},
-		{"search", required_argument, NULL, OPT_SEARCH},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"help", no_argument, NULL, OPT_HELP},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	int c, rc = -1;
-	while (rc < 0 && (c = getopt_long(argc, argv, "c:o:n:h:p:t:u:q:V", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			opt->config_path = optarg;
-			break;
-		case 'o':
-		case 'n':
-			rc = add_assignment(opt, c, optarg);
-			break;
-		case 'h':
-		case 'p':
-		case 't':
-		case 'u':
-		case 'q':
-			rc = add_shortcut(opt, c, optarg);
-			break;
-		case OPT_CHECK_CONFIG:
-			opt->check_config = true;
-			break;
-		case OPT_LIST_PLUGINS:
-			opt->list_plugins = true;
-			break;
-		case OPT_HISTORY:
-			opt->history = optarg;
-			break;
-		case OPT_SEARCH:
-			opt->search = optarg;
-			break;
-		case OPT_JSON:
-			opt->json = true;
-			break;
-		case OPT_HELP:
-			fputs(usage, stdout);
-			return 0;
-		case 'V':
-			printf("mqchat %s (plugin ABI %d.%d)\n", MQC_VERSION, MQC_ABI_MAJOR,
-			       MQC_ABI_MINOR);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
-	}
+	while (rc < 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+		rc = take_option(opt, c, optarg);
 	return rc >= 0 ? rc : finish(argc, argv, opt);
 }
 

@@ -37,6 +37,7 @@ int cmdline_parse(int argc, char **argv, struct options *opt);
  * network is core.backend as the file and -o leave it. */
 void cmdline_apply(const struct options *opt, struct config *cfg);
 
+/* Frees the settings; `opt` can be parsed into again. */
 void cmdline_free(struct options *opt);
 
 #endif
