@@ -4,7 +4,6 @@ Markdown table is parsed for the insert rate, the replay of the last 100 and
 the slowest of its full-text searches."""
 import os
 import re
-import subprocess
 
 
 def parse(text):
@@ -31,8 +30,9 @@ def parse(text):
 def bench(ctx, results):
     script = os.path.join(ctx.top, "bench", "history", "run")
     for run in range(ctx.runs):
-        out = subprocess.run([script, ctx.build, str(ctx.history_messages)], check=True,
-                             capture_output=True, text=True, timeout=1800).stdout
+        out = ctx.children.run("bench/history/run", [script, ctx.build,
+                                                     str(ctx.history_messages)],
+                               ctx.timeout(ctx.history_messages), text=True)
         results.history_tables.append(out)
         r = parse(out)
         results.add("history", "mqchat", r)

@@ -5,7 +5,6 @@ mosquitto_sub.  Also the start-up time: spawn until connected and
 subscribed (mqchat: its "connected to" status, printed after the SUBACK;
 mosquitto_sub -E: exits once its SUBACK is in)."""
 import glob
-import os
 import subprocess
 import time
 
@@ -42,7 +41,7 @@ def measure(pid, window):
 
 def idle_mqchat(ctx):
     work = ctx.tmpdir("idle-mqchat")
-    m = procs.Mqchat(ctx.mqchat, work, "idle", ctx.broker.port, "on", 1, fifo=True)
+    m = procs.Mqchat(ctx, work, "idle", "on", 1, fifo=True)
     try:
         m.wait_connected()
         return measure(m.proc.pid, ctx.idle_window)
@@ -51,18 +50,16 @@ def idle_mqchat(ctx):
 
 
 def idle_mosquitto(ctx):
-    sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
-                            "-t", procs.TOPIC, "-q", "1", "-k", "60"],
-                           stdout=subprocess.DEVNULL)
+    sub = procs.client(ctx, "sub", 1, "-k", "60", stdout=subprocess.DEVNULL)
     try:
         return measure(sub.pid, ctx.idle_window)
     finally:
-        procs.kill_rss(sub)
+        ctx.children.stop(sub)
 
 
 def startup_mqchat(ctx, history):
     work = ctx.tmpdir(f"start-{history}", fresh=False)
-    m = procs.Mqchat(ctx.mqchat, work, "start", ctx.broker.port, history, 1)
+    m = procs.Mqchat(ctx, work, "start", history, 1)
     try:
         t1 = m.wait_connected()
     finally:
@@ -72,9 +69,8 @@ def startup_mqchat(ctx, history):
 
 def startup_mosquitto(ctx):
     t0 = time.monotonic()
-    p = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
-                          "-t", procs.TOPIC, "-q", "1", "-E"], stdout=subprocess.DEVNULL)
-    rc, _ = procs.reap(p, 30)
+    p = procs.client(ctx, "sub", 1, "-E", stdout=subprocess.DEVNULL)
+    rc, _ = procs.reap(ctx.children, p, "mosquitto_sub -E", 30)
     t1 = time.monotonic()
     if rc != 0:
         raise RuntimeError(f"mosquitto_sub -E exited {rc}")
@@ -91,7 +87,7 @@ def bench(ctx, results):
             results.add("idle", "mosquitto_sub", b.result())
             ctx.log(f"idle mqchat: {a.result()}, mosquitto_sub: {b.result()}")
     startup_mqchat(ctx, "on")  # first run creates the state directory and database
-    for run in range(max(ctx.runs, 5)):
+    for run in range(ctx.startup_runs):
         for history in ("on", "off"):
             results.add("startup", f"mqchat history {history}", startup_mqchat(ctx, history))
         results.add("startup", "mosquitto_sub", startup_mosquitto(ctx))

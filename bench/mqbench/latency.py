@@ -37,14 +37,13 @@ class MosquittoPair:
     both proven working (a line written shows up) before they are timed."""
 
     def __init__(self, ctx, work, qos):
-        common = ["-h", "127.0.0.1", "-p", str(ctx.broker.port), "-t", procs.TOPIC,
-                  "-q", str(qos)]
+        self.children = ctx.children
         self.fifo = os.path.join(work, "pub.fifo")
         os.mkfifo(self.fifo, 0o600)
         # Read-write: the FIFO never reaches end of file between rounds.
         fifo_fd = os.open(self.fifo, os.O_RDWR)
-        self.sub = subprocess.Popen(["mosquitto_sub"] + common, stdout=subprocess.PIPE)
-        self.pub = subprocess.Popen(["mosquitto_pub"] + common + ["-l"], stdin=fifo_fd)
+        self.sub = procs.client(ctx, "sub", qos, stdout=subprocess.PIPE)
+        self.pub = procs.client(ctx, "pub", qos, "-l", stdin=fifo_fd)
         os.close(fifo_fd)
         self.stdout = self.sub.stdout
         deadline = time.monotonic() + 30
@@ -63,8 +62,7 @@ class MosquittoPair:
         return bool(ready)
 
     def stop(self):
-        for p in (self.pub, self.sub):
-            procs.kill_rss(p)
+        self.children.stop_all([self.pub, self.sub])
         self.stdout.close()
 
 
@@ -81,28 +79,36 @@ def one(ctx, mode, qos, history):
             fifo, stdin = pair.fifo, pair.stdout
         else:
             if "--send-fifo" in MODES[mode]:
-                tx = procs.Mqchat(ctx.mqchat, work, "tx", ctx.broker.port, history, qos,
-                                  fifo=True)
+                tx = procs.Mqchat(ctx, work, "tx", history, qos, fifo=True)
                 tx.wait_connected()
                 fifo = tx.fifo
             if "--recv-stdin" in MODES[mode]:
-                rx = procs.Mqchat(ctx.mqchat, work, "rx", ctx.broker.port, history, qos,
-                                  stdout=subprocess.PIPE)
+                rx = procs.Mqchat(ctx, work, "rx", history, qos, stdout=subprocess.PIPE)
                 rx.wait_connected()
                 stdin = rx.proc.stdout
         extra = [fifo if a is None else a for a in MODES[mode]]
-        out = subprocess.run(args + extra, stdin=stdin, capture_output=True, check=True,
-                             timeout=ctx.timeout(ctx.rounds))
+        out = ctx.children.run("latency_floor", args + extra, ctx.timeout(ctx.rounds),
+                               stdin=stdin)
     finally:
-        for m in (tx, rx, pair):
-            if m:
-                m.stop()
-    samples = sorted(float(x) for x in out.stdout.split())
+        procs.stop_mqchats([m for m in (tx, rx) if m])
+        if pair:
+            pair.stop()
+    samples = sorted(float(x) for x in out.split())
     return samples, {"p50": percentile(samples, 50), "p90": percentile(samples, 90),
                      "p99": percentile(samples, 99)}
 
 
+def build_probe(ctx):
+    """Compiles latency_floor.c (needs libmosquitto-dev)."""
+    ctx.latency_bin = os.path.join(ctx.work, "latency_floor")
+    source = os.path.join(ctx.top, "bench", "latency_floor.c")
+    ctx.children.run("cc latency_floor.c", [
+        os.environ.get("CC", "cc"), "-std=c17", "-O2", "-Wall", "-Wextra", "-D_GNU_SOURCE",
+        source, "-lmosquitto", "-o", ctx.latency_bin], 120)
+
+
 def bench(ctx, results):
+    build_probe(ctx)
     for qos in (1, 0):
         for run in range(ctx.runs):
             for mode in MODES:

@@ -3,7 +3,6 @@
 their own XDG directories, and waits on events with deadlines."""
 import os
 import select
-import signal
 import socket
 import subprocess
 import time
@@ -18,17 +17,19 @@ def free_port():
 
 
 class Broker:
-    """mosquitto on 127.0.0.1 that drops nothing (max_queued_messages 0)."""
+    """mosquitto on 127.0.0.1 that drops nothing (max_queued_messages 0).
+    `command` is run with "-c CONF" appended (a wrapper may stand in)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, children, command=("mosquitto",)):
+        self.children = children
         self.port = free_port()
-        conf = os.path.join(workdir, "mosquitto.conf")
+        conf = os.path.join(workdir, f"mosquitto-{self.port}.conf")
         with open(conf, "w") as f:
             f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
                     "max_queued_messages 0\n"
                     "persistence false\nlog_dest none\n")
-        self.proc = subprocess.Popen(["mosquitto", "-c", conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = children.spawn("broker " + " ".join(command), [*command, "-c", conf],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -36,13 +37,12 @@ class Broker:
                     return
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("mosquitto did not start")
+                    children.stop(self.proc)
+                    raise RuntimeError(f"{' '.join(command)} did not start listening")
                 time.sleep(0.02)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        self.children.stop(self.proc)
 
 
 def wait_line(fd, needle, timeout, what):
@@ -65,11 +65,13 @@ def wait_line(fd, needle, timeout, what):
 
 
 class Mqchat:
-    """One mqchat: stdin kept open (a pipe nobody writes), so it runs in batch
-    mode until stopped; received messages go to `stdout` (a file or PIPE)."""
+    """One mqchat on ctx's broker: stdin kept open (a pipe nobody writes), so
+    it runs in batch mode until stopped; received messages go to `stdout` (a
+    file or PIPE)."""
 
-    def __init__(self, binary, workdir, name, port, history="off", qos=1,
+    def __init__(self, ctx, workdir, name, history="off", qos=1,
                  fifo=False, stdout=subprocess.DEVNULL, extra=()):
+        self.children = ctx.children
         self.home = os.path.join(workdir, name)
         os.makedirs(os.path.join(self.home, "run"), mode=0o700, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "MQCHAT_"))}
@@ -78,18 +80,18 @@ class Mqchat:
                    XDG_STATE_HOME=os.path.join(self.home, "state"),
                    XDG_RUNTIME_DIR=os.path.join(self.home, "run"))
         self.fifo = os.path.join(self.home, "in.fifo") if fifo else None
-        args = [binary, "-n", name,
+        args = [ctx.mqchat, "-n", name,
                 "-o", "core.frontends=" + ("stdin,fifo" if fifo else "stdin"),
                 "-o", "core.announce=off", "-o", f"core.history={history}",
                 "-o", "stdin.format={text}", "-o", "stdin.color=never",
-                "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port}",
+                "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={ctx.broker.port}",
                 "-o", f"mqtt.topic={TOPIC}", "-o", f"mqtt.qos={qos}"]
         if fifo:
             args += ["-o", f"fifo.path={self.fifo}"]
         args += list(extra)
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=stdout,
-                                     stderr=subprocess.PIPE, env=env)
+        self.proc = self.children.spawn(f"mqchat {name}", args, stdin=subprocess.PIPE,
+                                        stdout=stdout, stderr=subprocess.PIPE, env=env)
 
     def wait_connected(self, timeout=30):
         """Time the status line "connected to" appeared (after the SUBACK)."""
@@ -97,19 +99,21 @@ class Mqchat:
                          f"mqchat {self.proc.pid} to connect")
 
     def stop(self):
-        """SIGTERM, wait; returns (exit code, peak RSS in KiB)."""
-        rss = peak_rss(self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for s in (self.proc.stdin, self.proc.stderr, self.proc.stdout):
+        """Stops it (see children.py); returns (exit code, peak RSS in KiB)."""
+        return stop_mqchats([self])[0]
+
+
+def stop_mqchats(instances):
+    """Stops them all at once; returns [(exit code, peak RSS in KiB)]."""
+    if not instances:
+        return []
+    rss = [peak_rss(m.proc.pid) for m in instances]
+    codes = instances[0].children.stop_all([m.proc for m in instances])
+    for m in instances:
+        for s in (m.proc.stdin, m.proc.stderr, m.proc.stdout):
             if s:
                 s.close()
-        return self.proc.returncode, rss
+    return list(zip(codes, rss))
 
 
 def peak_rss(pid):
@@ -125,9 +129,10 @@ def peak_rss(pid):
     return 0
 
 
-def reap(proc, timeout=60):
-    """Wait for a Popen child, sampling its peak RSS every few ms; returns
-    (exit code, peak RSS in KiB)."""
+def reap(children, proc, name, timeout=60):
+    """Wait for a child to finish by itself, sampling its peak RSS every few
+    ms; returns (exit code, peak RSS in KiB).  Past `timeout` it is stopped
+    and RuntimeError raised."""
     deadline = time.monotonic() + timeout
     rss = 0
     while True:
@@ -135,18 +140,19 @@ def reap(proc, timeout=60):
         pid, status = os.waitpid(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
+            children.forget(proc)
             return proc.returncode, rss
         if time.monotonic() > deadline:
-            proc.kill()
+            children.stop(proc)
+            raise RuntimeError(f"{name} did not finish within {timeout:g} s")
         time.sleep(0.005)
 
 
-def kill_rss(proc):
-    """SIGTERM a child still running; returns its peak RSS in KiB."""
+def kill_rss(children, proc):
+    """Stops a child still running; returns its peak RSS in KiB."""
     rss = peak_rss(proc.pid)
-    if proc.poll() is None:
-        proc.terminate()
-    return max(rss, reap(proc)[1])
+    children.stop(proc)
+    return rss
 
 
 def wait_size(path, size, timeout, what):
@@ -166,3 +172,20 @@ def wait_size(path, size, timeout, what):
         if t > deadline or t - last_change > 20:
             raise RuntimeError(f"{what}: {now_size} of {size} bytes after {t - deadline + timeout:.1f}s")
         time.sleep(0.002)
+
+
+def client_args(ctx, tool, qos, *extra):
+    """mosquitto_pub or mosquitto_sub ("pub", "sub") on the bench topic."""
+    return [f"mosquitto_{tool}", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
+            "-t", TOPIC, "-q", str(qos), *extra]
+
+
+def client(ctx, tool, qos, *extra, **popen_kw):
+    """Starts mosquitto_pub or mosquitto_sub; returns its Popen."""
+    args = client_args(ctx, tool, qos, *extra)
+    return ctx.children.spawn(" ".join(args[:1] + list(extra)), args, **popen_kw)
+
+
+def publish(ctx, payload):
+    """One message at QoS 1 with mosquitto_pub (probes)."""
+    ctx.children.run("mosquitto_pub -m", client_args(ctx, "pub", 1, "-m", payload), 10)

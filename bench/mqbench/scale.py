@@ -57,24 +57,56 @@ class Collector:
         return time.monotonic()
 
 
-def send_paced(fds, count, rate):
+def send_paced(fds, count, rate, stopping):
     start = time.monotonic()
     for i in range(count):
         due = start + i / rate
-        pause = due - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
+        if stopping.wait(max(0.0, due - time.monotonic())):
+            return
         os.write(fds[i % len(fds)], f"paced {i} {time.monotonic_ns()}\n".encode())
 
 
-def passes(ctx, results, name, readers, fds, copies):
-    """The paced and the burst pass: `fds` are the senders' input (FIFOs or
-    pipes), `readers` the processes whose stdout prints what arrives;
-    `copies`: deliveries of each message."""
+class Senders:
+    """The senders' input (FIFOs or pipes) and the threads writing them.
+    close() stops the threads before the descriptors are closed: a thread
+    must never write to a number the process has since reused."""
+
+    def __init__(self):
+        self.fds = []
+        self.threads = []
+        self.stopping = threading.Event()
+
+    def start(self, target, *args):
+        t = threading.Thread(target=target, args=args, daemon=True)
+        self.threads.append(t)
+        t.start()
+        return t
+
+    def close(self):
+        """Call once the readers are gone: a blocked write then fails."""
+        self.stopping.set()
+        for t in self.threads:
+            t.join(10)
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
+def write_all(fd, data):
+    try:
+        os.write(fd, data)
+    except OSError:
+        pass  # the reader is gone: the section has failed already
+
+
+def passes(ctx, results, name, readers, senders, copies):
+    """The paced and the burst pass: `senders` write the senders' input,
+    `readers` are the processes whose stdout prints what arrives; `copies`:
+    deliveries of each message."""
+    fds = senders.fds
     col = Collector(readers)
     paced = ctx.scale_paced
-    writer = threading.Thread(target=send_paced, args=(fds, paced, ctx.scale_rate))
-    writer.start()
+    writer = senders.start(send_paced, fds, paced, ctx.scale_rate, senders.stopping)
     col.until(paced * copies, ctx.timeout(paced * copies // 10))
     writer.join()
     results.add("scale", f"{name} paced", {"p50": percentile(col.latencies, 50),
@@ -89,8 +121,8 @@ def passes(ctx, results, name, readers, fds, copies):
         now = time.monotonic_ns()
         os.set_blocking(fd, True)
         # Written by a helper thread per sender: a full pipe must not stall reading.
-        threading.Thread(target=os.write, args=(fd, "".join(
-            f"burst {k}-{j} {now}\n" for j in range(share)).encode())).start()
+        senders.start(write_all, fd, "".join(
+            f"burst {k}-{j} {now}\n" for j in range(share)).encode())
     sent = share * len(fds)
     t1 = col.until(sent * copies, ctx.timeout(sent * copies // 10))
     seconds = t1 - t0
@@ -105,35 +137,26 @@ def bench_mqchat(ctx, results):
     n, senders = ctx.scale_instances, ctx.scale_senders
     work = ctx.tmpdir("scale")
     instances = []
-    fds = []
+    inputs = Senders()
     try:
         for i in range(n):
-            instances.append(procs.Mqchat(ctx.mqchat, work, f"u{i:02d}", ctx.broker.port, "on",
-                                          1, fifo=i < senders, stdout=subprocess.PIPE))
+            instances.append(procs.Mqchat(ctx, work, f"u{i:02d}", "on", 1, fifo=i < senders,
+                                          stdout=subprocess.PIPE))
         for m in instances:
             m.wait_connected(120)
-        fds = [os.open(m.fifo, os.O_WRONLY) for m in instances[:senders]]
+        inputs.fds = [os.open(m.fifo, os.O_WRONLY) for m in instances[:senders]]
         # A sender does not print its own lines: n - 1 copies of each.
-        passes(ctx, results, "mqchat", instances, fds, n - 1)
+        passes(ctx, results, "mqchat", instances, inputs, n - 1)
     finally:
-        for fd in fds:
-            os.close(fd)
-        for m in instances:
-            m.stop()
+        procs.stop_mqchats(instances)
+        inputs.close()
 
 
 class Client:
     """mosquitto_sub or mosquitto_pub -l at QoS 1, in the Collector's shape."""
 
-    def __init__(self, ctx, args, **kw):
-        self.proc = subprocess.Popen(["mosquitto_" + args[0], "-h", "127.0.0.1", "-p",
-                                      str(ctx.broker.port), "-t", procs.TOPIC, "-q", "1",
-                                      *args[1:]], **kw)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+    def __init__(self, ctx, tool, *extra, **kw):
+        self.proc = procs.client(ctx, tool, 1, *extra, **kw)
 
 
 def wait_subscribed(ctx, subs):
@@ -144,8 +167,7 @@ def wait_subscribed(ctx, subs):
     while waiting:
         if time.monotonic() > deadline:
             raise RuntimeError(f"scale: {len(waiting)} mosquitto_sub never subscribed")
-        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(ctx.broker.port), "-t",
-                        procs.TOPIC, "-q", "1", "-m", "probe"], check=True, timeout=10)
+        procs.publish(ctx, "probe")
         ready, _, _ = select.select(list(waiting), [], [], 0.3)
         for fd in ready:
             os.read(fd, 1 << 16)
@@ -163,22 +185,24 @@ def bench_mosquitto(ctx, results):
     """The same room made of mosquitto's clients: n subscribers, and as many
     mosquitto_pub -l as mqchat has senders, each fed through a pipe."""
     n, senders = ctx.scale_instances, ctx.scale_senders
-    clients, fds = [], []
+    clients = []
+    inputs = Senders()
     try:
-        subs = [Client(ctx, ["sub"], stdout=subprocess.PIPE) for _ in range(n)]
+        subs = [Client(ctx, "sub", stdout=subprocess.PIPE) for _ in range(n)]
         clients += subs
         wait_subscribed(ctx, subs)
         for _ in range(senders):
             r, w = os.pipe()
-            clients.append(Client(ctx, ["pub", "-l"], stdin=r))
+            inputs.fds.append(w)
+            clients.append(Client(ctx, "pub", "-l", stdin=r))
             os.close(r)
-            fds.append(w)
-        passes(ctx, results, "mosquitto", subs, fds, n)
+        passes(ctx, results, "mosquitto", subs, inputs, n)
     finally:
-        for fd in fds:
-            os.close(fd)
+        ctx.children.stop_all([c.proc for c in clients])
         for c in clients:
-            c.stop()
+            if c.proc.stdout:
+                c.proc.stdout.close()
+        inputs.close()
 
 
 def bench(ctx, results):

@@ -9,7 +9,6 @@ seen in their file); the mqchat sender is connected before, mosquitto_pub
 connects inside the timed span (a few ms of a run of seconds).
 """
 import os
-import subprocess
 import time
 
 from . import procs
@@ -24,12 +23,11 @@ def write_lines(path, start, count):
     return os.path.getsize(path)
 
 
-def probe(port, out_path):
+def probe(ctx, out_path):
     """Publish probes until one is in the receiver's file: it is subscribed."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-t",
-                        procs.TOPIC, "-q", "1", "-m", "probe"], check=True, timeout=10)
+        procs.publish(ctx, "probe")
         t = time.monotonic()
         while time.monotonic() - t < 0.5:
             size = os.path.getsize(out_path)
@@ -53,22 +51,21 @@ def run_mqchat(ctx, qos, history, count, lines_path, size):
     work = ctx.tmpdir(f"tp-mqchat-q{qos}-{history}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
-        rx = procs.Mqchat(ctx.mqchat, work, "rx", ctx.broker.port, history, qos, stdout=out)
-    tx = procs.Mqchat(ctx.mqchat, work, "tx", ctx.broker.port, history, qos, fifo=True)
+        rx = procs.Mqchat(ctx, work, "rx", history, qos, stdout=out)
+    tx = procs.Mqchat(ctx, work, "tx", history, qos, fifo=True)
     try:
         rx.wait_connected()
         tx.wait_connected()
-        base = probe(ctx.broker.port, out_path)
+        base = probe(ctx, out_path)
         fifo_fd = os.open(tx.fifo, os.O_WRONLY)
         t0 = time.monotonic()
-        cat = subprocess.Popen(["cat", lines_path], stdout=fifo_fd)
+        cat = ctx.children.spawn("cat", ["cat", lines_path], stdout=fifo_fd)
         os.close(fifo_fd)
         t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mqchat receiver")
-        procs.reap(cat)
+        procs.reap(ctx.children, cat, "cat", ctx.timeout(count))
         in_order = check_output(out_path, base, count)
     finally:
-        tx_rc, tx_rss = tx.stop()
-        rx_rc, rx_rss = rx.stop()
+        (tx_rc, tx_rss), (rx_rc, rx_rss) = procs.stop_mqchats([tx, rx])
     return {"rate": count / (t1 - t0), "seconds": t1 - t0, "rx_rss": rx_rss,
             "tx_rss": tx_rss, "in_order": in_order, "codes": (tx_rc, rx_rc)}
 
@@ -77,25 +74,22 @@ def run_mosquitto(ctx, qos, count, chunk_paths, size):
     work = ctx.tmpdir(f"tp-mosq-q{qos}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
-        sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
-                                "-t", procs.TOPIC, "-q", str(qos)], stdout=out)
+        sub = procs.client(ctx, "sub", qos, stdout=out)
     pub_rss = 0
     try:
-        base = probe(ctx.broker.port, out_path)
+        base = probe(ctx, out_path)
         t0 = time.monotonic()
         for path in chunk_paths:
             with open(path, "rb") as src:
-                pub = subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p",
-                                        str(ctx.broker.port), "-t", procs.TOPIC,
-                                        "-q", str(qos), "-l"], stdin=src)
-                rc, rss = procs.reap(pub, ctx.timeout(count))
+                pub = procs.client(ctx, "pub", qos, "-l", stdin=src)
+                rc, rss = procs.reap(ctx.children, pub, "mosquitto_pub -l", ctx.timeout(count))
             pub_rss = max(pub_rss, rss)
             if rc != 0:
                 raise RuntimeError(f"mosquitto_pub exited {rc}")
         t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mosquitto_sub")
         in_order = check_output(out_path, base, count)
     finally:
-        sub_rss = procs.kill_rss(sub)
+        sub_rss = procs.kill_rss(ctx.children, sub)
     return {"rate": count / (t1 - t0), "seconds": t1 - t0, "rx_rss": sub_rss,
             "tx_rss": pub_rss, "in_order": in_order}
 

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""The table's rows, one builder per section: each takes the Results of its
+section and the run's sizes, and returns [measure, mqchat, reference, ratio,
+target, verdict] lists.  A figure that is missing shows as "—"."""
+
+
+def fmt(s, unit, digits=0):
+    if s is None:
+        return "—"
+    med, lo, hi, n = s
+    f = f"{{:,.{digits}f}}"
+    if n == 1:
+        return f"{f.format(med)} {unit}".strip()
+    return f"{f.format(med)} {unit} ({f.format(lo)}–{f.format(hi)})".replace("  ", " ")
+
+
+def verdict(ok):
+    return "" if ok is None else ("met" if ok else "**missed**")
+
+
+def ratio_of(mine, ref):
+    return mine[0] / ref[0] if mine and ref and ref[0] else None
+
+
+def times(ratio):
+    return f"{ratio:.2f}×" if ratio is not None else "—"
+
+
+class Rows(list):
+    def add(self, measure, mine, ref, ratio, target, ok):
+        self.append([measure, mine, ref, ratio, target, verdict(ok)])
+
+
+def throughput(res, sz):
+    rows = Rows()
+    for qos in (0, 1):
+        ref = res.stat("throughput", f"mosquitto q{qos}", "rate")
+        ref_label = "mosquitto_pub -l → mosquitto_sub" + (" (runs of ≤ 50 000)" if qos else "")
+        for history in ("on", "off"):
+            mine = res.stat("throughput", f"mqchat q{qos} history {history}", "rate")
+            ratio = ratio_of(mine, ref)
+            ok = ratio >= 1.0 if ratio is not None and history == "on" else None
+            rows.add(f"throughput {sz.count:,} msgs QoS {qos}, history {history} (msg/s)",
+                     fmt(mine, ""), fmt(ref, "") + f" [{ref_label}]", times(ratio),
+                     "≥ 1.0× (history on)" if history == "on" else "", ok)
+    big = res.stat("throughput", "mqchat big", "rate")
+    if big:
+        secs = res.stat("throughput", "mqchat big", "seconds")
+        rows.add(f"throughput {sz.big:,} msgs QoS 1 in one go, history on (msg/s)",
+                 fmt(big, "") + f", {secs[0]:.1f} s, all delivered in order",
+                 "mosquitto_pub -l loses lines past ~65 535 in flight", "", "", None)
+    for who, label in (("rx_rss", "receiver"), ("tx_rss", "sender")):
+        mine = res.stat("throughput", "mqchat q1 history on", who)
+        ref = res.stat("throughput", "mosquitto q1", who)
+        ratio = ratio_of(mine, ref)
+        rows.add(f"peak RSS, {label}, {sz.count:,} msgs QoS 1 (KiB)", fmt(mine, ""),
+                 fmt(ref, "") + (" [mosquitto_sub]" if who == "rx_rss" else " [mosquitto_pub]"),
+                 times(ratio), "≤ 2×", ratio <= 2 if ratio else None)
+    return rows
+
+
+def latency(res, sz):
+    rows = Rows()
+    for qos in (1, 0):
+        floor = {p: res.stat("latency", f"floor q{qos}", p) for p in ("p50", "p90", "p99")}
+        hops = res.stat("latency", f"same hops q{qos}", "p50")
+        mine = res.stat("latency", f"mqchat q{qos}", "p50")
+        if hops:
+            rows.add(f"latency QoS {qos} p50, same hops: mosquitto_pub -l from the FIFO, "
+                     "mosquitto_sub to the pipe (µs)", fmt(hops, ""),
+                     fmt(floor["p50"], "") + " [libmosquitto floor]",
+                     times(ratio_of(hops, floor["p50"])), "", None)
+            rows.add(f"latency QoS {qos} p50, mqchat against the same hops (µs)", fmt(mine, ""),
+                     fmt(hops, "") + " [mosquitto clients, same hops]",
+                     times(ratio_of(mine, hops)), "", None)
+        for mode in ("mqchat", "mqchat send", "mqchat receive"):
+            for p in ("p50", "p90", "p99"):
+                if mode != "mqchat" and p == "p90":
+                    continue
+                mine = res.stat("latency", f"{mode} q{qos}", p)
+                ratio = ratio_of(mine, floor[p])
+                target = mode == "mqchat" and p == "p50"
+                rows.add(f"latency QoS {qos} {p}, {mode} (µs)", fmt(mine, ""),
+                         fmt(floor[p], "") + " [libmosquitto floor]", times(ratio),
+                         "≤ 1.1× floor" if target else "",
+                         ratio <= 1.1 if target and ratio else None)
+    return rows
+
+
+def idle(res, sz):
+    rows = Rows()
+    mine, ref = res.stat("idle", "mqchat", "rss"), res.stat("idle", "mosquitto_sub", "rss")
+    ratio = ratio_of(mine, ref)
+    rows.add("RSS at idle (KiB)", fmt(mine, ""), fmt(ref, "") + " [mosquitto_sub]",
+             times(ratio), "≤ 2×", ratio <= 2 if ratio else None)
+    mine, ref = res.stat("idle", "mqchat", "cpu_ms"), res.stat("idle", "mosquitto_sub", "cpu_ms")
+    rows.add(f"idle CPU time over {sz.idle_window:g} s (ms)", fmt(mine, "", 3),
+             fmt(ref, "", 3) + " [mosquitto_sub]", "", "0", mine[0] < 0.5 if mine else None)
+    mine, ref = res.stat("idle", "mqchat", "wakeups"), res.stat("idle", "mosquitto_sub", "wakeups")
+    rows.add(f"idle wakeups over {sz.idle_window:g} s (keepalive 60 s)", fmt(mine, ""),
+             fmt(ref, "") + " [mosquitto_sub]", "", "keepalive only (≤ 1)",
+             mine[2] <= 1 if mine else None)
+    ref = res.stat("startup", "mosquitto_sub", "ms")
+    for history in ("on", "off"):
+        mine = res.stat("startup", f"mqchat history {history}", "ms")
+        rows.add(f"start-up to subscribed, history {history} (ms)", fmt(mine, "", 1),
+                 fmt(ref, "", 1) + " [mosquitto_sub -E]", times(ratio_of(mine, ref)), "", None)
+    return rows
+
+
+def history(res, sz):
+    rows = Rows()
+    h = ("history", "mqchat")
+    n = f"{sz.history_messages:,}"
+    rows.add(f"history inserts ({n} msgs, msg/s)", fmt(res.stat(*h, "inserts"), ""),
+             "", "", "", None)
+    s = res.stat(*h, "replay_ms")
+    rows.add(f"history replay of last 100 at {n} (ms)", fmt(s, "", 3), "", "", "≤ 5 ms",
+             s[2] <= 5 if s else None)
+    s = res.stat(*h, "search_ms")
+    rows.add(f"history search, slowest query at {n} (ms)", fmt(s, "", 3), "", "", "≤ 50 ms",
+             s[2] <= 50 if s else None)
+    return rows
+
+
+def scale(res, sz):
+    rows = Rows()
+    n = sz.scale_instances
+    s, ref = res.stat("scale", "mqchat burst", "rate"), res.stat("scale", "mosquitto burst", "rate")
+    ref_label = f" [{n} mosquitto_sub, {sz.scale_senders} mosquitto_pub -l]"
+
+    def deliveries(who, rate):
+        d = res.stat("scale", f"{who} burst", "deliveries")
+        return fmt(rate, "") + (f"; {d[0]:,.0f} deliveries/s" if d else "")
+
+    rows.add(f"scale: {n} instances, {sz.scale_senders} senders, burst of "
+             f"{sz.scale_messages:,} (msg/s)", deliveries("mqchat", s),
+             deliveries("mosquitto", ref) + ref_label, times(ratio_of(s, ref)), "", None)
+    for name, div, digits in (("burst", 1e3, 1), ("paced", 1, 0)):
+        what = ("scale: burst latency p50 / p99 (ms)" if name == "burst" else
+                f"scale: paced {sz.scale_rate} msg/s ({sz.scale_paced:,} msgs) "
+                "latency p50 / p99 (µs)")
+        cells = []
+        for who in ("mqchat", "mosquitto"):
+            p50, p99 = (res.stat("scale", f"{who} {name}", k) for k in ("p50", "p99"))
+            cells.append(f"{p50[0] / div:,.{digits}f} / {p99[0] / div:,.{digits}f}"
+                         if p50 and p99 else "—")
+        rows.add(what, cells[0], cells[1] + ref_label, "", "", None)
+    return rows
+
+
+BUILDERS = {"throughput": throughput, "latency": latency, "idle": idle,
+            "history": history, "scale": scale}

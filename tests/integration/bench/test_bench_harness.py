@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: MIT
+"""bench/run at its smallest size (--tiny) never loses its table: a broker
+that ignores SIGTERM is killed after the harness's bounded wait and noted
+under the table; a section that cannot run is a "failed" row with its
+reason while the other sections still print.  No figure is judged: only
+that the table and the CSV were written and say what happened."""
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                     "bench", "run")
+# Generous: the tiny bench takes seconds, plus the 5 s wait before a SIGKILL;
+# a sanitizer build on a shared 2-core machine is slow.
+DEADLINE = 180
+
+# A real mosquitto under a shell that ignores SIGTERM: the shell waits for
+# mosquitto, and mosquitto (in the shell's process group) never hears the
+# SIGTERM sent to the shell.  Only SIGKILL to the group ends both.
+DEAF_BROKER = "#!/bin/sh\ntrap '' TERM\nmosquitto \"$@\"\n"
+
+
+class BenchHarnessTest(unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="mqchat-bench-test-")
+        self.results = os.path.join(self.workdir, "results")
+
+    def tearDown(self):
+        # Whatever a failing bench left behind is ours: it names our files.
+        for pid, _ in self.processes_under_workdir():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def bench(self, *args, env=None):
+        """Runs bench/run --tiny; returns (exit code, its output)."""
+        env = dict(os.environ, TMPDIR=self.workdir, **(env or {}))
+        p = subprocess.run([BENCH, "--tiny", "--no-build", "--build", harness.BUILD_DIR,
+                            "--results", self.results, *args],
+                           env=env, capture_output=True, text=True, timeout=DEADLINE)
+        return p.returncode, p.stdout + p.stderr
+
+    def table(self):
+        with open(os.path.join(self.results, "latest.md")) as f:
+            return f.read()
+
+    def csv_rows(self):
+        with open(os.path.join(self.results, "latest.csv"), newline="") as f:
+            return list(csv.reader(f))
+
+    def saved(self, section):
+        with open(os.path.join(self.results, "sections", section + ".json")) as f:
+            return json.load(f)
+
+    def processes_under_workdir(self):
+        """(pid, command line) of the processes naming a file under the
+        test's directory (the bench's own temporary directory is there too,
+        through TMPDIR)."""
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if self.workdir in cmdline:
+                found.append((int(pid), cmdline))
+        return found
+
+    def test_a_broker_deaf_to_sigterm_is_killed_noted_and_the_table_written(self):
+        wrapper = os.path.join(self.workdir, "deaf-broker")
+        with open(wrapper, "w") as f:
+            f.write(DEAF_BROKER)
+        os.chmod(wrapper, 0o755)
+
+        code, out = self.bench("--only", "throughput", "--broker", wrapper)
+
+        self.assertEqual(code, 0, out)
+        table = self.table()
+        self.assertIn("| throughput 200 msgs QoS 1, history on (msg/s) | ", table)
+        self.assertNotIn("failed", table, out)
+        self.assertRegex(table, r"\n- throughput: broker .*deaf-broker \(pid \d+\) did not "
+                                r"exit within \d+ s of SIGTERM: killed\n")
+        rows = self.csv_rows()
+        measured = [r for r in rows if r[:3] == ["throughput", "mqchat q1 history on", "rate"]]
+        self.assertEqual(len(measured), 1, rows)
+        self.assertGreater(float(measured[0][3]), 0)
+        self.assertTrue(any(r[0] == "note" and "deaf-broker" in r[1] and "killed" in r[1]
+                            for r in rows), rows)
+        self.assertEqual(self.saved("throughput")["status"], "ok")
+        # The SIGKILL went to the wrapper's whole group: mosquitto is gone too.
+        self.assertEqual(self.processes_under_workdir(), [])
+
+    def test_a_section_that_cannot_run_is_a_failed_row_and_the_others_print(self):
+        # The latency section compiles its probe with $CC first.
+        missing = os.path.join(self.workdir, "no-such-cc")
+
+        code, out = self.bench("--only", "latency,idle", env={"CC": missing})
+
+        self.assertEqual(code, 1, out)
+        table = self.table()
+        self.assertRegex(table, r"\| \*\*latency: failed\*\*: [^|\n]*no-such-cc")
+        self.assertRegex(table, r"\| RSS at idle \(KiB\) \| [\d,]+ \| [\d,]+ ")
+        rows = self.csv_rows()
+        self.assertTrue(any(r[:2] == ["latency", "failed"] and "no-such-cc" in r[2]
+                            for r in rows), rows)
+        self.assertTrue(any(r[:3] == ["idle", "mqchat", "rss"] for r in rows), rows)
+        self.assertEqual(self.saved("latency")["status"], "failed")
+        self.assertEqual(self.saved("idle")["status"], "ok")
+
+
+if __name__ == "__main__":
+    harness.main()
