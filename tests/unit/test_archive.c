@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* archive.c: its verdicts on repeats (dedup and the history file together)
+ * and the lines /history and /search answer with. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "arrival.h"
+#include "check_run.h"
+
+#define WINDOW_MS 10000
+
+/* This test's directory and the history file in it. */
+static char tmp_dir[] = "/tmp/mqchat-archive-XXXXXX";
+static char db_file[64];
+
+static struct loop *loop;
+static struct config cfg;
+static struct archive_settings settings = {.dedup_window_ms = WINDOW_MS};
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	snprintf(db_file, sizeof db_file, "%s/history.db", tmp_dir);
+	loop = loop_new();
+	cfg = (struct config){0};
+	config_set(&cfg, "core", "history", db_file, "test");
+}
+
+static void teardown(void)
+{
+	config_free(&cfg);
+	loop_free(loop);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmp_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct archive *open_archive(const char *state_dir)
+{
+	struct archive *a = NULL;
+	ck_assert_int_eq(archive_open(&a, &cfg, state_dir, &settings, loop), 0);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+/* The verdict on `payload`, received on "room" with `flags`. */
+static enum dedup_verdict check_payload(struct archive *a, const char *payload, unsigned flags,
+                                        uint64_t since_link_up_ms)
+{
+	struct arrival in;
+	arrival_make(&in, "room", payload, strlen(payload), flags, false);
+	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms);
+	arrival_free(&in);
+	return v;
+}
+
+/* Stores `payload` as if received and shown. */
+static void store_payload(struct archive *a, const char *payload, unsigned flags)
+{
+	struct arrival in;
+	arrival_make(&in, "room", payload, strlen(payload), flags, false);
+	archive_store(a, &in.msg, &in.ident);
+	arrival_free(&in);
+}
+
+static void mark_fired(void *data)
+{
+	*(bool *)data = true;
+}
+
+/* Runs the loop until a timer of `ms` has fired: the windows are
+ * measured on the monotonic clock, which only waiting moves. */
+static void let_pass(uint32_t ms)
+{
+	bool fired = false;
+	struct loop_timer *t = loop_timer_add(loop, ms, false, mark_fired, &fired);
+	while (!fired)
+		ck_assert_int_eq(loop_iterate(loop), 0);
+	loop_timer_remove(t);
+}
+
+static const char hola_json[] =
+	"{\"v\":1,\"id\":\"a1\",\"nick\":\"ana\",\"ts\":1700000000000,\"type\":\"message\","
+	"\"text\":\"hola\"}";
+static const char other_json[] =
+	"{\"v\":1,\"id\":\"a1\",\"nick\":\"ana\",\"ts\":1700000000000,\"type\":\"message\","
+	"\"text\":\"adios\"}";
+
+/* A message with an id is new once; another text under its id is new
+ * too, but a conflict. */
+START_TEST(a_message_with_an_id_is_new_once)
+{
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, hola_json, 0, 0), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, hola_json, 0, 0), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, hola_json, 0, 60000), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, other_json, 0, 0), DEDUP_CONFLICT);
+	ck_assert_int_eq(check_payload(a, other_json, 0, 60000), DEDUP_REPEAT);
+	archive_close(a);
+}
+END_TEST
+
+START_TEST(a_plain_message_repeats_only_within_the_digest_window)
+{
+	settings.dedup_window_ms = 1;
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, "bea: hola", 0, 0), DEDUP_NEW);
+	let_pass(5);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_NEW);
+	archive_close(a);
+	settings.dedup_window_ms = WINDOW_MS;
+}
+END_TEST
+
+/* The broker hands a retained message over at every subscription: a
+ * repeat at any age, where the same words said live are new again. */
+START_TEST(a_retained_message_repeats_past_the_digest_window)
+{
+	settings.dedup_window_ms = 1;
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: fijado", MQC_MSG_RETAINED, 0), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, "ana: fijado", MQC_MSG_RETAINED, 0), DEDUP_REPEAT);
+	let_pass(5);
+	ck_assert_int_eq(check_payload(a, "ana: fijado", 0, 60000), DEDUP_NEW);
+	let_pass(5);
+	ck_assert_int_eq(check_payload(a, "ana: fijado", MQC_MSG_RETAINED, 60000), DEDUP_REPEAT);
+	archive_close(a);
+	settings.dedup_window_ms = WINDOW_MS;
+}
+END_TEST
+
+/* What an earlier run stored: a plain message is looked up in the file
+ * only within a while of connecting; one with an id and a retained one
+ * at any time. */
+START_TEST(what_an_earlier_run_stored_is_a_repeat)
+{
+	struct archive *a = open_archive(tmp_dir);
+	store_payload(a, "ana: hola", 0);
+	store_payload(a, hola_json, 0);
+	store_payload(a, "ana: fijado", MQC_MSG_RETAINED);
+	archive_close(a);
+
+	a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 60000), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, hola_json, 0, 60000), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, other_json, 0, 60000), DEDUP_CONFLICT);
+	ck_assert_int_eq(check_payload(a, "ana: fijado", MQC_MSG_RETAINED, 60000), DEDUP_REPEAT);
+	archive_close(a);
+
+	a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, "bea: hola", 0, 0), DEDUP_NEW);
+	archive_close(a);
+}
+END_TEST
+
+/* What /history and /search show: texts joined by '|'. */
+static void collect_text(void *data, const struct mqc_message *msg)
+{
+	ck_assert(msg->flags & MQC_MSG_HISTORY);
+	struct strbuf *shown = data;
+	strbuf_printf(shown, "%s%s", shown->len ? "|" : "", msg->text);
+}
+
+/* `arg` to /history: the reply, and whether it was no error. */
+static bool show_last(struct archive *a, const char *arg, struct strbuf *shown,
+                      struct strbuf *reply)
+{
+	strbuf_reset(shown);
+	strbuf_reset(reply);
+	return archive_show_last(a, arg, strlen(arg), collect_text, shown, reply);
+}
+
+START_TEST(history_replies_say_what_was_found)
+{
+	struct archive *a = open_archive(tmp_dir);
+	struct strbuf shown = STRBUF_INIT, reply = STRBUF_INIT;
+	ck_assert(show_last(a, "", &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&reply), "history is empty");
+	static const char *const bad[] = {"0", "-3", "abc", "5x", "10001"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert(!show_last(a, bad[i], &shown, &reply));
+		ck_assert_str_eq(strbuf_str(&reply), "/history N: N from 1 to 10000");
+		ck_assert_uint_eq(shown.len, 0);
+	}
+	store_payload(a, "ana: uno", 0);
+	store_payload(a, "bea: dos", 0);
+	store_payload(a, "ana: tres", 0);
+	ck_assert(show_last(a, "2", &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&shown), "dos|tres");
+	ck_assert_str_eq(strbuf_str(&reply), "the last 2 messages (/history 2)");
+	ck_assert(show_last(a, "10000", &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&shown), "uno|dos|tres");
+	ck_assert_str_eq(strbuf_str(&reply), "the last 3 messages (/history 10000)");
+
+	strbuf_reset(&shown);
+	strbuf_reset(&reply);
+	ck_assert(archive_search(a, "tres", 4, collect_text, &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&shown), "tres");
+	ck_assert_str_eq(strbuf_str(&reply), "1 message found for \"tres\"");
+	strbuf_reset(&shown);
+	strbuf_reset(&reply);
+	ck_assert(archive_search(a, "cuatro", 6, collect_text, &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&reply), "0 messages found for \"cuatro\"");
+	archive_close(a);
+	strbuf_free(&shown);
+	strbuf_free(&reply);
+}
+END_TEST
+
+/* Without a store, both commands are errors that say why. */
+static void expect_no_history(struct archive *a, const char *why)
+{
+	struct strbuf shown = STRBUF_INIT, reply = STRBUF_INIT;
+	ck_assert(!show_last(a, "5", &shown, &reply));
+	ck_assert_msg(strncmp(strbuf_str(&reply), why, strlen(why)) == 0, "got: %s",
+	              strbuf_str(&reply));
+	strbuf_reset(&reply);
+	ck_assert(!archive_search(a, "hola", 4, collect_text, &shown, &reply));
+	ck_assert_msg(strncmp(strbuf_str(&reply), why, strlen(why)) == 0, "got: %s",
+	              strbuf_str(&reply));
+	ck_assert_uint_eq(shown.len, 0);
+	strbuf_free(&shown);
+	strbuf_free(&reply);
+}
+
+START_TEST(history_off_is_said)
+{
+	config_set(&cfg, "core", "history", "off", "test");
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_ptr_null(archive_store_handle(a));
+	expect_no_history(a, "history is off ([core] history)");
+	/* Nothing is stored, and repeats are still known in memory. */
+	store_payload(a, "ana: hola", 0);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_REPEAT);
+	archive_close(a);
+	ck_assert_int_ne(access(db_file, F_OK), 0);
+}
+END_TEST
+
+/* The default file in a state directory that does not exist. */
+START_TEST(history_unavailable_is_said)
+{
+	config_set(&cfg, "core", "history", "on", "test");
+	char missing[80];
+	snprintf(missing, sizeof missing, "%s/missing", tmp_dir);
+	struct archive *a = open_archive(missing);
+	ck_assert_ptr_null(archive_store_handle(a));
+	expect_no_history(a, "history is unavailable: ");
+	archive_close(a);
+}
+END_TEST
+
+static Suite *archive_suite(void)
+{
+	Suite *s = suite_create("archive");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_message_with_an_id_is_new_once);
+	tcase_add_test(tc, a_plain_message_repeats_only_within_the_digest_window);
+	tcase_add_test(tc, a_retained_message_repeats_past_the_digest_window);
+	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
+	tcase_add_test(tc, history_replies_say_what_was_found);
+	tcase_add_test(tc, history_off_is_said);
+	tcase_add_test(tc, history_unavailable_is_said);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(archive_suite());
+}
