@@ -32,32 +32,30 @@
 #define COPY_WINDOW_SQL STRINGIFY(COPY_WINDOW_MS)
 
 /* Index pages (4 KiB) merged at most per flush: enough to keep pace with
- * a busy room (measured: 120 000 messages/s at 1M stored, see
- * bench/history), small enough that no flush spends long on it. */
+ * a busy room at a million stored messages, small enough that no flush
+ * spends long on it (bench/README.md). */
 #define MERGE_PAGES_PER_FLUSH 64
 
 /* SQLite's page cache, in KiB (its default is 2 MiB).  Writes append to
  * the table, the time index and new index segments, so a small cache costs
- * them little (5 % at 1M messages, bench/README.md), and it keeps the
- * process small: 0.4 MiB less at its peak than with 512 KiB. */
+ * them little, and it keeps the process small (bench/README.md). */
 #define HISTORY_CACHE_KIB 128
 
 /* Pages (4 KiB) the log may hold before a calm flush copies it back into
  * the file (SQLite's default is 1000): a copy of 1 MiB, not 4, rides on
- * the flush that does it, which bounds the longest flushes (p99 at 1M
- * messages: 6.5-7.6 ms instead of 10).  A flush during a flood leaves the
- * copy for later (it cost 8 % of a flood's throughput) until the log
- * holds WAL_MAX_PAGES; the log file is cut back to WAL_KEPT_BYTES once
- * copied. */
+ * the flush that does it, which bounds the longest flushes.  A flush during
+ * a flood leaves the copy for later (it slowed the flood down) until the
+ * log holds WAL_MAX_PAGES; the log file is cut back to WAL_KEPT_BYTES once
+ * copied (bench/README.md). */
 #define CHECKPOINT_PAGES 250
 #define WAL_MAX_PAGES 4096
 #define WAL_KEPT_BYTES (1024 * 1024)
 
 /* Retained messages' keys (dedup_retained_key: "rt:" and a digest) are
  * looked up at any age, anywhere in the file: only they are indexed, so
- * live messages (the flood) pay two string comparisons for it (~30 ns), not
- * an index update.  A query uses the index only when it repeats this
- * condition word for word.  "rt;" is the first string past every "rt:...". */
+ * live messages (the flood) pay two string comparisons for it, not an
+ * index update (bench/README.md).  A query uses the index only when it
+ * repeats this condition word for word.  "rt;" is the first string past every "rt:...". */
 #define RETAINED_KEY_CONDITION "dedup_key >= 'rt:' AND dedup_key < 'rt;'"
 #define RETAINED_KEY_INDEX_SQL                                                             \
 	"CREATE INDEX messages_by_retained_key ON messages(dedup_key)"                     \
@@ -74,7 +72,8 @@
 	" WHERE " ID_KEY_CONDITION ";"
 /* The filter of stored id keys (keyfilter.h) as the last process to close
  * the file left it, with the newest row it covers: the next start reads it
- * and the keys of later rows, not every key (250 ms at 200 000). */
+ * and the keys of later rows, not every key, which grows long with the
+ * file (bench/README.md). */
 #define KEY_FILTER_SQL                                                                     \
 	"CREATE TABLE key_filter (covered_upto INTEGER NOT NULL, filter BLOB NOT NULL);"
 
@@ -122,8 +121,8 @@ static const char SCHEMA_SQL[] =
 	 * (bench/README.md); history_has_key() reads the newest keys once
 	 * instead.  None on
 	 * received_ms either: rows come in the order received, so pruning by
-	 * age walks from the oldest (PRUNE_AGE_SQL), and the index cost 15 %
-	 * of a flood's throughput. */
+	 * age walks from the oldest (PRUNE_AGE_SQL), and the index slowed a
+	 * flood down (bench/README.md). */
 	RETAINED_KEY_INDEX_SQL
 	ID_KEY_INDEX_SQL
 	KEY_FILTER_SQL
@@ -1164,8 +1163,8 @@ static bool words_to_fts_query(const char *words, struct strbuf *query)
 	return any;
 }
 
-/* A search finds what was said so far: the index catches up first (after
- * a flood of 100 000 messages, ~0.25 s). */
+/* A search finds what was said so far: the index catches up first, at
+ * most HISTORY_INDEX_LAG_MAX rows (bench/README.md). */
 static void index_everything(struct history *h)
 {
 	while (h->unindexed && write_oldest(h, 0, HISTORY_INDEX_SLICE * 16, false) == 0)

@@ -46,12 +46,13 @@
 
 #define HISTORY_SCHEMA_VERSION 6
 
-/* Rows indexed by a flush of the search index alone: ~2.5 ms of work. */
+/* Rows indexed by a flush of the search index alone: a short piece of
+ * work, so that the loop stays responsive between slices (bench/README.md). */
 #define HISTORY_INDEX_SLICE 1024
 
 /* How far the search index may fall behind in a flood: past it, flushes
  * index as many rows as they write, so that a search right after a flood
- * (which waits for the index) stays under ~0.25 s. */
+ * (which waits for the index) stays quick (bench/README.md). */
 #define HISTORY_INDEX_LAG_MAX 100000
 
 /* Messages kept in memory while flushes fail (disk full, database locked
@@ -127,9 +128,9 @@ bool history_has_idle_work(const struct history *h);
  * earlier run's messages (QoS 1 redeliveries, queued messages) follow its
  * last ones.  For a digest ("dg:") pass now minus the digest window: a
  * digest of one of our own messages (own column) is known at any age (the
- * broker hands the echo of our own back after a restart).  The first call reads those keys (0.6 ms
- * at 1M messages); every call after is a lookup in memory.  False for a
- * NULL or empty key, and when the keys cannot be read.
+ * broker hands the echo of our own back after a restart).  The first call
+ * reads those keys (bench/README.md); every call after is a lookup in
+ * memory.  False for a NULL or empty key, and when the keys cannot be read.
  */
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms);
 

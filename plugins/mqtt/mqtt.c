@@ -35,7 +35,9 @@ static bool mqtt_setup_client(struct mqtt *self)
 		return false;
 	}
 	mosquitto_int_option(self->mosq, MOSQ_OPT_PROTOCOL_VERSION, cfg->protocol);
-	/* Nagle would hold small chat messages back ~40 ms. */
+	/* Nagle would hold a small chat message back until the broker
+	 * acknowledges the one before, which its delayed ACK puts off
+	 * (bench/README.md). */
 	mosquitto_int_option(self->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (cfg->username || cfg->password) {
 		int rc = mosquitto_username_pw_set(self->mosq, cfg->username, cfg->password);
