@@ -24,6 +24,8 @@
  * The plugin interface
  * ------------------------------------------------------------------------ */
 
+/* Creates the libmosquitto client with its options, TLS and the guard;
+ * false after saying why. */
 static bool mqtt_setup_client(struct mqtt *self)
 {
 	const struct mqc_host *host = self->host;
@@ -57,6 +59,8 @@ static bool mqtt_setup_client(struct mqtt *self)
 	return true;
 }
 
+/* Adds the link's timers, disarmed but for the first attempt's; false
+ * after saying why. */
 static bool mqtt_setup_timers(struct mqtt *self)
 {
 	const struct mqc_host *host = self->host;
@@ -76,6 +80,7 @@ static bool mqtt_setup_timers(struct mqtt *self)
 	return true;
 }
 
+/* Frees the instance, also one open() left half made. */
 static void mqtt_free(struct mqtt *self)
 {
 	const struct mqc_host *host = self->host;
@@ -102,6 +107,8 @@ static void mqtt_free(struct mqtt *self)
 	free(self);
 }
 
+/* The plugin's open(): the instance, its first attempt due from the loop;
+ * NULL after saying why. */
 static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	static bool lib_ready;
@@ -168,6 +175,7 @@ static void mqtt_say_goodbye(struct mqtt *self)
 	}
 }
 
+/* The plugin's close(): a DISCONNECT if CONNECT went out, then frees. */
 static void mqtt_close(void *data)
 {
 	struct mqtt *self = data;
@@ -186,6 +194,8 @@ static void mqtt_close(void *data)
 	mqtt_free(self);
 }
 
+/* The plugin's publish(): -1 while the link is not up, else 0, the token
+ * answered now or once the broker acknowledges. */
 static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t token)
 {
 	struct mqtt *self = data;

@@ -7,8 +7,11 @@
  *   mqtt_tls.c      TLS options
  *   mqtt_backlog.c  messages held until the subscription is confirmed
  *   mqtt_acks.c     which publish is which token, and telling the core
+ *   mqtt_cork.c     a round's publishes corked into few TCP segments
+ *   mqtt_inflight.c which message id is which core token
  *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it
  *   mqtt_packet_check.c  the check of one packet
+ *   mqtt_config.c   the [mqtt] keys; mqtt_client_id.c  the default client id
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -78,6 +81,7 @@ struct mqtt {
 };
 
 /* mqtt_cork.c */
+/* Adds the timer that uncorks at a round's end; false if it cannot. */
 bool mqtt_cork_setup(struct mqtt *self);
 /* Holds this round's publishes back until its end, to leave together. */
 void mqtt_cork(struct mqtt *self);
@@ -85,6 +89,8 @@ void mqtt_cork(struct mqtt *self);
 void mqtt_uncork(struct mqtt *self);
 
 /* mqtt_link.c */
+/* Whether a connection exists or is being made (connecting, subscribing,
+ * up). */
 bool mqtt_active(const struct mqtt *self);
 /* Bytes the kernel holds for us on a socket. */
 int mqtt_bytes_queued(int fd);
@@ -93,7 +99,11 @@ const char *mqtt_strerror(int rc, int saved_errno);
 /* Watch the socket exactly while a connection exists, for OUT only while
  * libmosquitto has something to write.  Call after every call into it. */
 void mqtt_sync_watch(struct mqtt *self);
+/* Points libmosquitto's connect, subscribe, disconnect, message and log
+ * callbacks at mqtt_link.c. */
 void mqtt_link_callbacks_set(struct mqtt *self);
+/* Timer callbacks (`data`: the struct mqtt): keepalive and retries inside
+ * libmosquitto; an attempt that took too long; the next attempt. */
 void mqtt_on_misc_timer(void *data);
 void mqtt_on_connect_timer(void *data);
 void mqtt_on_retry_timer(void *data);
@@ -110,8 +120,12 @@ int mqtt_connect_start(struct mqtt *self);
 bool mqtt_tls_setup(struct mqtt *self);
 
 /* mqtt_acks.c */
+/* libmosquitto's publish callback: answers the message's token to the core
+ * (rejected when the broker's reason code says so), once. */
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
                      const mosquitto_property *props);
+/* The connection ended: QoS 0 messages not yet written are rejected to the
+ * core (libmosquitto drops them without a word). */
 void mqtt_reject_unsent_qos0(struct mqtt *self);
 
 #endif

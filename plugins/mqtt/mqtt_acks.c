@@ -3,7 +3,6 @@
  * once (ABI 1.1 lets the answer come inside the core's call to publish). */
 #include "mqtt.h"
 
-
 /* QoS 0 publishes still queued when a connection ends are dropped by
  * libmosquitto without a callback; QoS 1/2 ones it sends again itself. */
 void mqtt_reject_unsent_qos0(struct mqtt *self)
@@ -23,7 +22,7 @@ void mqtt_reject_unsent_qos0(struct mqtt *self)
 }
 
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
-                            const mosquitto_property *props)
+                     const mosquitto_property *props)
 {
 	(void)mosq;
 	(void)props;

@@ -42,6 +42,7 @@ bool mqtt_backlog_hold(struct mqtt_backlog *backlog, const char *topic, const vo
 	return true;
 }
 
+/* Takes the oldest held message off the backlog; NULL when empty. */
 static struct mqtt_held *mqtt_backlog_pop(struct mqtt_backlog *backlog)
 {
 	struct mqtt_held *held = backlog->head;

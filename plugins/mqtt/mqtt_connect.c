@@ -53,6 +53,9 @@ static void mqtt_on_alarm(int sig)
 	(void)sig; /* only here to interrupt connect() */
 }
 
+/* Connects with the blocking call that carries the Session Expiry
+ * Interval, its connect() bounded by connect_timeout: a libmosquitto
+ * result, errno kept (EINTR: the time ran out). */
 static int mqtt_connect_with_expiry(struct mqtt *self)
 {
 	mosquitto_property *props = NULL;

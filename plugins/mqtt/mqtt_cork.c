@@ -24,6 +24,7 @@ void mqtt_uncork(struct mqtt *self)
 	self->corked_fd = -1;
 }
 
+/* The round's end: the corked publishes leave. */
 static void mqtt_on_uncork_timer(void *data)
 {
 	mqtt_uncork(data);

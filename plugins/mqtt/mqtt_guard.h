@@ -55,6 +55,7 @@ void mqtt_guard_reset(struct mqtt_guard *g);
 /* libmosquitto's socket is gone (or changed): let go of ours, so that the
  * connection closes with it. */
 void mqtt_guard_forget(struct mqtt_guard *g);
+/* Closes the guard's descriptors and frees its buffer; then as cleared. */
 void mqtt_guard_free(struct mqtt_guard *g);
 
 /* Takes what has arrived on the broker's socket `fd` and feeds the packets

@@ -8,12 +8,14 @@ struct mqtt_inflight_slot {
 	uint64_t token;
 };
 
+/* The slot where a probe for `mid` starts. */
 static size_t inflight_home(const struct mqtt_inflight *map, int mid)
 {
 	/* Ids are handed out sequentially: a multiplicative hash spreads them. */
 	return ((uint32_t)mid * 2654435761u) & (map->capacity - 1);
 }
 
+/* Doubles the table, moving every entry; false when out of memory. */
 static bool inflight_grow(struct mqtt_inflight *map)
 {
 	size_t capacity = map->capacity ? map->capacity * 2 : 64;

@@ -158,6 +158,7 @@ static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
 	}
 }
 
+/* CONNACK: subscribes, or records the refusal. */
 static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flags,
                             const mosquitto_property *props)
 {
@@ -190,6 +191,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 	self->phase = MQTT_SUBSCRIBING;
 }
 
+/* SUBACK: the link is up, or the refusal is recorded as permanent. */
 static void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
                               const int *granted, const mosquitto_property *props)
 {
@@ -217,6 +219,7 @@ static void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int c
 	self->became_up = true;
 }
 
+/* The connection ended: records why, unless we ended it. */
 static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
                                const mosquitto_property *props)
 {
@@ -241,6 +244,8 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	self->lost = true;
 }
 
+/* A message from the room: held until the link is reported up, then
+ * handed to the core. */
 static void mqtt_on_message(struct mosquitto *mosq, void *data,
                             const struct mosquitto_message *msg,
                             const mosquitto_property *props)
@@ -271,6 +276,8 @@ static const char *mqtt_openssl_reason(const char *text)
 	return colon && colon[1] ? colon + 1 : text;
 }
 
+/* libmosquitto's warnings and errors: a TLS failure while connecting
+ * becomes the attempt's reason, the rest goes to the log. */
 static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const char *text)
 {
 	(void)mosq;
@@ -313,6 +320,8 @@ static uint32_t mqtt_backoff_ms(struct mqtt *self)
 	return ms - x % (ms / 4 + 1);
 }
 
+/* Starts connecting; an attempt that fails at once ends here (retried
+ * or given up as mqtt_connection_ended() decides). */
 static void mqtt_start_attempt(struct mqtt *self)
 {
 	self->reason[0] = '\0';
@@ -524,6 +533,7 @@ static int mqtt_read_arrived(struct mqtt *self, int fd)
 	return rc;
 }
 
+/* The socket is ready: reads, writes, and notices a dead connection. */
 static void mqtt_on_io(void *data, int fd, unsigned revents)
 {
 	struct mqtt *self = data;

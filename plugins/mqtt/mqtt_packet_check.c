@@ -32,6 +32,7 @@ struct reader {
 	const char *name; /* the packet type */
 };
 
+/* Describes a malformed packet in `why`; MQTT_CHECK_BAD. */
 static enum mqtt_check bad(struct reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static enum mqtt_check bad(struct reader *r, const char *fmt, ...)
@@ -61,6 +62,7 @@ static int read_varint(const struct reader *r, size_t at, uint32_t *value)
 	return -1;
 }
 
+/* The big-endian two-byte integer at `at`. */
 static uint16_t read_u16(const struct reader *r, size_t at)
 {
 	return (uint16_t)(r->data[at] << 8 | r->data[at + 1]);

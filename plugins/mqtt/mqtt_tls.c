@@ -19,6 +19,7 @@ static int mqtt_no_key_password(char *buf, int size, int rwflag, void *data)
 	return 0;
 }
 
+/* Reports libmosquitto's refusal of `what` as an error in `key`; false. */
 static bool mqtt_tls_refused(struct mqtt *self, const char *key, const char *what, int rc)
 {
 	self->host->config_error(self->inst, key, "libmosquitto refused %s: %s", what,

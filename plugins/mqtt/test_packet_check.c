@@ -10,6 +10,7 @@
 
 static char why[192];
 
+/* The check's verdict on `len` bytes, what is malformed said in `why`. */
 static enum mqtt_check run(const char *bytes, size_t len, bool v5, size_t *size)
 {
 	why[0] = '\0';
