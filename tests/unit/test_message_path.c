@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The message path of a whole chat, assembled as main.c does, with two
+ * plugins of the test's own instead of files: a frontend that records what
+ * it is shown and a backend that records what it is asked to publish.  The
+ * test speaks for the backend through the host table, as a plugin would:
+ * payloads received, acknowledgements, the link going up.  No broker.
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "chat.h"
+#include "check_run.h"
+
+#define MAX_SEEN 32
+
+/* One call of a plugin's: a message shown, or a message published. */
+struct seen {
+	enum mqc_msg_type type;
+	unsigned flags;
+	char id[MQC_MESSAGE_ID_SIZE];
+	char nick[32];
+	char text[160];
+	uint64_t token;        /* published only */
+	char payload[512];     /* published only: as host->encode made it */
+	size_t payload_len;
+};
+
+/* What a fake plugin holds: what the host gave it, what it saw. */
+struct fake {
+	struct mqc_instance *inst;
+	const struct mqc_host *host;
+	struct seen calls[MAX_SEEN];
+	size_t n;
+};
+
+static struct fake screen, network;
+/* The wire the fake backend publishes in. */
+static const char *wire = "json";
+
+static struct seen *note(struct fake *f, const struct mqc_message *msg)
+{
+	ck_assert_uint_lt(f->n, MAX_SEEN);
+	struct seen *s = &f->calls[f->n++];
+	*s = (struct seen){.type = msg->type, .flags = msg->flags};
+	snprintf(s->id, sizeof s->id, "%s", msg->id);
+	snprintf(s->nick, sizeof s->nick, "%s", msg->nick);
+	snprintf(s->text, sizeof s->text, "%s", msg->text);
+	return s;
+}
+
+static void *fake_open(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct fake *f = strcmp(host->name(inst), "screen") == 0 ? &screen : &network;
+	*f = (struct fake){.inst = inst, .host = host};
+	return f;
+}
+
+static void fake_close(void *self)
+{
+	(void)self;
+}
+
+static void screen_deliver(void *self, const struct mqc_message *msg)
+{
+	note(self, msg);
+}
+
+/* Takes every message, encoded as the json wire would carry it. */
+static int network_publish(void *self, const struct mqc_message *msg, uint64_t token)
+{
+	struct fake *f = self;
+	struct seen *s = note(f, msg);
+	s->token = token;
+	const char *payload = f->host->encode(f->inst, wire, msg, &s->payload_len);
+	ck_assert_ptr_nonnull(payload);
+	ck_assert_uint_lt(s->payload_len, sizeof s->payload);
+	memcpy(s->payload, payload, s->payload_len);
+	return 0;
+}
+
+static const struct mqc_key no_keys[] = {{.name = NULL}};
+static char screen_path[] = "(test) screen", network_path[] = "(test) network";
+
+static const struct plugin screen_plugin = {
+	.path = screen_path,
+	.desc = {.abi_major = MQC_ABI_MAJOR, .abi_minor = MQC_ABI_MINOR,
+	         .size = sizeof(struct mqc_plugin), .name = "screen",
+	         .kind = MQC_PLUGIN_FRONTEND, .keys = no_keys, .open = fake_open,
+	         .close = fake_close, .deliver = screen_deliver},
+};
+static const struct plugin network_plugin = {
+	.path = network_path,
+	.desc = {.abi_major = MQC_ABI_MAJOR, .abi_minor = MQC_ABI_MINOR,
+	         .size = sizeof(struct mqc_plugin), .name = "network",
+	         .kind = MQC_PLUGIN_BACKEND, .keys = no_keys, .open = fake_open,
+	         .close = fake_close, .publish = network_publish},
+};
+
+/* --- a chat as main.c assembles one --------------------------------------- */
+
+static char dir[] = "/tmp/mqchat-path-XXXXXX";
+static char db_file[64];
+static struct config cfg;
+static uint32_t dedup_window_ms = 10000;
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db_file, sizeof db_file, "%s/history.db", dir);
+	cfg = (struct config){0};
+	config_set(&cfg, "core", "history", db_file, "test");
+	config_set(&cfg, "core", "announce", "off", "test");
+	config_set(&cfg, "core", "outbox_max", "100", "test");
+}
+
+static void teardown(void)
+{
+	config_free(&cfg);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct instance *new_instance(struct chat *chat, const char *name,
+                                     const struct plugin *p)
+{
+	struct instance *inst = xcalloc(1, sizeof *inst);
+	inst->chat = chat;
+	inst->name = xstrdup(name);
+	inst->plugin = p;
+	inst->scratch = (struct strbuf)STRBUF_INIT;
+	return inst;
+}
+
+static void free_instance(struct instance *inst)
+{
+	strbuf_free(&inst->scratch);
+	free(inst->name);
+	free(inst);
+}
+
+static void nothing(void *data)
+{
+	(void)data;
+}
+
+/* Keeps loop_iterate from waiting: armed for now before each round. */
+static struct loop_timer *tick;
+
+static void chat_start(struct chat *chat, uint32_t quit_timeout_ms)
+{
+	*chat = (struct chat){.cfg = &cfg, .loop = loop_new(), .signal_fd = -1};
+	chat->set = (struct chat_settings){
+		.announce = false, .quit_timeout_ms = quit_timeout_ms,
+		.time_format = xstrdup("%H:%M"), .outbox_max = 100,
+		.archive = {.replay = 0, .dedup_window_ms = dedup_window_ms},
+	};
+	chat->nick = xstrdup("bea");
+	chat->stable_id = xstrdup("0123456789abcdef");
+	chat->state_dir = xstrdup(dir);
+	chat->instances.frontends = xcalloc(1, sizeof *chat->instances.frontends);
+	chat->instances.frontends[0] = new_instance(chat, "screen", &screen_plugin);
+	chat->instances.n_frontends = 1;
+	chat->instances.backend = new_instance(chat, "network", &network_plugin);
+	tick = loop_timer_add(chat->loop, 0, false, nothing, NULL);
+	ck_assert_int_eq(chat_open(chat), 0);
+	ck_assert_ptr_eq(network.inst, (struct mqc_instance *)chat->instances.backend);
+}
+
+static void chat_end(struct chat *chat)
+{
+	chat_close(chat);
+	free_instance(chat->instances.frontends[0]);
+	free(chat->instances.frontends);
+	free_instance(chat->instances.backend);
+	loop_free(chat->loop);
+	free(chat->nick);
+	free(chat->stable_id);
+	free(chat->state_dir);
+	free(chat->set.time_format);
+}
+
+/* One loop round: what was said is published, then saved. */
+static void run_round(struct chat *chat)
+{
+	loop_timer_arm_now(tick);
+	ck_assert_int_eq(loop_iterate(chat->loop), 0);
+}
+
+/* Runs the loop until `ms` have passed on its clock. */
+static void let_pass(struct chat *chat, uint32_t ms)
+{
+	uint64_t until = loop_now_ms() + ms;
+	while (loop_now_ms() < until) {
+		loop_timer_arm(tick, ms);
+		ck_assert_int_eq(loop_iterate(chat->loop), 0);
+	}
+}
+
+/* --- what the plugins do -------------------------------------------------- */
+
+static void link_up(void)
+{
+	network.host->link_state(network.inst, MQC_LINK_UP, "connected to the test");
+}
+
+static void receive(const char *payload, unsigned flags)
+{
+	network.host->receive(network.inst, "room", payload, strlen(payload), flags);
+}
+
+static void type_line(const char *line)
+{
+	screen.host->submit_line(screen.inst, line, strlen(line), MQC_LINE_COMMANDS, NULL);
+}
+
+static void ack_all(void)
+{
+	for (size_t i = 0; i < network.n; i++)
+		network.host->acked(network.inst, network.calls[i].token, MQC_ACK_DELIVERED);
+}
+
+/* How many times the screen showed `text` as a message of `type`. */
+static size_t shown(enum mqc_msg_type type, const char *text)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < screen.n; i++)
+		n += screen.calls[i].type == type && strcmp(screen.calls[i].text, text) == 0;
+	return n;
+}
+
+/* The last thing shown with `text`; fails when none. */
+static const struct seen *last_shown(const char *text)
+{
+	for (size_t i = screen.n; i-- > 0;)
+		if (strcmp(screen.calls[i].text, text) == 0)
+			return &screen.calls[i];
+	ck_abort_msg("never shown: %s", text);
+	return NULL;
+}
+
+/* Rows in the outbox table of the history file. */
+static int outbox_rows(void)
+{
+	sqlite3 *db;
+	char **table;
+	int rows = -1, columns;
+	ck_assert_int_eq(sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_get_table(db, "SELECT seq FROM outbox", &table, &rows, &columns,
+	                                   NULL), SQLITE_OK);
+	sqlite3_free_table(table);
+	sqlite3_close(db);
+	return rows;
+}
+
+/* Removals of acknowledged rows are written from a timer: the loop runs
+ * until they are (each round waits for the next timer, a guard's at most). */
+static void run_until_outbox_empty(struct chat *chat)
+{
+	for (int round = 0; round < 30 && outbox_rows() > 0; round++) {
+		loop_timer_arm(tick, 100);
+		ck_assert_int_eq(loop_iterate(chat->loop), 0);
+	}
+	ck_assert_int_eq(outbox_rows(), 0);
+}
+
+/* --- received ------------------------------------------------------------- */
+
+static const char saluda[] =
+	"{\"v\":1,\"id\":\"m-1\",\"nick\":\"carla\",\"ts\":1700000000000,\"type\":\"action\","
+	"\"text\":\"saluda\"}";
+static const char forged[] =
+	"{\"v\":1,\"id\":\"m-1\",\"nick\":\"carla\",\"ts\":1700000000000,\"type\":\"message\","
+	"\"text\":\"dame tu clave\"}";
+
+/* History as /history shows it: texts joined by '|'. */
+static void join_text(void *data, const struct mqc_message *msg)
+{
+	struct strbuf *texts = data;
+	strbuf_printf(texts, "%s%s", texts->len ? "|" : "", msg->text);
+}
+
+START_TEST(each_message_received_is_shown_once_and_kept)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	receive("ana: hola", 0);
+	const struct seen *s = last_shown("hola");
+	ck_assert_int_eq(s->type, MQC_MSG_MESSAGE);
+	ck_assert_str_eq(s->nick, "ana");
+	ck_assert_uint_eq(s->flags, 0);
+
+	receive(saluda, 0);
+	receive(saluda, 0); /* a QoS 1 redelivery */
+	ck_assert_uint_eq(shown(MQC_MSG_ACTION, "saluda"), 1);
+	s = last_shown("saluda");
+	ck_assert_str_eq(s->nick, "carla");
+	ck_assert_str_eq(s->id, "m-1");
+
+	receive(forged, 0); /* the same id, other words: shown, and flagged */
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "dame tu clave"), 1);
+	const struct seen *warning = &screen.calls[screen.n - 1];
+	ck_assert_int_eq(warning->type, MQC_MSG_STATUS);
+	ck_assert(warning->flags & MQC_MSG_ERROR);
+	ck_assert_ptr_nonnull(strstr(warning->text, "reuses the id of an earlier message"));
+
+	receive("dora: fijado", MQC_MSG_RETAINED);
+	receive("dora: fijado", MQC_MSG_RETAINED);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "fijado"), 1);
+	ck_assert(last_shown("fijado")->flags & MQC_MSG_RETAINED);
+
+	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
+	ck_assert(archive_show_last(chat.archive, "10", 2, join_text, &texts, &reply));
+	ck_assert_str_eq(strbuf_str(&texts), "hola|saluda|dame tu clave|fijado");
+	ck_assert_str_eq(strbuf_str(&reply), "the last 4 messages (/history 10)");
+	chat_end(&chat);
+
+	/* What mqchat --history reads: the file. */
+	struct history *h = history_open(db_file, NULL);
+	ck_assert_ptr_nonnull(h);
+	strbuf_reset(&texts);
+	ck_assert_int_eq(history_last(h, 10, join_text, &texts), 4);
+	ck_assert_str_eq(strbuf_str(&texts), "hola|saluda|dame tu clave|fijado");
+	history_close(h);
+	strbuf_free(&texts);
+	strbuf_free(&reply);
+}
+END_TEST
+
+/* --- said ----------------------------------------------------------------- */
+
+START_TEST(a_line_said_is_shown_once_and_its_echo_not_again)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	type_line("hola a todos");
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola a todos"), 1);
+	const struct seen *s = last_shown("hola a todos");
+	ck_assert(s->flags & MQC_MSG_OWN);
+	ck_assert_str_eq(s->nick, "bea");
+	ck_assert_uint_eq(network.n, 0); /* sent at the round's end */
+	run_round(&chat);
+	ck_assert_uint_eq(network.n, 1);
+	ck_assert_str_eq(network.calls[0].id, s->id);
+	/* The broker hands our own payload back. */
+	network.host->receive(network.inst, "room", network.calls[0].payload,
+	                      network.calls[0].payload_len, 0);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola a todos"), 1);
+	ack_all();
+	chat_end(&chat);
+}
+END_TEST
+
+/* A plain echo past the digest window: only the echo filter knows it. */
+START_TEST(a_plain_echo_is_known_by_its_payload)
+{
+	wire = "plain";
+	dedup_window_ms = 1;
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	type_line("hola a todos");
+	run_round(&chat);
+	ck_assert_uint_eq(network.n, 1);
+	ck_assert_str_eq(network.calls[0].payload, "bea: hola a todos");
+	let_pass(&chat, 5);
+	receive(network.calls[0].payload, 0);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola a todos"), 1);
+	receive(network.calls[0].payload, 0); /* someone else says the same */
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola a todos"), 2);
+	ack_all();
+	chat_end(&chat);
+}
+END_TEST
+
+START_TEST(lines_are_published_in_order_and_forgotten_once_acknowledged)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	type_line("uno");
+	type_line("/me baila");
+	type_line("tres");
+	run_round(&chat);
+	ck_assert_uint_eq(network.n, 3);
+	static const char *const texts[] = {"uno", "baila", "tres"};
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_str_eq(network.calls[i].text, texts[i]);
+		ck_assert_str_eq(network.calls[i].nick, "bea");
+		ck_assert_str_eq(network.calls[i].id, last_shown(texts[i])->id);
+	}
+	ck_assert_int_eq(network.calls[1].type, MQC_MSG_ACTION);
+	ck_assert_int_eq(outbox_rows(), 3); /* saved until the broker has them */
+	ack_all();
+	run_until_outbox_empty(&chat);
+	chat_end(&chat);
+}
+END_TEST
+
+/* --- across a restart ----------------------------------------------------- */
+
+/* A run that says two lines with the link down, and ends: it writes the
+ * ids it gave them to `out`. */
+static void first_run(int out)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	type_line("uno");
+	type_line("dos");
+	run_round(&chat);
+	ck_assert_uint_eq(network.n, 0);
+	ck_assert_int_eq(outbox_rows(), 2);
+	for (size_t i = 0; i < screen.n; i++)
+		if (screen.calls[i].flags & MQC_MSG_OWN)
+			ck_assert_int_eq(write(out, screen.calls[i].id, MQC_MESSAGE_ID_SIZE),
+			                 MQC_MESSAGE_ID_SIZE);
+	chat_end(&chat);
+}
+
+START_TEST(what_a_run_left_unacknowledged_the_next_sends_with_its_ids)
+{
+	int ids[2];
+	ck_assert_int_eq(pipe(ids), 0);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		first_run(ids[1]);
+		config_free(&cfg);
+		exit(0);
+	}
+	close(ids[1]);
+	char first_ids[2][MQC_MESSAGE_ID_SIZE];
+	size_t got = 0;
+	for (ssize_t n = 1; n > 0 && got < sizeof first_ids; got += n > 0 ? (size_t)n : 0)
+		n = read(ids[0], (char *)first_ids + got, sizeof first_ids - got);
+	ck_assert_uint_eq(got, sizeof first_ids);
+	close(ids[0]);
+	int status;
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	struct chat chat;
+	chat_start(&chat, 10000);
+	ck_assert_uint_eq(shown(MQC_MSG_STATUS,
+	                        "sending again 2 messages an earlier run left unacknowledged"),
+	                  1);
+	ck_assert_uint_eq(network.n, 0);
+	link_up();
+	ck_assert_uint_eq(network.n, 2);
+	ck_assert_str_eq(network.calls[0].text, "uno");
+	ck_assert_str_eq(network.calls[0].id, first_ids[0]);
+	ck_assert_str_eq(network.calls[1].text, "dos");
+	ck_assert_str_eq(network.calls[1].id, first_ids[1]);
+	ack_all();
+	run_until_outbox_empty(&chat);
+	chat_end(&chat);
+}
+END_TEST
+
+/* --- the exit status ------------------------------------------------------ */
+
+START_TEST(quitting_with_lines_unacknowledged_exits_75)
+{
+	struct chat chat;
+	chat_start(&chat, 20);
+	link_up();
+	type_line("uno");
+	run_round(&chat);
+	ck_assert_uint_eq(network.n, 1);
+	screen.host->quit(screen.inst, 0);
+	ck_assert_int_eq(chat_run(&chat), EX_TEMPFAIL);
+	chat_end(&chat);
+}
+END_TEST
+
+START_TEST(quitting_with_every_line_acknowledged_exits_with_the_code_asked)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	type_line("uno");
+	run_round(&chat);
+	ack_all();
+	screen.host->quit(screen.inst, 3);
+	ck_assert_int_eq(chat_run(&chat), 3);
+	chat_end(&chat);
+}
+END_TEST
+
+static Suite *message_path_suite(void)
+{
+	Suite *s = suite_create("message_path");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, each_message_received_is_shown_once_and_kept);
+	tcase_add_test(tc, a_line_said_is_shown_once_and_its_echo_not_again);
+	tcase_add_test(tc, a_plain_echo_is_known_by_its_payload);
+	tcase_add_test(tc, lines_are_published_in_order_and_forgotten_once_acknowledged);
+	tcase_add_test(tc, what_a_run_left_unacknowledged_the_next_sends_with_its_ids);
+	tcase_add_test(tc, quitting_with_lines_unacknowledged_exits_75);
+	tcase_add_test(tc, quitting_with_every_line_acknowledged_exits_with_the_code_asked);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(message_path_suite());
+}
