@@ -18,12 +18,29 @@ class Children:
         self.grace = grace
         self.live = {}      # pid -> (name, Popen)
         self.notes = []     # one line per process that needed SIGKILL
+        self.spawning = False
+        self.deferred = None
 
     def spawn(self, name, args, **popen_kw):
         """subprocess.Popen in a new session; `name` is how notes call it."""
-        proc = subprocess.Popen(args, start_new_session=True, **popen_kw)
-        self.live[proc.pid] = (name, proc)
+        self.spawning = True
+        try:
+            proc = subprocess.Popen(args, start_new_session=True, **popen_kw)
+            self.live[proc.pid] = (name, proc)
+        finally:
+            self.spawning = False
+        if self.deferred:
+            e, self.deferred = self.deferred, None
+            raise e
         return proc
+
+    def interrupt(self, e):
+        """Raises `e` (from a signal handler) unless a child is being
+        started: then once it is known, so that none escapes being stopped."""
+        if self.spawning:
+            self.deferred = e
+        else:
+            raise e
 
     def forget(self, proc):
         """The caller reaped `proc` itself."""

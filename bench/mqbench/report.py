@@ -55,15 +55,17 @@ def section_rows(name, section, res, sizes):
         rows.append([f"**{name}: not run** (the run ended before it)", "", "", "", "",
                      "**failed**"])
         return rows
-    if section["status"] != "ok":
+    failed = section["status"] != "ok"
+    if failed:
         rows.append([f"**{name}: failed**: {section['reason']}", "", "", "", "",
                      "**failed**"])
     try:
-        rows += table_rows.BUILDERS[name](res, sizes)
+        built = table_rows.BUILDERS[name](res, sizes)
     except Exception as e:  # noqa: BLE001 -- the other sections still print
-        rows.append([f"**{name}: no rows** ({type(e).__name__}: {e})", "", "", "", "",
-                     "**failed**"])
-    return rows
+        built = [[f"**{name}: no rows** ({type(e).__name__}: {e})", "", "", "", "",
+                  "**failed**"]]
+    # Of a failed section, only what it did measure.
+    return rows + [r for r in built if not (failed and r[1] == "—")]
 
 
 def collect(results):

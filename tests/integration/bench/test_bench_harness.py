@@ -2,8 +2,10 @@
 """bench/run at its smallest size (--tiny) never loses its table: a broker
 that ignores SIGTERM is killed after the harness's bounded wait and noted
 under the table; a section that cannot run is a "failed" row with its
-reason while the other sections still print.  No figure is judged: only
-that the table and the CSV were written and say what happened."""
+reason while the other sections still print; a run stopped by SIGTERM
+half-way still writes the table of what it measured.  No figure is judged:
+only that the table and the CSV were written and say what happened, and
+that no process the bench started outlives it."""
 import csv
 import json
 import os
@@ -116,6 +118,34 @@ class BenchHarnessTest(unittest.TestCase):
         self.assertTrue(any(r[:3] == ["idle", "mqchat", "rss"] for r in rows), rows)
         self.assertEqual(self.saved("latency")["status"], "failed")
         self.assertEqual(self.saved("idle")["status"], "ok")
+
+    def test_a_run_stopped_mid_way_keeps_what_it_measured(self):
+        env = dict(os.environ, TMPDIR=self.workdir)
+        p = subprocess.Popen([BENCH, "--tiny", "--no-build", "--build", harness.BUILD_DIR,
+                              "--results", self.results, "--only", "throughput,idle,history"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        err = harness.LineReader(p.stderr, "bench/run")
+        try:
+            # The idle section waits a second before it measures anything.
+            err.wait_for(r"\] == idle$", timeout=DEADLINE)
+            p.send_signal(signal.SIGTERM)
+            out = p.stdout.read().decode()
+            self.assertEqual(p.wait(DEADLINE), 1, err.text())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            err.thread.join(DEADLINE)
+            p.stdout.close()
+            p.stderr.close()
+
+        table = self.table()
+        self.assertEqual(table.strip(), out.strip())
+        self.assertRegex(table, r"\| throughput 200 msgs QoS 0, history on \(msg/s\) \| [\d,]+ \|")
+        self.assertIn("| **idle: failed**: interrupted (SIGTERM) |", table)
+        self.assertIn("| **history: not run** (the run ended before it) |", table)
+        self.assertEqual(self.saved("throughput")["status"], "ok")
+        self.assertEqual(self.processes_under_workdir(), [])
 
 
 if __name__ == "__main__":
