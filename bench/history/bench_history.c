@@ -145,15 +145,219 @@ static void die(const char *what, struct history *h)
 	exit(1);
 }
 
+/* What each phase measured, printed at the end. */
+struct results {
+	long total, batch;
+	double insert_rate, add_us, mean_flush, p99_flush, worst_flush;
+	long slow_flushes; /* over SLOW_FLUSH_MS: a visible stall in the loop */
+	double replay_ms;
+	double search_ms; /* the median over every query's runs */
+	double per_query[5];
+	size_t found[5];
+	double prune_ms, fresh_search_ms;
+	double first_lookup_ms, lookup_us;
+	long flood;
+	double flood_rate, catch_up_ms;
+	size_t slices;
+};
+
+/* The searches measured: a common, a middling and a rare word, two words,
+ * and one that is in no message. */
+static struct {
+	const char *label;
+	char text[128];
+} queries[5] = {{"common word", ""}, {"middling word", ""}, {"rare word", ""},
+                {"two words", ""}, {"no match", "zzzunknownzzz"}};
+#define N_QUERIES (sizeof queries / sizeof queries[0])
+
+static void make_queries(void)
+{
+	snprintf(queries[0].text, sizeof queries[0].text, "%s", words[0]);
+	snprintf(queries[1].text, sizeof queries[1].text, "%s", words[VOCABULARY / 10]);
+	snprintf(queries[2].text, sizeof queries[2].text, "%s", words[VOCABULARY - 3]);
+	snprintf(queries[3].text, sizeof queries[3].text, "%s %s", words[3],
+	         words[VOCABULARY / 4]);
+}
+
+/* Stores `total` messages as the core does: add per message, flush per
+ * batch. */
+static void measure_inserts(struct history *h, struct results *res)
+{
+	double add_ms = 0, flush_ms = 0;
+	size_t n_flushes = 0;
+	double *flush_times = malloc((size_t)(res->total / res->batch + 1) * sizeof *flush_times);
+	if (!flush_times)
+		die("out of memory", NULL);
+	for (long i = 0; i < res->total; i++) {
+		add_message(h, i, &add_ms);
+		if ((i + 1) % res->batch == 0 || i + 1 == res->total) {
+			double f = now_ms();
+			if (history_flush(h) < 0)
+				die("flush", h);
+			double took = now_ms() - f;
+			flush_times[n_flushes++] = took;
+			flush_ms += took;
+			if (took > res->worst_flush)
+				res->worst_flush = took;
+			res->slow_flushes += took > SLOW_FLUSH_MS;
+		}
+	}
+	res->insert_rate = (double)res->total / ((add_ms + flush_ms) / 1e3);
+	res->add_us = add_ms * 1e3 / (double)res->total;
+	res->mean_flush = flush_ms / (double)n_flushes;
+	qsort(flush_times, n_flushes, sizeof *flush_times, compare_double);
+	res->p99_flush = flush_times[n_flushes * 99 / 100];
+	free(flush_times);
+}
+
+/* The replay of the last 100, REPLAY_RUNS times. */
+static void measure_replay(struct history *h, struct results *res)
+{
+	double replay[REPLAY_RUNS];
+	for (size_t r = 0; r < REPLAY_RUNS; r++) {
+		delivered = 0;
+		double a = now_ms();
+		if (history_last(h, 100, count_message, NULL) != 100)
+			die("replay", h);
+		replay[r] = now_ms() - a;
+	}
+	res->replay_ms = median(replay, REPLAY_RUNS);
+}
+
+/* Each query, SEARCH_RUNS times. */
+static void measure_searches(struct history *h, struct results *res)
+{
+	double all[N_QUERIES * SEARCH_RUNS];
+	for (size_t q = 0; q < N_QUERIES; q++) {
+		double runs[SEARCH_RUNS];
+		for (size_t r = 0; r < SEARCH_RUNS; r++) {
+			delivered = 0;
+			double a = now_ms();
+			int n = history_search(h, queries[q].text, SEARCH_LIMIT, count_message, NULL);
+			runs[r] = now_ms() - a;
+			if (n < 0)
+				die("search", h);
+			res->found[q] = (size_t)n;
+			all[q * SEARCH_RUNS + r] = runs[r];
+		}
+		res->per_query[q] = median(runs, SEARCH_RUNS);
+	}
+	res->search_ms = median(all, N_QUERIES * SEARCH_RUNS);
+}
+
+/* Retention at start-up: the oldest 1 % go. */
+static void measure_prune(struct history *h, struct results *res)
+{
+	double start = now_ms();
+	int64_t pruned = history_prune(h, res->total - res->total / 100, 0, t0 + res->total);
+	res->prune_ms = now_ms() - start;
+	if (pruned != res->total / 100)
+		die("prune", h);
+}
+
+/* What `mqchat --search` does: open, search once (closing `h` first); the
+ * store opened again. */
+static struct history *measure_fresh_search(struct history *h, const char *path,
+                                            struct results *res)
+{
+	if (history_close(h) < 0)
+		die("close", NULL);
+	struct strbuf err = STRBUF_INIT;
+	double start = now_ms();
+	h = history_open(path, &err);
+	if (!h || history_search(h, queries[1].text, SEARCH_LIMIT, count_message, NULL) < 0)
+		die("reopen and search", h);
+	res->fresh_search_ms = now_ms() - start;
+	strbuf_free(&err);
+	return h;
+}
+
+/* Stored-message lookups after a restart: the first loads the filter of
+ * every stored id key, the others are a filter hit and an index lookup. */
+static void measure_lookups(struct history *h, struct results *res)
+{
+	double lookups[REPLAY_RUNS];
+	for (size_t r = 0; r < REPLAY_RUNS; r++) {
+		long back = (long)(r * 79) % HISTORY_KEYS_RECALLED;
+		const char *key = recent_keys[(res->total - 1 - back) % HISTORY_KEYS_RECALLED];
+		double a = now_ms();
+		if (!history_has_message(h, key))
+			die("has_message", h);
+		lookups[r] = now_ms() - a;
+	}
+	res->first_lookup_ms = lookups[0];
+	res->lookup_us = median(lookups, REPLAY_RUNS) * 1e3;
+}
+
+/* A flood of a tenth more: stored without the full-text index (the core's
+ * flushes while a whole batch waits), which catches up afterwards in the
+ * slices an idle loop writes. */
+static void measure_flood(struct history *h, struct results *res)
+{
+	long total = res->total, flood = total / 10;
+	double add_ms = 0, flush_ms = 0;
+	for (long i = total; i < total + flood; i++) {
+		add_message(h, i, &add_ms);
+		if ((i + 1 - total) % res->batch == 0 || i + 1 == total + flood) {
+			double f = now_ms();
+			if (history_flush_some(h, (size_t)res->batch, true) < 0)
+				die("flush during a flood", h);
+			flush_ms += now_ms() - f;
+		}
+	}
+	double start = now_ms();
+	size_t slices = 0;
+	for (; history_has_idle_work(h); slices++)
+		if (history_flush_some(h, 0, false) < 0)
+			die("indexing after a flood", h);
+	res->catch_up_ms = now_ms() - start;
+	res->flood = flood;
+	res->flood_rate = (double)flood / ((add_ms + flush_ms) / 1e3);
+	res->slices = slices;
+}
+
+static void print_results(const struct results *res)
+{
+	long total = res->total, batch = res->batch;
+	printf("| measure (%ld messages, flush every %ld) | result | target |\n", total, batch);
+	printf("|---|---|---|\n");
+	printf("| insert rate (add + batched flush) | %.0f messages/s | |\n", res->insert_rate);
+	printf("| history_add alone | %.2f µs/message | |\n", res->add_us);
+	printf("| flush of %ld messages (mean / p99 / worst) | %.2f ms / %.2f ms / %.2f ms | |\n",
+	       batch, res->mean_flush, res->p99_flush, res->worst_flush);
+	printf("| flushes over %d ms | %ld of %ld | |\n", SLOW_FLUSH_MS, res->slow_flushes,
+	       (total + batch - 1) / batch);
+	printf("| replay of the last 100 (median of %d) | %.3f ms | ≤ 5 ms |\n", REPLAY_RUNS,
+	       res->replay_ms);
+	printf("| stored-message lookup after a restart: first (loads the filter) / median of %d "
+	       "| %.3f ms / %.2f µs | |\n",
+	       REPLAY_RUNS, res->first_lookup_ms, res->lookup_us);
+	printf("| search, newest %d matches (median of all queries) | %.3f ms | ≤ 50 ms |\n",
+	       SEARCH_LIMIT, res->search_ms);
+	printf("| retention: delete the oldest %ld | %.1f ms | |\n", total / 100, res->prune_ms);
+	printf("| open + first search (as `mqchat --search`) | %.3f ms | |\n",
+	       res->fresh_search_ms);
+	for (size_t q = 0; q < N_QUERIES; q++)
+		printf("| search: %s `%s` (%zu shown; median of %d) | %.3f ms | ≤ 50 ms |\n",
+		       queries[q].label, queries[q].text, res->found[q], SEARCH_RUNS,
+		       res->per_query[q]);
+	printf("| then a flood of %ld more: insert rate, index deferred | %.0f messages/s | |\n",
+	       res->flood, res->flood_rate);
+	printf("| indexing the flood afterwards (%zu idle slices of up to %d) | %.0f ms, "
+	       "%.0f messages/s | |\n",
+	       res->slices, HISTORY_INDEX_SLICE, res->catch_up_ms,
+	       (double)res->flood / (res->catch_up_ms / 1e3));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s DIR [MESSAGES [BATCH]]\n", argv[0]);
 		return 2;
 	}
-	long total = argc > 2 ? atol(argv[2]) : 1000000;
-	long batch = argc > 3 ? atol(argv[3]) : 256;
-	if (total < 100 || batch < 1) {
+	struct results res = {.total = argc > 2 ? atol(argv[2]) : 1000000,
+	                      .batch = argc > 3 ? atol(argv[3]) : 256};
+	if (res.total < 100 || res.batch < 1) {
 		fprintf(stderr, "bench_history: MESSAGES >= 100 and BATCH >= 1\n");
 		return 2;
 	}
@@ -165,153 +369,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_history: %s\n", strbuf_str(&err));
 		return 1;
 	}
+	strbuf_free(&err);
 	history_load_ids(h); /* as the core does at start */
 	make_vocabulary();
+	make_queries();
 
-	/* --- insert, as the core does: add per message, flush per batch -- */
-	double add_ms = 0, flush_ms = 0, worst_flush = 0;
-	size_t n_flushes = 0;
-	double *flush_times = malloc((size_t)(total / batch + 1) * sizeof *flush_times);
-	if (!flush_times)
-		die("out of memory", NULL);
-	long slow_flushes = 0; /* over SLOW_FLUSH_MS: a visible stall in the loop */
-	for (long i = 0; i < total; i++) {
-		add_message(h, i, &add_ms);
-		if ((i + 1) % batch == 0 || i + 1 == total) {
-			double f = now_ms();
-			if (history_flush(h) < 0)
-				die("flush", h);
-			double took = now_ms() - f;
-			flush_times[n_flushes++] = took;
-			flush_ms += took;
-			if (took > worst_flush)
-				worst_flush = took;
-			slow_flushes += took > SLOW_FLUSH_MS;
-		}
-	}
-	double insert_rate = (double)total / ((add_ms + flush_ms) / 1e3);
+	measure_inserts(h, &res);
+	measure_replay(h, &res);
+	measure_searches(h, &res);
+	measure_prune(h, &res);
+	h = measure_fresh_search(h, path, &res);
+	measure_lookups(h, &res);
+	measure_flood(h, &res);
+	print_results(&res);
 
-	/* --- replay of the last 100 ---------------------------------------- */
-	double replay[REPLAY_RUNS];
-	for (size_t r = 0; r < REPLAY_RUNS; r++) {
-		delivered = 0;
-		double a = now_ms();
-		if (history_last(h, 100, count_message, NULL) != 100)
-			die("replay", h);
-		replay[r] = now_ms() - a;
-	}
-
-	/* --- full-text search ---------------------------------------------- */
-	char common[64], middling[64], rare[64], pair[128], absent[] = "zzzunknownzzz";
-	snprintf(common, sizeof common, "%s", words[0]);
-	snprintf(middling, sizeof middling, "%s", words[VOCABULARY / 10]);
-	snprintf(rare, sizeof rare, "%s", words[VOCABULARY - 3]);
-	snprintf(pair, sizeof pair, "%s %s", words[3], words[VOCABULARY / 4]);
-	const char *queries[] = {common, middling, rare, pair, absent};
-	const char *labels[] = {"common word", "middling word", "rare word", "two words",
-	                        "no match"};
-	size_t n_queries = sizeof queries / sizeof queries[0];
-	double per_query[5], all[5 * SEARCH_RUNS];
-	size_t found[5];
-	for (size_t q = 0; q < n_queries; q++) {
-		double runs[SEARCH_RUNS];
-		for (size_t r = 0; r < SEARCH_RUNS; r++) {
-			delivered = 0;
-			double a = now_ms();
-			int n = history_search(h, queries[q], SEARCH_LIMIT, count_message, NULL);
-			runs[r] = now_ms() - a;
-			if (n < 0)
-				die("search", h);
-			found[q] = (size_t)n;
-			all[q * SEARCH_RUNS + r] = runs[r];
-		}
-		per_query[q] = median(runs, SEARCH_RUNS);
-	}
-
-	/* --- retention at start-up: the oldest 1 % go ----------------------- */
-	double prune_start = now_ms();
-	int64_t pruned = history_prune(h, total - total / 100, 0, t0 + total);
-	double prune_ms = now_ms() - prune_start;
-	if (pruned != total / 100)
-		die("prune", h);
-
-	/* --- what `mqchat --search` does: open, search once, close -------- */
-	if (history_close(h) < 0)
-		die("close", NULL);
-	double fresh_start = now_ms();
-	h = history_open(path, &err);
-	if (!h || history_search(h, middling, SEARCH_LIMIT, count_message, NULL) < 0)
-		die("reopen and search", h);
-	double fresh_search = now_ms() - fresh_start;
-
-	/* --- stored-message lookup after a restart: the first loads the
-	 * filter of every stored id key, the others are a filter hit and an
-	 * index lookup ------------------------------------------------------ */
-	double lookups[REPLAY_RUNS], first_lookup = 0;
-	for (size_t r = 0; r < REPLAY_RUNS; r++) {
-		long back = (long)(r * 79) % HISTORY_KEYS_RECALLED;
-		const char *key = recent_keys[(total - 1 - back) % HISTORY_KEYS_RECALLED];
-		double a = now_ms();
-		if (!history_has_message(h, key))
-			die("has_message", h);
-		lookups[r] = now_ms() - a;
-		if (r == 0)
-			first_lookup = lookups[0];
-	}
-
-	/* --- a flood: stored without the full-text index (the core's flushes
-	 * while a whole batch waits), which catches up afterwards in the
-	 * slices an idle loop writes -------------------------------------- */
-	long flood = total / 10;
-	double flood_add_ms = 0, flood_flush_ms = 0;
-	for (long i = total; i < total + flood; i++) {
-		add_message(h, i, &flood_add_ms);
-		if ((i + 1 - total) % batch == 0 || i + 1 == total + flood) {
-			double f = now_ms();
-			if (history_flush_some(h, (size_t)batch, true) < 0)
-				die("flush during a flood", h);
-			flood_flush_ms += now_ms() - f;
-		}
-	}
-	double catch_up_start = now_ms();
-	size_t slices = 0;
-	for (; history_has_idle_work(h); slices++)
-		if (history_flush_some(h, 0, false) < 0)
-			die("indexing after a flood", h);
-	double catch_up_ms = now_ms() - catch_up_start;
-
-	printf("| measure (%ld messages, flush every %ld) | result | target |\n", total, batch);
-	printf("|---|---|---|\n");
-	printf("| insert rate (add + batched flush) | %.0f messages/s | |\n", insert_rate);
-	printf("| history_add alone | %.2f µs/message | |\n", add_ms * 1e3 / (double)total);
-	double mean_flush = flush_ms / (double)n_flushes;
-	qsort(flush_times, n_flushes, sizeof *flush_times, compare_double);
-	printf("| flush of %ld messages (mean / p99 / worst) | %.2f ms / %.2f ms / %.2f ms | |\n",
-	       batch, mean_flush, flush_times[n_flushes * 99 / 100], worst_flush);
-	printf("| flushes over %d ms | %ld of %ld | |\n", SLOW_FLUSH_MS, slow_flushes,
-	       (total + batch - 1) / batch);
-	printf("| replay of the last 100 (median of %d) | %.3f ms | ≤ 5 ms |\n", REPLAY_RUNS,
-	       median(replay, REPLAY_RUNS));
-	printf("| stored-message lookup after a restart: first (loads the filter) / median of %d "
-	       "| %.3f ms / %.2f µs | |\n",
-	       REPLAY_RUNS, first_lookup, median(lookups, REPLAY_RUNS) * 1e3);
-	printf("| search, newest %d matches (median of all queries) | %.3f ms | ≤ 50 ms |\n",
-	       SEARCH_LIMIT, median(all, n_queries * SEARCH_RUNS));
-	printf("| retention: delete the oldest %ld | %.1f ms | |\n", total / 100, prune_ms);
-	printf("| open + first search (as `mqchat --search`) | %.3f ms | |\n", fresh_search);
-	for (size_t q = 0; q < n_queries; q++)
-		printf("| search: %s `%s` (%zu shown; median of %d) | %.3f ms | ≤ 50 ms |\n",
-		       labels[q], queries[q], found[q], SEARCH_RUNS, per_query[q]);
-	printf("| then a flood of %ld more: insert rate, index deferred | %.0f messages/s | |\n",
-	       flood, (double)flood / ((flood_add_ms + flood_flush_ms) / 1e3));
-	printf("| indexing the flood afterwards (%zu idle slices of up to %d) | %.0f ms, "
-	       "%.0f messages/s | |\n",
-	       slices, HISTORY_INDEX_SLICE, catch_up_ms, (double)flood / (catch_up_ms / 1e3));
-
-	free(flush_times);
 	for (size_t i = 0; i < HISTORY_KEYS_RECALLED; i++)
 		free(recent_keys[i]);
-	strbuf_free(&err);
 	if (history_close(h) < 0)
 		return 1;
 	for (size_t i = 0; i < VOCABULARY; i++)
