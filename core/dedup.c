@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
+
 /*
  * Messages live in a ring, oldest first, one slot each, so forgetting the
  * oldest is O(1); an open-addressing index (linear probing, positions into
@@ -45,32 +47,19 @@ struct dedup {
 	uint32_t window_ms;
 };
 
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325u;
-static const uint64_t FNV_PRIME = 0x100000001b3u;
-
-static uint64_t fnv1a(uint64_t h, const void *bytes, size_t len)
-{
-	const unsigned char *p = bytes;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 uint64_t dedup_digest(const char *topic, const void *payload, size_t len)
 {
 	/* The NUL between them keeps ("ab", "c") and ("a", "bc") apart: an
 	 * MQTT topic never contains one. */
 	if (!topic)
 		topic = "";
-	uint64_t h = fnv1a(FNV_OFFSET, topic, strlen(topic) + 1);
-	return fnv1a(h, payload, len);
+	uint64_t h = fnv1a64(FNV1A64_INIT, topic, strlen(topic) + 1);
+	return fnv1a64(h, payload, len);
 }
 
 static uint64_t domain_hash(char domain, const char *text, size_t len)
 {
-	return fnv1a(fnv1a(FNV_OFFSET, &domain, 1), text, len);
+	return fnv1a64(fnv1a64(FNV1A64_INIT, &domain, 1), text, len);
 }
 
 /* Nick and text are NUL-free (sanitised): the NUL after the nick keeps
@@ -78,9 +67,9 @@ static uint64_t domain_hash(char domain, const char *text, size_t len)
 static uint64_t content_digest(const char *nick, enum mqc_msg_type type, const char *text)
 {
 	unsigned char kind = (unsigned char)type;
-	uint64_t h = fnv1a(FNV_OFFSET, nick, strlen(nick) + 1);
-	h = fnv1a(h, &kind, 1);
-	return fnv1a(h, text, strlen(text));
+	uint64_t h = fnv1a64(FNV1A64_INIT, nick, strlen(nick) + 1);
+	h = fnv1a64(h, &kind, 1);
+	return fnv1a64(h, text, strlen(text));
 }
 
 /* Keys are made for every message stored: by hand, not printf. */

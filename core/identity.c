@@ -10,25 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdirs.h"
 #include "nick.h"
-
-static int make_dirs(const char *path)
-{
-	char *copy = xstrdup(path);
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(copy, 0700) != 0 && errno != EEXIST ? -1 : 0;
-	free(copy);
-	return rc;
-}
 
 char *identity_state_dir(struct strbuf *err)
 {
@@ -43,7 +26,7 @@ char *identity_state_dir(struct strbuf *err)
 		strbuf_appends(err, "neither XDG_STATE_HOME nor HOME is set: no place for state");
 		return NULL;
 	}
-	if (make_dirs(sb.data) != 0) {
+	if (mkdirs(sb.data, 0700, NULL) != 0) {
 		strbuf_printf(err, "%s: cannot create the state directory: %s", sb.data,
 		              strerror(errno));
 		strbuf_free(&sb);

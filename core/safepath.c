@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file_kind.h"
+
 /* This user, and root (who can change anything anyway). */
 static bool trusted_owner(uid_t uid)
 {
@@ -53,24 +55,11 @@ static bool others_may_write(const struct stat *st)
 	return (st->st_mode & S_IWGRP) && !(st->st_uid == geteuid() && private_group(st->st_gid));
 }
 
-static const char *file_type(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISLNK(mode))
-		return "a symbolic link";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "a device";
-}
-
 bool safepath_check_file(const struct stat *st, const char *path, struct strbuf *why)
 {
 	unsigned mode = st->st_mode & 07777;
 	if (!S_ISREG(st->st_mode)) {
-		strbuf_printf(why, "not a regular file (%s)", file_type(st->st_mode));
+		strbuf_printf(why, "not a regular file (%s)", file_kind(st->st_mode));
 		return false;
 	}
 	if (!trusted_owner(st->st_uid)) {

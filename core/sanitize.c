@@ -2,38 +2,11 @@
 #include "sanitize.h"
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <mqchat/utf8.h>
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
-
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		n = 2, min = 0x80, c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3, min = 0x800, c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4, min = 0x10000, c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* The kinds of escape sequence we may be inside of. */
 enum escape_state {
@@ -145,12 +118,11 @@ static bool escape_step(enum escape_state *st, unsigned cp)
 
 static void sanitize(struct strbuf *out, const char *in, size_t len, bool name)
 {
-	const unsigned char *s = (const unsigned char *)in;
 	enum escape_state st = ESC_NONE;
 	size_t i = 0;
 	while (i < len) {
-		unsigned cp;
-		size_t n = utf8_decode(s + i, len - i, &cp);
+		uint32_t cp;
+		size_t n = mqc_utf8_decode(in + i, len - i, &cp);
 		if (n == 0) {
 			strbuf_appends(out, REPLACEMENT);
 			i++;

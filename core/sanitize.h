@@ -23,9 +23,4 @@ void sanitize_append(struct strbuf *out, const char *in, size_t len);
  * scripts need the joiners). */
 void sanitize_name_append(struct strbuf *out, const char *in, size_t len);
 
-/* Decodes one UTF-8 sequence at `s` (at most `len` bytes, len > 0).
- * Returns its length and stores the code point, or returns 0 for an invalid
- * or truncated sequence (overlong forms, surrogates, > U+10FFFF). */
-size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
-
 #endif

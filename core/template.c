@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sanitize.h"
+#include <mqchat/msg_type.h>
+#include <mqchat/utf8.h>
+
+#include "fnv.h"
 
 enum field {
 	F_LITERAL,
@@ -113,18 +116,6 @@ void template_free(struct template *tpl)
 	free(tpl);
 }
 
-const char *msg_type_name(enum mqc_msg_type type)
-{
-	switch (type) {
-	case MQC_MSG_MESSAGE: return "message";
-	case MQC_MSG_ACTION: return "action";
-	case MQC_MSG_JOIN: return "join";
-	case MQC_MSG_LEAVE: return "leave";
-	case MQC_MSG_STATUS: return "status";
-	}
-	return "message";
-}
-
 unsigned nick_color(const char *key)
 {
 	/* Colours of the 6x6x6 cube that read well on dark and light
@@ -138,10 +129,7 @@ unsigned nick_color(const char *key)
 		169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 202,
 		203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215,
 	};
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return palette[h % sizeof palette];
+	return palette[fnv1a32(FNV1A32_INIT, key, strlen(key)) % sizeof palette];
 }
 
 static void append_time(struct strbuf *out, const char *fmt, int64_t ms)
@@ -243,8 +231,8 @@ void template_render(const struct template *t, const struct mqc_message *msg,
 			break;
 		case F_INITIAL: {
 			const char *nick = *msg->nick ? msg->nick : msg->topic;
-			unsigned cp;
-			size_t n = *nick ? utf8_decode((const unsigned char *)nick, strlen(nick), &cp) : 0;
+			uint32_t cp;
+			size_t n = *nick ? mqc_utf8_decode(nick, strlen(nick), &cp) : 0;
 			append_nick(out, msg, nick, n, flags);
 			break;
 		}
@@ -258,7 +246,7 @@ void template_render(const struct template *t, const struct mqc_message *msg,
 			strbuf_appends(out, msg->id);
 			break;
 		case F_TYPE:
-			strbuf_appends(out, msg_type_name(msg->type));
+			strbuf_appends(out, mqc_msg_type_name(msg->type));
 			break;
 		}
 	}

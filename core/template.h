@@ -33,6 +33,4 @@ void template_render(const struct template *tpl, const struct mqc_message *msg,
 /* A 256-colour palette index chosen from a stable hash of `key`. */
 unsigned nick_color(const char *key);
 
-const char *msg_type_name(enum mqc_msg_type type);
-
 #endif

@@ -7,17 +7,17 @@
 
 #include <jansson.h>
 
+#include <mqchat/msg_type.h>
+
 #include "nick.h"
 #include "sanitize.h"
 
-/* Indexed by enum mqc_msg_type; STATUS is never sent, but if it ever were
- * it must still be something every reader understands. */
-static const char *const TYPE_NAMES[] = {"message", "action", "join", "leave", "message"};
-
+/* STATUS is never sent, but if it ever were it must still be something
+ * every reader understands. */
 static const char *type_name(enum mqc_msg_type type)
 {
-	size_t i = (size_t)type;
-	return i < sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] ? TYPE_NAMES[i] : "message";
+	bool other = type == MQC_MSG_ACTION || type == MQC_MSG_JOIN || type == MQC_MSG_LEAVE;
+	return other ? mqc_msg_type_name(type) : "message";
 }
 
 /* jansson refuses strings that are not UTF-8; ours always are, but a wrong
@@ -57,17 +57,11 @@ void json_encode(struct strbuf *out, const struct mqc_message *msg)
 	json_decref(obj);
 }
 
+/* A status line is the core's own: no payload can claim to be one. */
 static enum mqc_msg_type type_from_name(const char *name)
 {
-	if (name) {
-		if (strcmp(name, "action") == 0)
-			return MQC_MSG_ACTION;
-		if (strcmp(name, "join") == 0)
-			return MQC_MSG_JOIN;
-		if (strcmp(name, "leave") == 0)
-			return MQC_MSG_LEAVE;
-	}
-	return MQC_MSG_MESSAGE;
+	enum mqc_msg_type type;
+	return mqc_msg_type_from_name(name, &type) && type != MQC_MSG_STATUS ? type : MQC_MSG_MESSAGE;
 }
 
 static int64_t timestamp_from(const json_t *ts)

@@ -6,25 +6,29 @@
  * byte), and a fixed point: sanitising it again changes nothing, so the
  * core may sanitise twice without harm.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <mqchat/utf8.h>
 
 #include "fuzz_util.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
-/* utf8_decode must agree with the independent decoder at every offset:
+/* mqc_utf8_decode must agree with the independent decoder at every offset:
  * same length, same code point, same refusals. */
 static void check_utf8_decode(const char *in, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		unsigned cp = 0, expected_cp = 0;
+		uint32_t cp = 0;
+		unsigned expected_cp = 0;
 		const char *why = NULL;
-		size_t n = utf8_decode((const unsigned char *)in + i, len - i, &cp);
+		size_t n = mqc_utf8_decode(in + i, len - i, &cp);
 		size_t expected = fuzz_utf8_sequence(in + i, len - i, &expected_cp, &why);
-		fuzz_require(n == expected, "utf8_decode and the reference disagree on a length");
+		fuzz_require(n == expected, "mqc_utf8_decode and the reference disagree on a length");
 		fuzz_require(n == 0 || cp == expected_cp,
-		             "utf8_decode and the reference disagree on a code point");
+		             "mqc_utf8_decode and the reference disagree on a code point");
 	}
 }
 

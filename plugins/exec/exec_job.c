@@ -13,20 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mqchat/msg_type.h>
+
 /* Linux refuses a single argument or variable longer than 32 pages
  * (MAX_ARG_STRLEN): longer renderings are cut there. */
 #define EXEC_ARG_MAX (128u * 1024u)
 
 const char *exec_type_name(enum mqc_msg_type type)
 {
-	switch (type) {
-	case MQC_MSG_MESSAGE: return "message";
-	case MQC_MSG_ACTION: return "action";
-	case MQC_MSG_JOIN: return "join";
-	case MQC_MSG_LEAVE: return "leave";
-	case MQC_MSG_STATUS: return "status";
-	}
-	return "unknown";
+	return mqc_msg_type_name(type);
 }
 
 static void free_list(char **list)

@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <mqchat/lines.h>
+
 /* A line without its newline is sent once the pipe has been this quiet. */
 #define FIFO_QUIET_MS 1000
 
@@ -30,22 +32,26 @@ struct fifo {
 	const struct mqc_host *host;
 	struct fifo_config cfg;
 	struct fifo_pipe pipe;
-	struct fifo_lines lines;
+	struct mqc_lines lines;
+	struct mqc_lines_sink sink;
 	struct mqc_watch *watch;
 	struct mqc_timer *quiet;
 };
 
-static void fifo_submit(void *ctx, const char *line, size_t len)
+static void fifo_submit(void *ctx, size_t line_no, const char *line, size_t len)
 {
 	struct fifo *f = ctx;
 
-	f->host->submit_line(f->inst, line, len, 0, f->cfg.nick);
+	(void)line_no;
+	if (len > 0) /* a blank line says nothing */
+		f->host->submit_line(f->inst, line, len, 0, f->cfg.nick);
 }
 
-static void fifo_dropped(void *ctx, unsigned long long len)
+static void fifo_dropped(void *ctx, size_t line_no, unsigned long long len)
 {
 	struct fifo *f = ctx;
 
+	(void)line_no;
 	f->host->log(f->inst, MQC_LOG_WARNING,
 	             "dropped a line of %llu bytes from %s: longer than "
 	             "max_line (%zu bytes)", len, f->cfg.path, f->cfg.max_line);
@@ -70,10 +76,10 @@ static bool fifo_read_once(struct fifo *f, int fd)
 		n = read(fd, fifo_read_buf, sizeof fifo_read_buf);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
-		fifo_lines_feed(&f->lines, fifo_read_buf, (size_t)n);
+		mqc_lines_feed(&f->lines, fifo_read_buf, (size_t)n, &f->sink);
 		/* Quiet is measured from the last byte. */
 		f->host->timer_arm(f->quiet,
-		                   fifo_lines_pending(&f->lines) ? FIFO_QUIET_MS : 0);
+		                   mqc_lines_pending(&f->lines) ? FIFO_QUIET_MS : 0);
 		return true;
 	}
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -103,7 +109,7 @@ static void fifo_on_quiet(void *data)
 		f->host->timer_arm(f->quiet, FIFO_QUIET_MS);
 		return;
 	}
-	fifo_lines_flush(&f->lines);
+	mqc_lines_finish(&f->lines, &f->sink);
 }
 
 static bool fifo_watch(struct fifo *f)
@@ -122,7 +128,7 @@ static void fifo_close(void *self)
 		f->host->watch_remove(f->watch);
 	if (f->quiet)
 		f->host->timer_remove(f->quiet);
-	if (fifo_lines_pending(&f->lines))
+	if (mqc_lines_pending(&f->lines))
 		f->host->log(f->inst, MQC_LOG_WARNING,
 		             "an unfinished line (%zu bytes without a newline) read "
 		             "from %s was not sent", f->lines.len, f->cfg.path);
@@ -137,7 +143,7 @@ static void fifo_close(void *self)
 			             "holds the pipe open", unread, f->cfg.path);
 		fifo_path_close(&f->pipe);
 	}
-	fifo_lines_free(&f->lines);
+	mqc_lines_free(&f->lines);
 	fifo_config_free(&f->cfg);
 	free(f);
 }
@@ -170,8 +176,9 @@ static void *fifo_open(struct mqc_instance *inst, const struct mqc_host *host)
 		free(f);
 		return NULL;
 	}
-	if (!fifo_lines_init(&f->lines, f->cfg.max_line, fifo_submit,
-	                     fifo_dropped, f)) {
+	f->sink = (struct mqc_lines_sink){
+		.data = f, .line = fifo_submit, .overlong = fifo_dropped};
+	if (!mqc_lines_init(&f->lines, f->cfg.max_line)) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");
 		goto fail;
 	}

@@ -5,7 +5,8 @@
  *   fifo.c         the plugin: open/close/reopen, the read watch, the timer
  *   fifo_config.c  parsing and checking `mode`, `max_line`, `nick`, `path`
  *   fifo_path.c    creating, checking and opening the named pipe safely
- *   fifo_lines.c   cutting a byte stream into lines with bounded memory
+ *
+ * Lines are cut with <mqchat/lines.h>, in bounded memory.
  */
 #ifndef MQCHAT_FIFO_H
 #define MQCHAT_FIFO_H
@@ -66,41 +67,5 @@ bool fifo_path_is_current(const char *path, const struct fifo_pipe *pipe);
  * is down then blocks until the next run reads it, where a missing path
  * would have let it create a regular file and lose its line. */
 void fifo_path_close(struct fifo_pipe *pipe);
-
-/* --- fifo_lines.c ------------------------------------------------------- */
-
-/* Receives one complete line: `len` bytes, no newline, no trailing CR,
- * never empty. */
-typedef void (*fifo_line_fn)(void *ctx, const char *line, size_t len);
-/* A line of `len` bytes (so far, if it never ended) was longer than the
- * limit and was dropped. */
-typedef void (*fifo_drop_fn)(void *ctx, unsigned long long len);
-
-/*
- * Cuts bytes into lines.  Memory is one buffer of max_line + 1 bytes,
- * allocated once: a line that outgrows it is counted, not stored, until its
- * newline arrives, and then reported to `drop` once.
- */
-struct fifo_lines {
-	char *buf;
-	size_t len;      /* bytes of the current, unfinished line in buf */
-	size_t max_line;
-	bool dropping;   /* inside a line already known to be too long */
-	unsigned long long dropped_len; /* its length so far */
-	bool dropped_cr; /* its last byte so far is a CR */
-	fifo_line_fn line;
-	fifo_drop_fn drop;
-	void *ctx;
-};
-
-bool fifo_lines_init(struct fifo_lines *lines, size_t max_line,
-                     fifo_line_fn line, fifo_drop_fn drop, void *ctx);
-void fifo_lines_free(struct fifo_lines *lines);
-/* Feed bytes just read; complete lines are passed on at once. */
-void fifo_lines_feed(struct fifo_lines *lines, const char *data, size_t len);
-/* True when bytes of an unfinished line are held (or being dropped). */
-bool fifo_lines_pending(const struct fifo_lines *lines);
-/* End the unfinished line as if its newline had come. */
-void fifo_lines_flush(struct fifo_lines *lines);
 
 #endif /* MQCHAT_FIFO_H */

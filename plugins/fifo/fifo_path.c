@@ -20,20 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *file_kind(mode_t mode)
-{
-	if (S_ISREG(mode))
-		return "a regular file";
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISLNK(mode))
-		return "a symbolic link";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device";
-	return "not a FIFO";
-}
+#include "file_kind.h"
+#include "mkdirs.h"
 
 static const char *user_name(uid_t uid)
 {
@@ -69,34 +57,16 @@ static bool acceptable(const char *path, const struct stat *st, char *why,
 /* mkdir -p of the directory holding `path`; created directories get 0700. */
 static bool make_parents(const char *path, char *why, size_t why_size)
 {
-	char *dir = strdup(path);
-	char *slash;
-	bool ok = true;
+	size_t failed_len = 0;
 
-	if (dir == NULL) {
+	if (mkdirs_parent(path, 0700, &failed_len) == 0)
+		return true;
+	if (failed_len == 0)
 		snprintf(why, why_size, "out of memory");
-		return false;
-	}
-	slash = strrchr(dir, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	for (char *p = dir + 1; ok && *dir != '\0'; p++) {
-		bool last = (*p == '\0');
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			snprintf(why, why_size, "cannot create directory %s: %s",
-			         dir, strerror(errno));
-			ok = false;
-		}
-		if (last)
-			break;
-		*p = '/';
-	}
-	free(dir);
-	return ok;
+	else
+		snprintf(why, why_size, "cannot create directory %.*s: %s",
+		         (int)failed_len, path, strerror(errno));
+	return false;
 }
 
 /* Another user owning the directory could replace our FIFO at will. */

@@ -11,17 +11,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv.h"
+#include "mkdirs.h"
+#include "runtime_dir.h"
+
 /* How many instances of one configuration may run at once. */
 #define CLIENT_ID_MAX_SLOTS 256
 
+/* `s` and its terminating NUL, so ("ab","c") != ("a","bc"). */
 static uint32_t client_id_fnv1a(uint32_t h, const char *s)
 {
-	/* The terminating NUL is hashed too, so ("ab","c") != ("a","bc"). */
-	do {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	} while (*s++);
-	return h;
+	return fnv1a32(h, s, strlen(s) + 1);
 }
 
 /* Everything that makes two configurations different conversations. */
@@ -31,7 +31,7 @@ static uint32_t client_id_hash(struct mqc_instance *inst, const struct mqc_host 
 	char port[16];
 	snprintf(port, sizeof(port), "%d", cfg->port);
 	const char *stable = host->stable_id(inst);
-	uint32_t h = 2166136261u;
+	uint32_t h = FNV1A32_INIT;
 	h = client_id_fnv1a(h, stable ? stable : "");
 	h = client_id_fnv1a(h, cfg->host);
 	h = client_id_fnv1a(h, port);
@@ -43,19 +43,11 @@ static uint32_t client_id_hash(struct mqc_instance *inst, const struct mqc_host 
 /* A private directory for the lock files; false if there is none we trust. */
 static bool client_id_lock_dir(char *dir, size_t size)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-	int n;
-	if (runtime && runtime[0] == '/')
-		n = snprintf(dir, size, "%s/mqchat", runtime);
-	else
-		n = snprintf(dir, size, "/tmp/mqchat-%ju", (uintmax_t)getuid());
-	if (n < 0 || (size_t)n >= size)
-		return false;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (runtime_dir(dir, size) >= size || mkdirs(dir, 0700, NULL) != 0)
 		return false;
 	/* In /tmp anyone could have created it first: insist it is ours alone. */
 	struct stat st;
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077))
 		return false;
 	return true;

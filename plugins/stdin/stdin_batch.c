@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mqchat/lines.h>
+
 #include "stdin.h"
-#include "stdin_lines.h"
 
 /* Small reads: the core pauses this watch while its send queue is full, and
  * it can only do so between reads, so one read must not flood the queue. */
@@ -32,7 +33,8 @@ struct stdin_batch {
 	struct stdin_frontend *fe;
 	struct mqc_watch *watch; /* NULL once input has ended */
 	int saved_flags;         /* of standard input, restored on close */
-	struct stdin_lines lines;
+	struct mqc_lines lines;   /* at most STDIN_MAX_LINE bytes kept */
+	struct mqc_lines_sink sink;
 	char chunk[BATCH_READ_SIZE];
 	struct mqc_timer *output_timer; /* writes `output` at the round's end */
 	char *output;
@@ -80,26 +82,18 @@ static void batch_line(void *data, size_t line_no, const char *line, size_t len)
 	b->fe->host->submit_line(b->fe->inst, line, len, 0, NULL);
 }
 
-static void batch_overlong(void *data, size_t line_no, size_t len)
+static void batch_overlong(void *data, size_t line_no, unsigned long long len)
 {
 	struct stdin_batch *b = data;
 	b->fe->host->log(b->fe->inst, MQC_LOG_WARNING,
-	                 "line %zu: %zu bytes, longer than %zu; not sent",
+	                 "line %zu: %llu bytes, longer than %zu; not sent",
 	                 line_no, len, STDIN_MAX_LINE);
-}
-
-static const struct stdin_lines_sink *batch_sink(struct stdin_batch *b)
-{
-	static struct stdin_lines_sink sink = {
-		.line = batch_line, .overlong = batch_overlong};
-	sink.data = b;
-	return &sink;
 }
 
 static void batch_end(struct stdin_batch *b, int code)
 {
-	stdin_lines_finish(&b->lines, batch_sink(b));
-	stdin_lines_free(&b->lines);
+	mqc_lines_finish(&b->lines, &b->sink);
+	mqc_lines_free(&b->lines);
 	b->fe->host->watch_remove(b->watch);
 	b->watch = NULL;
 	b->fe->host->quit(b->fe->inst, code);
@@ -111,7 +105,7 @@ static void batch_readable(void *data, int fd, unsigned revents)
 	struct stdin_batch *b = data;
 	ssize_t n = read(fd, b->chunk, sizeof b->chunk);
 	if (n > 0) {
-		stdin_lines_feed(&b->lines, b->chunk, (size_t)n, batch_sink(b));
+		mqc_lines_feed(&b->lines, b->chunk, (size_t)n, &b->sink);
 	} else if (n == 0) {
 		batch_end(b, 0);
 	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -129,19 +123,21 @@ struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
 		return NULL;
 	}
 	struct stdin_batch *b = calloc(1, sizeof *b);
-	if (!b) {
+	if (!b || !mqc_lines_init(&b->lines, STDIN_MAX_LINE)) {
 		fe->host->log(fe->inst, MQC_LOG_ERROR, "out of memory");
+		free(b);
 		return NULL;
 	}
+	b->sink = (struct mqc_lines_sink){.data = b, .line = batch_line, .overlong = batch_overlong};
 	b->fe = fe;
 	b->saved_flags = flags;
 	b->output_timer = fe->host->timer_add(fe->inst, 0, false, batch_write_output, b);
 	if (!b->output_timer) {
 		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot add a timer");
+		mqc_lines_free(&b->lines);
 		free(b);
 		return NULL;
 	}
-	stdin_lines_init(&b->lines);
 	if (!(flags & O_NONBLOCK))
 		(void)fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
 	b->watch = fe->host->watch_add(fe->inst, STDIN_FILENO, MQC_IO_IN,
@@ -197,7 +193,7 @@ void stdin_batch_close(struct stdin_batch *b)
 	batch_write_output(b);
 	b->fe->host->timer_remove(b->output_timer);
 	free(b->output);
-	stdin_lines_free(&b->lines);
+	mqc_lines_free(&b->lines);
 	/* The descriptor's open file may be shared with whoever started us. */
 	if (!(b->saved_flags & O_NONBLOCK))
 		(void)fcntl(STDIN_FILENO, F_SETFL, b->saved_flags);

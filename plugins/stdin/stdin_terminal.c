@@ -26,6 +26,7 @@
 
 #include <editline/readline.h>
 
+#include "mkdirs.h"
 #include "stdin.h"
 #include "stdin_wrap.h"
 
@@ -393,21 +394,6 @@ static void terminal_continued(void *data, bool stopped)
 
 /* --- recall history ---------------------------------------------------- */
 
-static void make_parent_dirs(const char *path)
-{
-	char *dir = strdup(path);
-	if (!dir)
-		return;
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(dir, 0700);
-		*p = '/';
-	}
-	free(dir);
-}
-
 static void history_load(struct stdin_terminal *t)
 {
 	stifle_history(HISTORY_ENTRIES);
@@ -424,7 +410,7 @@ static void history_save(struct stdin_terminal *t)
 {
 	if (!t->history_path || history_length == 0)
 		return;
-	make_parent_dirs(t->history_path);
+	(void)mkdirs_parent(t->history_path, 0700, NULL); /* open() says what fails */
 	/* What the user typed is private: create the file 0600 before the
 	 * library opens it with the default mode. */
 	int fd = open(t->history_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);

@@ -13,6 +13,7 @@
  * carrying MQCHAT_NICK, MQCHAT_TOPIC, MQCHAT_ID and MQCHAT_TYPE so
  * `journalctl MQCHAT_NICK=ana` finds them.
  */
+#include <mqchat/msg_type.h>
 #include <mqchat/plugin.h>
 
 #include "syslog_escape.h"
@@ -51,18 +52,6 @@ struct syslog_self {
 	char *field;    /* FIELD_MAX + 1 */
 	struct syslog_buf record;
 };
-
-static const char *type_name(enum mqc_msg_type type)
-{
-	switch (type) {
-	case MQC_MSG_MESSAGE: return "message";
-	case MQC_MSG_ACTION: return "action";
-	case MQC_MSG_JOIN: return "join";
-	case MQC_MSG_LEAVE: return "leave";
-	case MQC_MSG_STATUS: return "status";
-	}
-	return "unknown";
-}
 
 /* ---------------------------------------------------------------------
  * Building records
@@ -117,7 +106,7 @@ static bool build_record(struct syslog_self *s, int severity, const char *body,
 	return journal_text_field(s, "MQCHAT_NICK", msg->nick) &&
 	       journal_text_field(s, "MQCHAT_TOPIC", msg->topic) &&
 	       journal_text_field(s, "MQCHAT_ID", msg->id) &&
-	       journal_text_field(s, "MQCHAT_TYPE", type_name(msg->type));
+	       journal_text_field(s, "MQCHAT_TYPE", mqc_msg_type_name(msg->type));
 }
 
 /* ---------------------------------------------------------------------

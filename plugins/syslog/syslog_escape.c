@@ -11,38 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Decodes one UTF-8 character at `s` (`left` bytes available).  Returns its
- * length and sets *cp, or returns 0 when the bytes are not well-formed
- * UTF-8 (overlong forms, surrogates and values above U+10FFFF included). */
-static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	size_t n;
-	uint32_t min, c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		n = 2, min = 0x80, c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3, min = 0x800, c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4, min = 0x10000, c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
+#include <mqchat/utf8.h>
 
 /* Code points that are valid UTF-8 yet break lines (U+0085, U+2028,
  * U+2029), act as controls (C1), or reorder what a reader sees (bidi). */
@@ -60,7 +29,7 @@ static size_t escape_one(const unsigned char *in, size_t left, char *piece,
                          size_t *piece_len)
 {
 	uint32_t cp;
-	size_t used = utf8_decode(in, left, &cp);
+	size_t used = mqc_utf8_decode((const char *)in, left, &cp);
 
 	if (used == 0) {
 		*piece_len = (size_t)snprintf(piece, SYSLOG_ESCAPE_MAX + 1, "\\x%02X", in[0]);

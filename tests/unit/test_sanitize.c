@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <mqchat/utf8.h>
 
 #include "nick.h"
 #include "sanitize.h"
@@ -92,8 +95,8 @@ START_TEST(output_never_has_control_bytes)
 			for (const unsigned char *p = (const unsigned char *)got; *p; p++)
 				ck_assert_msg(*p >= 0x20 && *p != 0x7f, "byte %d left %d", b, *p);
 			for (size_t i = 0; got[i];) {
-				unsigned cp;
-				size_t n = utf8_decode((const unsigned char *)got + i, strlen(got + i), &cp);
+				uint32_t cp;
+				size_t n = mqc_utf8_decode(got + i, strlen(got + i), &cp);
 				ck_assert_msg(n > 0, "invalid UTF-8 out of byte %d", b);
 				i += n;
 			}

@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import harness
@@ -22,7 +23,8 @@ import sdk_helpers
 
 def next_minor_header(dest_root):
     """Writes <dest_root>/mqchat/plugin.h: ABI 1.(N+1), one member appended to
-    each growing struct.  Returns the new minor."""
+    each growing struct, and beside it the other headers as they are (inline
+    helpers: no ABI of their own).  Returns the new minor."""
     with open(os.path.join(sdk_helpers.INCLUDE_DIR, "mqchat", "plugin.h")) as f:
         text = f.read()
     m = re.search(r"#define MQC_ABI_MINOR (\d+)", text)
@@ -38,6 +40,9 @@ def next_minor_header(dest_root):
     os.makedirs(os.path.join(dest_root, "mqchat"))
     with open(os.path.join(dest_root, "mqchat", "plugin.h"), "w") as f:
         f.write(text)
+    for helper in glob.glob(os.path.join(sdk_helpers.INCLUDE_DIR, "mqchat", "*.h")):
+        if os.path.basename(helper) != "plugin.h":
+            shutil.copy(helper, os.path.join(dest_root, "mqchat"))
     return minor
 
 
@@ -62,12 +67,15 @@ def sanitizer_flags():
 
 
 def build_core(workdir, include_root, plugin_dir):
-    """The core and main.c, compiled against `include_root` only."""
-    sources = sorted(glob.glob(os.path.join(sdk_helpers.SOURCE_ROOT, "core", "*.c")))
+    """The core and main.c, with the helpers of common/, compiled against
+    `include_root` as the only public headers."""
+    common = os.path.join(sdk_helpers.SOURCE_ROOT, "common")
+    sources = sorted(glob.glob(os.path.join(sdk_helpers.SOURCE_ROOT, "core", "*.c")) +
+                     glob.glob(os.path.join(common, "*.c")))
     exe = os.path.join(workdir, "mqchat-next-minor")
     sdk_helpers.run(["cc", "-std=c17", "-O0", "-w", "-D_GNU_SOURCE", *sanitizer_flags(),
                      '-DMQC_VERSION="next-minor-test"', f'-DMQC_PLUGINDIR="{plugin_dir}"',
-                     "-I" + include_root, *sources, "-o", exe,
+                     "-I" + include_root, "-I" + common, *sources, "-o", exe,
                      *pkg_libs("inih", "sqlite3", "jansson"), "-ldl", "-lm"])
     return exe
 

@@ -71,11 +71,13 @@ class Install(harness.TestCase):
                                     env=self.env).strip()
         self.assertEqual(os.path.realpath(plugindir), os.path.realpath(self.plugindir))
 
-        # The header stands alone, in C and C++.
-        for lang, std in (("c", "-std=c99"), ("c++", "-std=c++11")):
-            sdk_helpers.run(["cc" if lang == "c" else "c++", "-x", lang, std, "-Wall",
-                             "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", *flags,
-                             "-"], input=b"#include <mqchat/plugin.h>\n")
+        # Each header stands alone, in C and C++.
+        for name in ("plugin.h", "msg_type.h", "utf8.h", "lines.h"):
+            self.assertInstalled(self.prefix, "include", "mqchat", name)
+            for lang, std in (("c", "-std=c99"), ("c++", "-std=c++11")):
+                sdk_helpers.run(["cc" if lang == "c" else "c++", "-x", lang, std, "-Wall",
+                                 "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", *flags,
+                                 "-"], input=f"#include <mqchat/{name}>\n".encode())
         self.assertTrue(header)
 
         # The tutorial's plugin, from docs/plugins.md, in an empty directory.
