@@ -277,8 +277,12 @@ static struct history *measure_fresh_search(struct history *h, const char *path,
 static void measure_lookups(struct history *h, struct results *res)
 {
 	double lookups[REPLAY_RUNS];
+	/* Of the newest keys kept, those the prune left (all of them unless
+	 * MESSAGES is small). */
+	long kept = res->total - res->total / 100;
+	long recalled = kept < HISTORY_KEYS_RECALLED ? kept : HISTORY_KEYS_RECALLED;
 	for (size_t r = 0; r < REPLAY_RUNS; r++) {
-		long back = (long)(r * 79) % HISTORY_KEYS_RECALLED;
+		long back = (long)(r * 79) % recalled;
 		const char *key = recent_keys[(res->total - 1 - back) % HISTORY_KEYS_RECALLED];
 		double a = now_ms();
 		if (!history_has_message(h, key))
