@@ -185,6 +185,35 @@ static void host_new_message_id(struct mqc_instance *mi, char id[MQC_MESSAGE_ID_
 	identity_new_message_id(id);
 }
 
+/* A typed key's value for a plugin; a key not declared with `type` is
+ * the plugin's bug, said in the log. */
+static int64_t host_typed(struct mqc_instance *mi, const char *key, enum mqc_key_type type,
+                          int64_t otherwise)
+{
+	struct instance *inst = (struct instance *)mi;
+	int64_t value;
+	if (instance_typed(inst, key, type, &value))
+		return value;
+	log_print(inst->name, MQC_LOG_ERROR, "the plugin asked for key '%s' as a type it "
+	         "does not declare it with", key);
+	return otherwise;
+}
+
+static bool host_config_bool(struct mqc_instance *mi, const char *key)
+{
+	return host_typed(mi, key, MQC_KEY_BOOL, 0) != 0;
+}
+
+static int64_t host_config_number(struct mqc_instance *mi, const char *key)
+{
+	return host_typed(mi, key, MQC_KEY_NUMBER, 0);
+}
+
+static int host_config_word(struct mqc_instance *mi, const char *key)
+{
+	return (int)host_typed(mi, key, MQC_KEY_WORD, -1);
+}
+
 const struct mqc_host chat_host = {
 	.size = sizeof(struct mqc_host),
 	.abi_major = MQC_ABI_MAJOR,
@@ -212,4 +241,7 @@ const struct mqc_host chat_host = {
 	.stable_id = host_stable_id,
 	.new_message_id = host_new_message_id,
 	.timer_arm_now = host_timer_arm_now,
+	.config_bool = host_config_bool,
+	.config_number = host_config_number,
+	.config_word = host_config_word,
 };

@@ -9,6 +9,7 @@
 
 #include "instance.h"
 
+#include "keytype.h"
 #include "log.h"
 
 /* What building the instances needs at hand. */
@@ -91,6 +92,10 @@ static const char *section_plugin_name(const struct config *cfg, const char *sec
 	return section;
 }
 
+static void instance_free(struct instance *inst);
+
+/* Resolves and checks the value of every key of `name`: the instance, or
+ * NULL after saying what is wrong with each bad value. */
 static struct instance *instance_new(struct build *b, const char *name,
                                      const struct plugin *p)
 {
@@ -99,16 +104,29 @@ static struct instance *instance_new(struct build *b, const char *name,
 	inst->name = xstrdup(name);
 	inst->plugin = p;
 	size_t n = 0;
-	while (p->desc.keys && p->desc.keys[n].name)
+	while (p->desc.keys[n].name)
 		n++;
 	inst->values = xcalloc(n + 1, sizeof *inst->values);
 	inst->origins = xcalloc(n + 1, sizeof *inst->origins);
+	inst->parsed = xcalloc(n + 1, sizeof *inst->parsed);
+	bool ok = true;
 	for (size_t i = 0; i < n; i++) {
 		const struct mqc_key *k = &p->desc.keys[i];
 		const struct config_value *v = config_find(b->cfg, name, k->name);
 		const char *raw = v ? v->value : k->def ? k->def : "";
-		inst->values[i] = k->flags & MQC_KEY_PATH ? config_expand_path(raw) : xstrdup(raw);
+		inst->values[i] = keytype_is_path(k) ? config_expand_path(raw) : xstrdup(raw);
 		inst->origins[i] = v ? v->origin : "built-in default";
+		struct strbuf why = STRBUF_INIT;
+		if (!keytype_parse(k, inst->values[i], &inst->parsed[i], &why)) {
+			log_print(NULL, MQC_LOG_ERROR, "%s: [%s] %s: %s", inst->origins[i], name,
+			          k->name, strbuf_str(&why));
+			ok = false;
+		}
+		strbuf_free(&why);
+	}
+	if (!ok) {
+		instance_free(inst);
+		return NULL;
 	}
 	return inst;
 }
@@ -117,10 +135,11 @@ static void instance_free(struct instance *inst)
 {
 	if (!inst)
 		return;
-	for (size_t i = 0; inst->plugin->desc.keys && inst->plugin->desc.keys[i].name; i++)
+	for (size_t i = 0; inst->plugin->desc.keys[i].name; i++)
 		free((char *)inst->values[i]);
 	free(inst->values);
 	free(inst->origins);
+	free(inst->parsed);
 	free(inst->name);
 	strbuf_free(&inst->scratch);
 	free(inst);
@@ -145,6 +164,16 @@ const char *instance_origin(const struct instance *inst, const char *key)
 {
 	size_t i = key_index(inst, key);
 	return i == (size_t)-1 ? NULL : inst->origins[i];
+}
+
+bool instance_typed(const struct instance *inst, const char *key, enum mqc_key_type type,
+                    int64_t *out)
+{
+	size_t i = key_index(inst, key);
+	if (i == (size_t)-1 || inst->plugin->desc.keys[i].type != type)
+		return false;
+	*out = inst->parsed[i];
+	return true;
 }
 
 /* Creates the instance `name` for `role`; NULL after printing why. */
@@ -280,6 +309,8 @@ static int check_spare_section(struct build *b, const struct config_section *s)
 	if (failures)
 		return failures;
 	struct instance *spare = instance_new(b, s->name, p);
+	if (!spare)
+		return 1;
 	failures = instance_check(spare, b->host) ? 1 : 0;
 	instance_free(spare);
 	return failures;
@@ -324,6 +355,17 @@ static int create_backend(struct build *b)
 	return failures;
 }
 
+/* After a mistake, the plugins' own checks of every instance built, so
+ * that one run names every mistake (without one, they run before `open`,
+ * or for --check-config). */
+static void check_built(struct build *b)
+{
+	for (size_t i = 0; i < b->all->n_frontends; i++)
+		instance_check(b->all->frontends[i], b->host);
+	if (b->all->backend)
+		instance_check(b->all->backend, b->host);
+}
+
 int instances_create(struct instances *all, const struct config *cfg, struct chat *chat,
                      const struct mqc_host *host)
 {
@@ -331,6 +373,8 @@ int instances_create(struct instances *all, const struct config *cfg, struct cha
 	int failures = create_frontends(&b);
 	failures += create_backend(&b);
 	failures += check_values(&b);
+	if (failures)
+		check_built(&b);
 	return failures ? EX_CONFIG : 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mqchat/plugin.h>
 
@@ -23,6 +24,7 @@ struct instance {
 	const struct plugin *plugin;
 	const char **values;  /* resolved value of each of the plugin's keys */
 	const char **origins; /* where each came from ("built-in default" too) */
+	int64_t *parsed;      /* each typed key's value (keytype_parse) */
 	void *self;           /* what the plugin's open returned */
 	bool config_failed;   /* config_error() was called */
 	struct strbuf scratch; /* host->encode's buffer */
@@ -52,5 +54,9 @@ int instance_check(struct instance *inst, const struct mqc_host *host);
  * does not declare. */
 const char *instance_value(const struct instance *inst, const char *key);
 const char *instance_origin(const struct instance *inst, const char *key);
+/* The parsed value of `key` if the plugin declared it with `type`: true
+ * with it in *out (see keytype_parse), else false. */
+bool instance_typed(const struct instance *inst, const char *key, enum mqc_key_type type,
+                    int64_t *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keytype.h"
 #include "safepath.h"
 
 #ifndef MQC_PLUGINDIR
@@ -25,6 +26,56 @@ const char *loader_kind_name(enum mqc_plugin_kind kind)
 	case MQC_PLUGIN_BACKEND: return "backend";
 	}
 	return "unknown";
+}
+
+bool loader_owns_terminal(const struct plugin *p)
+{
+	return p->desc.abi_minor >= 2 && (p->desc.flags & MQC_PLUGIN_OWNS_TERMINAL);
+}
+
+/* struct mqc_key as ABI 1.0 and 1.1 lay it out: an array of these has a
+ * shorter stride than one of today's. */
+struct key_before_1_2 {
+	const char *name;
+	const char *def;
+	unsigned flags;
+	const char *help;
+};
+
+struct mqc_key *loader_copy_keys(const void *keys, unsigned abi_minor)
+{
+	const struct key_before_1_2 *old = keys;
+	const struct mqc_key *now = keys;
+	size_t n = 0;
+	while (keys && (abi_minor < 2 ? old[n].name : now[n].name))
+		n++;
+	struct mqc_key *copy = xcalloc(n + 1, sizeof *copy);
+	for (size_t i = 0; i < n; i++) {
+		if (abi_minor >= 2)
+			copy[i] = now[i];
+		else
+			copy[i] = (struct mqc_key){.name = old[i].name, .def = old[i].def,
+			                           .flags = old[i].flags, .help = old[i].help};
+	}
+	return copy;
+}
+
+/* Every key declaration usable (a default that does not fit its type is
+ * said for each instance, as "built-in default"). */
+static int check_keys(const struct mqc_key *keys, const char *path, const char *name,
+                      struct strbuf *err)
+{
+	for (const struct mqc_key *k = keys; k->name; k++) {
+		struct strbuf why = STRBUF_INIT;
+		bool ok = keytype_declaration_ok(k, &why);
+		if (!ok)
+			strbuf_printf(err, "%s: plugin '%s': %s: rebuild it fixed", path, name,
+			              strbuf_str(&why));
+		strbuf_free(&why);
+		if (!ok)
+			return -1;
+	}
+	return 0;
 }
 
 char *loader_default_dir(void)
@@ -188,13 +239,18 @@ struct plugin *loader_open(const char *path, struct strbuf *err)
 		memcpy(&p->desc, d, size);
 	else
 		p->desc = (struct mqc_plugin){.abi_major = d->abi_major, .abi_minor = d->abi_minor};
-	if (check_descriptor(&p->desc, path, err) != 0) {
-		free(p);
-		dlclose(handle);
-		return NULL;
+	if (check_descriptor(&p->desc, path, err) == 0) {
+		p->keys = loader_copy_keys(p->desc.keys, p->desc.abi_minor);
+		p->desc.keys = p->keys;
+		if (check_keys(p->keys, path, p->desc.name, err) == 0) {
+			p->path = xstrdup(path);
+			return p;
+		}
 	}
-	p->path = xstrdup(path);
-	return p;
+	free(p->keys);
+	free(p);
+	dlclose(handle);
+	return NULL;
 }
 
 void loader_close(struct plugin *p)
@@ -205,5 +261,6 @@ void loader_close(struct plugin *p)
 	 * libmosquitto): unmapping them early would crash at exit, so the
 	 * handle is left to the process's end. */
 	free(p->path);
+	free(p->keys);
 	free(p);
 }

@@ -14,6 +14,7 @@
 #include "chat.h"
 #include "cmdline.h"
 #include "identity.h"
+#include "keytype.h"
 
 /* Started with descriptor 0, 1 or 2 closed, the first thing opened would
  * take its place and be read as input, or written as output: /dev/null
@@ -44,48 +45,40 @@ static void warn_if_others_can_write(const struct config *cfg)
 		         (cfg->file_mode & S_IWOTH) ? "others" : "its group", cfg->path);
 }
 
-static int parse_number(const struct config *cfg, const char *key, long long min,
-                        long long max, long long *out)
+/* The parsed value of a typed [core] key, once read_core_settings() has
+ * found every one valid. */
+static int64_t parse_number(const struct config *cfg, const char *key)
 {
-	const char *text = config_core_value(cfg, key);
-	char *end;
-	long long n = strtoll(text, &end, 10);
-	if (*text && !*end && n >= min && n <= max) {
-		*out = n;
-		return 0;
-	}
-	const struct config_value *v = config_find(cfg, "core", key);
-	log_print(NULL, MQC_LOG_ERROR, "%s: [core] %s: '%s' is not a number from %lld to %lld",
-	         v ? v->origin : "built-in default", key, text, min, max);
-	return EX_CONFIG;
+	struct strbuf err = STRBUF_INIT;
+	int64_t value = 0;
+	keytype_core_value(cfg, key, &value, &err);
+	strbuf_free(&err);
+	return value;
 }
 
 static int read_core_settings(struct chat *chat)
 {
 	const struct config *cfg = chat->cfg;
-	long long timeout = 0;
-	if (parse_number(cfg, "quit_timeout", 0, 86400, &timeout))
-		return EX_CONFIG;
-	chat->quit_timeout_ms = (uint32_t)timeout * 1000u;
-	long long outbox_max = 0, replay = 0, max_messages = 0, max_days = 0, window = 0;
-	if (parse_number(cfg, "outbox_max", 0, 10000000, &outbox_max) ||
-	    parse_number(cfg, "history_replay", 0, 1000000, &replay) ||
-	    parse_number(cfg, "history_max_messages", 0, 1000000000000LL, &max_messages) ||
-	    parse_number(cfg, "history_max_days", 0, 1000000, &max_days) ||
-	    parse_number(cfg, "dedup_window", 0, 86400, &window))
-		return EX_CONFIG;
-	chat->outbox_max = (size_t)outbox_max;
-	chat->history_replay = (size_t)replay;
-	chat->history_max_messages = max_messages;
-	chat->history_max_days = max_days;
-	chat->dedup_window_ms = (uint32_t)window * 1000u;
-	if (!config_parse_bool(config_core_value(cfg, "announce"), &chat->announce)) {
-		const struct config_value *v = config_find(cfg, "core", "announce");
-		log_print(NULL, MQC_LOG_ERROR, "%s: [core] announce: '%s' is not on or off",
-		         v ? v->origin : "built-in default", config_core_value(cfg, "announce"));
-		return EX_CONFIG;
+	int rc = 0;
+	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
+		struct strbuf err = STRBUF_INIT;
+		int64_t value;
+		if (!keytype_core_value(cfg, k->name, &value, &err)) {
+			log_print(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
+			rc = EX_CONFIG;
+		}
+		strbuf_free(&err);
 	}
-	chat->time_format = xstrdup(config_core_value(cfg, "time_format"));
+	if (rc)
+		return rc;
+	chat->set.quit_timeout_ms = (uint32_t)parse_number(cfg, "quit_timeout") * 1000u;
+	chat->set.outbox_max = (size_t)parse_number(cfg, "outbox_max");
+	chat->set.archive.replay = (size_t)parse_number(cfg, "history_replay");
+	chat->set.archive.max_messages = parse_number(cfg, "history_max_messages");
+	chat->set.archive.max_days = parse_number(cfg, "history_max_days");
+	chat->set.archive.dedup_window_ms = (uint32_t)parse_number(cfg, "dedup_window") * 1000u;
+	chat->set.announce = parse_number(cfg, "announce") != 0;
+	chat->set.time_format = xstrdup(config_core_value(cfg, "time_format"));
 	return 0;
 }
 

@@ -57,11 +57,13 @@
  * MQC_ABI_MAJOR changes when anything existing changes meaning, size or
  * place; a plugin built for another major is refused ("rebuild against ABI
  * N").  MQC_ABI_MINOR grows when something is appended: a field at the end of
- * struct mqc_plugin, struct mqc_host or struct mqc_message, or a new enum
- * value.  Nothing is ever removed or reordered within a major.  So:
+ * struct mqc_plugin, struct mqc_host, struct mqc_message or struct mqc_key,
+ * or a new enum value.  Nothing is ever removed or reordered within a major.
+ * So:
  *   - the core accepts any plugin whose major equals its own and whose minor
  *     is not newer than its own; it reads only the part of struct mqc_plugin
- *     that the plugin's `size` covers (later members count as NULL);
+ *     that the plugin's `size` covers (later members count as NULL), and the
+ *     plugin's `keys` with the stride struct mqc_key had in its minor;
  *   - a plugin that wants a host function added in a later minor checks
  *     MQC_HOST_HAS(host, member) first, so it still runs on an older core.
  */
@@ -78,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 1
+#define MQC_ABI_MINOR 2
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -159,18 +161,72 @@ enum mqc_key_flags {
 	MQC_KEY_SECRET = 1u << 1, /* masked by --check-config */
 };
 
+/* What a key's value must be (since ABI 1.2).  The core checks every value
+ * of a typed key, the user's and the default, before the plugin sees the
+ * instance (before `check`, `open`, and for a section no instance uses),
+ * and refuses a bad one naming file, line, section and key, in the same
+ * words for every plugin:
+ *   FILE:LINE: [section] key: 'VALUE' is not on or off
+ *   FILE:LINE: [section] key: 'VALUE' is not a number from 1 to 64
+ *   FILE:LINE: [section] key: 'VALUE' is not one of: plain, json
+ * so a plugin reads a typed value already parsed (host->config_bool,
+ * config_number, config_word) and reports only what the type cannot say
+ * (a file that does not exist, keys that contradict each other). */
+enum mqc_key_type {
+	MQC_KEY_STRING = 0, /* any text; what every key of an older plugin is */
+	MQC_KEY_BOOL = 1,   /* on/off, yes/no, true/false, 1/0, any case */
+	MQC_KEY_NUMBER = 2, /* a whole number from `min` to `max`, see `unit` */
+	MQC_KEY_WORD = 3,   /* one of `words`, any case */
+	MQC_KEY_PATHNAME = 4, /* a path: "~" and "$VAR" expanded, as the
+	                       MQC_KEY_PATH flag (which still works) */
+};
+
+/* The unit of an MQC_KEY_NUMBER: the one a bare number is in and the one
+ * host->config_number() returns.  A value may carry a suffix of the same
+ * family, converted to the key's unit; it must come out whole ("1500ms"
+ * is no number of seconds). */
+enum mqc_key_unit {
+	MQC_UNIT_NONE = 0,    /* a bare number, no suffix */
+	MQC_UNIT_MS = 1,      /* a duration: 500ms, 30s, 5m, 2h, 1d */
+	MQC_UNIT_SECONDS = 2, /* the same suffixes */
+	MQC_UNIT_DAYS = 3,    /* the same suffixes */
+	MQC_UNIT_BYTES = 4,   /* a size: 64k, 1M, 1G (1024-based; "KiB", "KB"
+	                         are read the same) */
+};
+
 /*
  * One key of the instance's INI section.  The core refuses, naming the file
  * and line, any key of the section that the plugin does not declare (`plugin`
  * is always accepted).  `def` is the value when the user gives none (NULL
- * means ""); values are validated by the plugin in `open`, which reports a
- * bad one with host->config_error().
+ * means "").  A typed key's value is checked by the core (see enum
+ * mqc_key_type); a string's, by the plugin, which reports a bad one with
+ * host->config_error().
+ *
+ * Since ABI 1.2 the members after `help` exist.  The core reads an older
+ * plugin's array with that plugin's own (shorter) stride: its keys are all
+ * strings.  Positional initialisers ({"name", "def", 0, "help"}) stay
+ * valid; typed keys read best with designated ones:
+ *
+ *     {.name = "qos", .def = "1", .type = MQC_KEY_NUMBER, .min = 0, .max = 2},
+ *     {.name = "timeout", .def = "10", .type = MQC_KEY_NUMBER,
+ *      .unit = MQC_UNIT_SECONDS, .min = 0, .max = 86400},
+ *     {.name = "wire", .def = "plain", .type = MQC_KEY_WORD,
+ *      .words = (const char *const[]){"plain", "json", NULL}},
  */
 struct mqc_key {
 	const char *name;
 	const char *def;
 	unsigned flags; /* enum mqc_key_flags */
 	const char *help; /* one line, shown by --check-config -v and docs */
+	/* --- since ABI 1.2 --------------------------------------------------- */
+	enum mqc_key_type type;
+	enum mqc_key_unit unit; /* MQC_KEY_NUMBER only */
+	int64_t min, max;       /* MQC_KEY_NUMBER: the range, in `unit`, ends
+	                           included; min <= max */
+	/* MQC_KEY_WORD: the words accepted, NULL-terminated; a word that means
+	 * the same as another may follow it ("5", "5.0").  An empty value is
+	 * accepted only when `def` is empty (config_word() says -1). */
+	const char *const *words;
 };
 
 /* ------------------------------------------------------------------------
@@ -245,7 +301,9 @@ struct mqc_host {
 	/* --- configuration -------------------------------------------------- */
 
 	/* Value of one of the keys the plugin declared: the user's value, else
-	 * the declared default, else "".  NULL only for an undeclared key. */
+	 * the declared default, else "" (a path expanded).  NULL only for an
+	 * undeclared key.  A typed key's parsed value comes from config_bool,
+	 * config_number or config_word (ABI 1.2). */
 	const char *(*config)(struct mqc_instance *inst, const char *key);
 
 	/* Report a bad value: prints "FILE:LINE: [section] key: <message>"
@@ -359,6 +417,18 @@ struct mqc_host {
 	 * gathered over many calls and done once, such as output written
 	 * in one piece. */
 	void (*timer_arm_now)(struct mqc_timer *timer);
+
+	/* --- since ABI 1.2 --------------------------------------------------- */
+
+	/* The value of a typed key, parsed and checked by the core before the
+	 * plugin's `check` or `open` runs (so valid whenever the plugin asks):
+	 * an MQC_KEY_BOOL's on or off; an MQC_KEY_NUMBER's number in the
+	 * key's unit; an MQC_KEY_WORD's index in `words`, or -1 for an empty
+	 * value.  A key not declared with that type gives false, 0 or -1 and
+	 * an error in the log: a bug of the plugin's. */
+	bool (*config_bool)(struct mqc_instance *inst, const char *key);
+	int64_t (*config_number)(struct mqc_instance *inst, const char *key);
+	int (*config_word)(struct mqc_instance *inst, const char *key);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */
@@ -374,6 +444,16 @@ struct mqc_host {
 enum mqc_plugin_kind {
 	MQC_PLUGIN_FRONTEND = 1,
 	MQC_PLUGIN_BACKEND = 2,
+};
+
+/* What a plugin tells the core about itself (since ABI 1.2). */
+enum mqc_plugin_flags {
+	/* This frontend is the user's terminal (the stdin plugin): it shows
+	 * the core's events (link state, warnings) as STATUS messages, so the
+	 * core does not print them on standard error as well, and when
+	 * standard input and error are a terminal the core asks there for a
+	 * nick [core] does not give. */
+	MQC_PLUGIN_OWNS_TERMINAL = 1u << 0,
 };
 
 struct mqc_plugin {
@@ -438,8 +518,16 @@ struct mqc_plugin {
 	/* Optional.  Validate the instance's configuration with no side
 	 * effect (nothing created, opened or connected): report each bad value
 	 * with host->config_error() and return -1, else 0.  The core calls it
-	 * before `open`, and alone for `mqchat --check-config`. */
+	 * before `open`, and alone for `mqchat --check-config`.  Typed keys
+	 * are checked already (enum mqc_key_type): what is left is what a
+	 * type cannot say, such as a string's form, files, keys that must go
+	 * together.  `open` may then take what check() found valid for
+	 * granted. */
 	int (*check)(struct mqc_instance *inst, const struct mqc_host *host);
+
+	/* --- since ABI 1.2 --------------------------------------------------- */
+
+	unsigned flags; /* enum mqc_plugin_flags */
 };
 
 #define MQC_PLUGIN_DEFINE(...)                                                 \

@@ -2,12 +2,10 @@
 /* Reading and checking the exec frontend's keys. */
 #include "exec.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 /* What a desktop notifier (notify-send) needs to find the user's session,
@@ -16,24 +14,37 @@
 	"PATH HOME USER LANG LC_ALL XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS "  \
 	"DISPLAY WAYLAND_DISPLAY"
 
+/* The words of `output`, in the order of enum exec_output. */
+static const char *const output_words[] = {"discard", "stderr", NULL};
+
 const struct mqc_key exec_keys[] = {
-	{"program", "", MQC_KEY_PATH,
-	 "program to run: a path, or a name looked up in $PATH (required)"},
-	{"args", "", 0,
-	 "arguments, split on spaces; each may use {nick} {text} {topic} {type} "
-	 "{id} {time} {date} {initial}"},
-	{"match", "", 0, "POSIX extended regex the text must match (empty: every message)"},
-	{"ignore_case", "off", 0, "on: match without regard to case"},
-	{"types", "message action", 0,
-	 "message types that run the program: message action join leave status"},
-	{"own", "off", 0, "on: also run for messages you sent yourself"},
-	{"max_running", "4", 0, "programs running at once, 1 to 64"},
-	{"max_queued", "16", 0, "runs waiting for a free slot, 0 to 1024; more are dropped"},
-	{"timeout", "10", 0, "seconds a run may take before it is killed; 0: no limit"},
-	{"output", "discard", 0, "discard | stderr: where the program's output goes"},
-	{"pass_env", EXEC_PASS_ENV_DEFAULT, 0,
-	 "variables passed on from mqchat's environment, space separated"},
-	{NULL, NULL, 0, NULL},
+	{.name = "program", .def = "", .flags = MQC_KEY_PATH,
+	 .help = "program to run: a path, or a name looked up in $PATH (required)"},
+	{.name = "args", .def = "",
+	 .help = "arguments, split on spaces; each may use {nick} {text} {topic} {type} "
+	         "{id} {time} {date} {initial}"},
+	{.name = "match", .def = "",
+	 .help = "POSIX extended regex the text must match (empty: every message)"},
+	{.name = "ignore_case", .def = "off", .help = "on: match without regard to case",
+	 .type = MQC_KEY_BOOL},
+	{.name = "types", .def = "message action",
+	 .help = "message types that run the program: message action join leave status"},
+	{.name = "own", .def = "off", .help = "on: also run for messages you sent yourself",
+	 .type = MQC_KEY_BOOL},
+	{.name = "max_running", .def = "4", .help = "programs running at once, 1 to 64",
+	 .type = MQC_KEY_NUMBER, .min = 1, .max = 64},
+	{.name = "max_queued", .def = "16",
+	 .help = "runs waiting for a free slot, 0 to 1024; more are dropped",
+	 .type = MQC_KEY_NUMBER, .min = 0, .max = 1024},
+	{.name = "timeout", .def = "10",
+	 .help = "seconds a run may take before it is killed; 0: no limit",
+	 .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_SECONDS, .min = 0, .max = 86400},
+	{.name = "output", .def = "discard",
+	 .help = "discard | stderr: where the program's output goes",
+	 .type = MQC_KEY_WORD, .words = output_words},
+	{.name = "pass_env", .def = EXEC_PASS_ENV_DEFAULT,
+	 .help = "variables passed on from mqchat's environment, space separated"},
+	{.name = NULL},
 };
 
 /* Splits `text` on spaces, tabs and commas into a malloc'd NULL-ended list of
@@ -65,28 +76,6 @@ static void free_words(char **words)
 	for (size_t i = 0; words && words[i]; i++)
 		free(words[i]);
 	free(words);
-}
-
-static bool parse_bool(const char *value, bool *out)
-{
-	if (!strcasecmp(value, "on") || !strcasecmp(value, "yes") ||
-	    !strcasecmp(value, "true") || !strcmp(value, "1"))
-		return *out = true, true;
-	if (!strcasecmp(value, "off") || !strcasecmp(value, "no") ||
-	    !strcasecmp(value, "false") || !strcmp(value, "0"))
-		return *out = false, true;
-	return false;
-}
-
-static bool parse_unsigned(const char *value, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(value, &end, 10);
-	if (!*value || *end || errno || *value == '-' || n < min || n > max)
-		return false;
-	*out = (unsigned)n;
-	return true;
 }
 
 /* The executable `program` names: itself when it has a '/', else the first
@@ -154,12 +143,7 @@ static bool load_match(struct exec_config *cfg, struct mqc_instance *inst,
                        const struct mqc_host *host)
 {
 	const char *pattern = host->config(inst, "match");
-	bool icase;
-	if (!parse_bool(host->config(inst, "ignore_case"), &icase)) {
-		host->config_error(inst, "ignore_case", "'%s' is not on or off",
-		                   host->config(inst, "ignore_case"));
-		return false;
-	}
+	bool icase = host->config_bool(inst, "ignore_case");
 	if (!*pattern)
 		return true;
 	int rc = regcomp(&cfg->match, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
@@ -204,39 +188,14 @@ static bool load_types(struct exec_config *cfg, struct mqc_instance *inst,
 	return ok;
 }
 
-static bool load_limits(struct exec_config *cfg, struct mqc_instance *inst,
+static void load_limits(struct exec_config *cfg, struct mqc_instance *inst,
                         const struct mqc_host *host)
 {
-	unsigned timeout_s;
-	const char *v;
-	if (!parse_bool(v = host->config(inst, "own"), &cfg->own)) {
-		host->config_error(inst, "own", "'%s' is not on or off", v);
-		return false;
-	}
-	if (!parse_unsigned(v = host->config(inst, "max_running"), 1, 64, &cfg->max_running)) {
-		host->config_error(inst, "max_running", "'%s' is not a number from 1 to 64", v);
-		return false;
-	}
-	if (!parse_unsigned(v = host->config(inst, "max_queued"), 0, 1024, &cfg->max_queued)) {
-		host->config_error(inst, "max_queued", "'%s' is not a number from 0 to 1024", v);
-		return false;
-	}
-	if (!parse_unsigned(v = host->config(inst, "timeout"), 0, 86400, &timeout_s)) {
-		host->config_error(inst, "timeout", "'%s' is not a number of seconds from 0 "
-		                   "to 86400", v);
-		return false;
-	}
-	cfg->timeout_ms = timeout_s * 1000u;
-	v = host->config(inst, "output");
-	if (strcmp(v, "discard") == 0) {
-		cfg->output = EXEC_OUTPUT_DISCARD;
-	} else if (strcmp(v, "stderr") == 0) {
-		cfg->output = EXEC_OUTPUT_STDERR;
-	} else {
-		host->config_error(inst, "output", "'%s' is not discard or stderr", v);
-		return false;
-	}
-	return true;
+	cfg->own = host->config_bool(inst, "own");
+	cfg->max_running = (unsigned)host->config_number(inst, "max_running");
+	cfg->max_queued = (unsigned)host->config_number(inst, "max_queued");
+	cfg->timeout_ms = (unsigned)host->config_number(inst, "timeout") * 1000u;
+	cfg->output = (enum exec_output)host->config_word(inst, "output");
 }
 
 /* Snapshot of the variables to pass on, taken once: the environment of a
@@ -269,9 +228,10 @@ bool exec_config_load(struct exec_config *cfg, struct mqc_instance *inst,
                       const struct mqc_host *host)
 {
 	*cfg = (struct exec_config){0};
+	load_limits(cfg, inst, host);
 	bool ok = load_program(cfg, inst, host) && load_args(cfg, inst, host) &&
 	          load_match(cfg, inst, host) && load_types(cfg, inst, host) &&
-	          load_limits(cfg, inst, host) && load_pass_env(cfg, inst, host);
+	          load_pass_env(cfg, inst, host);
 	if (!ok)
 		exec_config_free(cfg, host);
 	return ok;

@@ -5,14 +5,9 @@
  */
 #include "fifo.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Without XDG_RUNTIME_DIR the core expands this to /tmp/mqchat-<uid>/in.fifo
  * (config_expand_path): the one fallback, shown by --check-config too. */
@@ -28,8 +23,10 @@ const struct mqc_key fifo_keys[] = {
 	{.name = "nick", .def = "",
 	 .help = "nick the lines are sent as (default: the user's nick)"},
 	{.name = "max_line", .def = "65536",
-	 .help = "longest line accepted, in bytes (K and M suffixes allowed); "
-	         "longer lines are dropped with a warning"},
+	 .help = "longest line accepted, in bytes (k and M suffixes allowed); "
+	         "longer lines are dropped with a warning",
+	 .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_BYTES, .min = 1,
+	 .max = FIFO_MAX_LINE_LIMIT},
 	{.name = NULL},
 };
 
@@ -80,51 +77,6 @@ static bool config_mode(struct fifo_config *cfg, struct mqc_instance *inst,
 	return true;
 }
 
-/* "65536", "64K", "64KiB", "1M", "1MiB" (binary units, any case). */
-static bool parse_size(const char *value, size_t *out)
-{
-	char *end;
-	unsigned long long n;
-	unsigned long long unit = 1;
-
-	if (!isdigit((unsigned char)value[0]))
-		return false;
-	errno = 0;
-	n = strtoull(value, &end, 10);
-	if (errno != 0)
-		return false;
-	if (*end == 'k' || *end == 'K')
-		unit = 1024;
-	else if (*end == 'm' || *end == 'M')
-		unit = 1024 * 1024;
-	if (unit != 1) {
-		end++;
-		if (strcasecmp(end, "iB") == 0 || strcasecmp(end, "B") == 0)
-			end += strlen(end);
-	}
-	/* n is checked first so that n * unit cannot overflow. */
-	if (*end != '\0' || n > FIFO_MAX_LINE_LIMIT || n * unit > FIFO_MAX_LINE_LIMIT)
-		return false;
-	*out = (size_t)(n * unit);
-	return true;
-}
-
-static bool config_max_line(struct fifo_config *cfg, struct mqc_instance *inst,
-                            const struct mqc_host *host)
-{
-	const char *value = host->config(inst, "max_line");
-	size_t max_line;
-
-	if (!parse_size(value, &max_line) || max_line == 0 ||
-	    max_line > FIFO_MAX_LINE_LIMIT) {
-		host->config_error(inst, "max_line", "\"%s\" is not a size between "
-		                   "1 and 16M bytes (e.g. 65536, 64K, 1M)", value);
-		return false;
-	}
-	cfg->max_line = max_line;
-	return true;
-}
-
 static bool config_nick(struct fifo_config *cfg, struct mqc_instance *inst,
                         const struct mqc_host *host)
 {
@@ -154,7 +106,7 @@ bool fifo_config_load(struct fifo_config *cfg, struct mqc_instance *inst,
 	/* Check every key, so one run reports every mistake. */
 	bool ok = config_path(cfg, inst, host);
 	ok = config_mode(cfg, inst, host) && ok;
-	ok = config_max_line(cfg, inst, host) && ok;
+	cfg->max_line = (size_t)host->config_number(inst, "max_line");
 	ok = config_nick(cfg, inst, host) && ok;
 	if (!ok)
 		fifo_config_free(cfg);

@@ -3,42 +3,84 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SECONDS(lo, hi) .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_SECONDS, .min = lo, .max = hi
+
+/* Words as the rest of the plugin spells them, in the order
+ * host->config_word() counts them. */
+static const char *const wire_names[] = {"plain", "json", NULL};
+static const char *const session_names[] = {"persistent", "clean", NULL};
+static const char *const tls_version_names[] = {"tlsv1.2", "tlsv1.3", NULL};
+static const char *const protocol_names[] = {"5", "5.0", "3.1.1", NULL};
+#define PROTOCOL_3_1_1 2
+
 const struct mqc_key mqtt_config_keys[] = {
-	{"host", "localhost", 0, "broker host name or address"},
-	{"port", "1883", 0, "broker TCP port"},
-	{"topic", "conversacionTeletubbies", 0, "topic the room lives on (no wildcards)"},
-	{"qos", "1", 0, "MQTT QoS for sending and subscribing: 0, 1 or 2"},
-	{"wire", "plain", 0, "payload format sent: plain | json (both are understood on receipt)"},
-	{"keepalive", "60", 0, "MQTT keepalive in seconds (5-65535)"},
-	{"client_id", NULL, 0, "MQTT client id; default: stable per configuration, distinct per running instance"},
-	{"session", "persistent", 0, "persistent: the broker keeps what is sent to the room while we are away | clean"},
-	{"session_expiry", "86400", 0, "seconds the broker keeps a persistent session after we left (MQTT 5; 0-4294967295)"},
-	{"will", "on", 0, "on: the broker sends our leave message if we vanish without saying goodbye (Last Will)"},
-	{"username", NULL, 0, "user name for the broker"},
-	{"password_file", NULL, MQC_KEY_PATH, "file whose first line is the password"},
-	{"tls", "off", 0, "on: TLS, verifying the broker against cafile/capath, else the system's CAs"},
-	{"cafile", NULL, MQC_KEY_PATH, "CA certificate(s) to verify the broker with (PEM)"},
-	{"capath", NULL, MQC_KEY_PATH, "directory of hashed CA certificates"},
-	{"certfile", NULL, MQC_KEY_PATH, "client certificate (PEM), with keyfile"},
-	{"keyfile", NULL, MQC_KEY_PATH, "client private key (PEM, unencrypted), with certfile"},
-	{"tls_insecure", "off", 0, "on: accept any broker certificate and name (testing only: warns at each start)"},
-	{"tls_version", NULL, 0, "lowest TLS version accepted: tlsv1.2 | tlsv1.3; empty: tlsv1.2"},
-	{"alpn", NULL, 0, "ALPN protocol name offered in the TLS handshake"},
-	{"protocol", "5", 0, "MQTT protocol version: 5 | 3.1.1"},
-	{"connect_timeout", "10", 0, "seconds one connection attempt may take"},
-	{"retry", "off", 0, "on: keep retrying when the broker is unreachable at start instead of exiting 69"},
-	{"reconnect_max", "30", 0, "longest wait between reconnection attempts, seconds (backoff 1, 2, 4, ...)"},
-	{NULL, NULL, 0, NULL},
+	{.name = "host", .def = "localhost", .help = "broker host name or address"},
+	{.name = "port", .def = "1883", .help = "broker TCP port",
+	 .type = MQC_KEY_NUMBER, .min = 1, .max = 65535},
+	{.name = "topic", .def = "conversacionTeletubbies",
+	 .help = "topic the room lives on (no wildcards)"},
+	{.name = "qos", .def = "1", .help = "MQTT QoS for sending and subscribing: 0, 1 or 2",
+	 .type = MQC_KEY_NUMBER, .min = 0, .max = 2},
+	{.name = "wire", .def = "plain",
+	 .help = "payload format sent: plain | json (both are understood on receipt)",
+	 .type = MQC_KEY_WORD, .words = wire_names},
+	{.name = "keepalive", .def = "60", .help = "MQTT keepalive in seconds (5-65535)",
+	 SECONDS(5, 65535)}, /* libmosquitto refuses keepalives under 5 s */
+	{.name = "client_id",
+	 .help = "MQTT client id; default: stable per configuration, distinct per running "
+	         "instance"},
+	{.name = "session", .def = "persistent",
+	 .help = "persistent: the broker keeps what is sent to the room while we are away | "
+	         "clean",
+	 .type = MQC_KEY_WORD, .words = session_names},
+	{.name = "session_expiry", .def = "86400",
+	 .help = "seconds the broker keeps a persistent session after we left (MQTT 5; "
+	         "0-4294967295)",
+	 SECONDS(0, UINT32_MAX)},
+	{.name = "will", .def = "on",
+	 .help = "on: the broker sends our leave message if we vanish without saying goodbye "
+	         "(Last Will)",
+	 .type = MQC_KEY_BOOL},
+	{.name = "username", .help = "user name for the broker"},
+	{.name = "password_file", .flags = MQC_KEY_PATH,
+	 .help = "file whose first line is the password"},
+	{.name = "tls", .def = "off",
+	 .help = "on: TLS, verifying the broker against cafile/capath, else the system's CAs",
+	 .type = MQC_KEY_BOOL},
+	{.name = "cafile", .flags = MQC_KEY_PATH,
+	 .help = "CA certificate(s) to verify the broker with (PEM)"},
+	{.name = "capath", .flags = MQC_KEY_PATH, .help = "directory of hashed CA certificates"},
+	{.name = "certfile", .flags = MQC_KEY_PATH,
+	 .help = "client certificate (PEM), with keyfile"},
+	{.name = "keyfile", .flags = MQC_KEY_PATH,
+	 .help = "client private key (PEM, unencrypted), with certfile"},
+	{.name = "tls_insecure", .def = "off",
+	 .help = "on: accept any broker certificate and name (testing only: warns at each "
+	         "start)",
+	 .type = MQC_KEY_BOOL},
+	{.name = "tls_version",
+	 .help = "lowest TLS version accepted: tlsv1.2 | tlsv1.3; empty: tlsv1.2",
+	 .type = MQC_KEY_WORD, .words = tls_version_names},
+	{.name = "alpn", .help = "ALPN protocol name offered in the TLS handshake"},
+	{.name = "protocol", .def = "5", .help = "MQTT protocol version: 5 | 3.1.1",
+	 .type = MQC_KEY_WORD, .words = protocol_names},
+	{.name = "connect_timeout", .def = "10", .help = "seconds one connection attempt may take",
+	 SECONDS(1, 3600)},
+	{.name = "retry", .def = "off",
+	 .help = "on: keep retrying when the broker is unreachable at start instead of exiting 69",
+	 .type = MQC_KEY_BOOL},
+	{.name = "reconnect_max", .def = "30",
+	 .help = "longest wait between reconnection attempts, seconds (backoff 1, 2, 4, ...)",
+	 SECONDS(1, 3600)},
+	{.name = NULL},
 };
 
 struct config_reader {
@@ -60,41 +102,14 @@ static char *config_optional(struct config_reader *r, const char *key)
 	return *v ? strdup(v) : NULL;
 }
 
-static long long config_number(struct config_reader *r, const char *key, long long min,
-                               long long max)
+static int config_int(struct config_reader *r, const char *key)
 {
-	const char *v = config_value(r, key);
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < min || n > max) {
-		r->host->config_error(r->inst, key, "'%s' is not a whole number from %lld to %lld",
-		                      v, min, max);
-		r->ok = false;
-		return min;
-	}
-	return n;
-}
-
-static int config_int(struct config_reader *r, const char *key, int min, int max)
-{
-	return (int)config_number(r, key, min, max);
+	return (int)r->host->config_number(r->inst, key);
 }
 
 static bool config_bool(struct config_reader *r, const char *key)
 {
-	static const char *const yes[] = {"on", "yes", "true", "1"};
-	static const char *const no[] = {"off", "no", "false", "0"};
-	const char *v = config_value(r, key);
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcasecmp(v, yes[i]))
-			return true;
-		if (!strcasecmp(v, no[i]))
-			return false;
-	}
-	r->host->config_error(r->inst, key, "'%s' is neither on nor off", v);
-	r->ok = false;
-	return false;
+	return r->host->config_bool(r->inst, key);
 }
 
 /* A file (or with `dir`, a directory) we can read: anything else would
@@ -178,12 +193,6 @@ static void config_check_tls_values(struct config_reader *r, struct mqtt_config 
 		                      "the system's CAs add cafile = /etc/ssl/certs/ca-certificates.crt");
 		r->ok = false;
 	}
-	if (cfg->tls_version && strcmp(cfg->tls_version, "tlsv1.2") &&
-	    strcmp(cfg->tls_version, "tlsv1.3")) {
-		r->host->config_error(r->inst, "tls_version", "'%s' is neither tlsv1.2 nor tlsv1.3",
-		                      cfg->tls_version);
-		r->ok = false;
-	}
 	if (cfg->alpn && !config_alpn_ok(cfg->alpn)) {
 		r->host->config_error(r->inst, "alpn", "'%s' is not a protocol name (1 to 255 "
 		                      "printable characters, no spaces), e.g. mqtt", cfg->alpn);
@@ -206,6 +215,12 @@ static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
 	cfg->tls_insecure = config_bool(r, "tls_insecure");
 	for (size_t i = 0; i < n; i++)
 		*values[i] = config_optional(r, names[i]);
+	/* The version as libmosquitto spells it, whatever the case written. */
+	int version = r->host->config_word(r->inst, "tls_version");
+	if (version >= 0) {
+		free(cfg->tls_version);
+		cfg->tls_version = strdup(tls_version_names[version]);
+	}
 	if (cfg->tls) {
 		config_check_tls_values(r, cfg);
 		return;
@@ -228,30 +243,12 @@ static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
 
 static void config_load_session(struct config_reader *r, struct mqtt_config *cfg)
 {
-	const char *v = config_value(r, "session");
-	if (!strcmp(v, "persistent")) {
-		cfg->session_clean = false;
-	} else if (!strcmp(v, "clean")) {
-		cfg->session_clean = true;
-	} else {
-		r->host->config_error(r->inst, "session", "'%s' is neither persistent nor clean", v);
-		r->ok = false;
-	}
-	cfg->session_expiry = (uint32_t)config_number(r, "session_expiry", 0, UINT32_MAX);
+	cfg->session_clean = r->host->config_word(r->inst, "session") == 1;
+	cfg->session_expiry = (uint32_t)r->host->config_number(r->inst, "session_expiry");
 	cfg->will = config_bool(r, "will");
-}
-
-static void config_load_protocol(struct config_reader *r, struct mqtt_config *cfg)
-{
-	const char *v = config_value(r, "protocol");
-	if (!strcmp(v, "5") || !strcmp(v, "5.0")) {
-		cfg->protocol = MQTT_PROTOCOL_V5;
-	} else if (!strcmp(v, "3.1.1")) {
-		cfg->protocol = MQTT_PROTOCOL_V311;
-	} else {
-		r->host->config_error(r->inst, "protocol", "'%s' is neither 5 nor 3.1.1", v);
-		r->ok = false;
-	}
+	cfg->protocol = r->host->config_word(r->inst, "protocol") == PROTOCOL_3_1_1
+	                        ? MQTT_PROTOCOL_V311
+	                        : MQTT_PROTOCOL_V5;
 }
 
 static void config_load_identity(struct config_reader *r, struct mqtt_config *cfg)
@@ -304,11 +301,10 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 {
 	struct config_reader r = {inst, host, true};
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->protocol = MQTT_PROTOCOL_V5;
 
 	cfg->host = strdup(config_value(&r, "host"));
 	cfg->topic = strdup(config_value(&r, "topic"));
-	cfg->wire = strdup(config_value(&r, "wire"));
+	cfg->wire = strdup(wire_names[host->config_word(inst, "wire")]);
 	if (!cfg->host || !cfg->topic || !cfg->wire) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");
 		mqtt_config_free(cfg);
@@ -318,22 +314,16 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 		host->config_error(inst, "host", "is empty; name the broker, e.g. localhost");
 		r.ok = false;
 	}
-	cfg->port = config_int(&r, "port", 1, 65535);
+	cfg->port = config_int(&r, "port");
 	config_check_topic(&r, cfg->topic);
-	cfg->qos = config_int(&r, "qos", 0, 2);
-	if (strcmp(cfg->wire, "plain") && strcmp(cfg->wire, "json")) {
-		host->config_error(inst, "wire", "'%s' is neither plain nor json", cfg->wire);
-		r.ok = false;
-	}
-	/* libmosquitto refuses keepalives under 5 s. */
-	cfg->keepalive = config_int(&r, "keepalive", 5, 65535);
-	config_load_protocol(&r, cfg);
-	config_load_identity(&r, cfg);
+	cfg->qos = config_int(&r, "qos");
+	cfg->keepalive = config_int(&r, "keepalive");
 	config_load_session(&r, cfg);
+	config_load_identity(&r, cfg);
 	config_load_tls(&r, cfg);
-	cfg->connect_timeout = config_int(&r, "connect_timeout", 1, 3600);
+	cfg->connect_timeout = config_int(&r, "connect_timeout");
 	cfg->retry = config_bool(&r, "retry");
-	cfg->reconnect_max = config_int(&r, "reconnect_max", 1, 3600);
+	cfg->reconnect_max = config_int(&r, "reconnect_max");
 
 	if (!r.ok)
 		mqtt_config_free(cfg);

@@ -7,38 +7,37 @@
 
 #include "stdin.h"
 
+/* The words of `color`, in the order host->config_word() counts them. */
+static const char *const color_words[] = {"auto", "always", "never", NULL};
+enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
 static const struct mqc_key stdin_keys[] = {
-	{"format", "[{time}] {nick}: {text}", 0,
-	 "template of each message printed"},
-	{"color", "auto", 0,
-	 "auto | always | never: colour nicks (auto: on a terminal, unless NO_COLOR is set)"},
-	{"prompt", "> ", 0,
-	 "the terminal's input prompt; quote it (\"> \") to keep trailing spaces"},
-	{"history_file", "", MQC_KEY_PATH,
-	 "recall history of typed lines; empty: $XDG_STATE_HOME/mqchat/input_history; off: none"},
-	{NULL, NULL, 0, NULL},
+	{.name = "format", .def = "[{time}] {nick}: {text}",
+	 .help = "template of each message printed"},
+	{.name = "color", .def = "auto",
+	 .help = "auto | always | never: colour nicks (auto: on a terminal, unless NO_COLOR "
+	         "is set)",
+	 .type = MQC_KEY_WORD, .words = color_words},
+	{.name = "prompt", .def = "> ",
+	 .help = "the terminal's input prompt; quote it (\"> \") to keep trailing spaces"},
+	{.name = "history_file", .def = "", .flags = MQC_KEY_PATH,
+	 .help = "recall history of typed lines; empty: $XDG_STATE_HOME/mqchat/input_history; "
+	         "off: none"},
+	{.name = NULL},
 };
 
 /* Standard input can feed only one instance. */
 static bool stdin_taken;
 
-static bool parse_color(struct stdin_frontend *fe, bool terminal, bool *color)
+/* Whether to colour: `color` as checked by the core. */
+static bool use_color(struct stdin_frontend *fe, bool terminal)
 {
-	const char *value = fe->host->config(fe->inst, "color");
-	if (strcmp(value, "always") == 0) {
-		*color = true;
-	} else if (strcmp(value, "never") == 0) {
-		*color = false;
-	} else if (strcmp(value, "auto") == 0) {
-		/* Batch output is for scripts: plain unless asked. */
-		const char *no_color = getenv("NO_COLOR");
-		*color = terminal && isatty(STDOUT_FILENO) && !(no_color && *no_color);
-	} else {
-		fe->host->config_error(fe->inst, "color",
-		                       "'%s' is not auto, always or never", value);
-		return false;
-	}
-	return true;
+	int color = fe->host->config_word(fe->inst, "color");
+	/* Batch output is for scripts: plain unless asked. */
+	const char *no_color = getenv("NO_COLOR");
+	if (color == COLOR_AUTO)
+		return terminal && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+	return color == COLOR_ALWAYS;
 }
 
 /* INI values lose their trailing spaces; a prompt wants them, so a value in
@@ -85,15 +84,12 @@ static void stdin_close(void *self);
 
 static int stdin_check(struct mqc_instance *inst, const struct mqc_host *host)
 {
-	struct stdin_frontend fe = {.inst = inst, .host = host};
-	bool color;
 	struct mqc_template *format = host->template_new(inst, "format",
 	                                                 host->config(inst, "format"));
-	bool ok = parse_color(&fe, false, &color) && format;
 
 	if (format)
 		host->template_free(format);
-	return ok ? 0 : -1;
+	return format ? 0 : -1;
 }
 
 static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
@@ -114,7 +110,7 @@ static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
 
 	fe->format = host->template_new(inst, "format", host->config(inst, "format"));
 	bool ok = fe->format != NULL;
-	ok = parse_color(fe, terminal, &fe->color) && ok;
+	fe->color = use_color(fe, terminal);
 	char *prompt = parse_prompt(host->config(inst, "prompt"));
 	bool history_ok;
 	char *history = history_path(fe, &history_ok);
@@ -168,4 +164,5 @@ MQC_PLUGIN_DEFINE(
 	.open = stdin_open,
 	.close = stdin_close,
 	.deliver = stdin_deliver,
-	.check = stdin_check);
+	.check = stdin_check,
+	.flags = MQC_PLUGIN_OWNS_TERMINAL);

@@ -8,25 +8,45 @@
 
 #include "syslog_names.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+/* The words of `journal`, in the order host->config_word() counts them. */
+static const char *const journal_words[] = {"auto", "on", "off", NULL};
+enum { JOURNAL_AUTO, JOURNAL_ON, JOURNAL_OFF };
+
 const struct mqc_key syslog_option_keys[] = {
-	{"ident", "mqchat", 0, "program name in each record (\"ident[pid]: ...\")"},
-	{"facility", "user", 0, "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0..local7"},
-	{"priority", "info", 0, "severity of messages: emerg alert crit err warning notice info debug"},
-	{"event_priority", "notice", 0, "severity of joins, leaves and connection events"},
-	{"format", "{nick}: {text}", 0, "template of each record's text"},
-	{"pid", "on", 0, "on | off: write [pid] after the ident"},
-	{"own", "on", 0, "on | off: log the messages this user sends too"},
-	{"max_length", "2048", 0, "bytes of text per record; longer text is cut and marked"},
-	{"socket", SYSLOG_DEFAULT_SOCKET, MQC_KEY_PATH, "the syslog socket (AF_UNIX datagram)"},
-	{"journal", "auto", 0, "auto | on | off: use journald's native protocol (auto: when its socket exists and `socket` is the default)"},
-	{"journal_socket", SYSLOG_DEFAULT_JOURNAL_SOCKET, MQC_KEY_PATH, "journald's native socket"},
-	{NULL, NULL, 0, NULL},
+	{.name = "ident", .def = "mqchat",
+	 .help = "program name in each record (\"ident[pid]: ...\")"},
+	{.name = "facility", .def = "user",
+	 .help = "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, "
+	         "ftp, local0..local7",
+	 .type = MQC_KEY_WORD, .words = syslog_facility_words},
+	{.name = "priority", .def = "info",
+	 .help = "severity of messages: emerg alert crit err warning notice info debug",
+	 .type = MQC_KEY_WORD, .words = syslog_severity_words},
+	{.name = "event_priority", .def = "notice",
+	 .help = "severity of joins, leaves and connection events",
+	 .type = MQC_KEY_WORD, .words = syslog_severity_words},
+	{.name = "format", .def = "{nick}: {text}", .help = "template of each record's text"},
+	{.name = "pid", .def = "on", .help = "on | off: write [pid] after the ident",
+	 .type = MQC_KEY_BOOL},
+	{.name = "own", .def = "on", .help = "on | off: log the messages this user sends too",
+	 .type = MQC_KEY_BOOL},
+	{.name = "max_length", .def = "2048",
+	 .help = "bytes of text per record; longer text is cut and marked",
+	 .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_BYTES, .min = SYSLOG_MAX_LENGTH_MIN,
+	 .max = SYSLOG_MAX_LENGTH_MAX},
+	{.name = "socket", .def = SYSLOG_DEFAULT_SOCKET, .flags = MQC_KEY_PATH,
+	 .help = "the syslog socket (AF_UNIX datagram)"},
+	{.name = "journal", .def = "auto",
+	 .help = "auto | on | off: use journald's native protocol (auto: when its socket "
+	         "exists and `socket` is the default)",
+	 .type = MQC_KEY_WORD, .words = journal_words},
+	{.name = "journal_socket", .def = SYSLOG_DEFAULT_JOURNAL_SOCKET, .flags = MQC_KEY_PATH,
+	 .help = "journald's native socket"},
+	{.name = NULL},
 };
 
 /* What every reader below needs. */
@@ -54,83 +74,20 @@ static bool read_ident(const struct reader *r, struct syslog_options *opt)
 	return false;
 }
 
-static bool read_facility(const struct reader *r, struct syslog_options *opt)
-{
-	const char *value = value_of(r, "facility");
-
-	opt->facility = syslog_facility_parse(value);
-	if (opt->facility >= 0)
-		return true;
-	r->host->config_error(r->inst, "facility", "unknown facility \"%s\" (use one of: %s)",
-	                      value, syslog_facility_names);
-	return false;
-}
-
-static bool read_severity(const struct reader *r, const char *key, int *out)
-{
-	const char *value = value_of(r, key);
-
-	*out = syslog_severity_parse(value);
-	if (*out >= 0)
-		return true;
-	r->host->config_error(r->inst, key, "unknown priority \"%s\" (use one of: %s)",
-	                      value, syslog_severity_names);
-	return false;
-}
-
-static bool read_switch(const struct reader *r, const char *key, bool *out)
-{
-	const char *value = value_of(r, key);
-	int on = syslog_switch_parse(value);
-
-	if (on >= 0) {
-		*out = on;
-		return true;
-	}
-	r->host->config_error(r->inst, key, "expected on or off, not \"%s\"", value);
-	return false;
-}
-
-static bool read_max_length(const struct reader *r, struct syslog_options *opt)
-{
-	const char *value = value_of(r, "max_length");
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(value, &end, 10);
-	if (value[0] >= '0' && value[0] <= '9' && *end == '\0' && errno == 0 &&
-	    n >= SYSLOG_MAX_LENGTH_MIN && n <= SYSLOG_MAX_LENGTH_MAX) {
-		opt->max_length = n;
-		return true;
-	}
-	r->host->config_error(r->inst, "max_length",
-	                      "expected a number of bytes from %d to %d, not \"%s\"",
-	                      SYSLOG_MAX_LENGTH_MIN, SYSLOG_MAX_LENGTH_MAX, value);
-	return false;
-}
-
 /* journald or plain syslog, and the socket that goes with it.  With
  * "auto", a user who names a `socket` gets that socket; one who does not
  * gets journald where it runs. */
 static bool read_destination(const struct reader *r, struct syslog_options *opt)
 {
-	const char *mode = value_of(r, "journal");
+	int mode = r->host->config_word(r->inst, "journal");
 	const char *socket_path = value_of(r, "socket");
 	const char *journal_path = value_of(r, "journal_socket");
 
-	if (strcmp(mode, "auto") == 0) {
+	if (mode == JOURNAL_AUTO)
 		opt->journal = strcmp(socket_path, SYSLOG_DEFAULT_SOCKET) == 0 &&
 		               access(journal_path, F_OK) == 0;
-	} else {
-		int on = syslog_switch_parse(mode);
-		if (on < 0) {
-			r->host->config_error(r->inst, "journal",
-			                      "expected auto, on or off, not \"%s\"", mode);
-			return false;
-		}
-		opt->journal = on;
-	}
+	else
+		opt->journal = mode == JOURNAL_ON;
 	opt->socket = opt->journal ? journal_path : socket_path;
 	size_t len = strlen(opt->socket);
 	if (len > 0 && len < sizeof ((struct sockaddr_un *)0)->sun_path)
@@ -148,12 +105,12 @@ bool syslog_options_read(struct syslog_options *opt, struct mqc_instance *inst,
 	bool ok = true;
 
 	ok &= read_ident(&r, opt);
-	ok &= read_facility(&r, opt);
-	ok &= read_severity(&r, "priority", &opt->priority);
-	ok &= read_severity(&r, "event_priority", &opt->event_priority);
-	ok &= read_switch(&r, "pid", &opt->with_pid);
-	ok &= read_switch(&r, "own", &opt->own);
-	ok &= read_max_length(&r, opt);
+	opt->facility = syslog_facility_codes[host->config_word(inst, "facility")];
+	opt->priority = syslog_severity_codes[host->config_word(inst, "priority")];
+	opt->event_priority = syslog_severity_codes[host->config_word(inst, "event_priority")];
+	opt->with_pid = host->config_bool(inst, "pid");
+	opt->own = host->config_bool(inst, "own");
+	opt->max_length = (size_t)host->config_number(inst, "max_length");
 	ok &= read_destination(&r, opt);
 	return ok;
 }

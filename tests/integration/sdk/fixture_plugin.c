@@ -20,11 +20,29 @@
 int fixture_something_else = 1;
 #else
 
-static const struct mqc_key fixture_keys[] = {
+#ifdef FIXTURE_ABI_1_1
+/* struct mqc_key as ABI 1.1 laid it out, before typed keys: an older
+ * plugin's key array has this shorter stride. */
+static const struct {
+	const char *name, *def;
+	unsigned flags;
+	const char *help;
+} fixture_keys_1_1[] = {
 	{"file", "", MQC_KEY_PATH, "where received messages are appended"},
 	{"fail", "none", 0, "none | log | config: make open fail"},
+	{"tag", "", 0, "written before each message received"},
 	{NULL, NULL, 0, NULL},
 };
+#define fixture_keys ((const struct mqc_key *)fixture_keys_1_1)
+#else
+static const struct mqc_key fixture_keys[] = {
+	{.name = "file", .def = "", .flags = MQC_KEY_PATH,
+	 .help = "where received messages are appended"},
+	{.name = "fail", .def = "none", .help = "none | log | config: make open fail"},
+	{.name = "tag", .def = "", .help = "written before each message received"},
+	{.name = NULL},
+};
+#endif
 
 static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
@@ -42,6 +60,8 @@ static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host
 	FILE *out = fopen(*path ? path : "/dev/null", "a");
 	if (!out)
 		host->config_error(inst, "file", "cannot open %s: %s", path, strerror(errno));
+	else
+		fprintf(out, "%s", host->config(inst, "tag"));
 	return out;
 }
 
@@ -85,6 +105,14 @@ MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
 const struct mqc_plugin mqchat_plugin_v1 = {
 	.abi_major = MQC_ABI_MAJOR, .abi_minor = 0,
 	.size = offsetof(struct mqc_plugin, deliver), FIXTURE_FIELDS};
+#elif defined(FIXTURE_ABI_1_1)
+/* What a build against the ABI 1.1 header exported: its descriptor ends
+ * before `flags`, and its keys have the old stride. */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
+const struct mqc_plugin mqchat_plugin_v1 = {
+	.abi_major = MQC_ABI_MAJOR, .abi_minor = 1,
+	.size = offsetof(struct mqc_plugin, flags), FIXTURE_FIELDS,
+	.deliver = fixture_deliver};
 #elif defined(FIXTURE_NO_DELIVER)
 /* A frontend without its mandatory `deliver`. */
 MQC_PLUGIN_DEFINE(FIXTURE_FIELDS);

@@ -112,6 +112,37 @@ class AbiMinor(harness.TestCase):
         m.signal(15)
         self.assertEqual(m.wait(), 0, m.err.text())
 
+    def test_keys_of_a_1_1_plugin_keep_their_place(self):
+        # Built as against ABI 1.1: struct mqc_key had four members then,
+        # so its key array has a shorter stride than today's.  Its third
+        # key is found only if the core reads the array with that stride.
+        old = sdk_helpers.compile_fixture(self.workdir, "abi11", "FIXTURE_ABI_1_1")
+        received = os.path.join(self.workdir, "received.txt")
+        ini = sdk_helpers.fixture_ini(self.workdir, self.broker, old, file=received,
+                                      tag="tagged:")
+        shown = sdk_helpers.run([harness.MQCHAT, "-c", ini, "--check-config"],
+                                env=harness.isolated_env(self.workdir))
+        self.assertRegex(shown, r"\nfail = none +; built-in default\n")
+        self.assertRegex(shown, rf"\ntag = tagged: +; {re.escape(ini)}:\d+\n")
+
+        m = self.mqchat(ini, stdin=subprocess.DEVNULL)
+        m.err.wait_for(r"connected to 127\.0\.0\.1")
+        harness.publish(self.broker, "Bob: hola from ABI 1.1")
+        harness.wait_until(lambda: "Bob: hola from ABI 1.1" in sdk_helpers.file_text(received),
+                           what="the 1.1 fixture to receive the message")
+        m.signal(15)
+        self.assertEqual(m.wait(), 0, m.err.text())
+        # Its open() wrote the tag first: host->config() found the third key.
+        self.assertTrue(sdk_helpers.file_text(received).startswith("tagged:"))
+
+        # A key it does not declare is refused, naming the ones it does.
+        bad = sdk_helpers.fixture_ini(self.workdir, self.broker, old, colour="on")
+        p = subprocess.run([harness.MQCHAT, "-c", bad, "--check-config"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=harness.isolated_env(self.workdir))
+        self.assertEqual(p.returncode, 78, p.stderr)
+        self.assertIn("unknown key 'colour' in [fx] (known keys: file, fail, tag)", p.stderr)
+
     def test_newer_minor_plugin_refused_by_this_core(self):
         newer = sdk_helpers.compile_fixture(self.workdir, "newer", include_dir=self.next_include)
         ini = sdk_helpers.fixture_ini(self.workdir, self.broker, newer)
