@@ -113,7 +113,7 @@ static struct mqc_template *host_template_new(struct mqc_instance *mi, const cha
 {
 	struct instance *inst = (struct instance *)mi;
 	struct strbuf err = STRBUF_INIT;
-	struct template *t = template_compile(text, inst->chat->time_format, &err);
+	struct template *t = template_compile(text, inst->chat->set.time_format, &err);
 	if (!t)
 		host_config_error(mi, key, "%s", strbuf_str(&err));
 	strbuf_free(&err);

@@ -56,9 +56,8 @@ static int64_t parse_number(const struct config *cfg, const char *key)
 	return value;
 }
 
-static int read_core_settings(struct chat *chat)
+static int read_core_settings(const struct config *cfg, struct chat_settings *set)
 {
-	const struct config *cfg = chat->cfg;
 	int rc = 0;
 	for (const struct mqc_key *k = config_core_keys; k->name; k++) {
 		struct strbuf err = STRBUF_INIT;
@@ -71,21 +70,23 @@ static int read_core_settings(struct chat *chat)
 	}
 	if (rc)
 		return rc;
-	chat->set.quit_timeout_ms = (uint32_t)parse_number(cfg, "quit_timeout") * 1000u;
-	chat->set.outbox_max = (size_t)parse_number(cfg, "outbox_max");
-	chat->set.archive.replay = (size_t)parse_number(cfg, "history_replay");
-	chat->set.archive.max_messages = parse_number(cfg, "history_max_messages");
-	chat->set.archive.max_days = parse_number(cfg, "history_max_days");
-	chat->set.archive.dedup_window_ms = (uint32_t)parse_number(cfg, "dedup_window") * 1000u;
-	chat->set.announce = parse_number(cfg, "announce") != 0;
-	chat->set.time_format = xstrdup(config_core_value(cfg, "time_format"));
+	set->quit_timeout_ms = (uint32_t)parse_number(cfg, "quit_timeout") * 1000u;
+	set->outbox_max = (size_t)parse_number(cfg, "outbox_max");
+	set->archive.replay = (size_t)parse_number(cfg, "history_replay");
+	set->archive.max_messages = parse_number(cfg, "history_max_messages");
+	set->archive.max_days = parse_number(cfg, "history_max_days");
+	set->archive.dedup_window_ms = (uint32_t)parse_number(cfg, "dedup_window") * 1000u;
+	set->announce = parse_number(cfg, "announce") != 0;
+	set->time_format = xstrdup(config_core_value(cfg, "time_format"));
 	return 0;
 }
 
-static bool has_stdin_frontend(const struct chat *chat)
+/* Whether a frontend owns the terminal (the stdin plugin): it shows
+ * status messages, so events need not go to standard error too. */
+static bool has_terminal_frontend(const struct chat *chat)
 {
 	for (size_t i = 0; i < chat->instances.n_frontends; i++)
-		if (strcmp(chat->instances.frontends[i]->plugin->desc.name, "stdin") == 0)
+		if (loader_owns_terminal(chat->instances.frontends[i]->plugin))
 			return true;
 	return false;
 }
@@ -122,7 +123,7 @@ static int set_nick(struct chat *chat, bool may_ask)
 static bool needs_state_dir(const struct chat *chat)
 {
 	bool on = false;
-	return chat->outbox_max > 0 ||
+	return chat->set.outbox_max > 0 ||
 	       (config_parse_bool(config_core_value(chat->cfg, "history"), &on) && on);
 }
 
@@ -136,7 +137,7 @@ static int set_identity(struct chat *chat)
 	chat->state_dir = identity_state_dir(&err);
 	if (!chat->state_dir && needs_state_dir(chat)) {
 		log_print(NULL, MQC_LOG_ERROR, "%s (needed for %s)", strbuf_str(&err),
-		         chat->outbox_max ? "the outbox; outbox_max = 0 goes without"
+		         chat->set.outbox_max ? "the outbox; outbox_max = 0 goes without"
 		                          : "the history; history = off goes without");
 		strbuf_free(&err);
 		return EX_CANTCREAT;
@@ -172,14 +173,14 @@ static void chat_free(struct chat *chat)
 	free(chat->nick);
 	free(chat->stable_id);
 	free(chat->state_dir);
-	free(chat->time_format);
+	free(chat->set.time_format);
 }
 
 /* --check-config, or a run. */
 static int run(struct config *cfg, bool check_only)
 {
 	struct chat chat = {.cfg = cfg, .loop = loop_new(), .signal_fd = -1};
-	int rc = read_core_settings(&chat);
+	int rc = read_core_settings(cfg, &chat.set);
 	if (!rc)
 		rc = instances_create(&chat.instances, cfg, &chat, &chat_host);
 	if (!rc && check_only) {
@@ -190,7 +191,7 @@ static int run(struct config *cfg, bool check_only)
 			instances_print(&chat.instances, cfg);
 	}
 	if (!rc && !check_only) {
-		chat.stdin_shows_events = has_stdin_frontend(&chat);
+		chat.stdin_shows_events = has_terminal_frontend(&chat);
 		chat.interactive = chat.stdin_shows_events && isatty(STDIN_FILENO) &&
 		                   isatty(STDERR_FILENO);
 		rc = set_identity(&chat);
