@@ -239,15 +239,10 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 	return 0;
 }
 
-/* --check-config: the keys alone; nothing connects. */
+/* Before open, and for --check-config: the keys alone; nothing connects. */
 static int mqtt_check(struct mqc_instance *inst, const struct mqc_host *host)
 {
-	struct mqtt_config cfg;
-
-	if (!mqtt_config_load(&cfg, inst, host))
-		return -1;
-	mqtt_config_free(&cfg);
-	return 0;
+	return mqtt_config_check(inst, host) ? 0 : -1;
 }
 
 MQC_PLUGIN_DEFINE(

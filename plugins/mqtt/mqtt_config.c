@@ -87,6 +87,9 @@ struct config_reader {
 	struct mqc_instance *inst;
 	const struct mqc_host *host;
 	bool ok;
+	/* check(): the rules between keys and the files they name, once; open()
+	 * comes after it and takes them for granted. */
+	bool checking;
 };
 
 static const char *config_value(struct config_reader *r, const char *key)
@@ -146,7 +149,7 @@ static char *config_read_password(struct config_reader *r, const char *path)
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
+	if (r->checking && fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
 		r->host->log(r->inst, MQC_LOG_WARNING,
 		             "password_file %s is readable by others: chmod o-r it", path);
 	FILE *f = fdopen(fd, "r");
@@ -221,6 +224,8 @@ static void config_load_tls(struct config_reader *r, struct mqtt_config *cfg)
 		free(cfg->tls_version);
 		cfg->tls_version = strdup(tls_version_names[version]);
 	}
+	if (!r->checking)
+		return;
 	if (cfg->tls) {
 		config_check_tls_values(r, cfg);
 		return;
@@ -254,7 +259,7 @@ static void config_load_session(struct config_reader *r, struct mqtt_config *cfg
 static void config_load_identity(struct config_reader *r, struct mqtt_config *cfg)
 {
 	cfg->client_id = config_optional(r, "client_id");
-	if (cfg->client_id && mosquitto_validate_utf8(cfg->client_id,
+	if (r->checking && cfg->client_id && mosquitto_validate_utf8(cfg->client_id,
 	                                              (int)strlen(cfg->client_id))) {
 		r->host->config_error(r->inst, "client_id", "is not valid UTF-8");
 		r->ok = false;
@@ -263,7 +268,8 @@ static void config_load_identity(struct config_reader *r, struct mqtt_config *cf
 	const char *pwfile = config_value(r, "password_file");
 	if (*pwfile)
 		cfg->password = config_read_password(r, pwfile);
-	if (cfg->password && !cfg->username && cfg->protocol == MQTT_PROTOCOL_V311) {
+	if (r->checking && cfg->password && !cfg->username &&
+	    cfg->protocol == MQTT_PROTOCOL_V311) {
 		r->host->config_error(r->inst, "password_file",
 		                      "MQTT 3.1.1 sends a password only with a user name; set username");
 		r->ok = false;
@@ -296,10 +302,10 @@ static void config_check_topic(struct config_reader *r, const char *topic)
 	r->ok = false;
 }
 
-bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
-                      const struct mqc_host *host)
+static bool config_read(struct mqtt_config *cfg, struct mqc_instance *inst,
+                        const struct mqc_host *host, bool checking)
 {
-	struct config_reader r = {inst, host, true};
+	struct config_reader r = {inst, host, true, checking};
 	memset(cfg, 0, sizeof(*cfg));
 
 	cfg->host = strdup(config_value(&r, "host"));
@@ -310,12 +316,13 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 		mqtt_config_free(cfg);
 		return false;
 	}
-	if (!*cfg->host) {
+	if (checking && !*cfg->host) {
 		host->config_error(inst, "host", "is empty; name the broker, e.g. localhost");
 		r.ok = false;
 	}
 	cfg->port = config_int(&r, "port");
-	config_check_topic(&r, cfg->topic);
+	if (checking)
+		config_check_topic(&r, cfg->topic);
 	cfg->qos = config_int(&r, "qos");
 	cfg->keepalive = config_int(&r, "keepalive");
 	config_load_session(&r, cfg);
@@ -328,6 +335,21 @@ bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
 	if (!r.ok)
 		mqtt_config_free(cfg);
 	return r.ok;
+}
+
+bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
+                      const struct mqc_host *host)
+{
+	return config_read(cfg, inst, host, false);
+}
+
+bool mqtt_config_check(struct mqc_instance *inst, const struct mqc_host *host)
+{
+	struct mqtt_config cfg;
+	if (!config_read(&cfg, inst, host, true))
+		return false;
+	mqtt_config_free(&cfg);
+	return true;
 }
 
 void mqtt_config_free(struct mqtt_config *cfg)

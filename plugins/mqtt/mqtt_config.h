@@ -35,8 +35,14 @@ struct mqtt_config {
 /* The keys declared by the plugin (ends with a NULL name). */
 extern const struct mqc_key mqtt_config_keys[];
 
-/* Read and check every key.  On a bad value: host->config_error() naming
- * the key, everything freed, false. */
+/* Checks what the core's types cannot: the topic, keys that go together,
+ * the files named (and warns about a password file others may read).  On
+ * a bad value: host->config_error() naming the key, false. */
+bool mqtt_config_check(struct mqc_instance *inst, const struct mqc_host *host);
+
+/* Reads every key (the password from its file), for open(): after
+ * mqtt_config_check() passed.  False, everything freed, after
+ * host->config_error() when the password file cannot be read. */
 bool mqtt_config_load(struct mqtt_config *cfg, struct mqc_instance *inst,
                       const struct mqc_host *host);
 
