@@ -12,8 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* The words of `journal`, in the order host->config_word() counts them. */
-static const char *const journal_words[] = {"auto", "on", "off", NULL};
+/* The words of `journal`, in the order host->config_word() counts them:
+ * after "auto", "on" and "off", the other spellings of on and off that
+ * every on/off key takes, in pairs (on, off). */
+static const char *const journal_words[] = {"auto", "on", "off", "yes", "no", "true", "false",
+                                            "1", "0", NULL};
 enum { JOURNAL_AUTO, JOURNAL_ON, JOURNAL_OFF };
 
 const struct mqc_key syslog_option_keys[] = {
@@ -79,7 +82,8 @@ static bool read_ident(const struct reader *r, struct syslog_options *opt)
  * gets journald where it runs. */
 static bool read_destination(const struct reader *r, struct syslog_options *opt)
 {
-	int mode = r->host->config_word(r->inst, "journal");
+	int word = r->host->config_word(r->inst, "journal");
+	int mode = word <= JOURNAL_OFF ? word : word % 2 ? JOURNAL_ON : JOURNAL_OFF;
 	const char *socket_path = value_of(r, "socket");
 	const char *journal_path = value_of(r, "journal_socket");
 

@@ -133,9 +133,9 @@ class SyslogRecordsTest(harness.TestCase):
             text.decode("utf-8")
         self.finish(m)
 
-    def start_journal(self):
+    def start_journal(self, journal="on"):
         self.journal = self.receiver_at("journal.sock")
-        return self.start({"journal": "on", "journal_socket": self.journal.path,
+        return self.start({"journal": journal, "journal_socket": self.journal.path,
                            "facility": "local1", "priority": "notice"})
 
     def test_journal_fields(self):
@@ -164,7 +164,7 @@ class SyslogRecordsTest(harness.TestCase):
         self.finish(m)
 
     def test_journal_id_of_json_message(self):
-        m = self.start_journal()
+        m = self.start_journal("Yes")  # any spelling of on, as every on/off key takes
         harness.publish(self.broker, json.dumps(
             {"v": 1, "id": "m-42", "nick": "bea", "ts": 1700000000000, "type": "message",
              "text": "hola en json"}))
