@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime_dir.h"
+
 const struct mqc_key config_core_keys[] = {
 	{.name = "nick", .def = "",
 	 .help = "your nick; asked for on a terminal when missing, else $USER"},
@@ -391,13 +393,10 @@ bool config_parse_bool(const char *value, bool *out)
 
 char *config_runtime_dir(void)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct strbuf sb = STRBUF_INIT;
-	if (xdg && *xdg == '/')
-		strbuf_printf(&sb, "%s/mqchat", xdg);
-	else
-		strbuf_printf(&sb, "/tmp/mqchat-%u", (unsigned)geteuid());
-	return strbuf_take(&sb);
+	size_t len = runtime_dir(NULL, 0);
+	char *dir = xmalloc(len + 1);
+	runtime_dir(dir, len + 1);
+	return dir;
 }
 
 /* $XDG_RUNTIME_DIR without a usable value: mqchat's fallback runtime

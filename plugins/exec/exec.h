@@ -66,10 +66,6 @@ struct exec_job *exec_job_new(const struct exec_config *cfg, const struct mqc_ho
                               const struct mqc_message *msg);
 void exec_job_free(struct exec_job *job);
 
-/* The name MQCHAT_TYPE carries for `type`: mqc_msg_type_name()'s, as every
- * plugin and the core name types. */
-const char *exec_type_name(enum mqc_msg_type type);
-
 /* --- exec_spawn.c -------------------------------------------------------- */
 
 /* Start `job`: no shell, stdin from /dev/null, output as `output` says, no

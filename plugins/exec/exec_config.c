@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mqchat/msg_type.h>
+
 /* What a desktop notifier (notify-send) needs to find the user's session,
  * plus the usual: everything else of mqchat's environment stays out. */
 #define EXEC_PASS_ENV_DEFAULT                                                  \
@@ -161,19 +163,13 @@ static bool load_match(struct exec_config *cfg, struct mqc_instance *inst,
 static bool load_types(struct exec_config *cfg, struct mqc_instance *inst,
                        const struct mqc_host *host)
 {
-	static const enum mqc_msg_type all[] = {MQC_MSG_MESSAGE, MQC_MSG_ACTION, MQC_MSG_JOIN,
-	                                        MQC_MSG_LEAVE, MQC_MSG_STATUS};
 	char **words = split_words(host->config(inst, "types"), " \t,", NULL);
 	bool ok = words != NULL;
 	for (size_t i = 0; ok && words[i]; i++) {
-		bool known = false;
-		for (size_t t = 0; t < sizeof all / sizeof all[0]; t++) {
-			if (strcmp(words[i], exec_type_name(all[t])) == 0) {
-				cfg->types |= 1u << all[t];
-				known = true;
-			}
-		}
-		if (!known) {
+		enum mqc_msg_type type;
+		if (mqc_msg_type_from_name(words[i], &type)) {
+			cfg->types |= 1u << type;
+		} else {
 			host->config_error(inst, "types", "unknown type '%s' (known: message action "
 			                   "join leave status)", words[i]);
 			ok = false;

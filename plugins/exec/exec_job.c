@@ -19,11 +19,6 @@
  * (MAX_ARG_STRLEN): longer renderings are cut there. */
 #define EXEC_ARG_MAX (128u * 1024u)
 
-const char *exec_type_name(enum mqc_msg_type type)
-{
-	return mqc_msg_type_name(type);
-}
-
 static void free_list(char **list)
 {
 	for (size_t i = 0; list && list[i]; i++)
@@ -104,7 +99,7 @@ static char **build_envp(const struct exec_config *cfg, const struct mqc_message
 	snprintf(time_s, sizeof time_s, "%" PRId64, msg->time_ms / 1000);
 	snprintf(time_ms, sizeof time_ms, "%" PRId64, msg->time_ms);
 	const char *const fields[][2] = {
-		{"MQCHAT_TYPE", exec_type_name(msg->type)},
+		{"MQCHAT_TYPE", mqc_msg_type_name(msg->type)},
 		{"MQCHAT_NICK", msg->nick},
 		{"MQCHAT_TEXT", msg->text},
 		{"MQCHAT_TOPIC", msg->topic},
