@@ -532,7 +532,14 @@ struct history *history_open(const char *path, struct strbuf *err)
 	if (!dbfile_make_private(path, "history", err))
 		return NULL;
 	struct history *h = xcalloc(1, sizeof *h);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* One thread uses the connection (the loop's), so SQLite's locking of
+	 * it, and its count of memory in use, which nothing reads, are work
+	 * for nothing: with them, two mutex pairs per call and per allocation
+	 * cost ~2,000 instructions per message stored (callgrind).  The count
+	 * can only be switched off before SQLite's first use; later, the call
+	 * fails and changes nothing. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK || !setup(h)) {
 		if (h->error.len == 0)
 			set_error(h, "opening the database");
