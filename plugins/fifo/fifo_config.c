@@ -57,7 +57,7 @@ static bool config_mode(struct fifo_config *cfg, struct mqc_instance *inst,
 	unsigned long mode;
 
 	if (digits == 0 || value[digits] != '\0' || digits > 4) {
-		host->config_error(inst, "mode", "\"%s\" is not an octal mode such "
+		host->config_error(inst, "mode", "'%s' is not an octal mode such "
 		                   "as 0600 or 0620", value);
 		return false;
 	}

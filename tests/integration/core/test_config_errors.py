@@ -196,6 +196,16 @@ class ConfigErrorsTest(unittest.TestCase):
         r = self.run_mqchat("-c", path, "--check-config")
         self.assertEqual(r.returncode, EX_OK, r.stderr)
 
+    def test_bad_values_are_quoted_one_way_in_every_plugin(self):
+        # README's example: a word, a syslog name and a fifo mode, all
+        # reported as FILE:LINE: [section] key: 'VALUE' is not ...
+        path = self.write("[core]\nfrontends = stdin, log, fifo\n[log]\nplugin = syslog\n"
+                          "facility = local9\n[stdin]\ncolor = sometimes\n[fifo]\nmode = 0999\n")
+        err = self.run_mqchat("-c", path, "--check-config").stderr.decode()
+        for line, key, value in ((5, "[log] facility", "local9"),
+                                 (7, "[stdin] color", "sometimes"), (9, "[fifo] mode", "0999")):
+            self.assertIn(f"{path}:{line}: {key}: '{value}' is not ", err)
+
     def test_check_config_shows_the_fifo_path_a_run_uses(self):
         # Without XDG_RUNTIME_DIR, the run uses /tmp/mqchat-<uid>/in.fifo
         # (tests/integration/fifo/test_fifo_paths.py): the check says so.
