@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A plain payload, as anyone on the topic may publish it, on the path
- * chat_receive() gives it: plain_decode, sanitize_append of each span, a
+ * arrival_make() gives it: plain_decode, sanitize_append of each span, a
  * template rendering.  Checked: the spans lie inside the payload and agree
  * with the classroom format, encoding the decoded message gives the payload
  * back, and what a frontend would print is safe text.
