@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A json payload, as anyone on the topic may publish it: json_decode, then
- * what chat_receive() does with the result.  Checked: a refusal leaves the
+ * what arrival_make() does with the result.  Checked: a refusal leaves the
  * struct zeroed, an acceptance gives NUL-terminated strings of the stated
  * lengths, a known type, a timestamp in range and a nick that obeys the
  * nick rule (or none); the sanitised fields are
