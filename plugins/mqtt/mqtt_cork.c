@@ -44,9 +44,12 @@ void mqtt_cork(struct mqtt *self)
 	if (fd < 0 || self->corked_fd == fd)
 		return;
 	int on = 1;
-	/* Not a TCP socket (a Unix one): nothing to gain, nothing to undo. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
-		return;
+	/* Not a TCP socket now: a Unix one, or the packet check's end, which
+	 * stands in for the socket while libmosquitto reads; what its
+	 * callbacks publish (a QoS 1 stream sent as acknowledgements come in)
+	 * is written in a later round anyway.  Nothing to gain: tried once a
+	 * round, not once a publish, and the round's end undoes nothing. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 	self->corked_fd = fd;
 	self->host->timer_arm_now(self->uncork_timer);
 }
