@@ -20,6 +20,7 @@ struct echo_filter {
 		uint64_t expires_ms;
 	} recent[ECHO_FILTER_SIZE];
 	size_t next;
+	size_t used;
 	uint64_t until_ms; /* when the newest expires */
 };
 

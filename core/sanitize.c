@@ -119,26 +119,31 @@ static bool escape_step(enum escape_state *st, unsigned cp)
 static void sanitize(struct strbuf *out, const char *in, size_t len, bool name)
 {
 	enum escape_state st = ESC_NONE;
-	size_t i = 0;
+	size_t i = 0, run = 0; /* in[run, i) is shown as it is */
 	while (i < len) {
 		uint32_t cp;
-		size_t n = mqc_utf8_decode(in + i, len - i, &cp);
+		size_t n = (unsigned char)in[i] < 0x80 ? (cp = (unsigned char)in[i], 1)
+		                                      : mqc_utf8_decode(in + i, len - i, &cp);
 		if (n == 0) {
+			strbuf_append(out, in + run, i - run);
 			strbuf_appends(out, REPLACEMENT);
-			i++;
+			run = ++i;
 			continue;
 		}
-		const char *bytes = in + i;
+		size_t at = i;
 		i += n;
-		if (escape_step(&st, cp))
+		if (st == ESC_NONE && cp >= 0x20 && cp < 0x7F)
 			continue;
-		if (is_line_break(cp))
+		bool esc = escape_step(&st, cp);
+		if (!esc && !is_line_break(cp) && !is_control(cp) && !is_bidi_control(cp) &&
+		    !(name && is_format_char(cp)))
+			continue;
+		strbuf_append(out, in + run, at - run);
+		if (!esc && is_line_break(cp))
 			strbuf_appendc(out, ' ');
-		else if (is_control(cp) || is_bidi_control(cp) || (name && is_format_char(cp)))
-			continue;
-		else
-			strbuf_append(out, bytes, n);
+		run = i;
 	}
+	strbuf_append(out, in + run, i - run);
 }
 
 void sanitize_append(struct strbuf *out, const char *in, size_t len)
