@@ -53,6 +53,7 @@ static void drain(struct mqtt_guard *g)
 	char sink[4096];
 	while (read(g->lib_end, sink, sizeof sink) > 0)
 		;
+	g->unread = false;
 }
 
 void mqtt_guard_forget(struct mqtt_guard *g)
@@ -65,6 +66,7 @@ void mqtt_guard_forget(struct mqtt_guard *g)
 void mqtt_guard_reset(struct mqtt_guard *g)
 {
 	g->len = g->ready = g->packet_left = 0;
+	g->touched = 0;
 	mqtt_guard_forget(g);
 	if (g->on)
 		drain(g);
@@ -103,6 +105,7 @@ static void check(struct mqtt_guard *g, char *why, size_t why_size)
 	size_t n = more < g->packet_left ? more : g->packet_left;
 	g->ready += n;
 	g->packet_left -= n;
+	g->touched += n > 0;
 	while (!g->packet_left && g->ready < g->len) {
 		size_t size = 0;
 		enum mqtt_check r = mqtt_packet_check(g->buf + g->ready, g->len - g->ready, g->v5,
@@ -114,6 +117,7 @@ static void check(struct mqtt_guard *g, char *why, size_t why_size)
 		size_t here = g->len - g->ready;
 		g->packet_left = size > here ? size - here : 0;
 		g->ready += size > here ? here : size;
+		g->touched++;
 	}
 }
 
@@ -127,6 +131,11 @@ static size_t feed(struct mqtt_guard *g)
 	g->len -= (size_t)n;
 	g->ready -= (size_t)n;
 	return (size_t)n;
+}
+
+void mqtt_guard_set_unread(struct mqtt_guard *g, bool unread)
+{
+	g->unread = unread;
 }
 
 bool mqtt_guard_lend(struct mqtt_guard *g, int fd)
@@ -156,6 +165,7 @@ void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stoppe
 bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
 {
 	in->fed = 0;
+	in->one_packet = false;
 	in->ended = false;
 	in->err = 0;
 	in->why[0] = '\0';
@@ -166,7 +176,11 @@ bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
 	if (got > 0)
 		g->len += (size_t)got;
 	check(g, in->why, sizeof(in->why));
+	size_t ready = g->ready;
 	in->fed = feed(g);
+	in->one_packet = in->fed && in->fed == ready && g->touched == 1 && !g->unread;
+	/* Checked bytes left behind belong to packets counted already. */
+	g->touched = in->fed == ready ? 0 : 2;
 	/* The broker hung up, or the socket failed (what had arrived came
 	 * first: it is fed, for the caller to read before the end). */
 	in->ended = got == 0 || (got < 0 && take_errno != EAGAIN && take_errno != EINTR);

@@ -36,11 +36,16 @@ struct mqtt_guard {
 	size_t len, cap;
 	size_t ready;       /* bytes at buf's start that are checked */
 	size_t packet_left; /* of the last checked packet, bytes still to come */
+	unsigned touched;   /* packets with bytes among the `ready` ones (2: maybe more) */
+	bool unread;        /* libmosquitto's end may hold bytes fed earlier */
 };
 
 /* What one mqtt_guard_take() found on the socket. */
 struct mqtt_guard_intake {
 	size_t fed;   /* checked bytes now waiting for libmosquitto in its end */
+	/* All that waits there is (part of) one packet: one read of
+	 * libmosquitto's takes it all, no need to ask how much is left. */
+	bool one_packet;
 	bool ended;   /* the broker hung up (err 0) or the socket failed (err) */
 	int err;      /* the socket's error when `ended`, else 0 */
 	char why[192]; /* a malformed packet, described; else "" */
@@ -63,6 +68,9 @@ void mqtt_guard_free(struct mqtt_guard *g);
  * errno ENOMEM, if it could not (libmosquitto must not read the socket
  * itself then). */
 bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in);
+/* Whether the caller's reads left bytes in libmosquitto's end (they wait
+ * for the next feed, which then cannot be taken in one read). */
+void mqtt_guard_set_unread(struct mqtt_guard *g, bool unread);
 /* Points `fd`, libmosquitto's number for the socket, at its end of the pair,
  * so that its reads get the fed bytes; false with errno. */
 bool mqtt_guard_lend(struct mqtt_guard *g, int fd);

@@ -470,23 +470,27 @@ int mqtt_bytes_queued(int fd)
 
 /* libmosquitto reads the `fed` bytes the guard checked, through its own
  * descriptor number lent to the guard's end for the time. */
-static int mqtt_read_checked(struct mqtt *self, int fd, size_t fed)
+static int mqtt_read_checked(struct mqtt *self, int fd, const struct mqtt_guard_intake *in)
 {
 	if (!mqtt_guard_lend(&self->guard, fd))
 		return MOSQ_ERR_ERRNO;
 	int rc = MOSQ_ERR_SUCCESS;
 	bool stopped = false; /* the connection is ending: what is left goes */
-	for (int left = (int)fed, before; left > 0;) {
-		before = left;
-		rc = mosquitto_loop_read(self->mosq, 1);
+	int left = (int)in->fed;
+	while (left > 0) {
+		int before = left;
+		rc = mosquitto_loop_read(self->mosq, 1); /* one packet, or what came of it */
 		stopped = rc != MOSQ_ERR_SUCCESS || !mqtt_active(self) || self->lost ||
 		          mosquitto_socket(self->mosq) != fd;
 		if (stopped)
 			break;
-		left = mqtt_bytes_queued(fd);
+		/* A read of one packet took all of it: asking how much is left
+		 * would cost a system call a message in a calm room. */
+		left = in->one_packet ? 0 : mqtt_bytes_queued(fd);
 		if (left >= before)
 			break; /* reading nothing now: the rest waits in its end */
 	}
+	mqtt_guard_set_unread(&self->guard, !stopped && left > 0);
 	mqtt_guard_give_back(&self->guard, fd, mosquitto_socket(self->mosq) != fd, stopped);
 	return rc;
 }
@@ -501,7 +505,7 @@ static int mqtt_read_guarded(struct mqtt *self, int fd)
 		self->lost = true;
 		return MOSQ_ERR_NOMEM;
 	}
-	int rc = in.fed ? mqtt_read_checked(self, fd, in.fed) : MOSQ_ERR_SUCCESS;
+	int rc = in.fed ? mqtt_read_checked(self, fd, &in) : MOSQ_ERR_SUCCESS;
 	if (in.why[0]) {
 		mqtt_reason(self, "the broker sent a %s", in.why);
 		self->lost = true;

@@ -80,6 +80,52 @@ START_TEST(a_packet_is_fed_once_its_head_has_arrived)
 }
 END_TEST
 
+/* Reads `len` bytes of libmosquitto's end, as its reads between lend and
+ * give back would, leaving `unread` of what was fed. */
+static void lib_reads(size_t len, bool unread)
+{
+	char buf[64];
+	ck_assert(mqtt_guard_lend(&guard, conn));
+	ck_assert_int_eq(read(conn, buf, len), (ssize_t)len);
+	mqtt_guard_set_unread(&guard, unread);
+	mqtt_guard_give_back(&guard, conn, false, false);
+}
+
+START_TEST(one_packet_is_said_only_when_all_that_waits_is_one)
+{
+	struct mqtt_guard_intake in;
+	broker_sends(publish, PUBLISH_LEN); /* one whole packet */
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(in.one_packet);
+	lib_reads(PUBLISH_LEN, false);
+
+	char two[2 * PUBLISH_LEN]; /* two packets: not one */
+	memcpy(two, publish, PUBLISH_LEN);
+	memcpy(two + PUBLISH_LEN, publish, PUBLISH_LEN);
+	broker_sends(two, sizeof two);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(!in.one_packet);
+	lib_reads(PUBLISH_LEN, true); /* the second waits in the end */
+
+	broker_sends(publish, 13); /* one head only, but behind unread bytes */
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert_uint_eq(in.fed, 13);
+	ck_assert(!in.one_packet);
+	lib_reads(PUBLISH_LEN + 13, false);
+
+	broker_sends(publish + 13, PUBLISH_LEN - 13); /* its tail: one again */
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(in.one_packet);
+	lib_reads(PUBLISH_LEN - 13, false);
+
+	broker_sends(publish + 0, PUBLISH_LEN); /* a whole one and a head: two */
+	broker_sends(publish, 13);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert_uint_eq(in.fed, PUBLISH_LEN + 13);
+	ck_assert(!in.one_packet);
+}
+END_TEST
+
 START_TEST(a_malformed_packet_stops_the_feed_saying_why)
 {
 	static const char bad[] = "\x30\x07\x00\x01t\x02\x50\x01h"; /* unknown property */
@@ -166,6 +212,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, checked_bytes_reach_the_lent_descriptor_and_it_comes_back);
 	tcase_add_test(tc, a_packet_is_fed_once_its_head_has_arrived);
+	tcase_add_test(tc, one_packet_is_said_only_when_all_that_waits_is_one);
 	tcase_add_test(tc, a_malformed_packet_stops_the_feed_saying_why);
 	tcase_add_test(tc, the_broker_hanging_up_is_reported);
 	tcase_add_test(tc, a_connection_that_stopped_leaves_nothing_for_the_next);
