@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "identity.h"
 #include "log.h"

@@ -10,7 +10,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "arrival.h"
