@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 /* The words of `journal`, in the order host->config_word() counts them:
- * after "auto", "on" and "off", the other spellings of on and off that
- * every on/off key takes, in pairs (on, off). */
-static const char *const journal_words[] = {"auto", "on", "off", "yes", "no", "true", "false",
-                                            "1", "0", NULL};
+ * "auto", then every spelling of on and of off an on/off key takes. */
+static const char *const journal_words[] = {"auto", "on", "yes", "true", "1",
+                                            "off", "no", "false", "0", NULL};
+#define JOURNAL_FIRST_OFF 5
 enum { JOURNAL_AUTO, JOURNAL_ON, JOURNAL_OFF };
 
 const struct mqc_key syslog_option_keys[] = {
@@ -83,7 +83,7 @@ static bool read_ident(const struct reader *r, struct syslog_options *opt)
 static bool read_destination(const struct reader *r, struct syslog_options *opt)
 {
 	int word = r->host->config_word(r->inst, "journal");
-	int mode = word <= JOURNAL_OFF ? word : word % 2 ? JOURNAL_ON : JOURNAL_OFF;
+	int mode = word == 0 ? JOURNAL_AUTO : word < JOURNAL_FIRST_OFF ? JOURNAL_ON : JOURNAL_OFF;
 	const char *socket_path = value_of(r, "socket");
 	const char *journal_path = value_of(r, "journal_socket");
 
