@@ -134,7 +134,34 @@ struct mqc_message {
 	const char *topic; /* where it came from or goes to; "" when none */
 	const char *sender_id; /* sender's stable id; "" when unknown */
 	int64_t time_ms;   /* Unix time in ms: when sent if known, else received */
+	/* --- since ABI 1.2 (see "Networks and rooms" below) ----------------- */
+	const char *network; /* the network (backend instance) it was said on
+	                        or goes to; "" for STATUS */
+	const char *room;    /* its room on that network (an MQTT topic, an IRC
+	                        channel); "" for a private message */
+	const char *to;      /* a private message's recipient; "" for a room's */
+	const char *origin;  /* a relayed message's first room, "NETWORK:ROOM";
+	                        "" when not relayed */
+	unsigned hops;       /* how many bridges relayed it; 0: not relayed */
 };
+
+/*
+ * Networks and rooms (since ABI 1.2)
+ * ----------------------------------
+ * A network is one backend instance; a room is a place on it where several
+ * people read the same messages (an MQTT topic, an IRC channel), written
+ * "NETWORK:ROOM" to people.  Every message the core hands a plugin says its
+ * network and room, and `to` for a private message.  A backend with `join`
+ * carries any number of rooms: the core joins those the configuration
+ * names (the section's `rooms`, the bridges') and those people /join; its
+ * first room is its `topic` key's value when it declares one (mqtt), else
+ * the first of `rooms`.  A backend without `join` (any built before 1.2)
+ * has one room, that first one, and is sent only that room's messages.
+ *
+ * The core reads the members after `time_ms` of a message a plugin hands
+ * it (host->encode, host->template_render) only from a plugin built
+ * against 1.2 or later; for an older one they count as "" and 0.
+ */
 
 /* Room for a message id the core makes: 16 hex digits and the NUL. */
 #define MQC_MESSAGE_ID_SIZE 17
@@ -381,7 +408,9 @@ struct mqc_host {
 
 	/* A payload arrived on `topic`.  The core decodes it (plain or JSON,
 	 * whatever the configuration says is sent), sanitises it and hands it
-	 * to every frontend.  `flags`: MQC_MSG_RETAINED if stale. */
+	 * to every frontend.  `flags`: MQC_MSG_RETAINED if stale.  The room
+	 * is `topic` when the network has joined a room of that name, else
+	 * the network's first room (a backend without rooms). */
 	void (*receive)(struct mqc_instance *inst, const char *topic,
 	                const void *payload, size_t len, unsigned flags);
 
@@ -429,6 +458,28 @@ struct mqc_host {
 	bool (*config_bool)(struct mqc_instance *inst, const char *key);
 	int64_t (*config_number)(struct mqc_instance *inst, const char *key);
 	int (*config_word)(struct mqc_instance *inst, const char *key);
+
+	/* A message a backend has parsed itself, for a protocol whose lines
+	 * are not payloads for the core to decode (IRC).  Set type, nick,
+	 * text, room (or `to`, our nick, for a private message), and id,
+	 * sender_id and time_ms when the network gives them ("" and 0 when
+	 * not); flags may hold MQC_MSG_RETAINED.  The core fills `network`,
+	 * sanitises every string and goes on as with receive(). */
+	void (*receive_message)(struct mqc_instance *inst, const struct mqc_message *msg);
+
+	/* Who is in a room, for a backend with MQC_PLUGIN_PRESENCE: `nick`
+	 * arrived (`here` true) or left; a NULL `nick` with `here` false
+	 * empties the room's list (before a fresh one, or on parting). */
+	void (*presence)(struct mqc_instance *inst, const char *room, const char *nick,
+	                 bool here);
+
+	/* How many rooms are joined, over every network.  With more than one,
+	 * a frontend shows where each message belongs ({network}, {room}). */
+	size_t (*room_count)(struct mqc_instance *inst);
+
+	/* Where a line this frontend submits goes: "NETWORK:ROOM".  The
+	 * terminal's /go and /join change it; a section's `room =` sets it. */
+	const char *(*current_room)(struct mqc_instance *inst);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */
@@ -454,6 +505,11 @@ enum mqc_plugin_flags {
 	 * standard input and error are a terminal the core asks there for a
 	 * nick [core] does not give. */
 	MQC_PLUGIN_OWNS_TERMINAL = 1u << 0,
+	/* This backend sends private messages: `publish` may get a message
+	 * whose `to` is a nick (and `room` ""). */
+	MQC_PLUGIN_PRIVATE = 1u << 1,
+	/* This backend says who is present with host->presence(). */
+	MQC_PLUGIN_PRESENCE = 1u << 2,
 };
 
 struct mqc_plugin {
@@ -507,7 +563,12 @@ struct mqc_plugin {
 	 *    /nick, /search's count) to the frontend that typed the command. */
 	void (*deliver)(void *self, const struct mqc_message *msg);
 
-	/* BACKEND, MANDATORY.  Send `msg` to the room.  Return 0 once the
+	/* BACKEND, MANDATORY.  Send `msg` to its room (`msg->room`, since
+	 * ABI 1.2; a backend without `join` is sent only its own room's), or
+	 * to `msg->to` with MQC_PLUGIN_PRIVATE.  A relayed message
+	 * (`hops` > 0) carries its sender's nick as the bridge named it: a
+	 * network whose sender is always this connection (IRC) puts it in
+	 * the text ("<Ana@mqtt> hola").  Return 0 once the
 	 * message is the backend's to deliver, and call host->acked(token)
 	 * exactly once, now or later; return -1 if it cannot be taken now
 	 * (link down): the core keeps it queued and tries again after the next
@@ -528,6 +589,16 @@ struct mqc_plugin {
 	/* --- since ABI 1.2 --------------------------------------------------- */
 
 	unsigned flags; /* enum mqc_plugin_flags */
+
+	/* BACKEND, optional: rooms.  Start receiving `room`'s messages, now or
+	 * as soon as the link is up (and again after every reconnection), and
+	 * accept `publish` to it; return 0, or -1 after host->log() saying why
+	 * (a name this network cannot have).  Called after `open` for every
+	 * room the configuration names, then for each /join.  Joining a room
+	 * already joined returns 0.  Without `join` the backend has one room. */
+	int (*join)(void *self, const char *room);
+	/* BACKEND, optional with `join`: stop receiving `room`'s messages. */
+	void (*part)(void *self, const char *room);
 };
 
 #define MQC_PLUGIN_DEFINE(...)                                                 \
