@@ -261,9 +261,11 @@ static bool history_available(struct archive *a, struct strbuf *reply)
 	return a->history != NULL;
 }
 
-bool archive_show_last(struct archive *a, const char *arg, size_t len, history_fn show,
-                       void *data, struct strbuf *reply)
+bool archive_show_last(struct archive *a, const char *arg, size_t len,
+                       const struct roomref *where, history_fn show, void *data,
+                       struct strbuf *reply)
 {
+	(void)where;
 	if (!history_available(a, reply))
 		return false;
 	char *text = xstrndup(arg, len);
@@ -286,9 +288,11 @@ bool archive_show_last(struct archive *a, const char *arg, size_t len, history_f
 	return shown >= 0;
 }
 
-bool archive_search(struct archive *a, const char *words, size_t len, history_fn show,
-                    void *data, struct strbuf *reply)
+bool archive_search(struct archive *a, const char *words, size_t len,
+                    const struct roomref *where, history_fn show, void *data,
+                    struct strbuf *reply)
 {
+	(void)where;
 	if (!history_available(a, reply))
 		return false;
 	char *text = xstrndup(words, len);
@@ -322,8 +326,10 @@ static void print_one(void *data, const struct mqc_message *msg)
 	fwrite(p->line.data, 1, p->line.len, stdout);
 }
 
-int archive_print(const struct config *cfg, const char *last, const char *words, bool json)
+int archive_print(const struct config *cfg, const char *last, const char *words,
+                  const char *room, bool json)
 {
+	(void)room;
 	struct strbuf err = STRBUF_INIT;
 	char *state_dir = identity_state_dir(&err);
 	if (!state_dir) {

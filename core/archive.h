@@ -20,6 +20,7 @@
 #include "dedup.h"
 #include "history.h"
 #include "loop.h"
+#include "roomref.h"
 #include "strbuf.h"
 
 struct archive;
@@ -69,15 +70,19 @@ void archive_said(struct archive *a, const struct mqc_message *msg,
 /* Passes the last [core] history_replay messages to `show`. */
 void archive_replay(struct archive *a, history_fn show, void *data);
 
-/* /history N and /search WORDS: the messages go to `show`, then `reply`
- * gets the line that closes them (how many, or why none).  Returns false
- * when that line is an error. */
-bool archive_show_last(struct archive *a, const char *arg, size_t len, history_fn show,
-                       void *data, struct strbuf *reply);
-bool archive_search(struct archive *a, const char *words, size_t len, history_fn show,
-                    void *data, struct strbuf *reply);
+/* /history N and /search WORDS, of the room `where` (NULL: every room):
+ * the messages go to `show`, then `reply` gets the line that closes them
+ * (how many, or why none).  Returns false when that line is an error. */
+bool archive_show_last(struct archive *a, const char *arg, size_t len,
+                       const struct roomref *where, history_fn show, void *data,
+                       struct strbuf *reply);
+bool archive_search(struct archive *a, const char *words, size_t len,
+                    const struct roomref *where, history_fn show, void *data,
+                    struct strbuf *reply);
 
-/* mqchat --history N / --search WORDS [--json]: print and exit. */
-int archive_print(const struct config *cfg, const char *last, const char *words, bool json);
+/* mqchat --history N / --search WORDS [--room [NET:]ROOM] [--json]: print
+ * and exit.  `room` NULL: every room. */
+int archive_print(const struct config *cfg, const char *last, const char *words,
+                  const char *room, bool json);
 
 #endif

@@ -256,9 +256,9 @@ static void show_history(struct chat *chat, struct instance *to, const struct co
 {
 	struct strbuf reply = STRBUF_INIT;
 	bool ok = cmd->kind == CMD_HISTORY
-	                  ? archive_show_last(chat->archive, cmd->arg, cmd->arg_len, show_one, to,
+	                  ? archive_show_last(chat->archive, cmd->arg, cmd->arg_len, NULL, show_one, to,
 	                                      &reply)
-	                  : archive_search(chat->archive, cmd->arg, cmd->arg_len, show_one, to,
+	                  : archive_search(chat->archive, cmd->arg, cmd->arg_len, NULL, show_one, to,
 	                                   &reply);
 	status(chat, to, ok ? 0 : MQC_MSG_ERROR, "%s", strbuf_str(&reply));
 	strbuf_free(&reply);

@@ -24,6 +24,7 @@ struct options {
 	bool list_plugins;
 	const char *history;
 	const char *search;
+	const char *room; /* --room: of --history, --search */
 	bool json;
 	struct cmdline_setting *settings;
 	size_t n_settings;

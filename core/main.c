@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 	strbuf_free(&err);
 	if (rc < 0 && (opt.list_plugins || opt.history || opt.search))
 		rc = opt.list_plugins ? instances_list_plugins(&cfg)
-		                      : archive_print(&cfg, opt.history, opt.search, opt.json);
+		                      : archive_print(&cfg, opt.history, opt.search, opt.room, opt.json);
 	if (rc < 0)
 		rc = run(&cfg, opt.check_config);
 	cmdline_free(&opt);

@@ -174,7 +174,7 @@ static bool show_last(struct archive *a, const char *arg, struct strbuf *shown,
 {
 	strbuf_reset(shown);
 	strbuf_reset(reply);
-	return archive_show_last(a, arg, strlen(arg), collect_text, shown, reply);
+	return archive_show_last(a, arg, strlen(arg), NULL, collect_text, shown, reply);
 }
 
 START_TEST(history_replies_say_what_was_found)
@@ -201,12 +201,12 @@ START_TEST(history_replies_say_what_was_found)
 
 	strbuf_reset(&shown);
 	strbuf_reset(&reply);
-	ck_assert(archive_search(a, "tres", 4, collect_text, &shown, &reply));
+	ck_assert(archive_search(a, "tres", 4, NULL, collect_text, &shown, &reply));
 	ck_assert_str_eq(strbuf_str(&shown), "tres");
 	ck_assert_str_eq(strbuf_str(&reply), "1 message found for \"tres\"");
 	strbuf_reset(&shown);
 	strbuf_reset(&reply);
-	ck_assert(archive_search(a, "cuatro", 6, collect_text, &shown, &reply));
+	ck_assert(archive_search(a, "cuatro", 6, NULL, collect_text, &shown, &reply));
 	ck_assert_str_eq(strbuf_str(&reply), "0 messages found for \"cuatro\"");
 	archive_close(a);
 	strbuf_free(&shown);
@@ -222,7 +222,7 @@ static void expect_no_history(struct archive *a, const char *why)
 	ck_assert_msg(strncmp(strbuf_str(&reply), why, strlen(why)) == 0, "got: %s",
 	              strbuf_str(&reply));
 	strbuf_reset(&reply);
-	ck_assert(!archive_search(a, "hola", 4, collect_text, &shown, &reply));
+	ck_assert(!archive_search(a, "hola", 4, NULL, collect_text, &shown, &reply));
 	ck_assert_msg(strncmp(strbuf_str(&reply), why, strlen(why)) == 0, "got: %s",
 	              strbuf_str(&reply));
 	ck_assert_uint_eq(shown.len, 0);

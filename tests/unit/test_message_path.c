@@ -318,7 +318,7 @@ START_TEST(each_message_received_is_shown_once_and_kept)
 	ck_assert(last_shown("fijado")->flags & MQC_MSG_RETAINED);
 
 	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
-	ck_assert(archive_show_last(chat.archive, "10", 2, join_text, &texts, &reply));
+	ck_assert(archive_show_last(chat.archive, "10", 2, NULL, join_text, &texts, &reply));
 	ck_assert_str_eq(strbuf_str(&texts), "hola|saluda|dame tu clave|fijado");
 	ck_assert_str_eq(strbuf_str(&reply), "the last 4 messages (/history 10)");
 	chat_end(&chat);
