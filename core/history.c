@@ -100,6 +100,13 @@
 	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
 	"END;" FTS_UPDATE_TRIGGER_SQL
 
+/* Where a message was said (since schema 7): its network and room, and
+ * a private message's recipient ("" for a room's, whose room is set).
+ * Rows of an older file have "" in all three. */
+#define PLACE_COLUMN(name) name " TEXT NOT NULL DEFAULT ''"
+#define PLACE_COLUMNS_SQL                                                                  \
+	"  " PLACE_COLUMN("network") ", " PLACE_COLUMN("room") ", " PLACE_COLUMN("recipient")
+
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
 	/* An explicit INTEGER PRIMARY KEY: the full-text index refers to
@@ -114,7 +121,8 @@ static const char SCHEMA_SQL[] =
 	"  sent_ms INTEGER,"          /* the sender's time; NULL if unknown */
 	"  received_ms INTEGER NOT NULL,"
 	"  own INTEGER NOT NULL,"
-	"  dedup_key TEXT"            /* dedup.h's key; NULL if none */
+	"  dedup_key TEXT,"           /* dedup.h's key; NULL if none */
+	PLACE_COLUMNS_SQL
 	");"
 	/* No index on the other keys: a digest lands at a random place in
 	 * it, and keeping it cost more than the rest of an insert
@@ -141,8 +149,16 @@ static const char SCHEMA_SQL[] =
 	SEARCH_PROGRESS_SQL;
 
 /* The columns every read returns, in the order row_to_message expects. */
-#define MESSAGE_COLUMNS "id, topic, nick, sender_id, type, text, sent_ms, received_ms, own"
+#define MESSAGE_COLUMNS                                                                    \
+	"id, topic, nick, sender_id, type, text, sent_ms, received_ms, own, network, room,"   \
+	" recipient"
 
+/* Schema 6 did not say where a message was said.  Adding a column with a
+ * constant default rewrites no row: instant at any size. */
+#define UPGRADE_FROM_6_SQL                                                                 \
+	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("network") ";"                     \
+	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("room") ";"                        \
+	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("recipient") ";"
 /* Schema 5 keyed a json message by its id alone, and a plain one by a
  * digest of its topic and payload: keys are made again from what the rows
  * hold (mqc_message_key, dedup_message_key), then copies of one message
@@ -166,7 +182,7 @@ static const char SCHEMA_SQL[] =
 	" AND earlier.received_ms BETWEEN later.received_ms - " COPY_WINDOW_SQL            \
 	" AND later.received_ms + " COPY_WINDOW_SQL                                        \
 	" AND earlier.seq < later.seq AND NOT (earlier.by_id AND later.by_id));"           \
-	"DROP TABLE temp.upgrade_copies;" ID_KEY_INDEX_SQL KEY_FILTER_SQL
+	"DROP TABLE temp.upgrade_copies;" ID_KEY_INDEX_SQL KEY_FILTER_SQL UPGRADE_FROM_6_SQL
 /* Schema 4 had an index on received_ms. */
 #define UPGRADE_FROM_4_SQL "DROP INDEX messages_by_received;" UPGRADE_FROM_5_SQL
 /* Schema 3 indexed each row as it was written: all of it is indexed, and
@@ -185,7 +201,8 @@ static const char SCHEMA_SQL[] =
 
 static const char INSERT_SQL[] =
 	"INSERT OR IGNORE INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
-	" own, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	" own, dedup_key, network, room, recipient)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SEARCH_PROGRESS_QUERY_SQL[] =
 	"SELECT indexed_upto, (SELECT coalesce(max(seq), 0) FROM messages) FROM search_progress";
 /* One statement for many rows: FTS5 writes them out as one segment. */
@@ -220,11 +237,25 @@ static const char HAS_RETAINED_KEY_SQL[] =
 static const char LAST_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
+/* One room's: the table is walked from its newest row until ?1 of them
+ * are found (no index on the room: it would cost every message stored, for
+ * a command people type now and then). */
+static const char LAST_IN_ROOM_SQL[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
+	" (SELECT seq FROM messages WHERE network = ?2 AND room = ?3"
+	"  ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
 /* The full-text index walks its matches newest first and stops at the
  * limit, so a common word costs no more than a rare one. */
 static const char SEARCH_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1"
+	"  ORDER BY rowid DESC LIMIT ?2) ORDER BY seq";
+/* One room's: each match, newest first, is looked up by its row until ?2
+ * of them are in the room. */
+static const char SEARCH_IN_ROOM_SQL[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
+	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1"
+	"  AND (SELECT network = ?3 AND room = ?4 FROM messages WHERE seq = messages_fts.rowid)"
 	"  ORDER BY rowid DESC LIMIT ?2) ORDER BY seq";
 static const char PRUNE_COUNT_SQL[] =
 	"DELETE FROM messages WHERE seq <"
@@ -244,6 +275,7 @@ static const char PRUNE_AGE_SQL[] =
 /* One message waiting for the next flush.  Its strings share one block. */
 struct pending {
 	const char *id, *topic, *nick, *sender_id, *text, *dedup_key; /* key: NULL */
+	const char *network, *room, *to;
 	char *block;
 	int type;
 	bool own;
@@ -262,7 +294,8 @@ struct recalled_key {
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
-		*rollback, *recall_keys, *has_retained_key, *last, *search, *prune_count, *prune_age,
+		*rollback, *recall_keys, *has_retained_key, *last, *search, *last_in_room,
+		*search_in_room, *prune_count, *prune_age,
 		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
 		*keys_since;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
@@ -402,6 +435,8 @@ static bool check_or_create_schema(struct history *h)
 		return change_schema(h, UPGRADE_FROM_4_SQL, "upgrading the tables");
 	else if (version == 5)
 		return change_schema(h, UPGRADE_FROM_5_SQL, "upgrading the tables");
+	else if (version == 6)
+		return change_schema(h, UPGRADE_FROM_6_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -501,6 +536,8 @@ static bool setup(struct history *h)
 	       prepare(h, HAS_RETAINED_KEY_SQL, &h->has_retained_key) &&
 	       prepare(h, LAST_SQL, &h->last) &&
 	       prepare(h, SEARCH_SQL, &h->search) &&
+	       prepare(h, LAST_IN_ROOM_SQL, &h->last_in_room) &&
+	       prepare(h, SEARCH_IN_ROOM_SQL, &h->search_in_room) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
 	       prepare(h, HAS_ID_KEY_SQL, &h->has_id_key) && prepare(h, ID_KEYS_SQL, &h->id_keys) &&
@@ -520,7 +557,8 @@ static void finalize_all(struct history *h)
 	                          &h->has_retained_key, &h->last,        &h->search,
 	                          &h->prune_count, &h->prune_age,      &h->has_id_key,
 	                          &h->id_keys,     &h->last_seq,         &h->keys_since,
-	                          &h->id_keys_after, &h->saved_filter,   &h->save_filter};
+	                          &h->id_keys_after, &h->saved_filter,   &h->save_filter,
+	                          &h->last_in_room, &h->search_in_room};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -609,6 +647,9 @@ static void make_room(struct history *h)
 	h->pending = xrealloc(h->pending, h->cap_pending * sizeof *h->pending);
 }
 
+/* The strings a pending message copies into its block. */
+#define N_PENDING_STRINGS 9
+
 void history_add(struct history *h, const struct mqc_message *msg, const char *dedup_key,
                  int64_t received_ms)
 {
@@ -620,22 +661,24 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 	}
 	make_room(h);
 
-	const char *fields[6] = {or_empty(msg->id),        or_empty(msg->topic),
-	                         or_empty(msg->nick),      or_empty(msg->sender_id),
-	                         or_empty(msg->text),      dedup_key ? dedup_key : ""};
-	size_t lens[6], total = 0;
-	for (size_t i = 0; i < 6; i++) {
+	const char *fields[N_PENDING_STRINGS] = {
+		or_empty(msg->id),   or_empty(msg->topic),   or_empty(msg->nick),
+		or_empty(msg->sender_id), or_empty(msg->text), dedup_key ? dedup_key : "",
+		or_empty(msg->network), or_empty(msg->room), or_empty(msg->to)};
+	size_t lens[N_PENDING_STRINGS], total = 0;
+	for (size_t i = 0; i < N_PENDING_STRINGS; i++) {
 		lens[i] = strlen(fields[i]) + 1;
 		total += lens[i];
 	}
-	char *block = xmalloc(total), *copies[6];
-	for (size_t i = 0, at = 0; i < 6; at += lens[i], i++) {
+	char *block = xmalloc(total), *copies[N_PENDING_STRINGS];
+	for (size_t i = 0, at = 0; i < N_PENDING_STRINGS; at += lens[i], i++) {
 		copies[i] = block + at;
 		memcpy(copies[i], fields[i], lens[i]);
 	}
 	h->pending[h->first + h->n_pending++] = (struct pending){
 		.id = copies[0], .topic = copies[1], .nick = copies[2], .sender_id = copies[3],
-		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .block = block,
+		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .network = copies[6],
+		.room = copies[7], .to = copies[8], .block = block,
 		.type = (int)msg->type, .own = (msg->flags & MQC_MSG_OWN) != 0,
 		.sent_ms = msg->time_ms,
 		.received_ms = received_ms ? received_ms : msg->time_ms};
@@ -678,6 +721,9 @@ static bool insert_one(struct history *h, const struct pending *p)
 		sqlite3_bind_text(s, 10, p->dedup_key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 10);
+	sqlite3_bind_text(s, 11, p->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, p->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 13, p->to, -1, SQLITE_STATIC);
 	return run(h, s, "storing a message");
 }
 
@@ -1068,8 +1114,12 @@ bool history_has_retained_key(struct history *h, const char *retained_key)
 }
 
 /* The text columns a read returns (MESSAGE_COLUMNS' positions). */
-enum { COL_ID = 0, COL_TOPIC = 1, COL_NICK = 2, COL_SENDER = 3, COL_TEXT = 5 };
-static const int TEXT_COLUMNS[] = {COL_ID, COL_TOPIC, COL_NICK, COL_SENDER, COL_TEXT};
+enum {
+	COL_ID = 0, COL_TOPIC = 1, COL_NICK = 2, COL_SENDER = 3, COL_TEXT = 5,
+	COL_NETWORK = 9, COL_ROOM = 10, COL_RECIPIENT = 11
+};
+static const int TEXT_COLUMNS[] = {COL_ID,   COL_TOPIC,   COL_NICK, COL_SENDER,
+                                   COL_TEXT, COL_NETWORK, COL_ROOM, COL_RECIPIENT};
 #define N_TEXT_COLUMNS (sizeof TEXT_COLUMNS / sizeof TEXT_COLUMNS[0])
 
 /* A row's text, sanitised like anything received: the file may have been
@@ -1087,8 +1137,7 @@ static const char *clean_column(sqlite3_stmt *s, int col, struct strbuf *out)
 static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void *data)
 {
 	int count = 0, rc;
-	struct strbuf clean[N_TEXT_COLUMNS] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-	                                       STRBUF_INIT, STRBUF_INIT};
+	struct strbuf clean[N_TEXT_COLUMNS] = {0};
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *text[N_TEXT_COLUMNS];
 		for (size_t i = 0; i < N_TEXT_COLUMNS; i++)
@@ -1101,7 +1150,7 @@ static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void 
 			                : MQC_MSG_MESSAGE,
 			.flags = MQC_MSG_HISTORY | (sqlite3_column_int(s, 8) ? MQC_MSG_OWN : 0u),
 			.id = text[0], .topic = text[1], .nick = text[2], .sender_id = text[3],
-			.text = text[4],
+			.text = text[4], .network = text[5], .room = text[6], .to = text[7],
 			.time_ms = sqlite3_column_int64(s, sent_known ? 6 : 7),
 		};
 		fn(data, &msg);
@@ -1130,13 +1179,24 @@ static void flush_before_reading(struct history *h)
 	(void)history_flush(h);
 }
 
-int history_last(struct history *h, size_t n, history_fn fn, void *data)
+int history_last_in(struct history *h, const struct roomref *where, size_t n, history_fn fn,
+                    void *data)
 {
 	flush_before_reading(h);
 	if (n == 0)
 		return 0;
-	sqlite3_bind_int64(h->last, 1, as_sql_limit(n));
-	return deliver_rows(h, h->last, fn, data);
+	sqlite3_stmt *s = where ? h->last_in_room : h->last;
+	sqlite3_bind_int64(s, 1, as_sql_limit(n));
+	if (where) {
+		sqlite3_bind_text(s, 2, where->network, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, where->room, -1, SQLITE_STATIC);
+	}
+	return deliver_rows(h, s, fn, data);
+}
+
+int history_last(struct history *h, size_t n, history_fn fn, void *data)
+{
+	return history_last_in(h, NULL, n, fn, data);
 }
 
 static bool is_space(char c)
@@ -1178,8 +1238,8 @@ static void index_everything(struct history *h)
 		;
 }
 
-int history_search(struct history *h, const char *words, size_t limit, history_fn fn,
-                   void *data)
+int history_search_in(struct history *h, const struct roomref *where, const char *words,
+                      size_t limit, history_fn fn, void *data)
 {
 	flush_before_reading(h);
 	index_everything(h);
@@ -1188,11 +1248,22 @@ int history_search(struct history *h, const char *words, size_t limit, history_f
 		strbuf_free(&query);
 		return 0;
 	}
-	sqlite3_bind_text(h->search, 1, strbuf_str(&query), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(h->search, 2, as_sql_limit(limit));
-	int count = deliver_rows(h, h->search, fn, data);
+	sqlite3_stmt *s = where ? h->search_in_room : h->search;
+	sqlite3_bind_text(s, 1, strbuf_str(&query), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, as_sql_limit(limit));
+	if (where) {
+		sqlite3_bind_text(s, 3, where->network, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, where->room, -1, SQLITE_STATIC);
+	}
+	int count = deliver_rows(h, s, fn, data);
 	strbuf_free(&query);
 	return count;
+}
+
+int history_search(struct history *h, const char *words, size_t limit, history_fn fn,
+                   void *data)
+{
+	return history_search_in(h, NULL, words, limit, fn, data);
 }
 
 /* --- retention ---------------------------------------------------------- */

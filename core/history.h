@@ -13,6 +13,8 @@
  * when indexing waits until the flood is over, as does copying the
  * write-ahead log back into the file; a search brings the index up to date
  * first.
+ * Each row says where the message was said: network, room, and a private
+ * message's recipient (schema 7; rows of older files have "" there).
  * The schema is versioned with PRAGMA user_version; a file made by a newer
  * mqchat is refused, one made by an older one is upgraded.
  *
@@ -42,9 +44,10 @@
 
 #include <mqchat/plugin.h>
 
+#include "roomref.h"
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 6
+#define HISTORY_SCHEMA_VERSION 7
 
 /* Rows indexed by a flush of the search index alone: a short piece of
  * work, so that the loop stays responsive between slices (bench/README.md). */
@@ -84,7 +87,8 @@ struct history *history_open(const char *path, struct strbuf *err);
  * when this process saw or sent it (0: msg->time_ms).  msg->time_ms is
  * stored as the time sent.  STATUS messages and messages that are
  * themselves replayed history (MQC_MSG_HISTORY) are ignored.  The own
- * column is set from MQC_MSG_OWN.
+ * column is set from MQC_MSG_OWN; msg->network, room and to are kept as
+ * they are (NULL as "").
  */
 void history_add(struct history *h, const struct mqc_message *msg, const char *dedup_key,
                  int64_t received_ms);
@@ -166,7 +170,7 @@ bool history_has_retained_key(struct history *h, const char *retained_key);
  * Called once per message found, oldest first.  `msg` and its strings are
  * valid only during the call; msg->flags has MQC_MSG_HISTORY (and
  * MQC_MSG_OWN for our own); msg->time_ms is the time sent when known, else
- * the time received.  `fn` may call history_add() but no other history
+ * the time received; msg->network, room and to are as stored (never NULL).  `fn` may call history_add() but no other history
  * function on the same store.
  */
 typedef void (*history_fn)(void *data, const struct mqc_message *msg);
@@ -185,6 +189,16 @@ int history_last(struct history *h, size_t n, history_fn fn, void *data);
  */
 int history_search(struct history *h, const char *words, size_t limit, history_fn fn,
                    void *data);
+
+/* history_last() and history_search() of the room `where` alone: the
+ * messages whose network and room are where->network and where->room
+ * (NULL: every room, as those two).  Without an index on rooms: a room
+ * rarely spoken in costs a walk through the table, or through every match
+ * of the words. */
+int history_last_in(struct history *h, const struct roomref *where, size_t n, history_fn fn,
+                    void *data);
+int history_search_in(struct history *h, const struct roomref *where, const char *words,
+                      size_t limit, history_fn fn, void *data);
 
 /*
  * Retention: keeps at most the newest `max_messages` messages and none

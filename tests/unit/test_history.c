@@ -84,6 +84,7 @@ struct collected {
 		enum mqc_msg_type type;
 		unsigned flags;
 		char id[32], nick[32], topic[32], sender_id[32], text[256];
+		char network[32], room[32], to[32];
 		int64_t time_ms;
 	} m[MAX_COLLECTED];
 };
@@ -101,6 +102,9 @@ static void collect(void *data, const struct mqc_message *msg)
 	snprintf(c->m[c->n].topic, sizeof c->m[0].topic, "%s", msg->topic);
 	snprintf(c->m[c->n].sender_id, sizeof c->m[0].sender_id, "%s", msg->sender_id);
 	snprintf(c->m[c->n].text, sizeof c->m[0].text, "%s", msg->text);
+	snprintf(c->m[c->n].network, sizeof c->m[0].network, "%s", msg->network);
+	snprintf(c->m[c->n].room, sizeof c->m[0].room, "%s", msg->room);
+	snprintf(c->m[c->n].to, sizeof c->m[0].to, "%s", msg->to);
 	c->m[c->n].time_ms = msg->time_ms;
 	c->n++;
 }
@@ -368,10 +372,12 @@ START_TEST(replay_keeps_every_field_and_order)
 	struct history *h = open_store();
 	struct mqc_message sent = {.type = MQC_MSG_ACTION, .flags = MQC_MSG_OWN, .id = "abc123",
 	                           .nick = "Ana", .text = "waves", .topic = "room/x",
-	                           .sender_id = "feedf00d", .time_ms = NOW_MS - 5};
+	                           .sender_id = "feedf00d", .time_ms = NOW_MS - 5,
+	                           .network = "one", .room = "room/x", .to = ""};
 	history_add(h, &sent, "id:abc123", NOW_MS);
 	struct mqc_message join = {.type = MQC_MSG_JOIN, .id = "", .nick = "Bo", .text = "",
-	                           .topic = "room/x", .sender_id = "", .time_ms = 0};
+	                           .topic = "room/x", .sender_id = "", .time_ms = 0,
+	                           .network = "two", .room = "", .to = "Ana"};
 	history_add(h, &join, NULL, NOW_MS + 1);
 	struct mqc_message leave = {.type = MQC_MSG_LEAVE, .nick = "Bo", .time_ms = NOW_MS + 2};
 	history_add(h, &leave, NULL, 0); /* NULL strings, received = time_ms */
@@ -386,15 +392,105 @@ START_TEST(replay_keeps_every_field_and_order)
 	ck_assert_str_eq(got.m[0].topic, "room/x");
 	ck_assert_str_eq(got.m[0].sender_id, "feedf00d");
 	ck_assert_int_eq(got.m[0].time_ms, NOW_MS - 5); /* the time sent */
+	ck_assert_str_eq(got.m[0].network, "one");
+	ck_assert_str_eq(got.m[0].room, "room/x");
+	ck_assert_str_eq(got.m[0].to, "");
 
 	ck_assert_int_eq(got.m[1].type, MQC_MSG_JOIN);
 	ck_assert_uint_eq(got.m[1].flags, MQC_MSG_HISTORY);
 	ck_assert_int_eq(got.m[1].time_ms, NOW_MS + 1); /* sent unknown: received */
+	ck_assert_str_eq(got.m[1].network, "two");
+	ck_assert_str_eq(got.m[1].room, "");
+	ck_assert_str_eq(got.m[1].to, "Ana");
 
 	ck_assert_int_eq(got.m[2].type, MQC_MSG_LEAVE);
 	ck_assert_str_eq(got.m[2].id, "");
 	ck_assert_str_eq(got.m[2].topic, "");
 	ck_assert_int_eq(got.m[2].time_ms, NOW_MS + 2);
+	ck_assert_str_eq(got.m[2].network, ""); /* NULL from an older caller */
+	ck_assert_str_eq(got.m[2].room, "");
+	ck_assert_str_eq(got.m[2].to, "");
+	history_close(h);
+}
+END_TEST
+
+/* --- rooms ---------------------------------------------------------------- */
+
+static void add_in(struct history *h, const char *network, const char *room, const char *to,
+                   const char *text, int64_t received_ms)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "", .nick = "Ana", .text = text,
+	                          .topic = room, .sender_id = "", .time_ms = received_ms,
+	                          .network = network, .room = room, .to = to};
+	history_add(h, &msg, NULL, received_ms);
+}
+
+static int last_in(struct history *h, const char *network, const char *room, size_t n)
+{
+	memset(&got, 0, sizeof got);
+	struct roomref where = {(char *)network, (char *)room};
+	return history_last_in(h, &where, n, collect, &got);
+}
+
+static int search_in(struct history *h, const char *network, const char *room,
+                     const char *words, size_t limit)
+{
+	memset(&got, 0, sizeof got);
+	struct roomref where = {(char *)network, (char *)room};
+	int n = history_search_in(h, &where, words, limit, collect, &got);
+	ck_assert_msg(n >= 0, "search [%s] failed: %s", words, history_error(h));
+	return n;
+}
+
+/* Three rooms, interleaved: "one:a" says 0, 3, 6 ...; "one:b" 1, 4, 7 ...;
+ * "two:a" 2, 5, 8 ... (the same room name on another network). */
+static void add_three_rooms(struct history *h, int n)
+{
+	static const char *const places[3][2] = {{"one", "a"}, {"one", "b"}, {"two", "a"}};
+	char text[64];
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "message number %d", i);
+		add_in(h, places[i % 3][0], places[i % 3][1], "", text, NOW_MS + i);
+	}
+}
+
+START_TEST(last_of_one_room)
+{
+	struct history *h = open_store();
+	add_three_rooms(h, 30);
+	add_in(h, "one", "", "Bo", "message number private", NOW_MS + 30);
+	ck_assert_int_eq(last_in(h, "one", "a", 4), 4); /* the newest 4 of the room */
+	for (int i = 0; i < 4; i++) {
+		check_numbered((size_t)i, 18 + 3 * i);
+		ck_assert_str_eq(got.m[i].network, "one");
+		ck_assert_str_eq(got.m[i].room, "a");
+	}
+	ck_assert_int_eq(last_in(h, "two", "a", 100), 10);
+	check_numbered(0, 2);
+	check_numbered(9, 29);
+	ck_assert_int_eq(last_in(h, "one", "c", 100), 0);
+	ck_assert_int_eq(last_in(h, "three", "a", 100), 0);
+	ck_assert_int_eq(last_in(h, "one", "b", 0), 0);
+	ck_assert_int_eq(last(h, 100), 31); /* every room */
+	ck_assert_str_eq(got.m[30].to, "Bo");
+	history_close(h);
+}
+END_TEST
+
+START_TEST(search_of_one_room)
+{
+	struct history *h = open_store();
+	add_three_rooms(h, 30);
+	/* the limit counts the room's matches, not every match */
+	ck_assert_int_eq(search_in(h, "one", "b", "number", 3), 3);
+	check_numbered(0, 22);
+	check_numbered(1, 25);
+	check_numbered(2, 28);
+	ck_assert_int_eq(search_in(h, "one", "b", "number 4", 10), 1);
+	check_numbered(0, 4);
+	ck_assert_int_eq(search_in(h, "one", "b", "number 5", 10), 0); /* said in two:a */
+	ck_assert_int_eq(search_in(h, "one", "nowhere", "number", 10), 0);
+	ck_assert_int_eq(search(h, "number", 100), 30);
 	history_close(h);
 }
 END_TEST
@@ -1106,9 +1202,15 @@ static void check_retained_keys_indexed(sqlite3 *db)
 	             "1");
 }
 
+/* Turns today's file back into schema 6: no place columns. */
+#define DOWNGRADE_TO_6_SQL                                                                 \
+	"ALTER TABLE messages DROP COLUMN network; ALTER TABLE messages DROP COLUMN room;"  \
+	"ALTER TABLE messages DROP COLUMN recipient; PRAGMA user_version = 6;"
+
 /* Turns today's file back into schema 3: every row indexed as written,
  * no search_progress, triggers without their WHEN. */
 static const char DOWNGRADE_TO_3_SQL[] =
+	DOWNGRADE_TO_6_SQL
 	"DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;"
 	"DROP TABLE search_progress;"
 	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
@@ -1124,9 +1226,12 @@ static const char DOWNGRADE_TO_3_SQL[] =
 	"DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	"PRAGMA user_version = 3;";
 
-static void check_schema_6(sqlite3 *db, const char *indexed_upto)
+static void check_schema_7(sqlite3 *db, const char *indexed_upto)
 {
-	check_pragma(db, "PRAGMA user_version", "6");
+	check_pragma(db, "PRAGMA user_version", "7");
+	check_pragma(db, "SELECT count(*) FROM pragma_table_info('messages') WHERE name IN"
+	                 " ('network', 'room', 'recipient') AND \"notnull\" AND dflt_value = ''''''",
+	             "3");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_id_key'"
 	                 " AND sql LIKE 'CREATE UNIQUE INDEX % WHERE dedup_key >= ''id:''%'",
 	             "1");
@@ -1156,7 +1261,7 @@ START_TEST(wal_private_and_versioned)
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
-	check_schema_6(db, "3");
+	check_schema_7(db, "3");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	history_close(h);
@@ -1261,7 +1366,7 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_6(db, "2");
+	check_schema_7(db, "2");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
@@ -1281,7 +1386,8 @@ START_TEST(upgrades_schema_4)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "CREATE INDEX messages_by_received ON messages(received_ms);"
+	ck_assert_int_eq(sqlite3_exec(db, DOWNGRADE_TO_6_SQL
+	                                  "CREATE INDEX messages_by_received ON messages(received_ms);"
 	                                  "DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	                                  "PRAGMA user_version = 4;",
 	                              NULL, NULL, NULL),
@@ -1291,7 +1397,7 @@ START_TEST(upgrades_schema_4)
 	ck_assert_int_eq(last(h, 10), 5);
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_6(db, "5");
+	check_schema_7(db, "5");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1316,7 +1422,7 @@ START_TEST(upgrades_schema_3)
 	check_search_index();
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_6(db, "25");
+	check_schema_7(db, "25");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1340,11 +1446,21 @@ START_TEST(upgrades_schema_2)
 	ck_assert(has_retained(h, "stored by the old version"));
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_6(db, "1");
+	check_schema_7(db, "1");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 }
 END_TEST
+
+/* An empty file of today's, turned into an older one by `sql`. */
+static void make_old_file(const char *sql)
+{
+	history_close(open_store());
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
 
 /* Schema 5 keyed json messages by id alone and plain ones by topic and
  * payload, without a unique index: two processes sharing the file stored
@@ -1352,11 +1468,7 @@ END_TEST
  * of each message. */
 START_TEST(upgrades_schema_5)
 {
-	struct history *h = open_store();
-	history_close(h);
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db,
+	make_old_file(DOWNGRADE_TO_6_SQL
 		"DROP INDEX messages_by_id_key; DROP TABLE key_filter; PRAGMA user_version = 5;"
 		"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
 		" own, dedup_key) VALUES"
@@ -1374,11 +1486,9 @@ START_TEST(upgrades_schema_5)
 		" ('j1', 'room', 'Ana', '', 0, 'forged', 7, 400, 0, 'id:j1'),"
 		/* a retained one and one without a key stay as they are */
 		" ('', 'room', 'Pepe', '', 0, 'aviso', 500, 500, 0, 'rt:00000000000000cc'),"
-		" ('', 'room', 'Pepe', '', 0, 'aviso', 501, 501, 0, NULL);",
-		NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+		" ('', 'room', 'Pepe', '', 0, 'aviso', 501, 501, 0, NULL);");
 
-	h = open_store();
+	struct history *h = open_store();
 	ck_assert_int_eq(last(h, 20), 7);
 	const char *want[] = {"hola Pepe", "sin id", "Pepe dice", "Pepe dice", "forged", "aviso",
 	                      "aviso"};
@@ -1394,10 +1504,44 @@ START_TEST(upgrades_schema_5)
 	ck_assert_int_eq(history_flush(h), 1);
 	ck_assert_int_eq(rows_on_disk(), 7);
 	history_close(h);
+	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_6(db, "10");
+	check_schema_7(db, "10");
 	check_pragma(db, "SELECT dedup_key FROM messages WHERE text = 'aviso' AND"
 	                 " dedup_key IS NOT NULL", "rt:00000000000000cc");
+	sqlite3_close(db);
+}
+END_TEST
+
+/* Schema 6 did not say where a message was said: its rows read back with
+ * "" for network, room and recipient, and the file takes new rows that do. */
+START_TEST(upgrades_schema_6)
+{
+	make_old_file(DOWNGRADE_TO_6_SQL
+		"INSERT INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
+		" own, dedup_key) VALUES"
+		" ('j1', 'room', 'Ana', '', 0, 'said before rooms', 7, 100, 1, 'id:j1'),"
+		" ('', 'room', 'Pepe', '', 0, 'also before rooms', 8, 200, 0, NULL);");
+
+	struct history *h = open_store();
+	add_in(h, "one", "room", "", "said in a room", NOW_MS);
+	ck_assert_int_eq(last(h, 10), 3);
+	ck_assert_str_eq(got.m[0].text, "said before rooms");
+	ck_assert_str_eq(got.m[0].network, "");
+	ck_assert_str_eq(got.m[0].room, "");
+	ck_assert_str_eq(got.m[0].to, "");
+	ck_assert_str_eq(got.m[0].topic, "room");
+	ck_assert_str_eq(got.m[2].network, "one");
+	ck_assert_str_eq(got.m[2].room, "room");
+	ck_assert_int_eq(search(h, "rooms", 10), 2);
+	ck_assert_int_eq(last_in(h, "one", "room", 10), 1);
+	ck_assert_int_eq(search_in(h, "one", "room", "said", 10), 1);
+	ck_assert_str_eq(got.m[0].text, "said in a room");
+	check_search_index();
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_schema_7(db, "3");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1497,6 +1641,8 @@ int main(void)
 	tcase_add_test(store, flush_some_writes_the_oldest_first);
 	tcase_add_test(store, adding_while_slices_are_written_keeps_order);
 	tcase_add_test(store, replay_keeps_every_field_and_order);
+	tcase_add_test(store, last_of_one_room);
+	tcase_add_test(store, search_of_one_room);
 	tcase_add_test(store, replay_last_n_across_flushes);
 	tcase_add_test(store, replay_of_an_empty_store);
 	tcase_add_test(store, status_and_replayed_messages_are_not_stored);
@@ -1531,6 +1677,7 @@ int main(void)
 	tcase_add_test(store, upgrades_schema_4);
 	tcase_add_test(store, upgrades_schema_2);
 	tcase_add_test(store, upgrades_schema_5);
+	tcase_add_test(store, upgrades_schema_6);
 	tcase_add_test(store, has_message_at_any_age);
 	tcase_add_test(store, has_message_rarely_asks_sqlite);
 	tcase_add_test(store, has_message_filter_kept_across_runs);
