@@ -14,6 +14,9 @@ static int64_t take_json(struct arrival *a, const struct json_decoded *j)
 	sanitize_append(&a->nick, j->nick, j->nick_len);
 	sanitize_append(&a->text, j->text, j->text_len);
 	sanitize_append(&a->id, j->id, j->id_len);
+	if (j->hops)
+		sanitize_append(&a->origin, j->origin, j->origin_len);
+	a->msg.hops = j->hops;
 	a->msg.type = j->type;
 	return j->ts_ms;
 }
@@ -29,10 +32,10 @@ static void take_plain(struct arrival *a, const char *payload, size_t len)
 }
 
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
-                  unsigned flags, bool digest_payload)
+                  const struct arrival_place *at, unsigned flags, bool digest_payload)
 {
 	*a = (struct arrival){.nick = STRBUF_INIT, .text = STRBUF_INIT, .topic = STRBUF_INIT,
-	                      .id = STRBUF_INIT};
+	                      .id = STRBUF_INIT, .origin = STRBUF_INIT};
 	struct json_decoded j;
 	int64_t ts_ms = 0;
 	if (json_decode(payload, len, &j)) {
@@ -49,6 +52,10 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 	a->msg.topic = strbuf_str(&a->topic);
 	a->msg.sender_id = "";
 	a->msg.time_ms = ts_ms ? ts_ms : loop_wall_ms();
+	a->msg.network = at->network;
+	a->msg.room = at->room;
+	a->msg.to = "";
+	a->msg.origin = strbuf_str(&a->origin);
 	/* Whether it is a repeat is asked of what is shown and stored. */
 	dedup_identify(&a->ident, &a->msg, ts_ms, topic, payload, len);
 	if (digest_payload)
@@ -62,4 +69,5 @@ void arrival_free(struct arrival *a)
 	strbuf_free(&a->text);
 	strbuf_free(&a->topic);
 	strbuf_free(&a->id);
+	strbuf_free(&a->origin);
 }

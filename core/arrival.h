@@ -21,14 +21,19 @@ struct arrival {
 	struct mqc_message msg; /* its strings point into the buffers below */
 	struct dedup_identity ident;
 	uint64_t payload_digest; /* of the raw payload, for the echo filter; 0 unless asked */
-	struct strbuf nick, text, topic, id;
+	struct strbuf nick, text, topic, id, origin;
+};
+
+/* Where it arrived: strings that outlive the arrival. */
+struct arrival_place {
+	const char *network, *room;
 };
 
 /* Makes `a` from what the backend handed over (`flags`: MQC_MSG_RETAINED
  * is kept); `digest_payload`: compute payload_digest too.  Free with
  * arrival_free(). */
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
-                  unsigned flags, bool digest_payload);
+                  const struct arrival_place *at, unsigned flags, bool digest_payload);
 void arrival_free(struct arrival *a);
 
 #endif

@@ -12,42 +12,52 @@
 #include <unistd.h>
 
 #include "arrival.h"
-#include "command.h"
 #include "identity.h"
+#include "roomref.h"
 #include "sanitize.h"
 
-/* Sources pause when this many messages wait for the window, and resume
- * once the backlog is down to QUEUE_LOW. */
+/* A network's sources pause when this many messages wait for its window,
+ * and resume once the backlog is down to QUEUE_LOW. */
 #define QUEUE_HIGH 1024
 #define QUEUE_LOW 256
 /* Received payloads beyond this are refused, loudly: one huge message
  * must not cost the process (or a terminal) hundreds of megabytes. */
 #define MAX_RECEIVED_PAYLOAD (1024 * 1024)
 
-static struct mqc_message outgoing_message(const struct chat *chat, const struct outgoing *m)
+static struct mqc_message outgoing_message(const struct chat *chat, const struct network *net,
+                                           const struct outgoing *m)
 {
 	return (struct mqc_message){
 		.type = m->type, .flags = MQC_MSG_OWN, .id = m->id, .nick = m->nick,
 		.text = m->text, .topic = "", .sender_id = chat->stable_id, .time_ms = m->time_ms,
+		.network = net->name, .room = m->room, .to = m->to, .origin = m->origin,
+		.hops = m->hops,
 	};
+}
+
+size_t chat_room_count(const struct chat *chat)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < chat->n_networks; i++)
+		n += chat->networks[i].n_rooms;
+	return n;
 }
 
 /* --- delivery to frontends ----------------------------------------------- */
 
-/* Shows `msg` to one frontend, or to all with `only` NULL. */
-static void deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
+void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg)
 {
+	const struct mqc_message *outer = chat->delivering;
+	chat->delivering = msg;
 	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
 		struct instance *inst = chat->instances.frontends[i];
 		if (inst->self && (!only || only == inst))
 			inst->plugin->desc.deliver(inst->self, msg);
 	}
+	chat->delivering = outer;
 }
 
-static void status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
 {
 	struct strbuf text = STRBUF_INIT;
 	va_list ap;
@@ -57,317 +67,335 @@ static void status(struct chat *chat, struct instance *to, unsigned flags, const
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
 		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = loop_wall_ms(),
+		.network = "", .room = "", .to = "", .origin = "",
 	};
-	deliver(chat, to, &msg);
+	chat_deliver(chat, to, &msg);
 	strbuf_free(&text);
 }
 
 /* An event (connected, outbox news) for every frontend, and for stderr as
- * well when no stdin frontend shows it there or on the terminal already. */
-static void event(struct chat *chat, enum mqc_log_level level, const char *text)
+ * well when no stdin frontend shows it there or on the terminal already.
+ * With several networks it says which. */
+static void event(struct chat *chat, const struct network *net, enum mqc_log_level level,
+                  const char *text)
 {
+	struct strbuf line = STRBUF_INIT;
+	if (net && chat->n_networks > 1)
+		strbuf_printf(&line, "[%s] ", net->name);
+	strbuf_appends(&line, text);
 	if (!chat->stdin_shows_events)
-		log_print(NULL, level, "%s", text);
-	status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s", text);
+		log_print(NULL, level, "%s", strbuf_str(&line));
+	chat_status(chat, NULL, level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0, "%s",
+	            strbuf_str(&line));
+	strbuf_free(&line);
 }
 
 /* --- sending ------------------------------------------------------------- */
 
-/* Done quitting when everything said was acknowledged.  With the link down,
+/* Done quitting when everything said was acknowledged.  With a link down,
  * a join or leave announcement alone is not worth waiting for. */
 static void check_quit_done(struct chat *chat)
 {
-	if (chat->quitting && sendq_settled(&chat->sendq, chat->link_up))
-		chat->done = true;
+	if (!chat->quitting)
+		return;
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (!sendq_settled(&chat->networks[i].sendq, chat->networks[i].link_up))
+			return;
+	chat->done = true;
 }
 
+/* A network holds its sources back while its backlog is high (or the
+ * outbox is full): a frontend whose lines go there waits, the others go on. */
 static void update_backpressure(struct chat *chat)
 {
 	bool full = delivery_full(chat->delivery);
-	size_t backlog = sendq_backlog(&chat->sendq);
-	if (chat->quitting || backlog >= QUEUE_HIGH || full)
-		loop_pause_sources(chat->loop, true);
-	else if (backlog <= QUEUE_LOW)
-		loop_pause_sources(chat->loop, false);
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct network *net = &chat->networks[i];
+		size_t backlog = sendq_backlog(&net->sendq);
+		if (backlog >= QUEUE_HIGH || full)
+			net->paused_input = true;
+		else if (backlog <= QUEUE_LOW)
+			net->paused_input = false;
+	}
+	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
+		const struct network *net = chat->rooms[i].net;
+		loop_pause_source(chat->loop, chat->instances.frontends[i],
+		                  chat->quitting || (net && net->paused_input));
+	}
 }
 
-/* Hands `m` to the backend, while the link is up (it may go down inside
- * an earlier publish). */
+/* Hands `m` to the network's backend, while its link is up (it may go
+ * down inside an earlier publish). */
 static int publish(void *data, const struct outgoing *m, uint64_t token)
 {
-	struct chat *chat = data;
-	struct instance *be = chat->instances.backend;
-	if (!chat->link_up)
+	struct network *net = data;
+	struct instance *be = net->inst;
+	if (!net->link_up)
 		return -1;
-	struct mqc_message msg = outgoing_message(chat, m);
+	struct mqc_message msg = outgoing_message(be->chat, net, m);
 	return be->plugin->desc.publish(be->self, &msg, token);
 }
 
-static void flush_queue(struct chat *chat)
+static void flush_queue(struct chat *chat, struct network *net)
 {
-	if (chat->link_up)
-		sendq_flush(&chat->sendq, publish, chat);
+	if (net->link_up)
+		sendq_flush(&net->sendq, publish, net);
 	update_backpressure(chat);
 }
 
 /* What was said in one loop round is sent; at the round's end, once the
- * backend has let it go (mqtt uncorks its socket then), what the broker has
- * not acknowledged yet is saved, in one transaction: each message is on the
- * wire or on disk, and one written out at once (QoS 0) never touches the
- * disk, nor does the disk hold up one that is not. */
+ * backends have let it go (mqtt uncorks its socket then), what the
+ * brokers have not acknowledged yet is saved, in one transaction: each
+ * message is on the wire or on disk, and one written out at once (QoS 0)
+ * never touches the disk, nor does the disk hold up one that is not. */
 static void send_said(void *data)
 {
 	struct chat *chat = data;
-	flush_queue(chat);
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (chat->networks[i].link_up)
+			sendq_flush(&chat->networks[i].sendq, publish, &chat->networks[i]);
+	update_backpressure(chat);
 	loop_timer_arm_now(chat->save_timer);
 }
 
 static void save_said(void *data)
 {
 	struct chat *chat = data;
-	delivery_save(chat->delivery, &chat->sendq);
+	struct delivery_queue *nets = xcalloc(chat->n_networks, sizeof *nets);
+	for (size_t i = 0; i < chat->n_networks; i++)
+		nets[i] = (struct delivery_queue){&chat->networks[i].sendq,
+		                                  {chat->networks[i].name, chat->networks[i].broker}};
+	delivery_save(chat->delivery, nets, chat->n_networks);
+	free(nets);
 	update_backpressure(chat); /* the outbox may be full now */
 }
 
-/* `first`: ahead of whatever waits (a join said again on reconnecting). */
-static void enqueue(struct chat *chat, enum mqc_msg_type type, const char *nick,
-                    const char *text, bool first)
+static struct outgoing *outgoing_new(const struct said *s)
 {
 	struct outgoing *m = xcalloc(1, sizeof *m);
-	m->type = type;
-	identity_new_message_id(m->id);
-	m->nick = xstrdup(nick);
-	m->text = xstrdup(text);
-	m->time_ms = loop_wall_ms();
+	m->type = s->type;
+	if (s->id && *s->id)
+		memcpy(m->id, s->id, strnlen(s->id, sizeof m->id - 1));
+	else
+		identity_new_message_id(m->id);
+	m->nick = xstrdup(s->nick);
+	m->text = xstrdup(s->text);
+	m->room = xstrdup(s->to && *s->to ? "" : s->room);
+	m->to = xstrdup(s->to ? s->to : "");
+	m->origin = xstrdup(s->origin ? s->origin : "");
+	m->hops = s->hops;
+	m->time_ms = s->time_ms ? s->time_ms : loop_wall_ms();
+	return m;
+}
+
+static void relay(struct chat *chat, const struct mqc_message *msg);
+
+void chat_say(struct chat *chat, const struct said *s)
+{
+	struct network *net = s->net;
+	struct outgoing *m = outgoing_new(s);
 	delivery_track(chat->delivery, m, !outgoing_is_announcement(m));
-	sendq_add(&chat->sendq, m, first);
-	struct mqc_message msg = outgoing_message(chat, m);
+	sendq_add(&net->sendq, m, s->first);
+	struct mqc_message msg = outgoing_message(chat, net, m);
 	/* A broker echo of a json message is known by its identity. */
 	struct dedup_identity ident;
 	dedup_identify(&ident, &msg, msg.time_ms, NULL, NULL, 0);
 	archive_said(chat->archive, &msg, &ident);
 	dedup_identity_free(&ident);
-	deliver(chat, NULL, &msg);
+	chat_deliver(chat, NULL, &msg);
+	if (!outgoing_is_announcement(m) && !*m->to)
+		relay(chat, &msg);
 	loop_timer_arm_now(chat->send_timer);
 }
 
-void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result)
+/* Says a join or leave in every room of `net` (`first`: ahead of what waits). */
+static void announce(struct chat *chat, struct network *net, enum mqc_msg_type type,
+                     bool first)
 {
-	struct outgoing *m = sendq_acked(&chat->sendq, token);
+	for (size_t i = 0; i < net->n_rooms; i++)
+		chat_say(chat, &(struct said){.net = net, .room = net->rooms[i], .type = type,
+		                              .nick = chat->nick, .text = "", .first = first});
+}
+
+void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc_ack result)
+{
+	struct outgoing *m = sendq_acked(&net->sendq, token);
 	if (!m) {
-		log_print(chat->instances.backend->name, MQC_LOG_WARNING,
-		         "acknowledgement for unknown message %llu ignored (a backend bug)",
-		         (unsigned long long)token);
+		log_print(net->name, MQC_LOG_WARNING,
+		          "acknowledgement for unknown message %llu ignored (a backend bug)",
+		          (unsigned long long)token);
 		return;
 	}
 	if (result == MQC_ACK_REJECTED)
-		status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
+		chat_status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
 		            m->text);
 	delivery_done(chat->delivery, m);
 	outgoing_free(m);
 	if (chat->quit_timer)
 		loop_timer_arm(chat->quit_timer, chat->set.quit_timeout_ms);
-	flush_queue(chat);
+	flush_queue(chat, net);
 	check_quit_done(chat);
 }
 
-void chat_note_published(struct chat *chat, const char *payload, size_t len)
+void chat_note_published(struct chat *chat, struct network *net, const char *payload,
+                         size_t len)
 {
-	echo_note(&chat->echoes, dedup_digest("", payload, len), loop_now_ms());
+	(void)chat;
+	echo_note(&net->echoes, dedup_digest("", payload, len), loop_now_ms());
 }
 
-/* --- lines from frontends ------------------------------------------------ */
+/* --- bridges ------------------------------------------------------------- */
 
-static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type,
-                const char *text, size_t len, const char *nick_override)
+static struct network *find_network(struct chat *chat, const char *name)
 {
-	struct strbuf clean = STRBUF_INIT;
-	sanitize_append(&clean, text, len);
-	if (clean.len == 0 || strspn(clean.data, " ") == clean.len) {
-		strbuf_free(&clean);
-		return;
-	}
-	const char *nick = chat->nick;
-	char *other = NULL;
-	if (nick_override && *nick_override) {
-		struct strbuf err = STRBUF_INIT;
-		other = identity_clean_nick(nick_override, strlen(nick_override), &err);
-		if (!other)
-			log_print(from->name, MQC_LOG_WARNING, "nick '%s' refused (%s); sending as %s",
-			         nick_override, strbuf_str(&err), chat->nick);
-		strbuf_free(&err);
-		nick = other ? other : chat->nick;
-	}
-	enqueue(chat, type, nick, clean.data, false);
-	free(other);
-	strbuf_free(&clean);
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (strcmp(chat->networks[i].name, name) == 0)
+			return &chat->networks[i];
+	return NULL;
 }
 
-/* The room is told, as an action of the old nick ("* Ana ahora es Bea"),
- * which every client shows and the plain wire carries as it is. */
-static void change_nick(struct chat *chat, struct instance *from, const char *arg, size_t len)
+/* The copies bridges make of `msg`, each said in its room. */
+static void relay(struct chat *chat, const struct mqc_message *msg)
 {
-	struct strbuf err = STRBUF_INIT;
-	char *nick = identity_clean_nick(arg, len, &err);
-	if (!nick) {
-		status(chat, from, MQC_MSG_ERROR, "/nick: %s", strbuf_str(&err));
-		strbuf_free(&err);
-		return;
+	struct relay_plan plan = {0};
+	bridges_plan(chat->bridges, msg, loop_now_ms(), &plan);
+	struct strbuf origin = STRBUF_INIT;
+	if (*msg->origin)
+		strbuf_appends(&origin, msg->origin);
+	else
+		strbuf_printf(&origin, "%s:%s", msg->network, msg->room);
+	for (size_t i = 0; i < plan.n; i++) {
+		const struct relay *r = &plan.copies[i];
+		chat_say(chat, &(struct said){
+			.net = find_network(chat, r->network), .room = r->room, .type = msg->type,
+			.nick = r->nick, .text = msg->text, .id = r->id, .origin = origin.data,
+			.hops = msg->hops + 1, .time_ms = msg->time_ms});
 	}
-	strbuf_free(&err);
-	if (strcmp(nick, chat->nick) == 0) {
-		status(chat, from, 0, "you are already known as %s", nick);
-		free(nick);
-		return;
-	}
-	char *old = chat->nick;
-	chat->nick = nick;
-	if (chat->set.announce) {
-		struct strbuf text = STRBUF_INIT;
-		strbuf_printf(&text, "ahora es %s", nick);
-		enqueue(chat, MQC_MSG_ACTION, old, strbuf_str(&text), false);
-		strbuf_free(&text);
-	}
-	status(chat, from, 0, "you are now known as %s", nick);
-	free(old);
+	strbuf_free(&origin);
+	relay_plan_free(&plan);
 }
 
-/* One row a command, the descriptions aligned. */
-static void show_help(struct chat *chat, struct instance *to)
-{
-	int width = 0;
-	for (const struct command_help *h = command_help; h->usage; h++)
-		if ((int)strlen(h->usage) > width)
-			width = (int)strlen(h->usage);
-	status(chat, to, 0, "commands:");
-	for (const struct command_help *h = command_help; h->usage; h++)
-		status(chat, to, 0, "  %-*s  %s", width, h->usage, h->what);
-}
-
-static void show_one(void *data, const struct mqc_message *msg)
-{
-	struct instance *to = data;
-	to->plugin->desc.deliver(to->self, msg);
-}
-
-/* /history N or /search WORDS, to the frontend that asked, framed by the
- * line that says what was found. */
-static void show_history(struct chat *chat, struct instance *to, const struct command *cmd)
-{
-	struct strbuf reply = STRBUF_INIT;
-	bool ok = cmd->kind == CMD_HISTORY
-	                  ? archive_show_last(chat->archive, cmd->arg, cmd->arg_len, NULL, show_one, to,
-	                                      &reply)
-	                  : archive_search(chat->archive, cmd->arg, cmd->arg_len, NULL, show_one, to,
-	                                   &reply);
-	status(chat, to, ok ? 0 : MQC_MSG_ERROR, "%s", strbuf_str(&reply));
-	strbuf_free(&reply);
-}
-
-void chat_submit_line(struct chat *chat, struct instance *from, const char *line, size_t len,
-                      unsigned flags, const char *nick)
-{
-	struct command cmd = command_parse(line, len, flags & MQC_LINE_COMMANDS);
-	switch (cmd.kind) {
-	case CMD_EMPTY:
-		break;
-	case CMD_SAY:
-		say(chat, from, MQC_MSG_MESSAGE, cmd.arg, cmd.arg_len, nick);
-		break;
-	case CMD_ACTION:
-		say(chat, from, MQC_MSG_ACTION, cmd.arg, cmd.arg_len, nick);
-		break;
-	case CMD_NICK:
-		change_nick(chat, from, cmd.arg, cmd.arg_len);
-		break;
-	case CMD_QUIT:
-		chat_quit(chat, 0);
-		break;
-	case CMD_HELP:
-		show_help(chat, from);
-		break;
-	case CMD_HISTORY:
-	case CMD_SEARCH:
-		show_history(chat, from, &cmd);
-		break;
-	case CMD_UNKNOWN: {
-		struct strbuf shown = STRBUF_INIT;
-		sanitize_append(&shown, cmd.arg, cmd.arg_len);
-		status(chat, from, MQC_MSG_ERROR,
-		            "unknown command or missing argument: %s (try /help; start the line "
-		            "with // to send it as text)", strbuf_str(&shown));
-		strbuf_free(&shown);
-		break;
-	}
-	}
-}
-
-/* --- from the backend ---------------------------------------------------- */
+/* --- from the backends --------------------------------------------------- */
 
 /* Too big a payload is refused, loudly: one huge message must not cost
  * the process (or a terminal) hundreds of megabytes. */
-static bool too_big(const char *topic, size_t len)
+static bool too_big(const struct network *net, const char *topic, size_t len)
 {
 	if (len <= MAX_RECEIVED_PAYLOAD)
 		return false;
 	struct strbuf where = STRBUF_INIT;
 	sanitize_append(&where, topic, strlen(topic));
-	log_print(NULL, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
+	log_print(net->name, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
 	          "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
 	strbuf_free(&where);
 	return true;
 }
 
-void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
-                  unsigned flags)
+/* A message received, made and identified: shown and stored unless it is
+ * a repeat, and relayed by the bridges. */
+static void take(struct chat *chat, struct network *net, const struct mqc_message *msg,
+                 const struct dedup_identity *ident, uint64_t now)
 {
-	if (too_big(topic, len))
+	enum dedup_verdict verdict = archive_check(chat->archive, ident, now - net->link_up_ms);
+	if (verdict != DEDUP_REPEAT) {
+		archive_store(chat->archive, msg, ident);
+		chat_deliver(chat, NULL, msg);
+	}
+	if (verdict == DEDUP_CONFLICT)
+		chat_status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
+		            "earlier message with other content: one of the two is not genuine");
+	if (verdict != DEDUP_REPEAT)
+		relay(chat, msg);
+}
+
+void chat_receive(struct chat *chat, struct network *net, const char *topic,
+                  const void *payload, size_t len, unsigned flags)
+{
+	if (too_big(net, topic, len))
 		return;
 	uint64_t now = loop_now_ms();
 	struct arrival a;
-	arrival_make(&a, topic, payload, len, flags, echo_expected(&chat->echoes, now));
-	if (a.payload_digest && echo_take(&chat->echoes, a.payload_digest, now)) {
-		arrival_free(&a);
-		return;
-	}
-	enum dedup_verdict verdict = archive_check(chat->archive, &a.ident, now - chat->link_up_ms);
-	if (verdict != DEDUP_REPEAT) {
-		archive_store(chat->archive, &a.msg, &a.ident);
-		deliver(chat, NULL, &a.msg);
-	}
-	if (verdict == DEDUP_CONFLICT)
-		status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
-		       "earlier message with other content: one of the two is not genuine");
+	struct arrival_place at = {net->name, network_room_of(net, topic)};
+	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, now));
+	if (!a.payload_digest || !echo_take(&net->echoes, a.payload_digest, now))
+		take(chat, net, &a.msg, &a.ident, now);
 	arrival_free(&a);
 }
 
-void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail)
+void chat_receive_message(struct chat *chat, struct network *net,
+                          const struct mqc_message *in)
+{
+	struct strbuf s[6] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+	                      STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
+	const char *parts[6] = {in->id, in->nick, in->text, in->sender_id, in->room, in->to};
+	for (size_t i = 0; i < 6; i++)
+		if (parts[i])
+			sanitize_append(&s[i], parts[i], strlen(parts[i]));
+	bool private = s[5].len > 0;
+	struct mqc_message msg = {
+		.type = in->type <= MQC_MSG_LEAVE ? in->type : MQC_MSG_MESSAGE,
+		.flags = in->flags & MQC_MSG_RETAINED, .id = strbuf_str(&s[0]),
+		.nick = strbuf_str(&s[1]), .text = strbuf_str(&s[2]), .topic = "",
+		.sender_id = strbuf_str(&s[3]), .time_ms = in->time_ms > 0 ? in->time_ms : loop_wall_ms(),
+		.network = net->name, .room = private ? "" : network_room_of(net, strbuf_str(&s[4])),
+		.to = strbuf_str(&s[5]), .origin = "",
+	};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, in->time_ms > 0 ? in->time_ms : 0, NULL, NULL, 0);
+	take(chat, net, &msg, &ident, loop_now_ms());
+	dedup_identity_free(&ident);
+	for (size_t i = 0; i < 6; i++)
+		strbuf_free(&s[i]);
+}
+
+void chat_presence(struct chat *chat, struct network *net, const char *room, const char *nick,
+                   bool here)
+{
+	(void)chat;
+	network_presence(net, room, nick, here);
+}
+
+/* Whether every network has given up. */
+static bool all_failed(const struct chat *chat)
+{
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (!chat->networks[i].failed)
+			return false;
+	return true;
+}
+
+void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
+                     const char *detail)
 {
 	detail = detail ? detail : "";
 	switch (state) {
 	case MQC_LINK_UP:
-		chat->link_up = true;
-		chat->link_up_ms = loop_now_ms();
-		event(chat, MQC_LOG_INFO, detail);
+		net->link_up = true;
+		net->failed = false;
+		net->link_up_ms = loop_now_ms();
+		event(chat, net, MQC_LOG_INFO, detail);
 		/* The broker may have published our Last Will while we were
 		 * away: the room is told we are back. */
-		if (chat->was_connected && chat->announced && !chat->quitting)
-			enqueue(chat, MQC_MSG_JOIN, chat->nick, "", true);
-		chat->was_connected = true;
-		flush_queue(chat);
+		if (net->was_connected && chat->announced && !chat->quitting)
+			announce(chat, net, MQC_MSG_JOIN, true);
+		net->was_connected = true;
+		flush_queue(chat, net);
 		check_quit_done(chat);
 		break;
 	case MQC_LINK_DOWN:
-		if (chat->link_up || !chat->interactive)
-			event(chat, MQC_LOG_WARNING, detail);
-		chat->link_up = false;
+		if (net->link_up || !chat->interactive)
+			event(chat, net, MQC_LOG_WARNING, detail);
+		net->link_up = false;
 		check_quit_done(chat);
 		break;
 	case MQC_LINK_FAILED:
-		chat->link_up = false;
-		event(chat, MQC_LOG_ERROR, detail);
-		chat->exit_code = EX_UNAVAILABLE;
-		chat->done = true;
+		net->link_up = false;
+		net->failed = true;
+		event(chat, net, MQC_LOG_ERROR, detail);
+		if (all_failed(chat)) {
+			chat->exit_code = EX_UNAVAILABLE;
+			chat->done = true;
+		}
 		break;
 	}
 }
@@ -386,8 +414,8 @@ void chat_quit(struct chat *chat, int code)
 		return;
 	chat->quitting = true;
 	chat->exit_code = code;
-	if (chat->set.announce && chat->announced)
-		enqueue(chat, MQC_MSG_LEAVE, chat->nick, "", false);
+	for (size_t i = 0; chat->set.announce && chat->announced && i < chat->n_networks; i++)
+		announce(chat, &chat->networks[i], MQC_MSG_LEAVE, false);
 	update_backpressure(chat);
 	chat->quit_timer = loop_timer_add(chat->loop, chat->set.quit_timeout_ms, false,
 	                                  quit_timed_out, chat);
@@ -400,7 +428,8 @@ void chat_quit(struct chat *chat, int code)
 static int report_unacknowledged(struct chat *chat)
 {
 	struct outqueue unacked = {0};
-	sendq_take_all(&chat->sendq, &unacked);
+	for (size_t i = 0; i < chat->n_networks; i++)
+		sendq_take_all(&chat->networks[i].sendq, &unacked);
 	size_t lost = 0;
 	bool joined = false, left = false;
 	for (const struct outgoing *m = unacked.head; m; m = m->next) {
@@ -413,18 +442,19 @@ static int report_unacknowledged(struct chat *chat)
 	bool kept = delivery_keeps(chat->delivery);
 	if (lost)
 		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
-		         lost, lost == 1 ? " was" : "s were",
-		         kept ? " (kept in the outbox: the next start sends them)" : "");
+		          lost, lost == 1 ? " was" : "s were",
+		          kept ? " (kept in the outbox: the next start sends them)" : "");
 	for (struct outgoing *m; (m = outqueue_pop(&unacked));) {
 		if (!outgoing_is_announcement(m))
-			log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s: %s",
-			          m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
+			log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s%s: %s",
+			          *m->room ? m->room : m->to, m->type == MQC_MSG_ACTION ? ": * " : ": ",
+			          m->nick, m->text);
 		outgoing_free(m);
 	}
 	if (joined || left)
 		log_print(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
-		         "that you %s the room (not kept: it is not sent again)",
-		         joined && left ? "joined and left" : joined ? "joined" : "left");
+		          "that you %s the room (not kept: it is not sent again)",
+		          joined && left ? "joined and left" : joined ? "joined" : "left");
 	return 1;
 }
 
@@ -463,24 +493,153 @@ static int watch_signals(struct chat *chat)
 	chat->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (chat->signal_fd < 0)
 		return -1;
-	loop_watch_add(chat->loop, chat->signal_fd, MQC_IO_IN, false, on_signal, chat);
+	loop_watch_add(chat->loop, chat->signal_fd, MQC_IO_IN, NULL, on_signal, chat);
 	return 0;
+}
+
+/* --- networks, rooms, bridges -------------------------------------------- */
+
+void chat_set_room(struct chat *chat, size_t i, struct network *net, const char *room)
+{
+	struct frontend_room *fr = &chat->rooms[i];
+	free(fr->room);
+	free(fr->text);
+	fr->net = net;
+	fr->room = xstrdup(room);
+	struct strbuf text = STRBUF_INIT;
+	strbuf_printf(&text, "%s:%s", net->name, room);
+	fr->text = strbuf_take(&text);
+}
+
+/* Where `value` (a section's `room`, a bridge's) names, joined at start. */
+static bool add_configured_room(struct chat *chat, const char *value, const char *origin,
+                                struct roomref *out)
+{
+	if (!roomref_parse(value, strlen(value), chat->network_names, chat->n_networks, out)) {
+		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' is no room", origin, value);
+		return false;
+	}
+	struct network *net = find_network(chat, out->network);
+	if (net->has_rooms || network_room_index(net, out->room) >= 0) {
+		network_add_room(net, out->room);
+		return true;
+	}
+	log_print(NULL, MQC_LOG_ERROR, "%s: network %s (plugin %s) has one room, %s: it cannot "
+	          "join %s", origin, net->name, net->inst->plugin->desc.name, net->rooms[0],
+	          out->room);
+	roomref_free(out);
+	return false;
+}
+
+static int prepare_networks(struct chat *chat)
+{
+	chat->n_networks = chat->instances.n_backends;
+	chat->networks = xcalloc(chat->n_networks, sizeof *chat->networks);
+	chat->network_names = xcalloc(chat->n_networks + 1, sizeof *chat->network_names);
+	int rc = 0;
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct instance *inst = chat->instances.backends[i];
+		const struct config_value *rooms = config_find(chat->cfg, inst->name, "rooms");
+		struct network *net = &chat->networks[i];
+		network_init(net, inst, rooms ? rooms->value : "");
+		chat->network_names[i] = net->name;
+		if (rooms && net->n_rooms > 1 && !net->has_rooms) {
+			log_print(NULL, MQC_LOG_ERROR, "%s: [%s] rooms: plugin %s (ABI %u.%u) has one "
+			          "room, %s", rooms->origin, inst->name, inst->plugin->desc.name,
+			          inst->plugin->desc.abi_major, inst->plugin->desc.abi_minor,
+			          net->rooms[0]);
+			rc = EX_CONFIG;
+		}
+	}
+	return rc;
+}
+
+static void join_bridge_room(void *data, const char *network, const char *room)
+{
+	struct chat *chat = data;
+	struct network *net = find_network(chat, network);
+	if (net->has_rooms)
+		network_add_room(net, room);
+}
+
+/* Where each frontend's lines go: its section's `room`, else the default
+ * room (the first network's first). */
+static int prepare_frontend_rooms(struct chat *chat)
+{
+	size_t n = chat->instances.n_frontends;
+	chat->rooms = xcalloc(n ? n : 1, sizeof *chat->rooms);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct instance *inst = chat->instances.frontends[i];
+		inst->room = &chat->rooms[i];
+		const struct config_value *v = config_find(chat->cfg, inst->name, "room");
+		struct roomref r;
+		if (v && !add_configured_room(chat, v->value, v->origin, &r)) {
+			rc = EX_CONFIG;
+			continue;
+		}
+		struct network *net = v ? find_network(chat, r.network) : &chat->networks[0];
+		chat_set_room(chat, i, net, v ? r.room : net->rooms[0]);
+		if (v)
+			roomref_free(&r);
+	}
+	return rc;
+}
+
+int chat_prepare(struct chat *chat)
+{
+	int rc = prepare_networks(chat);
+	int bridges = bridges_open(&chat->bridges, chat->cfg, chat->network_names,
+	                           chat->n_networks, chat->set.time_format);
+	bridges_each_room(chat->bridges, join_bridge_room, chat);
+	if (!rc)
+		rc = bridges;
+	int rooms = prepare_frontend_rooms(chat);
+	return rc ? rc : rooms;
+}
+
+bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to)
+{
+	if (net->has_rooms && net->inst->self &&
+	    net->inst->plugin->desc.join(net->inst->self, room) != 0) {
+		if (to)
+			chat_status(chat, to, MQC_MSG_ERROR, "/join: %s cannot join %s (its log says "
+			            "why)", net->name, room);
+		return false;
+	}
+	network_add_room(net, room);
+	return true;
 }
 
 /* --- life cycle ---------------------------------------------------------- */
 
 static int open_instance(struct chat *chat, struct instance *inst)
 {
-	int rc = instance_check(inst, &chat_host);
+	int rc = instance_check(inst, chat->host);
 	if (rc)
 		return rc;
-	inst->self = inst->plugin->desc.open((struct mqc_instance *)inst, &chat_host);
+	inst->self = inst->plugin->desc.open((struct mqc_instance *)inst, chat->host);
 	if (inst->self)
 		return 0;
 	if (!inst->config_failed)
 		log_print(inst->name, MQC_LOG_ERROR, "could not start (plugin %s)",
-		         inst->plugin->path);
+		          inst->plugin->path);
 	return inst->config_failed ? EX_CONFIG : EX_UNAVAILABLE;
+}
+
+/* A network's backend, then its rooms: a room it refuses is a mistake of
+ * the configuration. */
+static int open_network(struct chat *chat, struct network *net)
+{
+	int rc = open_instance(chat, net->inst);
+	for (size_t i = 0; !rc && net->has_rooms && i < net->n_rooms; i++) {
+		if (net->inst->plugin->desc.join(net->inst->self, net->rooms[i]) != 0) {
+			log_print(net->name, MQC_LOG_ERROR, "cannot join room '%s' the configuration "
+			          "names", net->rooms[i]);
+			rc = EX_CONFIG;
+		}
+	}
+	return rc;
 }
 
 /* As a STATUS line, "who: warning: text", to the frontend `data`. */
@@ -490,7 +649,7 @@ static void log_to_frontend(void *data, const char *line, enum mqc_log_level lev
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0,
 		.id = "", .nick = "", .text = line, .topic = "", .sender_id = "",
-		.time_ms = loop_wall_ms(),
+		.time_ms = loop_wall_ms(), .network = "", .room = "", .to = "", .origin = "",
 	};
 	inst->plugin->desc.deliver(inst->self, &msg);
 }
@@ -512,49 +671,37 @@ static void log_to_terminal(struct chat *chat)
 
 static void replay_one(void *data, const struct mqc_message *msg)
 {
-	deliver(data, NULL, msg);
+	chat_deliver(data, NULL, msg);
 }
 
-/* Where the backend sends: its instance, and by the keys a backend names
- * them with (mqtt's), the broker and the room.  A backend without them is
- * known by its instance alone. */
-static struct outbox_dest backend_destination(const struct instance *be, struct strbuf *broker)
-{
-	const char *hosts = instance_value(be, "hosts");
-	const char *host = instance_value(be, "host");
-	const char *port = instance_value(be, "port");
-	if (hosts && *hosts)
-		strbuf_appends(broker, hosts);
-	else if (host)
-		strbuf_printf(broker, "%s:%s", host, port ? port : "");
-	const char *room = instance_value(be, "topic");
-	return (struct outbox_dest){be->name, strbuf_str(broker), room ? room : ""};
-}
-
-/* Queues what earlier runs left for our destination; says what waits for
+/* Queues what earlier runs left for each network; says what waits for
  * others. */
 static void claim_leftovers(struct chat *chat)
 {
-	struct strbuf broker = STRBUF_INIT, elsewhere = STRBUF_INIT, text = STRBUF_INIT;
-	struct outbox_dest dest = backend_destination(chat->instances.backend, &broker);
-	struct outqueue leftovers = {0};
-	int n = delivery_claim(chat->delivery, &dest, &leftovers, &elsewhere);
-	for (struct outgoing *m; (m = outqueue_pop(&leftovers));)
-		sendq_add(&chat->sendq, m, false);
-	if (n > 0) {
+	struct strbuf elsewhere = STRBUF_INIT, text = STRBUF_INIT;
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct network *net = &chat->networks[i];
+		struct outbox_dest dest = {net->name, net->broker};
+		struct outqueue leftovers = {0};
+		int n = delivery_claim(chat->delivery, &dest, &leftovers);
+		for (struct outgoing *m; (m = outqueue_pop(&leftovers));)
+			sendq_add(&net->sendq, m, false);
+		if (n <= 0)
+			continue;
+		strbuf_reset(&text);
 		strbuf_printf(&text, "sending again %d message%s an earlier run left "
 		              "unacknowledged", n, n == 1 ? "" : "s");
-		event(chat, MQC_LOG_INFO, text.data);
+		event(chat, net, MQC_LOG_INFO, text.data);
 	}
-	if (n >= 0 && elsewhere.len) {
+	delivery_elsewhere(chat->delivery, &elsewhere);
+	if (elsewhere.len) {
 		strbuf_reset(&text);
 		strbuf_printf(&text, "the outbox keeps messages for other destinations, to be "
 		              "sent only there: %s", strbuf_str(&elsewhere));
-		event(chat, MQC_LOG_INFO, text.data);
+		event(chat, NULL, MQC_LOG_INFO, text.data);
 	}
 	strbuf_free(&text);
 	strbuf_free(&elsewhere);
-	strbuf_free(&broker);
 }
 
 /* History, then the outbox (in the history's file when it is open). */
@@ -590,11 +737,12 @@ int chat_open(struct chat *chat)
 	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
 	loop_timer_run_last(chat->save_timer);
 	claim_leftovers(chat);
-	if (chat->set.announce) {
-		enqueue(chat, MQC_MSG_JOIN, chat->nick, "", false);
-		chat->announced = true;
-	}
-	return open_instance(chat, chat->instances.backend);
+	for (size_t i = 0; chat->set.announce && i < chat->n_networks; i++)
+		announce(chat, &chat->networks[i], MQC_MSG_JOIN, false);
+	chat->announced = chat->set.announce;
+	for (size_t i = 0; !rc && i < chat->n_networks; i++)
+		rc = open_network(chat, &chat->networks[i]);
+	return rc;
 }
 
 int chat_run(struct chat *chat)
@@ -605,33 +753,55 @@ int chat_run(struct chat *chat)
 			return EX_OSERR;
 		}
 	}
-	delivery_save(chat->delivery, &chat->sendq); /* said in the last round */
+	save_said(chat); /* said in the last round */
 	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
 		return EX_TEMPFAIL;
 	return chat->exit_code;
 }
 
+static void close_instance(struct instance *inst)
+{
+	if (inst && inst->self)
+		inst->plugin->desc.close(inst->self);
+	if (inst)
+		inst->self = NULL;
+}
+
 void chat_close(struct chat *chat)
 {
 	log_set_sink(NULL, NULL);
-	for (size_t i = chat->instances.n_frontends; i-- > 0;) {
-		struct instance *inst = chat->instances.frontends[i];
-		if (inst->self)
-			inst->plugin->desc.close(inst->self);
-		inst->self = NULL;
+	for (size_t i = chat->instances.n_frontends; i-- > 0;)
+		close_instance(chat->instances.frontends[i]);
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct network *net = &chat->networks[i];
+		close_instance(net->inst);
+		struct outqueue unsent = {0};
+		sendq_take_all(&net->sendq, &unsent);
+		for (struct outgoing *m; (m = outqueue_pop(&unsent));)
+			outgoing_free(m);
 	}
-	if (chat->instances.backend && chat->instances.backend->self)
-		chat->instances.backend->plugin->desc.close(chat->instances.backend->self);
-	if (chat->instances.backend)
-		chat->instances.backend->self = NULL;
-	struct outqueue unsent = {0};
-	sendq_take_all(&chat->sendq, &unsent);
-	for (struct outgoing *m; (m = outqueue_pop(&unsent));)
-		outgoing_free(m);
 	delivery_close(chat->delivery);
 	chat->delivery = NULL;
 	archive_close(chat->archive);
 	chat->archive = NULL;
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);
+}
+
+void chat_free_rooms(struct chat *chat)
+{
+	for (size_t i = 0; chat->rooms && i < chat->instances.n_frontends; i++) {
+		free(chat->rooms[i].room);
+		free(chat->rooms[i].text);
+	}
+	free(chat->rooms);
+	chat->rooms = NULL;
+	for (size_t i = 0; i < chat->n_networks; i++)
+		network_free(&chat->networks[i]);
+	free(chat->networks);
+	chat->networks = NULL;
+	free(chat->network_names);
+	chat->network_names = NULL;
+	bridges_close(chat->bridges);
+	chat->bridges = NULL;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The chat: the instances (one per INI section in use), the user's identity,
- * and the path of every message: from a frontend through the send queue to
- * the backend, and from the backend to every frontend.
+ * The chat: the instances (one per INI section in use), the networks and
+ * their rooms, the bridges, the user's identity, and the path of every
+ * message: from a frontend through its network's send queue to the
+ * backend, and from a backend to every frontend and, through bridges, to
+ * other rooms.
  */
 #ifndef MQC_CHAT_H
 #define MQC_CHAT_H
@@ -13,13 +15,14 @@
 #include <mqchat/plugin.h>
 
 #include "archive.h"
+#include "bridge.h"
 #include "config.h"
 #include "delivery.h"
-#include "echo.h"
 #include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "outqueue.h"
+#include "network.h"
 #include "sendq.h"
 #include "strbuf.h"
 
@@ -32,11 +35,24 @@ struct chat_settings {
 	struct archive_settings archive;
 };
 
+/* A frontend's current room: where its lines go. */
+struct frontend_room {
+	struct network *net;
+	char *room; /* "" for none yet */
+	char *text; /* "NETWORK:ROOM", for host->current_room */
+};
+
 struct chat {
 	const struct config *cfg;
+	const struct mqc_host *host; /* what plugins are handed: host.c's table */
 	struct loop *loop;
 	struct chat_settings set;
-	struct instances instances; /* frontends and backend */
+	struct instances instances; /* frontends and networks */
+	struct network *networks;   /* one per backend instance, in order */
+	size_t n_networks;
+	const char **network_names; /* theirs, for roomref_parse */
+	struct frontend_room *rooms; /* one per frontend, in order */
+	struct bridges *bridges;
 	struct archive *archive;    /* history and repeats */
 	struct delivery *delivery;  /* the outbox */
 
@@ -44,14 +60,12 @@ struct chat {
 	char *stable_id;
 	char *state_dir;
 
-	struct sendq sendq; /* what was said, until the backend acknowledges it */
 	struct loop_timer *send_timer; /* sends what was said */
 	struct loop_timer *save_timer; /* then keeps what is unacknowledged */
-	bool link_up;
-	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	bool announced;
-	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
-	struct echo_filter echoes;
+	/* The message being shown to frontends now: what a plugin of any ABI
+	 * hands back to host->template_render in full. */
+	const struct mqc_message *delivering;
 
 	bool interactive; /* a person watches a terminal: events shown inline */
 	bool stdin_shows_events; /* a stdin frontend prints status messages */
@@ -63,21 +77,61 @@ struct chat {
 	struct loop_timer *quit_timer;
 };
 
+/* Something to say: where, who, what; a relayed copy's id, origin, hops. */
+struct said {
+	struct network *net;
+	const char *room, *to; /* one of them "" */
+	enum mqc_msg_type type;
+	const char *nick, *text;
+	bool first; /* ahead of whatever waits (a join said again on reconnecting) */
+	const char *id; /* NULL: a fresh one */
+	const char *origin;
+	unsigned hops;
+	int64_t time_ms; /* 0: now */
+};
+
 /* host.c: the table handed to plugins. */
 extern const struct mqc_host chat_host;
 
 /* chat.c */
+/* Networks, their rooms, bridges and where each frontend speaks, from the
+ * configuration, nothing opened: 0 or 78 after saying why (also for
+ * --check-config). */
+int chat_prepare(struct chat *chat);
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
 int chat_run(struct chat *chat);    /* until done: the exit code */
 void chat_close(struct chat *chat);
-void chat_submit_line(struct chat *chat, struct instance *from, const char *line,
-                      size_t len, unsigned flags, const char *nick);
-void chat_receive(struct chat *chat, const char *topic, const void *payload, size_t len,
-                  unsigned flags);
-void chat_acked(struct chat *chat, uint64_t token, enum mqc_ack result);
-void chat_link_state(struct chat *chat, enum mqc_link state, const char *detail);
+/* Frees what chat_prepare made. */
+void chat_free_rooms(struct chat *chat);
+void chat_receive(struct chat *chat, struct network *net, const char *topic,
+                  const void *payload, size_t len, unsigned flags);
+void chat_receive_message(struct chat *chat, struct network *net,
+                          const struct mqc_message *msg);
+void chat_presence(struct chat *chat, struct network *net, const char *room, const char *nick,
+                   bool here);
+void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc_ack result);
+void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
+                     const char *detail);
 void chat_quit(struct chat *chat, int code);
 /* The backend is publishing this payload (its echo is not shown). */
-void chat_note_published(struct chat *chat, const char *payload, size_t len);
+void chat_note_published(struct chat *chat, struct network *net, const char *payload,
+                         size_t len);
+/* Rooms joined over every network. */
+size_t chat_room_count(const struct chat *chat);
+
+/* Shared by chat.c and chat_command.c. */
+void chat_say(struct chat *chat, const struct said *s);
+void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg);
+/* Joins `room` on `net` (the plugin's join): false after saying why to
+ * `to` (NULL: the log). */
+bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to);
+/* Points frontend `i` at net:room. */
+void chat_set_room(struct chat *chat, size_t i, struct network *net, const char *room);
+
+/* chat_command.c: a line from a frontend. */
+void chat_submit_line(struct chat *chat, struct instance *from, const char *line,
+                      size_t len, unsigned flags, const char *nick);
 
 #endif

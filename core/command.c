@@ -6,8 +6,14 @@
 const struct command_help command_help[] = {
 	{"/nick NAME", "change your nick (the room is told)"},
 	{"/me ACTION", "say what you do"},
-	{"/history [N]", "show the last N messages (default 20)"},
-	{"/search WORDS", "show the messages with all of WORDS"},
+	{"/history [N] [ROOM]", "the last N messages (default 20)"},
+	{"/search [ROOM] WORDS", "the messages with all of WORDS"},
+	{"/join [NET:]ROOM", "join a room; your lines go there"},
+	{"/part [[NET:]ROOM]", "leave a room (default: this one)"},
+	{"/rooms", "the rooms joined, this one marked"},
+	{"/go [NET:]ROOM|N", "send your lines to another room"},
+	{"/msg NICK TEXT", "a private message (this network)"},
+	{"/who [[NET:]ROOM]", "who is in a room"},
 	{"/quit", "leave"},
 	{"/help", "this list"},
 	{"//TEXT", "send /TEXT (the line with one / removed)"},
@@ -22,6 +28,9 @@ static const struct {
 	{"me", CMD_ACTION, true},       {"nick", CMD_NICK, true},
 	{"quit", CMD_QUIT, false},      {"help", CMD_HELP, false},
 	{"history", CMD_HISTORY, false}, {"search", CMD_SEARCH, true},
+	{"join", CMD_JOIN, true},       {"part", CMD_PART, false},
+	{"rooms", CMD_ROOMS, false},    {"go", CMD_GO, true},
+	{"msg", CMD_MSG, true},         {"who", CMD_WHO, false},
 };
 
 static bool is_blank(char c)

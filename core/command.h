@@ -13,8 +13,14 @@ enum command_kind {
 	CMD_NICK,    /* /nick ARG */
 	CMD_QUIT,    /* /quit */
 	CMD_HELP,    /* /help */
-	CMD_HISTORY, /* /history [N] */
-	CMD_SEARCH,  /* /search WORDS */
+	CMD_HISTORY, /* /history [N] [[NET:]ROOM] */
+	CMD_SEARCH,  /* /search [[NET:]ROOM] WORDS */
+	CMD_JOIN,    /* /join [NET:]ROOM */
+	CMD_PART,    /* /part [[NET:]ROOM] */
+	CMD_ROOMS,   /* /rooms */
+	CMD_GO,      /* /go [NET:]ROOM|N */
+	CMD_MSG,     /* /msg NICK TEXT */
+	CMD_WHO,     /* /who [[NET:]ROOM] */
 	CMD_UNKNOWN, /* /something else: `arg` is the whole line */
 };
 

@@ -18,7 +18,12 @@ const struct mqc_key config_core_keys[] = {
 	 .help = "your nick; asked for on a terminal when missing, else $USER"},
 	{.name = "frontends", .def = "stdin",
 	 .help = "frontend instances, comma or space separated"},
-	{.name = "backend", .def = "mqtt", .help = "the backend instance"},
+	{.name = "backend", .def = "mqtt",
+	 .help = "the backend instance (a list of one; backends names several)"},
+	{.name = "backends", .def = "",
+	 .help = "the networks: backend instances, comma or space separated (default: backend)"},
+	{.name = "bridges", .def = "",
+	 .help = "bridge sections, each linking rooms of different networks"},
 	{.name = "history", .def = "on", .flags = MQC_KEY_PATH,
 	 .help = "on | off | a path to the history database"},
 	{.name = "history_replay", .def = "20", .help = "messages shown from history at start",
@@ -45,6 +50,16 @@ const struct mqc_key config_core_keys[] = {
 	{.name = "outbox_max", .def = "10000",
 	 .help = "messages kept on disk until the broker acknowledges them; 0: no outbox",
 	 .type = MQC_KEY_NUMBER, .min = 0, .max = 10000000},
+	{.name = NULL},
+};
+
+const struct mqc_key config_bridge_keys[] = {
+	{.name = "rooms", .def = "",
+	 .help = "the rooms linked, NETWORK:ROOM, at least two, space or comma separated"},
+	{.name = "nick_format", .def = "{nick}@{network}",
+	 .help = "how a relayed sender is named in the other rooms ({nick} {network} {room})"},
+	{.name = "events", .def = "message action",
+	 .help = "what crosses: message action join leave"},
 	{.name = NULL},
 };
 

@@ -87,5 +87,7 @@ char *config_expand_path(const char *value);
 
 /* The core's own keys, [core]: same form as a plugin's. */
 extern const struct mqc_key config_core_keys[];
+/* The keys of a bridge section (one that [core] bridges names). */
+extern const struct mqc_key config_bridge_keys[];
 
 #endif

@@ -85,21 +85,30 @@ static void queue_leftover(void *data, const struct mqc_message *msg, int64_t se
 	snprintf(m->id, sizeof m->id, "%s", msg->id);
 	m->nick = xstrdup(msg->nick);
 	m->text = xstrdup(msg->text);
+	m->room = xstrdup(msg->room);
+	m->to = xstrdup(msg->to);
+	m->origin = xstrdup(msg->origin);
+	m->hops = msg->hops;
 	m->time_ms = msg->time_ms;
 	m->saved = true;
 	m->outbox_seq = seq;
 	outqueue_push(data, m);
 }
 
-int delivery_claim(struct delivery *d, const struct outbox_dest *dest, struct outqueue *into,
-                   struct strbuf *elsewhere)
+int delivery_claim(struct delivery *d, const struct outbox_dest *dest, struct outqueue *into)
 {
 	if (!d->outbox)
 		return 0;
-	int n = outbox_claim(d->outbox, dest, queue_leftover, into, elsewhere);
+	int n = outbox_claim(d->outbox, dest, queue_leftover, into);
 	if (n < 0)
 		log_print(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(d->outbox));
 	return n;
+}
+
+void delivery_elsewhere(struct delivery *d, struct strbuf *out)
+{
+	if (d->outbox && !outbox_elsewhere(d->outbox, out))
+		log_print(NULL, MQC_LOG_WARNING, "outbox: %s", outbox_error(d->outbox));
 }
 
 void delivery_track(struct delivery *d, struct outgoing *m, bool keep)
@@ -109,41 +118,41 @@ void delivery_track(struct delivery *d, struct outgoing *m, bool keep)
 }
 
 /* Saves the message unless it was saved (or meant to be left out). */
-static bool save_one(struct delivery *d, struct outgoing *m)
+static bool save_one(struct delivery *d, struct outgoing *m, const struct outbox_dest *dest)
 {
 	if (m->saved)
 		return true;
 	struct mqc_message msg = {.type = m->type, .id = m->id, .nick = m->nick,
-	                          .text = m->text, .time_ms = m->time_ms};
-	return outbox_save_put(d->outbox, &msg, &m->outbox_seq);
+	                          .text = m->text, .time_ms = m->time_ms,
+	                          .network = dest->network, .room = m->room, .to = m->to,
+	                          .origin = m->origin, .hops = m->hops};
+	return outbox_save_put(d->outbox, &msg, dest->broker, &m->outbox_seq);
 }
 
-/* Writes the unsaved messages of `queues` in one transaction: true when
- * they are on disk (or there is no outbox to write to). */
-static bool save_queues(struct delivery *d, struct outqueue *const queues[2])
+/* Writes the unsaved messages of each network's queues in one
+ * transaction: true when they are on disk (or there is no outbox). */
+static bool save_queues(struct delivery *d, const struct delivery_queue *nets, size_t n)
 {
 	if (!d->outbox)
 		return true;
 	if (!outbox_save_begin(d->outbox))
 		return false;
 	bool ok = true;
-	for (size_t i = 0; i < 2 && ok; i++)
-		for (struct outgoing *m = queues[i]->head; m && ok; m = m->next)
-			ok = save_one(d, m);
+	for (size_t k = 0; k < n && ok; k++) {
+		/* Oldest first, so that a later run sends them again in order. */
+		struct outqueue *const queues[2] = {&nets[k].q->inflight, &nets[k].q->waiting};
+		for (size_t i = 0; i < 2 && ok; i++)
+			for (struct outgoing *m = queues[i]->head; m && ok; m = m->next)
+				ok = save_one(d, m, &nets[k].dest);
+	}
 	return ok && outbox_save_commit(d->outbox);
 }
 
-void delivery_save(struct delivery *d, struct sendq *q)
+/* After a save: every message counts as saved; a failed save's row
+ * numbers are void. */
+static void mark_saved(struct sendq *q, bool ok)
 {
-	if (!d->unsaved)
-		return;
-	/* Oldest first, so that a later run sends them again in order. */
 	struct outqueue *const queues[2] = {&q->inflight, &q->waiting};
-	bool ok = save_queues(d, queues);
-	if (!ok && !d->failing)
-		log_print(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
-		          "it works again", outbox_error(d->outbox));
-	d->failing = !ok;
 	for (size_t i = 0; i < 2; i++) {
 		for (struct outgoing *m = queues[i]->head; m; m = m->next) {
 			if (!m->saved && !ok)
@@ -151,6 +160,19 @@ void delivery_save(struct delivery *d, struct sendq *q)
 			m->saved = true;
 		}
 	}
+}
+
+void delivery_save(struct delivery *d, const struct delivery_queue *nets, size_t n)
+{
+	if (!d->unsaved)
+		return;
+	bool ok = save_queues(d, nets, n);
+	if (!ok && !d->failing)
+		log_print(NULL, MQC_LOG_ERROR, "outbox: %s: sending without keeping a copy until "
+		          "it works again", outbox_error(d->outbox));
+	d->failing = !ok;
+	for (size_t k = 0; k < n; k++)
+		mark_saved(nets[k].q, ok);
 	d->unsaved = 0;
 }
 

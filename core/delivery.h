@@ -33,18 +33,25 @@ struct delivery *delivery_open(struct loop *loop, size_t outbox_max, const char 
 void delivery_close(struct delivery *d);
 
 /* Moves what earlier runs left for `dest` to the end of `into`, and
- * returns how many (-1 on an error, said); `elsewhere` gets a list of
- * what waits for other destinations. */
-int delivery_claim(struct delivery *d, const struct outbox_dest *dest, struct outqueue *into,
-                   struct strbuf *elsewhere);
+ * returns how many (-1 on an error, said). */
+int delivery_claim(struct delivery *d, const struct outbox_dest *dest, struct outqueue *into);
+/* After every network's claim: a list of what waits for other
+ * destinations, appended to `out`. */
+void delivery_elsewhere(struct delivery *d, struct strbuf *out);
+
+/* One network's send queue and where it sends. */
+struct delivery_queue {
+	struct sendq *q;
+	struct outbox_dest dest;
+};
 
 /* A message just queued: marked to be saved at the round's end, unless it
  * is never kept (a join or leave announcement, `keep` false). */
 void delivery_track(struct delivery *d, struct outgoing *m, bool keep);
-/* Saves every message of the send queue not saved yet, oldest first, in
- * one transaction.  A failure is reported, and the messages are sent
+/* Saves every message of the `n` send queues not saved yet, oldest first,
+ * in one transaction.  A failure is reported, and the messages are sent
  * anyway. */
-void delivery_save(struct delivery *d, struct sendq *q);
+void delivery_save(struct delivery *d, const struct delivery_queue *nets, size_t n);
 /* The broker acknowledged (or refused) this message. */
 void delivery_done(struct delivery *d, const struct outgoing *m);
 /* True while outbox_max messages wait for the broker: input pauses. */

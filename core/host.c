@@ -2,6 +2,7 @@
 /* The host table: what plugins may ask of the core, mapped onto chat.c,
  * loop.c and template.c. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ static struct mqc_watch *host_watch_add(struct mqc_instance *mi, int fd, unsigne
 {
 	struct instance *inst = (struct instance *)mi;
 	return (struct mqc_watch *)loop_watch_add(inst->chat->loop, fd, events,
-	                                          flags & MQC_WATCH_SOURCE, fn, data);
+	                                          (flags & MQC_WATCH_SOURCE) ? inst : NULL, fn,
+	                                          data);
 }
 
 static void host_watch_update(struct mqc_watch *w, unsigned events)
@@ -108,6 +110,25 @@ static const char *host_nick(struct mqc_instance *mi)
 	return ((struct instance *)mi)->chat->nick;
 }
 
+/* A plugin's template, and whether the plugin's messages are read in
+ * full (see message_for). */
+struct host_template {
+	struct template *t;
+	const struct instance *inst;
+};
+
+/* `msg` as the core may read it: a message of a plugin built before ABI
+ * 1.2 ends at time_ms, unless it is the one the core is delivering. */
+static struct mqc_message message_for(const struct instance *inst,
+                                      const struct mqc_message *msg)
+{
+	if (inst->plugin->desc.abi_minor >= 2 || msg == inst->chat->delivering)
+		return *msg;
+	struct mqc_message m = {.network = "", .room = "", .to = "", .origin = ""};
+	memcpy(&m, msg, offsetof(struct mqc_message, network));
+	return m;
+}
+
 static struct mqc_template *host_template_new(struct mqc_instance *mi, const char *key,
                                               const char *text)
 {
@@ -117,7 +138,11 @@ static struct mqc_template *host_template_new(struct mqc_instance *mi, const cha
 	if (!t)
 		host_config_error(mi, key, "%s", strbuf_str(&err));
 	strbuf_free(&err);
-	return (struct mqc_template *)t;
+	if (!t)
+		return NULL;
+	struct host_template *ht = xcalloc(1, sizeof *ht);
+	*ht = (struct host_template){t, inst};
+	return (struct mqc_template *)ht;
 }
 
 static size_t host_template_render(const struct mqc_template *tpl,
@@ -126,8 +151,10 @@ static size_t host_template_render(const struct mqc_template *tpl,
 {
 	if (size == 0)
 		return 0;
+	const struct host_template *ht = (const struct host_template *)tpl;
+	struct mqc_message m = message_for(ht->inst, msg);
 	struct strbuf sb = STRBUF_INIT;
-	template_render((const struct template *)tpl, msg, flags, &sb);
+	template_render(ht->t, &m, flags, &sb);
 	/* Cut at a character boundary: never leave half a UTF-8 sequence. */
 	size_t n = mqc_utf8_prefix(strbuf_str(&sb), sb.len, size - 1);
 	if (n)
@@ -139,37 +166,87 @@ static size_t host_template_render(const struct mqc_template *tpl,
 
 static void host_template_free(struct mqc_template *tpl)
 {
-	template_free((struct template *)tpl);
+	struct host_template *ht = (struct host_template *)tpl;
+	if (!ht)
+		return;
+	template_free(ht->t);
+	free(ht);
+}
+
+/* The network a backend's call is about; NULL (said in the log) when a
+ * frontend calls what only a backend may. */
+static struct network *network_of(struct mqc_instance *mi, const char *what)
+{
+	struct instance *inst = (struct instance *)mi;
+	if (!inst->network)
+		log_print(inst->name, MQC_LOG_ERROR, "%s is for backends: ignored (a plugin bug)",
+		          what);
+	return inst->network;
 }
 
 static void host_receive(struct mqc_instance *mi, const char *topic, const void *payload,
                          size_t len, unsigned flags)
 {
-	chat_receive(((struct instance *)mi)->chat, topic, payload, len, flags);
+	struct network *net = network_of(mi, "receive");
+	if (net)
+		chat_receive(((struct instance *)mi)->chat, net, topic, payload, len, flags);
+}
+
+static void host_receive_message(struct mqc_instance *mi, const struct mqc_message *msg)
+{
+	struct network *net = network_of(mi, "receive_message");
+	if (net)
+		chat_receive_message(((struct instance *)mi)->chat, net, msg);
+}
+
+static void host_presence(struct mqc_instance *mi, const char *room, const char *nick,
+                          bool here)
+{
+	struct network *net = network_of(mi, "presence");
+	if (net && (room || !nick))
+		chat_presence(((struct instance *)mi)->chat, net, room, nick, here);
 }
 
 static void host_acked(struct mqc_instance *mi, uint64_t token, enum mqc_ack result)
 {
-	chat_acked(((struct instance *)mi)->chat, token, result);
+	struct network *net = network_of(mi, "acked");
+	if (net)
+		chat_acked(((struct instance *)mi)->chat, net, token, result);
 }
 
 static void host_link_state(struct mqc_instance *mi, enum mqc_link state, const char *detail)
 {
-	chat_link_state(((struct instance *)mi)->chat, state, detail);
+	struct network *net = network_of(mi, "link_state");
+	if (net)
+		chat_link_state(((struct instance *)mi)->chat, net, state, detail);
+}
+
+static size_t host_room_count(struct mqc_instance *mi)
+{
+	return chat_room_count(((struct instance *)mi)->chat);
+}
+
+static const char *host_current_room(struct mqc_instance *mi)
+{
+	struct instance *inst = (struct instance *)mi;
+	return inst->room && inst->room->text ? inst->room->text : "";
 }
 
 static const char *host_encode(struct mqc_instance *mi, const char *wire,
                                const struct mqc_message *msg, size_t *len)
 {
 	struct instance *inst = (struct instance *)mi;
+	struct mqc_message m = message_for(inst, msg);
 	strbuf_reset(&inst->scratch);
 	if (strcmp(wire, "plain") == 0)
-		plain_encode(&inst->scratch, msg);
+		plain_encode(&inst->scratch, &m);
 	else if (strcmp(wire, "json") == 0)
-		json_encode(&inst->scratch, msg);
+		json_encode(&inst->scratch, &m);
 	else
 		return NULL;
-	chat_note_published(inst->chat, inst->scratch.data, inst->scratch.len);
+	if (inst->network)
+		chat_note_published(inst->chat, inst->network, inst->scratch.data,
+		                    inst->scratch.len);
 	*len = inst->scratch.len;
 	return inst->scratch.data;
 }
@@ -244,4 +321,8 @@ const struct mqc_host chat_host = {
 	.config_bool = host_config_bool,
 	.config_number = host_config_number,
 	.config_word = host_config_word,
+	.receive_message = host_receive_message,
+	.presence = host_presence,
+	.room_count = host_room_count,
+	.current_room = host_current_room,
 };

@@ -11,6 +11,7 @@
 
 #include "keytype.h"
 #include "log.h"
+#include "roomref.h"
 
 /* What building the instances needs at hand. */
 struct build {
@@ -193,36 +194,33 @@ static struct instance *create_one(struct build *b, const char *name,
 	return instance_new(b, name, p);
 }
 
-static bool is_separator(char c)
+/* Whether the list [core] `key` holds names `section`. */
+static bool in_core_list(const struct config *cfg, const char *key, const char *section)
 {
-	return c == ',' || c == ' ' || c == '\t';
-}
-
-/* The next name of a "a, b c" list at *p, malloc'd; NULL at the end. */
-static char *next_name(const char **p)
-{
-	while (is_separator(**p))
-		(*p)++;
-	size_t len = 0;
-	while ((*p)[len] && !is_separator((*p)[len]))
-		len++;
-	if (!len)
-		return NULL;
-	char *name = xstrndup(*p, len);
-	*p += len;
-	return name;
-}
-
-/* Whether core.frontends or core.backend names `section`. */
-static bool is_listed(const struct config *cfg, const char *section)
-{
-	if (strcmp(config_core_value(cfg, "backend"), section) == 0)
-		return true;
-	const char *p = config_core_value(cfg, "frontends");
+	const char *p = config_core_value(cfg, key);
 	bool found = false;
-	for (char *name; !found && (name = next_name(&p)); free(name))
+	for (char *name; !found && (name = namelist_next(&p)); free(name))
 		found = strcmp(name, section) == 0;
 	return found;
+}
+
+const char *instances_network_list(const struct config *cfg, const char **origin)
+{
+	const char *key = *config_core_value(cfg, "backends") ? "backends" : "backend";
+	const struct config_value *v = config_find(cfg, "core", key);
+	if (origin)
+		*origin = v ? v->origin : "[core] backend (built-in default)";
+	return config_core_value(cfg, key);
+}
+
+/* Whether [core] lists `section` as a frontend or a network. */
+static bool is_listed(const struct config *cfg, const char *section)
+{
+	const char *p = instances_network_list(cfg, NULL);
+	bool found = false;
+	for (char *name; !found && (name = namelist_next(&p)); free(name))
+		found = strcmp(name, section) == 0;
+	return found || in_core_list(cfg, "frontends", section);
 }
 
 static int create_frontends(struct build *b)
@@ -231,7 +229,7 @@ static int create_frontends(struct build *b)
 	const struct config_value *v = config_find(b->cfg, "core", "frontends");
 	const char *origin = v ? v->origin : "[core] frontends (built-in default)";
 	int failures = 0;
-	for (char *name; (name = next_name(&p)); free(name)) {
+	for (char *name; (name = namelist_next(&p)); free(name)) {
 		bool dup = false;
 		for (size_t i = 0; i < b->all->n_frontends; i++)
 			dup = dup || strcmp(b->all->frontends[i]->name, name) == 0;
@@ -258,17 +256,31 @@ static struct instance *find_instance(const struct build *b, const char *name)
 	for (size_t i = 0; i < b->all->n_frontends; i++)
 		if (strcmp(b->all->frontends[i]->name, name) == 0)
 			return b->all->frontends[i];
-	return b->all->backend && strcmp(b->all->backend->name, name) == 0 ? b->all->backend : NULL;
+	for (size_t i = 0; i < b->all->n_backends; i++)
+		if (strcmp(b->all->backends[i]->name, name) == 0)
+			return b->all->backends[i];
+	return NULL;
+}
+
+/* The key the core reads in a plugin's section besides the plugin's own:
+ * `plugin`, a network's `rooms`, a frontend's `room`. */
+static bool is_core_key(const char *key, const struct plugin *p)
+{
+	if (!p)
+		return false;
+	if (strcmp(key, "plugin") == 0)
+		return true;
+	return strcmp(key, p->desc.kind == MQC_PLUGIN_BACKEND ? "rooms" : "room") == 0;
 }
 
 static int check_keys(const struct config *cfg, const char *section,
-                      const struct mqc_key *keys)
+                      const struct mqc_key *keys, const struct plugin *p)
 {
 	int failures = 0;
 	for (const struct config_value *v = cfg->values; v; v = v->next) {
 		if (strcmp(v->section, section) != 0)
 			continue;
-		if (find_key(keys, v->key) || (keys != config_core_keys && strcmp(v->key, "plugin") == 0))
+		if (find_key(keys, v->key) || is_core_key(v->key, p))
 			continue;
 		struct strbuf known = STRBUF_INIT;
 		for (const struct mqc_key *k = keys; k && k->name; k++)
@@ -305,7 +317,7 @@ static int check_spare_section(struct build *b, const struct config_section *s)
 		return 1;
 	}
 	strbuf_free(&err);
-	int failures = check_keys(b->cfg, s->name, p->desc.keys);
+	int failures = check_keys(b->cfg, s->name, p->desc.keys, p);
 	if (failures)
 		return failures;
 	struct instance *spare = instance_new(b, s->name, p);
@@ -322,34 +334,52 @@ static int check_values(struct build *b)
 	int failures = 0;
 	for (const struct config_section *s = b->cfg->sections; s; s = s->next) {
 		if (strcmp(s->name, "core") == 0) {
-			failures += check_keys(b->cfg, s->name, config_core_keys);
+			failures += check_keys(b->cfg, s->name, config_core_keys, NULL);
+			continue;
+		}
+		if (in_core_list(b->cfg, "bridges", s->name)) {
+			failures += check_keys(b->cfg, s->name, config_bridge_keys, NULL);
 			continue;
 		}
 		struct instance *inst = find_instance(b, s->name);
 		if (inst)
-			failures += check_keys(b->cfg, s->name, inst->plugin->desc.keys);
+			failures += check_keys(b->cfg, s->name, inst->plugin->desc.keys, inst->plugin);
 		else if (!is_listed(b->cfg, s->name)) /* listed: its plugin failed, said */
 			failures += check_spare_section(b, s);
 	}
 	return failures;
 }
 
-/* Creates [core] backend, which no frontend may also be: 0 or 1 failure. */
-static int create_backend(struct build *b)
+/* One network of [core] backends (or backend), which no frontend or
+ * other network may also be: 0 or 1 failure. */
+static int create_backend(struct build *b, const char *name, const char *origin)
 {
-	const char *backend = config_core_value(b->cfg, "backend");
-	const struct config_value *v = config_find(b->cfg, "core", "backend");
-	const char *origin = v ? v->origin : "[core] backend (built-in default)";
+	struct instance *inst = NULL;
+	if (find_instance(b, name))
+		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' is listed twice, or as a frontend and a "
+		         "network", origin, name);
+	else if (strcmp(name, "core") == 0 || in_core_list(b->cfg, "bridges", name))
+		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a network: it is [core] or a "
+		         "bridge", origin, name);
+	else
+		inst = create_one(b, name, MQC_PLUGIN_BACKEND, origin);
+	if (!inst)
+		return 1;
+	b->all->backends = xrealloc(b->all->backends,
+	                            (b->all->n_backends + 1) * sizeof *b->all->backends);
+	b->all->backends[b->all->n_backends++] = inst;
+	return 0;
+}
+
+static int create_backends(struct build *b)
+{
+	const char *origin;
+	const char *p = instances_network_list(b->cfg, &origin);
 	int failures = 0;
-	if (!*backend) {
-		log_print(NULL, MQC_LOG_ERROR, "%s: core.backend is empty: name the backend instance",
-		         origin);
-		failures++;
-	} else if (find_instance(b, backend)) {
-		log_print(NULL, MQC_LOG_ERROR, "%s: '%s' cannot be a frontend and the backend",
-		         origin, backend);
-		failures++;
-	} else if (!(b->all->backend = create_one(b, backend, MQC_PLUGIN_BACKEND, origin))) {
+	for (char *name; (name = namelist_next(&p)); free(name))
+		failures += create_backend(b, name, origin);
+	if (!failures && !b->all->n_backends) {
+		log_print(NULL, MQC_LOG_ERROR, "%s: no network: name the backend instances", origin);
 		failures++;
 	}
 	return failures;
@@ -362,8 +392,8 @@ static void check_built(struct build *b)
 {
 	for (size_t i = 0; i < b->all->n_frontends; i++)
 		instance_check(b->all->frontends[i], b->host);
-	if (b->all->backend)
-		instance_check(b->all->backend, b->host);
+	for (size_t i = 0; i < b->all->n_backends; i++)
+		instance_check(b->all->backends[i], b->host);
 }
 
 int instances_create(struct instances *all, const struct config *cfg, struct chat *chat,
@@ -371,7 +401,7 @@ int instances_create(struct instances *all, const struct config *cfg, struct cha
 {
 	struct build b = {all, cfg, chat, host};
 	int failures = create_frontends(&b);
-	failures += create_backend(&b);
+	failures += create_backends(&b);
 	failures += check_values(&b);
 	if (failures)
 		check_built(&b);
@@ -394,8 +424,11 @@ void instances_destroy(struct instances *all)
 	free(all->frontends);
 	all->frontends = NULL;
 	all->n_frontends = 0;
-	instance_free(all->backend);
-	all->backend = NULL;
+	for (size_t i = 0; i < all->n_backends; i++)
+		instance_free(all->backends[i]);
+	free(all->backends);
+	all->backends = NULL;
+	all->n_backends = 0;
 	for (struct plugin *p = all->plugins, *next; p; p = next) {
 		next = p->next;
 		loader_close(p);
@@ -434,7 +467,8 @@ void instances_print(const struct instances *all, const struct config *cfg)
 	}
 	for (size_t i = 0; i < all->n_frontends; i++)
 		print_instance(all->frontends[i], "frontend");
-	print_instance(all->backend, "backend");
+	for (size_t i = 0; i < all->n_backends; i++)
+		print_instance(all->backends[i], "network");
 }
 
 static int select_plugin_file(const struct dirent *e)

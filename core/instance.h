@@ -17,6 +17,8 @@
 #include "strbuf.h"
 
 struct chat;
+struct network;
+struct frontend_room;
 
 struct instance {
 	struct chat *chat; /* whom host.c hands the plugin's calls to */
@@ -28,14 +30,21 @@ struct instance {
 	void *self;           /* what the plugin's open returned */
 	bool config_failed;   /* config_error() was called */
 	struct strbuf scratch; /* host->encode's buffer */
+	struct network *network; /* a backend's, set by the chat */
+	struct frontend_room *room; /* a frontend's current room, set by the chat */
 };
 
 struct instances {
 	struct plugin *plugins; /* each file opened once */
 	struct instance **frontends;
 	size_t n_frontends;
-	struct instance *backend;
+	struct instance **backends; /* the networks, in [core]'s order */
+	size_t n_backends;
 };
+
+/* The list of networks [core] gives: `backends`, else `backend`; and
+ * where it was written (`origin` may be NULL). */
+const char *instances_network_list(const struct config *cfg, const char **origin);
 
 /* Builds every instance [core] lists (loads plugins, validates sections
  * and keys; a section no instance uses is checked by its plugin through

@@ -12,7 +12,7 @@ struct loop_watch {
 	struct loop *loop;
 	int fd;
 	unsigned events;
-	bool source;
+	const void *source; /* whose input this is; NULL: not an input */
 	bool removed;
 	loop_io_fn fn;
 	void *data;
@@ -35,7 +35,8 @@ struct loop {
 	size_t n_timers;
 	struct pollfd *pfds;
 	size_t pfd_cap;
-	bool sources_paused;
+	const void **paused; /* sources not read now */
+	size_t n_paused;
 	bool garbage; /* something was removed: compact after dispatch */
 };
 
@@ -69,11 +70,12 @@ void loop_free(struct loop *loop)
 	free(loop->watches);
 	free(loop->timers);
 	free(loop->pfds);
+	free(loop->paused);
 	free(loop);
 }
 
-struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, bool source,
-                                  loop_io_fn fn, void *data)
+struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events,
+                                  const void *source, loop_io_fn fn, void *data)
 {
 	struct loop_watch *w = xcalloc(1, sizeof *w);
 	*w = (struct loop_watch){loop, fd, events, source, false, fn, data};
@@ -132,14 +134,31 @@ void loop_timer_remove(struct loop_timer *t)
 	t->loop->garbage = true;
 }
 
-void loop_pause_sources(struct loop *loop, bool paused)
+static bool is_paused(const struct loop *loop, const void *source)
 {
-	loop->sources_paused = paused;
+	for (size_t i = 0; i < loop->n_paused; i++)
+		if (loop->paused[i] == source)
+			return true;
+	return false;
+}
+
+void loop_pause_source(struct loop *loop, const void *source, bool paused)
+{
+	if (paused == is_paused(loop, source))
+		return;
+	if (paused) {
+		loop->paused = xrealloc(loop->paused, (loop->n_paused + 1) * sizeof *loop->paused);
+		loop->paused[loop->n_paused++] = source;
+		return;
+	}
+	for (size_t i = 0; i < loop->n_paused; i++)
+		if (loop->paused[i] == source)
+			loop->paused[i] = loop->paused[--loop->n_paused];
 }
 
 static unsigned effective_events(const struct loop *loop, const struct loop_watch *w)
 {
-	if (w->source && loop->sources_paused)
+	if (w->source && loop->n_paused && is_paused(loop, w->source))
 		return w->events & ~(unsigned)POLLIN;
 	return w->events;
 }

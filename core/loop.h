@@ -21,9 +21,10 @@ typedef void (*loop_timer_fn)(void *data);
 struct loop *loop_new(void);
 void loop_free(struct loop *loop);
 
-/* `events`: POLLIN/POLLOUT bits.  `source`: paused by loop_pause_sources. */
-struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, bool source,
-                                  loop_io_fn fn, void *data);
+/* `events`: POLLIN/POLLOUT bits.  `source`: whose input this descriptor
+ * is, paused with loop_pause_source(); NULL for one that is no input. */
+struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events,
+                                  const void *source, loop_io_fn fn, void *data);
 void loop_watch_update(struct loop_watch *w, unsigned events);
 void loop_watch_remove(struct loop_watch *w);
 
@@ -40,8 +41,8 @@ void loop_timer_arm_now(struct loop_timer *t);
 void loop_timer_run_last(struct loop_timer *t);
 void loop_timer_remove(struct loop_timer *t);
 
-/* Stop (true) or resume (false) polling every source watch for input. */
-void loop_pause_sources(struct loop *loop, bool paused);
+/* Stop (true) or resume (false) polling for input every watch of `source`. */
+void loop_pause_source(struct loop *loop, const void *source, bool paused);
 
 /* Waits for and dispatches one round of events.  Returns -1 on a poll()
  * failure other than EINTR. */

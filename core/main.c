@@ -160,7 +160,9 @@ static int set_identity(struct chat *chat)
 /* --check-config: every plugin's own checks, all reported at once. */
 static int check_every_instance(struct chat *chat)
 {
-	int rc = instance_check(chat->instances.backend, &chat_host);
+	int rc = 0;
+	for (size_t i = 0; i < chat->instances.n_backends; i++)
+		rc |= instance_check(chat->instances.backends[i], &chat_host);
 	for (size_t i = 0; i < chat->instances.n_frontends; i++)
 		rc |= instance_check(chat->instances.frontends[i], &chat_host);
 	return rc ? EX_CONFIG : 0;
@@ -168,6 +170,7 @@ static int check_every_instance(struct chat *chat)
 
 static void chat_free(struct chat *chat)
 {
+	chat_free_rooms(chat);
 	instances_destroy(&chat->instances);
 	loop_free(chat->loop);
 	free(chat->nick);
@@ -179,10 +182,12 @@ static void chat_free(struct chat *chat)
 /* --check-config, or a run. */
 static int run(struct config *cfg, bool check_only)
 {
-	struct chat chat = {.cfg = cfg, .loop = loop_new(), .signal_fd = -1};
+	struct chat chat = {.cfg = cfg, .host = &chat_host, .loop = loop_new(), .signal_fd = -1};
 	int rc = read_core_settings(cfg, &chat.set);
 	if (!rc)
 		rc = instances_create(&chat.instances, cfg, &chat, &chat_host);
+	if (!rc)
+		rc = chat_prepare(&chat);
 	if (!rc && check_only) {
 		rc = check_every_instance(&chat);
 		if (!rc)

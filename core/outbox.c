@@ -15,45 +15,53 @@
 #define OUTBOX_BUSY_TIMEOUT_MS 1000
 
 /* A row's destination: the network (the backend's instance), the broker
- * and the room.  Tables made before they were kept get them empty: such
- * rows match no destination and are never sent. */
+ * and the room, or the recipient of a private message; and, for a message
+ * a bridge relays, where it was first said and how many bridges relayed
+ * it.  Tables made before they were kept get them empty: such rows match
+ * no destination and are never sent. */
 #define DESTINATION_COLUMNS                                                          \
 	" network TEXT NOT NULL DEFAULT '', broker TEXT NOT NULL DEFAULT '',"        \
 	" room TEXT NOT NULL DEFAULT ''"
+#define RELAY_COLUMNS                                                                \
+	" recipient TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL DEFAULT '',"      \
+	" hops INTEGER NOT NULL DEFAULT 0"
 #define SCHEMA_SQL                                                                   \
 	"CREATE TABLE IF NOT EXISTS outbox ("                                        \
 	" seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type INTEGER NOT NULL,"         \
 	" nick TEXT NOT NULL, text TEXT NOT NULL, sent_ms INTEGER NOT NULL,"         \
-	" owner TEXT NOT NULL," DESTINATION_COLUMNS ")"
-#define UPGRADE_SQL                                                                  \
+	" owner TEXT NOT NULL," DESTINATION_COLUMNS "," RELAY_COLUMNS ")"
+#define UPGRADE_DESTINATION_SQL                                                      \
 	"ALTER TABLE outbox ADD COLUMN network TEXT NOT NULL DEFAULT '';"            \
 	"ALTER TABLE outbox ADD COLUMN broker TEXT NOT NULL DEFAULT '';"             \
 	"ALTER TABLE outbox ADD COLUMN room TEXT NOT NULL DEFAULT ''"
+#define UPGRADE_RELAY_SQL                                                            \
+	"ALTER TABLE outbox ADD COLUMN recipient TEXT NOT NULL DEFAULT '';"          \
+	"ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT '';"             \
+	"ALTER TABLE outbox ADD COLUMN hops INTEGER NOT NULL DEFAULT 0"
 #define INSERT_SQL                                                                   \
-	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner, network, broker, room)" \
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner, network, broker, room," \
+	" recipient, origin, hops) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 /* By row number: no index to keep up besides the table's own. */
 #define DELETE_SQL "DELETE FROM outbox WHERE seq = ?"
 #define OWNERS_SQL "SELECT DISTINCT owner FROM outbox WHERE owner <> ?"
-/* A gone process's rows for our destination become ours; the rest are
- * nobody's ('' is never a live process) until a run for theirs starts. */
+/* A gone process's rows for a network of ours (on the same broker) become
+ * ours; the rest are nobody's ('' is never a live process) until a run
+ * for theirs starts. */
 #define ADOPT_SQL                                                                    \
-	"UPDATE outbox SET owner = ?1 WHERE owner = ?2 AND network = ?3 AND broker = ?4" \
-	" AND room = ?5"
+	"UPDATE outbox SET owner = ?1 WHERE owner = ?2 AND network = ?3 AND broker = ?4"
 #define SET_ASIDE_SQL "UPDATE outbox SET owner = '' WHERE owner = ?"
 #define ELSEWHERE_SQL                                                                \
 	"SELECT network, broker, room, count(*) FROM outbox WHERE owner = ''"        \
 	" GROUP BY network, broker, room ORDER BY min(seq)"
 #define MINE_SQL                                                                     \
-	"SELECT id, type, nick, text, sent_ms, seq FROM outbox WHERE owner = ?1"      \
-	" AND network = ?2 AND broker = ?3 AND room = ?4 ORDER BY seq"
+	"SELECT id, type, nick, text, sent_ms, seq, room, recipient, origin, hops"    \
+	" FROM outbox WHERE owner = ?1 AND network = ?2 AND broker = ?3 ORDER BY seq"
 
 struct outbox {
 	sqlite3 *db;
 	bool owns_db; /* false: the history store's connection */
 	sqlite3_stmt *insert, *delete, *owners, *adopt, *set_aside, *elsewhere, *mine;
 	char owner[64]; /* "<pid>:<start time>" of this process */
-	char *dest[3];  /* network, broker, room of every row this process keeps */
 	size_t count;  /* saved, not yet acknowledged */
 	size_t saving; /* put in the open transaction */
 	int64_t *forgotten; /* row numbers */
@@ -140,27 +148,34 @@ static bool configure_own_file(struct outbox *ob)
 	       exec(ob, "PRAGMA synchronous = NORMAL", "configuring the database");
 }
 
-/* Whether the table has the destination columns (a table from before
- * them does not). */
-static bool has_destination(struct outbox *ob)
+/* Whether the table has `column` (a table from before it does not). */
+static bool has_column(struct outbox *ob, const char *column)
 {
+	char sql[64];
+	snprintf(sql, sizeof sql, "SELECT %s FROM outbox LIMIT 0", column);
 	sqlite3_stmt *probe = NULL;
-	int rc = sqlite3_prepare_v2(ob->db, "SELECT room FROM outbox LIMIT 0", -1, &probe, NULL);
+	int rc = sqlite3_prepare_v2(ob->db, sql, -1, &probe, NULL);
 	sqlite3_finalize(probe);
 	return rc == SQLITE_OK;
 }
 
-/* Creates the table, or gives an older one the destination columns: in a
+/* Adds the columns of `upgrade` unless `probe` is there already. */
+static bool upgrade(struct outbox *ob, const char *probe, const char *upgrade)
+{
+	return has_column(ob, probe) || exec(ob, upgrade, "upgrading the outbox table");
+}
+
+/* Creates the table, or gives an older one the columns it lacks: in a
  * write transaction, so that two processes starting together do it once. */
 static bool create_or_upgrade(struct outbox *ob)
 {
 	if (!exec(ob, SCHEMA_SQL, "creating the outbox table"))
 		return false;
-	if (has_destination(ob))
+	if (has_column(ob, "hops"))
 		return true;
 	if (!begin_write(ob, "upgrading the outbox table"))
 		return false;
-	if ((has_destination(ob) || exec(ob, UPGRADE_SQL, "upgrading the outbox table")) &&
+	if (upgrade(ob, "room", UPGRADE_DESTINATION_SQL) && upgrade(ob, "hops", UPGRADE_RELAY_SQL) &&
 	    exec(ob, "COMMIT", "upgrading the outbox table"))
 		return true;
 	sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
@@ -223,20 +238,19 @@ struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbu
 
 /* --- taking over --------------------------------------------------------- */
 
-/* Binds this process's destination from parameter `first` on. */
-static void bind_destination(struct outbox *ob, sqlite3_stmt *s, int first)
+/* Binds a network and its broker from parameter `first` on. */
+static void bind_destination(sqlite3_stmt *s, int first, const struct outbox_dest *dest)
 {
-	for (int i = 0; i < 3; i++)
-		sqlite3_bind_text(s, first + i, ob->dest[i] ? ob->dest[i] : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, first, dest->network ? dest->network : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, first + 1, dest->broker ? dest->broker : "", -1, SQLITE_STATIC);
 }
 
-/* Takes over a gone process's rows for our destination and sets the
- * rest aside. */
-static bool adopt_one(struct outbox *ob, const char *dead)
+/* Takes over a gone process's rows for `dest` and sets the rest aside. */
+static bool adopt_one(struct outbox *ob, const char *dead, const struct outbox_dest *dest)
 {
 	sqlite3_bind_text(ob->adopt, 1, ob->owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ob->adopt, 2, dead, -1, SQLITE_STATIC);
-	bind_destination(ob, ob->adopt, 3);
+	bind_destination(ob->adopt, 3, dest);
 	bool ok = sqlite3_step(ob->adopt) == SQLITE_DONE;
 	sqlite3_reset(ob->adopt);
 	if (ok && *dead) {
@@ -247,7 +261,7 @@ static bool adopt_one(struct outbox *ob, const char *dead)
 	return ok;
 }
 
-static bool adopt_orphans(struct outbox *ob)
+static bool adopt_orphans(struct outbox *ob, const struct outbox_dest *dest)
 {
 	/* Owners are read and adopted in one write transaction, so two
 	 * processes starting together never both take the same rows. */
@@ -264,7 +278,7 @@ static bool adopt_orphans(struct outbox *ob)
 	sqlite3_reset(ob->owners);
 	bool ok = rc == SQLITE_DONE;
 	for (size_t at = 0; ok && at < dead.len; at += strlen(dead.data + at) + 1)
-		ok = adopt_one(ob, dead.data + at);
+		ok = adopt_one(ob, dead.data + at, dest);
 	strbuf_free(&dead);
 	if (ok && exec(ob, "COMMIT", "taking over the outbox"))
 		return true;
@@ -283,8 +297,7 @@ static void append_column(struct strbuf *out, sqlite3_stmt *s, int i)
 		sanitize_append(out, text, strlen(text));
 }
 
-/* "3 for mqtt (localhost:1883, room x), 1 saved without a destination". */
-static bool describe_elsewhere(struct outbox *ob, struct strbuf *out)
+bool outbox_elsewhere(struct outbox *ob, struct strbuf *out)
 {
 	int rc;
 	while ((rc = sqlite3_step(ob->elsewhere)) == SQLITE_ROW) {
@@ -310,39 +323,40 @@ static bool describe_elsewhere(struct outbox *ob, struct strbuf *out)
 	return false;
 }
 
-static void set_destination(struct outbox *ob, const struct outbox_dest *dest)
+/* Row `s` of MINE_SQL as a message of `dest`'s network. */
+static struct mqc_message mine_message(sqlite3_stmt *s, const struct outbox_dest *dest)
 {
-	const char *parts[3] = {dest->network, dest->broker, dest->room};
-	for (int i = 0; i < 3; i++) {
-		free(ob->dest[i]);
-		ob->dest[i] = xstrdup(parts[i] ? parts[i] : "");
-	}
+	int type = sqlite3_column_int(s, 1);
+	int64_t hops = sqlite3_column_int64(s, 9);
+	return (struct mqc_message){
+		.type = (enum mqc_msg_type)type,
+		.flags = MQC_MSG_OWN,
+		.id = (const char *)sqlite3_column_text(s, 0),
+		.nick = (const char *)sqlite3_column_text(s, 2),
+		.text = (const char *)sqlite3_column_text(s, 3),
+		.topic = "",
+		.sender_id = "",
+		.time_ms = sqlite3_column_int64(s, 4),
+		.network = dest->network,
+		.room = (const char *)sqlite3_column_text(s, 6),
+		.to = (const char *)sqlite3_column_text(s, 7),
+		.origin = (const char *)sqlite3_column_text(s, 8),
+		.hops = hops > 0 && hops < 256 ? (unsigned)hops : 0,
+	};
 }
 
-int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data,
-                 struct strbuf *elsewhere)
+int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data)
 {
-	set_destination(ob, dest);
-	if (!adopt_orphans(ob) || !describe_elsewhere(ob, elsewhere))
+	if (!adopt_orphans(ob, dest))
 		return -1;
 	sqlite3_bind_text(ob->mine, 1, ob->owner, -1, SQLITE_STATIC);
-	bind_destination(ob, ob->mine, 2);
+	bind_destination(ob->mine, 2, dest);
 	int n = 0, rc;
 	while ((rc = sqlite3_step(ob->mine)) == SQLITE_ROW) {
-		int type = sqlite3_column_int(ob->mine, 1);
-		if (type != MQC_MSG_MESSAGE && type != MQC_MSG_ACTION)
+		struct mqc_message msg = mine_message(ob->mine, dest);
+		if (msg.type != MQC_MSG_MESSAGE && msg.type != MQC_MSG_ACTION)
 			continue; /* not written by this version: leave it */
-		struct mqc_message msg = {
-			.type = (enum mqc_msg_type)type,
-			.flags = MQC_MSG_OWN,
-			.id = (const char *)sqlite3_column_text(ob->mine, 0),
-			.nick = (const char *)sqlite3_column_text(ob->mine, 2),
-			.text = (const char *)sqlite3_column_text(ob->mine, 3),
-			.topic = "",
-			.sender_id = "",
-			.time_ms = sqlite3_column_int64(ob->mine, 4),
-		};
-		if (!msg.id || !msg.nick || !msg.text)
+		if (!msg.id || !msg.nick || !msg.text || !msg.room || !msg.to || !msg.origin)
 			continue;
 		fn(data, &msg, sqlite3_column_int64(ob->mine, 5));
 		n++;
@@ -364,7 +378,8 @@ bool outbox_save_begin(struct outbox *ob)
 	return begin_write(ob, "saving to the outbox");
 }
 
-bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *seq)
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, const char *broker,
+                     int64_t *seq)
 {
 	sqlite3_stmt *s = ob->insert;
 	sqlite3_bind_text(s, 1, msg->id, -1, SQLITE_STATIC);
@@ -373,7 +388,12 @@ bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *
 	sqlite3_bind_text(s, 4, msg->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, msg->time_ms);
 	sqlite3_bind_text(s, 6, ob->owner, -1, SQLITE_STATIC);
-	bind_destination(ob, s, 7);
+	sqlite3_bind_text(s, 7, msg->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, broker, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, msg->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, msg->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, msg->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 12, (int)msg->hops);
 	bool ok = sqlite3_step(s) == SQLITE_DONE;
 	sqlite3_reset(s);
 	ob->saving += ok;
@@ -449,8 +469,6 @@ void outbox_close(struct outbox *ob)
 	if (ob->owns_db)
 		sqlite3_close(ob->db);
 	free(ob->forgotten);
-	for (int i = 0; i < 3; i++)
-		free(ob->dest[i]);
 	strbuf_free(&ob->error);
 	free(ob);
 }

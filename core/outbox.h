@@ -18,8 +18,9 @@
  * only the rows of processes that are gone (outbox_claim).
  *
  * Each row keeps its destination: the network, the broker and the room it
- * was said to.  It is only ever sent there: a run for another destination
- * leaves it where it is (and says so).
+ * was said to (or the recipient of a private message), and a relayed
+ * message's origin and hops.  It is only ever sent there: a run without
+ * that network on that broker leaves it where it is (and says so).
  */
 #ifndef MQC_OUTBOX_H
 #define MQC_OUTBOX_H
@@ -45,30 +46,31 @@ struct outbox *outbox_open(const char *path, struct strbuf *err);
  * names the file in errors. */
 struct outbox *outbox_open_in(struct sqlite3 *db, const char *path, struct strbuf *err);
 
-/* Where this process sends: the network (backend instance), the broker
- * (host:port, or the list of brokers) and the room (topic).  Compared as
- * strings. */
+/* Where this process sends: the network (backend instance) and the
+ * broker (host:port, or the list of brokers).  Compared as strings. */
 struct outbox_dest {
-	const char *network, *broker, *room;
+	const char *network, *broker;
 };
 
 /* Called for each message taken over, oldest first, with its row number
  * (for outbox_forget); its strings are valid only during the call. */
 typedef void (*outbox_fn)(void *data, const struct mqc_message *msg, int64_t seq);
 
-/* Sets this process's destination (what it saves from now on carries it),
- * then takes over the messages for it of processes that have ended (an
- * earlier run, crashed or not) and passes them to `fn`.  Those for another
- * destination stay; `elsewhere` gets how many wait for where ("2 for
- * mqtt (host:1883, room x)"), sanitised; nothing when none.  Returns how
- * many were taken over, or -1. */
-int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data,
-                 struct strbuf *elsewhere);
+/* Takes over the messages for `dest` of processes that have ended (an
+ * earlier run, crashed or not) and passes them to `fn`; those for other
+ * destinations are set aside.  Returns how many were taken over, or -1. */
+int outbox_claim(struct outbox *ob, const struct outbox_dest *dest, outbox_fn fn, void *data);
+/* After every claim: how many wait for where no network of this run
+ * sends ("2 for mqtt (host:1883, room x)"), sanitised, appended to `out`;
+ * nothing when none.  False on an error. */
+bool outbox_elsewhere(struct outbox *ob, struct strbuf *out);
 
 /* Saves messages in one transaction: begin, put each, commit.  On failure
  * (see outbox_error) the transaction is rolled back: nothing was saved. */
 bool outbox_save_begin(struct outbox *ob);
-bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, int64_t *seq);
+/* Its destination: msg->network, `broker`, msg->room or msg->to. */
+bool outbox_save_put(struct outbox *ob, const struct mqc_message *msg, const char *broker,
+                     int64_t *seq);
 bool outbox_save_commit(struct outbox *ob);
 
 /* The broker has the message saved as row `seq`: it will be removed at the

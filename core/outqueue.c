@@ -59,6 +59,9 @@ void outgoing_free(struct outgoing *m)
 {
 	free(m->nick);
 	free(m->text);
+	free(m->room);
+	free(m->to);
+	free(m->origin);
 	free(m);
 }
 

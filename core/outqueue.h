@@ -20,6 +20,10 @@ struct outgoing {
 	char id[MQC_MESSAGE_ID_SIZE];
 	char *nick;
 	char *text;
+	char *room;   /* where it goes, or "" for a private message ... */
+	char *to;     /* ... to this nick; else "" */
+	char *origin; /* relayed: "NETWORK:ROOM" it was first said in; else "" */
+	unsigned hops; /* relayed by this many bridges, this one included */
 	int64_t time_ms;
 	bool saved; /* in the outbox, or not meant for it */
 	int64_t outbox_seq; /* its row there; 0: none */

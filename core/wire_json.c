@@ -53,6 +53,10 @@ void json_encode(struct strbuf *out, const struct mqc_message *msg)
 	json_object_set_new(obj, "ts", json_integer((json_int_t)msg->time_ms));
 	json_object_set_new(obj, "type", json_string(type_name(msg->type)));
 	json_object_set_new(obj, "text", utf8_string(msg->text));
+	if (msg->hops > 0) {
+		json_object_set_new(obj, "origin", utf8_string(msg->origin));
+		json_object_set_new(obj, "hops", json_integer((json_int_t)msg->hops));
+	}
 	json_dump_callback(obj, append_to_strbuf, out, JSON_COMPACT);
 	json_decref(obj);
 }
@@ -239,6 +243,16 @@ static json_t *load(const char *payload, size_t len)
 	return root;
 }
 
+/* A relayed message's "hops": a whole number from 1; 0 otherwise (a
+ * sender's nonsense is taken as "not relayed", never as a huge count). */
+static unsigned hops_from(const json_t *hops)
+{
+	if (!json_is_integer(hops))
+		return 0;
+	json_int_t n = json_integer_value(hops);
+	return n > 0 && n <= JSON_MAX_HOPS ? (unsigned)n : 0;
+}
+
 bool json_decode(const char *payload, size_t len, struct json_decoded *out)
 {
 	*out = (struct json_decoded){0};
@@ -263,6 +277,8 @@ bool json_decode(const char *payload, size_t len, struct json_decoded *out)
 	out->id = string_member(root, "id", &out->id_len);
 	out->nick = nick_member(root, &out->nick_len);
 	out->text = string_member(root, "text", &out->text_len);
+	out->origin = string_member(root, "origin", &out->origin_len);
+	out->hops = hops_from(json_object_get(root, "hops"));
 	json_decref(root);
 	return true;
 }
@@ -272,5 +288,6 @@ void json_decoded_free(struct json_decoded *d)
 	free(d->id);
 	free(d->nick);
 	free(d->text);
+	free(d->origin);
 	*d = (struct json_decoded){0};
 }

@@ -4,7 +4,8 @@
  *
  *     {"v":1,"id":"…","nick":"…","ts":<unix ms>,"type":"message","text":"…"}
  *
- * with the fields in exactly that order.  Parsing and printing go through
+ * with the fields in exactly that order; a message a bridge relayed adds
+ * "origin":"NETWORK:ROOM","hops":N after "text".  Parsing and printing go through
  * jansson.  The one scan by hand (repair_members() in wire_json.c) only
  * rewrites what jansson refused for a single bad member; jansson still
  * judges the result.
@@ -23,6 +24,8 @@
 /* The largest `ts` taken as a time: 2^53, the last integer a JSON number
  * read as a double keeps exactly (the year 287 396). */
 #define JSON_MAX_TS_MS (INT64_C(1) << 53)
+/* The largest "hops" read as one; more counts as not relayed. */
+#define JSON_MAX_HOPS 255
 
 /*
  * Appends `msg` to `out` in the json wire format, compact, fields in the
@@ -47,7 +50,9 @@ struct json_decoded {
 	char *nick;             /* "" when absent, not a string, or refused by
 	                           the nick rule: the sender is then unknown */
 	char *text;
-	size_t id_len, nick_len, text_len;
+	char *origin;           /* "" when absent or not a string (not sanitised) */
+	size_t id_len, nick_len, text_len, origin_len;
+	unsigned hops;          /* 1..JSON_MAX_HOPS; 0 when absent or not one */
 	int64_t ts_ms; /* 1..JSON_MAX_TS_MS; 0 when absent, not a number, not a
 	                  whole number, negative or too large */
 };

@@ -17,8 +17,24 @@ static char state[] = "/tmp/mqchat-delivery-XXXXXX";
 static char outbox_file[64];
 static struct loop *loop;
 
-static const struct outbox_dest room_a = {"mqtt", "a.example:1883", "sala"};
-static const struct outbox_dest room_b = {"mqtt", "b.example:1883", "sala"};
+static const struct outbox_dest room_a = {"mqtt", "a.example:1883"};
+static const struct outbox_dest room_b = {"mqtt", "b.example:1883"};
+/* Where the last claim was for: where saving saves for. */
+static const struct outbox_dest *claimed_for;
+
+static int claim(struct delivery *d, const struct outbox_dest *dest, struct outqueue *into,
+                 struct strbuf *elsewhere)
+{
+	claimed_for = dest;
+	int n = delivery_claim(d, dest, into);
+	delivery_elsewhere(d, elsewhere);
+	return n;
+}
+
+static void save(struct delivery *d, struct sendq *q)
+{
+	delivery_save(d, &(struct delivery_queue){q, claimed_for ? *claimed_for : room_a}, 1);
+}
 
 static void setup(void)
 {
@@ -65,6 +81,9 @@ static struct outgoing *say(struct delivery *d, struct outqueue *q, enum mqc_msg
 	snprintf(m->id, sizeof m->id, "%s", id);
 	m->nick = strdup("ana");
 	m->text = strdup(text);
+	m->room = strdup("sala");
+	m->to = strdup("");
+	m->origin = strdup("");
 	m->time_ms = 1700000000000;
 	delivery_track(d, m, type != MQC_MSG_JOIN && type != MQC_MSG_LEAVE);
 	outqueue_push(q, m);
@@ -89,7 +108,7 @@ static struct delivery *open_claiming(const struct outbox_dest *dest, struct out
                                       struct strbuf *elsewhere, int expected)
 {
 	struct delivery *d = delivery_open(loop, 10, state, NULL, NULL);
-	ck_assert_int_eq(delivery_claim(d, dest, into, elsewhere), expected);
+	ck_assert_int_eq(claim(d, dest, into, elsewhere), expected);
 	return d;
 }
 
@@ -105,7 +124,7 @@ START_TEST(kept_messages_are_saved_at_the_round_end_and_forgotten_when_acknowled
 	say(d, inflight, MQC_MSG_JOIN, "id-j", "");
 	say(d, waiting, MQC_MSG_ACTION, "id-2", "saluda");
 	ck_assert_int_eq(rows_on_disk(), 0);
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert_int_eq(rows_on_disk(), 2); /* the join is never kept */
 	for (struct outgoing *m = inflight->head; m; m = m->next)
 		ck_assert(m->saved);
@@ -128,12 +147,12 @@ START_TEST(a_message_acknowledged_before_the_round_end_is_never_written)
 	struct outgoing *m = say(d, inflight, MQC_MSG_MESSAGE, "id-1", "uno");
 	m->token = 7;
 	ack(d, inflight, m);
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert_int_eq(rows_on_disk(), 0);
 	/* The count of unsaved messages is back to none: a later round
 	 * saves only what it took. */
 	say(d, waiting, MQC_MSG_MESSAGE, "id-2", "dos");
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert_int_eq(rows_on_disk(), 1);
 	delivery_close(d);
 	empty(waiting);
@@ -150,13 +169,13 @@ static void earlier_run(const char *const *texts, size_t n)
 		struct outqueue *waiting = &q.waiting;
 		struct strbuf elsewhere = STRBUF_INIT;
 		struct delivery *d = delivery_open(loop, 10, state, NULL, NULL);
-		int rc = delivery_claim(d, &room_a, waiting, &elsewhere) == 0 ? 0 : 1;
+		int rc = claim(d, &room_a, waiting, &elsewhere) == 0 ? 0 : 1;
 		char id[MQC_MESSAGE_ID_SIZE];
 		for (size_t i = 0; i < n; i++) {
 			snprintf(id, sizeof id, "id-%zu", i + 1);
 			say(d, waiting, MQC_MSG_MESSAGE, id, texts[i]);
 		}
-		delivery_save(d, &q);
+		save(d, &q);
 		delivery_close(d);
 		empty(waiting);
 		strbuf_free(&elsewhere);
@@ -185,7 +204,7 @@ START_TEST(a_later_process_claims_what_was_left_for_its_destination)
 	for (struct outgoing *m = waiting->head; m; m = m->next)
 		ck_assert(m->saved && m->outbox_seq > 0);
 	/* Already in the outbox: saving them again adds no row. */
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert_int_eq(rows_on_disk(), 2);
 	uint64_t token = 0;
 	for (struct outgoing *m = waiting->head; m; m = m->next)
@@ -228,10 +247,10 @@ START_TEST(input_waits_while_the_outbox_is_full)
 	struct delivery *d = delivery_open(loop, 2, state, NULL, NULL);
 	struct outgoing *first = say(d, inflight, MQC_MSG_MESSAGE, "id-1", "uno");
 	first->token = 1;
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert(!delivery_full(d));
 	say(d, inflight, MQC_MSG_MESSAGE, "id-2", "dos");
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert(delivery_full(d));
 	ack(d, inflight, first);
 	ck_assert(!delivery_full(d));
@@ -247,10 +266,10 @@ static void expect_no_outbox(struct delivery *d)
 	struct sendq q = {0};
 	struct outqueue *inflight = &q.inflight, *waiting = &q.waiting;
 	struct strbuf elsewhere = STRBUF_INIT;
-	ck_assert_int_eq(delivery_claim(d, &room_a, waiting, &elsewhere), 0);
+	ck_assert_int_eq(claim(d, &room_a, waiting, &elsewhere), 0);
 	ck_assert(!delivery_keeps(d));
 	struct outgoing *m = say(d, inflight, MQC_MSG_MESSAGE, "id-1", "uno");
-	delivery_save(d, &q);
+	save(d, &q);
 	ck_assert(m->saved && m->outbox_seq == 0);
 	ck_assert(!delivery_full(d));
 	ack(d, inflight, m);

@@ -48,7 +48,7 @@ START_TEST(timers_armed_now_run_in_the_same_round_and_late_ones_last)
 	struct loop_timer *late = loop_timer_add(loop, 0, false, timer_late, NULL);
 	loop_timer_run_last(late);
 	struct loop_timer *b = loop_timer_add(loop, 0, false, timer_b, NULL);
-	loop_watch_add(loop, p[0], POLLIN, false, readable, b);
+	loop_watch_add(loop, p[0], POLLIN, NULL, readable, b);
 	loop_timer_arm_now(late);
 	ck_assert_int_eq(write(p[1], "x", 1), 1);
 

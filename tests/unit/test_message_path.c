@@ -156,7 +156,7 @@ static struct loop_timer *tick;
 
 static void chat_start(struct chat *chat, uint32_t quit_timeout_ms)
 {
-	*chat = (struct chat){.cfg = &cfg, .loop = loop_new(), .signal_fd = -1};
+	*chat = (struct chat){.cfg = &cfg, .host = &chat_host, .loop = loop_new(), .signal_fd = -1};
 	chat->set = (struct chat_settings){
 		.announce = false, .quit_timeout_ms = quit_timeout_ms,
 		.time_format = xstrdup("%H:%M"), .outbox_max = 100,
@@ -168,18 +168,23 @@ static void chat_start(struct chat *chat, uint32_t quit_timeout_ms)
 	chat->instances.frontends = xcalloc(1, sizeof *chat->instances.frontends);
 	chat->instances.frontends[0] = new_instance(chat, "screen", &screen_plugin);
 	chat->instances.n_frontends = 1;
-	chat->instances.backend = new_instance(chat, "network", &network_plugin);
+	chat->instances.backends = xcalloc(1, sizeof *chat->instances.backends);
+	chat->instances.backends[0] = new_instance(chat, "network", &network_plugin);
+	chat->instances.n_backends = 1;
 	tick = loop_timer_add(chat->loop, 0, false, nothing, NULL);
+	ck_assert_int_eq(chat_prepare(chat), 0);
 	ck_assert_int_eq(chat_open(chat), 0);
-	ck_assert_ptr_eq(network.inst, (struct mqc_instance *)chat->instances.backend);
+	ck_assert_ptr_eq(network.inst, (struct mqc_instance *)chat->instances.backends[0]);
 }
 
 static void chat_end(struct chat *chat)
 {
 	chat_close(chat);
+	chat_free_rooms(chat);
 	free_instance(chat->instances.frontends[0]);
 	free(chat->instances.frontends);
-	free_instance(chat->instances.backend);
+	free_instance(chat->instances.backends[0]);
+	free(chat->instances.backends);
 	loop_free(chat->loop);
 	free(chat->nick);
 	free(chat->stable_id);

@@ -38,13 +38,22 @@ static struct outbox *open_or_fail(void)
 	return ob;
 }
 
+/* Where a test's process sends: a network on a broker, and a room there. */
+struct test_dest {
+	const char *network, *broker, *room;
+};
+/* Where the last claim was for: what save() saves for. */
+static const struct test_dest *current;
+
 static int64_t save(struct outbox *ob, const char *id, const char *text)
 {
 	int64_t seq = 0;
 	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = "Ana",
-	                          .text = text, .time_ms = 1700000000000};
+	                          .text = text, .time_ms = 1700000000000,
+	                          .network = current->network, .room = current->room, .to = "",
+	                          .origin = ""};
 	ck_assert(outbox_save_begin(ob));
-	ck_assert(outbox_save_put(ob, &msg, &seq));
+	ck_assert(outbox_save_put(ob, &msg, current->broker, &seq));
 	ck_assert(outbox_save_commit(ob));
 	ck_assert(seq > 0);
 	return seq;
@@ -65,16 +74,19 @@ static void collect(void *data, const struct mqc_message *msg, int64_t seq)
 	strbuf_printf(sb, "%s=%s;", msg->id, msg->text);
 }
 
-static const struct outbox_dest here = {"mqtt", "localhost:1883", "room"};
+static const struct test_dest here = {"mqtt", "localhost:1883", "room"};
 /* What the last claim said waits for other destinations. */
 static struct strbuf elsewhere = STRBUF_INIT;
 
-static int claim_for(struct outbox *ob, const struct outbox_dest *dest, struct strbuf *got)
+static int claim_for(struct outbox *ob, const struct test_dest *dest, struct strbuf *got)
 {
 	strbuf_reset(got);
 	strbuf_reset(&elsewhere);
 	n_claimed = 0;
-	return outbox_claim(ob, dest, collect, got, &elsewhere);
+	current = dest;
+	int n = outbox_claim(ob, &(struct outbox_dest){dest->network, dest->broker}, collect, got);
+	ck_assert(outbox_elsewhere(ob, &elsewhere));
+	return n;
 }
 
 static int claim(struct outbox *ob, struct strbuf *got)
@@ -84,7 +96,7 @@ static int claim(struct outbox *ob, struct strbuf *got)
 
 /* An outbox whose destination is set (as mqchat does before saving),
  * with nothing to take over. */
-static struct outbox *open_writer(const struct outbox_dest *dest)
+static struct outbox *open_writer(const struct test_dest *dest)
 {
 	struct outbox *ob = open_or_fail();
 	struct strbuf got = STRBUF_INIT;
@@ -203,7 +215,7 @@ END_TEST
 
 /* A process that saves messages for `dest` and dies without a word;
  * `said` is {id, text, id, text, ..., NULL}. */
-static void save_in_child(const struct outbox_dest *dest, const char *const *said)
+static void save_in_child(const struct test_dest *dest, const char *const *said)
 {
 	pid_t child = fork();
 	ck_assert_int_ge(child, 0);
@@ -221,8 +233,8 @@ static void save_in_child(const struct outbox_dest *dest, const char *const *sai
 START_TEST(rows_are_sent_only_to_their_destination)
 {
 	make_dir();
-	const struct outbox_dest a = {"mqtt", "a:1883", "private"};
-	const struct outbox_dest b = {"work", "b:1883", "public"};
+	const struct test_dest a = {"mqtt", "a:1883", "private"};
+	const struct test_dest b = {"work", "b:1883", "public"};
 	save_in_child(&a, (const char *[]){"a1", "for the private room", "a2", "for it too", NULL});
 
 	struct outbox *ob = open_or_fail();
@@ -233,7 +245,7 @@ START_TEST(rows_are_sent_only_to_their_destination)
 	outbox_close(ob);
 
 	/* the same broker and room, another network name: still not theirs */
-	const struct outbox_dest renamed = {"other", "a:1883", "private"};
+	const struct test_dest renamed = {"other", "a:1883", "private"};
 	ob = open_or_fail();
 	ck_assert_int_eq(claim_for(ob, &renamed, &got), 0);
 	outbox_close(ob);
@@ -294,7 +306,7 @@ END_TEST
 START_TEST(what_waits_elsewhere_is_shown_sanitised)
 {
 	make_dir();
-	const struct outbox_dest evil = {"net\x1b]0;owned\x07", "b:1", "r\x1b[2J"};
+	const struct test_dest evil = {"net\x1b]0;owned\x07", "b:1", "r\x1b[2J"};
 	save_in_child(&evil, (const char *[]){"e1", "x", NULL});
 	struct outbox *ob = open_or_fail();
 	struct strbuf got = STRBUF_INIT;

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One network: a backend instance and what the chat keeps for it alone,
+ * so that a slow or dead network never holds up another: its send queue
+ * and in-flight window, its link state, its echo filter, its rooms and who
+ * is present in them.
+ */
+#ifndef MQC_NETWORK_H
+#define MQC_NETWORK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "echo.h"
+#include "instance.h"
+#include "sendq.h"
+#include "strbuf.h"
+
+/* Someone a backend says is in a room. */
+struct presence {
+	char *room, *nick;
+};
+
+struct network {
+	struct instance *inst;
+	const char *name;  /* the instance's */
+	char *broker;      /* for the outbox: "host:port" or the list of hosts */
+	bool has_rooms;    /* the plugin joins rooms (ABI 1.2 `join`) */
+	char **rooms;      /* joined; rooms[0] is the first (never parted away) */
+	size_t n_rooms;
+	struct presence *present;
+	size_t n_present;
+
+	struct sendq sendq; /* what was said, until the backend acknowledges it */
+	struct echo_filter echoes;
+	bool link_up;
+	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
+	bool failed;        /* gave up (MQC_LINK_FAILED) */
+	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
+	bool paused_input;   /* its backlog holds sources back */
+};
+
+/* Sets up `net` for the backend `inst`: its first room is the `topic` key's
+ * value when the plugin declares one, else the first of the section's
+ * `rooms` (`rooms` the core key's value), else the network's name. */
+void network_init(struct network *net, struct instance *inst, const char *rooms);
+void network_free(struct network *net);
+
+/* The index of `room` among the joined ones, or -1. */
+int network_room_index(const struct network *net, const char *room);
+/* Adds `room` to the joined ones (once). */
+void network_add_room(struct network *net, const char *room);
+/* Removes `room`; false when it was not joined. */
+bool network_remove_room(struct network *net, const char *room);
+/* The room a payload received on `topic` belongs to. */
+const char *network_room_of(const struct network *net, const char *topic);
+
+/* Who is present: `nick` came (`here`) or went; NULL `nick`, not here:
+ * the room's list is emptied. */
+void network_presence(struct network *net, const char *room, const char *nick, bool here);
+/* Appends "Ana, Bea" for `room` to `out`; returns how many. */
+size_t network_who(const struct network *net, const char *room, struct strbuf *out);
+
+#endif
