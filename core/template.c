@@ -9,7 +9,7 @@
 #include <mqchat/msg_type.h>
 #include <mqchat/utf8.h>
 
-#include "fnv.h"
+#include "nick_color.h"
 
 enum field {
 	F_LITERAL,
@@ -21,12 +21,16 @@ enum field {
 	F_TOPIC,
 	F_ID,
 	F_TYPE,
+	F_NETWORK,
+	F_ROOM,
+	F_TO,
 };
 
 static const char *const field_names[] = {
 	[F_TIME] = "time", [F_DATE] = "date", [F_NICK] = "nick",
 	[F_INITIAL] = "initial", [F_TEXT] = "text", [F_TOPIC] = "topic",
-	[F_ID] = "id", [F_TYPE] = "type",
+	[F_ID] = "id", [F_TYPE] = "type", [F_NETWORK] = "network", [F_ROOM] = "room",
+	[F_TO] = "to",
 };
 
 struct segment {
@@ -39,6 +43,7 @@ struct template {
 	size_t n;
 	size_t old_mark_at; /* the segment a retained message's mark precedes; n: none */
 	char *time_format;
+	bool short_messages; /* messages end at time_ms: see template_for_abi_1_1() */
 };
 
 static void add_segment(struct template *t, enum field f, const char *lit, size_t len)
@@ -51,7 +56,7 @@ static void add_segment(struct template *t, enum field f, const char *lit, size_
 
 static enum field lookup_field(const char *name, size_t len)
 {
-	for (size_t f = F_TIME; f <= F_TYPE; f++)
+	for (size_t f = F_TIME; f <= F_TO; f++)
 		if (strlen(field_names[f]) == len && memcmp(field_names[f], name, len) == 0)
 			return (enum field)f;
 	return F_LITERAL;
@@ -75,7 +80,8 @@ struct template *template_compile(const char *text, const char *time_format,
 			enum field f = lookup_field(p + 1, (size_t)(end - p - 1));
 			if (f == F_LITERAL) {
 				strbuf_printf(err, "unknown field {%.*s} at column %zu (known: {time} "
-				              "{date} {nick} {initial} {text} {topic} {id} {type})",
+				              "{date} {nick} {initial} {text} {topic} {id} {type} "
+				              "{network} {room} {to})",
 				              (int)(end - p - 1), p + 1, (size_t)(p - text) + 1);
 				goto fail;
 			}
@@ -105,6 +111,11 @@ fail:
 	return NULL;
 }
 
+void template_for_abi_1_1(struct template *tpl)
+{
+	tpl->short_messages = true;
+}
+
 void template_free(struct template *tpl)
 {
 	if (!tpl)
@@ -114,22 +125,6 @@ void template_free(struct template *tpl)
 	free(tpl->segs);
 	free(tpl->time_format);
 	free(tpl);
-}
-
-unsigned nick_color(const char *key)
-{
-	/* Colours of the 6x6x6 cube that read well on dark and light
-	 * backgrounds alike: no near-black, near-white or grey. */
-	static const unsigned char palette[] = {
-		31, 32, 33, 37, 38, 39, 41, 42, 43, 61, 62, 63, 64, 65, 66, 67,
-		68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 97, 98, 99,
-		100, 101, 103, 104, 105, 106, 107, 108, 109, 110, 112, 113, 114,
-		127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
-		140, 141, 142, 143, 160, 161, 162, 163, 164, 165, 166, 167, 168,
-		169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 202,
-		203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215,
-	};
-	return palette[fnv1a32(FNV1A32_INIT, key, strlen(key)) % sizeof palette];
 }
 
 static void append_time(struct strbuf *out, const char *fmt, int64_t ms)
@@ -199,6 +194,34 @@ static void append_old_mark(struct strbuf *out, unsigned flags)
 		strbuf_appends(out, "(old) ");
 }
 
+/* A member since ABI 1.2: "" when NULL or not in the message at all. */
+static const char *optional(const struct template *t, const char *const *member)
+{
+	return t->short_messages || !*member ? "" : *member;
+}
+
+/* The fields shown as they are. */
+static const char *plain_field(const struct template *t, enum field f,
+                               const struct mqc_message *msg)
+{
+	switch (f) {
+	case F_TOPIC:
+		return msg->topic;
+	case F_ID:
+		return msg->id;
+	case F_TYPE:
+		return mqc_msg_type_name(msg->type);
+	case F_NETWORK:
+		return optional(t, &msg->network);
+	case F_ROOM:
+		return optional(t, &msg->room);
+	case F_TO:
+		return optional(t, &msg->to);
+	default:
+		return "";
+	}
+}
+
 /* True when segment i is the literal between {nick} and {text}. */
 static bool is_nick_text_separator(const struct template *t, size_t i)
 {
@@ -239,14 +262,8 @@ void template_render(const struct template *t, const struct mqc_message *msg,
 		case F_TEXT:
 			render_text(out, msg);
 			break;
-		case F_TOPIC:
-			strbuf_appends(out, msg->topic);
-			break;
-		case F_ID:
-			strbuf_appends(out, msg->id);
-			break;
-		case F_TYPE:
-			strbuf_appends(out, mqc_msg_type_name(msg->type));
+		default:
+			strbuf_appends(out, plain_field(t, s->field, msg));
 			break;
 		}
 	}

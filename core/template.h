@@ -2,8 +2,9 @@
 /*
  * `{field}` templates: "[{time}] {nick}: {text}".
  *
- * Fields: time date nick initial text topic id type.  "{{" and "}}" are
- * literal braces.  A message without a known sender shows its topic as
+ * Fields: time date nick initial text topic id type, and network room to
+ * (a message's network, room and private recipient; NULL reads as "").
+ * "{{" and "}}" are literal braces.  A message without a known sender shows its topic as
  * {nick}.  For an action, a join, a leave or a status line the text that
  * separates {nick} from {text} becomes one space and {nick} gets a marker
  * ("* Ana waves", "-- connected"), so one template serves every kind.
@@ -17,6 +18,7 @@
 
 #include <mqchat/plugin.h>
 
+#include "nick_color.h"
 #include "strbuf.h"
 
 struct template;
@@ -26,11 +28,13 @@ struct template *template_compile(const char *text, const char *time_format,
                                   struct strbuf *err);
 void template_free(struct template *tpl);
 
+/* The messages `tpl` will render come from a plugin built against ABI 1.0
+ * or 1.1, whose struct mqc_message ends at `time_ms`: {network} {room} {to}
+ * render as "" without reading past it. */
+void template_for_abi_1_1(struct template *tpl);
+
 /* Appends the rendering of `msg` to `out`; `flags`: MQC_RENDER_COLOR. */
 void template_render(const struct template *tpl, const struct mqc_message *msg,
                      unsigned flags, struct strbuf *out);
-
-/* A 256-colour palette index chosen from a stable hash of `key`. */
-unsigned nick_color(const char *key);
 
 #endif

@@ -3,10 +3,12 @@
  * `{field}` templates: the template and its time format come from the
  * configuration, the fields from the network.  The input is one byte of
  * type and flags, eight bytes of time, then NUL-separated pieces: template,
- * time format, nick, text, topic, id, sender id.  Checked: a template is
- * either compiled or refused with a reason; rendering never misbehaves
- * whatever the time format; and with a clean template, what is rendered
- * from sanitised fields is safe text (colour adds only its own SGR codes).
+ * time format, nick, text, topic, id, sender id, network, room, to.
+ * Checked: a template is either compiled or refused with a reason;
+ * rendering never misbehaves whatever the time format; with a clean
+ * template, what is rendered from sanitised fields is safe text (colour
+ * adds only its own SGR codes); and so is the "where" prefix frontends put
+ * before a message (common/where.c), whose count is what it writes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +17,18 @@
 #include "sanitize.h"
 #include "strbuf.h"
 #include "template.h"
+#include "where.h"
 
-enum { PIECES = 7 };
+enum { PIECES = 10 };
 
 struct input {
 	enum mqc_msg_type type;
 	unsigned render_flags;
+	unsigned msg_flags;
 	int64_t time_ms;
 	char *piece[PIECES]; /* template, time format, then the fields */
-	struct strbuf field[PIECES - 2]; /* nick text topic id sender_id, sanitised */
+	/* nick text topic id sender_id network room to, sanitised */
+	struct strbuf field[PIECES - 2];
 };
 
 static void parse_input(const uint8_t *data, size_t size, struct input *in)
@@ -32,6 +37,7 @@ static void parse_input(const uint8_t *data, size_t size, struct input *in)
 	if (size > 0) {
 		in->type = (enum mqc_msg_type)(data[0] % 5);
 		in->render_flags = data[0] & 0x80 ? MQC_RENDER_COLOR : 0;
+		in->msg_flags = data[0] & 0x40 ? MQC_MSG_OWN : 0;
 		data++, size--;
 	}
 	uint64_t t = 0;
@@ -83,11 +89,23 @@ static void strip_colour(struct strbuf *sb)
 static struct mqc_message message_of(struct input *in)
 {
 	return (struct mqc_message){
-		.type = in->type, .flags = 0, .nick = strbuf_str(&in->field[0]),
+		.type = in->type, .flags = in->msg_flags, .nick = strbuf_str(&in->field[0]),
 		.text = strbuf_str(&in->field[1]), .topic = strbuf_str(&in->field[2]),
 		.id = strbuf_str(&in->field[3]), .sender_id = strbuf_str(&in->field[4]),
-		.time_ms = in->time_ms,
+		.time_ms = in->time_ms, .network = strbuf_str(&in->field[5]),
+		.room = strbuf_str(&in->field[6]), .to = strbuf_str(&in->field[7]),
 	};
+}
+
+static void check_where(const struct mqc_message *msg, bool color)
+{
+	size_t n = where_prefix(msg, color, NULL);
+	struct strbuf sb = {.data = xmalloc(n + 1), .len = n, .cap = n + 1};
+	fuzz_require(where_prefix(msg, color, sb.data) == n && strlen(sb.data) == n,
+	             "where_prefix must write what it counted");
+	strip_colour(&sb);
+	fuzz_require_safe(sb.data, sb.len, "where prefix of sanitised fields");
+	strbuf_free(&sb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,6 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct template *tpl = template_compile(in.piece[0], in.piece[1], &err);
 	fuzz_require((tpl == NULL) == (err.len > 0),
 	             "template_compile must fail with a reason or succeed without one");
+	(void)where_in_template(in.piece[0]);
+	check_where(&msg, in.render_flags & MQC_RENDER_COLOR);
 	if (tpl) {
 		template_render(tpl, &msg, in.render_flags, &line);
 		template_free(tpl);
