@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <jansson.h>
+
 #include "identity.h"
 #include "log.h"
 #include "template.h"
@@ -261,11 +263,17 @@ static bool history_available(struct archive *a, struct strbuf *reply)
 	return a->history != NULL;
 }
 
+/* `before` and NET:ROOM for a room; nothing for every room. */
+static void append_where(struct strbuf *out, const char *before, const struct roomref *where)
+{
+	if (where)
+		strbuf_printf(out, "%s%s:%s", before, where->network, where->room);
+}
+
 bool archive_show_last(struct archive *a, const char *arg, size_t len,
                        const struct roomref *where, history_fn show, void *data,
                        struct strbuf *reply)
 {
-	(void)where;
 	if (!history_available(a, reply))
 		return false;
 	char *text = xstrndup(arg, len);
@@ -277,14 +285,19 @@ bool archive_show_last(struct archive *a, const char *arg, size_t len,
 		strbuf_printf(reply, "/history N: N from 1 to %d", MAX_SHOWN);
 		return false;
 	}
-	int shown = history_last(a->history, (size_t)n, show, data);
-	if (shown < 0)
+	int shown = history_last_in(a->history, where, (size_t)n, show, data);
+	if (shown < 0) {
 		strbuf_printf(reply, "history: %s", history_error(a->history));
-	else if (shown == 0)
-		strbuf_appends(reply, "history is empty");
-	else
-		strbuf_printf(reply, "the last %d message%s (/history %ld)", shown,
-		              shown == 1 ? "" : "s", n);
+	} else if (shown == 0) {
+		strbuf_appends(reply, where ? "no messages" : "history is empty");
+		append_where(reply, " in ", where);
+	} else {
+		strbuf_printf(reply, "the last %d message%s", shown, shown == 1 ? "" : "s");
+		append_where(reply, " in ", where);
+		strbuf_printf(reply, " (/history %ld", n);
+		append_where(reply, " ", where);
+		strbuf_appendc(reply, ')');
+	}
 	return shown >= 0;
 }
 
@@ -292,25 +305,52 @@ bool archive_search(struct archive *a, const char *words, size_t len,
                     const struct roomref *where, history_fn show, void *data,
                     struct strbuf *reply)
 {
-	(void)where;
 	if (!history_available(a, reply))
 		return false;
 	char *text = xstrndup(words, len);
-	int found = history_search(a->history, text, SEARCH_LIMIT, show, data);
-	if (found < 0)
+	int found = history_search_in(a->history, where, text, SEARCH_LIMIT, show, data);
+	if (found < 0) {
 		strbuf_printf(reply, "history: %s", history_error(a->history));
-	else
-		strbuf_printf(reply, "%d message%s found for \"%s\"%s", found, found == 1 ? "" : "s",
-		              text, found == SEARCH_LIMIT ? " (the newest shown)" : "");
+	} else {
+		strbuf_printf(reply, "%d message%s found for \"%s\"", found, found == 1 ? "" : "s",
+		              text);
+		append_where(reply, " in ", where);
+		strbuf_appends(reply, found == SEARCH_LIMIT ? " (the newest shown)" : "");
+	}
 	free(text);
 	return found >= 0;
 }
 
 /* --- from the command line ----------------------------------------------- */
 
+/* Appends ,"name":"value" (a JSON string) to the object in `line`, which
+ * ends with its closing brace. */
+static void append_json_member(struct strbuf *line, const char *name, const char *value)
+{
+	json_t *string = json_string(value); /* history's strings are valid UTF-8 */
+	char *quoted = string ? json_dumps(string, JSON_ENCODE_ANY) : NULL;
+	line->len--; /* the '}' */
+	strbuf_printf(line, ",\"%s\":%s}", name, quoted ? quoted : "\"\"");
+	free(quoted);
+	json_decref(string);
+}
+
+/* Where a message was said: [NET:ROOM], [NET -> NICK] for a private one,
+ * [TOPIC] for one stored before rooms were kept (schema 6). */
+static void append_place(struct strbuf *out, const struct mqc_message *msg)
+{
+	if (!*msg->network)
+		strbuf_printf(out, "[%s] ", msg->topic);
+	else if (*msg->to)
+		strbuf_printf(out, "[%s -> %s] ", msg->network, msg->to);
+	else
+		strbuf_printf(out, "[%s:%s] ", msg->network, msg->room);
+}
+
 struct printer {
 	struct template *tpl;
 	bool json;
+	bool places; /* plain: each line says where (the messages span rooms) */
 	struct strbuf line;
 };
 
@@ -318,66 +358,153 @@ static void print_one(void *data, const struct mqc_message *msg)
 {
 	struct printer *p = data;
 	strbuf_reset(&p->line);
-	if (p->json)
+	if (p->json) {
 		json_encode(&p->line, msg);
-	else
+		append_json_member(&p->line, "network", msg->network);
+		append_json_member(&p->line, "room", msg->room);
+		if (*msg->to)
+			append_json_member(&p->line, "to", msg->to);
+	} else {
+		if (p->places)
+			append_place(&p->line, msg);
 		template_render(p->tpl, msg, 0, &p->line);
+	}
 	strbuf_appendc(&p->line, '\n');
 	fwrite(p->line.data, 1, p->line.len, stdout);
 }
 
-int archive_print(const struct config *cfg, const char *last, const char *words,
-                  const char *room, bool json)
+/* Do the messages a read passes come from more than one place? */
+struct places {
+	struct strbuf first, this;
+	size_t seen;
+	bool several;
+};
+
+static void note_place(void *data, const struct mqc_message *msg)
 {
-	(void)room;
+	struct places *pl = data;
+	struct strbuf *place = pl->seen++ ? &pl->this : &pl->first;
+	strbuf_reset(place);
+	append_place(place, msg);
+	pl->several = pl->several || (pl->seen > 1 && strcmp(pl->first.data, pl->this.data) != 0);
+}
+
+/* What --history N or --search WORDS asks for, of `where` (NULL: every
+ * room), passed to `fn`: how many, or -1. */
+static int read_asked(struct history *h, long last, const char *words,
+                      const struct roomref *where, history_fn fn, void *data)
+{
+	return words ? history_search_in(h, where, words, MAX_SHOWN, fn, data)
+	             : history_last_in(h, where, (size_t)last, fn, data);
+}
+
+/* Do the messages asked for come from more than one place?  A read of its
+ * own before the one that prints: a command line's, not the loop's. */
+static bool spans_rooms(struct history *h, long last, const char *words)
+{
+	struct places pl = {STRBUF_INIT, STRBUF_INIT, 0, false};
+	(void)read_asked(h, last, words, NULL, note_place, &pl);
+	strbuf_free(&pl.first);
+	strbuf_free(&pl.this);
+	return pl.several;
+}
+
+/* --history's N, or 0 after saying why it is not one. */
+static long parse_last(const char *last)
+{
+	char *end;
+	long n = strtol(last, &end, 10);
+	if (!*end && n > 0 && n <= 1000000)
+		return n;
+	log_print(NULL, MQC_LOG_ERROR, "--history N: N from 1 to 1000000, not '%s'", last);
+	return 0;
+}
+
+/* --room [NET:]ROOM, read against the networks [core] names (backends,
+ * else backend); false after saying why when it names no room. */
+static bool resolve_room(const struct config *cfg, const char *room, struct roomref *where)
+{
+	const char *list = config_core_value(cfg, *config_core_value(cfg, "backends") ? "backends"
+	                                                                           : "backend");
+	size_t n = 0;
+	char **names = xcalloc(namelist_count(list) + 1, sizeof *names);
+	for (char *name; (name = namelist_next(&list));)
+		names[n++] = name;
+	bool ok = roomref_parse(room, strlen(room), (const char *const *)names, n, where);
+	namelist_free(names);
+	if (!ok)
+		log_print(NULL, MQC_LOG_ERROR, "--room '%s': no room there%s", room,
+		          n ? "" : " ([core] names no network)");
+	return ok;
+}
+
+/* Prints what was asked from the open store; the exit code. */
+static int print_asked(const struct config *cfg, struct history *h, long last,
+                       const char *words, const struct roomref *where, bool json)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct printer p = {.json = json};
+	p.tpl = template_compile("{date} {time} {nick}: {text}", config_core_value(cfg, "time_format"),
+	                         &err);
+	int found = -1;
+	if (!p.tpl) {
+		log_print(NULL, MQC_LOG_ERROR, "[core] time_format: %s", strbuf_str(&err));
+	} else {
+		/* one room needs no saying where */
+		p.places = !json && !where && spans_rooms(h, last, words);
+		found = read_asked(h, last, words, where, print_one, &p);
+		if (found < 0)
+			log_print(NULL, MQC_LOG_ERROR, "history: %s", history_error(h));
+		else if (found == 0 && where)
+			log_print(NULL, MQC_LOG_INFO, "no messages in %s:%s", where->network,
+			          where->room);
+	}
+	fflush(stdout);
+	template_free(p.tpl);
+	strbuf_free(&p.line);
+	strbuf_free(&err);
+	return found < 0 ? EX_SOFTWARE : 0;
+}
+
+/* The store for --history and --search; NULL, with *rc set, after saying
+ * why there is none. */
+static struct history *open_for_print(const struct config *cfg, int *rc)
+{
 	struct strbuf err = STRBUF_INIT;
 	char *state_dir = identity_state_dir(&err);
 	if (!state_dir) {
 		log_print(NULL, MQC_LOG_ERROR, "%s", strbuf_str(&err));
 		strbuf_free(&err);
-		return EX_CANTCREAT;
+		*rc = EX_CANTCREAT;
+		return NULL;
 	}
-	int rc;
-	char *why = NULL; /* unavailable, not off */
-	struct history *h = open_store(cfg, state_dir, &rc, &why);
-	free(state_dir);
-	if (!h) {
-		if (why)
-			log_print(NULL, MQC_LOG_ERROR, "%s: nothing to show (make the file readable "
-			         "and writable, or set [core] history to another path)", why);
-		else if (!rc)
-			log_print(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
-		free(why);
-		strbuf_free(&err);
-		return rc ? rc : EX_CONFIG;
-	}
-	struct printer p = {.json = json};
-	p.tpl = template_compile("{date} {time} {nick}: {text}", config_core_value(cfg, "time_format"),
-	                         &err);
-	int found = 0;
-	if (!p.tpl) {
-		log_print(NULL, MQC_LOG_ERROR, "[core] time_format: %s", strbuf_str(&err));
-		found = -1;
-	} else if (words) {
-		found = history_search(h, words, MAX_SHOWN, print_one, &p);
-	} else {
-		char *end;
-		long n = strtol(last, &end, 10);
-		if (*end || n <= 0 || n > 1000000) {
-			log_print(NULL, MQC_LOG_ERROR, "--history N: N from 1 to 1000000, not '%s'", last);
-			template_free(p.tpl);
-			strbuf_free(&err);
-			history_close(h);
-			return EX_USAGE;
-		}
-		found = history_last(h, (size_t)n, print_one, &p);
-	}
-	if (found < 0 && p.tpl)
-		log_print(NULL, MQC_LOG_ERROR, "history: %s", history_error(h));
-	fflush(stdout);
-	template_free(p.tpl);
-	strbuf_free(&p.line);
 	strbuf_free(&err);
+	char *why = NULL; /* unavailable, not off */
+	struct history *h = open_store(cfg, state_dir, rc, &why);
+	free(state_dir);
+	if (!h && why)
+		log_print(NULL, MQC_LOG_ERROR, "%s: nothing to show (make the file readable "
+		         "and writable, or set [core] history to another path)", why);
+	else if (!h && !*rc)
+		log_print(NULL, MQC_LOG_ERROR, "history is off ([core] history): nothing to show");
+	if (!h && !*rc)
+		*rc = EX_CONFIG;
+	free(why);
+	return h;
+}
+
+int archive_print(const struct config *cfg, const char *last, const char *words,
+                  const char *room, bool json)
+{
+	long n = words ? 0 : parse_last(last);
+	struct roomref where = {NULL, NULL};
+	if ((!words && !n) || (room && !resolve_room(cfg, room, &where)))
+		return EX_USAGE;
+	int rc;
+	struct history *h = open_for_print(cfg, &rc);
+	if (h)
+		rc = print_asked(cfg, h, n, words, room ? &where : NULL, json);
+	roomref_free(&where);
 	history_close(h);
-	return found < 0 ? EX_SOFTWARE : 0;
+	return rc;
 }

@@ -2,10 +2,13 @@
 /* archive.c: its verdicts on repeats (dedup and the history file together)
  * and the lines /history and /search answer with. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "archive.h"
 #include "arrival.h"
@@ -52,7 +55,7 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
                                         uint64_t since_link_up_ms)
 {
 	struct arrival in;
-	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room"}, flags, false);
+	arrival_make(&in, "room", payload, strlen(payload), flags, false);
 	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms);
 	arrival_free(&in);
 	return v;
@@ -62,7 +65,7 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
 static void store_payload(struct archive *a, const char *payload, unsigned flags)
 {
 	struct arrival in;
-	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room"}, flags, false);
+	arrival_make(&in, "room", payload, strlen(payload), flags, false);
 	archive_store(a, &in.msg, &in.ident);
 	arrival_free(&in);
 }
@@ -258,6 +261,212 @@ START_TEST(history_unavailable_is_said)
 }
 END_TEST
 
+/* --- rooms ---------------------------------------------------------------- */
+
+/* Stores a message said by Ana in NETWORK:ROOM (to `to`, for a private
+ * one), as the core does. */
+static void store_in(struct archive *a, const char *network, const char *room, const char *to,
+                     const char *text)
+{
+	static int64_t at = 1700000000000;
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "", .nick = "Ana", .text = text,
+	                          .topic = room, .sender_id = "", .time_ms = ++at,
+	                          .network = network, .room = room, .to = to};
+	history_add(archive_store_handle(a), &msg, NULL, at);
+}
+
+/* one:a "uno", one:b "dos", two:a "tres", one:a "cuatro", and "cinco"
+ * privately to Bo on one. */
+static struct archive *open_with_rooms(void)
+{
+	struct archive *a = open_archive(tmp_dir);
+	store_in(a, "one", "a", "", "uno");
+	store_in(a, "one", "b", "", "dos");
+	store_in(a, "two", "a", "", "tres");
+	store_in(a, "one", "a", "", "cuatro");
+	store_in(a, "one", "", "Bo", "cinco");
+	return a;
+}
+
+START_TEST(history_and_search_of_one_room)
+{
+	struct archive *a = open_with_rooms();
+	struct strbuf shown = STRBUF_INIT, reply = STRBUF_INIT;
+	struct roomref one_a = {"one", "a"}, two_a = {"two", "a"}, one_x = {"one", "x"};
+	ck_assert(archive_show_last(a, "10", 2, &one_a, collect_text, &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&shown), "uno|cuatro");
+	ck_assert_str_eq(strbuf_str(&reply), "the last 2 messages in one:a (/history 10 one:a)");
+	strbuf_reset(&shown);
+	strbuf_reset(&reply);
+	ck_assert(archive_show_last(a, "", 0, &one_x, collect_text, &shown, &reply));
+	ck_assert_uint_eq(shown.len, 0);
+	ck_assert_str_eq(strbuf_str(&reply), "no messages in one:x");
+	strbuf_reset(&reply);
+	ck_assert(archive_search(a, "tres uno", 8, &one_a, collect_text, &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&reply), "0 messages found for \"tres uno\" in one:a");
+	strbuf_reset(&reply);
+	ck_assert(archive_search(a, "tres", 4, &two_a, collect_text, &shown, &reply));
+	ck_assert_str_eq(strbuf_str(&shown), "tres");
+	ck_assert_str_eq(strbuf_str(&reply), "1 message found for \"tres\" in two:a");
+	strbuf_reset(&shown);
+	strbuf_reset(&reply);
+	ck_assert(show_last(a, "", &shown, &reply)); /* every room */
+	ck_assert_str_eq(strbuf_str(&shown), "uno|dos|tres|cuatro|cinco");
+	archive_close(a);
+	strbuf_free(&shown);
+	strbuf_free(&reply);
+}
+END_TEST
+
+/* What mqchat --history/--search prints: stdout and stderr, and the exit
+ * code. */
+struct printed {
+	char out[4096], err[1024];
+	int rc;
+};
+
+static void read_back(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void print_history(const char *last, const char *words, const char *room, bool json,
+                          struct printed *p)
+{
+	char out_path[96], err_path[96];
+	snprintf(out_path, sizeof out_path, "%s/stdout", tmp_dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr", tmp_dir);
+	ck_assert_int_eq(setenv("XDG_STATE_HOME", tmp_dir, 1), 0);
+	fflush(stdout);
+	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+	int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert(saved_out >= 0 && saved_err >= 0 && out >= 0 && err >= 0);
+	dup2(out, STDOUT_FILENO);
+	dup2(err, STDERR_FILENO);
+	p->rc = archive_print(&cfg, last, words, room, json);
+	fflush(stdout);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(out);
+	close(err);
+	close(saved_out);
+	close(saved_err);
+	read_back(out_path, p->out, sizeof p->out);
+	read_back(err_path, p->err, sizeof p->err);
+}
+
+/* The rooms' messages, stored, and the store closed for mqchat --history. */
+static void store_rooms(void)
+{
+	archive_close(open_with_rooms());
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* mqchat --history 10 [--json] of the rooms' five messages. */
+static void print_every_room(bool json, struct printed *p)
+{
+	store_rooms();
+	print_history("10", NULL, NULL, json, p);
+	ck_assert_int_eq(p->rc, 0);
+	ck_assert_int_eq(count_lines(p->out), 5);
+}
+
+START_TEST(printed_json_says_network_room_and_to)
+{
+	struct printed p;
+	print_every_room(true, &p);
+	char *line = strtok(p.out, "\n");
+	static const char *const want[][4] = {{"uno", "one", "a", NULL},
+	                                      {"dos", "one", "b", NULL},
+	                                      {"tres", "two", "a", NULL},
+	                                      {"cuatro", "one", "a", NULL},
+	                                      {"cinco", "one", "", "Bo"}};
+	for (size_t i = 0; i < 5; i++, line = strtok(NULL, "\n")) {
+		json_error_t error;
+		json_t *obj = json_loads(line, 0, &error);
+		ck_assert_msg(obj, "not JSON: %s (%s)", line, error.text);
+		ck_assert_str_eq(json_string_value(json_object_get(obj, "text")), want[i][0]);
+		ck_assert_str_eq(json_string_value(json_object_get(obj, "network")), want[i][1]);
+		ck_assert_str_eq(json_string_value(json_object_get(obj, "room")), want[i][2]);
+		if (want[i][3])
+			ck_assert_str_eq(json_string_value(json_object_get(obj, "to")), want[i][3]);
+		else
+			ck_assert_ptr_null(json_object_get(obj, "to")); /* only when there is one */
+		json_decref(obj);
+	}
+}
+END_TEST
+
+START_TEST(printed_lines_say_where_when_rooms_differ)
+{
+	struct printed p;
+	print_every_room(false, &p);
+	ck_assert_msg(strncmp(p.out, "[one:a] ", 8) == 0, "got: %s", p.out);
+	ck_assert_msg(strstr(p.out, "\n[two:a] "), "got: %s", p.out);
+	ck_assert_msg(strstr(p.out, "\n[one -> Bo] "), "got: %s", p.out);
+	/* one message is of one place: nothing to tell apart */
+	print_history("1", NULL, NULL, false, &p);
+	ck_assert_int_eq(count_lines(p.out), 1);
+	ck_assert_msg(p.out[0] != '[' && strstr(p.out, "Ana: cinco\n"), "got: %s", p.out);
+	print_history(NULL, "cuatro uno", NULL, false, &p); /* words in no one message */
+	ck_assert_str_eq(p.out, "");
+	print_history(NULL, "uno", NULL, false, &p);
+	ck_assert_msg(p.out[0] != '[' && strstr(p.out, "Ana: uno\n"), "got: %s", p.out);
+}
+END_TEST
+
+START_TEST(printed_room_is_read_against_the_networks)
+{
+	store_rooms();
+	config_set(&cfg, "core", "backends", "one, two", "test");
+	struct printed p;
+	print_history("10", NULL, "a", false, &p); /* a bare room: the first network's */
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert_int_eq(count_lines(p.out), 2);
+	ck_assert_msg(p.out[0] != '[' && strstr(p.out, "Ana: uno\n") && strstr(p.out, "Ana: cuatro\n"),
+	              "got: %s", p.out);
+	print_history(NULL, "tres", "two:a", true, &p);
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert_int_eq(count_lines(p.out), 1);
+	ck_assert_msg(strstr(p.out, "\"text\":\"tres\",\"network\":\"two\",\"room\":\"a\"}"),
+	              "got: %s", p.out);
+	print_history("10", NULL, "three:a", false, &p); /* no network three: a room of one */
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert_str_eq(p.out, "");
+	ck_assert_msg(strstr(p.err, "no messages in one:three:a"), "got: %s", p.err);
+}
+END_TEST
+
+START_TEST(printed_room_of_the_one_backend)
+{
+	store_rooms();
+	config_set(&cfg, "core", "backend", "two", "test"); /* no backends: backend */
+	struct printed p;
+	print_history("10", NULL, "a", false, &p);
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert_msg(strstr(p.out, "Ana: tres\n") && count_lines(p.out) == 1, "got: %s", p.out);
+	print_history("10", NULL, "x", false, &p);
+	ck_assert_int_eq(p.rc, 0);
+	ck_assert_str_eq(p.out, "");
+	ck_assert_msg(strstr(p.err, "no messages in two:x"), "got: %s", p.err);
+	print_history("0", NULL, "a", false, &p);
+	ck_assert_int_eq(p.rc, 64);
+	ck_assert_msg(strstr(p.err, "--history N: N from 1 to 1000000, not '0'"), "got: %s", p.err);
+}
+END_TEST
+
 static Suite *archive_suite(void)
 {
 	Suite *s = suite_create("archive");
@@ -270,6 +479,11 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, history_replies_say_what_was_found);
 	tcase_add_test(tc, history_off_is_said);
 	tcase_add_test(tc, history_unavailable_is_said);
+	tcase_add_test(tc, history_and_search_of_one_room);
+	tcase_add_test(tc, printed_json_says_network_room_and_to);
+	tcase_add_test(tc, printed_lines_say_where_when_rooms_differ);
+	tcase_add_test(tc, printed_room_is_read_against_the_networks);
+	tcase_add_test(tc, printed_room_of_the_one_backend);
 	suite_add_tcase(s, tc);
 	return s;
 }
