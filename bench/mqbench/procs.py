@@ -18,16 +18,17 @@ def free_port():
 
 class Broker:
     """mosquitto on 127.0.0.1 that drops nothing (max_queued_messages 0).
-    `command` is run with "-c CONF" appended (a wrapper may stand in)."""
+    `command` is run with "-c CONF" appended (a wrapper may stand in);
+    `extra`: more lines for CONF (a bridge's `connection` section)."""
 
-    def __init__(self, workdir, children, command=("mosquitto",)):
+    def __init__(self, workdir, children, command=("mosquitto",), extra=""):
         self.children = children
         self.port = free_port()
         conf = os.path.join(workdir, f"mosquitto-{self.port}.conf")
         with open(conf, "w") as f:
             f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
                     "max_queued_messages 0\n"
-                    "persistence false\nlog_dest none\n")
+                    "persistence false\nlog_dest none\n" + extra)
         self.proc = children.spawn("broker " + " ".join(command), [*command, "-c", conf],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -73,12 +74,7 @@ class Mqchat:
                  fifo=False, stdout=subprocess.DEVNULL, extra=()):
         self.children = ctx.children
         self.home = os.path.join(workdir, name)
-        os.makedirs(os.path.join(self.home, "run"), mode=0o700, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "MQCHAT_"))}
-        env.update(HOME=self.home, USER=name, LC_ALL="C.UTF-8",
-                   XDG_CONFIG_HOME=os.path.join(self.home, "config"),
-                   XDG_STATE_HOME=os.path.join(self.home, "state"),
-                   XDG_RUNTIME_DIR=os.path.join(self.home, "run"))
+        env = mqchat_env(self.home, name)
         self.fifo = os.path.join(self.home, "in.fifo") if fifo else None
         args = [ctx.mqchat, "-n", name,
                 "-o", "core.frontends=" + ("stdin,fifo" if fifo else "stdin"),
@@ -101,6 +97,18 @@ class Mqchat:
     def stop(self):
         """Stops it (see children.py); returns (exit code, peak RSS in KiB)."""
         return stop_mqchats([self])[0]
+
+
+def mqchat_env(home, name):
+    """The environment of an mqchat whose every file is under `home`
+    (created): nothing of the user running the bench is read."""
+    os.makedirs(os.path.join(home, "run"), mode=0o700, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "MQCHAT_"))}
+    env.update(HOME=home, USER=name, LC_ALL="C.UTF-8",
+               XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_STATE_HOME=os.path.join(home, "state"),
+               XDG_RUNTIME_DIR=os.path.join(home, "run"))
+    return env
 
 
 def stop_mqchats(instances):
@@ -174,18 +182,58 @@ def wait_size(path, size, timeout, what):
         time.sleep(0.002)
 
 
-def client_args(ctx, tool, qos, *extra):
-    """mosquitto_pub or mosquitto_sub ("pub", "sub") on the bench topic."""
-    return [f"mosquitto_{tool}", "-h", "127.0.0.1", "-p", str(ctx.broker.port),
-            "-t", TOPIC, "-q", str(qos), *extra]
+def wait_lines(path, marker, count, timeout, what, alive=None):
+    """Reads a file as it grows until `count` complete lines hold `marker`
+    (bytes); returns the time they did.  Gives up past `timeout`, after 20 s
+    without a new line, or when `alive()` raises."""
+    deadline = time.monotonic() + timeout
+    seen, last_change, done = 0, time.monotonic(), b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read()
+            t = time.monotonic()
+            if chunk:
+                *complete, done = (done + chunk).split(b"\n")
+                seen += sum(marker in line for line in complete)
+                last_change = t
+            if seen >= count:
+                return t
+            if alive:
+                alive()
+            if t > deadline or t - last_change > 20:
+                raise RuntimeError(f"{what}: {seen} of {count} lines after "
+                                   f"{t - deadline + timeout:.1f} s")
+            time.sleep(0.002)
 
 
-def client(ctx, tool, qos, *extra, **popen_kw):
+def client_args(ctx, tool, qos, *extra, port=None, topic=TOPIC):
+    """mosquitto_pub or mosquitto_sub ("pub", "sub") on the bench topic of
+    ctx's broker, or on `topic` at `port`."""
+    return [f"mosquitto_{tool}", "-h", "127.0.0.1", "-p", str(port or ctx.broker.port),
+            "-t", topic, "-q", str(qos), *extra]
+
+
+def client(ctx, tool, qos, *extra, port=None, topic=TOPIC, **popen_kw):
     """Starts mosquitto_pub or mosquitto_sub; returns its Popen."""
-    args = client_args(ctx, tool, qos, *extra)
+    args = client_args(ctx, tool, qos, *extra, port=port, topic=topic)
     return ctx.children.spawn(" ".join(args[:1] + list(extra)), args, **popen_kw)
 
 
-def publish(ctx, payload):
+def publish(ctx, payload, port=None, topic=TOPIC):
     """One message at QoS 1 with mosquitto_pub (probes)."""
-    ctx.children.run("mosquitto_pub -m", client_args(ctx, "pub", 1, "-m", payload), 10)
+    ctx.children.run("mosquitto_pub -m", client_args(ctx, "pub", 1, "-m", payload,
+                                                     port=port, topic=topic), 10)
+
+
+def publish_lines(ctx, qos, paths, timeout, port=None, topic=TOPIC):
+    """mosquitto_pub -l once per file of lines, one after the other; returns
+    the peak RSS in KiB of the largest."""
+    peak = 0
+    for path in paths:
+        with open(path, "rb") as src:
+            pub = client(ctx, "pub", qos, "-l", port=port, topic=topic, stdin=src)
+            rc, rss = reap(ctx.children, pub, "mosquitto_pub -l", timeout)
+        peak = max(peak, rss)
+        if rc != 0:
+            raise RuntimeError(f"mosquitto_pub exited {rc}")
+    return peak

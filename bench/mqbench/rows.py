@@ -149,5 +149,21 @@ def scale(res, sz):
     return rows
 
 
+def bridge(res, sz):
+    rows = Rows()
+    for qos in (0, 1):
+        mine = res.stat("bridge", f"mqchat q{qos}", "rate")
+        ref = res.stat("bridge", f"mosquitto q{qos}", "rate")
+        failed = res.stat("bridge", f"mqchat q{qos}", "failed")
+        cell = fmt(mine, "") if mine else "none: see the failed row" if ref else "—"
+        if mine and failed:
+            cell += f" ({failed[3]} run(s) did not relay)"
+        rows.add(f"bridge: {sz.count:,} msgs QoS {qos} relayed from broker 1 to broker 2, "
+                 "history off (msg/s)", cell,
+                 fmt(ref, "") + " [mosquitto's bridge: broker 1's `connection` to broker 2]",
+                 times(ratio_of(mine, ref)), "", None)
+    return rows
+
+
 BUILDERS = {"throughput": throughput, "latency": latency, "idle": idle,
-            "history": history, "scale": scale}
+            "history": history, "scale": scale, "bridge": bridge}

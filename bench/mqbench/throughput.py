@@ -14,27 +14,47 @@ import time
 from . import procs
 
 LINE = "bench {:07d} lorem ipsum dolor sit amet\n"
+PROBE_DEADLINE = 30
 PUB_RUN_MAX = 50_000  # mosquitto_pub -l at QoS 1 loses lines beyond ~65 535 in flight
 
 
-def write_lines(path, start, count):
+def write_lines(path, start, count, line=LINE):
     with open(path, "w") as f:
-        f.write("".join(LINE.format(i) for i in range(start, start + count)))
+        f.write("".join(line.format(i) for i in range(start, start + count)))
     return os.path.getsize(path)
 
 
-def probe(ctx, out_path):
-    """Publish probes until one is in the receiver's file: it is subscribed."""
-    deadline = time.monotonic() + 30
+def line_files(ctx, count, line=LINE, name="lines"):
+    """`count` numbered lines in one file, and again in files of at most
+    PUB_RUN_MAX (for mosquitto_pub -l at QoS 1); returns (path, its size,
+    [chunk paths])."""
+    path = os.path.join(ctx.work, f"{name}-{count}.txt")
+    size = write_lines(path, 0, count, line)
+    chunks = []
+    for start in range(0, count, PUB_RUN_MAX):
+        chunk = os.path.join(ctx.work, f"{name}-{count}-{start}.txt")
+        write_lines(chunk, start, min(PUB_RUN_MAX, count - start), line)
+        chunks.append(chunk)
+    return path, size, chunks
+
+
+def probe(ctx, out_path, port=None, topic=procs.TOPIC, alive=None,
+          failure="receiver never subscribed"):
+    """Publish probes until one is in the receiver's file: it is subscribed
+    (past a bridge: the bridge relays).  `alive()` raises if what is waited
+    for has gone."""
+    deadline = time.monotonic() + PROBE_DEADLINE
     while time.monotonic() < deadline:
-        procs.publish(ctx, "probe")
+        if alive:
+            alive()
+        procs.publish(ctx, "probe: ready", port, topic)
         t = time.monotonic()
         while time.monotonic() - t < 0.5:
             size = os.path.getsize(out_path)
             if size:
                 return size
             time.sleep(0.005)
-    raise RuntimeError("receiver never subscribed")
+    raise RuntimeError(failure)
 
 
 def check_output(out_path, base, count):
@@ -75,17 +95,10 @@ def run_mosquitto(ctx, qos, count, chunk_paths, size):
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
         sub = procs.client(ctx, "sub", qos, stdout=out)
-    pub_rss = 0
     try:
         base = probe(ctx, out_path)
         t0 = time.monotonic()
-        for path in chunk_paths:
-            with open(path, "rb") as src:
-                pub = procs.client(ctx, "pub", qos, "-l", stdin=src)
-                rc, rss = procs.reap(ctx.children, pub, "mosquitto_pub -l", ctx.timeout(count))
-            pub_rss = max(pub_rss, rss)
-            if rc != 0:
-                raise RuntimeError(f"mosquitto_pub exited {rc}")
+        pub_rss = procs.publish_lines(ctx, qos, chunk_paths, ctx.timeout(count))
         t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mosquitto_sub")
         in_order = check_output(out_path, base, count)
     finally:
@@ -96,13 +109,7 @@ def run_mosquitto(ctx, qos, count, chunk_paths, size):
 
 def bench(ctx, results):
     count = ctx.count
-    lines_path = os.path.join(ctx.work, f"lines-{count}.txt")
-    size = write_lines(lines_path, 0, count)
-    chunks = []
-    for start in range(0, count, PUB_RUN_MAX):
-        p = os.path.join(ctx.work, f"lines-{count}-{start}.txt")
-        write_lines(p, start, min(PUB_RUN_MAX, count - start))
-        chunks.append(p)
+    lines_path, size, chunks = line_files(ctx, count)
     for qos in (0, 1):
         for run in range(ctx.runs):
             for history in ("on", "off"):

@@ -3,9 +3,11 @@
 that ignores SIGTERM is killed after the harness's bounded wait and noted
 under the table; a section that cannot run is a "failed" row with its
 reason while the other sections still print; a run stopped by SIGTERM
-half-way still writes the table of what it measured.  No figure is judged:
-only that the table and the CSV were written and say what happened, and
-that no process the bench started outlives it."""
+half-way still writes the table of what it measured; an mqchat that
+relays nothing fails the bridge section with a reason, in bounded time,
+while mosquitto's bridge is still measured.  No figure is judged: only that the
+table and the CSV were written and say what happened, and that no process
+the bench started outlives it."""
 import csv
 import json
 import os
@@ -28,6 +30,9 @@ DEADLINE = 180
 # SIGTERM sent to the shell.  Only SIGKILL to the group ends both.
 DEAF_BROKER = "#!/bin/sh\ntrap '' TERM\nmosquitto \"$@\"\n"
 
+# An mqchat that starts, says so, and relays nothing.
+MUTE_MQCHAT = "#!/bin/sh\necho 'mqchat: a stand-in that relays nothing' >&2\nexec cat\n"
+
 
 class BenchHarnessTest(unittest.TestCase):
     def setUp(self):
@@ -43,10 +48,10 @@ class BenchHarnessTest(unittest.TestCase):
                 pass
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def bench(self, *args, env=None):
+    def bench(self, *args, env=None, build=harness.BUILD_DIR):
         """Runs bench/run --tiny; returns (exit code, its output)."""
         env = dict(os.environ, TMPDIR=self.workdir, **(env or {}))
-        p = subprocess.run([BENCH, "--tiny", "--no-build", "--build", harness.BUILD_DIR,
+        p = subprocess.run([BENCH, "--tiny", "--no-build", "--build", build,
                             "--results", self.results, *args],
                            env=env, capture_output=True, text=True, timeout=DEADLINE)
         return p.returncode, p.stdout + p.stderr
@@ -118,6 +123,34 @@ class BenchHarnessTest(unittest.TestCase):
         self.assertTrue(any(r[:3] == ["idle", "mqchat", "rss"] for r in rows), rows)
         self.assertEqual(self.saved("latency")["status"], "failed")
         self.assertEqual(self.saved("idle")["status"], "ok")
+
+    def rate(self, rows, section, name):
+        found = [float(r[3]) for r in rows if r[:3] == [section, name, "rate"]]
+        self.assertEqual(len(found), 1, rows)
+        return found[0]
+
+    def test_an_mqchat_that_relays_nothing_fails_the_bridge_row_not_the_run(self):
+        build = os.path.join(self.workdir, "mute-build")
+        os.mkdir(build)
+        with open(os.path.join(build, "mqchat"), "w") as f:
+            f.write(MUTE_MQCHAT)
+        os.chmod(os.path.join(build, "mqchat"), 0o755)
+
+        code, out = self.bench("--only", "bridge", build=build)
+
+        self.assertEqual(code, 1, out)
+        table = self.table()
+        self.assertRegex(table, r"\| \*\*bridge: failed\*\*: RuntimeError: mqchat did not "
+                                r"relay: no probe published on broker 1 \(room1\) reached "
+                                r"broker 2 \(room2\) within \d+ s; mqchat's stderr ends: "
+                                r"mqchat: a stand-in that relays nothing")
+        self.assertRegex(table, r"\| bridge: 200 msgs QoS 1 [^|]* \| none: see the failed "
+                                r"row \| [\d,]+ \[mosquitto's bridge")
+        rows = self.csv_rows()
+        self.assertGreater(self.rate(rows, "bridge", "mosquitto q1"), 0)
+        self.assertTrue(any(r[:2] == ["bridge", "failed"] and "mqchat did not relay" in r[2]
+                            for r in rows), rows)
+        self.assertEqual(self.processes_under_workdir(), [])
 
     def test_a_run_stopped_mid_way_keeps_what_it_measured(self):
         env = dict(os.environ, TMPDIR=self.workdir)
