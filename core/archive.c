@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "log.h"
 #include "template.h"
+#include "where.h"
 #include "wire_json.h"
 
 /* History is written in slices of FLUSH_BATCH messages (more under a
@@ -335,16 +336,15 @@ static void append_json_member(struct strbuf *line, const char *name, const char
 	json_decref(string);
 }
 
-/* Where a message was said: [NET:ROOM], [NET -> NICK] for a private one,
- * [TOPIC] for one stored before rooms were kept (schema 6). */
+/* Where a message was said, as frontends show it ("[one:ops] ", where.h);
+ * nothing for one stored before rooms were kept (schema 6). */
 static void append_place(struct strbuf *out, const struct mqc_message *msg)
 {
-	if (!*msg->network)
-		strbuf_printf(out, "[%s] ", msg->topic);
-	else if (*msg->to)
-		strbuf_printf(out, "[%s -> %s] ", msg->network, msg->to);
-	else
-		strbuf_printf(out, "[%s:%s] ", msg->network, msg->room);
+	size_t len = where_prefix(msg, false, NULL);
+	char *prefix = xmalloc(len + 1);
+	where_prefix(msg, false, prefix);
+	strbuf_append(out, prefix, len);
+	free(prefix);
 }
 
 struct printer {

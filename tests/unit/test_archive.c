@@ -415,7 +415,7 @@ START_TEST(printed_lines_say_where_when_rooms_differ)
 	print_every_room(false, &p);
 	ck_assert_msg(strncmp(p.out, "[one:a] ", 8) == 0, "got: %s", p.out);
 	ck_assert_msg(strstr(p.out, "\n[two:a] "), "got: %s", p.out);
-	ck_assert_msg(strstr(p.out, "\n[one -> Bo] "), "got: %s", p.out);
+	ck_assert_msg(strstr(p.out, "\n[one -> you] "), "got: %s", p.out);
 	/* one message is of one place: nothing to tell apart */
 	print_history("1", NULL, NULL, false, &p);
 	ck_assert_int_eq(count_lines(p.out), 1);
