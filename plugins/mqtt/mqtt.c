@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The mqtt backend plugin: its keys, open, close and publish.  The
- * connection itself lives in mqtt_link.c, acknowledgements in mqtt_acks.c.
+ * connection itself lives in mqtt_link.c, rooms in mqtt_join.c,
+ * acknowledgements in mqtt_acks.c.
  */
 #include "mqtt.h"
 
@@ -101,6 +102,8 @@ static void mqtt_free(struct mqtt *self)
 		          "%zu message(s) that arrived while subscribing were not shown: exiting",
 		          unshown);
 	mqtt_inflight_free(&self->inflight);
+	mqtt_rooms_free(&self->rooms);
+	mqtt_rooms_free(&self->strays);
 	mqtt_guard_free(&self->guard);
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);
@@ -140,6 +143,12 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	                      ? strdup(self->cfg.client_id)
 	                      : mqtt_client_id_default(inst, host, &self->cfg, &self->lock_fd);
 	if (!self->client_id) {
+		host->log(inst, MQC_LOG_ERROR, "out of memory");
+		mqtt_free(self);
+		return NULL;
+	}
+	/* The first room; the core joins the others after open. */
+	if (!mqtt_rooms_add(&self->rooms, self->cfg.topic)) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");
 		mqtt_free(self);
 		return NULL;
@@ -195,7 +204,8 @@ static void mqtt_close(void *data)
 }
 
 /* The plugin's publish(): -1 while the link is not up, else 0, the token
- * answered now or once the broker acknowledges. */
+ * answered now or once the broker acknowledges.  To the message's room
+ * (the core names one for every message), else the first room's topic. */
 static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t token)
 {
 	struct mqtt *self = data;
@@ -213,7 +223,8 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 	int mid = 0;
 	self->publishing = true;
 	self->early_ack = false;
-	int rc = mosquitto_publish_v5(self->mosq, &mid, self->cfg.topic, (int)len, payload,
+	const char *topic = msg->room && *msg->room ? msg->room : self->cfg.topic;
+	int rc = mosquitto_publish_v5(self->mosq, &mid, topic, (int)len, payload,
 	                              self->cfg.qos, false, NULL);
 	int saved_errno = errno;
 	self->publishing = false;
@@ -254,4 +265,6 @@ MQC_PLUGIN_DEFINE(
 	.open = mqtt_open,
 	.close = mqtt_close,
 	.publish = mqtt_publish,
-	.check = mqtt_check);
+	.check = mqtt_check,
+	.join = mqtt_join,
+	.part = mqtt_part);

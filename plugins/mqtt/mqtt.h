@@ -3,6 +3,8 @@
  * The mqtt backend's shared state.  Files:
  *   mqtt.c          the plugin interface: open, close, publish
  *   mqtt_link.c     the connection: attempts, backoff, socket watch, callbacks
+ *   mqtt_join.c     rooms: join, part, their subscriptions on each connection
+ *   mqtt_rooms.c    a list of rooms;  mqtt_topic.c  what a room's topic must be
  *   mqtt_connect.c  one attempt's CONNECT: Last Will, session, opening the socket
  *   mqtt_tls.c      TLS options
  *   mqtt_backlog.c  messages held until the subscription is confirmed
@@ -30,11 +32,12 @@
 #include "mqtt_config.h"
 #include "mqtt_guard.h"
 #include "mqtt_inflight.h"
+#include "mqtt_rooms.h"
 
 enum mqtt_phase {
 	MQTT_IDLE,        /* no connection: waiting for the retry timer */
 	MQTT_CONNECTING,  /* socket (being) opened, CONNECT sent, awaiting CONNACK */
-	MQTT_SUBSCRIBING, /* CONNACK accepted, awaiting SUBACK */
+	MQTT_SUBSCRIBING, /* CONNACK accepted, awaiting the rooms' SUBACKs */
 	MQTT_UP,          /* subscribed: messages flow */
 	MQTT_FAILED,      /* gave up: the core is exiting */
 	MQTT_CLOSING,     /* inside close() */
@@ -62,7 +65,8 @@ struct mqtt {
 	unsigned failures;    /* attempts since the last stable connection */
 	uint64_t up_since_ms; /* when the link last came up */
 	uint32_t jitter_state;
-	int sub_mid;
+	struct mqtt_rooms rooms;  /* joined; the first is cfg.topic until parted */
+	struct mqtt_rooms strays; /* topics unsubscribed on this connection */
 
 	/* Recorded by libmosquitto callbacks, acted on by mqtt_settle(). */
 	bool became_up;
@@ -88,7 +92,25 @@ void mqtt_cork(struct mqtt *self);
 /* Lets them go now (the round's end does it otherwise). */
 void mqtt_uncork(struct mqtt *self);
 
+/* mqtt_join.c */
+/* CONNACK accepted: subscribes every room; the link is up at once with no
+ * room.  Records why if it cannot (lost). */
+void mqtt_subscribe_rooms(struct mqtt *self);
+/* libmosquitto's subscribe callback: SUBACKs, the link up once every room
+ * has one; refusals recorded, or logged (see mqtt_join.c). */
+void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
+                       const int *granted, const mosquitto_property *props);
+/* Whether a message on `topic` is for a room joined; if not, it is to be
+ * dropped (said in the debug log) and the topic is unsubscribed. */
+bool mqtt_room_wanted(struct mqtt *self, const char *topic);
+/* The plugin's join() and part(). */
+int mqtt_join(void *data, const char *room);
+void mqtt_part(void *data, const char *room);
+
 /* mqtt_link.c */
+/* Records why the current attempt or connection ends, unless an earlier,
+ * more precise reason is already there. */
+void mqtt_reason(struct mqtt *self, const char *fmt, ...) MQC_PRINTF(2, 3);
 /* Whether a connection exists or is being made (connecting, subscribing,
  * up). */
 bool mqtt_active(const struct mqtt *self);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mqtt_topic.h"
+
 #define SECONDS(lo, hi) .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_SECONDS, .min = lo, .max = hi
 
 /* Words as the rest of the plugin spells them, in the order
@@ -276,26 +278,14 @@ static void config_load_identity(struct config_reader *r, struct mqtt_config *cf
 	}
 }
 
-/* The room's topic: we publish to it, so one topic, no wildcard. */
+/* The first room's topic (mqtt_topic.c says what a room's topic must be). */
 static void config_check_topic(struct config_reader *r, const char *topic)
 {
-	const char *problem = NULL;
-	bool show = false; /* the value, once known to be valid UTF-8 */
-	if (!*topic) {
-		problem = "is empty; name the room's topic, e.g. conversacionTeletubbies";
-	} else if (mosquitto_validate_utf8(topic, (int)strlen(topic))) {
-		problem = "is not valid UTF-8";
-	} else {
-		show = true;
-		if (strpbrk(topic, "+#"))
-			problem = "has a wildcard (+ or #): mqchat publishes to its topic, which "
-			          "must name one";
-		else if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
-			problem = "is not a topic one can publish to (longer than 65535 bytes?)";
-	}
+	bool quotable;
+	const char *problem = mqtt_topic_problem(topic, &quotable);
 	if (!problem)
 		return;
-	if (show)
+	if (quotable)
 		r->host->config_error(r->inst, "topic", "'%s' %s", topic, problem);
 	else
 		r->host->config_error(r->inst, "topic", "%s", problem);

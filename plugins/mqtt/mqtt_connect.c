@@ -22,7 +22,8 @@
 #include <sys/time.h>
 
 /* Our leave message, which the broker publishes for us if this connection
- * ends without a DISCONNECT.  Set anew before every attempt: the nick may
+ * ends without a DISCONNECT, in the first room (also once parted: the
+ * room the configuration names).  Set anew before every attempt: the nick may
  * have changed since the last one. */
 static void mqtt_will_update(struct mqtt *self)
 {
@@ -35,6 +36,7 @@ static void mqtt_will_update(struct mqtt *self)
 		.nick = host->nick(self->inst), .text = "", .topic = "",
 		.sender_id = stable_id ? stable_id : "",
 		.time_ms = 0, /* when the broker sends it is unknown: readers use arrival */
+		.network = host->name(self->inst), .room = self->cfg.topic, .to = "", .origin = "",
 	};
 	size_t len = 0;
 	const char *payload = host->encode(self->inst, self->cfg.wire, &leave, &len);

@@ -57,9 +57,7 @@ bool mqtt_active(const struct mqtt *self)
 	       self->phase == MQTT_UP;
 }
 
-/* Set the reason unless an earlier, more precise one is already there. */
-static void mqtt_reason(struct mqtt *self, const char *fmt, ...) MQC_PRINTF(2, 3);
-static void mqtt_reason(struct mqtt *self, const char *fmt, ...)
+void mqtt_reason(struct mqtt *self, const char *fmt, ...)
 {
 	if (self->reason[0])
 		return;
@@ -158,10 +156,11 @@ static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
 	}
 }
 
-/* CONNACK: subscribes, or records the refusal. */
+/* CONNACK: subscribes the rooms, or records the refusal. */
 static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flags,
                             const mosquitto_property *props)
 {
+	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
 	if (self->phase != MQTT_CONNECTING)
@@ -175,48 +174,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 		return;
 	}
 	self->session_present = flags & 1;
-	/* Subscribe on every connection, also to a session the broker kept: it
-	 * may have lost it, and the qos asked may have changed.  No Local keeps
-	 * our own messages from coming back (v5 only; the core filters echoes
-	 * too). */
-	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
-	int src = mosquitto_subscribe_v5(mosq, &self->sub_mid, self->cfg.topic, self->cfg.qos,
-	                                 options, NULL);
-	if (src != MOSQ_ERR_SUCCESS) {
-		mqtt_reason(self, "cannot subscribe to %s: %s", self->cfg.topic,
-		            mqtt_strerror(src, errno));
-		self->lost = true;
-		return;
-	}
-	self->phase = MQTT_SUBSCRIBING;
-}
-
-/* SUBACK: the link is up, or the refusal is recorded as permanent. */
-static void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
-                              const int *granted, const mosquitto_property *props)
-{
-	(void)mosq;
-	(void)props;
-	struct mqtt *self = data;
-	if (self->phase != MQTT_SUBSCRIBING || mid != self->sub_mid)
-		return;
-	if (count < 1 || granted[0] >= 0x80) {
-		/* An ACL says no: reconnecting would only say no again. */
-		const char *why = count < 1 ? "no answer"
-		                  : self->cfg.protocol == MQTT_PROTOCOL_V5
-		                          ? mosquitto_reason_string(granted[0])
-		                          : "return code 0x80 (not allowed, or it failed)";
-		mqtt_reason(self, "the broker refused the subscription to %s: %s", self->cfg.topic,
-		            why);
-		self->permanent = true;
-		self->lost = true;
-		return;
-	}
-	if (granted[0] < self->cfg.qos)
-		self->host->log(self->inst, MQC_LOG_INFO, "the broker granted qos %d (asked %d) on %s",
-		                granted[0], self->cfg.qos, self->cfg.topic);
-	self->phase = MQTT_UP;
-	self->became_up = true;
+	mqtt_subscribe_rooms(self);
 }
 
 /* The connection ended: records why, unless we ended it. */
@@ -244,8 +202,8 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	self->lost = true;
 }
 
-/* A message from the room: held until the link is reported up, then
- * handed to the core. */
+/* A message from a room: held until the link is reported up, then handed
+ * to the core, which knows the room by its topic. */
 static void mqtt_on_message(struct mosquitto *mosq, void *data,
                             const struct mosquitto_message *msg,
                             const mosquitto_property *props)
@@ -253,7 +211,7 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
 	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
-	if (!mqtt_active(self))
+	if (!mqtt_active(self) || !mqtt_room_wanted(self, msg->topic))
 		return;
 	unsigned flags = msg->retain ? MQC_MSG_RETAINED : 0;
 	bool reported_up = self->phase == MQTT_UP && !self->became_up;

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rooms: join and part, the rooms' subscriptions on every connection, and
+ * messages on topics that are no room of ours.
+ *
+ * Every room is subscribed again on every connection, in one SUBSCRIBE,
+ * also to a session the broker kept (it may have lost it, and the qos
+ * asked may have changed); the link is up once its SUBACK came.  A room
+ * joined while connected is subscribed at once, in a SUBACK of its own.
+ */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <mqtt_protocol.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqtt_topic.h"
+
+/* One SUBSCRIBE for the `count` rooms from `first` on: a libmosquitto
+ * result, errno kept. */
+static int mqtt_subscribe(struct mqtt *self, size_t first, size_t count)
+{
+	char **topics = calloc(count, sizeof(*topics));
+	if (!topics)
+		return MOSQ_ERR_NOMEM;
+	for (size_t i = 0; i < count; i++)
+		topics[i] = self->rooms.v[first + i].name;
+	/* No Local keeps our own messages from coming back (v5 only; the core
+	 * filters echoes too). */
+	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
+	int mid = 0;
+	int rc = mosquitto_subscribe_multiple(self->mosq, &mid, (int)count, topics, self->cfg.qos,
+	                                      options, NULL);
+	int saved_errno = errno;
+	free(topics);
+	for (size_t i = 0; rc == MOSQ_ERR_SUCCESS && i < count; i++) {
+		self->rooms.v[first + i].sub_mid = mid;
+		self->rooms.v[first + i].sub_index = (int)i;
+	}
+	errno = saved_errno;
+	return rc;
+}
+
+void mqtt_subscribe_rooms(struct mqtt *self)
+{
+	mqtt_rooms_free(&self->strays); /* the session may hold them again */
+	for (size_t i = 0; i < self->rooms.n; i++)
+		self->rooms.v[i].sub_mid = 0;
+	if (!self->rooms.n) {
+		self->phase = MQTT_UP; /* every room was parted: nothing to wait for */
+		self->became_up = true;
+		return;
+	}
+	int rc = mqtt_subscribe(self, 0, self->rooms.n);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		mqtt_reason(self, "cannot subscribe to %s: %s", self->rooms.v[0].name,
+		            mqtt_strerror(rc, errno));
+		self->lost = true;
+		return;
+	}
+	self->phase = MQTT_SUBSCRIBING;
+}
+
+/* The broker will not let us read room `i` (`code` its SUBACK's, -1 for
+ * none).  For the first room, and for any before the link was first up
+ * (the configuration's rooms), reconnecting would only hear no again: the
+ * network fails, as an ACL says.  A room joined later is left, and the
+ * others go on.  True if the room was left. */
+static bool mqtt_refused(struct mqtt *self, size_t i, int code)
+{
+	const char *why = code < 0 ? "no answer"
+	                  : self->cfg.protocol == MQTT_PROTOCOL_V5
+	                          ? mosquitto_reason_string(code)
+	                          : "return code 0x80 (not allowed, or it failed)";
+	const char *name = self->rooms.v[i].name;
+	if (!self->ever_up || !strcmp(name, self->cfg.topic)) {
+		mqtt_reason(self, "the broker refused the subscription to %s: %s", name, why);
+		self->permanent = true;
+		self->lost = true;
+		return false;
+	}
+	self->host->log(self->inst, MQC_LOG_ERROR,
+	                "the broker refused the subscription to %s: %s; nothing said there "
+	                "will be shown",
+	                name, why);
+	mqtt_rooms_remove(&self->rooms, i);
+	return true;
+}
+
+void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
+                       const int *granted, const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	struct mqtt *self = data;
+	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
+		return;
+	for (size_t i = 0; i < self->rooms.n && !self->lost;) {
+		struct mqtt_room *room = &self->rooms.v[i];
+		if (room->sub_mid != mid) {
+			i++;
+			continue;
+		}
+		room->sub_mid = 0;
+		int k = room->sub_index;
+		if (k >= count || granted[k] >= 0x80) {
+			i += !mqtt_refused(self, i, k >= count ? -1 : granted[k]);
+			continue;
+		}
+		if (granted[k] < self->cfg.qos)
+			self->host->log(self->inst, MQC_LOG_INFO,
+			                "the broker granted qos %d (asked %d) on %s", granted[k],
+			                self->cfg.qos, room->name);
+		i++;
+	}
+	/* Also when the rooms it answered were parted meanwhile. */
+	if (self->phase == MQTT_SUBSCRIBING && !self->lost && !mqtt_rooms_pending(&self->rooms)) {
+		self->phase = MQTT_UP;
+		self->became_up = true;
+	}
+}
+
+/* A topic none of our rooms has: a subscription an earlier session left
+ * (the broker keeps a persistent session's), or a room parted whose
+ * messages were already on their way.  Its messages are dropped, and it is
+ * unsubscribed, once a connection: rooms are never wildcards, so the topic
+ * is the subscription's filter. */
+bool mqtt_room_wanted(struct mqtt *self, const char *topic)
+{
+	if (mqtt_rooms_find(&self->rooms, topic) >= 0)
+		return true;
+	bool known = mqtt_rooms_find(&self->strays, topic) >= 0;
+	self->host->log(self->inst, MQC_LOG_DEBUG,
+	                "a message on %s, which is no room joined: dropped%s", topic,
+	                known ? "" : "; unsubscribing from it");
+	if (!known && mqtt_rooms_add(&self->strays, topic))
+		(void)mosquitto_unsubscribe(self->mosq, NULL, topic);
+	return false;
+}
+
+int mqtt_join(void *data, const char *room)
+{
+	struct mqtt *self = data;
+	bool quotable;
+	const char *problem = mqtt_topic_problem(room, &quotable);
+	if (problem) {
+		if (quotable)
+			self->host->log(self->inst, MQC_LOG_ERROR, "cannot join '%s': %s", room, problem);
+		else
+			self->host->log(self->inst, MQC_LOG_ERROR, "cannot join a room whose name %s",
+			                problem);
+		return -1;
+	}
+	if (mqtt_rooms_find(&self->rooms, room) >= 0)
+		return 0;
+	if (!mqtt_rooms_add(&self->rooms, room)) {
+		self->host->log(self->inst, MQC_LOG_ERROR, "cannot join '%s': out of memory", room);
+		return -1;
+	}
+	long stray = mqtt_rooms_find(&self->strays, room);
+	if (stray >= 0)
+		mqtt_rooms_remove(&self->strays, (size_t)stray);
+	/* Otherwise subscribed with the others once connected. */
+	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
+		return 0;
+	int rc = mqtt_subscribe(self, self->rooms.n - 1, 1);
+	if (rc != MOSQ_ERR_SUCCESS)
+		self->host->log(self->inst, MQC_LOG_WARNING,
+		                "cannot subscribe to %s now: %s; tried again on the next connection",
+		                room, mqtt_strerror(rc, errno));
+	mqtt_sync_watch(self);
+	return 0;
+}
+
+void mqtt_part(void *data, const char *room)
+{
+	struct mqtt *self = data;
+	long i = mqtt_rooms_find(&self->rooms, room);
+	if (i < 0)
+		return;
+	mqtt_rooms_remove(&self->rooms, (size_t)i);
+	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
+		return; /* a session the broker kept unsubscribes at its first message */
+	/* What is on its way already is dropped without a second UNSUBSCRIBE. */
+	if (mqtt_rooms_find(&self->strays, room) < 0)
+		(void)mqtt_rooms_add(&self->strays, room);
+	int rc = mosquitto_unsubscribe(self->mosq, NULL, room);
+	if (rc != MOSQ_ERR_SUCCESS)
+		self->host->log(self->inst, MQC_LOG_WARNING, "cannot unsubscribe from %s now: %s",
+		                room, mqtt_strerror(rc, errno));
+	mqtt_sync_watch(self);
+}
