@@ -258,7 +258,8 @@ static struct network *find_network(struct chat *chat, const char *name)
 static void relay(struct chat *chat, const struct mqc_message *msg)
 {
 	struct relay_plan plan = {0};
-	bridges_plan(chat->bridges, msg, loop_now_ms(), &plan);
+	if (!chat->bridges || !bridges_plan(chat->bridges, msg, loop_now_ms(), &plan))
+		return;
 	struct strbuf origin = STRBUF_INIT;
 	if (*msg->origin)
 		strbuf_appends(&origin, msg->origin);
@@ -554,12 +555,25 @@ static int prepare_networks(struct chat *chat)
 	return rc;
 }
 
+/* A bridge's room, joined at start: for chat_prepare, with its verdict. */
+struct bridge_rooms {
+	struct chat *chat;
+	int rc;
+};
+
 static void join_bridge_room(void *data, const char *network, const char *room)
 {
-	struct chat *chat = data;
-	struct network *net = find_network(chat, network);
-	if (net->has_rooms)
+	struct bridge_rooms *b = data;
+	struct network *net = find_network(b->chat, network);
+	if (net->has_rooms || network_room_index(net, room) >= 0) {
 		network_add_room(net, room);
+		return;
+	}
+	const struct config_value *v = config_find(b->chat->cfg, "core", "bridges");
+	log_print(NULL, MQC_LOG_ERROR, "%s: a bridge links %s:%s, but network %s (plugin %s) "
+	          "has one room, %s", v ? v->origin : "[core] bridges", network, room, net->name,
+	          net->inst->plugin->desc.name, net->rooms[0]);
+	b->rc = EX_CONFIG;
 }
 
 /* Where each frontend's lines go: its section's `room`, else the default
@@ -589,11 +603,12 @@ static int prepare_frontend_rooms(struct chat *chat)
 int chat_prepare(struct chat *chat)
 {
 	int rc = prepare_networks(chat);
-	int bridges = bridges_open(&chat->bridges, chat->cfg, chat->network_names,
-	                           chat->n_networks, chat->set.time_format);
-	bridges_each_room(chat->bridges, join_bridge_room, chat);
+	struct bridge_rooms joined = {chat, bridges_open(&chat->bridges, chat->cfg,
+	                                                 chat->network_names, chat->n_networks,
+	                                                 chat->set.time_format)};
+	bridges_each_room(chat->bridges, join_bridge_room, &joined);
 	if (!rc)
-		rc = bridges;
+		rc = joined.rc;
 	int rooms = prepare_frontend_rooms(chat);
 	return rc ? rc : rooms;
 }

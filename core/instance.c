@@ -445,7 +445,8 @@ static void print_value(const char *key, const char *value, const char *origin)
 	strbuf_free(&line);
 }
 
-static void print_instance(const struct instance *inst, const char *role)
+static void print_instance(const struct instance *inst, const char *role,
+                           const struct config *cfg)
 {
 	const struct plugin *p = inst->plugin;
 	printf("\n[%s]\n; %s, plugin %s %s (%s)\n", inst->name, role, p->desc.name,
@@ -454,6 +455,19 @@ static void print_instance(const struct instance *inst, const char *role)
 		const struct mqc_key *k = &p->desc.keys[i];
 		bool secret = (k->flags & MQC_KEY_SECRET) && *inst->values[i];
 		print_value(k->name, secret ? "********" : inst->values[i], inst->origins[i]);
+	}
+	const char *core_key = p->desc.kind == MQC_PLUGIN_BACKEND ? "rooms" : "room";
+	const struct config_value *v = config_find(cfg, inst->name, core_key);
+	print_value(core_key, v ? v->value : "", v ? v->origin : "built-in default (core)");
+}
+
+/* A bridge section, every key with its value and origin. */
+static void print_bridge(const struct config *cfg, const char *name)
+{
+	printf("\n[%s]\n; bridge\n", name);
+	for (const struct mqc_key *k = config_bridge_keys; k->name; k++) {
+		const struct config_value *v = config_find(cfg, name, k->name);
+		print_value(k->name, v ? v->value : k->def, v ? v->origin : "built-in default");
 	}
 }
 
@@ -466,9 +480,12 @@ void instances_print(const struct instances *all, const struct config *cfg)
 		print_value(k->name, config_core_value(cfg, k->name), v ? v->origin : "built-in default");
 	}
 	for (size_t i = 0; i < all->n_frontends; i++)
-		print_instance(all->frontends[i], "frontend");
+		print_instance(all->frontends[i], "frontend", cfg);
 	for (size_t i = 0; i < all->n_backends; i++)
-		print_instance(all->backends[i], "network");
+		print_instance(all->backends[i], "network", cfg);
+	const char *p = config_core_value(cfg, "bridges");
+	for (char *name; (name = namelist_next(&p)); free(name))
+		print_bridge(cfg, name);
 }
 
 static int select_plugin_file(const struct dirent *e)
