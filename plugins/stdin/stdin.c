@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "stdin.h"
+#include "where.h"
 
 /* The words of `color`, in the order host->config_word() counts them. */
 static const char *const color_words[] = {"auto", "always", "never", NULL};
@@ -109,6 +110,7 @@ static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
 	bool terminal = isatty(STDIN_FILENO);
 
 	fe->format = host->template_new(inst, "format", host->config(inst, "format"));
+	fe->format_shows_where = where_in_template(host->config(inst, "format"));
 	bool ok = fe->format != NULL;
 	fe->color = use_color(fe, terminal);
 	char *prompt = parse_prompt(host->config(inst, "prompt"));

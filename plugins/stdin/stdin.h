@@ -27,6 +27,7 @@ struct stdin_frontend {
 	struct mqc_template *format;
 	bool color;           /* render with MQC_RENDER_COLOR, dim STATUS */
 	bool output_broken;   /* stdout went away: stop writing, say so once */
+	bool format_shows_where; /* `format` has {network} or {room} */
 	char *render_buf;     /* reused for every rendering */
 	size_t render_cap;
 	struct stdin_terminal *terminal; /* exactly one of these two is set */
@@ -35,8 +36,13 @@ struct stdin_frontend {
 
 /* --- stdin_output.c --------------------------------------------------- */
 
+/* True while more than one room is joined (never on a core before 1.2). */
+bool stdin_many_rooms(struct stdin_frontend *fe);
+
 /* `msg` through the template (nick colours and a dim retained mark with
- * `color`), without a newline; NULL when out of memory.  The result is
+ * `color`), without a newline; NULL when out of memory.  While more than
+ * one room is joined, and the template does not show it, where the
+ * message belongs comes first ("[one:ops] ", common/where.h).  The result is
  * fe->render_buf, valid until the next call, with room for at least two
  * more bytes after `*len`. */
 const char *stdin_render(struct stdin_frontend *fe,

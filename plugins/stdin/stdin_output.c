@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "stdin.h"
+#include "where.h"
 
 /* A rendering cut this close to the buffer's end may have been cut (the
  * template cuts at a character boundary, up to 4 bytes early): render again
@@ -15,30 +16,45 @@
 #define RENDER_FIRST_CAP 4096
 #define RENDER_MAX_CAP ((size_t)64 * 1024 * 1024)
 
+bool stdin_many_rooms(struct stdin_frontend *fe)
+{
+	return MQC_HOST_HAS(fe->host, room_count) && fe->host->room_count(fe->inst) > 1;
+}
+
+/* Makes fe->render_buf at least `cap` bytes; false when out of memory. */
+static bool render_room(struct stdin_frontend *fe, size_t cap)
+{
+	if (fe->render_cap >= cap)
+		return true;
+	char *bigger = realloc(fe->render_buf, cap);
+	if (!bigger)
+		return false;
+	fe->render_buf = bigger;
+	fe->render_cap = cap;
+	return true;
+}
+
 const char *stdin_render(struct stdin_frontend *fe,
                          const struct mqc_message *msg, bool color, size_t *len)
 {
 	unsigned flags = color ? MQC_RENDER_COLOR : 0;
-	if (!fe->render_buf) {
-		fe->render_buf = malloc(RENDER_FIRST_CAP);
-		if (!fe->render_buf)
-			return NULL;
-		fe->render_cap = RENDER_FIRST_CAP;
-	}
+	bool where = !fe->format_shows_where && stdin_many_rooms(fe);
+	size_t head = where ? where_prefix(msg, color, NULL) : 0;
+	size_t cap = RENDER_FIRST_CAP;
+	while (cap < head + RENDER_FIRST_CAP)
+		cap *= 2;
+	if (!render_room(fe, cap))
+		return NULL;
+	if (where)
+		where_prefix(msg, color, fe->render_buf);
 	for (;;) {
-		size_t n = fe->host->template_render(fe->format, msg, flags,
-		                                     fe->render_buf, fe->render_cap);
-		if (n + RENDER_SLACK < fe->render_cap || fe->render_cap >= RENDER_MAX_CAP) {
-			*len = n;
+		size_t n = fe->host->template_render(fe->format, msg, flags, fe->render_buf + head,
+		                                     fe->render_cap - head);
+		if (head + n + RENDER_SLACK < fe->render_cap || fe->render_cap >= RENDER_MAX_CAP ||
+		    !render_room(fe, fe->render_cap * 2)) {
+			*len = head + n;
 			return fe->render_buf;
 		}
-		char *bigger = realloc(fe->render_buf, fe->render_cap * 2);
-		if (!bigger) {
-			*len = n;
-			return fe->render_buf;
-		}
-		fe->render_buf = bigger;
-		fe->render_cap *= 2;
 	}
 }
 

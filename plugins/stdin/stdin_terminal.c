@@ -28,6 +28,7 @@
 
 #include "mkdirs.h"
 #include "stdin.h"
+#include "stdin_where.h"
 #include "stdin_wrap.h"
 
 #define HISTORY_ENTRIES 1000
@@ -36,7 +37,8 @@ struct stdin_terminal {
 	struct stdin_frontend *fe;
 	struct mqc_watch *watch;    /* NULL once input has ended */
 	struct stdin_jobctl *jobctl;
-	char *prompt;
+	char *base_prompt;          /* as configured */
+	char *prompt;               /* shown: with the current room, see update_prompt() */
 	size_t prompt_columns;
 	char *history_path;         /* NULL: no recall history kept on disk */
 	struct termios saved_tty;   /* as we found it, restored on close */
@@ -145,6 +147,38 @@ static void show_prompt(void)
 	fflush(stdout);
 }
 
+/* With more than one room joined the prompt names the current one (the
+ * core's /join, /go and /part change it).  Call with the prompt off the
+ * screen; true when it changed. */
+static bool update_prompt(struct stdin_terminal *t)
+{
+	const struct mqc_host *host = t->fe->host;
+	const char *room = NULL;
+	if (stdin_many_rooms(t->fe) && MQC_HOST_HAS(host, current_room))
+		room = host->current_room(t->fe->inst);
+	char *wanted = stdin_where_prompt(t->base_prompt, room);
+	if (!wanted || strcmp(wanted, t->prompt) == 0) {
+		free(wanted);
+		return false;
+	}
+	free(t->prompt);
+	t->prompt = wanted;
+	t->prompt_columns = text_columns(wanted, strlen(wanted));
+	(void)rl_set_prompt(wanted);
+	return true;
+}
+
+/* After a command: the current room may have changed without a message
+ * shown (one is, as a rule: "your lines go to one:ops now"). */
+static void refresh_prompt(struct stdin_terminal *t)
+{
+	unsigned up = cursor_row(t);
+	if (!t->prompt_shown || !update_prompt(t))
+		return;
+	erase_rows_above(t, up);
+	show_prompt();
+}
+
 /* `text` wrapped with a hanging indent (stdin_wrap.h), a newline after it;
  * NULL when out of memory.  The terminal's own wrapping is off meanwhile:
  * should it count a character wider than wcwidth() did, the row is cut
@@ -183,6 +217,7 @@ static void print_above_input(struct stdin_terminal *t, const char *text,
 	stdin_write_stdout(t->fe, rows, rows_len);
 	free(rows);
 	if (t->prompt_shown) {
+		(void)update_prompt(t);
 		rl_resize_terminal(); /* redraw for the current width */
 		show_prompt();
 	}
@@ -298,6 +333,7 @@ static void terminal_line(char *line)
 	}
 	free(line);
 	if (active_terminal == t) {
+		refresh_prompt(t);
 		t->entered_rows = 0;
 		t->prompt_empty = false;
 	}
@@ -442,11 +478,13 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
                                            const char *history_path)
 {
 	struct stdin_terminal *t = calloc(1, sizeof *t);
-	if (!t || !(t->prompt = strdup(prompt)) ||
+	if (!t || !(t->prompt = strdup(prompt)) || !(t->base_prompt = strdup(prompt)) ||
 	    (history_path && !(t->history_path = strdup(history_path)))) {
 		fe->host->log(fe->inst, MQC_LOG_ERROR, "out of memory");
-		if (t)
+		if (t) {
 			free(t->prompt);
+			free(t->base_prompt);
+		}
 		free(t);
 		return NULL;
 	}
@@ -466,6 +504,7 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot start the line editor");
 		free(t->history_path);
 		free(t->prompt);
+		free(t->base_prompt);
 		free(t);
 		return NULL;
 	}
@@ -484,6 +523,7 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 		stdin_terminal_close(t);
 		return NULL;
 	}
+	(void)update_prompt(t);
 	rl_callback_handler_install(t->prompt, terminal_line);
 	t->prompt_shown = true;
 	fflush(stdout);
@@ -509,5 +549,6 @@ void stdin_terminal_close(struct stdin_terminal *t)
 	active_terminal = NULL;
 	free(t->history_path);
 	free(t->prompt);
+	free(t->base_prompt);
 	free(t);
 }
