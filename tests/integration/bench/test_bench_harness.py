@@ -3,9 +3,10 @@
 that ignores SIGTERM is killed after the harness's bounded wait and noted
 under the table; a section that cannot run is a "failed" row with its
 reason while the other sections still print; a run stopped by SIGTERM
-half-way still writes the table of what it measured; an mqchat that
-relays nothing fails the bridge section with a reason, in bounded time,
-while mosquitto's bridge is still measured.  No figure is judged: only that the
+half-way still writes the table of what it measured; the bridge row
+relays through mqchat and through mosquitto's own bridge, and an mqchat
+that relays nothing fails the section with a reason, in bounded time, while
+mosquitto's bridge is still measured.  No figure is judged: only that the
 table and the CSV were written and say what happened, and that no process
 the bench started outlives it."""
 import csv
@@ -128,6 +129,22 @@ class BenchHarnessTest(unittest.TestCase):
         found = [float(r[3]) for r in rows if r[:3] == [section, name, "rate"]]
         self.assertEqual(len(found), 1, rows)
         return found[0]
+
+    def test_the_bridge_row_relays_through_mqchat_and_through_mosquitto(self):
+        code, out = self.bench("--only", "bridge")
+
+        self.assertEqual(code, 0, out)
+        table = self.table()
+        self.assertNotIn("failed", table, out)
+        rows = self.csv_rows()
+        for qos in (0, 1):
+            self.assertRegex(table, rf"\| bridge: 200 msgs QoS {qos} relayed from broker 1 to "
+                                    r"broker 2, history off \(msg/s\) \| [\d,]+ \| [\d,]+ "
+                                    r"\[mosquitto's bridge[^|]*\] \| [\d.]+× \|")
+            self.assertGreater(self.rate(rows, "bridge", f"mqchat q{qos}"), 0)
+            self.assertGreater(self.rate(rows, "bridge", f"mosquitto q{qos}"), 0)
+        self.assertEqual(self.saved("bridge")["status"], "ok")
+        self.assertEqual(self.processes_under_workdir(), [])
 
     def test_an_mqchat_that_relays_nothing_fails_the_bridge_row_not_the_run(self):
         build = os.path.join(self.workdir, "mute-build")
