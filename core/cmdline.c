@@ -8,12 +8,14 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "roomref.h"
 #include "strbuf.h"
 
 static const char usage[] =
 	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [-h HOST] [-p PORT]\n"
 	"              [-t TOPIC] [-u USER] [-q QOS] [--check-config] [--list-plugins]\n"
-	"              [--history N | --search WORDS [--json]] [--help] [-V] [URL]\n"
+	"              [--history N | --search WORDS [--room [NET:]ROOM] [--json]]\n"
+	"              [--help] [-V] [URL]\n"
 	"\n"
 	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
 	"                             $XDG_CONFIG_HOME/mqchat/mqchat.ini, /etc/mqchat/mqchat.ini)\n"
@@ -21,13 +23,16 @@ static const char usage[] =
 	"  -n, --nick NICK            same as -o core.nick=NICK\n"
 	"  -h HOST, -p PORT, -t TOPIC, -u USER, -q QOS\n"
 	"                             as mosquitto_sub has them: the broker, room, user\n"
-	"                             and QoS of the backend ([core] backend, e.g. mqtt)\n"
+	"                             and QoS of the default network (the first of\n"
+	"                             [core] backends, else [core] backend, e.g. mqtt)\n"
 	"  URL                        mqtt://[USER@]HOST[:PORT][/TOPIC], or mqtts://... with\n"
 	"                             TLS on; options given with it win over it\n"
 	"      --check-config         validate the configuration and its plugins, print it, exit\n"
 	"      --list-plugins         list the plugins found, with kind, version and ABI\n"
 	"      --history N            print the last N messages from history, exit\n"
 	"      --search WORDS         print the messages of history matching WORDS, exit\n"
+	"      --room [NET:]ROOM      with --history or --search: of that room only\n"
+	"                             (NET: a network [core] names; default: the first)\n"
 	"      --json                 with --history or --search: one JSON object a line\n"
 	"      --help                 this help\n"
 	"  -V, --version              the version\n"
@@ -37,7 +42,15 @@ static const char usage[] =
 	"acknowledged them all.  A password never goes on the command line: name a\n"
 	"file holding it with -o mqtt.password_file=FILE.  See mqchat(1) and mqchat.ini(5).\n";
 
-enum { OPT_CHECK_CONFIG = 256, OPT_LIST_PLUGINS, OPT_HISTORY, OPT_SEARCH, OPT_JSON, OPT_HELP };
+enum {
+	OPT_CHECK_CONFIG = 256,
+	OPT_LIST_PLUGINS,
+	OPT_HISTORY,
+	OPT_SEARCH,
+	OPT_ROOM,
+	OPT_JSON,
+	OPT_HELP
+};
 
 static const char shortopts[] = "c:o:n:h:p:t:u:q:V";
 static const struct option longopts[] = {
@@ -48,6 +61,7 @@ static const struct option longopts[] = {
 	{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
 	{"history", required_argument, NULL, OPT_HISTORY},
 	{"search", required_argument, NULL, OPT_SEARCH},
+	{"room", required_argument, NULL, OPT_ROOM},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, 'V'},
@@ -241,8 +255,14 @@ static int finish(int argc, char **argv, struct options *opt)
 		if (rc >= 0)
 			return rc;
 	}
-	if ((opt->history && opt->search) || (opt->json && !opt->history && !opt->search))
+	if (opt->history && opt->search)
+		return usage_error("--history and --search: one or the other");
+	if (opt->json && !opt->history && !opt->search)
 		return usage_error("--json goes with one of --history and --search");
+	if (opt->room && !opt->history && !opt->search)
+		return usage_error("--room '%s' goes with one of --history and --search", opt->room);
+	if (opt->room && !*opt->room)
+		return usage_error("--room '': an empty room");
 	return -1;
 }
 
@@ -275,6 +295,9 @@ static int take_option(struct options *opt, int c, const char *arg)
 	case OPT_SEARCH:
 		opt->search = arg;
 		return -1;
+	case OPT_ROOM:
+		opt->room = arg;
+		return -1;
 	case OPT_JSON:
 		opt->json = true;
 		return -1;
@@ -298,18 +321,33 @@ int cmdline_parse(int argc, char **argv, struct options *opt)
 	return rc >= 0 ? rc : finish(argc, argv, opt);
 }
 
-void cmdline_apply(const struct options *opt, struct config *cfg)
+/* The network -h -p -t -u -q and a URL set keys of: the first of
+ * core.backends when the file or -o names any, else core.backend. */
+static char *default_network(const struct options *opt, const struct config *cfg)
 {
+	const char *backends = config_core_value(cfg, "backends");
 	const char *backend = config_core_value(cfg, "backend");
 	for (size_t i = 0; i < opt->n_settings; i++) {
 		const struct cmdline_setting *s = &opt->settings[i];
-		if (s->section && strcmp(s->section, "core") == 0 && strcmp(s->key, "backend") == 0)
+		if (!s->section || strcmp(s->section, "core") != 0)
+			continue;
+		if (strcmp(s->key, "backends") == 0)
+			backends = s->value;
+		else if (strcmp(s->key, "backend") == 0)
 			backend = s->value;
 	}
+	char *first = namelist_next(&backends);
+	return first ? first : xstrdup(backend);
+}
+
+void cmdline_apply(const struct options *opt, struct config *cfg)
+{
+	char *network = default_network(opt, cfg);
 	for (size_t i = 0; i < opt->n_settings; i++) {
 		const struct cmdline_setting *s = &opt->settings[i];
-		config_set(cfg, s->section ? s->section : backend, s->key, s->value, s->origin);
+		config_set(cfg, s->section ? s->section : network, s->key, s->value, s->origin);
 	}
+	free(network);
 }
 
 void cmdline_free(struct options *opt)
