@@ -93,7 +93,14 @@ static char *variable(const char *name, const char *value)
 	return asprintf(&var, "%s=%.*s", name, (int)n, value) < 0 ? NULL : var;
 }
 
-static char **build_envp(const struct exec_config *cfg, const struct mqc_message *msg)
+/* A message member since ABI 1.2: "" from an older core, which lacks it. */
+static const char *since_1_2(const struct mqc_host *host, const char *const *member)
+{
+	return MQC_HOST_HAS(host, room_count) ? *member : "";
+}
+
+static char **build_envp(const struct exec_config *cfg, const struct mqc_host *host,
+                         const struct mqc_message *msg)
 {
 	char time_s[24], time_ms[24];
 	snprintf(time_s, sizeof time_s, "%" PRId64, msg->time_ms / 1000);
@@ -108,6 +115,9 @@ static char **build_envp(const struct exec_config *cfg, const struct mqc_message
 		{"MQCHAT_TIME", time_s},
 		{"MQCHAT_TIME_MS", time_ms},
 		{"MQCHAT_OWN", msg->flags & MQC_MSG_OWN ? "1" : "0"},
+		{"MQCHAT_NETWORK", since_1_2(host, &msg->network)},
+		{"MQCHAT_ROOM", since_1_2(host, &msg->room)},
+		{"MQCHAT_TO", since_1_2(host, &msg->to)},
 	};
 	size_t n_fields = sizeof fields / sizeof fields[0];
 	size_t n_pass = 0;
@@ -139,7 +149,7 @@ struct exec_job *exec_job_new(const struct exec_config *cfg, const struct mqc_ho
 	if (!job)
 		return NULL;
 	job->argv = build_argv(cfg, host, msg);
-	job->envp = build_envp(cfg, msg);
+	job->envp = build_envp(cfg, host, msg);
 	if (!job->argv || !job->envp) {
 		exec_job_free(job);
 		return NULL;

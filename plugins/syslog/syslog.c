@@ -10,8 +10,10 @@
  * says how many were lost.
  *
  * Where journald runs, the records go to it in its native protocol,
- * carrying MQCHAT_NICK, MQCHAT_TOPIC, MQCHAT_ID and MQCHAT_TYPE so
- * `journalctl MQCHAT_NICK=ana` finds them.
+ * carrying MQCHAT_NICK, MQCHAT_TOPIC, MQCHAT_ID, MQCHAT_TYPE and
+ * MQCHAT_NETWORK, MQCHAT_ROOM, MQCHAT_TO so `journalctl MQCHAT_NICK=ana`
+ * finds them.  With more than one room joined a record says where its
+ * message belongs ("[one:ops] ") unless the format shows it.
  */
 #include <mqchat/msg_type.h>
 #include <mqchat/plugin.h>
@@ -20,6 +22,7 @@
 #include "syslog_options.h"
 #include "syslog_record.h"
 #include "syslog_sink.h"
+#include "where.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +44,7 @@ struct syslog_self {
 	const struct mqc_host *host;
 	struct syslog_options opt;
 	struct mqc_template *format;
+	bool format_shows_where; /* `format` has {network} or {room} */
 
 	struct syslog_sink sink;
 	struct mqc_timer *retry; /* exists only while records are being lost */
@@ -77,6 +81,16 @@ static bool journal_number_field(struct syslog_self *s, const char *name,
 	return syslog_record_journal_field(&s->record, name, num, (size_t)len);
 }
 
+/* MQCHAT_NETWORK, _ROOM and _TO, from a core that has them (ABI 1.2). */
+static bool journal_where_fields(struct syslog_self *s, const struct mqc_message *msg)
+{
+	if (!MQC_HOST_HAS(s->host, room_count))
+		return true;
+	return journal_text_field(s, "MQCHAT_NETWORK", msg->network) &&
+	       journal_text_field(s, "MQCHAT_ROOM", msg->room) &&
+	       journal_text_field(s, "MQCHAT_TO", msg->to);
+}
+
 /* The fields every journal record carries, MESSAGE first. */
 static bool journal_common(struct syslog_self *s, int severity,
                            const char *body, size_t body_len)
@@ -106,7 +120,8 @@ static bool build_record(struct syslog_self *s, int severity, const char *body,
 	return journal_text_field(s, "MQCHAT_NICK", msg->nick) &&
 	       journal_text_field(s, "MQCHAT_TOPIC", msg->topic) &&
 	       journal_text_field(s, "MQCHAT_ID", msg->id) &&
-	       journal_text_field(s, "MQCHAT_TYPE", mqc_msg_type_name(msg->type));
+	       journal_text_field(s, "MQCHAT_TYPE", mqc_msg_type_name(msg->type)) &&
+	       journal_where_fields(s, msg);
 }
 
 /* ---------------------------------------------------------------------
@@ -217,15 +232,35 @@ static int severity_of(const struct syslog_self *s, const struct mqc_message *ms
 	return s->opt.event_priority;
 }
 
+/* True when the core carries rooms and more than one is joined. */
+static bool many_rooms(const struct syslog_self *s)
+{
+	return MQC_HOST_HAS(s->host, room_count) && s->host->room_count(s->inst) > 1;
+}
+
+/* Where `msg` belongs ("[one:ops] ", common/where.h) while more than one
+ * room is joined and the format does not say it, into s->rendered; its
+ * length.  0 too when it would take the whole record. */
+static size_t render_where(struct syslog_self *s, const struct mqc_message *msg)
+{
+	if (s->format_shows_where || !many_rooms(s))
+		return 0;
+	size_t len = where_prefix(msg, false, NULL);
+	if (len >= s->opt.max_length)
+		return 0;
+	return where_prefix(msg, false, s->rendered);
+}
+
 /* Renders the template into s->rendered, which is 8 bytes longer than
  * max_length: when the core had to cut, what it wrote is still longer than
  * max_length, so syslog_escape() cuts again and adds the visible marker. */
 static size_t render_body(struct syslog_self *s, const struct mqc_message *msg)
 {
-	size_t len = s->host->template_render(s->format, msg, 0, s->rendered,
-	                                      s->opt.max_length + 8);
+	size_t head = render_where(s, msg);
+	size_t len = s->host->template_render(s->format, msg, 0, s->rendered + head,
+	                                      s->opt.max_length + 8 - head);
 
-	return syslog_escape(s->rendered, len, s->body, s->opt.max_length);
+	return syslog_escape(s->rendered, head + len, s->body, s->opt.max_length);
 }
 
 static void syslog_deliver(void *self, const struct mqc_message *msg)
@@ -307,6 +342,7 @@ static void *syslog_open(struct mqc_instance *inst, const struct mqc_host *host)
 	s->sink.fd = -1;
 	ok = syslog_options_read(&s->opt, inst, host);
 	s->format = host->template_new(inst, "format", host->config(inst, "format"));
+	s->format_shows_where = where_in_template(host->config(inst, "format"));
 	if (!ok || !s->format) {
 		syslog_close(s);
 		return NULL;

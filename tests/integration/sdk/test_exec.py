@@ -81,11 +81,15 @@ class Exec(harness.TestCase):
         self.assertEqual(env["MQCHAT_TYPE"], "message")
         self.assertEqual(env["MQCHAT_TOPIC"], harness.TOPIC)
         self.assertEqual(env["MQCHAT_OWN"], "0")
+        self.assertEqual(env["MQCHAT_NETWORK"], "mqtt")
+        self.assertEqual(env["MQCHAT_ROOM"], harness.TOPIC)
+        self.assertEqual(env["MQCHAT_TO"], "")
         self.assertRegex(env["MQCHAT_TIME"], r"^\d{10}$")
         self.assertEqual(env["REC_DIR"], self.rec_dir)
         self.assertEqual(set(env) - {"REC_DIR"}, {
             "MQCHAT_NICK", "MQCHAT_TEXT", "MQCHAT_TYPE", "MQCHAT_TOPIC", "MQCHAT_ID",
-            "MQCHAT_SENDER_ID", "MQCHAT_TIME", "MQCHAT_TIME_MS", "MQCHAT_OWN"})
+            "MQCHAT_SENDER_ID", "MQCHAT_TIME", "MQCHAT_TIME_MS", "MQCHAT_OWN",
+            "MQCHAT_NETWORK", "MQCHAT_ROOM", "MQCHAT_TO"})
         # Started by mqchat itself (no shell in between), as a normal process:
         # no signal blocked or ignored, only stdin/stdout/stderr open.
         self.assertEqual(rec["parent"], "mqchat")
@@ -108,6 +112,8 @@ class Exec(harness.TestCase):
         self.assertEqual(rec["env"]["MQCHAT_NICK"], nick)
         self.assertEqual(rec["env"]["MQCHAT_TEXT"], text)
         self.assertEqual(rec["env"]["MQCHAT_OWN"], "1")
+        self.assertEqual(rec["env"]["MQCHAT_NETWORK"], "mqtt")
+        self.assertEqual(rec["env"]["MQCHAT_ROOM"], harness.TOPIC)
         self.assertEqual(rec["arg"][1:], [text, nick, "fixed"])
         self.assert_no_shell_ran()
         m.close_stdin()

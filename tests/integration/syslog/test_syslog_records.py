@@ -13,7 +13,7 @@ TOPIC = harness.TOPIC.encode()
 
 
 class SyslogRecordsTest(harness.TestCase):
-    def start(self, log=None, extra=None, frontends="stdin, log"):
+    def start(self, log=None, extra=None, frontends="stdin, log", mqtt=None):
         """mqchat (nick Ana) logging to a fresh receiver; returns it once it is
         in the room, so everything published from then on reaches it."""
         self.receiver = self.receiver_at("log.sock")
@@ -23,7 +23,7 @@ class SyslogRecordsTest(harness.TestCase):
         sections.update(extra or {})
         ini = harness.basic_ini(
             self.workdir, self.broker,
-            core={"frontends": frontends, "history": "off"},
+            core={"frontends": frontends, "history": "off"}, mqtt=mqtt,
             stdin={"format": "{nick}: {text}", "color": "never"}, **sections)
         self.watcher = harness.LineSubscriber(self.broker)
         self.cleanups.append(self.watcher.stop)
@@ -147,6 +147,9 @@ class SyslogRecordsTest(harness.TestCase):
         self.assertEqual(fields["MQCHAT_TOPIC"], TOPIC)
         self.assertEqual(fields["MQCHAT_TYPE"], b"message")
         self.assertNotIn("MQCHAT_ID", fields)  # plain payloads carry no id
+        self.assertEqual(fields["MQCHAT_NETWORK"], b"mqtt")
+        self.assertEqual(fields["MQCHAT_ROOM"], TOPIC)
+        self.assertNotIn("MQCHAT_TO", fields)  # a room's message, not a private one
         self.assertEqual(fields["PRIORITY"], b"5")
         self.assertEqual(fields["SYSLOG_FACILITY"], b"17")
         self.assertEqual(fields["SYSLOG_IDENTIFIER"], b"mqchat")
@@ -183,6 +186,24 @@ class SyslogRecordsTest(harness.TestCase):
         m.send("al journal")
         fields = parse_journal(self.record(rb"MESSAGE=Ana: al journal\n", receiver=journal))
         self.assertEqual(fields["MQCHAT_NICK"], b"Ana")
+        self.finish(m)
+
+    def test_with_two_rooms_each_record_says_where(self):
+        audit = self.receiver_at("audit.sock")
+        m = self.start(extra={"audit": {"plugin": "syslog", "socket": audit.path,
+                                        "format": "{room}| {nick}: {text}"}},
+                       frontends="stdin, log, audit", mqtt={"rooms": "ops"})
+        harness.publish(self.broker, "Bob: en ops", topic="ops")
+        harness.publish(self.broker, "Bob: en la sala")
+        self.assertEqual(parse(self.record(rb"Bob: en ops\Z"))["text"], b"[mqtt:ops] Bob: en ops")
+        self.assertEqual(parse(self.record(rb"Bob: en la sala\Z"))["text"],
+                         b"[mqtt:" + TOPIC + b"] Bob: en la sala")
+        # Own messages too; and a format that shows the room gets no prefix.
+        m.send("hola")
+        self.assertEqual(parse(self.record(rb"Ana: hola\Z"))["text"],
+                         b"[mqtt:" + TOPIC + b"] Ana: hola")
+        self.assertEqual(parse(self.record(rb"Bob: en ops\Z", receiver=audit))["text"],
+                         b"ops| Bob: en ops")
         self.finish(m)
 
     def test_several_instances(self):
