@@ -587,6 +587,8 @@ static int prepare_frontend_rooms(struct chat *chat)
 		struct instance *inst = chat->instances.frontends[i];
 		inst->room = &chat->rooms[i];
 		const struct config_value *v = config_find(chat->cfg, inst->name, "room");
+		if (v && !*v->value)
+			v = NULL; /* empty: the default room */
 		struct roomref r;
 		if (v && !add_configured_room(chat, v->value, v->origin, &r)) {
 			rc = EX_CONFIG;
