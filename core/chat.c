@@ -423,35 +423,68 @@ void chat_quit(struct chat *chat, int code)
 	check_quit_done(chat);
 }
 
+/* "[net:room] " before a message listed at exit, when there are several
+ * rooms (or a private message's "[net] → nick "). */
+static void append_where(struct strbuf *out, const struct chat *chat,
+                         const struct network *net, const struct outgoing *m)
+{
+	if (*m->to)
+		strbuf_printf(out, "[%s] -> %s ", net->name, m->to);
+	else if (chat_room_count(chat) > 1)
+		strbuf_printf(out, "[%s:%s] ", net->name, m->room);
+}
+
+/* Lists, on stderr, what `net` never got acknowledged, and frees it;
+ * counts the join and leave announcements among it in `joined`/`left`. */
+static void list_unacknowledged(struct chat *chat, struct network *net, bool *joined,
+                                bool *left)
+{
+	struct outqueue unacked = {0};
+	sendq_take_all(&net->sendq, &unacked);
+	struct strbuf where = STRBUF_INIT;
+	for (struct outgoing *m; (m = outqueue_pop(&unacked)); outgoing_free(m)) {
+		*joined |= m->type == MQC_MSG_JOIN;
+		*left |= m->type == MQC_MSG_LEAVE;
+		if (outgoing_is_announcement(m))
+			continue;
+		strbuf_reset(&where);
+		append_where(&where, chat, net, m);
+		log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s%s: %s", strbuf_str(&where),
+		          m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
+	}
+	strbuf_free(&where);
+}
+
+/* The messages of `q` that are no join or leave announcement. */
+static size_t count_said(const struct outqueue *q)
+{
+	size_t n = 0;
+	for (const struct outgoing *m = q->head; m; m = m->next)
+		n += !outgoing_is_announcement(m);
+	return n;
+}
+
 /* Reports, on stderr, every message that never got its acknowledgement:
  * nothing leaves silently.  The count is of what is listed; a join or leave
  * announcement (never kept in the outbox) is said apart. */
 static int report_unacknowledged(struct chat *chat)
 {
-	struct outqueue unacked = {0};
-	for (size_t i = 0; i < chat->n_networks; i++)
-		sendq_take_all(&chat->networks[i].sendq, &unacked);
-	size_t lost = 0;
-	bool joined = false, left = false;
-	for (const struct outgoing *m = unacked.head; m; m = m->next) {
-		joined |= m->type == MQC_MSG_JOIN;
-		left |= m->type == MQC_MSG_LEAVE;
-		lost += !outgoing_is_announcement(m);
+	size_t lost = 0, queued = 0;
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		const struct sendq *q = &chat->networks[i].sendq;
+		queued += q->inflight.len + q->waiting.len;
+		lost += count_said(&q->inflight) + count_said(&q->waiting);
 	}
-	if (!lost && !joined && !left)
+	if (!queued)
 		return 0;
-	bool kept = delivery_keeps(chat->delivery);
 	if (lost)
 		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
 		          lost, lost == 1 ? " was" : "s were",
-		          kept ? " (kept in the outbox: the next start sends them)" : "");
-	for (struct outgoing *m; (m = outqueue_pop(&unacked));) {
-		if (!outgoing_is_announcement(m))
-			log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s%s: %s",
-			          *m->room ? m->room : m->to, m->type == MQC_MSG_ACTION ? ": * " : ": ",
-			          m->nick, m->text);
-		outgoing_free(m);
-	}
+		          delivery_keeps(chat->delivery)
+		                  ? " (kept in the outbox: the next start sends them)" : "");
+	bool joined = false, left = false;
+	for (size_t i = 0; i < chat->n_networks; i++)
+		list_unacknowledged(chat, &chat->networks[i], &joined, &left);
 	if (joined || left)
 		log_print(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
 		          "that you %s the room (not kept: it is not sent again)",
