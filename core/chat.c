@@ -280,13 +280,15 @@ static void relay(struct chat *chat, const struct mqc_message *msg)
 
 /* Too big a payload is refused, loudly: one huge message must not cost
  * the process (or a terminal) hundreds of megabytes. */
-static bool too_big(const struct network *net, const char *topic, size_t len)
+static bool too_big(const struct chat *chat, const struct network *net, const char *topic,
+                    size_t len)
 {
 	if (len <= MAX_RECEIVED_PAYLOAD)
 		return false;
 	struct strbuf where = STRBUF_INIT;
 	sanitize_append(&where, topic, strlen(topic));
-	log_print(net->name, MQC_LOG_WARNING, "a payload of %zu bytes on %s was not shown: "
+	log_print(chat->n_networks > 1 ? net->name : NULL, MQC_LOG_WARNING,
+	          "a payload of %zu bytes on %s was not shown: "
 	          "longer than %d", len, strbuf_str(&where), MAX_RECEIVED_PAYLOAD);
 	strbuf_free(&where);
 	return true;
@@ -312,7 +314,7 @@ static void take(struct chat *chat, struct network *net, const struct mqc_messag
 void chat_receive(struct chat *chat, struct network *net, const char *topic,
                   const void *payload, size_t len, unsigned flags)
 {
-	if (too_big(net, topic, len))
+	if (too_big(chat, net, topic, len))
 		return;
 	uint64_t now = loop_now_ms();
 	struct arrival a;

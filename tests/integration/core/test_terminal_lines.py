@@ -125,10 +125,12 @@ class TerminalLinesTest(TerminalTestCase):
                                             if r.startswith("--   //TEXT")], "the last help row")
         rows = t.screen()
         first = rows.index("-- commands:") + 1
-        table = [re.fullmatch(r"--   (\S+(?: \S+)?) +(\S.*)", r) for r in rows[first:start[0] + 1]]
+        table = [re.fullmatch(r"--   (\S+(?: \S+)*?)  +(\S.*)", r)
+                 for r in rows[first:start[0] + 1]]
         self.assertTrue(all(table), "\n".join(rows))
-        usages = ["/nick NAME", "/me ACTION", "/history [N]", "/search WORDS", "/quit",
-                  "/help", "//TEXT"]
+        usages = ["/nick NAME", "/me ACTION", "/history [N] [ROOM]", "/search [ROOM] WORDS",
+                  "/join [NET:]ROOM", "/part [[NET:]ROOM]", "/rooms", "/go [NET:]ROOM|N",
+                  "/msg NICK TEXT", "/who [[NET:]ROOM]", "/quit", "/help", "//TEXT"]
         self.assertEqual([m.group(1) for m in table], usages, "\n".join(rows))
         self.assertEqual(len({m.start(2) for m in table}), 1,
                          "descriptions not aligned:\n" + "\n".join(rows))
