@@ -238,8 +238,10 @@ static const char LAST_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
 /* One room's: the table is walked from its newest row until ?1 of them
- * are found (no index on the room: it would cost every message stored, for
- * a command people type now and then). */
+ * are found.  No index on the room: one on (network, room) made storing a
+ * message cost 24 % more instructions (callgrind), for a command people
+ * type now and then; without it, the last 20 of a room that has one
+ * message in 10 000 take ~90 ms in 300 000 rows, of a busy room 0.1 ms. */
 static const char LAST_IN_ROOM_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages WHERE network = ?2 AND room = ?3"
@@ -251,7 +253,9 @@ static const char SEARCH_SQL[] =
 	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1"
 	"  ORDER BY rowid DESC LIMIT ?2) ORDER BY seq";
 /* One room's: each match, newest first, is looked up by its row until ?2
- * of them are in the room. */
+ * of them are in the room (a word said everywhere, asked of a room that
+ * has one message in 10 000: ~0.3 s in 300 000 rows; of a busy room as
+ * quick as SEARCH_SQL). */
 static const char SEARCH_IN_ROOM_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1"
