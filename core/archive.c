@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "identity.h"
+#include "instance.h"
 #include "log.h"
 #include "template.h"
 #include "where.h"
@@ -330,7 +331,9 @@ static void append_json_member(struct strbuf *line, const char *name, const char
 {
 	json_t *string = json_string(value); /* history's strings are valid UTF-8 */
 	char *quoted = string ? json_dumps(string, JSON_ENCODE_ANY) : NULL;
-	line->len--; /* the '}' */
+	if (!line->len || line->data[line->len - 1] != '}')
+		return; /* json_encode() could not write it */
+	line->len--;
 	strbuf_printf(line, ",\"%s\":%s}", name, quoted ? quoted : "\"\"");
 	free(quoted);
 	json_decref(string);
@@ -373,7 +376,8 @@ static void print_one(void *data, const struct mqc_message *msg)
 	fwrite(p->line.data, 1, p->line.len, stdout);
 }
 
-/* Do the messages a read passes come from more than one place? */
+/* What spans_rooms() saw: the first message's place, the latest's, and
+ * whether two differed. */
 struct places {
 	struct strbuf first, this;
 	size_t seen;
@@ -424,8 +428,7 @@ static long parse_last(const char *last)
  * else backend); false after saying why when it names no room. */
 static bool resolve_room(const struct config *cfg, const char *room, struct roomref *where)
 {
-	const char *list = config_core_value(cfg, *config_core_value(cfg, "backends") ? "backends"
-	                                                                           : "backend");
+	const char *list = instances_network_list(cfg, NULL);
 	size_t n = 0;
 	char **names = xcalloc(namelist_count(list) + 1, sizeof *names);
 	for (char *name; (name = namelist_next(&list));)
