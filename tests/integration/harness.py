@@ -438,6 +438,13 @@ class TestCase(unittest.TestCase):
         self.cleanups.append(s.stop)
         return s
 
+    def another_broker(self, extra_conf=""):
+        """One more private mosquitto, independent of self.broker (its own
+        port and process), stopped with the test."""
+        b = Broker(self.workdir, extra_conf)
+        self.cleanups.append(b.stop)
+        return b.start()
+
 
 def main():
     unittest.main(verbosity=2)

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: MIT
+"""Two bridge processes over the same pair of rooms (two mqchats with the
+same bridge, as a pair run for redundancy would be): a message said once
+appears on the other broker a bounded number of times, never comes back,
+and stops there: no storm.  On the json wire both relays carry one id, so
+a receiver that knows the wire counts it exactly once."""
+import harness
+from rooms_helpers import (SLOW, Classroom, bridge_ini, count, json_payload, start_bridge,
+                           sub_payloads, wait_count)
+
+# Plain wire carries no id: each of the two bridges relays the message once.
+MOST_PLAIN_COPIES = 2
+
+
+class BridgeStormTest(harness.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.broker2 = self.another_broker()
+
+    def two_bridges(self, wire):
+        self.bridges = []
+        for name in ("bridge-a", "bridge-b"):
+            ini = bridge_ini(self, name, self.broker, self.broker2, wire=wire)
+            self.bridges.append(start_bridge(self, ini, name, self.broker, self.broker2))
+
+    def watch(self, broker, topic):
+        s = harness.Subscriber(broker, topic=topic)
+        self.cleanups.append(s.stop)
+        return s
+
+    def fence(self, sub2, text):
+        """Says `text` in room1 and waits until (a bridge) relayed it to room2,
+        on either wire."""
+        harness.publish(self.broker, f"Zed: {text}", topic="room1")
+        plain, json_part = f"Zed@one: {text}", f'"text":"{text}"'
+        try:
+            harness.wait_until(lambda: any(p == plain or json_part in p
+                                           for p in sub_payloads(sub2)),
+                               timeout=SLOW, what=f"{plain!r} on broker 2")
+        except AssertionError as e:
+            self.fail(f"{e}; broker 2 got {sub_payloads(sub2)}; the bridges said:\n"
+                      + "\n".join(b.out.text() + b.err.text() for b in self.bridges))
+
+    def test_plain_wire_bounded_and_no_storm(self):
+        sub1 = self.watch(self.broker, "room1")
+        sub2 = self.watch(self.broker2, "room2")
+        self.two_bridges("plain")
+
+        harness.publish(self.broker, "Ana: hola", topic="room1")
+        wait_count(sub2, "Ana@one: hola")
+        self.fence(sub2, "uno")
+        first = (list(sub_payloads(sub1)), list(sub_payloads(sub2)))
+        self.fence(sub2, "dos")
+        self.fence(sub2, "tres")
+
+        # Once both fences are through, nothing about "hola" still arrives.
+        for sub, before in zip((sub1, sub2), first):
+            now = [p for p in sub_payloads(sub) if "hola" in p]
+            self.assertEqual(now, [p for p in before if "hola" in p], "still arriving")
+        self.assertEqual(count(sub1, "Ana: hola"), 1, sub_payloads(sub1))
+        self.assertEqual([p for p in sub_payloads(sub1) if "hola" in p], ["Ana: hola"],
+                         "relayed back into room1")
+        copies = [p for p in sub_payloads(sub2) if "hola" in p]
+        self.assertEqual(set(copies), {"Ana@one: hola"}, copies)
+        self.assertLessEqual(len(copies), MOST_PLAIN_COPIES, copies)
+        self.report(sub1, sub2)
+
+    def json_once_by_id(self, original, text, nick):
+        """Two json bridges relay `original` (said in room1): room2 gets at
+        most two copies, all with one id, nick `nick`, origin and hops; room1
+        keeps the original only; nothing keeps arriving."""
+        sub1 = self.watch(self.broker, "room1")
+        sub2 = self.watch(self.broker2, "room2")
+        counter = Classroom(self, self.broker2, "room2", "Counter")
+        self.two_bridges("json")
+
+        harness.publish(self.broker, original, topic="room1")
+        harness.wait_until(lambda: text in {m["text"] for m in counter.json_messages()},
+                           timeout=SLOW, what=f"{text!r} across")
+        self.fence(sub2, "uno")
+        first = (list(sub_payloads(sub1)), list(sub_payloads(sub2)))
+        self.fence(sub2, "dos")
+        self.fence(sub2, "tres")
+
+        for sub, before in zip((sub1, sub2), first):
+            now = [p for p in sub_payloads(sub) if text in p]
+            self.assertEqual(now, [p for p in before if text in p], "still arriving")
+        self.assertEqual([p for p in sub_payloads(sub1) if text in p], [original],
+                         "relayed back into room1")
+        copies = [m for m in counter.json_messages() if m["text"] == text]
+        self.report(sub1, sub2)
+        self.assertEqual({m["nick"] for m in copies}, {nick}, copies)
+        self.assertEqual({(m.get("origin"), m.get("hops")) for m in copies},
+                         {("one:room1", 1)}, copies)
+        self.assertLessEqual(len(copies), MOST_PLAIN_COPIES, copies)
+        self.assertEqual(len({m["id"] for m in copies}), 1,
+                         f"{text!r} reached room2 with more than one id: {copies}")
+
+    def test_json_original_once_by_id(self):
+        # Another mqchat's message, with its id.
+        self.json_once_by_id(json_payload("0123456789abcdef", "Ana", "hola json"),
+                             "hola json", "Ana@one")
+
+    def test_plain_original_once_by_id(self):
+        # The classroom client's plain line: no id of its own.  Both bridges
+        # must still give their copies one id.
+        self.json_once_by_id("Bea: hola plain", "hola plain", "Bea@one")
+
+    def report(self, sub1, sub2):
+        print(f"room1 received {len(sub_payloads(sub1))} payloads, room2 "
+              f"{len(sub_payloads(sub2))}")
+
+
+if __name__ == "__main__":
+    harness.main()

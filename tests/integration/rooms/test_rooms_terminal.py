@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""The room commands on a real terminal (a pseudo-terminal: commands run
+there): /join, /rooms, /go, /part, and /msg and /who on a network whose
+plugin (mqtt today) has no private messages and does not say who is
+present.  What is typed after each goes to the room it names."""
+import fcntl
+import os
+import re
+import struct
+import sys
+import termios
+
+import harness
+from rooms_helpers import SLOW, count, sub_payloads, wait_count
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mqtt"))
+from test_mqtt_session import PtyMqchat  # noqa: E402
+
+DEFAULT = f"mqtt:{harness.TOPIC}"
+
+
+class RoomsTerminalTest(harness.TestCase):
+
+    def start(self):
+        ini = harness.basic_ini(self.workdir, self.broker,
+                                core={"announce": "off", "history": "off"},
+                                stdin={"format": "{nick}: {text}", "color": "never"})
+        self.term = PtyMqchat(self, ini)
+        # Wide enough that no reply is wrapped (rows, columns; SIGWINCH
+        # tells mqchat should it have read the size already).
+        fcntl.ioctl(self.term.master, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 300, 0, 0))
+        self.term.out.wait_for(r"connected to 127\.0\.0\.1", timeout=SLOW)
+
+    def command(self, line, *replies):
+        """Types `line`; waits for each reply (literal text or a compiled
+        pattern, in order) and
+        returns the index of the last one's line."""
+        at = len(self.term.out.lines)
+        self.term.type(line + "\r")
+        for reply in replies:
+            pattern = reply.pattern if isinstance(reply, re.Pattern) else re.escape(reply)
+            at = self.term.out.wait_for(pattern, timeout=SLOW, start=at)
+        return at
+
+    def say(self, text, sub):
+        self.term.type(text + "\r")
+        wait_count(sub, f"Ana: {text}")
+
+    def rooms_listing(self):
+        """Types /rooms, then /go 1 as a fence (a command's replies all come
+        before the next command's): the lines between them, as shown."""
+        start = self.command("/rooms", "rooms (your lines go to the one marked *):")
+        end = self.command("/go 1", f"your lines go to {DEFAULT} now")
+        return [l.decode("utf-8", "replace").rstrip("\r\n")
+                for l in self.term.out.lines[start + 1:end]]
+
+    def assert_rows(self, listing, rows):
+        """Each of `rows` (marked, number, room) is a line of `listing`, in
+        order, and no other room is listed."""
+        text = "\n".join(listing)
+        shown = re.findall(r"(\*| ) (\d+) (\S+:\S+)$", text, re.M)
+        self.assertEqual(shown, rows, text)
+
+    def test_join_rooms_go_part(self):
+        ops = self.subscriber(topic="ops")
+        default = self.subscriber()
+        self.start()
+
+        # (The spec's wording was "...; your lines go there now".)
+        self.command("/join ops", re.compile(r"joined mqtt:ops; your lines go "
+                                             r"(there|to mqtt:ops) now"))
+        self.say("hola ops", ops)
+        self.assert_rows(self.rooms_listing(), [(" ", "1", DEFAULT), ("*", "2", "mqtt:ops")])
+        # rooms_listing() ended with /go 1.
+        self.say("hola default", default)
+        self.command("/go mqtt:ops", "your lines go to mqtt:ops now")
+        self.say("otra vez ops", ops)
+
+        self.command("/part", f"left mqtt:ops; your lines go to {DEFAULT} now")
+        self.assert_rows(self.rooms_listing(), [("*", "1", DEFAULT)])
+        self.say("fin", default)
+
+        self.assertEqual(sub_payloads(ops), ["Ana: hola ops", "Ana: otra vez ops"])
+        self.assertEqual(sub_payloads(default), ["Ana: hola default", "Ana: fin"])
+        self.term.type("/quit\r")
+        self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
+
+    def test_msg_and_who_say_what_mqtt_cannot_do_yet(self):
+        default = self.subscriber()
+        self.start()
+        self.command("/msg Bob hola en privado",
+                     "/msg: network mqtt (plugin mqtt) has no private messages yet")
+        self.command("/who", "/who: network mqtt (plugin mqtt) does not say who is present")
+        # Nothing of the private message went to the room.
+        self.say("fin", default)
+        self.assertEqual(count(default, "Ana: hola en privado"), 0, sub_payloads(default))
+        self.assertEqual(sub_payloads(default), ["Ana: fin"])
+        self.term.type("/quit\r")
+        self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
+
+
+if __name__ == "__main__":
+    harness.main()
