@@ -70,6 +70,10 @@ class RoomsTerminalTest(harness.TestCase):
         self.command("/join ops", re.compile(r"joined mqtt:ops; your lines go "
                                              r"(there|to mqtt:ops) now"))
         self.say("hola ops", ops)
+        # Joined, it hears the room too; with two rooms joined each message
+        # says where it belongs.
+        harness.publish(self.broker, "Bob: desde ops", topic="ops")
+        self.term.out.wait_for(r"\[mqtt:ops\] Bob: desde ops", timeout=SLOW)
         self.assert_rows(self.rooms_listing(), [(" ", "1", DEFAULT), ("*", "2", "mqtt:ops")])
         # rooms_listing() ended with /go 1.
         self.say("hola default", default)
@@ -79,9 +83,17 @@ class RoomsTerminalTest(harness.TestCase):
         self.command("/part", f"left mqtt:ops; your lines go to {DEFAULT} now")
         self.assert_rows(self.rooms_listing(), [("*", "1", DEFAULT)])
         self.say("fin", default)
+        # Left, it no longer hears the room: a later message on the default
+        # room comes, the one on ops before it does not.
+        harness.publish(self.broker, "Bob: ops sin nadie", topic="ops")
+        harness.publish(self.broker, "Bob: fin")
+        at = self.term.out.wait_for(r"Bob: fin", timeout=SLOW)
+        self.assertNotIn("ops sin nadie", self.term.out.text(), at)
 
-        self.assertEqual(sub_payloads(ops), ["Ana: hola ops", "Ana: otra vez ops"])
-        self.assertEqual(sub_payloads(default), ["Ana: hola default", "Ana: fin"])
+        def typed(sub):
+            return [p for p in sub_payloads(sub) if not p.startswith("Bob: ")]
+        self.assertEqual(typed(ops), ["Ana: hola ops", "Ana: otra vez ops"])
+        self.assertEqual(typed(default), ["Ana: hola default", "Ana: fin"])
         self.term.type("/quit\r")
         self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
 
