@@ -24,7 +24,7 @@ import os
 import subprocess
 import time
 
-from . import procs, throughput
+from . import idle, procs, throughput
 
 LINE = "Ana: bench {:07d} lorem ipsum dolor sit amet\n"
 MARKER = b": bench "
@@ -94,24 +94,32 @@ def check_relayed(out_path, count, nick):
     return all(texts[i] < texts[i + 1] for i in range(len(texts) - 1))
 
 
-def relay_and_time(ctx, qos, count, chunks, one, out_path, relay):
-    """Waits until the relay works, then times `count` lines through it."""
+def cpu_ns(pids):
+    return sum(idle.counters(pid)[0] for pid in pids)
+
+
+def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
+    """Waits until the relay works, then times `count` lines through it,
+    published on broker `one`.  `pids`: the processes whose CPU time over
+    the timed span is the relay's cost (both brokers, and mqchat)."""
     alive = relay.alive if relay else None
     try:
         throughput.probe(ctx, out_path, one.port, ROOMS[0], alive,
                          f"no probe published on broker 1 ({ROOMS[0]}) reached broker 2 "
                          f"({ROOMS[1]}) within {throughput.PROBE_DEADLINE} s")
-        t0 = time.monotonic()
+        cpu0, t0 = cpu_ns(pids), time.monotonic()
         procs.publish_lines(ctx, qos, chunks, ctx.timeout(count), one.port, ROOMS[0])
         t1 = procs.wait_lines(out_path, MARKER, count, ctx.timeout(count),
                               f"broker 2 ({ROOMS[1]})", alive)
+        cpu1 = cpu_ns(pids)
         in_order = check_relayed(out_path, count, NICKS["mqchat" if relay else "mosquitto"])
     except NotRelayed:
         raise
     except RuntimeError as e:
         said = f"; mqchat's stderr ends: {relay.said()}" if relay else ""
         raise NotRelayed(f"{e}{said}") from None
-    return {"rate": count / (t1 - t0), "seconds": t1 - t0, "in_order": in_order}
+    return {"rate": count / (t1 - t0), "seconds": t1 - t0, "in_order": in_order,
+            "cpu_us": (cpu1 - cpu0) / 1e3 / count}
 
 
 def run(ctx, qos, count, chunks, who):
@@ -131,7 +139,8 @@ def run(ctx, qos, count, chunks, who):
         if who == "mqchat":
             relay = Relay(ctx, work, (one.port, two.port), qos)
             clients.append(relay.proc)
-        r = relay_and_time(ctx, qos, count, chunks, one, out_path, relay)
+        pids = [b.proc.pid for b in brokers] + ([relay.proc.pid] if relay else [])
+        r = relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay)
         if relay:
             r["rss"] = procs.peak_rss(relay.proc.pid)
         return r

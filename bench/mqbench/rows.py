@@ -162,6 +162,12 @@ def bridge(res, sz):
                  "history off (msg/s)", cell,
                  fmt(ref, "") + " [mosquitto's bridge: broker 1's `connection` to broker 2]",
                  times(ratio_of(mine, ref)), "", None)
+    for qos in (0, 1):
+        mine = res.stat("bridge", f"mqchat q{qos}", "cpu_us")
+        ref = res.stat("bridge", f"mosquitto q{qos}", "cpu_us")
+        rows.add(f"bridge: CPU per relayed message QoS {qos}, both brokers and the relay (µs)",
+                 fmt(mine, "", 1), fmt(ref, "", 1) + " [both brokers, one of them bridging]",
+                 times(ratio_of(mine, ref)), "", None)
     return rows
 
 
