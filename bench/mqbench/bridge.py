@@ -95,13 +95,14 @@ def check_relayed(out_path, count, nick):
 
 
 def cpu_ns(pids):
-    return sum(idle.counters(pid)[0] for pid in pids)
+    """CPU time of each process so far (ns)."""
+    return [idle.counters(pid)[0] for pid in pids]
 
 
 def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
     """Waits until the relay works, then times `count` lines through it,
     published on broker `one`.  `pids`: the processes whose CPU time over
-    the timed span is the relay's cost (both brokers, and mqchat)."""
+    the timed span is the relay's cost (both brokers, and mqchat last)."""
     alive = relay.alive if relay else None
     try:
         throughput.probe(ctx, out_path, one.port, ROOMS[0], alive,
@@ -118,8 +119,12 @@ def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
     except RuntimeError as e:
         said = f"; mqchat's stderr ends: {relay.said()}" if relay else ""
         raise NotRelayed(f"{e}{said}") from None
-    return {"rate": count / (t1 - t0), "seconds": t1 - t0, "in_order": in_order,
-            "cpu_us": (cpu1 - cpu0) / 1e3 / count}
+    used = [(b - a) / 1e3 / count for a, b in zip(cpu0, cpu1)]
+    r = {"rate": count / (t1 - t0), "seconds": t1 - t0, "in_order": in_order,
+         "cpu_us": sum(used)}
+    if relay:
+        r["mqchat_cpu_us"] = used[-1]
+    return r
 
 
 def run(ctx, qos, count, chunks, who):

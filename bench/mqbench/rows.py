@@ -165,8 +165,10 @@ def bridge(res, sz):
     for qos in (0, 1):
         mine = res.stat("bridge", f"mqchat q{qos}", "cpu_us")
         ref = res.stat("bridge", f"mosquitto q{qos}", "cpu_us")
+        own = res.stat("bridge", f"mqchat q{qos}", "mqchat_cpu_us")
         rows.add(f"bridge: CPU per relayed message QoS {qos}, both brokers and the relay (µs)",
-                 fmt(mine, "", 1), fmt(ref, "", 1) + " [both brokers, one of them bridging]",
+                 fmt(mine, "", 1) + (f", of which mqchat {own[0]:,.1f}" if own else ""),
+                 fmt(ref, "", 1) + " [both brokers, one of them bridging]",
                  times(ratio_of(mine, ref)), "", None)
     return rows
 
