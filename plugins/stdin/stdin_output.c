@@ -22,7 +22,7 @@ bool stdin_many_rooms(struct stdin_frontend *fe)
 }
 
 /* Makes fe->render_buf at least `cap` bytes; false when out of memory. */
-static bool render_room(struct stdin_frontend *fe, size_t cap)
+static bool reserve_render_buf(struct stdin_frontend *fe, size_t cap)
 {
 	if (fe->render_cap >= cap)
 		return true;
@@ -43,7 +43,7 @@ const char *stdin_render(struct stdin_frontend *fe,
 	size_t cap = RENDER_FIRST_CAP;
 	while (cap < head + RENDER_FIRST_CAP)
 		cap *= 2;
-	if (!render_room(fe, cap))
+	if (!reserve_render_buf(fe, cap))
 		return NULL;
 	if (where)
 		where_prefix(msg, color, fe->render_buf);
@@ -51,7 +51,7 @@ const char *stdin_render(struct stdin_frontend *fe,
 		size_t n = fe->host->template_render(fe->format, msg, flags, fe->render_buf + head,
 		                                     fe->render_cap - head);
 		if (head + n + RENDER_SLACK < fe->render_cap || fe->render_cap >= RENDER_MAX_CAP ||
-		    !render_room(fe, fe->render_cap * 2)) {
+		    !reserve_render_buf(fe, fe->render_cap * 2)) {
 			*len = head + n;
 			return fe->render_buf;
 		}
