@@ -13,7 +13,7 @@
 #include "config.h"
 
 struct cmdline_setting {
-	char *section; /* NULL: the default network, [core] backend */
+	char *section; /* NULL: the default network (see cmdline_apply) */
 	char *key, *value;
 	char *origin; /* "-o mqtt.port=1884", "-p 1884", "mqtt://host:1884" */
 };
@@ -35,7 +35,8 @@ struct options {
 int cmdline_parse(int argc, char **argv, struct options *opt);
 
 /* Sets every setting in `cfg`, the file's configuration; the default
- * network is core.backend as the file and -o leave it. */
+ * network is the first of core.backends, else core.backend, as the file
+ * and -o leave them. */
 void cmdline_apply(const struct options *opt, struct config *cfg);
 
 /* Frees the settings; `opt` can be parsed into again. */

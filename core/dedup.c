@@ -72,6 +72,17 @@ static uint64_t content_digest(const char *nick, enum mqc_msg_type type, const c
 	return fnv1a64(h, text, strlen(text));
 }
 
+/* `content` of a message without an id, told apart by its room (from ABI
+ * 1.2 on; a message of no room keeps the digest older versions stored). */
+static uint64_t in_room(uint64_t content, const struct mqc_message *msg)
+{
+	if (!msg->room || !*msg->room)
+		return content;
+	uint64_t h = fnv1a64(content, msg->network ? msg->network : "",
+	                     strlen(msg->network ? msg->network : "") + 1);
+	return fnv1a64(h, msg->room, strlen(msg->room));
+}
+
 /* Keys are made for every message stored: by hand, not printf. */
 static void append_hex(struct strbuf *out, uint64_t value)
 {
@@ -143,6 +154,9 @@ void dedup_identify(struct dedup_identity *out, const struct mqc_message *msg, i
 		out->hash = domain_hash('m', out->key.data, out->key.len);
 		out->id_hash = domain_hash('i', id, strlen(id));
 	} else {
+		/* "ok" said in two rooms is two messages; an id is the same
+		 * message wherever it arrives. */
+		out->content = in_room(out->content, msg);
 		dedup_content_key(&out->key, out->content);
 		out->hash = out->content;
 	}

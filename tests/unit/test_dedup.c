@@ -21,6 +21,33 @@ static enum dedup_verdict check_msg(struct dedup *d, const char *id, int64_t ts,
 	return verdict;
 }
 
+/* The verdict on a message of `room` on network "one". */
+static enum dedup_verdict check_in(struct dedup *d, const char *id, const char *room,
+                                   const char *text, uint64_t now)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = "Ana", .text = text,
+	                          .network = "one", .room = room};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 5, room, text, strlen(text));
+	enum dedup_verdict verdict = dedup_check(d, &ident, now);
+	dedup_identity_free(&ident);
+	return verdict;
+}
+
+/* "ok" said in two rooms at once is said twice; a message with an id
+ * arriving in two rooms (a broker bridge) is one message. */
+START_TEST(plain_messages_of_two_rooms_are_two_messages)
+{
+	struct dedup *d = dedup_new(16, WINDOW_MS);
+	ck_assert_int_eq(check_in(d, "", "a", "ok", 1000), DEDUP_NEW);
+	ck_assert_int_eq(check_in(d, "", "b", "ok", 1001), DEDUP_NEW);
+	ck_assert_int_eq(check_in(d, "", "b", "ok", 1002), DEDUP_REPEAT);
+	ck_assert_int_eq(check_in(d, "i1", "a", "ok", 1003), DEDUP_NEW);
+	ck_assert_int_eq(check_in(d, "i1", "b", "ok", 1004), DEDUP_REPEAT);
+	dedup_free(d);
+}
+END_TEST
+
 static bool contains_msg(struct dedup *d, const char *id, const char *nick, const char *text,
                          uint64_t now)
 {
@@ -387,6 +414,7 @@ int main(void)
 	Suite *s = suite_create("dedup");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, first_time_is_new_then_repeat);
+	tcase_add_test(tc, plain_messages_of_two_rooms_are_two_messages);
 	tcase_add_test(tc, ids_never_expire);
 	tcase_add_test(tc, same_id_other_content_is_a_conflict_not_a_repeat);
 	tcase_add_test(tc, type_counts);

@@ -84,7 +84,8 @@ class HistoryReplayTest(harness.TestCase):
                 lines = self.print_history(nick, ini, *args)
                 self.assertEqual(len(lines), 1, f"{nick} {args}: {lines}")
                 obj = json.loads(lines[0])
-                self.assertEqual(sorted(obj), ["id", "nick", "text", "ts", "type", "v"])
+                self.assertEqual(sorted(obj), ["id", "network", "nick", "room", "text", "ts",
+                                               "type", "v"])
                 self.assertEqual((obj["v"], obj["nick"], obj["text"], obj["type"]),
                                  (1, "Ana", SAID, "message"), lines[0])
                 self.assertGreater(obj["ts"], 1_600_000_000_000)
