@@ -43,7 +43,6 @@ struct template {
 	size_t n;
 	size_t old_mark_at; /* the segment a retained message's mark precedes; n: none */
 	char *time_format;
-	bool short_messages; /* messages end at time_ms: see template_for_abi_1_1() */
 };
 
 static void add_segment(struct template *t, enum field f, const char *lit, size_t len)
@@ -109,11 +108,6 @@ fail:
 	strbuf_free(&lit);
 	template_free(t);
 	return NULL;
-}
-
-void template_for_abi_1_1(struct template *tpl)
-{
-	tpl->short_messages = true;
 }
 
 void template_free(struct template *tpl)
@@ -194,15 +188,14 @@ static void append_old_mark(struct strbuf *out, unsigned flags)
 		strbuf_appends(out, "(old) ");
 }
 
-/* A member since ABI 1.2: "" when NULL or not in the message at all. */
-static const char *optional(const struct template *t, const char *const *member)
+/* A member since ABI 1.2: "" when NULL (a message made without it). */
+static const char *optional(const char *member)
 {
-	return t->short_messages || !*member ? "" : *member;
+	return member ? member : "";
 }
 
 /* The fields shown as they are. */
-static const char *plain_field(const struct template *t, enum field f,
-                               const struct mqc_message *msg)
+static const char *plain_field(enum field f, const struct mqc_message *msg)
 {
 	switch (f) {
 	case F_TOPIC:
@@ -212,11 +205,11 @@ static const char *plain_field(const struct template *t, enum field f,
 	case F_TYPE:
 		return mqc_msg_type_name(msg->type);
 	case F_NETWORK:
-		return optional(t, &msg->network);
+		return optional(msg->network);
 	case F_ROOM:
-		return optional(t, &msg->room);
+		return optional(msg->room);
 	case F_TO:
-		return optional(t, &msg->to);
+		return optional(msg->to);
 	default:
 		return "";
 	}
@@ -263,7 +256,7 @@ void template_render(const struct template *t, const struct mqc_message *msg,
 			render_text(out, msg);
 			break;
 		default:
-			strbuf_appends(out, plain_field(t, s->field, msg));
+			strbuf_appends(out, plain_field(s->field, msg));
 			break;
 		}
 	}

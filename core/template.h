@@ -28,11 +28,6 @@ struct template *template_compile(const char *text, const char *time_format,
                                   struct strbuf *err);
 void template_free(struct template *tpl);
 
-/* The messages `tpl` will render come from a plugin built against ABI 1.0
- * or 1.1, whose struct mqc_message ends at `time_ms`: {network} {room} {to}
- * render as "" without reading past it. */
-void template_for_abi_1_1(struct template *tpl);
-
 /* Appends the rendering of `msg` to `out`; `flags`: MQC_RENDER_COLOR. */
 void template_render(const struct template *tpl, const struct mqc_message *msg,
                      unsigned flags, struct strbuf *out);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,28 +130,6 @@ START_TEST(where_fields)
 }
 END_TEST
 
-/* A plugin built against ABI 1.1 hands a message that ends at time_ms:
- * under ASan, reading a member after it fails this test. */
-START_TEST(abi_1_1_messages_not_read_past_their_end)
-{
-	size_t size = offsetof(struct mqc_message, time_ms) + sizeof(int64_t);
-	struct mqc_message *m = malloc(size);
-	ck_assert_ptr_nonnull(m);
-	struct mqc_message full = msg_of(MQC_MSG_MESSAGE, "Ana", "hola");
-	memcpy(m, &full, size);
-	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-	struct template *t = template_compile("{network}:{room}:{to} {nick}: {text}", NULL, &err);
-	ck_assert_ptr_nonnull(t);
-	template_for_abi_1_1(t);
-	template_render(t, m, 0, &out);
-	ck_assert_str_eq(strbuf_str(&out), ":: Ana: hola");
-	template_free(t);
-	strbuf_free(&out);
-	strbuf_free(&err);
-	free(m);
-}
-END_TEST
-
 static void check_compile_error(const char *tpl, const char *needle)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -185,7 +162,6 @@ int main(void)
 	tcase_add_test(tc, retained_mark_dim_in_colour);
 	tcase_add_test(tc, malformed_templates_refused);
 	tcase_add_test(tc, where_fields);
-	tcase_add_test(tc, abi_1_1_messages_not_read_past_their_end);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
