@@ -91,15 +91,30 @@ static bool has_room(const struct bridge *br, const struct roomref *r)
 	return false;
 }
 
+/* Whether `word` starts with "NETWORK:". */
+static bool names_network(const char *word, const char *network)
+{
+	size_t len = strlen(network);
+	return strncmp(word, network, len) == 0 && word[len] == ':';
+}
+
 static int parse_rooms(struct bridge *br, const struct config *cfg,
                        const char *const *networks, size_t n)
 {
 	const char *p = value_of(cfg, br->name, "rooms");
 	const char *origin = origin_of(cfg, br->name, "rooms");
+	int failures = 0;
 	for (char *word; (word = namelist_next(&p)); free(word)) {
 		struct roomref r;
 		if (!roomref_parse(word, strlen(word), networks, n, &r))
 			continue;
+		if (!names_network(word, r.network)) {
+			log_print(NULL, MQC_LOG_ERROR, "%s: [%s] rooms: '%s' names no network: write "
+			          "NETWORK:ROOM, NETWORK one of [core] backends", origin, br->name, word);
+			roomref_free(&r);
+			failures++;
+			continue;
+		}
 		if (has_room(br, &r)) {
 			roomref_free(&r);
 			continue;
@@ -107,8 +122,8 @@ static int parse_rooms(struct bridge *br, const struct config *cfg,
 		br->rooms = xrealloc(br->rooms, (br->n_rooms + 1) * sizeof *br->rooms);
 		br->rooms[br->n_rooms++] = r;
 	}
-	if (br->n_rooms >= 2)
-		return 0;
+	if (failures || br->n_rooms >= 2)
+		return failures;
 	log_print(NULL, MQC_LOG_ERROR, "%s: [%s] rooms: a bridge links at least two rooms "
 	          "(NETWORK:ROOM NETWORK:ROOM; networks: [core] backends)", origin, br->name);
 	return 1;
@@ -292,20 +307,34 @@ static void copy_id(const struct mqc_message *msg, const struct roomref *to, cha
 	snprintf(out, MQC_MESSAGE_ID_SIZE, "%016" PRIx64, h);
 }
 
+/* Whether `plan` has a copy for `to` said by `nick` (two bridges linking
+ * the same rooms make one). */
+static bool planned(const struct relay_plan *plan, const struct roomref *to, const char *nick)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (strcmp(plan->copies[i].network, to->network) == 0 &&
+		    strcmp(plan->copies[i].room, to->room) == 0 && strcmp(plan->copies[i].nick, nick) == 0)
+			return true;
+	return false;
+}
+
 static void plan_bridge(struct bridges *b, const struct bridge *br, const struct mqc_message *msg,
                         uint64_t now_ms, struct relay_plan *plan)
 {
 	if (room_of(br, msg) < 0 || !crosses(br, msg, msg->hops > 0 || *msg->origin))
 		return;
+	/* Rendered as a message's: an action's "* " belongs to the text. */
+	struct mqc_message as_said = *msg;
+	as_said.type = MQC_MSG_MESSAGE;
+	as_said.flags = 0;
 	struct strbuf nick = STRBUF_INIT;
-	template_render(br->nick_format, msg, 0, &nick);
+	template_render(br->nick_format, &as_said, 0, &nick);
 	for (size_t i = 0; i < br->n_rooms; i++) {
 		const struct roomref *to = &br->rooms[i];
-		uint64_t digest = copy_digest(to->network, to->room, msg->type, strbuf_str(&nick),
-		                              msg->text);
-		if (came_from(msg, to) || recently_relayed(b, digest, now_ms))
+		if (came_from(msg, to) || planned(plan, to, strbuf_str(&nick)))
 			continue;
-		remember(b, digest, now_ms);
+		remember(b, copy_digest(to->network, to->room, msg->type, strbuf_str(&nick),
+		                        msg->text), now_ms);
 		plan->copies = xrealloc(plan->copies, (plan->n + 1) * sizeof *plan->copies);
 		struct relay *r = &plan->copies[plan->n++];
 		*r = (struct relay){.network = to->network, .room = to->room,
@@ -318,7 +347,7 @@ static void plan_bridge(struct bridges *b, const struct bridge *br, const struct
 size_t bridges_plan(struct bridges *b, const struct mqc_message *msg, uint64_t now_ms,
                     struct relay_plan *plan)
 {
-	plan->n = 0;
+	relay_plan_free(plan);
 	if (!b || msg->type == MQC_MSG_STATUS ||
 	    (msg->flags & (MQC_MSG_HISTORY | MQC_MSG_RETAINED)))
 		return 0;

@@ -9,8 +9,8 @@
  * Loops are cut four ways (PITFALLS.md "Bridging chat networks"): never
  * back to the room a message came from or was first said in (`origin`);
  * not past BRIDGE_MAX_HOPS relays (`hops`, carried by the json wire); not
- * a copy of one this process relayed into that room within a minute (it
- * is ours, or another bridge's twin of ours); not a plain message whose
+ * a message arriving as the twin of a copy this process relayed into that
+ * room within a minute (another bridge's); not a plain message whose
  * sender already has this bridge's relayed shape for one of its networks
  * (the plain wire carries no hops: that shape counts as one).
  */

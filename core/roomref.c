@@ -46,15 +46,15 @@ bool roomref_parse(const char *text, size_t len, const char *const *networks, si
 	if (n == 0 || len == 0)
 		return false;
 	const char *colon = memchr(text, ':', len);
-	if (colon && colon + 1 < text + len) {
-		size_t net_len = (size_t)(colon - text);
-		for (size_t i = 0; i < n; i++) {
-			if (strlen(networks[i]) == net_len && memcmp(networks[i], text, net_len) == 0) {
-				out->network = xstrdup(networks[i]);
-				out->room = xstrndup(colon + 1, len - net_len - 1);
-				return true;
-			}
-		}
+	size_t net_len = colon ? (size_t)(colon - text) : 0;
+	for (size_t i = 0; colon && i < n; i++) {
+		if (strlen(networks[i]) != net_len || memcmp(networks[i], text, net_len) != 0)
+			continue;
+		if (net_len + 1 == len)
+			return false; /* "NET:": a network, no room */
+		out->network = xstrdup(networks[i]);
+		out->room = xstrndup(colon + 1, len - net_len - 1);
+		return true;
 	}
 	out->network = xstrdup(networks[0]);
 	out->room = xstrndup(text, len);

