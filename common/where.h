@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Where a message belongs, as a frontend shows it before the message while
- * more than one room is joined:
+ * more than one room is joined (a private message: always):
  *   "[one:ops] "     a message of room ops on network one
  *   "[one -> you] "  a private message to us on network one
  *   "[one -> Bob] "  our private message to Bob

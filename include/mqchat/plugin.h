@@ -394,7 +394,8 @@ struct mqc_host {
 	/* Compile a template ("{time} {nick}: {text}"); NULL and a
 	 * config_error() on `key` if it is malformed.  Fields: {time} {date}
 	 * {nick} {initial} {text} {topic} {id} {type}; "{{" and "}}" are
-	 * literal braces.  Freed with template_free(). */
+	 * literal braces; since ABI 1.2 also {network} {room} {to}.  Freed
+	 * with template_free(). */
 	struct mqc_template *(*template_new)(struct mqc_instance *inst,
 	                                     const char *key, const char *text);
 	/* Render into `buf` (always NUL-terminated, cut at a character

@@ -38,7 +38,10 @@ const char *stdin_render(struct stdin_frontend *fe,
                          const struct mqc_message *msg, bool color, size_t *len)
 {
 	unsigned flags = color ? MQC_RENDER_COLOR : 0;
-	bool where = !fe->format_shows_where && stdin_many_rooms(fe);
+	/* A private message always says so: it must not pass for the room's. */
+	bool where = !fe->format_shows_where &&
+	             (stdin_many_rooms(fe) ||
+	              (MQC_HOST_HAS(fe->host, room_count) && msg->to && *msg->to));
 	size_t head = where ? where_prefix(msg, color, NULL) : 0;
 	size_t cap = RENDER_FIRST_CAP;
 	while (cap < head + RENDER_FIRST_CAP)

@@ -243,7 +243,8 @@ static bool many_rooms(const struct syslog_self *s)
  * length.  0 too when it would take the whole record. */
 static size_t render_where(struct syslog_self *s, const struct mqc_message *msg)
 {
-	if (s->format_shows_where || !many_rooms(s))
+	bool private = MQC_HOST_HAS(s->host, room_count) && msg->to && *msg->to;
+	if (s->format_shows_where || !(many_rooms(s) || private))
 		return 0;
 	size_t len = where_prefix(msg, false, NULL);
 	if (len >= s->opt.max_length)
