@@ -18,6 +18,31 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SLOW = 3 * harness.DEFAULT_TIMEOUT
 
 
+# What the sanitizers of an ASan build write when they find something.
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def assert_no_sanitizer_report(text, name):
+    found = [r for r in SANITIZER_REPORTS if r in text]
+    if found:
+        raise AssertionError(f"{name}: a sanitizer's report ({found[0]!r}):\n{text[-6000:]}")
+
+
+class TestCase(harness.TestCase):
+    """harness.TestCase whose mqchats must also end without a sanitizer's
+    report: an ASan build's process stopped by SIGTERM exits with its own
+    code, which nobody else looks at."""
+
+    def mqchat(self, ini, **kw):
+        started = []
+        # Cleanups run last first: this one after the mqchat's stop().
+        self.cleanups.append(lambda: [assert_no_sanitizer_report(m.err.text(), m.name)
+                                      for m in started])
+        m = super().mqchat(ini, **kw)
+        started.append(m)
+        return m
+
+
 def network(port, topic, **keys):
     """A backend section: the mqtt plugin on 127.0.0.1:`port`, first room
     `topic`."""

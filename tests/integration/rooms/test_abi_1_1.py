@@ -8,13 +8,13 @@ import subprocess
 import sys
 
 import harness
-from rooms_helpers import SLOW, network, networks_ini, wait_connected
+from rooms_helpers import SLOW, TestCase, network, networks_ini, wait_connected
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk"))
 import sdk_helpers  # noqa: E402
 
 
-class Abi11Test(harness.TestCase):
+class Abi11Test(TestCase):
 
     def test_1_1_frontend_with_two_rooms(self):
         broker2 = self.another_broker()

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 import harness
-from rooms_helpers import SLOW, bridge_ini, json_payload, start_bridge
+from rooms_helpers import SLOW, TestCase, bridge_ini, json_payload, start_bridge
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "delivery"))
 from delivery_helpers import outbox_rows, shown_texts  # noqa: E402
@@ -33,7 +33,7 @@ def burst_line(i):
     return json_payload(f"{0xb0000000 + i:016x}", "Ana", f"burst-{i:04d}") + "\n"
 
 
-class BridgeKill9Test(harness.TestCase):
+class BridgeKill9Test(TestCase):
 
     def setUp(self):
         super().setUp()

@@ -2,17 +2,17 @@
 """Two bridge processes over the same pair of rooms (two mqchats with the
 same bridge, as a pair run for redundancy would be): a message said once
 appears on the other broker a bounded number of times, never comes back,
-and stops there: no storm.  On the json wire both relays carry one id, so
+and nothing more comes once the bridges are through: no storm.  On the json wire both relays carry one id, so
 a receiver that knows the wire counts it exactly once."""
 import harness
-from rooms_helpers import (SLOW, Classroom, bridge_ini, json_payload, start_bridge,
+from rooms_helpers import (SLOW, Classroom, TestCase, bridge_ini, json_payload, start_bridge,
                            sub_payloads, wait_count)
 
 # Plain wire carries no id: each of the two bridges relays the message once.
 MOST_PLAIN_COPIES = 2
 
 
-class BridgeStormTest(harness.TestCase):
+class BridgeStormTest(TestCase):
 
     def setUp(self):
         super().setUp()
@@ -42,15 +42,21 @@ class BridgeStormTest(harness.TestCase):
             self.fail(f"{e}; broker 2 got {sub_payloads(sub2)}; the bridges said:\n"
                       + "\n".join(b.out.text() + b.err.text() for b in self.bridges))
 
-    def assert_settled(self, sub1, sub2, text):
-        """No storm: once a fence has crossed, two more fences cross and no
-        further copy of what mentions `text` arrives in either room."""
+    def settle(self, sub1, sub2):
+        """Until nothing more can come: two fences cross while the bridges
+        run (a storm would multiply the copies meanwhile), then both bridges
+        end cleanly (exit 0: every copy they sent was acknowledged by the
+        broker) and a line said straight into each room arrives after
+        whatever the bridges had sent there.  A fence's copy alone would not
+        do: it tells that one bridge is through, not the other."""
         self.fence(sub2, "uno")
-        before = [[p for p in sub_payloads(sub) if text in p] for sub in (sub1, sub2)]
         self.fence(sub2, "dos")
-        self.fence(sub2, "tres")
-        after = [[p for p in sub_payloads(sub) if text in p] for sub in (sub1, sub2)]
-        self.assertEqual(after, before, "still arriving")
+        for b in self.bridges:
+            b.close_stdin()
+            self.assertEqual(b.wait(SLOW), 0, b.err.text())
+        for broker, topic, sub in ((self.broker, "room1", sub1), (self.broker2, "room2", sub2)):
+            harness.publish(broker, "Zed: the end", topic=topic)
+            wait_count(sub, "Zed: the end")
 
     def test_plain_wire_bounded_and_no_storm(self):
         sub1 = self.watch(self.broker, "room1")
@@ -59,7 +65,7 @@ class BridgeStormTest(harness.TestCase):
 
         harness.publish(self.broker, "Ana: hola", topic="room1")
         wait_count(sub2, "Ana@one: hola")
-        self.assert_settled(sub1, sub2, "hola")
+        self.settle(sub1, sub2)
         self.assertEqual([p for p in sub_payloads(sub1) if "hola" in p], ["Ana: hola"],
                          "relayed back into room1")
         copies = [p for p in sub_payloads(sub2) if "hola" in p]
@@ -70,7 +76,7 @@ class BridgeStormTest(harness.TestCase):
     def json_once_by_id(self, original, text, nick):
         """Two json bridges relay `original` (said in room1): room2 gets at
         most two copies, all with one id, nick `nick`, origin and hops; room1
-        keeps the original only; nothing keeps arriving."""
+        keeps the original only."""
         sub1 = self.watch(self.broker, "room1")
         sub2 = self.watch(self.broker2, "room2")
         counter = Classroom(self, self.broker2, "room2", "Counter")
@@ -79,7 +85,8 @@ class BridgeStormTest(harness.TestCase):
         harness.publish(self.broker, original, topic="room1")
         harness.wait_until(lambda: text in {m["text"] for m in counter.json_messages()},
                            timeout=SLOW, what=f"{text!r} across")
-        self.assert_settled(sub1, sub2, text)
+        self.settle(sub1, sub2)
+        counter.wait_payload("Zed: the end")
         self.assertEqual([p for p in sub_payloads(sub1) if text in p], [original],
                          "relayed back into room1")
         copies = [m for m in counter.json_messages() if m["text"] == text]

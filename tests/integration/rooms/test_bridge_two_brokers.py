@@ -5,11 +5,11 @@ and back the other way by "{nick}@two"; nothing comes back to where it was
 said.  The third-party clients (mosquitto_pub, mosquitto_sub, the classroom
 paho client) see it as people would."""
 import harness
-from rooms_helpers import (Classroom, bridge_ini, count, start_bridge, sub_payloads,
+from rooms_helpers import (Classroom, TestCase, bridge_ini, count, start_bridge, sub_payloads,
                            wait_count)
 
 
-class BridgeTwoBrokersTest(harness.TestCase):
+class BridgeTwoBrokersTest(TestCase):
 
     def setUp(self):
         super().setUp()

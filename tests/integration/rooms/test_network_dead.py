@@ -4,12 +4,12 @@ retry = on): the working one chats both ways as if alone; the dead one is
 reported by name and tried again and again; mqchat keeps running, and
 quits normally.  With retry off, only the failed network is given up."""
 import harness
-from rooms_helpers import SLOW, network, networks_ini, wait_connected, wait_count
+from rooms_helpers import SLOW, TestCase, network, networks_ini, wait_connected, wait_count
 
 EX_UNAVAILABLE = 69
 
 
-class NetworkDeadTest(harness.TestCase):
+class NetworkDeadTest(TestCase):
 
     def ini(self, dead_port, retry="on"):
         return networks_ini(

@@ -6,10 +6,10 @@ import os
 import subprocess
 
 import harness
-from rooms_helpers import SLOW, count, sub_payloads, wait_count
+from rooms_helpers import SLOW, TestCase, count, sub_payloads, wait_count
 
 
-class RoomsFifoTest(harness.TestCase):
+class RoomsFifoTest(TestCase):
 
     def start(self):
         self.alerts = os.path.join(self.workdir, "alerts.fifo")

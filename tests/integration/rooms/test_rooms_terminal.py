@@ -11,7 +11,8 @@ import sys
 import termios
 
 import harness
-from rooms_helpers import SLOW, count, sub_payloads, wait_count
+from rooms_helpers import (SLOW, TestCase, assert_no_sanitizer_report, count, sub_payloads,
+                           wait_count)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mqtt"))
 from test_mqtt_session import PtyMqchat  # noqa: E402
@@ -19,7 +20,7 @@ from test_mqtt_session import PtyMqchat  # noqa: E402
 DEFAULT = f"mqtt:{harness.TOPIC}"
 
 
-class RoomsTerminalTest(harness.TestCase):
+class RoomsTerminalTest(TestCase):
 
     def start(self):
         ini = harness.basic_ini(self.workdir, self.broker,
@@ -39,6 +40,13 @@ class RoomsTerminalTest(harness.TestCase):
         for reply in replies:
             at = self.term.out.wait_for(re.escape(reply), timeout=SLOW, start=at)
         return at
+
+    def quit(self):
+        """/quit: exit 0, and no sanitizer's report on the terminal."""
+        self.term.type("/quit\r")
+        self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
+        self.term.out.thread.join(SLOW)
+        assert_no_sanitizer_report(self.term.out.text(), "mqchat tty")
 
     def say(self, text, sub):
         self.term.type(text + "\r")
@@ -90,8 +98,7 @@ class RoomsTerminalTest(harness.TestCase):
             return [p for p in sub_payloads(sub) if not p.startswith("Bob: ")]
         self.assertEqual(typed(ops), ["Ana: hola ops", "Ana: otra vez ops"])
         self.assertEqual(typed(default), ["Ana: hola default", "Ana: fin"])
-        self.term.type("/quit\r")
-        self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
+        self.quit()
 
     def test_msg_and_who_say_what_mqtt_cannot_do_yet(self):
         default = self.subscriber()
@@ -103,8 +110,7 @@ class RoomsTerminalTest(harness.TestCase):
         self.say("fin", default)
         self.assertEqual(count(default, "Ana: hola en privado"), 0, sub_payloads(default))
         self.assertEqual(sub_payloads(default), ["Ana: fin"])
-        self.term.type("/quit\r")
-        self.assertEqual(self.term.proc.wait(SLOW), 0, self.term.out.text())
+        self.quit()
 
 
 if __name__ == "__main__":
