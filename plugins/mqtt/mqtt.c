@@ -42,6 +42,10 @@ static bool mqtt_setup_client(struct mqtt *self)
 	 * acknowledges the one before, which its delayed ACK puts off
 	 * (bench/README.md). */
 	mosquitto_int_option(self->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	/* libmosquitto then writes only when we call mosquitto_loop_write()
+	 * (mqtt_link.c says when): not inside a publish, and not the
+	 * acknowledgements of what it reads inside the read. */
+	mosquitto_threaded_set(self->mosq, true);
 	if (cfg->username || cfg->password) {
 		int rc = mosquitto_username_pw_set(self->mosq, cfg->username, cfg->password);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -219,23 +223,20 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		return 0;
 	}
-	mqtt_cork(self);
+	mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
 	int mid = 0;
-	self->publishing = true;
-	self->early_ack = false;
 	const char *topic = msg->room && *msg->room ? msg->room : self->cfg.topic;
 	int rc = mosquitto_publish_v5(self->mosq, &mid, topic, (int)len, payload,
 	                              self->cfg.qos, false, NULL);
 	int saved_errno = errno;
-	self->publishing = false;
 
 	bool connection_trouble = rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ||
 	                          rc == MOSQ_ERR_ERRNO;
-	if (rc == MOSQ_ERR_SUCCESS && self->early_ack) {
-		self->host->acked(self->inst, token, self->early_result);
-	} else if (rc == MOSQ_ERR_SUCCESS || (connection_trouble && self->cfg.qos > 0 && mid)) {
+	if (rc == MOSQ_ERR_SUCCESS || (connection_trouble && self->cfg.qos > 0 && mid)) {
 		/* On trouble a QoS 1/2 message stays in libmosquitto's in-flight
-		 * list and is sent again after the reconnect: it is still ours. */
+		 * list and is sent again after the reconnect: it is still ours.
+		 * Nothing is written inside the call (see mqtt_setup_client), so
+		 * even a QoS 0 message is answered later, once written. */
 		if (!mqtt_inflight_put(&self->inflight, mid, token)) {
 			self->host->log(self->inst, MQC_LOG_ERROR, "out of memory tracking a message");
 			self->host->acked(self->inst, token, MQC_ACK_REJECTED);
@@ -245,8 +246,6 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		                mqtt_strerror(rc, saved_errno));
 		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 	}
-	/* A publish only queues what did not fit in the socket: poll for OUT. */
-	mqtt_sync_watch(self);
 	return 0;
 }
 

@@ -79,9 +79,9 @@ struct mqtt {
 	struct mqtt_backlog backlog; /* received before the link was reported up */
 	struct mqtt_inflight inflight;
 	struct mqtt_guard guard;
-	bool publishing;       /* inside mosquitto_publish (see mqtt_publish) */
-	bool early_ack;
-	enum mqc_ack early_result;
+	/* A message handed to the core in this round was acknowledged (QoS
+	 * 1/2): nothing is written before the next round (mqtt_link.c). */
+	bool acks_held;
 };
 
 /* mqtt_cork.c */
@@ -118,6 +118,10 @@ bool mqtt_active(const struct mqtt *self);
 int mqtt_bytes_queued(int fd);
 /* Text for a libmosquitto error code, with errno resolved. */
 const char *mqtt_strerror(int rc, int saved_errno);
+/* At a round's end: writes what libmosquitto has queued, unless
+ * acknowledgements are held (then the socket is polled for OUT, ready in the
+ * next round); acts on what the write found. */
+void mqtt_write(struct mqtt *self);
 /* Watch the socket exactly while a connection exists, for OUT only while
  * libmosquitto has something to write.  Call after every call into it. */
 void mqtt_sync_watch(struct mqtt *self);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Acknowledgements: each accepted publish is answered to the core exactly
- * once (ABI 1.1 lets the answer come inside the core's call to publish). */
+ * once, when the broker acknowledges it (QoS 0: once written). */
 #include "mqtt.h"
 
 /* QoS 0 publishes still queued when a connection ends are dropped by
@@ -34,13 +34,7 @@ void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
 		result = MQC_ACK_REJECTED;
 	}
 	uint64_t token;
-	if (mqtt_inflight_take(&self->inflight, mid, &token)) {
+	/* Not there: a repeat for an id already answered (each token once). */
+	if (mqtt_inflight_take(&self->inflight, mid, &token))
 		self->host->acked(self->inst, token, result);
-	} else if (self->publishing) {
-		/* A QoS 0 publish is "acked" once written, which can happen inside
-		 * the mosquitto_publish() call that has not told us its mid yet. */
-		self->early_ack = true;
-		self->early_result = result;
-	}
-	/* Otherwise a repeat for an id already answered: each token once. */
 }

@@ -2,11 +2,11 @@
 /*
  * The publishes of one loop round leave in as few TCP segments as the
  * kernel can make of them: the socket is corked before the round's first
- * publish and uncorked at the round's end (host->timer_arm_now).
- * libmosquitto writes each packet as it is published, with TCP_NODELAY so
- * that a lone chat line is not held back; under a flood that meant a
+ * publish; at the round's end (host->timer_arm_now) libmosquitto writes
+ * them, a send() each (mqtt_write), and the socket is uncorked.  With
+ * TCP_NODELAY, so that a lone chat line is not held back, a flood meant a
  * segment per message, and a broker wakeup for each.  A lone message
- * leaves at the end of its round, microseconds later, as before.
+ * leaves at the end of its round, microseconds later.
  */
 #include "mqtt.h"
 
@@ -24,9 +24,10 @@ void mqtt_uncork(struct mqtt *self)
 	self->corked_fd = -1;
 }
 
-/* The round's end: the corked publishes leave. */
+/* The round's end: the round's publishes are written, and leave. */
 static void mqtt_on_uncork_timer(void *data)
 {
+	mqtt_write(data);
 	mqtt_uncork(data);
 }
 
@@ -41,14 +42,16 @@ bool mqtt_cork_setup(struct mqtt *self)
 void mqtt_cork(struct mqtt *self)
 {
 	int fd = mosquitto_socket(self->mosq);
-	if (fd < 0 || self->corked_fd == fd)
+	/* Held acknowledgements: nothing is written before the next round,
+	 * whose poll() finds the socket ready and writes all at once. */
+	if (fd < 0 || self->corked_fd == fd || self->acks_held)
 		return;
 	int on = 1;
 	/* Not a TCP socket now: a Unix one, or the packet check's end, which
-	 * stands in for the socket while libmosquitto reads; what its
-	 * callbacks publish (a QoS 1 stream sent as acknowledgements come in)
-	 * is written in a later round anyway.  Nothing to gain: tried once a
-	 * round, not once a publish, and the round's end undoes nothing. */
+	 * stands in for the socket while libmosquitto reads (what its
+	 * callbacks publish, a QoS 1 stream sent as acknowledgements come in,
+	 * is then written uncorked).  Tried once a round, not once a publish,
+	 * and the round's end undoes nothing. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 	self->corked_fd = fd;
 	self->host->timer_arm_now(self->uncork_timer);

@@ -14,6 +14,21 @@
  * Those callbacks only record what happened; mqtt_settle() acts on it once
  * libmosquitto has returned, so the core never sees a link change while
  * libmosquitto is in the middle of something.
+ *
+ * libmosquitto writes only when we call loop_write (mqtt_setup_client
+ * sets it "threaded"): when the socket is ready for OUT, first thing in a
+ * round, and at the end of a round that published (mqtt_cork.c).  So the
+ * acknowledgement of a received message (PUBACK; PUBCOMP at QoS 2) never
+ * leaves in the round the core got the message: the core saves what that
+ * round made of it (a bridge's relay, in the outbox) at the round's end,
+ * and only then may the broker forget it.  Killed before, the message
+ * comes again.  At no extra system call: the acknowledgement goes in the
+ * next round, whose poll() finds the socket ready at once, as it already
+ * did when the packet check (mqtt_guard.h) kept it from the socket during
+ * the read; with TLS, that costs a poll() a message.  What is not covered:
+ * messages kept in the backlog (mqtt_backlog.h) until the SUBACK, which
+ * libmosquitto acknowledges before the core sees them, and at QoS 2 the
+ * PUBREC, after which a broker does not send the message again anyway.
  */
 #include "mqtt.h"
 
@@ -213,6 +228,8 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
 	struct mqtt *self = data;
 	if (!mqtt_active(self) || !mqtt_room_wanted(self, msg->topic))
 		return;
+	/* libmosquitto queued its acknowledgement: written next round. */
+	self->acks_held = self->acks_held || msg->qos > 0;
 	unsigned flags = msg->retain ? MQC_MSG_RETAINED : 0;
 	bool reported_up = self->phase == MQTT_UP && !self->became_up;
 	if (!reported_up && mqtt_backlog_hold(&self->backlog, msg->topic, msg->payload,
@@ -287,6 +304,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->permanent = false;
 	self->lost = false;
 	self->became_up = false;
+	self->acks_held = false;
 	mqtt_guard_reset(&self->guard);
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s:%d as %s", self->cfg.host,
 	                self->cfg.port, self->client_id);
@@ -495,29 +513,46 @@ static int mqtt_read_arrived(struct mqtt *self, int fd)
 	return rc;
 }
 
-/* The socket is ready: reads, writes, and notices a dead connection. */
+/* A read or write that failed with the socket gone, without a disconnect
+ * callback: the connection was closed. */
+static void mqtt_note_closed(struct mqtt *self, int rc)
+{
+	if (rc != MOSQ_ERR_SUCCESS && mqtt_active(self) && !self->lost &&
+	    mosquitto_socket(self->mosq) < 0) {
+		mqtt_reason_dropped(self, mqtt_strerror(rc, errno));
+		self->lost = true;
+	}
+}
+
+void mqtt_write(struct mqtt *self)
+{
+	if (!self->acks_held && mqtt_active(self) && mosquitto_want_write(self->mosq))
+		mqtt_note_closed(self, mosquitto_loop_write(self->mosq, 1));
+	mqtt_settle(self);
+}
+
+/* The socket is ready: writes, reads, and notices a dead connection. */
 static void mqtt_on_io(void *data, int fd, unsigned revents)
 {
 	struct mqtt *self = data;
 	if (fd != self->watch_fd || !mqtt_active(self))
 		return;
+	/* A new round: the last one's end saved what the core made of the
+	 * messages acknowledged then. */
+	self->acks_held = false;
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && self->phase == MQTT_CONNECTING &&
 	    mqtt_connect_failed(self, fd)) {
 		mqtt_settle(self);
 		return;
 	}
 	int rc = MOSQ_ERR_SUCCESS;
-	if (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP))
-		rc = mqtt_read_arrived(self, fd);
-	if (rc == MOSQ_ERR_SUCCESS && (revents & MQC_IO_OUT) && mqtt_active(self) &&
-	    mosquitto_socket(self->mosq) == fd)
+	/* Writes first: what this round's reads queue waits for the next. */
+	if (revents & MQC_IO_OUT)
 		rc = mosquitto_loop_write(self->mosq, 1);
-	if (rc != MOSQ_ERR_SUCCESS && mqtt_active(self) && !self->lost &&
-	    mosquitto_socket(self->mosq) < 0) {
-		/* Closed without a disconnect callback. */
-		mqtt_reason_dropped(self, mqtt_strerror(rc, errno));
-		self->lost = true;
-	}
+	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
+	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd)
+		rc = mqtt_read_arrived(self, fd);
+	mqtt_note_closed(self, rc);
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
 	    mosquitto_socket(self->mosq) == fd) {
 		/* Dead socket libmosquitto did not notice: a peer that hangs up
