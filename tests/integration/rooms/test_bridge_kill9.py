@@ -95,6 +95,9 @@ class BridgeKill9Test(TestCase):
         self.assertEqual(pub.wait(SLOW), 0, "mosquitto_pub failed")
 
         again = start_bridge(self, ini, "bridge", self.broker, self.broker2)
+        # The relays it had queued were in the outbox, like typed lines.
+        self.assertGreater(kept, 0, "no relay in the outbox at the kill")
+        again.err.wait_for(r"sending again \d+ messages? an earlier run left", timeout=SLOW)
         expected = {f"burst-{i:04d}" for i in range(TOTAL)}
         try:
             harness.wait_until(lambda: expected <= set(self.relayed(room2)),
