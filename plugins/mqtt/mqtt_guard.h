@@ -9,10 +9,11 @@
  * only checked bytes reach libmosquitto: for the length of the read calls
  * (made by the caller, between mqtt_guard_lend() and mqtt_guard_give_back())
  * its descriptor number is pointed (dup2) at one end of a socket pair that
- * holds exactly them, then back at the TCP socket.  That end cannot be
- * written (its buffer is filled once): what libmosquitto sends during the
- * call (acknowledgements) stays queued in it and goes out on the TCP socket
- * after.
+ * holds exactly them, then back at the TCP socket.  libmosquitto writes
+ * nothing during a read (mqtt_link.c: acknowledgements wait for the next
+ * round); should it try, that end cannot be written (its buffer is filled
+ * once): what it meant to send stays queued in it and goes out on the TCP
+ * socket after.
  *
  * With TLS the bytes are encrypted until libmosquitto decrypts them: it
  * reads the socket itself, and only the broker that proved its identity
