@@ -42,6 +42,13 @@ class TestCase(harness.TestCase):
         started.append(m)
         return m
 
+    def watch(self, broker, topic, verbose=False):
+        """mosquitto_sub on `topic` of `broker` (any broker of the test);
+        `verbose`: each line "TOPIC PAYLOAD"."""
+        s = harness.Subscriber(broker, topic=topic, extra=["-v"] if verbose else [])
+        self.cleanups.append(s.stop)
+        return s
+
 
 def network(port, topic, **keys):
     """A backend section: the mqtt plugin on 127.0.0.1:`port`, first room
@@ -87,12 +94,6 @@ def start_bridge(tc, ini, name, broker1, broker2):
     m = tc.mqchat(ini, name=name)
     wait_connected(m, broker1, broker2)
     return m
-
-
-def subscriber(tc, broker, topic):
-    s = harness.Subscriber(broker, topic=topic)
-    tc.cleanups.append(s.stop)
-    return s
 
 
 def count(sub, payload):

@@ -70,10 +70,8 @@ class BridgeKill9Test(TestCase):
         return m
 
     def test_killed_mid_burst_relays_all_once(self):
-        room1 = harness.Subscriber(self.broker, topic="room1")
-        self.cleanups.append(room1.stop)
-        room2 = harness.Subscriber(self.broker2, topic="room2")
-        self.cleanups.append(room2.stop)
+        room1 = self.watch(self.broker, "room1")
+        room2 = self.watch(self.broker2, "room2")
         ini = bridge_ini(self, "bridge", self.broker, self.broker2, wire="json",
                          mqtt={"qos": 1, "reconnect_max": 1})
         bridge = start_bridge(self, ini, "bridge", self.broker, self.broker2)

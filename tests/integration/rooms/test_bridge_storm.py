@@ -24,11 +24,6 @@ class BridgeStormTest(TestCase):
             ini = bridge_ini(self, name, self.broker, self.broker2, wire=wire)
             self.bridges.append(start_bridge(self, ini, name, self.broker, self.broker2))
 
-    def watch(self, broker, topic):
-        s = harness.Subscriber(broker, topic=topic)
-        self.cleanups.append(s.stop)
-        return s
-
     def fence(self, sub2, text):
         """Says `text` in room1 and waits until (a bridge) relayed it to room2,
         on either wire."""

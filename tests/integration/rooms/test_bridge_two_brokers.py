@@ -2,8 +2,9 @@
 """One mqchat on two independent brokers, one network each, bridged: what
 is said in room1 on broker 1 is said in room2 on broker 2 by "{nick}@one",
 and back the other way by "{nick}@two"; nothing comes back to where it was
-said.  The third-party clients (mosquitto_pub, mosquitto_sub, the classroom
-paho client) see it as people would."""
+said.  Messages and actions cross; joins and leaves only when the bridge's
+`events` say so.  The third-party clients (mosquitto_pub, mosquitto_sub,
+the classroom paho client) see it as people would."""
 import harness
 from rooms_helpers import (Classroom, TestCase, bridge_ini, count, start_bridge, sub_payloads,
                            wait_count)
@@ -19,16 +20,11 @@ class BridgeTwoBrokersTest(TestCase):
         ini = bridge_ini(self, "bridge", self.broker, self.broker2)
         return start_bridge(self, ini, "bridge", self.broker, self.broker2)
 
-    def watch(self, broker, topic):
-        s = harness.Subscriber(broker, topic=topic, extra=["-v"])
-        self.cleanups.append(s.stop)
-        return s
-
     def test_mosquitto_clients_both_ways(self):
         # Every topic of each broker, "TOPIC PAYLOAD": a relay into the
         # wrong topic would show too.
-        watcher1 = self.watch(self.broker, "#")
-        watcher2 = self.watch(self.broker2, "#")
+        watcher1 = self.watch(self.broker, "#", verbose=True)
+        watcher2 = self.watch(self.broker2, "#", verbose=True)
         self.bridge()
 
         harness.publish(self.broker, "Ana: hola", topic="room1")
@@ -68,13 +64,32 @@ class BridgeTwoBrokersTest(TestCase):
         self.assertEqual(bea.payloads(), ["Ana@one: hola Bea", "Bea: hola Ana, qué tal",
                                           "Ana@one: adiós"])
 
+    def test_actions_cross_joins_and_leaves_do_not(self):
+        # events = message action, the default.
+        sub2 = self.watch(self.broker2, "room2")
+        self.bridge()
+        for payload in ("Eva ha entrado al chat", "* Eva saluda", "Eva ha salido del chat",
+                        "Cid: fin"):
+            harness.publish(self.broker, payload, topic="room1")
+        wait_count(sub2, "Cid@one: fin")
+        self.assertEqual(sub_payloads(sub2), ["* Eva@one saluda", "Cid@one: fin"])
+
+    def test_joins_and_leaves_cross_when_asked(self):
+        sub2 = self.watch(self.broker2, "room2")
+        ini = bridge_ini(self, "bridge", self.broker, self.broker2,
+                         lobby={"events": "message action join leave"})
+        start_bridge(self, ini, "bridge", self.broker, self.broker2)
+        for payload in ("Eva ha entrado al chat", "Eva ha salido del chat", "Cid: fin"):
+            harness.publish(self.broker, payload, topic="room1")
+        wait_count(sub2, "Cid@one: fin")
+        self.assertEqual(sub_payloads(sub2), ["Eva@one ha entrado al chat",
+                                              "Eva@one ha salido del chat", "Cid@one: fin"])
+
     def test_typed_line_goes_to_the_room_and_across(self):
         # A line typed into the bridge process's own default room (room1)
         # is said there as Bridge's and relayed to room2 by the bridge.
-        sub1 = harness.Subscriber(self.broker, topic="room1")
-        self.cleanups.append(sub1.stop)
-        sub2 = harness.Subscriber(self.broker2, topic="room2")
-        self.cleanups.append(sub2.stop)
+        sub1 = self.watch(self.broker, "room1")
+        sub2 = self.watch(self.broker2, "room2")
         m = self.bridge()
         m.send("buenas")
         wait_count(sub1, "bridge: buenas")
