@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Two networks, one of them never reachable (nothing listens on its port,
 retry = on): the working one chats both ways as if alone; the dead one is
-reported by name and tried again and again; mqchat keeps running, and
-quits normally.  With retry off, only the failed network is given up."""
+reported by name and tried again and again, and joins in once its broker
+is there; mqchat keeps running, and quits normally.  With retry off, only the failed network is given up."""
 import harness
 from rooms_helpers import SLOW, TestCase, network, networks_ini, wait_connected, wait_count
 
@@ -53,6 +53,21 @@ class NetworkDeadTest(TestCase):
 
         # End of input: everything said on `one` is acknowledged; `two` had
         # nothing to send.
+        m.close_stdin()
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+
+    def test_a_network_that_comes_up_late_joins_in(self):
+        late = harness.Broker(self.workdir, port=harness.free_port())
+        m = self.mqchat(self.ini(late.port))
+        wait_connected(m, self.broker)
+        self.wait_reports(m, late.port, 2)
+        self.cleanups.append(late.stop)
+        late.start()
+        wait_connected(m, late)
+        harness.publish(late, "Eva: por fin", topic="room2")
+        m.out.wait_for(r"^\[two:room2\] Eva: por fin$", timeout=SLOW)
+        harness.publish(self.broker, "Bob: bienvenida", topic="room1")
+        m.out.wait_for(r"^\[one:room1\] Bob: bienvenida$", timeout=SLOW)
         m.close_stdin()
         self.assertEqual(m.wait(SLOW), 0, m.err.text())
 
