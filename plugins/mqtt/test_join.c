@@ -44,10 +44,15 @@ const char *mqtt_strerror(int rc, int saved_errno)
 	return mosquitto_strerror(rc);
 }
 
+static char reason[256];
+
 void mqtt_reason(struct mqtt *m, const char *fmt, ...)
 {
 	(void)m;
-	(void)fmt;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
 }
 
 static void setup(void)
@@ -56,8 +61,10 @@ static void setup(void)
 	self.host = &host;
 	self.phase = MQTT_IDLE;
 	self.cfg.topic = "lobby";
+	self.cfg.qos = 1;
 	ck_assert(mqtt_rooms_add(&self.rooms, self.cfg.topic));
 	n_logged = 0;
+	reason[0] = '\0';
 }
 
 static void teardown(void)
@@ -164,6 +171,92 @@ START_TEST(the_rooms_list_keeps_order_through_removals)
 }
 END_TEST
 
+/* As if one SUBSCRIBE (`mid`) had gone for every room, in their order. */
+static void subscribing(int mid)
+{
+	self.phase = MQTT_SUBSCRIBING;
+	for (size_t i = 0; i < self.rooms.n; i++)
+		self.rooms.v[i] = (struct mqtt_room){self.rooms.v[i].name, mid, (int)i};
+}
+
+START_TEST(the_link_is_up_once_every_room_has_its_suback)
+{
+	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	subscribing(5);
+	const int granted[] = {1, 0};
+	mqtt_on_subscribe(NULL, &self, 4, 2, granted, NULL); /* another's */
+	ck_assert_int_eq(self.phase, MQTT_SUBSCRIBING);
+	mqtt_on_subscribe(NULL, &self, 5, 2, granted, NULL);
+	ck_assert_int_eq(self.phase, MQTT_UP);
+	ck_assert(self.became_up);
+	ck_assert(!self.lost);
+	/* qos 1 asked, 0 granted on the second room: said, naming it. */
+	ck_assert_int_eq(n_logged, 1);
+	ck_assert_str_eq(logged[0], "the broker granted qos 0 (asked 1) on ops");
+}
+END_TEST
+
+/* Before the link was ever up, a refused room is the configuration's:
+ * the network fails, naming it, and is not retried. */
+START_TEST(a_room_refused_before_the_first_up_fails_the_network_naming_it)
+{
+	ck_assert_int_eq(mqtt_join(&self, "secret"), 0);
+	subscribing(5);
+	const int granted[] = {1, 0x80};
+	mqtt_on_subscribe(NULL, &self, 5, 2, granted, NULL);
+	ck_assert(self.lost);
+	ck_assert(self.permanent);
+	ck_assert(!self.became_up);
+	ck_assert_str_eq(reason, "the broker refused the subscription to secret: return code "
+	                         "0x80 (not allowed, or it failed)");
+}
+END_TEST
+
+/* Joined later, a refused room is left with an error; the others go on. */
+START_TEST(a_room_refused_later_is_left_and_the_others_go_on)
+{
+	ck_assert_int_eq(mqtt_join(&self, "secret"), 0);
+	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	self.ever_up = true;
+	self.phase = MQTT_UP;
+	self.rooms.v[1].sub_mid = 9;
+	self.rooms.v[2].sub_mid = 10;
+	const int refused[] = {0x87};
+	mqtt_on_subscribe(NULL, &self, 9, 1, refused, NULL);
+	ck_assert(!self.lost);
+	ck_assert_int_eq(self.phase, MQTT_UP);
+	ck_assert_uint_eq(self.rooms.n, 2);
+	ck_assert_str_eq(self.rooms.v[1].name, "ops");
+	ck_assert_int_eq(self.rooms.v[1].sub_mid, 10);
+	ck_assert_int_eq(n_logged, 1);
+	ck_assert_int_eq(last_level, MQC_LOG_ERROR);
+	ck_assert(!strncmp(logged[0], "the broker refused the subscription to secret: ", 47));
+}
+END_TEST
+
+/* A SUBACK with fewer answers than topics: the rest count as refused. */
+START_TEST(a_suback_short_of_answers_refuses_the_rest)
+{
+	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	subscribing(3);
+	const int granted[] = {1};
+	mqtt_on_subscribe(NULL, &self, 3, 1, granted, NULL);
+	ck_assert(self.lost);
+	ck_assert_str_eq(reason, "the broker refused the subscription to ops: no answer");
+}
+END_TEST
+
+/* Every room parted: connected is up at once, nothing to wait for. */
+START_TEST(with_no_room_the_link_is_up_at_once)
+{
+	mqtt_part(&self, "lobby");
+	self.phase = MQTT_CONNECTING;
+	mqtt_subscribe_rooms(&self);
+	ck_assert_int_eq(self.phase, MQTT_UP);
+	ck_assert(self.became_up);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mqtt_join");
@@ -175,6 +268,11 @@ int main(void)
 	tcase_add_test(tc, parting_forgets_the_room_also_the_first);
 	tcase_add_test(tc, a_message_on_no_room_is_dropped_and_unsubscribed_once);
 	tcase_add_test(tc, the_rooms_list_keeps_order_through_removals);
+	tcase_add_test(tc, the_link_is_up_once_every_room_has_its_suback);
+	tcase_add_test(tc, a_room_refused_before_the_first_up_fails_the_network_naming_it);
+	tcase_add_test(tc, a_room_refused_later_is_left_and_the_others_go_on);
+	tcase_add_test(tc, a_suback_short_of_answers_refuses_the_rest);
+	tcase_add_test(tc, with_no_room_the_link_is_up_at_once);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
