@@ -18,17 +18,19 @@
  * libmosquitto writes only when we call loop_write (mqtt_setup_client
  * sets it "threaded"): when the socket is ready for OUT, first thing in a
  * round, and at the end of a round that published (mqtt_cork.c).  So the
- * acknowledgement of a received message (PUBACK; PUBCOMP at QoS 2) never
- * leaves in the round the core got the message: the core saves what that
- * round made of it (a bridge's relay, in the outbox) at the round's end,
- * and only then may the broker forget it.  Killed before, the message
- * comes again.  At no extra system call: the acknowledgement goes in the
- * next round, whose poll() finds the socket ready at once, as it already
- * did when the packet check (mqtt_guard.h) kept it from the socket during
- * the read; with TLS, that costs a poll() a message.  What is not covered:
- * messages kept in the backlog (mqtt_backlog.h) until the SUBACK, which
- * libmosquitto acknowledges before the core sees them, and at QoS 2 the
- * PUBREC, after which a broker does not send the message again anyway.
+ * PUBACK of a message received at QoS 1 never leaves in the round the
+ * core got the message: the core saves what that round made of it (a
+ * bridge's relay, in the outbox) at the round's end, and only then may the
+ * broker forget it.  Killed before, the message comes again.  At no extra
+ * system call: the PUBACK goes in the next round, whose poll() finds the
+ * socket ready at once, as it already did when the packet check
+ * (mqtt_guard.h) kept it from the socket during the read; with TLS, that
+ * costs a poll() a message.  Not covered: messages kept in the backlog
+ * (mqtt_backlog.h) until the SUBACK, which libmosquitto acknowledges before
+ * the core sees them; and QoS 2, whose PUBREC libmosquitto sends as the
+ * message arrives, before handing it on at the PUBREL: from then on the
+ * broker does not send it again, and libmosquitto keeps it only in memory
+ * (holding the PUBCOMP, as done, changes nothing).
  */
 #include "mqtt.h"
 
