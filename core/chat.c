@@ -650,6 +650,30 @@ int chat_prepare(struct chat *chat)
 	return rc ? rc : rooms;
 }
 
+bool chat_leave_room(struct chat *chat, struct network *net, const char *room)
+{
+	if (network_room_index(net, room) < 0 || net->n_rooms == 1)
+		return false;
+	/* Frontends speaking in a room that is gone go to the default room;
+	 * `room` may be one of theirs: it is freed below. */
+	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
+		struct frontend_room *fr = &chat->rooms[i];
+		if (fr->net == net && strcmp(fr->room, room) == 0)
+			chat_set_room(chat, i, &chat->networks[0], chat->networks[0].rooms[0]);
+	}
+	return network_remove_room(net, room);
+}
+
+void chat_room_left(struct chat *chat, struct network *net, const char *room, const char *why)
+{
+	struct strbuf text = STRBUF_INIT;
+	strbuf_printf(&text, "left room %s: %s", room, why);
+	if (!chat_leave_room(chat, net, room))
+		strbuf_appends(&text, " (its network's only room: nothing more is shown from it)");
+	event(chat, net, MQC_LOG_ERROR, strbuf_str(&text));
+	strbuf_free(&text);
+}
+
 bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to)
 {
 	if (net->has_rooms && net->inst->self &&

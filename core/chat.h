@@ -127,6 +127,11 @@ void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_mes
 /* Joins `room` on `net` (the plugin's join): false after saying why to
  * `to` (NULL: the log). */
 bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to);
+/* Forgets `room` of `net` (parted, or left by the backend); frontends
+ * speaking there go to the default room.  False when it was not joined. */
+bool chat_leave_room(struct chat *chat, struct network *net, const char *room);
+/* The backend left `room` by itself (host->room_left). */
+void chat_room_left(struct chat *chat, struct network *net, const char *room, const char *why);
 /* Points frontend `i` at net:room. */
 void chat_set_room(struct chat *chat, size_t i, struct network *net, const char *room);
 

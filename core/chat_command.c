@@ -159,19 +159,6 @@ static void join_room(struct chat *chat, struct instance *from, const char *arg,
 	roomref_free(&r);
 }
 
-/* Frontends speaking in a room that is gone go to the default room. */
-static void leave_room(struct chat *chat, struct network *net, const char *room)
-{
-	network_remove_room(net, room);
-	if (net->has_rooms && net->inst->self && net->inst->plugin->desc.part)
-		net->inst->plugin->desc.part(net->inst->self, room);
-	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
-		struct frontend_room *fr = &chat->rooms[i];
-		if (fr->net == net && strcmp(fr->room, room) == 0)
-			chat_set_room(chat, i, &chat->networks[0], chat->networks[0].rooms[0]);
-	}
-}
-
 static void part_room(struct chat *chat, struct instance *from, const char *arg, size_t len)
 {
 	struct roomref r;
@@ -182,7 +169,9 @@ static void part_room(struct chat *chat, struct instance *from, const char *arg,
 		chat_status(chat, from, MQC_MSG_ERROR, "/part: %s:%s is network %s's last room",
 		            r.network, r.room, r.network);
 	else {
-		leave_room(chat, net, r.room);
+		if (net->has_rooms && net->inst->self && net->inst->plugin->desc.part)
+			net->inst->plugin->desc.part(net->inst->self, r.room);
+		chat_leave_room(chat, net, r.room);
 		const struct frontend_room *now = &chat->rooms[frontend_index(chat, from)];
 		chat_status(chat, from, 0, "left %s:%s; your lines go to %s now", r.network, r.room,
 		            now->text);

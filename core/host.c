@@ -221,6 +221,13 @@ static void host_link_state(struct mqc_instance *mi, enum mqc_link state, const 
 		chat_link_state(((struct instance *)mi)->chat, net, state, detail);
 }
 
+static void host_room_left(struct mqc_instance *mi, const char *room, const char *why)
+{
+	struct network *net = network_of(mi, "room_left");
+	if (net && room)
+		chat_room_left(((struct instance *)mi)->chat, net, room, why ? why : "");
+}
+
 static size_t host_room_count(struct mqc_instance *mi)
 {
 	return chat_room_count(((struct instance *)mi)->chat);
@@ -325,4 +332,5 @@ const struct mqc_host chat_host = {
 	.presence = host_presence,
 	.room_count = host_room_count,
 	.current_room = host_current_room,
+	.room_left = host_room_left,
 };

@@ -481,6 +481,11 @@ struct mqc_host {
 	/* Where a line this frontend submits goes: "NETWORK:ROOM".  The
 	 * terminal's /go and /join change it; a section's `room =` sets it. */
 	const char *(*current_room)(struct mqc_instance *inst);
+
+	/* A backend is no longer in `room` though nobody asked it to part
+	 * (the broker refused the subscription, a kick): the core says so,
+	 * with `why`, and sends nothing more there. */
+	void (*room_left)(struct mqc_instance *inst, const char *room, const char *why);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <mqtt_protocol.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,10 +81,15 @@ static bool mqtt_refused(struct mqtt *self, size_t i, int code)
 		self->lost = true;
 		return false;
 	}
-	self->host->log(self->inst, MQC_LOG_ERROR,
-	                "the broker refused the subscription to %s: %s; nothing said there "
-	                "will be shown",
-	                name, why);
+	if (MQC_HOST_HAS(self->host, room_left)) {
+		char text[256];
+		snprintf(text, sizeof text, "the broker refused the subscription (%s)", why);
+		self->host->room_left(self->inst, name, text);
+	} else {
+		self->host->log(self->inst, MQC_LOG_ERROR,
+		                "the broker refused the subscription to %s: %s; nothing said "
+		                "there will be shown", name, why);
+	}
 	mqtt_rooms_remove(&self->rooms, i);
 	return true;
 }
