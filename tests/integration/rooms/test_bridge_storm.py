@@ -4,9 +4,12 @@ same bridge, as a pair run for redundancy would be): a message said once
 appears on the other broker a bounded number of times, never comes back,
 and nothing more comes once the bridges are through: no storm.  On the json wire both relays carry one id, so
 a receiver that knows the wire counts it exactly once."""
+import json
+
 import harness
-from rooms_helpers import (SLOW, Classroom, TestCase, bridge_ini, json_payload, start_bridge,
-                           sub_payloads, wait_count)
+from rooms_helpers import (SLOW, Classroom, TestCase, bridge_ini, json_payload, network,
+                           networks_ini, start_bridge, sub_payloads, wait_connected,
+                           wait_count)
 
 # Plain wire carries no id: each of the two bridges relays the message once.
 MOST_PLAIN_COPIES = 2
@@ -102,6 +105,70 @@ class BridgeStormTest(TestCase):
         # The classroom client's plain line: no id of its own.  Both bridges
         # must still give their copies one id.
         self.json_once_by_id("Bea: hola plain", "hola plain", "Bea@one")
+
+    def test_hop_limit_and_origin(self):
+        # What carries its own way back: a copy is not relayed into the room
+        # it was first said in, nor once four bridges have relayed it.
+        sub2 = self.watch(self.broker2, "room2")
+        ini = bridge_ini(self, "bridge", self.broker, self.broker2, wire="json")
+        self.bridges = [start_bridge(self, ini, "bridge", self.broker, self.broker2)]
+
+        def relayed(msg_id, text, origin, hops):
+            obj = json.loads(json_payload(msg_id, "Ana", text))
+            obj.update(origin=origin, hops=hops)
+            return json.dumps(obj, separators=(",", ":"))
+        for payload in (relayed("1000000000000001", "back home", "two:room2", 1),
+                        relayed("1000000000000002", "fourth hop", "x:y", 4),
+                        relayed("1000000000000003", "third hop", "x:y", 3)):
+            harness.publish(self.broker, payload, topic="room1")
+        self.fence(sub2, "uno")
+        got = [json.loads(p) for p in sub_payloads(sub2)]
+        self.assertEqual([(m["text"], m.get("origin"), m.get("hops")) for m in got],
+                         [("third hop", "x:y", 4), ("uno", "one:room1", 1)])
+
+    def test_triangle_of_bridges_json(self):
+        # Three bridge processes in a ring: room1 (broker 1) - room2
+        # (broker 2) - room3 (broker 1) - room1.  A message said in room1
+        # reaches room2 and room3 (each by two paths at most) and never
+        # comes back to room1: its origin is carried, and the hop limit holds.
+        places = {"one": (self.broker, "room1"), "two": (self.broker2, "room2"),
+                  "three": (self.broker, "room3")}
+        subs = {name: self.watch(b, topic) for name, (b, topic) in places.items()}
+        self.bridges = []
+        for a, b in (("one", "two"), ("two", "three"), ("three", "one")):
+            ini = networks_ini(
+                self, f"ring-{a}-{b}",
+                {n: network(places[n][0].port, places[n][1], wire="json") for n in (a, b)},
+                core={"bridges": "lobby"}, nick=f"ring-{a}-{b}",
+                lobby={"rooms": f"{a}:{places[a][1]} {b}:{places[b][1]}"})
+            m = self.mqchat(ini, name=f"ring-{a}-{b}")
+            wait_connected(m, places[a][0], places[b][0])
+            self.bridges.append(m)
+
+        harness.publish(self.broker, json_payload("2000000000000001", "Ana", "round"),
+                        topic="room1")
+        for name in ("two", "three"):
+            harness.wait_until(lambda: any('"text":"round"' in p
+                                           for p in sub_payloads(subs[name])),
+                               timeout=SLOW, what=f"the message in {name}")
+        self.fence(subs["two"], "uno")
+        for b in self.bridges:
+            b.close_stdin()
+            self.assertEqual(b.wait(SLOW), 0, b.err.text())
+        for name, (broker, topic) in places.items():
+            harness.publish(broker, "Zed: the end", topic=topic)
+            wait_count(subs[name], "Zed: the end")
+
+        said = {name: [json.loads(p) for p in sub_payloads(sub) if '"text":"round"' in p]
+                for name, sub in subs.items()}
+        self.assertEqual([m["nick"] for m in said["one"]], ["Ana"],
+                         f"came back to room1: {said['one']}")
+        for name in ("two", "three"):
+            copies = said[name]
+            self.assertLessEqual(len(copies), 2, copies)
+            self.assertEqual({m.get("origin") for m in copies}, {"one:room1"}, copies)
+            self.assertEqual(len({m["id"] for m in copies}), 1,
+                             f"room {name} got one message with several ids: {copies}")
 
     def report(self, sub1, sub2):
         print(f"room1 received {len(sub_payloads(sub1))} payloads, room2 "
