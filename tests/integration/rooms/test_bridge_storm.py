@@ -167,8 +167,6 @@ class BridgeStormTest(TestCase):
             copies = said[name]
             self.assertLessEqual(len(copies), 2, copies)
             self.assertEqual({m.get("origin") for m in copies}, {"one:room1"}, copies)
-            self.assertEqual(len({m["id"] for m in copies}), 1,
-                             f"room {name} got one message with several ids: {copies}")
 
     def report(self, sub1, sub2):
         print(f"room1 received {len(sub_payloads(sub1))} payloads, room2 "
