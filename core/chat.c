@@ -206,6 +206,10 @@ void chat_say(struct chat *chat, const struct said *s)
 	if (!outgoing_is_announcement(m) && !*m->to)
 		relay(chat, &msg);
 	loop_timer_arm_now(chat->send_timer);
+	/* Quitting waits for this one too (a relay of a message that came
+	 * in after the quit), unless the wait is over. */
+	if (chat->quitting && !chat->quit_expired)
+		chat->done = false;
 }
 
 /* Says a join or leave in every room of `net` (`first`: ahead of what waits). */
@@ -397,6 +401,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 		event(chat, net, MQC_LOG_ERROR, detail);
 		if (all_failed(chat)) {
 			chat->exit_code = EX_UNAVAILABLE;
+			chat->quit_expired = true;
 			chat->done = true;
 		}
 		break;
@@ -408,6 +413,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 static void quit_timed_out(void *data)
 {
 	struct chat *chat = data;
+	chat->quit_expired = true;
 	chat->done = true;
 }
 
@@ -510,6 +516,7 @@ static void on_signal(void *data, int fd, unsigned revents)
 			}
 		} else if (chat->quitting) {
 			log_print(NULL, MQC_LOG_WARNING, "interrupted again: not waiting any longer");
+			chat->quit_expired = true;
 			chat->done = true;
 		} else {
 			chat_quit(chat, 0);

@@ -72,6 +72,7 @@ struct chat {
 	int signal_fd;
 
 	bool quitting;
+	bool quit_expired; /* no more waiting for acknowledgements */
 	bool done;
 	int exit_code;
 	struct loop_timer *quit_timer;

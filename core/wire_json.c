@@ -244,13 +244,14 @@ static json_t *load(const char *payload, size_t len)
 }
 
 /* A relayed message's "hops": a whole number from 1; 0 otherwise (a
- * sender's nonsense is taken as "not relayed", never as a huge count). */
+ * sender's nonsense is taken as "not relayed", never as a huge count).
+ * Numbers are read as reals (see load()). */
 static unsigned hops_from(const json_t *hops)
 {
-	if (!json_is_integer(hops))
+	if (!json_is_number(hops))
 		return 0;
-	json_int_t n = json_integer_value(hops);
-	return n > 0 && n <= JSON_MAX_HOPS ? (unsigned)n : 0;
+	double n = json_number_value(hops);
+	return n >= 1 && n <= JSON_MAX_HOPS && n == (double)(unsigned)n ? (unsigned)n : 0;
 }
 
 bool json_decode(const char *payload, size_t len, struct json_decoded *out)

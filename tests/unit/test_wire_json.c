@@ -31,6 +31,35 @@ START_TEST(encodes_exactly_the_product_fields_in_order)
 }
 END_TEST
 
+/* A relayed message carries where it was first said and its hops, after
+ * the text; read back as a whole number from 1, anything else as 0. */
+START_TEST(relayed_messages_carry_origin_and_hops)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = "c0", .nick = "Ana@one",
+	                          .text = "hola", .time_ms = 5, .origin = "one:room1", .hops = 2};
+	struct strbuf sb = STRBUF_INIT;
+	json_encode(&sb, &msg);
+	ck_assert_str_eq(strbuf_str(&sb), "{\"v\":1,\"id\":\"c0\",\"nick\":\"Ana@one\",\"ts\":5,"
+	                 "\"type\":\"message\",\"text\":\"hola\",\"origin\":\"one:room1\","
+	                 "\"hops\":2}");
+	struct json_decoded d;
+	ck_assert(json_decode(sb.data, sb.len, &d));
+	ck_assert_str_eq(d.origin, "one:room1");
+	ck_assert_uint_eq(d.hops, 2);
+	json_decoded_free(&d);
+	strbuf_free(&sb);
+	static const char *const odd[] = {"0", "-1", "1.5", "256", "\"2\"", "null", "1e400"};
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		char payload[96];
+		snprintf(payload, sizeof payload, "{\"text\":\"x\",\"origin\":\"a:b\",\"hops\":%s}",
+		         odd[i]);
+		ck_assert(decode_str(payload, &d));
+		ck_assert_msg(d.hops == 0, "hops %s read as %u", odd[i], d.hops);
+		json_decoded_free(&d);
+	}
+}
+END_TEST
+
 START_TEST(encodes_every_type)
 {
 	const struct {
@@ -497,6 +526,7 @@ int main(void)
 	Suite *s = suite_create("wire_json");
 	TCase *enc = tcase_create("encode");
 	tcase_add_test(enc, encodes_exactly_the_product_fields_in_order);
+	tcase_add_test(enc, relayed_messages_carry_origin_and_hops);
 	tcase_add_test(enc, encodes_every_type);
 	tcase_add_test(enc, null_strings_are_empty);
 	tcase_add_test(enc, escapes_what_json_needs_and_keeps_utf8);
