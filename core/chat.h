@@ -95,15 +95,9 @@ struct said {
 extern const struct mqc_host chat_host;
 
 /* chat.c */
-/* Networks, their rooms, bridges and where each frontend speaks, from the
- * configuration, nothing opened: 0 or 78 after saying why (also for
- * --check-config). */
-int chat_prepare(struct chat *chat);
 int chat_open(struct chat *chat);   /* open every instance: 0 or exit code */
 int chat_run(struct chat *chat);    /* until done: the exit code */
 void chat_close(struct chat *chat);
-/* Frees what chat_prepare made. */
-void chat_free_rooms(struct chat *chat);
 void chat_receive(struct chat *chat, struct network *net, const char *topic,
                   const void *payload, size_t len, unsigned flags);
 void chat_receive_message(struct chat *chat, struct network *net,
@@ -119,12 +113,26 @@ void chat_note_published(struct chat *chat, struct network *net, const char *pay
                          size_t len);
 /* Rooms joined over every network. */
 size_t chat_room_count(const struct chat *chat);
+/* The network called `name`, or NULL. */
+struct network *chat_network(struct chat *chat, const char *name);
+/* An event (connected, outbox news) for every frontend, and for stderr as
+ * well when no frontend shows it on the terminal; with several networks
+ * it says which (`net` NULL: none). */
+void chat_event(struct chat *chat, const struct network *net, enum mqc_log_level level,
+                const char *text);
 
 /* Shared by chat.c and chat_command.c. */
 void chat_say(struct chat *chat, const struct said *s);
 void chat_status(struct chat *chat, struct instance *to, unsigned flags, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void chat_deliver(struct chat *chat, struct instance *only, const struct mqc_message *msg);
+/* chat_rooms.c */
+/* Networks, their rooms, bridges and where each frontend speaks, from the
+ * configuration, nothing opened: 0 or 78 after saying why (also for
+ * --check-config). */
+int chat_prepare(struct chat *chat);
+/* Frees what chat_prepare made. */
+void chat_free_rooms(struct chat *chat);
 /* Joins `room` on `net` (the plugin's join): false after saying why to
  * `to` (NULL: the log). */
 bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to);

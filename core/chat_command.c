@@ -99,14 +99,6 @@ static void show_help(struct chat *chat, struct instance *to)
 
 /* --- rooms ---------------------------------------------------------------- */
 
-static struct network *network_named(struct chat *chat, const char *name)
-{
-	for (size_t i = 0; i < chat->n_networks; i++)
-		if (strcmp(chat->networks[i].name, name) == 0)
-			return &chat->networks[i];
-	return NULL;
-}
-
 /* A room argument: "NET:ROOM", or a room of the current room's network
  * (`from`'s).  False for an empty one. */
 static bool parse_room(struct chat *chat, struct instance *from, const char *arg, size_t len,
@@ -131,7 +123,7 @@ static struct network *room_or_current(struct chat *chat, struct instance *from,
 	const struct frontend_room *fr = &chat->rooms[frontend_index(chat, from)];
 	if (!len || !parse_room(chat, from, arg, len, r))
 		*r = (struct roomref){xstrdup(fr->net->name), xstrdup(fr->room)};
-	return network_named(chat, r->network);
+	return chat_network(chat, r->network);
 }
 
 static void go_to(struct chat *chat, struct instance *from, struct network *net,
@@ -146,7 +138,7 @@ static void join_room(struct chat *chat, struct instance *from, const char *arg,
 	struct roomref r;
 	if (!parse_room(chat, from, arg, len, &r))
 		return;
-	struct network *net = network_named(chat, r.network);
+	struct network *net = chat_network(chat, r.network);
 	if (!net->has_rooms && network_room_index(net, r.room) < 0)
 		chat_status(chat, from, MQC_MSG_ERROR, "/join: network %s (plugin %s) has one "
 		            "room, %s", net->name, net->inst->plugin->desc.name, net->rooms[0]);
@@ -219,7 +211,7 @@ static void go_room(struct chat *chat, struct instance *from, const char *arg, s
 	struct roomref r = {0};
 	if (!*end && *text >= '0' && *text <= '9')
 		numbered_room(chat, n, &net, &room);
-	else if (parse_room(chat, from, arg, len, &r) && (net = network_named(chat, r.network)) &&
+	else if (parse_room(chat, from, arg, len, &r) && (net = chat_network(chat, r.network)) &&
 	         network_room_index(net, r.room) >= 0)
 		room = net->rooms[network_room_index(net, r.room)];
 	if (room)
@@ -287,7 +279,7 @@ static bool room_word(struct chat *chat, struct instance *from, const char *arg,
 {
 	if (!len || !parse_room(chat, from, arg, len, out))
 		return false;
-	struct network *net = network_named(chat, out->network);
+	struct network *net = chat_network(chat, out->network);
 	bool named = memchr(arg, ':', len) && strncmp(arg, out->network, strlen(out->network)) == 0;
 	if (named || network_room_index(net, out->room) >= 0)
 		return true;
