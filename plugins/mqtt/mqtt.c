@@ -255,6 +255,22 @@ static int mqtt_check(struct mqc_instance *inst, const struct mqc_host *host)
 	return mqtt_config_check(inst, host) ? 0 : -1;
 }
 
+/* join() and part(): a subscription to send, polled for OUT. */
+static int mqtt_plugin_join(void *data, const char *room)
+{
+	struct mqtt *self = data;
+	int rc = mqtt_join_room(self, room);
+	mqtt_sync_watch(self);
+	return rc;
+}
+
+static void mqtt_plugin_part(void *data, const char *room)
+{
+	struct mqtt *self = data;
+	mqtt_part_room(self, room);
+	mqtt_sync_watch(self);
+}
+
 MQC_PLUGIN_DEFINE(
 	.name = "mqtt",
 	.version = "1.0",
@@ -265,5 +281,5 @@ MQC_PLUGIN_DEFINE(
 	.close = mqtt_close,
 	.publish = mqtt_publish,
 	.check = mqtt_check,
-	.join = mqtt_join,
-	.part = mqtt_part);
+	.join = mqtt_plugin_join,
+	.part = mqtt_plugin_part);

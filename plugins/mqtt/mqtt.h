@@ -103,21 +103,26 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 /* Whether a message on `topic` is for a room joined; if not, it is to be
  * dropped (said in the debug log) and the topic is unsubscribed. */
 bool mqtt_room_wanted(struct mqtt *self, const char *topic);
-/* The plugin's join() and part(). */
-int mqtt_join(void *data, const char *room);
-void mqtt_part(void *data, const char *room);
+/* For the plugin's join() and part(); the caller syncs the watch after. */
+int mqtt_join_room(struct mqtt *self, const char *room);
+void mqtt_part_room(struct mqtt *self, const char *room);
 
-/* mqtt_link.c */
+/* mqtt_reason.c */
 /* Records why the current attempt or connection ends, unless an earlier,
  * more precise reason is already there. */
 void mqtt_reason(struct mqtt *self, const char *fmt, ...) MQC_PRINTF(2, 3);
+/* Text for a libmosquitto error code, with errno resolved. */
+const char *mqtt_strerror(int rc, int saved_errno);
+/* What a connection closed without a word (no DISCONNECT, no error) is
+ * called: all a 3.1.1 broker says when another client takes our id. */
+extern const char mqtt_closed_text[];
+
+/* mqtt_link.c */
 /* Whether a connection exists or is being made (connecting, subscribing,
  * up). */
 bool mqtt_active(const struct mqtt *self);
 /* Bytes the kernel holds for us on a socket. */
 int mqtt_bytes_queued(int fd);
-/* Text for a libmosquitto error code, with errno resolved. */
-const char *mqtt_strerror(int rc, int saved_errno);
 /* At a round's end: writes what libmosquitto has queued, unless
  * acknowledgements are held (then the socket is polled for OUT, ready in the
  * next round); acts on what the write found. */

@@ -145,9 +145,8 @@ bool mqtt_room_wanted(struct mqtt *self, const char *topic)
 	return false;
 }
 
-int mqtt_join(void *data, const char *room)
+int mqtt_join_room(struct mqtt *self, const char *room)
 {
-	struct mqtt *self = data;
 	bool quotable;
 	const char *problem = mqtt_topic_problem(room, &quotable);
 	if (problem) {
@@ -175,13 +174,11 @@ int mqtt_join(void *data, const char *room)
 		self->host->log(self->inst, MQC_LOG_WARNING,
 		                "cannot subscribe to %s now: %s; tried again on the next connection",
 		                room, mqtt_strerror(rc, errno));
-	mqtt_sync_watch(self);
 	return 0;
 }
 
-void mqtt_part(void *data, const char *room)
+void mqtt_part_room(struct mqtt *self, const char *room)
 {
-	struct mqtt *self = data;
 	long i = mqtt_rooms_find(&self->rooms, room);
 	if (i < 0)
 		return;
@@ -195,5 +192,4 @@ void mqtt_part(void *data, const char *room)
 	if (rc != MOSQ_ERR_SUCCESS)
 		self->host->log(self->inst, MQC_LOG_WARNING, "cannot unsubscribe from %s now: %s",
 		                room, mqtt_strerror(rc, errno));
-	mqtt_sync_watch(self);
 }

@@ -74,19 +74,6 @@ bool mqtt_active(const struct mqtt *self)
 	       self->phase == MQTT_UP;
 }
 
-void mqtt_reason(struct mqtt *self, const char *fmt, ...)
-{
-	if (self->reason[0])
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(self->reason, sizeof(self->reason), fmt, ap);
-	va_end(ap);
-}
-
-/* What a connection closed without a word (no DISCONNECT, no error) is
- * called: all a 3.1.1 broker says when another client takes our id. */
-static const char mqtt_closed_text[] = "the connection was closed";
 static const char mqtt_broker_closed_text[] = "the broker closed the connection";
 
 /* The broker dropped the connection.  Before CONNACK over TLS 1.3, that is
@@ -103,14 +90,6 @@ static void mqtt_reason_dropped(struct mqtt *self, const char *what)
 	            no_cert ? " (if the broker requires a client certificate: set certfile and "
 	                      "keyfile)"
 	                    : "");
-}
-
-const char *mqtt_strerror(int rc, int saved_errno)
-{
-	if (rc == MOSQ_ERR_ERRNO)
-		/* libmosquitto reports a peer's close as an errno error, errno 0. */
-		return saved_errno ? strerror(saved_errno) : mqtt_closed_text;
-	return mosquitto_strerror(rc);
 }
 
 /* A socket error; those that end an established connection are drops. */

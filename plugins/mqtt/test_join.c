@@ -33,11 +33,6 @@ static const struct mqc_host host = {.size = sizeof(struct mqc_host), .log = fak
 static struct mqtt self;
 
 /* The link's side, not under test. */
-void mqtt_sync_watch(struct mqtt *m)
-{
-	(void)m;
-}
-
 const char *mqtt_strerror(int rc, int saved_errno)
 {
 	(void)saved_errno;
@@ -75,9 +70,9 @@ static void teardown(void)
 
 START_TEST(a_room_joined_is_remembered_once)
 {
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
-	ck_assert_int_eq(mqtt_join(&self, "lobby"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "lobby"), 0);
 	ck_assert_uint_eq(self.rooms.n, 2);
 	ck_assert_str_eq(self.rooms.v[0].name, "lobby");
 	ck_assert_str_eq(self.rooms.v[1].name, "ops");
@@ -88,10 +83,10 @@ END_TEST
 /* The same reasons, in the same words, as the `topic` key's. */
 START_TEST(a_room_one_cannot_publish_to_is_refused_saying_why)
 {
-	ck_assert_int_eq(mqtt_join(&self, "news/#"), -1);
-	ck_assert_int_eq(mqtt_join(&self, "a/+/b"), -1);
-	ck_assert_int_eq(mqtt_join(&self, ""), -1);
-	ck_assert_int_eq(mqtt_join(&self, "caf\xc3"), -1);
+	ck_assert_int_eq(mqtt_join_room(&self, "news/#"), -1);
+	ck_assert_int_eq(mqtt_join_room(&self, "a/+/b"), -1);
+	ck_assert_int_eq(mqtt_join_room(&self, ""), -1);
+	ck_assert_int_eq(mqtt_join_room(&self, "caf\xc3"), -1);
 	ck_assert_uint_eq(self.rooms.n, 1);
 	ck_assert_int_eq(n_logged, 4);
 	ck_assert_int_eq(last_level, MQC_LOG_ERROR);
@@ -109,7 +104,7 @@ START_TEST(a_topic_longer_than_mqtt_allows_is_refused)
 {
 	static char longest[65537];
 	memset(longest, 'a', sizeof(longest) - 1);
-	ck_assert_int_eq(mqtt_join(&self, longest), -1);
+	ck_assert_int_eq(mqtt_join_room(&self, longest), -1);
 	ck_assert_int_eq(n_logged, 1);
 	ck_assert(!strncmp(logged[0], "cannot join 'aaa", 16));
 	bool quotable;
@@ -122,12 +117,12 @@ END_TEST
 
 START_TEST(parting_forgets_the_room_also_the_first)
 {
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
-	mqtt_part(&self, "lobby");
-	mqtt_part(&self, "never-joined");
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
+	mqtt_part_room(&self, "lobby");
+	mqtt_part_room(&self, "never-joined");
 	ck_assert_uint_eq(self.rooms.n, 1);
 	ck_assert_str_eq(self.rooms.v[0].name, "ops");
-	mqtt_part(&self, "ops");
+	mqtt_part_room(&self, "ops");
 	ck_assert_uint_eq(self.rooms.n, 0);
 }
 END_TEST
@@ -145,7 +140,7 @@ START_TEST(a_message_on_no_room_is_dropped_and_unsubscribed_once)
 	                            "unsubscribing from it");
 	ck_assert_str_eq(logged[1], "a message on old, which is no room joined: dropped");
 	/* Joined again: its messages are wanted again. */
-	ck_assert_int_eq(mqtt_join(&self, "old"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "old"), 0);
 	ck_assert(mqtt_room_wanted(&self, "old"));
 	ck_assert_uint_eq(self.strays.n, 0);
 }
@@ -181,7 +176,7 @@ static void subscribing(int mid)
 
 START_TEST(the_link_is_up_once_every_room_has_its_suback)
 {
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
 	subscribing(5);
 	const int granted[] = {1, 0};
 	mqtt_on_subscribe(NULL, &self, 4, 2, granted, NULL); /* another's */
@@ -200,7 +195,7 @@ END_TEST
  * the network fails, naming it, and is not retried. */
 START_TEST(a_room_refused_before_the_first_up_fails_the_network_naming_it)
 {
-	ck_assert_int_eq(mqtt_join(&self, "secret"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "secret"), 0);
 	subscribing(5);
 	const int granted[] = {1, 0x80};
 	mqtt_on_subscribe(NULL, &self, 5, 2, granted, NULL);
@@ -215,8 +210,8 @@ END_TEST
 /* Joined later, a refused room is left with an error; the others go on. */
 START_TEST(a_room_refused_later_is_left_and_the_others_go_on)
 {
-	ck_assert_int_eq(mqtt_join(&self, "secret"), 0);
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "secret"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
 	self.ever_up = true;
 	self.phase = MQTT_UP;
 	self.rooms.v[1].sub_mid = 9;
@@ -237,7 +232,7 @@ END_TEST
 /* A SUBACK with fewer answers than topics: the rest count as refused. */
 START_TEST(a_suback_short_of_answers_refuses_the_rest)
 {
-	ck_assert_int_eq(mqtt_join(&self, "ops"), 0);
+	ck_assert_int_eq(mqtt_join_room(&self, "ops"), 0);
 	subscribing(3);
 	const int granted[] = {1};
 	mqtt_on_subscribe(NULL, &self, 3, 1, granted, NULL);
@@ -249,7 +244,7 @@ END_TEST
 /* Every room parted: connected is up at once, nothing to wait for. */
 START_TEST(with_no_room_the_link_is_up_at_once)
 {
-	mqtt_part(&self, "lobby");
+	mqtt_part_room(&self, "lobby");
 	self.phase = MQTT_CONNECTING;
 	mqtt_subscribe_rooms(&self);
 	ck_assert_int_eq(self.phase, MQTT_UP);
