@@ -3,6 +3,7 @@
  * The mqtt backend's shared state.  Files:
  *   mqtt.c          the plugin interface: open, close, publish
  *   mqtt_link.c     the connection: attempts, backoff, socket watch, callbacks
+ *   mqtt_reason.c   why an attempt or a connection ends, in words
  *   mqtt_join.c     rooms: join, part, their subscriptions on each connection
  *   mqtt_rooms.c    a list of rooms;  mqtt_topic.c  what a room's topic must be
  *   mqtt_connect.c  one attempt's CONNECT: Last Will, session, opening the socket
