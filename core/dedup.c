@@ -72,8 +72,8 @@ static uint64_t content_digest(const char *nick, enum mqc_msg_type type, const c
 	return fnv1a64(h, text, strlen(text));
 }
 
-/* `content` of a message without an id, told apart by its room (from ABI
- * 1.2 on; a message of no room keeps the digest older versions stored). */
+/* The in-memory key of a message without an id: its content, told apart
+ * by its room (a message of no room keeps the content alone). */
 static uint64_t in_room(uint64_t content, const struct mqc_message *msg)
 {
 	if (!msg->room || !*msg->room)
@@ -155,10 +155,11 @@ void dedup_identify(struct dedup_identity *out, const struct mqc_message *msg, i
 		out->id_hash = domain_hash('i', id, strlen(id));
 	} else {
 		/* "ok" said in two rooms is two messages; an id is the same
-		 * message wherever it arrives. */
-		out->content = in_room(out->content, msg);
+		 * message wherever it arrives.  The stored key stays the
+		 * content's alone: a process sharing the file, and the run
+		 * after a restart, know our own message by it (history.c). */
 		dedup_content_key(&out->key, out->content);
-		out->hash = out->content;
+		out->hash = in_room(out->content, msg);
 	}
 	out->retained = (msg->flags & MQC_MSG_RETAINED) != 0;
 	if (out->retained) {

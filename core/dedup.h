@@ -45,9 +45,9 @@ struct dedup_identity {
 	/* A retained message's "rt:<16 hex>" (digest of topic and payload);
 	 * empty for others. */
 	struct strbuf retained_key;
-	uint64_t content;  /* digest of nick, type and text (and, without an
-	                      id, network and room) */
-	uint64_t hash;     /* the in-memory set's key */
+	uint64_t content;  /* digest of nick, type and text */
+	uint64_t hash;     /* the in-memory set's key (without an id: the
+	                      content and the room) */
 	uint64_t id_hash;  /* the id alone (for conflicts); 0 without an id */
 	uint64_t retained_digest;
 	bool by_id;
