@@ -136,8 +136,9 @@ void chat_free_rooms(struct chat *chat);
 /* Joins `room` on `net` (the plugin's join): false after saying why to
  * `to` (NULL: the log). */
 bool chat_join(struct chat *chat, struct network *net, const char *room, struct instance *to);
-/* Forgets `room` of `net` (parted, or left by the backend); frontends
- * speaking there go to the default room.  False when it was not joined. */
+/* Forgets `room` of `net` (parted, or left by the backend; a string of
+ * the caller's); frontends speaking there go to the default room.  False
+ * when it was not joined, or is the network's last. */
 bool chat_leave_room(struct chat *chat, struct network *net, const char *room);
 /* The backend left `room` by itself (host->room_left). */
 void chat_room_left(struct chat *chat, struct network *net, const char *room, const char *why);

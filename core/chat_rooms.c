@@ -126,16 +126,17 @@ int chat_prepare(struct chat *chat)
 
 bool chat_leave_room(struct chat *chat, struct network *net, const char *room)
 {
-	if (network_room_index(net, room) < 0 || net->n_rooms == 1)
+	if (network_room_index(net, room) < 0 || net->n_rooms == 1 ||
+	    !network_remove_room(net, room))
 		return false;
-	/* Frontends speaking in a room that is gone go to the default room;
-	 * `room` may be one of theirs: it is freed below. */
+	/* Frontends speaking in the room that is gone go to the default room
+	 * (the first network's first, which this may have been). */
 	for (size_t i = 0; i < chat->instances.n_frontends; i++) {
 		struct frontend_room *fr = &chat->rooms[i];
 		if (fr->net == net && strcmp(fr->room, room) == 0)
 			chat_set_room(chat, i, &chat->networks[0], chat->networks[0].rooms[0]);
 	}
-	return network_remove_room(net, room);
+	return true;
 }
 
 void chat_room_left(struct chat *chat, struct network *net, const char *room, const char *why)
