@@ -12,7 +12,10 @@
  * a message arriving as the twin of a copy this process relayed into that
  * room within a minute (another bridge's); not a plain message whose
  * sender already has this bridge's relayed shape for one of its networks
- * (the plain wire carries no hops: that shape counts as one).
+ * (the plain wire carries no hops: that shape counts as one).  A copy
+ * this process says is itself relayed by none of its bridges, as a
+ * matterbridge gateway ignores its own messages: rooms that should all
+ * hear each other belong in one bridge.
  */
 #ifndef MQC_BRIDGE_H
 #define MQC_BRIDGE_H
