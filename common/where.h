@@ -23,7 +23,7 @@ bool where_in_template(const char *format);
  * NULL only counts; returns its length without the NUL.  With `color` the
  * bracket is in the colour of the room (of the other person, for a
  * private message) the way nicks are coloured.  Reads `network`, `room`
- * and `to`: only for a message from a core of ABI 1.2 or later. */
+ * and `to`: only for a message from a core of ABI 1.3 or later. */
 size_t where_prefix(const struct mqc_message *msg, bool color, char *out);
 
 #endif

@@ -118,11 +118,11 @@ struct host_template {
 };
 
 /* `msg` as the core may read it: a message of a plugin built before ABI
- * 1.2 ends at time_ms, unless it is the one the core is delivering. */
+ * 1.3 ends at time_ms, unless it is the one the core is delivering. */
 static struct mqc_message message_for(const struct instance *inst,
                                       const struct mqc_message *msg)
 {
-	if (inst->plugin->desc.abi_minor >= 2 || msg == inst->chat->delivering)
+	if (inst->plugin->desc.abi_minor >= 3 || msg == inst->chat->delivering)
 		return *msg;
 	struct mqc_message m = {.network = "", .room = "", .to = "", .origin = ""};
 	memcpy(&m, msg, offsetof(struct mqc_message, network));

@@ -26,7 +26,7 @@ struct network {
 	struct instance *inst;
 	const char *name;  /* the instance's */
 	char *broker;      /* for the outbox: "host:port" or the list of hosts */
-	bool has_rooms;    /* the plugin joins rooms (ABI 1.2 `join`) */
+	bool has_rooms;    /* the plugin joins rooms (ABI 1.3 `join`) */
 	char **rooms;      /* joined; rooms[0] is the first (never parted away) */
 	size_t n_rooms;
 	struct presence *present;

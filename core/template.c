@@ -188,7 +188,7 @@ static void append_old_mark(struct strbuf *out, unsigned flags)
 		strbuf_appends(out, "(old) ");
 }
 
-/* A member since ABI 1.2: "" when NULL (a message made without it). */
+/* A member since ABI 1.3: "" when NULL (a message made without it). */
 static const char *optional(const char *member)
 {
 	return member ? member : "";

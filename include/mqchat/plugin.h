@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 2
+#define MQC_ABI_MINOR 3
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -134,7 +134,7 @@ struct mqc_message {
 	const char *topic; /* where it came from or goes to; "" when none */
 	const char *sender_id; /* sender's stable id; "" when unknown */
 	int64_t time_ms;   /* Unix time in ms: when sent if known, else received */
-	/* --- since ABI 1.2 (see "Networks and rooms" below) ----------------- */
+	/* --- since ABI 1.3 (see "Networks and rooms" below) ----------------- */
 	const char *network; /* the network (backend instance) it was said on
 	                        or goes to; "" for STATUS */
 	const char *room;    /* its room on that network (an MQTT topic, an IRC
@@ -146,7 +146,7 @@ struct mqc_message {
 };
 
 /*
- * Networks and rooms (since ABI 1.2)
+ * Networks and rooms (since ABI 1.3)
  * ----------------------------------
  * A network is one backend instance; a room is a place on it where several
  * people read the same messages (an MQTT topic, an IRC channel), written
@@ -155,12 +155,12 @@ struct mqc_message {
  * carries any number of rooms: the core joins those the configuration
  * names (the section's `rooms`, the bridges') and those people /join; its
  * first room is its `topic` key's value when it declares one (mqtt), else
- * the first of `rooms`.  A backend without `join` (any built before 1.2)
+ * the first of `rooms`.  A backend without `join` (any built before 1.3)
  * has one room, that first one, and is sent only that room's messages.
  *
  * The core reads the members after `time_ms` of a message a plugin hands
  * it (host->encode, host->template_render) only from a plugin built
- * against 1.2 or later; for an older one they count as "" and 0.
+ * against 1.3 or later; for an older one they count as "" and 0.
  */
 
 /* Room for a message id the core makes: 16 hex digits and the NUL. */
@@ -394,7 +394,7 @@ struct mqc_host {
 	/* Compile a template ("{time} {nick}: {text}"); NULL and a
 	 * config_error() on `key` if it is malformed.  Fields: {time} {date}
 	 * {nick} {initial} {text} {topic} {id} {type}; "{{" and "}}" are
-	 * literal braces; since ABI 1.2 also {network} {room} {to}.  Freed
+	 * literal braces; since ABI 1.3 also {network} {room} {to}.  Freed
 	 * with template_free(). */
 	struct mqc_template *(*template_new)(struct mqc_instance *inst,
 	                                     const char *key, const char *text);
@@ -460,6 +460,8 @@ struct mqc_host {
 	int64_t (*config_number)(struct mqc_instance *inst, const char *key);
 	int (*config_word)(struct mqc_instance *inst, const char *key);
 
+	/* --- since ABI 1.3 --------------------------------------------------- */
+
 	/* A message a backend has parsed itself, for a protocol whose lines
 	 * are not payloads for the core to decode (IRC).  Set type, nick,
 	 * text, room (or `to`, our nick, for a private message), and id,
@@ -511,7 +513,7 @@ enum mqc_plugin_flags {
 	 * standard input and error are a terminal the core asks there for a
 	 * nick [core] does not give. */
 	MQC_PLUGIN_OWNS_TERMINAL = 1u << 0,
-	/* This backend sends private messages: `publish` may get a message
+	/* Since ABI 1.3.  This backend sends private messages: `publish` may get a message
 	 * whose `to` is a nick (and `room` ""). */
 	MQC_PLUGIN_PRIVATE = 1u << 1,
 	/* This backend says who is present with host->presence(). */
@@ -570,7 +572,7 @@ struct mqc_plugin {
 	void (*deliver)(void *self, const struct mqc_message *msg);
 
 	/* BACKEND, MANDATORY.  Send `msg` to its room (`msg->room`, since
-	 * ABI 1.2; a backend without `join` is sent only its own room's), or
+	 * ABI 1.3; a backend without `join` is sent only its own room's), or
 	 * to `msg->to` with MQC_PLUGIN_PRIVATE.  A relayed message
 	 * (`hops` > 0) carries its sender's nick as the bridge named it: a
 	 * network whose sender is always this connection (IRC) puts it in
@@ -595,6 +597,8 @@ struct mqc_plugin {
 	/* --- since ABI 1.2 --------------------------------------------------- */
 
 	unsigned flags; /* enum mqc_plugin_flags */
+
+	/* --- since ABI 1.3 --------------------------------------------------- */
 
 	/* BACKEND, optional: rooms.  Start receiving `room`'s messages, now or
 	 * as soon as the link is up (and again after every reconnection), and

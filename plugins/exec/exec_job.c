@@ -93,7 +93,7 @@ static char *variable(const char *name, const char *value)
 	return asprintf(&var, "%s=%.*s", name, (int)n, value) < 0 ? NULL : var;
 }
 
-/* A message member since ABI 1.2: "" from an older core, which lacks it. */
+/* A message member since ABI 1.3: "" from an older core, which lacks it. */
 static const char *since_1_2(const struct mqc_host *host, const char *const *member)
 {
 	return MQC_HOST_HAS(host, room_count) ? *member : "";

@@ -36,7 +36,7 @@ struct stdin_frontend {
 
 /* --- stdin_output.c --------------------------------------------------- */
 
-/* True while more than one room is joined (never on a core before 1.2). */
+/* True while more than one room is joined (never on a core before 1.3). */
 bool stdin_many_rooms(struct stdin_frontend *fe);
 
 /* `msg` through the template (nick colours and a dim retained mark with

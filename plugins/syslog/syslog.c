@@ -81,7 +81,7 @@ static bool journal_number_field(struct syslog_self *s, const char *name,
 	return syslog_record_journal_field(&s->record, name, num, (size_t)len);
 }
 
-/* MQCHAT_NETWORK, _ROOM and _TO, from a core that has them (ABI 1.2). */
+/* MQCHAT_NETWORK, _ROOM and _TO, from a core that has them (ABI 1.3). */
 static bool journal_where_fields(struct syslog_self *s, const struct mqc_message *msg)
 {
 	if (!MQC_HOST_HAS(s->host, room_count))

@@ -44,6 +44,11 @@ static const struct mqc_key fixture_keys[] = {
 };
 #endif
 
+#ifdef FIXTURE_ABI_1_2
+static const struct mqc_host *fixture_host;
+static struct mqc_template *fixture_tpl;
+#endif
+
 static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	const char *fail = host->config(inst, "fail");
@@ -57,6 +62,10 @@ static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host
 		return NULL;
 	}
 	const char *path = host->config(inst, "file");
+#ifdef FIXTURE_ABI_1_2
+	fixture_host = host;
+	fixture_tpl = host->template_new(inst, "tag", "{nick}|{network}|{room}|{text}");
+#endif
 	FILE *out = fopen(*path ? path : "/dev/null", "a");
 	if (!out)
 		host->config_error(inst, "file", "cannot open %s: %s", path, strerror(errno));
@@ -65,14 +74,39 @@ static void *fixture_open(struct mqc_instance *inst, const struct mqc_host *host
 	return out;
 }
 
+#ifdef FIXTURE_ABI_1_2
+/* A 1.2 plugin's own messages end at time_ms.  Each message it is handed
+ * is copied into one of exactly that size and rendered with a template
+ * that names the 1.3 fields: the core must not read past its end. */
+static void fixture_render_own_copy(FILE *out, const struct mqc_message *msg)
+{
+	size_t size = offsetof(struct mqc_message, network);
+	struct mqc_message *own = malloc(size);
+	char line[256];
+	if (!own)
+		return;
+	memcpy(own, msg, size);
+	fixture_host->template_render(fixture_tpl, own, 0, line, sizeof line);
+	fprintf(out, "own copy: %s\n", line);
+	free(own);
+}
+#endif
+
 static void fixture_deliver(void *self, const struct mqc_message *msg)
 {
 	fprintf(self, "%s: %s\n", msg->nick, msg->text);
+#ifdef FIXTURE_ABI_1_2
+	if (*msg->nick)
+		fixture_render_own_copy(self, msg);
+#endif
 	fflush(self);
 }
 
 static void fixture_close(void *self)
 {
+#ifdef FIXTURE_ABI_1_2
+	fixture_host->template_free(fixture_tpl);
+#endif
 	fclose(self);
 }
 
@@ -112,6 +146,14 @@ MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
 const struct mqc_plugin mqchat_plugin_v1 = {
 	.abi_major = MQC_ABI_MAJOR, .abi_minor = 1,
 	.size = offsetof(struct mqc_plugin, flags), FIXTURE_FIELDS,
+	.deliver = fixture_deliver};
+#elif defined(FIXTURE_ABI_1_2)
+/* What a build against the ABI 1.2 header exported: its descriptor ends
+ * before `join` (its keys have today's stride). */
+MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v1;
+const struct mqc_plugin mqchat_plugin_v1 = {
+	.abi_major = MQC_ABI_MAJOR, .abi_minor = 2,
+	.size = offsetof(struct mqc_plugin, join), FIXTURE_FIELDS,
 	.deliver = fixture_deliver};
 #elif defined(FIXTURE_NO_DELIVER)
 /* A frontend without its mandatory `deliver`. */
