@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "roomref.h"
 #include "sanitize.h"
+#include "where.h"
 
 /* A network's sources pause when this many messages wait for its window,
  * and resume once the backlog is down to QUEUE_LOW. */
@@ -431,17 +432,6 @@ void chat_quit(struct chat *chat, int code)
 	check_quit_done(chat);
 }
 
-/* "[net:room] " before a message listed at exit, when there are several
- * rooms (or a private message's "[net] → nick "). */
-static void append_where(struct strbuf *out, const struct chat *chat,
-                         const struct network *net, const struct outgoing *m)
-{
-	if (*m->to)
-		strbuf_printf(out, "[%s] -> %s ", net->name, m->to);
-	else if (chat_room_count(chat) > 1)
-		strbuf_printf(out, "[%s:%s] ", net->name, m->room);
-}
-
 /* Lists, on stderr, what `net` never got acknowledged, and frees it;
  * counts the join and leave announcements among it in `joined`/`left`. */
 static void list_unacknowledged(struct chat *chat, struct network *net, bool *joined,
@@ -449,18 +439,23 @@ static void list_unacknowledged(struct chat *chat, struct network *net, bool *jo
 {
 	struct outqueue unacked = {0};
 	sendq_take_all(&net->sendq, &unacked);
-	struct strbuf where = STRBUF_INIT;
+	bool many_rooms = chat_room_count(chat) > 1;
 	for (struct outgoing *m; (m = outqueue_pop(&unacked)); outgoing_free(m)) {
 		*joined |= m->type == MQC_MSG_JOIN;
 		*left |= m->type == MQC_MSG_LEAVE;
 		if (outgoing_is_announcement(m))
 			continue;
-		strbuf_reset(&where);
-		append_where(&where, chat, net, m);
-		log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s%s: %s", strbuf_str(&where),
+		/* Where it belongs, as frontends say it (common/where.h). */
+		struct mqc_message msg = outgoing_message(chat, net, m);
+		bool where = many_rooms || *m->to;
+		char *prefix = xmalloc(where ? where_prefix(&msg, false, NULL) + 1 : 1);
+		*prefix = '\0';
+		if (where)
+			where_prefix(&msg, false, prefix);
+		log_print(NULL, MQC_LOG_ERROR, "not acknowledged: %s%s%s: %s", prefix,
 		          m->type == MQC_MSG_ACTION ? "* " : "", m->nick, m->text);
+		free(prefix);
 	}
-	strbuf_free(&where);
 }
 
 /* The messages of `q` that are no join or leave announcement. */
