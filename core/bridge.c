@@ -10,6 +10,7 @@
 
 #include "fnv.h"
 #include "log.h"
+#include "nick.h"
 #include "roomref.h"
 #include "strbuf.h"
 #include "template.h"
@@ -129,6 +130,13 @@ static int parse_rooms(struct bridge *br, const struct config *cfg,
 	return 1;
 }
 
+/* ':' becomes '_' in a relayed sender's name (see relay_nick()). */
+static void no_colons(struct strbuf *name)
+{
+	for (char *colon; name->len && (colon = memchr(name->data, ':', name->len));)
+		*colon = '_';
+}
+
 /* The nick_format around a sender, for each room's network. */
 static void find_shapes(struct bridge *br)
 {
@@ -139,6 +147,7 @@ static void find_shapes(struct bridge *br)
 		                          .room = br->rooms[i].room, .to = "", .origin = ""};
 		struct strbuf sb = STRBUF_INIT;
 		template_render(br->nick_format, &msg, 0, &sb);
+		no_colons(&sb); /* as relay_nick() makes a copy's */
 		const char *s = strbuf_str(&sb);
 		const char *mark = strstr(s, SHAPE_NICK);
 		br->shapes[i].prefix = xstrndup(s, mark ? (size_t)(mark - s) : 0);
@@ -307,6 +316,26 @@ static void copy_id(const struct mqc_message *msg, const struct roomref *to, cha
 	snprintf(out, MQC_MESSAGE_ID_SIZE, "%016" PRIx64, h);
 }
 
+/* The copy's sender: nick_format rendered, made a nick every receiver
+ * takes (nick.h): a ':' (from a room's name, say) would split the plain
+ * wire's "nick: text" elsewhere, and a name past NICK_MAX is refused; so
+ * ':' becomes '_' and the name is cut. */
+static void relay_nick(const struct bridge *br, const struct mqc_message *msg,
+                       struct strbuf *out)
+{
+	/* Rendered as a message's: an action's "* " belongs to the text. */
+	struct mqc_message as_said = *msg;
+	as_said.type = MQC_MSG_MESSAGE;
+	as_said.flags = 0;
+	struct strbuf raw = STRBUF_INIT;
+	template_render(br->nick_format, &as_said, 0, &raw);
+	no_colons(&raw);
+	size_t len = mqc_utf8_prefix(strbuf_str(&raw), raw.len, NICK_MAX);
+	if (nick_clean(out, strbuf_str(&raw), len))
+		strbuf_appends(out, msg->network); /* nothing left of it: say whence */
+	strbuf_free(&raw);
+}
+
 /* Whether `plan` has a copy for `to` said by `nick` (two bridges linking
  * the same rooms make one). */
 static bool planned(const struct relay_plan *plan, const struct roomref *to, const char *nick)
@@ -323,12 +352,8 @@ static void plan_bridge(struct bridges *b, const struct bridge *br, const struct
 {
 	if (room_of(br, msg) < 0 || !crosses(br, msg, msg->hops > 0 || *msg->origin))
 		return;
-	/* Rendered as a message's: an action's "* " belongs to the text. */
-	struct mqc_message as_said = *msg;
-	as_said.type = MQC_MSG_MESSAGE;
-	as_said.flags = 0;
 	struct strbuf nick = STRBUF_INIT;
-	template_render(br->nick_format, &as_said, 0, &nick);
+	relay_nick(br, msg, &nick);
 	for (size_t i = 0; i < br->n_rooms; i++) {
 		const struct roomref *to = &br->rooms[i];
 		if (came_from(msg, to) || planned(plan, to, strbuf_str(&nick)))

@@ -320,7 +320,11 @@ static const struct naming {
 	const char *format, *nick, *copy_nick;
 } namings[] = {
 	{"{nick}@{network}", "Ana", "Ana@one"},
-	{"{nick} ({network}:{room})", "Ana", "Ana (one:room1)"},
+	/* a copy's nick is one every receiver takes: no ':' (the plain wire's
+	 * "nick: text" would split there), at most NICK_MAX bytes */
+	{"{nick} ({network}:{room})", "Ana", "Ana (one_room1)"},
+	{"{nick}@{network}", "0123456789012345678901234567890123456789012345678901234567890",
+	 "0123456789012345678901234567890123456789012345678901234567890@on"},
 	{"[{network}] {nick}", "[two]x", "[one] [two]x"}, /* not "[two] NICK" */
 	{"{nick}", "x@one", "x@one"}, /* no shape to know a relay by */
 };
