@@ -333,6 +333,8 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
 void chat_receive_message(struct chat *chat, struct network *net,
                           const struct mqc_message *in)
 {
+	if (too_big(chat, net, in->room ? in->room : "", in->text ? strlen(in->text) : 0))
+		return;
 	struct strbuf s[6] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
 	                      STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
 	const char *parts[6] = {in->id, in->nick, in->text, in->sender_id, in->room, in->to};

@@ -27,6 +27,7 @@ struct seen {
 	char id[MQC_MESSAGE_ID_SIZE];
 	char nick[32];
 	char text[160];
+	char where[64];        /* "network:room" */
 	uint64_t token;        /* published only */
 	char payload[512];     /* published only: as host->encode made it */
 	size_t payload_len;
@@ -52,6 +53,7 @@ static struct seen *note(struct fake *f, const struct mqc_message *msg)
 	snprintf(s->id, sizeof s->id, "%s", msg->id);
 	snprintf(s->nick, sizeof s->nick, "%s", msg->nick);
 	snprintf(s->text, sizeof s->text, "%s", msg->text);
+	snprintf(s->where, sizeof s->where, "%s:%s", msg->network, msg->room);
 	return s;
 }
 
@@ -292,6 +294,35 @@ static void join_text(void *data, const struct mqc_message *msg)
 	strbuf_printf(texts, "%s%s", texts->len ? "|" : "", msg->text);
 }
 
+/* What a backend parsed itself (IRC) is placed, sanitised and bounded
+ * like a payload the core decodes. */
+START_TEST(a_parsed_message_is_placed_sanitised_and_bounded)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	struct mqc_message in = {.type = MQC_MSG_MESSAGE, .nick = "bo\x1b[31mb",
+	                         .text = "hi\x07 there", .room = "room"};
+	size_t before = screen.n;
+	network.host->receive_message(network.inst, &in);
+	ck_assert_uint_eq(screen.n, before + 1);
+	const struct seen *s = &screen.calls[before];
+	ck_assert_ptr_null(strpbrk(s->nick, "\x1b"));
+	ck_assert_ptr_null(strpbrk(s->text, "\x07"));
+	/* a backend without rooms has one, named after it when it has no topic */
+	ck_assert_str_eq(s->where, "network:network");
+	size_t huge = 2 * 1024 * 1024;
+	char *text = xmalloc(huge + 1);
+	memset(text, 'x', huge);
+	text[huge] = '\0';
+	in.text = text;
+	network.host->receive_message(network.inst, &in);
+	ck_assert_uint_eq(screen.n, before + 1); /* refused, loudly (in the log) */
+	free(text);
+	chat_end(&chat);
+}
+END_TEST
+
 START_TEST(each_message_received_is_shown_once_and_kept)
 {
 	struct chat chat;
@@ -507,6 +538,7 @@ static Suite *message_path_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, each_message_received_is_shown_once_and_kept);
+	tcase_add_test(tc, a_parsed_message_is_placed_sanitised_and_bounded);
 	tcase_add_test(tc, a_line_said_is_shown_once_and_its_echo_not_again);
 	tcase_add_test(tc, a_plain_echo_is_known_by_its_payload);
 	tcase_add_test(tc, lines_are_published_in_order_and_forgotten_once_acknowledged);
