@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mqtt_topic.h"
+#include "secret_file.h"
 
 #define SECONDS(lo, hi) .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_SECONDS, .min = lo, .max = hi
 
@@ -122,54 +123,28 @@ static bool config_bool(struct config_reader *r, const char *key)
 static void config_check_readable(struct config_reader *r, const char *key, const char *path,
                                   bool dir)
 {
-	if (!path)
-		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
-	struct stat st;
-	const char *problem = NULL;
-	if (fd < 0 || fstat(fd, &st) != 0)
-		problem = strerror(errno);
-	else if (!dir && !S_ISREG(st.st_mode))
-		problem = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
-	if (fd >= 0)
-		close(fd);
+	const char *problem = path ? readable_problem(path, dir) : NULL;
 	if (problem) {
 		r->host->config_error(r->inst, key, "cannot read %s: %s", path, problem);
 		r->ok = false;
 	}
 }
 
-/* The first line of password_file, newline stripped.  The file should be
- * private: warn (not refuse) when others can read it. */
+/* The first line of password_file.  The file should be private: warn (not
+ * refuse) when others can read it. */
 static char *config_read_password(struct config_reader *r, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r->host->config_error(r->inst, "password_file", "cannot open %s: %s", path,
-		                      strerror(errno));
+	bool others_read;
+	const char *why = NULL;
+	char *line = secret_file_read(path, &others_read, &why);
+	if (!line) {
+		r->host->config_error(r->inst, "password_file", "cannot read %s: %s", path, why);
 		r->ok = false;
 		return NULL;
 	}
-	struct stat st;
-	if (r->checking && fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
+	if (r->checking && others_read)
 		r->host->log(r->inst, MQC_LOG_WARNING,
 		             "password_file %s is readable by others: chmod o-r it", path);
-	FILE *f = fdopen(fd, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len = f ? getline(&line, &cap, f) : -1;
-	if (f)
-		fclose(f);
-	else
-		close(fd);
-	if (len < 0) {
-		r->host->config_error(r->inst, "password_file", "%s is empty", path);
-		r->ok = false;
-		free(line);
-		return NULL;
-	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
 	return line;
 }
 

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The connection's life: resolve, connect (each address in turn), hand
+ * the stream to registration, notice a silent server, and reconnect with
+ * a doubling wait after any loss.  A first connection that fails is fatal
+ * for the network unless `retry` is on; once registered, the network is
+ * always reconnected.
+ */
+#include "irc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define IRC_FIRST_BACKOFF_MS 1000
+/* How often the nick we wanted is asked for again while another has it. */
+#define IRC_NICK_RETRY_MS 30000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void irc_write(struct irc *self, const char *fmt, ...)
+{
+	if (!self->stream)
+		return;
+	char line[IRC_LINE_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof(line) - 3 ? (size_t)n : sizeof(line) - 3;
+	memcpy(line + len, "\r\n", 3);
+	if (!irc_stream_write(self->stream, line, len + 2))
+		self->host->log(self->inst, MQC_LOG_ERROR, "out of memory writing to the server");
+	irc_link_sync_watch(self);
+}
+
+void irc_link_sync_watch(struct irc *self)
+{
+	if (!self->stream)
+		return;
+	int fd = irc_stream_fd(self->stream);
+	unsigned events = irc_stream_events(self->stream);
+	if (self->watch && self->watch_fd == fd) {
+		self->host->watch_update(self->watch, events);
+		return;
+	}
+	if (self->watch)
+		self->host->watch_remove(self->watch);
+	self->watch = NULL;
+	self->watch_fd = fd;
+	self->watch = self->host->watch_add(self->inst, fd, events, 0,
+	                                    irc_link_on_io, self);
+}
+
+/* Everything of one attempt undone: watches, stream, child, timers. */
+static void teardown(struct irc *self)
+{
+	const struct mqc_host *host = self->host;
+	if (self->watch)
+		host->watch_remove(self->watch);
+	self->watch = NULL;
+	self->watch_fd = -1;
+	if (self->resolve_watch)
+		host->watch_remove(self->resolve_watch);
+	self->resolve_watch = NULL;
+	irc_resolve_cancel(&self->resolve);
+	if (self->stream)
+		irc_stream_close(self->stream);
+	self->stream = NULL;
+	host->timer_arm(self->connect_timer, 0);
+	host->timer_arm(self->keepalive_timer, 0);
+	host->timer_arm(self->nick_timer, 0);
+	free(self->caps_offered);
+	self->caps_offered = NULL;
+	self->cap_listing = false;
+	self->cap_echo = self->cap_server_time = self->cap_tags = false;
+	self->cap_multi_prefix = self->cap_sasl = false;
+}
+
+/* Every channel is left as far as people can see: the server forgot us. */
+static void forget_channels(struct irc *self)
+{
+	for (size_t i = 0; i < self->members.n; i++) {
+		struct irc_channel *ch = &self->members.channels[i];
+		if (ch->joined)
+			self->host->presence(self->inst, ch->name, NULL, false);
+		ch->joined = false;
+		ch->names_fresh = false;
+		irc_channel_clear(ch);
+	}
+}
+
+void irc_link_lost(struct irc *self, const char *why)
+{
+	if (self->phase == IRC_CLOSING)
+		return;
+	bool was_up = self->phase == IRC_UP;
+	teardown(self);
+	forget_channels(self);
+	irc_send_rewind(self);
+	self->phase = IRC_IDLE;
+	if (!self->ever_up && !self->cfg.retry) {
+		self->host->link_state(self->inst, MQC_LINK_FAILED, why);
+		return;
+	}
+	char detail[512];
+	snprintf(detail, sizeof(detail), "%s%s; trying again in %u s",
+	         was_up ? "lost the server: " : "cannot connect: ", why,
+	         (unsigned)(self->backoff_ms / 1000));
+	self->host->link_state(self->inst, MQC_LINK_DOWN, detail);
+	self->host->timer_arm(self->retry_timer, self->backoff_ms);
+	self->backoff_ms = self->backoff_ms * 2 < self->cfg.reconnect_max_ms
+	                       ? self->backoff_ms * 2
+	                       : self->cfg.reconnect_max_ms;
+}
+
+/* Opens a stream to the next address; when none is left, the attempt
+ * failed with `why`. */
+static void connect_next(struct irc *self, const char *why)
+{
+	char err[256];
+	while (self->next_address < self->resolve.n_addrs) {
+		const struct irc_address *a = &self->resolve.addrs[self->next_address++];
+		self->stream = irc_stream_open((const struct sockaddr *)&a->addr, a->len,
+		                               self->cfg.tls ? &self->cfg.tls_options : NULL, err,
+		                               sizeof(err));
+		if (self->stream) {
+			self->phase = IRC_CONNECTING;
+			irc_link_sync_watch(self);
+			return;
+		}
+		why = err;
+	}
+	irc_link_lost(self, why);
+}
+
+static void on_resolve_io(void *data, int fd, unsigned revents)
+{
+	(void)fd;
+	(void)revents;
+	struct irc *self = data;
+	char err[256];
+	int rc = irc_resolve_read(&self->resolve, err, sizeof(err));
+	if (rc == 0)
+		return;
+	self->host->watch_remove(self->resolve_watch);
+	self->resolve_watch = NULL;
+	self->next_address = 0;
+	if (rc < 0)
+		irc_link_lost(self, err);
+	else
+		connect_next(self, "no address");
+}
+
+void irc_link_start(struct irc *self)
+{
+	char err[256];
+	self->phase = IRC_RESOLVING;
+	self->host->timer_arm(self->connect_timer, self->cfg.connect_timeout_ms);
+	int rc = irc_resolve_start(&self->resolve, self->cfg.host, self->cfg.port, err,
+	                           sizeof(err));
+	self->next_address = 0;
+	if (rc < 0) {
+		irc_link_lost(self, err);
+	} else if (rc > 0) {
+		connect_next(self, "no address");
+	} else {
+		self->resolve_watch = self->host->watch_add(self->inst, self->resolve.fd, MQC_IO_IN,
+		                                            0, on_resolve_io, self);
+		if (!self->resolve_watch)
+			irc_link_lost(self, "cannot watch the resolver");
+	}
+}
+
+/* Lines the server sent, one at a time: any of them may end the stream. */
+static void read_lines(struct irc *self)
+{
+	struct irc_stream *stream = self->stream;
+	char *line;
+	while (self->stream == stream && (line = irc_stream_line(stream))) {
+		self->last_heard_ms = now_ms();
+		self->keepalive_sent = false;
+		irc_recv_line(self, line);
+	}
+}
+
+void irc_link_on_io(void *data, int fd, unsigned revents)
+{
+	(void)fd;
+	struct irc *self = data;
+	char err[256] = "";
+	enum irc_stream_state state = irc_stream_io(self->stream, revents, err, sizeof(err));
+	if (state == IRC_STREAM_READY && self->phase == IRC_CONNECTING) {
+		self->phase = IRC_REGISTERING;
+		self->last_heard_ms = now_ms();
+		irc_register_begin(self);
+	}
+	struct irc_stream *stream = self->stream;
+	read_lines(self);
+	if (self->stream != stream)
+		return; /* a line ended it */
+	if (state == IRC_STREAM_CLOSED) {
+		if (self->phase == IRC_CONNECTING && self->next_address < self->resolve.n_addrs) {
+			irc_stream_close(self->stream);
+			self->stream = NULL;
+			connect_next(self, err);
+			return;
+		}
+		irc_link_lost(self, err);
+		return;
+	}
+	irc_link_sync_watch(self);
+}
+
+void irc_link_registered(struct irc *self)
+{
+	self->phase = IRC_UP;
+	self->ever_up = true;
+	self->backoff_ms = IRC_FIRST_BACKOFF_MS;
+	self->host->timer_arm(self->connect_timer, 0);
+	self->host->timer_arm(self->keepalive_timer,
+	                      self->cfg.keepalive_ms / 4 ? self->cfg.keepalive_ms / 4 : 1000);
+	/* Written before anything queued, so the server has us in each channel
+	 * when our messages to it arrive. */
+	for (size_t i = 0; i < self->members.n; i++)
+		irc_write(self, "JOIN %s", self->members.channels[i].name);
+	if (!irc_name_eq(self->nick, self->cfg.nick, self->members.casemap))
+		self->host->timer_arm(self->nick_timer, IRC_NICK_RETRY_MS);
+	char detail[300];
+	snprintf(detail, sizeof(detail), "connected to %s:%u as %s", self->cfg.host,
+	         self->cfg.port, self->nick);
+	self->host->link_state(self->inst, MQC_LINK_UP, detail);
+	irc_send_pump(self);
+}
+
+void irc_on_retry_timer(void *data)
+{
+	irc_link_start(data);
+}
+
+void irc_on_connect_timer(void *data)
+{
+	struct irc *self = data;
+	char why[64];
+	snprintf(why, sizeof(why), "no answer within %u s",
+	         (unsigned)(self->cfg.connect_timeout_ms / 1000));
+	irc_link_lost(self, why);
+}
+
+/* A PING after `keepalive` of silence; as long again without a word from
+ * the server, and it is gone. */
+void irc_on_keepalive_timer(void *data)
+{
+	struct irc *self = data;
+	int64_t silent = now_ms() - self->last_heard_ms;
+	if (self->keepalive_sent && silent >= 2 * (int64_t)self->cfg.keepalive_ms) {
+		char why[64];
+		snprintf(why, sizeof(why), "no answer for %u s",
+		         (unsigned)(silent / 1000));
+		irc_link_lost(self, why);
+	} else if (!self->keepalive_sent && silent >= (int64_t)self->cfg.keepalive_ms) {
+		irc_write(self, "PING :keepalive");
+		self->keepalive_sent = true;
+	}
+}
+
+void irc_on_nick_timer(void *data)
+{
+	struct irc *self = data;
+	if (self->phase == IRC_UP && !irc_name_eq(self->nick, self->cfg.nick, self->members.casemap))
+		irc_write(self, "NICK %s", self->cfg.nick);
+	else
+		self->host->timer_arm(self->nick_timer, 0);
+}
+
+void irc_link_free(struct irc *self)
+{
+	teardown(self);
+}
