@@ -152,7 +152,7 @@ static bool load_names(struct irc_config *cfg, struct mqc_instance *inst,
 		ok = false;
 	}
 	/* USER's user name is one word; the real name may be anything on one line. */
-	if (!*cfg->username || strpbrk(cfg->username, " @!:\r\n")) {
+	if (*user && strpbrk(cfg->username, " @!:\r\n")) {
 		host->config_error(inst, "username", "'%s' is no IRC user name: one word, no @ ! or :",
 		                   cfg->username);
 		ok = false;
@@ -167,13 +167,14 @@ bool irc_config_load(struct irc_config *cfg, struct mqc_instance *inst,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->host = strdup(host->config(inst, "host"));
 	cfg->tls = host->config_bool(inst, "tls");
+	bool ok = true;
 	unsigned port = port_value(host->config(inst, "port"));
 	if (port == UINT32_MAX) {
 		host->config_error(inst, "port", "'%s' is not a port number from 1 to 65535",
 		                   host->config(inst, "port"));
-		return false;
+		ok = false;
 	}
-	cfg->port = port ? port : cfg->tls ? 6697 : 6667;
+	cfg->port = port && port != UINT32_MAX ? port : cfg->tls ? 6697 : 6667;
 	struct irc_tls_options *t = &cfg->tls_options;
 	t->cafile = copy_or_null(host->config(inst, "cafile"));
 	t->capath = copy_or_null(host->config(inst, "capath"));
@@ -188,11 +189,11 @@ bool irc_config_load(struct irc_config *cfg, struct mqc_instance *inst,
 	cfg->retry = host->config_bool(inst, "retry");
 	if (!cfg->host || !*cfg->host) {
 		host->config_error(inst, "host", "the server's host name is needed");
-		return false;
+		ok = false;
 	}
-	if (!load_names(cfg, inst, host) || !load_password(cfg, inst, host, checking))
-		return false;
-	return check_files(inst, host, cfg);
+	ok = load_names(cfg, inst, host) && ok;
+	ok = load_password(cfg, inst, host, checking) && ok;
+	return check_files(inst, host, cfg) && ok;
 }
 
 void irc_config_free(struct irc_config *cfg)
