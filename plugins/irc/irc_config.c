@@ -152,7 +152,10 @@ static bool load_names(struct irc_config *cfg, struct mqc_instance *inst,
 		ok = false;
 	}
 	/* USER's user name is one word; the real name may be anything on one line. */
-	if (*user && strpbrk(cfg->username, " @!:\r\n")) {
+	bool word = true;
+	for (const unsigned char *c = (const unsigned char *)cfg->username; *c; c++)
+		word = word && *c > ' ' && *c != 0x7f && !strchr("@!:", *c);
+	if (*user && !word) {
 		host->config_error(inst, "username", "'%s' is no IRC user name: one word, no @ ! or :",
 		                   cfg->username);
 		ok = false;
