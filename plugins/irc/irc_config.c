@@ -137,7 +137,9 @@ static bool load_names(struct irc_config *cfg, struct mqc_instance *inst,
                        const struct mqc_host *host)
 {
 	const char *nick = host->config(inst, "nick");
-	cfg->nick = *nick ? strdup(nick) : nick_from(host->nick(inst));
+	/* The core may know no nick yet (--check-config, before it asks). */
+	const char *core_nick = host->nick(inst);
+	cfg->nick = *nick ? strdup(nick) : nick_from(core_nick ? core_nick : "");
 	const char *user = host->config(inst, "username");
 	cfg->username = strdup(*user ? user : cfg->nick ? cfg->nick : "");
 	cfg->realname = strdup(host->config(inst, "realname"));
