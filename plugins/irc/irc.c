@@ -29,6 +29,7 @@ static void irc_free(struct irc *self)
 	irc_send_free(self);
 	irc_members_free(&self->members);
 	irc_config_free(&self->cfg);
+	free(self->core_nick);
 	free(self);
 }
 
@@ -74,7 +75,9 @@ static void *irc_open(struct mqc_instance *inst, const struct mqc_host *host)
 		free(self);
 		return NULL;
 	}
-	if (!add_timers(self)) {
+	const char *core_nick = host->nick(inst);
+	self->core_nick = strdup(core_nick ? core_nick : "");
+	if (!self->core_nick || !add_timers(self)) {
 		host->log(inst, MQC_LOG_ERROR, "cannot add timers");
 		irc_free(self);
 		return NULL;
@@ -104,6 +107,7 @@ static int irc_publish(void *data, const struct mqc_message *msg, uint64_t token
 	struct irc *self = data;
 	if (self->phase != IRC_UP)
 		return -1;
+	irc_link_follow_nick(self);
 	return irc_send_message(self, msg, token);
 }
 

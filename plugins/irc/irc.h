@@ -37,6 +37,7 @@ struct irc_config {
 	bool tls;
 	struct irc_tls_options tls_options; /* server_name is `host` */
 	char *nick;          /* the wanted nick: the key's, else [core] nick */
+	bool nick_from_core; /* no key: the nick follows [core] nick and /nick */
 	char *username;
 	char *realname;
 	char *password;      /* PASS, or SASL's with `sasl` */
@@ -50,6 +51,9 @@ struct irc_config {
 bool irc_config_load(struct irc_config *cfg, struct mqc_instance *inst,
                      const struct mqc_host *host, bool checking);
 void irc_config_free(struct irc_config *cfg);
+/* An IRC nick made of [core] nick, which may be anything ("Ana María"):
+ * each byte IRC does not take becomes '_'.  Allocated. */
+char *irc_nick_from(const char *core);
 extern const struct mqc_key irc_config_keys[];
 
 /* ---- channels and who is in them (irc_members.c) ---------------------- */
@@ -139,8 +143,7 @@ struct irc {
 	/* registration */
 	char nick[IRC_NICK_MAX + 1]; /* ours on the server now */
 	unsigned nick_tries;
-	char core_nick[IRC_NICK_MAX + 1]; /* [core] nick as last seen: /nick follows */
-	bool nick_from_core;
+	char *core_nick;           /* [core] nick as last seen, for /nick */
 	bool cap_listing;          /* CAP LS lines still coming */
 	char *caps_offered;        /* space separated, as the server listed */
 	bool cap_echo, cap_server_time, cap_tags, cap_multi_prefix, cap_sasl;
@@ -167,6 +170,9 @@ void irc_on_retry_timer(void *data);
 void irc_on_connect_timer(void *data);
 void irc_on_keepalive_timer(void *data);
 void irc_on_nick_timer(void *data);
+/* The user typed /nick: with no nick key, this network follows (checked
+ * at each message sent and each keepalive tick). */
+void irc_link_follow_nick(struct irc *self);
 /* Writes one protocol line now (printf-like, CR LF added), past the queue:
  * PONG, JOIN, NICK, CAP.  Text in it must be clean already. */
 void irc_write(struct irc *self, const char *fmt, ...) MQC_PRINTF(2, 3);

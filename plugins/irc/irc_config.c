@@ -112,7 +112,7 @@ static bool load_password(struct irc_config *cfg, struct mqc_instance *inst,
 /* A nick made of [core] nick, which may be anything ("Ana María"): each
  * byte IRC does not take becomes '_', one in front when it starts with a
  * digit or '-'. */
-static char *nick_from(const char *core)
+char *irc_nick_from(const char *core)
 {
 	static const char special[] = "[]\\`_^{|}";
 	char nick[IRC_NICK_MAX + 1];
@@ -137,9 +137,10 @@ static bool load_names(struct irc_config *cfg, struct mqc_instance *inst,
                        const struct mqc_host *host)
 {
 	const char *nick = host->config(inst, "nick");
+	cfg->nick_from_core = !*nick;
 	/* The core may know no nick yet (--check-config, before it asks). */
 	const char *core_nick = host->nick(inst);
-	cfg->nick = *nick ? strdup(nick) : nick_from(core_nick ? core_nick : "");
+	cfg->nick = *nick ? strdup(nick) : irc_nick_from(core_nick ? core_nick : "");
 	const char *user = host->config(inst, "username");
 	cfg->username = strdup(*user ? user : cfg->nick ? cfg->nick : "");
 	cfg->realname = strdup(host->config(inst, "realname"));

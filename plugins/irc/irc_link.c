@@ -270,6 +270,26 @@ void irc_on_keepalive_timer(void *data)
 		irc_write(self, "PING :keepalive");
 		self->keepalive_sent = true;
 	}
+	irc_link_follow_nick(self);
+}
+
+void irc_link_follow_nick(struct irc *self)
+{
+	const char *now = self->host->nick(self->inst);
+	if (!self->cfg.nick_from_core || !now || !strcmp(now, self->core_nick))
+		return;
+	char *copy = strdup(now);
+	char *nick = irc_nick_from(now);
+	if (!copy || !nick) {
+		free(copy);
+		free(nick);
+		return;
+	}
+	free(self->core_nick);
+	self->core_nick = copy;
+	free(self->cfg.nick);
+	self->cfg.nick = nick;
+	irc_write(self, "NICK %s", nick);
 }
 
 void irc_on_nick_timer(void *data)
