@@ -203,6 +203,8 @@ START_TEST(server_time_is_read_as_unix_ms)
 	ck_assert_int_eq(irc_time_parse("2026-12-03T09:08:30.123Z"), 1796288910123);
 	ck_assert_int_eq(irc_time_parse("2000-02-29T23:59:59.5Z"), 951868799500);
 	ck_assert_int_eq(irc_time_parse("2024-03-01T00:00:00.123456Z"), 1709251200123);
+	/* A leap second reads as the next minute's first. */
+	ck_assert_int_eq(irc_time_parse("2016-12-31T23:59:60Z"), 1483228800000);
 }
 END_TEST
 
@@ -214,7 +216,7 @@ START_TEST(a_malformed_time_is_refused)
 		"2026-02-29T00:00:00Z", "2026-12-03T24:00:00Z", "2026-12-03T09:60:00Z",
 		"2026-12-03T09:08:30.Z", "2026-12-03T09:08:30.123Zx", "26-12-03T09:08:30Z",
 		"1969-12-31T23:59:59Z", "2026-12-03T09:08:30+01:00", "2026-12-03T9:08:30Z",
-		"2026-12-03:08:30:00Z",
+		"2026-12-03:08:30:00Z", "2016-12-31T23:59:61Z",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		ck_assert_msg(irc_time_parse(bad[i]) == -1, "'%s' accepted", bad[i]);
