@@ -79,6 +79,15 @@ static int stream_close_errno(struct irc_stream *s, int err)
 	return stream_close_with(s, strerror(err));
 }
 
+/* The server ended the connection; during the handshake, a server that
+ * may not speak TLS at all. */
+static int stream_closed_by_server(struct irc_stream *s)
+{
+	return stream_close_with(s, s->tcp_up && s->state == IRC_STREAM_CONNECTING
+	                                ? "closed by the server during the TLS handshake"
+	                                : "closed by the server");
+}
+
 /* The oldest error OpenSSL queued, in words (a system error as strerror()
  * says it, with the decoder's own detail when it gave one); the queue is
  * emptied. */
@@ -114,7 +123,7 @@ static int stream_tls_failed(struct irc_stream *s, int ret, int code)
 		ERR_clear_error();
 		if (ret < 0 && errno)
 			return stream_close_errno(s, errno);
-		return stream_close_with(s, "closed by the server");
+		return stream_closed_by_server(s);
 	}
 	char full[200];
 	stream_openssl_reason(reason, sizeof reason);
@@ -140,7 +149,7 @@ static ssize_t stream_tls_outcome(struct irc_stream *s, int ret, bool writing)
 		return 0;
 	}
 	if (code == SSL_ERROR_ZERO_RETURN)
-		return stream_close_with(s, "closed by the server");
+		return stream_closed_by_server(s);
 	return stream_tls_failed(s, ret, code);
 }
 
@@ -153,7 +162,7 @@ static ssize_t stream_recv(struct irc_stream *s, char *buf, size_t len)
 			if (n > 0)
 				return n;
 			if (n == 0)
-				return stream_close_with(s, "closed by the server");
+				return stream_closed_by_server(s);
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
 			if (errno != EINTR)

@@ -843,6 +843,19 @@ START_TEST(tls_to_a_plain_server_fails_in_words)
 }
 END_TEST
 
+START_TEST(tls_to_a_server_that_hangs_up_says_when)
+{
+	struct irc_stream *s = connect_to_server(&(struct irc_tls_options){.cafile = ca_path});
+	int server = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_ge(server, 0);
+	close(server);
+	char err[256] = "";
+	ck_assert_int_eq(settle(s, err, sizeof err), IRC_STREAM_CLOSED);
+	ck_assert_str_eq(err, "closed by the server during the TLS handshake");
+	irc_stream_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("irc_stream");
@@ -879,6 +892,7 @@ int main(void)
 	tcase_add_test(tls, tls_shows_the_client_certificate);
 	tcase_add_test(tls, tls_files_that_cannot_be_loaded_fail_at_open);
 	tcase_add_test(tls, tls_to_a_plain_server_fails_in_words);
+	tcase_add_test(tls, tls_to_a_server_that_hangs_up_says_when);
 	suite_add_tcase(suite, tls);
 	return check_run(suite);
 }
