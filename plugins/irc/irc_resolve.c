@@ -108,19 +108,18 @@ static _Noreturn void resolve_child(int fd, const char *host, const char *port)
 	_exit(0);
 }
 
-/* Waits for the child `pid`, which has ended or been killed. */
-static void resolve_reap(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
+/* Closes the pipe, ends the child and reaps it.  Killing is harmless
+ * after its answer: until reaped, the pid is still this child's; and the
+ * wait never depends on the child finishing on its own. */
 static void resolve_stop(struct irc_resolve *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
-	if (r->pid > 0)
-		resolve_reap(r->pid);
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	r->fd = -1;
 	r->pid = 0;
 	r->got = 0;
@@ -224,7 +223,5 @@ int irc_resolve_read(struct irc_resolve *r, char *err, size_t errlen)
 
 void irc_resolve_cancel(struct irc_resolve *r)
 {
-	if (r->pid > 0)
-		kill(r->pid, SIGKILL);
 	resolve_stop(r);
 }

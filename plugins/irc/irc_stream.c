@@ -495,10 +495,8 @@ static bool stream_connect(struct irc_stream *s, const struct sockaddr *addr,
 	}
 	int one = 1;
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	int rc;
-	while ((rc = connect(s->fd, addr, len)) < 0 && errno == EINTR)
-		;
-	if (rc == 0 || errno == EINPROGRESS)
+	/* Interrupted, it goes on all the same (POSIX), as EINPROGRESS. */
+	if (connect(s->fd, addr, len) == 0 || errno == EINPROGRESS || errno == EINTR)
 		return true;
 	stream_close_errno(s, errno);
 	snprintf(err, errlen, "%s", s->why);
