@@ -151,7 +151,8 @@ static int days_in_month(int year, int month)
 	return days[month - 1] + (month == 2 && is_leap(year));
 }
 
-/* ".sss" (1 to 9 digits) as milliseconds, advancing *p; 0 when absent. */
+/* ".sss" (1 to 9 digits) as milliseconds, advancing *p: 0 when absent,
+ * -1 for a dot without digits. */
 static int take_millis(const char **p)
 {
 	if (**p != '.')
