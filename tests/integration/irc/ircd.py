@@ -97,8 +97,14 @@ class IrcServer:
             self.proc.wait()
         self.close_log()
 
+    def freeze(self):
+        """SIGSTOP: the server processes nothing more (what it has written
+        to its clients' sockets still reaches them)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.terminate()
             try:
                 self.proc.wait(harness.DEFAULT_TIMEOUT)

@@ -3,7 +3,9 @@
 default limits, which reads a client's lines slowly on purpose (a few a
 second once the client has used up its allowance).  mqchat exits 0 only
 once the server has processed them all; every one reaches the channel, in
-order, and the server never cut mqchat off for flooding."""
+order, and the server never cut mqchat off for flooding.  Exit 0 must
+mean processed, not written: the server is frozen the moment mqchat has
+exited, and the lines must all have reached the channel by then."""
 import re
 
 import harness
@@ -28,7 +30,11 @@ class IrcBatchTest(TestCase):
         m.proc.stdin.write("".join(l + "\n" for l in lines).encode())
         m.close_stdin()
 
-        self.assertEqual(m.wait(BATCH_TIMEOUT), 0, m.err.text()[-4000:])
+        code = m.wait(BATCH_TIMEOUT)
+        # Exit 0 says the server had processed every line: frozen now, it
+        # processes none of what it may still hold, and bob must get all.
+        server.freeze()
+        self.assertEqual(code, 0, m.err.text()[-4000:])
         harness.wait_until(lambda: len(bob.texts("pubmsg", "Ana", CHANNEL)) >= LINES, SLOW,
                            f"{LINES} lines at bob")
         self.assertEqual(bob.texts("pubmsg", "Ana", CHANNEL), lines)
