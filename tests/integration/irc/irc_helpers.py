@@ -20,7 +20,7 @@ from test_mqtt_session import PtyMqchat  # noqa: E402
 from ircd import CHANNEL, SLOW, Inspircd, Ngircd  # noqa: E402
 from ircpeer import Irssi, Peer  # noqa: E402
 
-__all__ = ["ANA_SAYS", "CHANNEL", "SLOW", "TestCase", "irc_section", "shown"]
+__all__ = ["CHANNEL", "SLOW", "TestCase", "irc_section", "shown"]
 
 # What mqchat says in the basic exchange, after which it says "fin".
 ANA_SAYS = ["hola bob", "¿qué tal? ñandú, 日本語, 🐢"]
@@ -132,7 +132,12 @@ class TestCase(rooms_helpers.TestCase):
         bob.say("\x0304ünï\x03 ✓ Ελληνικά")
         self.wait_shown(m, "bob: ünï ✓ Ελληνικά")
         bob.say("fin bob")
-        return self.wait_shown(m, "bob: fin bob")
+        at = self.wait_shown(m, "bob: fin bob")
+        # Shown: what it received, and nothing of its own (not even as a
+        # server with echo-message sends it back).
+        self.assertEqual(shown(m)[:at + 1], ["bob: hi Ana", "* bob dances",
+                                             "bob: ünï ✓ Ελληνικά", "bob: fin bob"])
+        return at
 
     def assert_exits(self, m, code, timeout=SLOW):
         self.assertEqual(m.wait(timeout), code, m.err.text())

@@ -2,11 +2,11 @@
 """The basic exchange against a second implementation, InspIRCd 3, with
 the IRCv3 capabilities a real network offers (server-time, echo-message,
 message-tags, multi-prefix): text, /me and UTF-8 both ways, and mqchat's
-own line, echoed back by the server, not shown twice."""
+own lines, which the server echoes back, never shown as received."""
 import signal
 
 import harness
-from irc_helpers import ANA_SAYS, TestCase, shown
+from irc_helpers import TestCase
 
 
 class IrcInspircdTest(TestCase):
@@ -17,8 +17,6 @@ class IrcInspircdTest(TestCase):
         m = self.start_in_channel(bob, server.port)
 
         self.basic_exchange(m, bob)
-        for own in ["Ana: " + text for text in ANA_SAYS] + ["* Ana waves", "Ana: fin"]:
-            self.assertLessEqual(shown(m).count(own), 1, shown(m))
         m.signal(signal.SIGTERM)
         self.assert_exits(m, 0)
 
