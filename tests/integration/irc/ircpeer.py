@@ -21,7 +21,7 @@ Reactor = getattr(irc.client, "Reactor", None) or irc.client.IRC
 
 # What a Peer records: what people say and do, where, and who comes and goes.
 KINDS = ("pubmsg", "privmsg", "action", "pubnotice", "privnotice", "join", "part", "quit",
-         "nick", "kick", "ctcp", "error", "disconnect")
+         "nick", "kick", "ctcp", "ctcpreply", "error", "disconnect")
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,8 @@ class Peer:
     def notice(self, text, target=None):
         self.send(self.conn.notice, target or self.channel, text)
 
-    def raw_line(self, line):
-        self.send(self.conn.send_raw, line)
+    def ctcp(self, kind, target, text=""):
+        self.send(self.conn.ctcp, kind, target, text)
 
     def quit(self, reason="bye"):
         self.send(self.conn.quit, reason)

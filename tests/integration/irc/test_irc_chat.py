@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """mqchat and a python3-irc client chat both ways in #tubbies on a real
-ngircd: plain text, /me, UTF-8, NOTICE, mIRC formatting stripped, a long
+ngircd: plain text, /me, UTF-8, NOTICE, mIRC formatting stripped, CTCP
+VERSION answered and other CTCP ignored, a long
 message split into several whole lines, and text with CR/LF that must
 never become a second IRC command."""
 import re
@@ -44,6 +45,19 @@ class IrcChatTest(TestCase):
         for line in shown(m)[:at + 1]:
             self.assertFalse(re.search(r"[\x00-\x1f\x7f]", line), repr(line))
         self.assertEqual([l for l in shown(m) if "dances" in l], ["* bob dances"])
+
+    def test_ctcp_version_answered_other_ctcp_ignored(self):
+        self.bob.ctcp("VERSION", "Ana")
+        self.bob.wait("ctcpreply", "Ana", re.compile(r"^VERSION mqchat \S"))
+        self.bob.ctcp("TIME", "Ana")
+        self.bob.ctcp("PING", CHANNEL, "12345")
+        self.bob.ctcp("DCC", "Ana", "SEND x 2130706433 1 1")
+        self.bob.say("fin")
+        at = self.wait_shown(self.m, "bob: fin")
+        self.assertEqual(shown(self.m)[:at + 1], ["bob: fin"])
+        # One answer, to the VERSION only: any other would come before this.
+        self.fence("fin Ana")
+        self.assertEqual(len(self.bob.events("ctcpreply")), 1, self.bob.seen)
 
     def test_long_message_arrives_whole_in_several_lines(self):
         words = [f"palabra{i}" if i % 3 else f"ñandú{i}" for i in range(260)]
