@@ -102,6 +102,9 @@ class IrcServer:
         to its clients' sockets still reaches them)."""
         self.proc.send_signal(signal.SIGSTOP)
 
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGCONT)
