@@ -81,6 +81,14 @@ class TestCase(rooms_helpers.TestCase):
         fcntl.ioctl(term.master, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 300, 0, 0))
         return term
 
+    def password_file(self, password, name="irc.password"):
+        """A file holding `password`, readable by its owner only."""
+        path = os.path.join(self.workdir, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        return path
+
     def fifo(self, name="mqchat"):
         return os.path.join(self.workdir, f"{name}.fifo")
 

@@ -18,16 +18,17 @@ SLOW = 3 * harness.DEFAULT_TIMEOUT
 CHANNEL = "#tubbies"
 
 
-def register(port, nick, timeout=harness.DEFAULT_TIMEOUT, tls_context=None):
+def register(port, nick, timeout=harness.DEFAULT_TIMEOUT, tls_context=None, password=None):
     """Connects to 127.0.0.1:`port`, registers as `nick` and quits; returns
     the lines received up to the welcome (001).  Raises OSError (or
     ssl.SSLError) when the server is not there, AssertionError when it
     does not welcome."""
     deadline = time.monotonic() + timeout
-    with socket.create_connection(("127.0.0.1", port), timeout) as raw:
-        sock = (tls_context.wrap_socket(raw, server_hostname="127.0.0.1") if tls_context
-                else raw)
-        sock.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :probe\r\n".encode())
+    with socket.create_connection(("127.0.0.1", port), timeout) as raw, \
+            (tls_context.wrap_socket(raw, server_hostname="127.0.0.1") if tls_context
+             else raw) as sock:
+        login = f"PASS {password}\r\n" if password else ""
+        sock.sendall(f"{login}NICK {nick}\r\nUSER {nick} 0 * :probe\r\n".encode())
         got = b""
         while not any(l.split(b" ")[1:2] == [b"001"] for l in got.split(b"\r\n")):
             left = deadline - time.monotonic()
@@ -129,12 +130,14 @@ class IrcServer:
 class Ngircd(IrcServer):
     """ngircd (`ngircd -n -f CONF`): #tubbies predefined, the default limits
     (its penalties and read throttling are real: the flood test is about
-    them), and with `tls` = (cert, key) a TLS port as well."""
+    them), with `tls` = (cert, key) a TLS port as well, with `password` a
+    server password."""
 
     kind = "ngircd"
 
-    def __init__(self, workdir, port=None, tls=None, ca=None):
+    def __init__(self, workdir, port=None, tls=None, ca=None, password=None):
         super().__init__(workdir, port)
+        self.password = password
         self.tls = tls
         self.ca = ca
         self.tls_port = harness.free_port() if tls else None
@@ -150,6 +153,7 @@ class Ngircd(IrcServer):
                 "Listen = 127.0.0.1\n"
                 f"Ports = {self.port}\n"
                 f"PidFile = {self.dir}/ngircd.pid\n"
+                + (f"Password = {self.password}\n" if self.password else "") +
                 "[Limits]\n"
                 # Every client of a test connects from 127.0.0.1, probes and
                 # reconnections included: the per-address cap (5) is not
@@ -168,10 +172,10 @@ class Ngircd(IrcServer):
         return text
 
     def check_ready(self, nick):
-        register(self.port, nick)
+        register(self.port, nick, password=self.password)
         if self.tls:
             context = ssl.create_default_context(cafile=self.ca)
-            register(self.tls_port, nick + "s", tls_context=context)
+            register(self.tls_port, nick + "s", tls_context=context, password=self.password)
 
     def problems(self):
         """The lines of its log that mean a client was cut off for sending

@@ -41,7 +41,7 @@ class Peer:
     """A python3-irc client on its own reactor thread: registers as `nick`,
     joins `channel`, records every Seen in order and every raw line."""
 
-    def __init__(self, tc, port, nick, channel=CHANNEL, join=True):
+    def __init__(self, tc, port, nick, channel=CHANNEL, join=True, password=None):
         self.nick = nick
         self.channel = channel
         self.seen = []
@@ -52,7 +52,7 @@ class Peer:
         self.conn = self.reactor.server()
         self.conn.buffer_class = Buffer
         self.stopping = threading.Event()
-        self.conn.connect("127.0.0.1", port, nick)
+        self.conn.connect("127.0.0.1", port, nick, password=password)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         tc.cleanups.append(self.stop)

@@ -5,7 +5,6 @@ asks for it, authenticates with AUTHENTICATE PLAIN and the right base64,
 and registration goes on once the server says 903; a wrong password (904)
 ends it, with exit 69 as the only network."""
 import base64
-import os
 import socket
 import threading
 
@@ -106,12 +105,9 @@ class IrcSaslTest(TestCase):
 
     def start_sasl(self, password):
         server = FakeSaslServer(self)
-        path = os.path.join(self.workdir, "irc.password")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(password + "\n")
         ini = self.irc_ini(server.port, fifo=False,
-                           irc={"sasl": "on", "password_file": path, "retry": "off"})
+                           irc={"sasl": "on", "password_file": self.password_file(password),
+                                "retry": "off"})
         return server, self.mqchat(ini)
 
     def test_sasl_plain_then_registration_goes_on(self):

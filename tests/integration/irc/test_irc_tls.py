@@ -2,7 +2,9 @@
 """TLS to ngircd with a CA made by openssl at test time: with that CA as
 cafile the server is verified and the chat goes on over TLS; with another
 CA, or the system's CAs (which never signed it), the server is refused:
-irc the only network and retry off, mqchat exits 69 and says why."""
+irc the only network and retry off, mqchat exits 69 and says why; so it
+does for a host name the certificate does not hold.  tls_insecure = on
+takes any certificate, and says so."""
 import harness
 from irc_helpers import SLOW, TestCase
 from mqtt_helpers import make_cert
@@ -29,12 +31,26 @@ class IrcTlsTest(TestCase):
         self.wait_shown(m, "bob: tls back")
         self.assertNotRegex(m.err.text(), r"(?i)warning")
 
-    def check_refused(self, **keys):
+    def check_refused(self, reason=r"certificate verify failed", **keys):
         m = self.mqchat(self.irc_ini(self.server.tls_port, fifo=False,
                                     irc=self.tls_keys(**keys)))
         self.assert_exits(m, 69)
-        self.assertRegex(m.err.text(), r"certificate verify failed")
+        self.assertRegex(m.err.text(), reason)
         self.assertEqual(self.bob.events(nick="Ana"), [])
+
+    def test_a_name_the_certificate_does_not_hold_is_refused(self):
+        # The certificate names 127.0.0.1 only; "localhost" is checked
+        # against it, whatever address it resolves to.
+        self.check_refused(r"certificate verify failed: [Hh]ostname mismatch",
+                           host="localhost", cafile=self.ca[0])
+
+    def test_tls_insecure_accepts_an_unknown_ca_and_warns(self):
+        other = make_cert(self.workdir, "otherca", server=False)
+        m = self.start_in_channel(self.bob, self.server.tls_port,
+                                  irc=self.tls_keys(cafile=other[0], tls_insecure="on"))
+        self.assertRegex(m.err.text(), r"tls_insecure = on: .*not verified")
+        m.send("nobody checked")
+        self.bob.wait("pubmsg", "Ana", "nobody checked")
 
     def test_wrong_ca_is_refused_with_exit_69(self):
         other = make_cert(self.workdir, "otherca", server=False)
