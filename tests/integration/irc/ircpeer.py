@@ -53,6 +53,9 @@ class Peer:
         self.conn.buffer_class = Buffer
         self.stopping = threading.Event()
         self.conn.connect("127.0.0.1", port, nick, password=password)
+        # The library drops its socket unclosed when the server hangs up
+        # first: closed here in stop().
+        self.sock = self.conn.socket
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         tc.cleanups.append(self.stop)
@@ -144,8 +147,6 @@ class Peer:
     def stop(self):
         if self.stopping.is_set():
             return
-        # The library drops its socket unclosed when the server hung up first.
-        sock = getattr(self.conn, "socket", None)
         try:
             self.quit()
         except irc.client.ServerNotConnectedError:
@@ -154,8 +155,7 @@ class Peer:
         self.thread.join(harness.DEFAULT_TIMEOUT)
         with self.reactor.mutex:
             self.conn.disconnect()
-        if sock:
-            sock.close()
+        self.sock.close()
 
 
 class Irssi:

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 """/who on a terminal lists who is in an IRC channel: mqchat's own nick and
 the others' from the names list (mode prefixes such as an operator's "@"
-stripped), kept up to date by JOIN and PART."""
+stripped), kept up to date by JOIN, PART, KICK, QUIT and NICK; the others'
+comings and goings are shown as well."""
 import re
 import time
 
 import harness
-from irc_helpers import SLOW, TestCase
+from irc_helpers import CHANNEL, SLOW, TestCase
 
 
 class IrcWhoTest(TestCase):
@@ -41,10 +42,23 @@ class IrcWhoTest(TestCase):
         self.who(term, "#ops", {"Ana", "bob"})
         carl = self.peer(server, "carl")
         self.who(term, "#tubbies", {"Ana", "bob", "carl"})
+        carl.join("#ops")
+        self.who(term, "#ops", {"Ana", "bob", "carl"})
+        bob.send(bob.conn.kick, "#ops", "carl", "fuera")
+        self.who(term, "#ops", {"Ana", "bob"})
         carl.part()
         self.who(term, "#tubbies", {"Ana", "bob"})
-        self.who(term, "#ops", {"Ana", "bob"})
-
+        carl.join(CHANNEL)
+        self.who(term, "#tubbies", {"Ana", "bob", "carl"})
+        carl.quit()
+        self.who(term, "#tubbies", {"Ana", "bob"})
+        bob.send(bob.conn.nick, "bobby")
+        self.who(term, "#tubbies", {"Ana", "bobby"})
+        self.who(term, "#ops", {"Ana", "bobby"})
+        # The others' comings and goings were shown too.
+        shown = term.out.text()
+        for event in ("carl joined", "carl left"):
+            self.assertRegex(shown, rf"\* {event}", shown[-3000:])
 
 if __name__ == "__main__":
     harness.main()
