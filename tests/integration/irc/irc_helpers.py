@@ -76,8 +76,14 @@ class TestCase(rooms_helpers.TestCase):
 
     def terminal(self, port, **irc):
         """mqchat on a pseudo-terminal (commands such as /msg run there),
-        wide enough that no line is wrapped."""
+        wide enough that no line is wrapped; what it wrote there must hold
+        no sanitizer's report once it has stopped."""
+        started = []
+        # Cleanups run last first: this one after the terminal's stop().
+        self.cleanups.append(lambda: [rooms_helpers.assert_no_sanitizer_report(
+            t.out.text(), "mqchat tty") for t in started])
         term = PtyMqchat(self, self.irc_ini(port, name="tty", fifo=False, irc=irc))
+        started.append(term)
         fcntl.ioctl(term.master, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 300, 0, 0))
         return term
 
