@@ -20,7 +20,10 @@ from test_mqtt_session import PtyMqchat  # noqa: E402
 from ircd import CHANNEL, SLOW, Inspircd, Ngircd  # noqa: E402
 from ircpeer import Irssi, Peer  # noqa: E402
 
-__all__ = ["CHANNEL", "SLOW", "TestCase", "irc_section", "shown"]
+__all__ = ["CHANNEL", "LINE_MAX", "SLOW", "TestCase", "irc_section", "shown"]
+
+# The relayed line's budget: 512 bytes with CR LF (RFC 1459 2.3).
+LINE_MAX = 512
 
 # What mqchat says in the basic exchange, after which it says "fin".
 ANA_SAYS = ["hola bob", "¿qué tal? ñandú, 日本語, 🐢"]

@@ -5,12 +5,14 @@ mqtt:conversacionTeletubbies and irc:#tubbies.  The classroom paho
 client's "Ana: hola" appears in the channel as "<Ana@mqtt> hola" from the
 bridge's nick; the python3-irc client's "hi" appears in the MQTT room as
 "bob@irc: hi"; nothing comes back to where it was said (checked with later
-lines as fences, not by waiting a while), and a CR LF in an MQTT payload
-never becomes an IRC command."""
+lines as fences, not by waiting a while); a long message is split into
+lines that each name its sender and fit in 512 bytes; and a CR LF in an
+MQTT payload never becomes an IRC command."""
 import os
+import re
 
 import harness
-from irc_helpers import CHANNEL, TestCase, irc_section
+from irc_helpers import CHANNEL, LINE_MAX, TestCase, irc_section
 from rooms_helpers import Classroom, network, sub_payloads, wait_connected, wait_count
 
 
@@ -55,6 +57,24 @@ class IrcBridgeTest(TestCase):
         self.assertEqual(ana.payloads(), said)
         self.assertEqual(sub_payloads(watcher), said)
         self.assertIsNone(m.proc.poll(), m.err.text())
+
+    def test_a_long_relayed_message_is_split_each_line_with_its_sender(self):
+        server = self.ngircd()
+        bob = self.peer(server, "bob")
+        self.start_bridge(server, bob)
+        words = [f"palabra{i}" if i % 4 else f"pingüino{i}" for i in range(300)]
+        harness.publish(self.broker, "Ana: " + " ".join(words))
+        harness.publish(self.broker, "Ana: fin")
+        bob.wait("pubmsg", "bridge", "<Ana@mqtt> fin")
+        parts = bob.texts("pubmsg", "bridge", CHANNEL)[:-1]
+        self.assertGreaterEqual(len(parts), 5, parts)
+        for p in parts:
+            self.assertTrue(p.startswith("<Ana@mqtt> "), p)
+        self.assertEqual(" ".join(p[len("<Ana@mqtt> "):] for p in parts).split(), words)
+        relayed = [r for r in bob.raw if re.match(r"^:bridge!\S+ PRIVMSG ", r)]
+        self.assertEqual(len(relayed), len(parts) + 1)
+        for r in relayed:
+            self.assertLessEqual(len(r.encode()) + 2, LINE_MAX, r)
 
     def test_crlf_in_an_mqtt_payload_is_no_irc_command(self):
         server = self.ngircd()

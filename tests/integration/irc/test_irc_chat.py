@@ -7,10 +7,7 @@ never become a second IRC command."""
 import re
 
 import harness
-from irc_helpers import CHANNEL, TestCase, shown
-
-# The relayed line's budget: 512 bytes with CR LF (RFC 1459 2.3).
-LINE_MAX = 512
+from irc_helpers import CHANNEL, LINE_MAX, TestCase, shown
 
 
 class IrcChatTest(TestCase):
