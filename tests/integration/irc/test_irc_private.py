@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Private messages both ways, on a terminal: a PRIVMSG to mqchat's nick is
 shown marked private ("[irc -> you]"), and `/msg bob hi` reaches bob as a
-PRIVMSG to him, not the channel."""
+PRIVMSG to him, not the channel; to a nick nobody has, it is refused."""
 import re
 
 import harness
@@ -30,6 +30,11 @@ class IrcPrivateTest(TestCase):
         self.assertEqual(bob.texts("pubmsg", "Ana", CHANNEL), ["fin"])
         # bob's private line was never shown as the channel's.
         self.assertNotRegex(term.out.text(), r"(?m)^bob: psst")
+
+        # To a nick nobody has, the server says 401: the message is refused.
+        term.type("/msg nadie hola a nadie\r")
+        term.out.wait_for(r'refused your message "hola a nadie"', timeout=SLOW)
+        self.assertNotIn('refused your message "hola bob', term.out.text())
 
 
 if __name__ == "__main__":
