@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
 """Nick in use: someone else holds "Ana", so mqchat joins as "Ana_"; once
 the holder quits (seen in the shared channel), mqchat takes "Ana" back,
-which the others see as a NICK change, and speaks as Ana from then on."""
+which the others see as a NICK change, and speaks as Ana from then on.
+With the first alternative taken too, and the server's nick length
+reached, it still finds a nick the server takes."""
 import harness
-from irc_helpers import CHANNEL, TestCase
+from irc_helpers import CHANNEL, SLOW, TestCase
 
 
 class IrcNickTest(TestCase):
@@ -27,6 +29,22 @@ class IrcNickTest(TestCase):
         self.assertEqual(bob.texts("pubmsg", "Ana", CHANNEL), ["hola como Ana"])
         self.assertIsNone(m.proc.poll(), m.err.text())
 
+    def test_alternatives_taken_too_and_the_server_nick_length(self):
+        # ngircd allows 9 characters: "Teletubby_" would be refused.
+        server = self.ngircd()
+        for holder in ("Teletubby", "Teletubb_"):
+            self.peer(server, holder, join=False)
+        bob = self.peer(server, "bob")
+        m = self.start(self.irc_ini(server.port, nick="Teletubby"))
+
+        def others_joined():
+            return [s.nick for s in bob.events("join") if s.nick != "bob"]
+        nick = harness.wait_until(others_joined, SLOW, "mqchat's join")[0]
+        self.assertNotIn(nick, ("Teletubby", "Teletubb_"))
+        self.assertLessEqual(len(nick), 9)
+        self.assertTrue(nick.startswith("Teletub"), nick)
+        m.send("hola")
+        bob.wait("pubmsg", nick, "hola")
 
 if __name__ == "__main__":
     harness.main()
