@@ -39,7 +39,10 @@ class IrcNickTest(TestCase):
 
         def others_joined():
             return [s.nick for s in bob.events("join") if s.nick != "bob"]
-        nick = harness.wait_until(others_joined, SLOW, "mqchat's join")[0]
+        try:
+            nick = harness.wait_until(others_joined, SLOW, "mqchat's join")[0]
+        except AssertionError as e:
+            raise AssertionError(f"{e}; mqchat said:\n{m.err.text()}") from None
         self.assertNotIn(nick, ("Teletubby", "Teletubb_"))
         self.assertLessEqual(len(nick), 9)
         self.assertTrue(nick.startswith("Teletub"), nick)
