@@ -169,19 +169,37 @@ static void sasl_send(struct irc *self)
 	free(b64);
 }
 
+/* A 432 for a nick we checked ourselves means too long: the server's
+ * NICKLEN (which ISUPPORT says only after 001) is below its length.
+ * True when the alternatives became shorter for it. */
+static bool learn_nick_length(struct irc *self)
+{
+	size_t len = strlen(self->nick);
+	if (len <= 1 || (self->nicklen && self->nicklen < len))
+		return false;
+	self->nicklen = len - 1;
+	return true;
+}
+
 /* 433 and its kin before 001: the next alternative. */
 static void nick_refused(struct irc *self, const struct irc_line *line)
 {
-	if (++self->nick_tries > IRC_NICK_TRIES) {
+	bool too_long = strcmp(line->command, "432") == 0 && learn_nick_length(self);
+	if (self->nick_tries == 0 || !too_long)
+		self->nick_tries++;
+	if (self->nick_tries > IRC_NICK_TRIES) {
 		char why[128];
 		snprintf(why, sizeof(why), "the server refused the nick %s and %u alternatives",
 		         self->cfg.nick, IRC_NICK_TRIES);
 		irc_link_lost(self, why);
 		return;
 	}
+	char refused[IRC_NICK_MAX + 1];
+	snprintf(refused, sizeof(refused), "%s", self->nick);
 	alternative_nick(self, self->nick_tries, self->nick, sizeof(self->nick));
-	self->host->log(self->inst, MQC_LOG_INFO, "the nick %s is taken (%s): trying %s",
-	                self->cfg.nick, line->command, self->nick);
+	self->host->log(self->inst, MQC_LOG_INFO, "the nick %s is %s (%s): trying %s", refused,
+	                too_long ? "too long for the server" : "taken", line->command,
+	                self->nick);
 	irc_write(self, "NICK %s", self->nick);
 }
 
