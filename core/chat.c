@@ -232,7 +232,7 @@ void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc
 		return;
 	}
 	if (result == MQC_ACK_REJECTED)
-		chat_status(chat, NULL, MQC_MSG_ERROR, "the broker refused your message \"%s\"",
+		chat_status(chat, NULL, MQC_MSG_ERROR, "the server refused your message \"%s\"",
 		            m->text);
 	delivery_done(chat->delivery, m);
 	outgoing_free(m);
