@@ -31,19 +31,25 @@ class Broker:
                     "persistence false\nlog_dest none\n" + extra)
         self.proc = children.spawn("broker " + " ".join(command), [*command, "-c", conf],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.5):
-                    return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    children.stop(self.proc)
-                    raise RuntimeError(f"{' '.join(command)} did not start listening")
-                time.sleep(0.02)
+        wait_listening(self.port, self.proc, children, " ".join(command))
 
     def stop(self):
         self.children.stop(self.proc)
+
+
+def wait_listening(port, proc, children, what):
+    """Returns once 127.0.0.1:`port` takes a connection; stops `proc` and
+    raises if it exits first or 10 s pass."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.5):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                children.stop(proc)
+                raise RuntimeError(f"{what} did not start listening") from None
+            time.sleep(0.02)
 
 
 def wait_line(fd, needle, timeout, what):

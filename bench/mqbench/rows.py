@@ -173,5 +173,23 @@ def bridge(res, sz):
     return rows
 
 
+def irc(res, sz):
+    rows = Rows()
+    ref_label = " [Python bridge: paho-mqtt + irc]"
+    figures = (("rate", f"irc: {sz.irc_messages:,} msgs MQTT → IRC through a bridge, QoS 1 "
+                        "(msg/s)", 0),
+               ("p50", f"irc: latency p50 MQTT → IRC, {sz.irc_paced:,} msgs at "
+                       f"{sz.irc_rate}/s (ms)", 2),
+               ("p99", f"irc: latency p99 MQTT → IRC, {sz.irc_paced:,} msgs at "
+                       f"{sz.irc_rate}/s (ms)", 2),
+               ("cpu_us", "irc: the bridge's CPU per relayed message (µs)", 1),
+               ("rss", "irc: the bridge's peak RSS (KiB)", 0))
+    for key, measure, digits in figures:
+        mine, ref = res.stat("irc", "mqchat", key), res.stat("irc", "python", key)
+        rows.add(measure, fmt(mine, "", digits), fmt(ref, "", digits) + ref_label,
+                 times(ratio_of(mine, ref)), "", None)
+    return rows
+
+
 BUILDERS = {"throughput": throughput, "latency": latency, "idle": idle,
-            "history": history, "scale": scale, "bridge": bridge}
+            "history": history, "scale": scale, "bridge": bridge, "irc": irc}
