@@ -105,6 +105,7 @@ struct irc_out {
 	struct irc_queue written; /* written, the server's PONG not yet seen */
 	size_t written_bytes;     /* of `written` */
 	size_t unpinged_bytes;    /* written since the last PING */
+	size_t unpinged_lines;
 	uint32_t next_message, next_ping;
 	uint32_t rejected_message; /* the last message a line of which was refused */
 };

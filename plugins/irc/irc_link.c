@@ -107,13 +107,18 @@ void irc_link_lost(struct irc *self, const char *why)
 	forget_channels(self);
 	irc_send_rewind(self);
 	self->phase = IRC_IDLE;
+	char detail[512];
 	if (!self->ever_up && !self->cfg.retry) {
-		self->host->link_state(self->inst, MQC_LINK_FAILED, why);
+		snprintf(detail, sizeof(detail), "cannot connect to %s:%u: %s", self->cfg.host,
+		         self->cfg.port, why);
+		self->host->link_state(self->inst, MQC_LINK_FAILED, detail);
+		self->host->log(self->inst, MQC_LOG_INFO,
+		                "set retry = on in [%s] to keep trying instead",
+		                self->host->name(self->inst));
 		return;
 	}
-	char detail[512];
-	snprintf(detail, sizeof(detail), "%s%s; trying again in %u s",
-	         was_up ? "lost the server: " : "cannot connect: ", why,
+	snprintf(detail, sizeof(detail), "%s %s:%u: %s; trying again in %u s",
+	         was_up ? "lost" : "cannot connect to", self->cfg.host, self->cfg.port, why,
 	         (unsigned)(self->backoff_ms / 1000));
 	self->host->link_state(self->inst, MQC_LINK_DOWN, detail);
 	self->host->timer_arm(self->retry_timer, self->backoff_ms);

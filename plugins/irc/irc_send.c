@@ -19,10 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Written and unanswered at most; a PING after each half of it.  Below
- * the receive queues servers allow a client (InspIRCd's 8 KiB, Solanum's
- * classes' few KiB) before an "Excess Flood". */
+/* Written and unanswered at most: below the receive queues servers allow
+ * a client (InspIRCd's 8 KiB, Solanum's classes' few KiB) before an
+ * "Excess Flood". */
 #define IRC_WINDOW 2048
+/* A PING after this many lines or bytes written: at ngircd's three lines
+ * a second an acknowledgement comes every few seconds, well within the
+ * core's quit_timeout, for one command in nine more. */
+#define IRC_PING_LINES 8
+#define IRC_PING_BYTES (IRC_WINDOW / 4)
 /* "user@host" as we assume it before the server shows ours: a user name
  * of 10 with its '~', a host name of 63. */
 #define IRC_USERHOST_GUESS (11 + 1 + 63)
@@ -204,6 +209,7 @@ static void ping_written(struct irc *self)
 	irc_stream_write(self->stream, data, (size_t)n);
 	self->out.written_bytes += (size_t)n;
 	self->out.unpinged_bytes = 0;
+	self->out.unpinged_lines = 0;
 }
 
 void irc_send_pump(struct irc *self)
@@ -222,7 +228,7 @@ void irc_send_pump(struct irc *self)
 		}
 		out->written_bytes += line.len;
 		out->unpinged_bytes += line.len;
-		if (out->unpinged_bytes >= IRC_WINDOW / 2)
+		if (++out->unpinged_lines >= IRC_PING_LINES || out->unpinged_bytes >= IRC_PING_BYTES)
 			ping_written(self);
 	}
 	if (out->unpinged_bytes > 0)
@@ -311,6 +317,7 @@ void irc_send_rewind(struct irc *self)
 	out->waiting = again;
 	out->written_bytes = 0;
 	out->unpinged_bytes = 0;
+	out->unpinged_lines = 0;
 }
 
 void irc_send_free(struct irc *self)
