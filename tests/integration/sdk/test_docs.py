@@ -40,9 +40,10 @@ def man_keys(path):
 
 
 def declared_keys(workdir):
-    """{section: {key, ...}} from --check-config with every frontend."""
+    """{section: {key, ...}} from --check-config with every frontend and
+    backend."""
     ini = harness.write_ini(os.path.join(workdir, "all.ini"), {
-        "core": {"frontends": "stdin fifo syslog exec"},
+        "core": {"frontends": "stdin fifo syslog exec", "backends": "mqtt irc"},
         "exec": {"program": "/bin/true"},
     })
     out = sdk_helpers.run([harness.MQCHAT, "-c", ini, "--check-config"],
@@ -158,7 +159,8 @@ class Docs(harness.TestCase):
     def test_every_key_documented(self):
         documented = man_keys(os.path.join(DOCS, "mqchat.ini.5"))
         declared = declared_keys(self.workdir)
-        self.assertEqual(set(declared), {"core", "stdin", "fifo", "syslog", "exec", "mqtt"})
+        self.assertEqual(set(declared), {"core", "stdin", "fifo", "syslog", "exec", "mqtt",
+                                         "irc"})
         for section, keys in declared.items():
             self.assertIn(section, documented, f"mqchat.ini(5) has no .SH [{section}]")
             self.assertEqual(documented[section], keys,
