@@ -65,6 +65,7 @@ static void *irc_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->inst = inst;
 	self->host = host;
 	self->watch_fd = -1;
+	self->on_io = irc_link_on_io;
 	self->phase = IRC_IDLE;
 	self->backoff_ms = 1000;
 	irc_resolve_init(&self->resolve);

@@ -12,6 +12,12 @@
  *   irc_recv.c     what the server says, turned into the core's events
  *   irc_members.c  channels joined and who is in them
  *   irc_send.c     messages out: split, paced, acknowledged by PING
+ *   irc_wire.c     writing lines and ending the connection, for them all
+ *
+ * Calls go down that list's layers, never up: irc_link.c calls
+ * irc_recv.c, irc_register.c and irc_send.c, and they tell it the
+ * connection must end (irc_fail) or registration is done (welcomed) by
+ * state it reads once each line or timer is handled.
  */
 #ifndef MQCHAT_IRC_H
 #define MQCHAT_IRC_H
@@ -132,6 +138,9 @@ struct irc {
 	struct irc_stream *stream;
 	struct mqc_watch *watch;
 	int watch_fd;
+	mqc_io_fn on_io;           /* the watch's callback (irc_link.c's) */
+	char failure[300];         /* irc_fail()'s reason; "" while all is well */
+	bool welcomed;             /* 001 came: registration is done */
 	struct mqc_watch *resolve_watch;
 
 	struct mqc_timer *retry_timer, *connect_timer, *keepalive_timer, *nick_timer;
@@ -164,7 +173,6 @@ struct irc {
 void irc_link_start(struct irc *self);
 void irc_link_lost(struct irc *self, const char *why);
 void irc_link_registered(struct irc *self);
-void irc_link_sync_watch(struct irc *self);
 void irc_link_free(struct irc *self);
 void irc_link_on_io(void *data, int fd, unsigned revents);
 void irc_on_retry_timer(void *data);
@@ -174,9 +182,18 @@ void irc_on_nick_timer(void *data);
 /* The user typed /nick: with no nick key, this network follows (checked
  * at each message sent and each keepalive tick). */
 void irc_link_follow_nick(struct irc *self);
+/* At the end of a round in which publish() queued lines. */
+void irc_on_pump_timer(void *data);
+
+/* irc_wire.c: what every part may do to the connection */
 /* Writes one protocol line now (printf-like, CR LF added), past the queue:
  * PONG, JOIN, NICK, CAP.  Text in it must be clean already. */
 void irc_write(struct irc *self, const char *fmt, ...) MQC_PRINTF(2, 3);
+/* Polls the stream's descriptor for what it waits for now. */
+void irc_sync_watch(struct irc *self);
+/* The connection must end, `why` (the first reason kept): irc_link.c ends
+ * it when the line or timer at hand is done. */
+void irc_fail(struct irc *self, const char *why);
 
 /* irc_recv.c */
 void irc_recv_line(struct irc *self, char *line);
@@ -188,7 +205,6 @@ void irc_register_begin(struct irc *self);
 /* irc_send.c */
 int irc_send_message(struct irc *self, const struct mqc_message *msg, uint64_t token);
 void irc_send_pump(struct irc *self);
-void irc_on_pump_timer(void *data);
 /* The server answered PING `cookie`: true when it was one of ours. */
 bool irc_send_answered(struct irc *self, const char *cookie);
 void irc_send_reject(struct irc *self, const char *target);

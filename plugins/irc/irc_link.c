@@ -8,7 +8,6 @@
  */
 #include "irc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -22,42 +21,6 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void irc_write(struct irc *self, const char *fmt, ...)
-{
-	if (!self->stream)
-		return;
-	char line[IRC_LINE_MAX + 1];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	size_t len = (size_t)n < sizeof(line) - 3 ? (size_t)n : sizeof(line) - 3;
-	memcpy(line + len, "\r\n", 3);
-	if (!irc_stream_write(self->stream, line, len + 2))
-		self->host->log(self->inst, MQC_LOG_ERROR, "out of memory writing to the server");
-	irc_link_sync_watch(self);
-}
-
-void irc_link_sync_watch(struct irc *self)
-{
-	if (!self->stream)
-		return;
-	int fd = irc_stream_fd(self->stream);
-	unsigned events = irc_stream_events(self->stream);
-	if (self->watch && self->watch_fd == fd) {
-		self->host->watch_update(self->watch, events);
-		return;
-	}
-	if (self->watch)
-		self->host->watch_remove(self->watch);
-	self->watch = NULL;
-	self->watch_fd = fd;
-	self->watch = self->host->watch_add(self->inst, fd, events, 0,
-	                                    irc_link_on_io, self);
 }
 
 /* Everything of one attempt undone: watches, stream, child, timers. */
@@ -80,6 +43,8 @@ static void teardown(struct irc *self)
 	host->timer_arm(self->nick_timer, 0);
 	free(self->caps_offered);
 	self->caps_offered = NULL;
+	self->failure[0] = '\0';
+	self->welcomed = false;
 	self->cap_listing = false;
 	self->cap_echo = self->cap_server_time = self->cap_tags = false;
 	self->cap_multi_prefix = self->cap_sasl = false;
@@ -139,7 +104,7 @@ static void connect_next(struct irc *self, const char *why)
 		                               sizeof(err));
 		if (self->stream) {
 			self->phase = IRC_CONNECTING;
-			irc_link_sync_watch(self);
+			irc_sync_watch(self);
 			return;
 		}
 		why = err;
@@ -185,16 +150,38 @@ void irc_link_start(struct irc *self)
 	}
 }
 
-/* Lines the server sent, one at a time: any of them may end the stream. */
-static void read_lines(struct irc *self)
+/* What the parts below asked for while handling a line or a timer: the
+ * connection ended (irc_fail), registration done (001).  True when the
+ * connection ended. */
+static bool settle(struct irc *self)
 {
-	struct irc_stream *stream = self->stream;
+	if (self->failure[0]) {
+		char why[sizeof(self->failure)];
+		snprintf(why, sizeof(why), "%s", self->failure);
+		irc_link_lost(self, why);
+		return true;
+	}
+	if (self->welcomed && self->phase == IRC_REGISTERING) {
+		self->welcomed = false;
+		irc_link_registered(self);
+		return settle(self);
+	}
+	return false;
+}
+
+/* Lines the server sent, one at a time: any of them may end the
+ * connection.  False when one did. */
+static bool read_lines(struct irc *self)
+{
 	char *line;
-	while (self->stream == stream && (line = irc_stream_line(stream))) {
+	while ((line = irc_stream_line(self->stream))) {
 		self->last_heard_ms = now_ms();
 		self->keepalive_sent = false;
 		irc_recv_line(self, line);
+		if (settle(self))
+			return false;
 	}
+	return true;
 }
 
 void irc_link_on_io(void *data, int fd, unsigned revents)
@@ -207,11 +194,11 @@ void irc_link_on_io(void *data, int fd, unsigned revents)
 		self->phase = IRC_REGISTERING;
 		self->last_heard_ms = now_ms();
 		irc_register_begin(self);
+		if (settle(self))
+			return;
 	}
-	struct irc_stream *stream = self->stream;
-	read_lines(self);
-	if (self->stream != stream)
-		return; /* a line ended it */
+	if (!read_lines(self))
+		return;
 	if (state == IRC_STREAM_CLOSED) {
 		if (self->phase == IRC_CONNECTING && self->next_address < self->resolve.n_addrs) {
 			irc_stream_close(self->stream);
@@ -222,7 +209,7 @@ void irc_link_on_io(void *data, int fd, unsigned revents)
 		irc_link_lost(self, err);
 		return;
 	}
-	irc_link_sync_watch(self);
+	irc_sync_watch(self);
 }
 
 void irc_link_registered(struct irc *self)
@@ -244,6 +231,14 @@ void irc_link_registered(struct irc *self)
 	         self->cfg.port, self->nick);
 	self->host->link_state(self->inst, MQC_LINK_UP, detail);
 	irc_send_pump(self);
+}
+
+/* At the end of a round in which publish() queued lines: written at once. */
+void irc_on_pump_timer(void *data)
+{
+	struct irc *self = data;
+	irc_send_pump(self);
+	settle(self);
 }
 
 void irc_on_retry_timer(void *data)

@@ -298,7 +298,7 @@ static void on_error(struct irc *self, struct irc_line *line)
 	char why[300];
 	snprintf(why, sizeof(why), "the server closed the link: %.200s", last_param(line));
 	irc_text_clean(why, irc_strip_format(why, strlen(why)));
-	irc_link_lost(self, why);
+	irc_fail(self, why);
 }
 
 static void on_ping(struct irc *self, struct irc_line *line)

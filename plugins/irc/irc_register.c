@@ -84,7 +84,7 @@ static void request_caps(struct irc *self)
 		bool plain = cap_listed(self->caps_offered, "sasl", &value) &&
 		             (!*value || strstr(value, "PLAIN"));
 		if (!plain) {
-			irc_link_lost(self, "the server offers no SASL PLAIN login");
+			irc_fail(self, "the server offers no SASL PLAIN login");
 			return;
 		}
 		snprintf(req + strlen(req), sizeof(req) - strlen(req), "%ssasl", *req ? " " : "");
@@ -106,7 +106,7 @@ static void caps_acked(struct irc *self, const char *list)
 	if (self->cfg.sasl && self->cap_sasl)
 		irc_write(self, "AUTHENTICATE PLAIN");
 	else if (self->cfg.sasl)
-		irc_link_lost(self, "the server did not grant SASL");
+		irc_fail(self, "the server did not grant SASL");
 	else
 		irc_write(self, "CAP END");
 }
@@ -121,7 +121,7 @@ static void on_cap(struct irc *self, const struct irc_line *line)
 	if (strcmp(sub, "LS") == 0) {
 		bool more = line->n_params >= 4 && strcmp(line->params[2], "*") == 0;
 		if (!append_caps(self, list)) {
-			irc_link_lost(self, "out of memory");
+			irc_fail(self, "out of memory");
 			return;
 		}
 		if (!more)
@@ -130,7 +130,7 @@ static void on_cap(struct irc *self, const struct irc_line *line)
 		caps_acked(self, list);
 	} else if (strcmp(sub, "NAK") == 0) {
 		if (self->cfg.sasl)
-			irc_link_lost(self, "the server refused the capabilities asked, SASL among them");
+			irc_fail(self, "the server refused the capabilities asked, SASL among them");
 		else
 			irc_write(self, "CAP END");
 	}
@@ -147,7 +147,7 @@ static void sasl_send(struct irc *self)
 	if (!raw || !b64) {
 		free(raw);
 		free(b64);
-		irc_link_lost(self, "out of memory");
+		irc_fail(self, "out of memory");
 		return;
 	}
 	raw[0] = '\0';
@@ -191,7 +191,7 @@ static void nick_refused(struct irc *self, const struct irc_line *line)
 		char why[128];
 		snprintf(why, sizeof(why), "the server refused the nick %s and %u alternatives",
 		         self->cfg.nick, IRC_NICK_TRIES);
-		irc_link_lost(self, why);
+		irc_fail(self, why);
 		return;
 	}
 	char refused[IRC_NICK_MAX + 1];
@@ -231,7 +231,7 @@ bool irc_register_handle(struct irc *self, const struct irc_line *line)
 		snprintf(why, sizeof(why), "%s: %.200s", refusal(cmd),
 		         line->n_params ? line->params[line->n_params - 1] : "");
 		irc_text_clean(why, strlen(why));
-		irc_link_lost(self, why);
+		irc_fail(self, why);
 	} else if (self->phase == IRC_REGISTERING &&
 	           (!strcmp(cmd, "432") || !strcmp(cmd, "433") || !strcmp(cmd, "436") ||
 	            !strcmp(cmd, "437"))) {
@@ -239,7 +239,7 @@ bool irc_register_handle(struct irc *self, const struct irc_line *line)
 	} else if (strcmp(cmd, "001") == 0 && self->phase == IRC_REGISTERING) {
 		if (line->n_params && irc_nick_valid(line->params[0], IRC_NICK_MAX))
 			snprintf(self->nick, sizeof(self->nick), "%s", line->params[0]);
-		irc_link_registered(self);
+		self->welcomed = true;
 	} else {
 		return false;
 	}

@@ -223,7 +223,7 @@ void irc_send_pump(struct irc *self)
 			break;
 		queue_pop(&out->waiting);
 		if (!irc_stream_write(self->stream, line.data, line.len)) {
-			irc_link_lost(self, "out of memory");
+			irc_fail(self, "out of memory");
 			return;
 		}
 		out->written_bytes += line.len;
@@ -233,12 +233,7 @@ void irc_send_pump(struct irc *self)
 	}
 	if (out->unpinged_bytes > 0)
 		ping_written(self);
-	irc_link_sync_watch(self);
-}
-
-void irc_on_pump_timer(void *data)
-{
-	irc_send_pump(data);
+	irc_sync_watch(self);
 }
 
 /* Whether `cookie` is "mqcN" and N one of our PINGs still written. */
