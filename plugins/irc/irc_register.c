@@ -17,6 +17,9 @@
 #define IRC_NICK_TRIES 8
 /* SASL's AUTHENTICATE carries base64 in pieces of at most 400 bytes. */
 #define SASL_PIECE 400
+/* CAP LS continues over as many lines as the server likes: a bound, so a
+ * hostile one cannot grow our memory without end (real lists: < 1 KiB). */
+#define IRC_CAPS_MAX (64 * 1024)
 
 void irc_register_begin(struct irc *self)
 {
@@ -61,6 +64,8 @@ static bool cap_listed(const char *list, const char *name, const char **value)
 static bool append_caps(struct irc *self, const char *more)
 {
 	size_t had = self->caps_offered ? strlen(self->caps_offered) : 0;
+	if (had + strlen(more) > IRC_CAPS_MAX)
+		return false;
 	char *grown = realloc(self->caps_offered, had + strlen(more) + 2);
 	if (!grown)
 		return false;
@@ -121,7 +126,7 @@ static void on_cap(struct irc *self, const struct irc_line *line)
 	if (strcmp(sub, "LS") == 0) {
 		bool more = line->n_params >= 4 && strcmp(line->params[2], "*") == 0;
 		if (!append_caps(self, list)) {
-			irc_fail(self, "out of memory");
+			irc_fail(self, "the server's capability list is too long (or out of memory)");
 			return;
 		}
 		if (!more)
