@@ -8,14 +8,15 @@
  *
  *   irc.c          the plugin interface: open, close, publish, join, part
  *   irc_config.c   the keys and their checks
- *   irc_link.c     connecting, registering (CAP, SASL, nick), reconnecting
+ *   irc_link.c     connecting, keepalive, reconnecting
+ *   irc_register.c registering: PASS, CAP, SASL, NICK/USER until 001
  *   irc_recv.c     what the server says, turned into the core's events
  *   irc_members.c  channels joined and who is in them
  *   irc_send.c     messages out: split, paced, acknowledged by PING
  *   irc_wire.c     writing lines and ending the connection, for them all
  *
- * Calls go down that list's layers, never up: irc_link.c calls
- * irc_recv.c, irc_register.c and irc_send.c, and they tell it the
+ * Calls go down, never up: irc_link.c calls irc_recv.c, irc_register.c
+ * and irc_send.c, irc_recv.c the other two, and they tell irc_link.c the
  * connection must end (irc_fail) or registration is done (welcomed) by
  * state it reads once each line or timer is handled.
  */
