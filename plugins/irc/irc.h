@@ -157,7 +157,6 @@ struct irc {
 	char *core_nick;           /* [core] nick as last seen, for /nick */
 	bool cap_listing;          /* CAP LS lines still coming */
 	char *caps_offered;        /* space separated, as the server listed */
-	bool cap_echo, cap_server_time, cap_tags, cap_multi_prefix, cap_sasl;
 	size_t userhost_len;       /* "user@host" of ours as the server relays it; 0: unknown */
 
 	/* ISUPPORT */

@@ -46,8 +46,6 @@ static void teardown(struct irc *self)
 	self->failure[0] = '\0';
 	self->welcomed = false;
 	self->cap_listing = false;
-	self->cap_echo = self->cap_server_time = self->cap_tags = false;
-	self->cap_multi_prefix = self->cap_sasl = false;
 }
 
 /* Every channel is left as far as people can see: the server forgot us. */

@@ -103,12 +103,10 @@ static void request_caps(struct irc *self)
 static void caps_acked(struct irc *self, const char *list)
 {
 	const char *value;
-	self->cap_server_time = cap_listed(list, "server-time", &value);
-	self->cap_echo = cap_listed(list, "echo-message", &value);
-	self->cap_tags = cap_listed(list, "message-tags", &value);
-	self->cap_multi_prefix = cap_listed(list, "multi-prefix", &value);
-	self->cap_sasl = cap_listed(list, "sasl", &value);
-	if (self->cfg.sasl && self->cap_sasl)
+	/* The others need no flag: their tags and prefixes are read whenever
+	 * they come, and our own echo is known by its nick. */
+	bool sasl = cap_listed(list, "sasl", &value);
+	if (self->cfg.sasl && sasl)
 		irc_write(self, "AUTHENTICATE PLAIN");
 	else if (self->cfg.sasl)
 		irc_fail(self, "the server did not grant SASL");
