@@ -164,13 +164,25 @@ undo:
 	return false;
 }
 
+/* A target that is one word of the line: "/msg :bob hi" or a name with a
+ * space would make PRIVMSG's text its target, or the other way round. */
+static bool target_ok(const char *target)
+{
+	if (!target || !*target || *target == ':')
+		return false;
+	for (const unsigned char *c = (const unsigned char *)target; *c; c++)
+		if (*c <= ' ' || *c == 0x7f)
+			return false;
+	return true;
+}
+
 int irc_send_message(struct irc *self, const struct mqc_message *msg, uint64_t token)
 {
 	bool relayed = msg->hops > 0;
 	const char *target = msg->to && *msg->to ? msg->to : msg->room;
 	bool join_leave = msg->type == MQC_MSG_JOIN || msg->type == MQC_MSG_LEAVE;
 	/* Our own arrival and departure are IRC's JOIN and QUIT already. */
-	if ((join_leave && !relayed) || !target || !*target ||
+	if ((join_leave && !relayed) || !target_ok(target) ||
 	    (!*msg->text && msg->type == MQC_MSG_MESSAGE && !relayed)) {
 		self->host->acked(self->inst, token,
 		                  join_leave ? MQC_ACK_DELIVERED : MQC_ACK_REJECTED);
