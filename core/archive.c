@@ -272,6 +272,40 @@ static void append_where(struct strbuf *out, const char *before, const struct ro
 		strbuf_printf(out, "%s%s:%s", before, where->network, where->room);
 }
 
+/* Passes on the messages after a time (history_last_in knows no time). */
+struct after_filter {
+	int64_t since_ms;
+	history_fn show;
+	void *data;
+	size_t count;
+};
+
+static void show_if_after(void *data, const struct mqc_message *msg)
+{
+	struct after_filter *f = data;
+	if (msg->time_ms <= f->since_ms)
+		return;
+	f->show(f->data, msg);
+	f->count++;
+}
+
+size_t archive_query(struct archive *a, const char *network, const char *room,
+                     int64_t since_ms, size_t max, history_fn show, void *data)
+{
+	if (!a->history)
+		return 0;
+	struct roomref where = {(char *)network, (char *)room};
+	struct after_filter f = {since_ms, show, data, 0};
+	/* The last `max` after a time are the last `max` of all, less those
+	 * before it: rows are in the order they were said. */
+	return history_last_in(a->history, &where, max, show_if_after, &f) < 0 ? 0 : f.count;
+}
+
+size_t archive_replay_count(const struct archive *a)
+{
+	return a->history ? a->set.replay : 0;
+}
+
 bool archive_show_last(struct archive *a, const char *arg, size_t len,
                        const struct roomref *where, history_fn show, void *data,
                        struct strbuf *reply)

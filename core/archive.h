@@ -67,6 +67,14 @@ void archive_store(struct archive *a, const struct mqc_message *msg,
 void archive_said(struct archive *a, const struct mqc_message *msg,
                   const struct dedup_identity *ident);
 
+/* For another client's history request: the last `max` messages of
+ * network:room after `since_ms` (0: any), oldest first, to `show`; how
+ * many (0 with no store). */
+size_t archive_query(struct archive *a, const char *network, const char *room,
+                     int64_t since_ms, size_t max, history_fn show, void *data);
+/* How many messages a start replays: 0 with no store. */
+size_t archive_replay_count(const struct archive *a);
+
 /* Passes the last [core] history_replay messages to `show`. */
 void archive_replay(struct archive *a, history_fn show, void *data);
 

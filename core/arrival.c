@@ -45,7 +45,7 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 		take_plain(a, payload, len);
 	}
 	sanitize_append(&a->topic, topic, strlen(topic));
-	a->msg.flags = flags & MQC_MSG_RETAINED;
+	a->msg.flags = flags & (MQC_MSG_RETAINED | MQC_MSG_HISTORY);
 	a->msg.id = strbuf_str(&a->id);
 	a->msg.nick = strbuf_str(&a->nick);
 	a->msg.text = strbuf_str(&a->text);
@@ -54,7 +54,7 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 	a->msg.time_ms = ts_ms ? ts_ms : loop_wall_ms();
 	a->msg.network = at->network;
 	a->msg.room = at->room;
-	a->msg.to = "";
+	a->msg.to = at->to ? at->to : "";
 	a->msg.origin = strbuf_str(&a->origin);
 	/* Whether it is a repeat is asked of what is shown and stored. */
 	dedup_identify(&a->ident, &a->msg, ts_ms, topic, payload, len);

@@ -27,10 +27,11 @@ struct arrival {
 /* Where it arrived: strings that outlive the arrival. */
 struct arrival_place {
 	const char *network, *room;
+	const char *to; /* a private message's recipient; NULL: none */
 };
 
 /* Makes `a` from what the backend handed over (`flags`: MQC_MSG_RETAINED
- * is kept); `digest_payload`: compute payload_digest too.  Free with
+ * and MQC_MSG_HISTORY are kept); `digest_payload`: compute payload_digest too.  Free with
  * arrival_free(). */
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
                   const struct arrival_place *at, unsigned flags, bool digest_payload);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -323,9 +324,50 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
 		return;
 	uint64_t now = loop_now_ms();
 	struct arrival a;
-	struct arrival_place at = {net->name, network_room_of(net, topic)};
+	struct arrival_place at = {net->name, network_room_of(net, topic), NULL};
 	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, now));
 	if (!a.payload_digest || !echo_take(&net->echoes, a.payload_digest, now))
+		take(chat, net, &a.msg, &a.ident, now);
+	arrival_free(&a);
+}
+
+/* Whether `nick` is the sender the network proved, ASCII case aside. */
+static bool proved_is(const char *nick, const char *proved)
+{
+	return *proved && strcasecmp(nick, proved) == 0;
+}
+
+/* An answer to our history request: stored and shown as history unless
+ * its id is known (already here, live or from our own history); never
+ * relayed, never shown twice. */
+static void take_history(struct chat *chat, struct network *net, const struct arrival *a,
+                         uint64_t now)
+{
+	if (!*a->msg.id || archive_check(chat->archive, &a->ident, now - net->link_up_ms) !=
+	                           DEDUP_NEW)
+		return;
+	archive_store(chat->archive, &a->msg, &a->ident);
+	chat_deliver(chat, NULL, &a->msg);
+}
+
+void chat_receive_payload(struct chat *chat, struct network *net, const struct chat_place *at,
+                          const void *payload, size_t len, unsigned flags)
+{
+	const char *where = *at->room ? at->room : at->to;
+	if (too_big(chat, net, where, len))
+		return;
+	uint64_t now = loop_now_ms();
+	struct arrival a;
+	struct arrival_place place = {net->name, *at->room ? network_room_of(net, at->room) : "",
+	                              at->to};
+	arrival_make(&a, where, payload, len, &place, flags,
+	             echo_expected(&net->echoes, now));
+	if (at->proved && !proved_is(a.msg.nick, at->proved))
+		a.msg.flags |= MQC_MSG_UNVERIFIED;
+	bool our_echo = a.payload_digest && echo_take(&net->echoes, a.payload_digest, now);
+	if (!our_echo && (flags & MQC_MSG_HISTORY))
+		take_history(chat, net, &a, now);
+	else if (!our_echo)
 		take(chat, net, &a.msg, &a.ident, now);
 	arrival_free(&a);
 }
@@ -363,6 +405,25 @@ void chat_presence(struct chat *chat, struct network *net, const char *room, con
 {
 	(void)chat;
 	network_presence(net, room, nick, here);
+}
+
+/* --who: how long the network may take to connect and say who is there. */
+#define WHO_DEADLINE_MS 30000
+
+static void who_timed_out(void *data)
+{
+	struct chat *chat = data;
+	log_print(NULL, MQC_LOG_ERROR, "--who: %s did not say who is in %s within %d s",
+	          chat->who->net->name, chat->who->room_name, WHO_DEADLINE_MS / 1000);
+	chat_quit(chat, EX_UNAVAILABLE);
+}
+
+void chat_presence_synced(struct chat *chat, struct network *net, const char *room)
+{
+	if (!chat->who || !who_asked(chat->who, net, room) || chat->quitting)
+		return;
+	who_print(chat->who);
+	chat_quit(chat, 0);
 }
 
 /* Whether every network has given up. */
@@ -658,11 +719,16 @@ int chat_open(struct chat *chat)
 	if (rc)
 		return rc;
 	log_to_terminal(chat);
-	archive_replay(chat->archive, replay_one, chat);
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
 	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
 	loop_timer_run_last(chat->save_timer);
-	claim_leftovers(chat);
+	if (chat->who) {
+		chat->who_timer = loop_timer_add(chat->loop, WHO_DEADLINE_MS, false, who_timed_out,
+		                                 chat);
+	} else {
+		archive_replay(chat->archive, replay_one, chat);
+		claim_leftovers(chat);
+	}
 	for (size_t i = 0; chat->set.announce && i < chat->n_networks; i++)
 		announce(chat, &chat->networks[i], MQC_MSG_JOIN, false);
 	chat->announced = chat->set.announce;

@@ -25,6 +25,7 @@
 #include "network.h"
 #include "sendq.h"
 #include "strbuf.h"
+#include "who.h"
 
 /* [core] keys the chat works by, read by main.c. */
 struct chat_settings {
@@ -67,6 +68,9 @@ struct chat {
 	 * hands back to host->template_render in full. */
 	const struct mqc_message *delivering;
 
+	struct who_request *who; /* mqchat --who; NULL: a chat */
+	struct loop_timer *who_timer; /* its deadline */
+
 	bool interactive; /* a person watches a terminal: events shown inline */
 	bool stdin_shows_events; /* a stdin frontend prints status messages */
 	int signal_fd;
@@ -102,8 +106,17 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
                   const void *payload, size_t len, unsigned flags);
 void chat_receive_message(struct chat *chat, struct network *net,
                           const struct mqc_message *msg);
+/* Where a backend placed a payload (host->receive_payload). */
+struct chat_place {
+	const char *room, *to; /* one of them "" */
+	const char *proved;    /* NULL: the network proves no sender */
+};
+void chat_receive_payload(struct chat *chat, struct network *net, const struct chat_place *at,
+                          const void *payload, size_t len, unsigned flags);
 void chat_presence(struct chat *chat, struct network *net, const char *room, const char *nick,
                    bool here);
+/* The network says `room`'s list of who is present is complete. */
+void chat_presence_synced(struct chat *chat, struct network *net, const char *room);
 void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc_ack result);
 void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
                      const char *detail);

@@ -15,6 +15,7 @@ static const char usage[] =
 	"usage: mqchat [-c FILE] [-o SECTION.KEY=VALUE]... [-n NICK] [-h HOST] [-p PORT]\n"
 	"              [-t TOPIC] [-u USER] [-q QOS] [--check-config] [--list-plugins]\n"
 	"              [--history N | --search WORDS [--room [NET:]ROOM] [--json]]\n"
+	"              [--who [[NET:]ROOM] [--json]]\n"
 	"              [--help] [-V] [URL]\n"
 	"\n"
 	"  -c, --config FILE          read FILE (default: $MQCHAT_CONFIG,\n"
@@ -33,7 +34,10 @@ static const char usage[] =
 	"      --search WORDS         print the messages of history matching WORDS, exit\n"
 	"      --room [NET:]ROOM      with --history or --search: of that room only\n"
 	"                             (NET: a network [core] names; default: the first)\n"
-	"      --json                 with --history or --search: one JSON object a line\n"
+	"      --who [[NET:]ROOM]     print who is present in the room (default: the\n"
+	"                             default room), one a line, \"~\" before a nick not\n"
+	"                             proved, exit\n"
+	"      --json                 with --history, --search or --who: one JSON object a line\n"
 	"      --help                 this help\n"
 	"  -V, --version              the version\n"
 	"\n"
@@ -49,6 +53,7 @@ enum {
 	OPT_SEARCH,
 	OPT_ROOM,
 	OPT_JSON,
+	OPT_WHO,
 	OPT_HELP
 };
 
@@ -63,6 +68,7 @@ static const struct option longopts[] = {
 	{"search", required_argument, NULL, OPT_SEARCH},
 	{"room", required_argument, NULL, OPT_ROOM},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"who", no_argument, NULL, OPT_WHO},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -244,10 +250,25 @@ static int add_url(struct options *opt, const char *url)
 	return rc;
 }
 
+/* --who looks without a trace: no frontend, bridge, announcement, history
+ * or outbox. */
+static void quiet_settings(struct options *opt)
+{
+	static const char *const keys[][2] = {
+		{"frontends", ""}, {"bridges", ""}, {"announce", "off"}, {"history", "off"},
+		{"outbox_max", "0"},
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		add_setting(opt, "core", keys[i][0], keys[i][1], "--who");
+}
+
 /* The checks that need every option seen; -1, or the exit code after
  * saying what is wrong. */
 static int finish(int argc, char **argv, struct options *opt)
 {
+	/* --who's room is the argument that is not a URL. */
+	if (opt->who && optind < argc && !strstr(argv[optind], "://"))
+		opt->who_room = argv[optind++];
 	if (optind < argc - 1)
 		return usage_error("unexpected argument '%s': one URL at most", argv[optind + 1]);
 	if (optind == argc - 1) {
@@ -257,8 +278,13 @@ static int finish(int argc, char **argv, struct options *opt)
 	}
 	if (opt->history && opt->search)
 		return usage_error("--history and --search: one or the other");
-	if (opt->json && !opt->history && !opt->search)
-		return usage_error("--json goes with one of --history and --search");
+	if (opt->who && (opt->history || opt->search || opt->check_config))
+		return usage_error("--who goes alone (not with --history, --search or "
+		                   "--check-config)");
+	if (opt->json && !opt->history && !opt->search && !opt->who)
+		return usage_error("--json goes with one of --history, --search and --who");
+	if (opt->who)
+		quiet_settings(opt);
 	if (opt->room && !opt->history && !opt->search)
 		return usage_error("--room '%s' goes with one of --history and --search", opt->room);
 	if (opt->room && !*opt->room)
@@ -297,6 +323,9 @@ static int take_option(struct options *opt, int c, const char *arg)
 		return -1;
 	case OPT_ROOM:
 		opt->room = arg;
+		return -1;
+	case OPT_WHO:
+		opt->who = true;
 		return -1;
 	case OPT_JSON:
 		opt->json = true;

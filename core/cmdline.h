@@ -26,6 +26,8 @@ struct options {
 	const char *search;
 	const char *room; /* --room: of --history, --search */
 	bool json;
+	bool who;            /* --who: print who is present and exit */
+	const char *who_room; /* its [NET:]ROOM; NULL: the default room */
 	struct cmdline_setting *settings;
 	size_t n_settings;
 };

@@ -228,6 +228,52 @@ static void host_room_left(struct mqc_instance *mi, const char *room, const char
 		chat_room_left(((struct instance *)mi)->chat, net, room, why ? why : "");
 }
 
+static void host_receive_payload(struct mqc_instance *mi, const char *room, const char *to,
+                                 const char *proved, const void *payload, size_t len,
+                                 unsigned flags)
+{
+	struct network *net = network_of(mi, "receive_payload");
+	if (net && room && to && (payload || !len))
+		chat_receive_payload(((struct instance *)mi)->chat, net,
+		                     &(struct chat_place){room, to, proved}, payload, len, flags);
+}
+
+static void host_presence_state(struct mqc_instance *mi, const char *room, const char *nick,
+                                enum mqc_presence state, bool verified)
+{
+	struct network *net = network_of(mi, "presence_state");
+	if (net && room && nick)
+		network_presence_state(net, room, nick, state, verified);
+}
+
+static void host_presence_synced(struct mqc_instance *mi, const char *room)
+{
+	struct network *net = network_of(mi, "presence_synced");
+	if (net && room)
+		chat_presence_synced(((struct instance *)mi)->chat, net, room);
+}
+
+static bool host_quiet(struct mqc_instance *mi)
+{
+	return ((struct instance *)mi)->chat->who != NULL;
+}
+
+static size_t host_history_query(struct mqc_instance *mi, const char *room, int64_t since_ms,
+                                 size_t max, void (*fn)(void *, const struct mqc_message *),
+                                 void *data)
+{
+	struct network *net = network_of(mi, "history_query");
+	if (!net || !room || !fn)
+		return 0;
+	return archive_query(((struct instance *)mi)->chat->archive, net->name, room, since_ms,
+	                     max, fn, data);
+}
+
+static size_t host_replay_count(struct mqc_instance *mi)
+{
+	return archive_replay_count(((struct instance *)mi)->chat->archive);
+}
+
 static size_t host_room_count(struct mqc_instance *mi)
 {
 	return chat_room_count(((struct instance *)mi)->chat);
@@ -333,4 +379,10 @@ const struct mqc_host chat_host = {
 	.room_count = host_room_count,
 	.current_room = host_current_room,
 	.room_left = host_room_left,
+	.receive_payload = host_receive_payload,
+	.presence_state = host_presence_state,
+	.presence_synced = host_presence_synced,
+	.quiet = host_quiet,
+	.history_query = host_history_query,
+	.replay_count = host_replay_count,
 };

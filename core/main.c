@@ -180,14 +180,19 @@ static void chat_free(struct chat *chat)
 }
 
 /* --check-config, or a run. */
-static int run(struct config *cfg, bool check_only)
+static int run(struct config *cfg, const struct options *opt)
 {
-	struct chat chat = {.cfg = cfg, .host = &chat_host, .loop = loop_new(), .signal_fd = -1};
+	bool check_only = opt->check_config;
+	struct who_request who = {.room = opt->who_room, .json = opt->json};
+	struct chat chat = {.cfg = cfg, .host = &chat_host, .loop = loop_new(), .signal_fd = -1,
+	                    .who = opt->who ? &who : NULL};
 	int rc = read_core_settings(cfg, &chat.set);
 	if (!rc)
 		rc = instances_create(&chat.instances, cfg, &chat, &chat_host);
 	if (!rc)
 		rc = chat_prepare(&chat);
+	if (!rc && chat.who)
+		rc = who_prepare(chat.who, chat.networks, chat.n_networks, chat.network_names);
 	if (!rc && check_only) {
 		rc = check_every_instance(&chat);
 		if (!rc)
@@ -207,6 +212,7 @@ static int run(struct config *cfg, bool check_only)
 		chat_close(&chat);
 	}
 	chat_free(&chat);
+	who_free(&who);
 	return rc;
 }
 
@@ -236,7 +242,7 @@ int main(int argc, char **argv)
 		rc = opt.list_plugins ? instances_list_plugins(&cfg)
 		                      : archive_print(&cfg, opt.history, opt.search, opt.room, opt.json);
 	if (rc < 0)
-		rc = run(&cfg, opt.check_config);
+		rc = run(&cfg, &opt);
 	cmdline_free(&opt);
 	config_free(&cfg);
 	return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "roomref.h"
+#include "sanitize.h"
 
 /* Where the outbox says this network sends: by the keys a backend names
  * its broker with (mqtt's); a backend without them by its instance alone. */
@@ -86,35 +87,78 @@ static bool matches(const struct presence *p, const char *room, const char *nick
 	return (!room || strcmp(p->room, room) == 0) && (!nick || strcmp(p->nick, nick) == 0);
 }
 
-void network_presence(struct network *net, const char *room, const char *nick, bool here)
+/* Forgets those matching room and nick (NULL: any). */
+static void forget(struct network *net, const char *room, const char *nick)
 {
 	size_t kept = 0;
-	bool found = false;
 	for (size_t i = 0; i < net->n_present; i++) {
 		struct presence *p = &net->present[i];
-		if (matches(p, room, nick) && !here) {
+		if (matches(p, room, nick)) {
 			free(p->room);
 			free(p->nick);
 			continue;
 		}
-		found |= matches(p, room, nick);
 		net->present[kept++] = *p;
 	}
 	net->n_present = kept;
-	if (!here || found || !room || !nick)
+}
+
+void network_presence_state(struct network *net, const char *room, const char *nick,
+                            enum mqc_presence state, bool verified)
+{
+	struct strbuf clean = STRBUF_INIT;
+	sanitize_name_append(&clean, nick, strlen(nick));
+	if (!clean.len) {
+		strbuf_free(&clean);
 		return;
-	net->present = xrealloc(net->present, (net->n_present + 1) * sizeof *net->present);
-	net->present[net->n_present++] = (struct presence){xstrdup(room), xstrdup(nick)};
+	}
+	struct presence *found = NULL;
+	for (size_t i = 0; i < net->n_present && !found; i++)
+		if (matches(&net->present[i], room, strbuf_str(&clean)))
+			found = &net->present[i];
+	if (state == MQC_PRESENCE_OFFLINE || !found) {
+		if (found)
+			forget(net, room, strbuf_str(&clean));
+		if (state != MQC_PRESENCE_OFFLINE) {
+			net->present = xrealloc(net->present, (net->n_present + 1) * sizeof *net->present);
+			found = &net->present[net->n_present++];
+			*found = (struct presence){.room = xstrdup(room), .nick = strbuf_take(&clean)};
+		}
+	}
+	if (found && state != MQC_PRESENCE_OFFLINE) {
+		found->state = state;
+		found->verified = verified;
+	}
+	strbuf_free(&clean);
+}
+
+void network_presence(struct network *net, const char *room, const char *nick, bool here)
+{
+	if (here) {
+		if (room && nick)
+			network_presence_state(net, room, nick, MQC_PRESENCE_ONLINE, true);
+		return;
+	}
+	struct strbuf clean = STRBUF_INIT;
+	if (nick)
+		sanitize_name_append(&clean, nick, strlen(nick));
+	forget(net, room, nick ? strbuf_str(&clean) : NULL);
+	strbuf_free(&clean);
+}
+
+const struct presence *network_present(const struct network *net, const char *room, size_t i)
+{
+	for (size_t k = 0; k < net->n_present; k++)
+		if (strcmp(net->present[k].room, room) == 0 && i-- == 0)
+			return &net->present[k];
+	return NULL;
 }
 
 size_t network_who(const struct network *net, const char *room, struct strbuf *out)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < net->n_present; i++) {
-		if (strcmp(net->present[i].room, room) != 0)
-			continue;
-		strbuf_printf(out, "%s%s", n ? ", " : "", net->present[i].nick);
-		n++;
-	}
+	for (const struct presence *p; (p = network_present(net, room, n)); n++)
+		strbuf_printf(out, "%s%s%s%s", n ? ", " : "", p->verified ? "" : "~", p->nick,
+		              p->state == MQC_PRESENCE_AWAY ? " (away)" : "");
 	return n;
 }

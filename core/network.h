@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mqchat/plugin.h>
+
 #include "echo.h"
 #include "instance.h"
 #include "sendq.h"
@@ -19,7 +21,9 @@
 
 /* Someone a backend says is in a room. */
 struct presence {
-	char *room, *nick;
+	char *room, *nick; /* nick sanitised */
+	enum mqc_presence state; /* online or away */
+	bool verified;     /* false: the network proves senders and not this one */
 };
 
 struct network {
@@ -59,7 +63,13 @@ const char *network_room_of(const struct network *net, const char *topic);
 /* Who is present: `nick` came (`here`) or went; NULL `nick`, not here:
  * the room's list is emptied. */
 void network_presence(struct network *net, const char *room, const char *nick, bool here);
-/* Appends "Ana, Bea" for `room` to `out`; returns how many. */
+/* `nick`'s state in `room`: offline removes it; online or away adds or
+ * updates it. */
+void network_presence_state(struct network *net, const char *room, const char *nick,
+                            enum mqc_presence state, bool verified);
+/* Appends "Ana, ~eve, Bea (away)" for `room` to `out`; returns how many. */
 size_t network_who(const struct network *net, const char *room, struct strbuf *out);
+/* The `i`th person present in `room`, or NULL past the last. */
+const struct presence *network_present(const struct network *net, const char *room, size_t i);
 
 #endif

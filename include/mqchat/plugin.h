@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 3
+#define MQC_ABI_MINOR 4
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -116,6 +116,17 @@ enum mqc_msg_flags {
 	MQC_MSG_HISTORY = 1u << 1,  /* replayed from history, not live */
 	MQC_MSG_RETAINED = 1u << 2, /* a retained (stale) message from the broker */
 	MQC_MSG_ERROR = 1u << 3,    /* STATUS that reports a problem */
+	/* Since ABI 1.4.  The network proves its senders (an mqtt network
+	 * with verify = on) and did not prove this one: the nick is only
+	 * claimed.  Templates show it as "~nick". */
+	MQC_MSG_UNVERIFIED = 1u << 4,
+};
+
+/* Someone's state in a room, for host->presence_state() (since ABI 1.4). */
+enum mqc_presence {
+	MQC_PRESENCE_OFFLINE = 0,
+	MQC_PRESENCE_ONLINE = 1,
+	MQC_PRESENCE_AWAY = 2,
 };
 
 /*
@@ -488,6 +499,44 @@ struct mqc_host {
 	 * (the broker refused the subscription, a kick): the core says so,
 	 * with `why`, and sends nothing more there. */
 	void (*room_left)(struct mqc_instance *inst, const char *room, const char *why);
+
+	/* --- since ABI 1.4 --------------------------------------------------- */
+
+	/* A payload for the core to decode, as receive(), that the backend
+	 * places itself: `room` (a room joined; "" for a private message,
+	 * then `to` is our nick) and who sent it.  `proved`: NULL when this
+	 * network proves no sender; else the sender the network proved (a
+	 * broker username under verify), "" when it proved none.  A message
+	 * whose decoded nick is not `proved` (ASCII case aside) is marked
+	 * MQC_MSG_UNVERIFIED.  `flags`: MQC_MSG_RETAINED, or MQC_MSG_HISTORY
+	 * for an answer to our history request: stored unless its id is
+	 * known, and shown as history. */
+	void (*receive_payload)(struct mqc_instance *inst, const char *room, const char *to,
+	                        const char *proved, const void *payload, size_t len,
+	                        unsigned flags);
+
+	/* `nick`'s state in `room` (presence() says only here or not):
+	 * `verified` when the network proved it is `nick`. */
+	void (*presence_state)(struct mqc_instance *inst, const char *room, const char *nick,
+	                       enum mqc_presence state, bool verified);
+	/* `room`'s list of who is present is complete, as far as the network
+	 * knows now (MQTT: the retained presence has arrived; IRC: the end of
+	 * NAMES).  `mqchat --who` prints it then. */
+	void (*presence_synced)(struct mqc_instance *inst, const char *room);
+
+	/* True when this run only looks and must leave no trace (mqchat
+	 * --who): publish no presence, announce nothing. */
+	bool (*quiet)(struct mqc_instance *inst);
+
+	/* The messages of `room` in the history, oldest first: those after
+	 * `since_ms` (0: any), the last `max` of them.  `fn` is called for
+	 * each, now; the count is returned (0 with history off). */
+	size_t (*history_query)(struct mqc_instance *inst, const char *room, int64_t since_ms,
+	                        size_t max, void (*fn)(void *data, const struct mqc_message *msg),
+	                        void *data);
+	/* How many messages a start replays from history ([core]
+	 * history_replay; 0 with history off): what to ask others for. */
+	size_t (*replay_count)(struct mqc_instance *inst);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */
@@ -609,6 +658,12 @@ struct mqc_plugin {
 	int (*join)(void *self, const char *room);
 	/* BACKEND, optional with `join`: stop receiving `room`'s messages. */
 	void (*part)(void *self, const char *room);
+
+	/* --- since ABI 1.4 --------------------------------------------------- */
+
+	/* BACKEND, optional: the user is away, saying `text` (/away TEXT), or
+	 * back when `text` is NULL (/away alone). */
+	void (*set_away)(void *self, const char *text);
 };
 
 #define MQC_PLUGIN_DEFINE(...)                                                 \

@@ -83,6 +83,23 @@ const struct mqc_key mqtt_config_keys[] = {
 	{.name = "reconnect_max", .def = "30",
 	 .help = "longest wait between reconnection attempts, seconds (backoff 1, 2, 4, ...)",
 	 SECONDS(1, 3600)},
+	{.name = "presence", .def = "on",
+	 .help = "on: say in each room that we are here (retained, with a Last Will), and "
+	         "follow who else is",
+	 .type = MQC_KEY_BOOL},
+	{.name = "will_delay", .def = "5",
+	 .help = "seconds the broker waits before saying we are gone, so a quick reconnect "
+	         "does not flap (MQTT 5)",
+	 SECONDS(0, 86400)},
+	{.name = "verify", .def = "off",
+	 .help = "on: senders are proved by the broker's ACLs (messages under ROOM/u/USERNAME)",
+	 .type = MQC_KEY_BOOL},
+	{.name = "history_service", .def = "off",
+	 .help = "on: answer other clients' history requests from our history (MQTT 5)",
+	 .type = MQC_KEY_BOOL},
+	{.name = "share",
+	 .help = "GROUP: subscribe to the rooms through $share/GROUP/, so a pool of loggers "
+	         "gets each message once"},
 	{.name = NULL},
 };
 
@@ -267,6 +284,33 @@ static void config_check_topic(struct config_reader *r, const char *topic)
 	r->ok = false;
 }
 
+/* A share group is one topic level: no '/', '+' or '#'. */
+static void config_load_rooms(struct config_reader *r, struct mqtt_config *cfg)
+{
+	cfg->presence = config_bool(r, "presence");
+	cfg->will_delay = (uint32_t)r->host->config_number(r->inst, "will_delay");
+	cfg->verify = config_bool(r, "verify");
+	cfg->history_service = config_bool(r, "history_service");
+	cfg->share = config_optional(r, "share");
+	if (!r->checking)
+		return;
+	if (cfg->share && strpbrk(cfg->share, "/+#")) {
+		r->host->config_error(r->inst, "share", "'%s' is not a group name: no '/', '+' "
+		                      "or '#'", cfg->share);
+		r->ok = false;
+	}
+	if (cfg->verify && !cfg->username) {
+		r->host->config_error(r->inst, "verify", "on needs username: the broker proves "
+		                      "senders by the name they log in with");
+		r->ok = false;
+	}
+	if (cfg->history_service && cfg->protocol != MQTT_PROTOCOL_V5) {
+		r->host->config_error(r->inst, "history_service", "on needs protocol 5 (requests "
+		                      "carry a response topic)");
+		r->ok = false;
+	}
+}
+
 static bool config_read(struct mqtt_config *cfg, struct mqc_instance *inst,
                         const struct mqc_host *host, bool checking)
 {
@@ -296,6 +340,7 @@ static bool config_read(struct mqtt_config *cfg, struct mqc_instance *inst,
 	cfg->connect_timeout = config_int(&r, "connect_timeout");
 	cfg->retry = config_bool(&r, "retry");
 	cfg->reconnect_max = config_int(&r, "reconnect_max");
+	config_load_rooms(&r, cfg);
 
 	if (!r.ok)
 		mqtt_config_free(cfg);
@@ -335,5 +380,6 @@ void mqtt_config_free(struct mqtt_config *cfg)
 	free(cfg->keyfile);
 	free(cfg->tls_version);
 	free(cfg->alpn);
+	free(cfg->share);
 	memset(cfg, 0, sizeof(*cfg));
 }

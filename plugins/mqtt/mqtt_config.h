@@ -30,6 +30,12 @@ struct mqtt_config {
 	int connect_timeout; /* seconds */
 	bool retry;          /* keep retrying when unreachable at start */
 	int reconnect_max;   /* cap of the backoff, seconds */
+	/* MQTT rooms (mqtt_meta.h says where each travels) */
+	bool presence;       /* publish our presence in each room; follow others' */
+	uint32_t will_delay; /* seconds the broker waits before our will (MQTT 5) */
+	bool verify;         /* senders proved by the broker's ACL (ROOM/u/USER) */
+	bool history_service; /* answer others' history requests (MQTT 5) */
+	char *share;         /* GROUP: rooms subscribed as $share/GROUP/ROOM; NULL: none */
 };
 
 /* The keys declared by the plugin (ends with a NULL name). */

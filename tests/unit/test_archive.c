@@ -55,7 +55,7 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
                                         uint64_t since_link_up_ms)
 {
 	struct arrival in;
-	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room"}, flags, false);
+	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
 	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms);
 	arrival_free(&in);
 	return v;
@@ -65,7 +65,7 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
 static void store_payload(struct archive *a, const char *payload, unsigned flags)
 {
 	struct arrival in;
-	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room"}, flags, false);
+	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
 	archive_store(a, &in.msg, &in.ident);
 	arrival_free(&in);
 }
