@@ -361,14 +361,20 @@ bool archive_search(struct archive *a, const char *words, size_t len,
 
 /* Appends ,"name":"value" (a JSON string) to the object in `line`, which
  * ends with its closing brace. */
+/* Adds "name":value to the object that ends `line`: `value` a JSON value. */
+static void append_json_value(struct strbuf *line, const char *name, const char *value)
+{
+	if (!line->len || line->data[line->len - 1] != '}')
+		return; /* json_encode() could not write it */
+	line->len--;
+	strbuf_printf(line, ",\"%s\":%s}", name, value);
+}
+
 static void append_json_member(struct strbuf *line, const char *name, const char *value)
 {
 	json_t *string = json_string(value); /* history's strings are valid UTF-8 */
 	char *quoted = string ? json_dumps(string, JSON_ENCODE_ANY) : NULL;
-	if (!line->len || line->data[line->len - 1] != '}')
-		return; /* json_encode() could not write it */
-	line->len--;
-	strbuf_printf(line, ",\"%s\":%s}", name, quoted ? quoted : "\"\"");
+	append_json_value(line, name, quoted ? quoted : "\"\"");
 	free(quoted);
 	json_decref(string);
 }
@@ -401,6 +407,8 @@ static void print_one(void *data, const struct mqc_message *msg)
 		append_json_member(&p->line, "room", msg->room);
 		if (*msg->to)
 			append_json_member(&p->line, "to", msg->to);
+		if (msg->flags & MQC_MSG_UNVERIFIED)
+			append_json_value(&p->line, "verified", "false");
 	} else {
 		if (p->places)
 			append_place(&p->line, msg);

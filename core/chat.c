@@ -346,7 +346,9 @@ static void take_history(struct chat *chat, struct network *net, const struct ar
 	if (!*a->msg.id || archive_check(chat->archive, &a->ident, now - net->link_up_ms) !=
 	                           DEDUP_NEW)
 		return;
-	archive_store(chat->archive, &a->msg, &a->ident);
+	struct mqc_message stored = a->msg; /* kept as received: history skips replays */
+	stored.flags &= ~(unsigned)MQC_MSG_HISTORY;
+	archive_store(chat->archive, &stored, &a->ident);
 	chat_deliver(chat, NULL, &a->msg);
 }
 

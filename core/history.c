@@ -106,6 +106,9 @@
 #define PLACE_COLUMN(name) name " TEXT NOT NULL DEFAULT ''"
 #define PLACE_COLUMNS_SQL                                                                  \
 	"  " PLACE_COLUMN("network") ", " PLACE_COLUMN("room") ", " PLACE_COLUMN("recipient")
+/* Since schema 8: 1 when the network proves senders and did not prove
+ * this one (MQC_MSG_UNVERIFIED). */
+#define UNVERIFIED_COLUMN "unverified INTEGER NOT NULL DEFAULT 0"
 
 static const char SCHEMA_SQL[] =
 	"CREATE TABLE messages ("
@@ -122,7 +125,7 @@ static const char SCHEMA_SQL[] =
 	"  received_ms INTEGER NOT NULL,"
 	"  own INTEGER NOT NULL,"
 	"  dedup_key TEXT,"           /* dedup.h's key; NULL if none */
-	PLACE_COLUMNS_SQL
+	PLACE_COLUMNS_SQL ", " UNVERIFIED_COLUMN
 	");"
 	/* No index on the other keys: a digest lands at a random place in
 	 * it, and keeping it cost more than the rest of an insert
@@ -151,14 +154,16 @@ static const char SCHEMA_SQL[] =
 /* The columns every read returns, in the order row_to_message expects. */
 #define MESSAGE_COLUMNS                                                                    \
 	"id, topic, nick, sender_id, type, text, sent_ms, received_ms, own, network, room,"   \
-	" recipient"
+	" recipient, unverified"
 
+/* Schema 7 did not say whether a sender was proved. */
+#define UPGRADE_FROM_7_SQL "ALTER TABLE messages ADD COLUMN " UNVERIFIED_COLUMN ";"
 /* Schema 6 did not say where a message was said.  Adding a column with a
  * constant default rewrites no row: instant at any size. */
 #define UPGRADE_FROM_6_SQL                                                                 \
 	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("network") ";"                     \
 	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("room") ";"                        \
-	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("recipient") ";"
+	"ALTER TABLE messages ADD COLUMN " PLACE_COLUMN("recipient") ";" UPGRADE_FROM_7_SQL
 /* Schema 5 keyed a json message by its id alone, and a plain one by a
  * digest of its topic and payload: keys are made again from what the rows
  * hold (mqc_message_key, dedup_message_key), then copies of one message
@@ -201,8 +206,8 @@ static const char SCHEMA_SQL[] =
 
 static const char INSERT_SQL[] =
 	"INSERT OR IGNORE INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
-	" own, dedup_key, network, room, recipient)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+	" own, dedup_key, network, room, recipient, unverified)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char SEARCH_PROGRESS_QUERY_SQL[] =
 	"SELECT indexed_upto, (SELECT coalesce(max(seq), 0) FROM messages) FROM search_progress";
 /* One statement for many rows: FTS5 writes them out as one segment. */
@@ -283,6 +288,7 @@ struct pending {
 	char *block;
 	int type;
 	bool own;
+	bool unverified;
 	bool stored_by_another; /* another process sharing the file has it */
 	int64_t sent_ms; /* 0: unknown */
 	int64_t received_ms;
@@ -441,6 +447,8 @@ static bool check_or_create_schema(struct history *h)
 		return change_schema(h, UPGRADE_FROM_5_SQL, "upgrading the tables");
 	else if (version == 6)
 		return change_schema(h, UPGRADE_FROM_6_SQL, "upgrading the tables");
+	else if (version == 7)
+		return change_schema(h, UPGRADE_FROM_7_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -684,7 +692,7 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .network = copies[6],
 		.room = copies[7], .to = copies[8], .block = block,
 		.type = (int)msg->type, .own = (msg->flags & MQC_MSG_OWN) != 0,
-		.sent_ms = msg->time_ms,
+		.unverified = (msg->flags & MQC_MSG_UNVERIFIED) != 0, .sent_ms = msg->time_ms,
 		.received_ms = received_ms ? received_ms : msg->time_ms};
 	if (h->stored_ids && dedup_key && is_id_key(dedup_key))
 		keyfilter_add(h->stored_ids, key_hash(dedup_key));
@@ -728,6 +736,7 @@ static bool insert_one(struct history *h, const struct pending *p)
 	sqlite3_bind_text(s, 11, p->network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 12, p->room, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 13, p->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 14, p->unverified);
 	return run(h, s, "storing a message");
 }
 
@@ -1152,7 +1161,8 @@ static int deliver_rows(struct history *h, sqlite3_stmt *s, history_fn fn, void 
 			.type = type >= MQC_MSG_MESSAGE && type <= MQC_MSG_LEAVE
 			                ? (enum mqc_msg_type)type
 			                : MQC_MSG_MESSAGE,
-			.flags = MQC_MSG_HISTORY | (sqlite3_column_int(s, 8) ? MQC_MSG_OWN : 0u),
+			.flags = MQC_MSG_HISTORY | (sqlite3_column_int(s, 8) ? MQC_MSG_OWN : 0u) |
+			         (sqlite3_column_int(s, 12) ? MQC_MSG_UNVERIFIED : 0u),
 			.id = text[0], .topic = text[1], .nick = text[2], .sender_id = text[3],
 			.text = text[4], .network = text[5], .room = text[6], .to = text[7],
 			.time_ms = sqlite3_column_int64(s, sent_known ? 6 : 7),

@@ -163,6 +163,9 @@ static void render_nick(struct strbuf *out, const struct mqc_message *msg, unsig
 	default:
 		break;
 	}
+	/* A nick only claimed where senders are proved (verify = on). */
+	if (msg->flags & MQC_MSG_UNVERIFIED)
+		strbuf_appendc(out, '~');
 	const char *nick = *msg->nick ? msg->nick : msg->topic;
 	append_nick(out, msg, nick, strlen(nick), flags);
 }

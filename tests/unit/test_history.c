@@ -375,7 +375,8 @@ START_TEST(replay_keeps_every_field_and_order)
 	                           .sender_id = "feedf00d", .time_ms = NOW_MS - 5,
 	                           .network = "one", .room = "room/x", .to = ""};
 	history_add(h, &sent, "id:abc123", NOW_MS);
-	struct mqc_message join = {.type = MQC_MSG_JOIN, .id = "", .nick = "Bo", .text = "",
+	struct mqc_message join = {.type = MQC_MSG_JOIN, .flags = MQC_MSG_UNVERIFIED, .id = "",
+	                           .nick = "Bo", .text = "",
 	                           .topic = "room/x", .sender_id = "", .time_ms = 0,
 	                           .network = "two", .room = "", .to = "Ana"};
 	history_add(h, &join, NULL, NOW_MS + 1);
@@ -397,7 +398,7 @@ START_TEST(replay_keeps_every_field_and_order)
 	ck_assert_str_eq(got.m[0].to, "");
 
 	ck_assert_int_eq(got.m[1].type, MQC_MSG_JOIN);
-	ck_assert_uint_eq(got.m[1].flags, MQC_MSG_HISTORY);
+	ck_assert_uint_eq(got.m[1].flags, MQC_MSG_HISTORY | MQC_MSG_UNVERIFIED);
 	ck_assert_int_eq(got.m[1].time_ms, NOW_MS + 1); /* sent unknown: received */
 	ck_assert_str_eq(got.m[1].network, "two");
 	ck_assert_str_eq(got.m[1].room, "");
@@ -1202,8 +1203,12 @@ static void check_retained_keys_indexed(sqlite3 *db)
 	             "1");
 }
 
+/* Turns today's file back into schema 7: no unverified column. */
+#define DOWNGRADE_TO_7_SQL                                                                 \
+	"ALTER TABLE messages DROP COLUMN unverified; PRAGMA user_version = 7;"
 /* Turns today's file back into schema 6: no place columns. */
 #define DOWNGRADE_TO_6_SQL                                                                 \
+	DOWNGRADE_TO_7_SQL                                                                 \
 	"ALTER TABLE messages DROP COLUMN network; ALTER TABLE messages DROP COLUMN room;"  \
 	"ALTER TABLE messages DROP COLUMN recipient; PRAGMA user_version = 6;"
 
@@ -1226,9 +1231,12 @@ static const char DOWNGRADE_TO_3_SQL[] =
 	"DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	"PRAGMA user_version = 3;";
 
-static void check_schema_7(sqlite3 *db, const char *indexed_upto)
+static void check_schema_8(sqlite3 *db, const char *indexed_upto)
 {
-	check_pragma(db, "PRAGMA user_version", "7");
+	check_pragma(db, "PRAGMA user_version", "8");
+	check_pragma(db, "SELECT count(*) FROM pragma_table_info('messages') WHERE name ="
+	                 " 'unverified' AND \"notnull\" AND dflt_value = '0'",
+	             "1");
 	check_pragma(db, "SELECT count(*) FROM pragma_table_info('messages') WHERE name IN"
 	                 " ('network', 'room', 'recipient') AND \"notnull\" AND dflt_value = ''''''",
 	             "3");
@@ -1261,7 +1269,7 @@ START_TEST(wal_private_and_versioned)
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
-	check_schema_7(db, "3");
+	check_schema_8(db, "3");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	history_close(h);
@@ -1366,7 +1374,7 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "2");
+	check_schema_8(db, "2");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
@@ -1397,7 +1405,7 @@ START_TEST(upgrades_schema_4)
 	ck_assert_int_eq(last(h, 10), 5);
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "5");
+	check_schema_8(db, "5");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1422,7 +1430,7 @@ START_TEST(upgrades_schema_3)
 	check_search_index();
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "25");
+	check_schema_8(db, "25");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1446,7 +1454,7 @@ START_TEST(upgrades_schema_2)
 	ck_assert(has_retained(h, "stored by the old version"));
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "1");
+	check_schema_8(db, "1");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 }
@@ -1506,7 +1514,7 @@ START_TEST(upgrades_schema_5)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "10");
+	check_schema_8(db, "10");
 	check_pragma(db, "SELECT dedup_key FROM messages WHERE text = 'aviso' AND"
 	                 " dedup_key IS NOT NULL", "rt:00000000000000cc");
 	sqlite3_close(db);
@@ -1541,7 +1549,7 @@ START_TEST(upgrades_schema_6)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_7(db, "3");
+	check_schema_8(db, "3");
 	sqlite3_close(db);
 }
 END_TEST

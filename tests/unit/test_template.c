@@ -102,6 +102,22 @@ START_TEST(retained_marked_old_before_the_sender)
 }
 END_TEST
 
+/* A nick only claimed where senders are proved reads "~nick", coloured or
+ * not; a proved one reads as it is. */
+START_TEST(unverified_nick_marked)
+{
+	struct mqc_message m = msg_of(MQC_MSG_MESSAGE, "ana", "hola");
+	m.flags = MQC_MSG_UNVERIFIED;
+	CHECK_RENDER("{nick}: {text}", m, 0, "~ana: hola");
+	m.type = MQC_MSG_ACTION;
+	CHECK_RENDER("{nick}: {text}", m, 0, "* ~ana hola");
+	CHECK_RENDER("{nick}: {text}", msg_of(MQC_MSG_MESSAGE, "ana", "hola"), 0, "ana: hola");
+	char *coloured = render("{nick}", &m, MQC_RENDER_COLOR);
+	ck_assert_msg(strstr(coloured, "~\033[38;5;"), "got %s", coloured);
+	free(coloured);
+}
+END_TEST
+
 START_TEST(retained_mark_dim_in_colour)
 {
 	struct mqc_message m = retained(msg_of(MQC_MSG_MESSAGE, "Ana", "hola"));
@@ -159,6 +175,7 @@ int main(void)
 	tcase_add_test(tc, events_read_as_sentences);
 	tcase_add_test(tc, color_wraps_the_nick_only);
 	tcase_add_test(tc, retained_marked_old_before_the_sender);
+	tcase_add_test(tc, unverified_nick_marked);
 	tcase_add_test(tc, retained_mark_dim_in_colour);
 	tcase_add_test(tc, malformed_templates_refused);
 	tcase_add_test(tc, where_fields);
