@@ -264,6 +264,32 @@ static void who(struct chat *chat, struct instance *from, const char *arg, size_
 	roomref_free(&r);
 }
 
+/* The longest away text passed on: a reason, not a letter. */
+#define AWAY_TEXT_MAX 200
+
+/* /away TEXT, /away: every network that says who is away is told. */
+static void away(struct chat *chat, struct instance *from, const char *arg, size_t len)
+{
+	struct strbuf text = STRBUF_INIT, told = STRBUF_INIT;
+	sanitize_append(&text, arg, len);
+	text.len = mqc_utf8_prefix(strbuf_str(&text), text.len, AWAY_TEXT_MAX);
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct network *net = &chat->networks[i];
+		if (!net->inst->plugin->desc.set_away || !net->inst->self)
+			continue;
+		net->inst->plugin->desc.set_away(net->inst->self, text.len ? strbuf_str(&text) : NULL);
+		strbuf_printf(&told, "%s%s", told.len ? ", " : "", net->name);
+	}
+	if (!told.len)
+		chat_status(chat, from, MQC_MSG_ERROR, "/away: no network here says who is away");
+	else if (text.len)
+		chat_status(chat, from, 0, "you are away (%s): %s", told.data, text.data);
+	else
+		chat_status(chat, from, 0, "you are back (%s)", told.data);
+	strbuf_free(&text);
+	strbuf_free(&told);
+}
+
 /* --- history ------------------------------------------------------------- */
 
 static void show_one(void *data, const struct mqc_message *msg)
@@ -342,6 +368,7 @@ static bool room_command(struct chat *chat, struct instance *from, const struct 
 	case CMD_GO: go_room(chat, from, cmd->arg, cmd->arg_len); return true;
 	case CMD_MSG: private_message(chat, from, cmd->arg, cmd->arg_len); return true;
 	case CMD_WHO: who(chat, from, cmd->arg, cmd->arg_len); return true;
+	case CMD_AWAY: away(chat, from, cmd->arg, cmd->arg_len); return true;
 	default: return false;
 	}
 }

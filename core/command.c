@@ -14,6 +14,7 @@ const struct command_help command_help[] = {
 	{"/go [NET:]ROOM|N", "send your lines to another room"},
 	{"/msg NICK TEXT", "a private message (this network)"},
 	{"/who [[NET:]ROOM]", "who is in a room"},
+	{"/away [TEXT]", "say you are away (alone: back)"},
 	{"/quit", "leave"},
 	{"/help", "this list"},
 	{"//TEXT", "send /TEXT (the line with one / removed)"},
@@ -31,6 +32,7 @@ static const struct {
 	{"join", CMD_JOIN, true},       {"part", CMD_PART, false},
 	{"rooms", CMD_ROOMS, false},    {"go", CMD_GO, true},
 	{"msg", CMD_MSG, true},         {"who", CMD_WHO, false},
+	{"away", CMD_AWAY, false},
 };
 
 static bool is_blank(char c)

@@ -21,6 +21,7 @@ enum command_kind {
 	CMD_GO,      /* /go [NET:]ROOM|N */
 	CMD_MSG,     /* /msg NICK TEXT */
 	CMD_WHO,     /* /who [[NET:]ROOM] */
+	CMD_AWAY,    /* /away [TEXT] */
 	CMD_UNKNOWN, /* /something else: `arg` is the whole line */
 };
 

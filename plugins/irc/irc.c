@@ -30,6 +30,7 @@ static void irc_free(struct irc *self)
 	irc_members_free(&self->members);
 	irc_config_free(&self->cfg);
 	free(self->core_nick);
+	free(self->away);
 	free(self);
 }
 
@@ -153,6 +154,16 @@ static void irc_part(void *data, const char *room)
 	irc_members_remove(&self->members, room);
 }
 
+/* /away TEXT or /away: AWAY now if registered, else at registration. */
+static void irc_set_away(void *data, const char *text)
+{
+	struct irc *self = data;
+	free(self->away);
+	self->away = text ? strdup(text) : NULL;
+	if (self->phase == IRC_UP)
+		irc_link_say_away(self);
+}
+
 MQC_PLUGIN_DEFINE(
 	.name = "irc",
 	.version = MQC_VERSION,
@@ -165,4 +176,5 @@ MQC_PLUGIN_DEFINE(
 	.check = irc_check,
 	.flags = MQC_PLUGIN_PRIVATE | MQC_PLUGIN_PRESENCE,
 	.join = irc_join,
-	.part = irc_part);
+	.part = irc_part,
+	.set_away = irc_set_away);

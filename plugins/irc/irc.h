@@ -155,6 +155,7 @@ struct irc {
 	char nick[IRC_NICK_MAX + 1]; /* ours on the server now */
 	unsigned nick_tries;
 	char *core_nick;           /* [core] nick as last seen, for /nick */
+	char *away;                /* /away's text, said again at each registration; NULL: here */
 	bool cap_listing;          /* CAP LS lines still coming */
 	char *caps_offered;        /* space separated, as the server listed */
 	size_t userhost_len;       /* "user@host" of ours as the server relays it; 0: unknown */
@@ -173,6 +174,8 @@ struct irc {
 void irc_link_start(struct irc *self);
 void irc_link_lost(struct irc *self, const char *why);
 void irc_link_registered(struct irc *self);
+/* AWAY with /away's text, or back. */
+void irc_link_say_away(struct irc *self);
 void irc_link_free(struct irc *self);
 void irc_link_on_io(void *data, int fd, unsigned revents);
 void irc_on_retry_timer(void *data);

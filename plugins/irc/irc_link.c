@@ -210,6 +210,14 @@ void irc_link_on_io(void *data, int fd, unsigned revents)
 	irc_sync_watch(self);
 }
 
+void irc_link_say_away(struct irc *self)
+{
+	if (self->away && *self->away)
+		irc_write(self, "AWAY :%s", self->away);
+	else
+		irc_write(self, "AWAY");
+}
+
 void irc_link_registered(struct irc *self)
 {
 	self->phase = IRC_UP;
@@ -222,6 +230,8 @@ void irc_link_registered(struct irc *self)
 	 * when our messages to it arrive. */
 	for (size_t i = 0; i < self->members.n; i++)
 		irc_write(self, "JOIN %s", self->members.channels[i].name);
+	if (self->away)
+		irc_link_say_away(self);
 	if (!irc_name_eq(self->nick, self->cfg.nick, self->members.casemap))
 		self->host->timer_arm(self->nick_timer, IRC_NICK_RETRY_MS);
 	char detail[300];

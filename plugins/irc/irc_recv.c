@@ -247,8 +247,11 @@ static void on_names(struct irc *self, struct irc_line *line)
 static void on_names_end(struct irc *self, struct irc_line *line)
 {
 	struct irc_channel *ch = line->n_params >= 2 ? joined(self, line->params[1]) : NULL;
-	if (ch)
-		ch->names_fresh = false;
+	if (!ch)
+		return;
+	ch->names_fresh = false;
+	if (MQC_HOST_HAS(self->host, presence_synced))
+		self->host->presence_synced(self->inst, ch->name);
 }
 
 /* ---- the server's words ------------------------------------------------- */

@@ -47,7 +47,7 @@ START_TEST(help_lists_every_command)
 {
 	static const char *const typed[] = {"/nick x", "/me x", "/history", "/search x",
 	                                    "/join x", "/part", "/rooms", "/go x",
-	                                    "/msg x", "/who", "/quit", "/help", "//x"};
+	                                    "/msg x", "/who", "/away", "/quit", "/help", "//x"};
 	size_t rows = 0;
 	for (const struct command_help *h = command_help; h->usage; h++, rows++) {
 		ck_assert_msg(h->what && *h->what, "'%s' says nothing", h->usage);

@@ -130,7 +130,8 @@ class TerminalLinesTest(TerminalTestCase):
         self.assertTrue(all(table), "\n".join(rows))
         usages = ["/nick NAME", "/me ACTION", "/history [N] [ROOM]", "/search [ROOM] WORDS",
                   "/join [NET:]ROOM", "/part [[NET:]ROOM]", "/rooms", "/go [NET:]ROOM|N",
-                  "/msg NICK TEXT", "/who [[NET:]ROOM]", "/quit", "/help", "//TEXT"]
+                  "/msg NICK TEXT", "/who [[NET:]ROOM]", "/away [TEXT]", "/quit", "/help",
+                  "//TEXT"]
         self.assertEqual([m.group(1) for m in table], usages, "\n".join(rows))
         self.assertEqual(len({m.start(2) for m in table}), 1,
                          "descriptions not aligned:\n" + "\n".join(rows))

@@ -60,5 +60,46 @@ class IrcWhoTest(TestCase):
         for event in ("carl joined", "carl left"):
             self.assertRegex(shown, rf"\* {event}", shown[-3000:])
 
+    def test_who_from_the_command_line(self):
+        """mqchat --who prints the channel's names once NAMES has ended, and
+        exits 0; --json says each as an object."""
+        import json
+        server = self.ngircd()
+        bob = self.peer(server, "bob")
+        carl = self.peer(server, "carl")
+        ini = self.irc_ini(server.port, name="who", nick="Zoe", fifo=False)
+        m = self.mqchat(ini, name="who", args=["--who", "irc:#tubbies"])
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+        self.assertEqual(set(m.out.text().split()), {"bob", "carl", "Zoe"}, m.out.text())
+        m = self.mqchat(ini, name="who-json", args=["--who", "--json"])
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+        rows = [json.loads(line) for line in m.out.text().splitlines()]
+        self.assertEqual({r["nick"] for r in rows}, {"bob", "carl", "Zoe"}, rows)
+        for r in rows:
+            self.assertEqual((r["network"], r["room"], r["state"], r["verified"]),
+                             ("irc", CHANNEL, "online", True), r)
+        bob.stop()
+        carl.stop()
+
+    def test_away_is_said_to_the_server(self):
+        """/away TEXT marks us away on the server (WHOIS shows it), /away
+        alone brings us back."""
+        server = self.ngircd()
+        bob = self.peer(server, "bob")
+        term = self.terminal(server.port)
+        bob.wait("join", "Ana")
+        term.type("/away lunch\r")
+        term.out.wait_for(r"you are away \(irc\): lunch", timeout=SLOW)
+        bob.send(bob.conn.whois, ["Ana"])
+        away = bob.wait_raw(r" 301 bob Ana :lunch$", what="Ana away in WHOIS")
+        first_end = bob.wait_raw(r" 318 bob Ana ", start=away, what="the WHOIS ended")
+        term.type("/away\r")
+        term.out.wait_for(r"you are back \(irc\)", timeout=SLOW)
+        bob.send(bob.conn.whois, ["Ana"])
+        end = bob.wait_raw(r" 318 bob Ana ", start=first_end + 1, what="the 2nd WHOIS ended")
+        self.assertFalse([line for line in bob.raw[first_end + 1:end] if " 301 " in line],
+                         bob.raw[first_end + 1:end])
+
+
 if __name__ == "__main__":
     harness.main()
