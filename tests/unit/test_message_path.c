@@ -28,6 +28,7 @@ struct seen {
 	char nick[32];
 	char text[160];
 	char where[64];        /* "network:room" */
+	char to[32];
 	uint64_t token;        /* published only */
 	char payload[512];     /* published only: as host->encode made it */
 	size_t payload_len;
@@ -54,6 +55,7 @@ static struct seen *note(struct fake *f, const struct mqc_message *msg)
 	snprintf(s->nick, sizeof s->nick, "%s", msg->nick);
 	snprintf(s->text, sizeof s->text, "%s", msg->text);
 	snprintf(s->where, sizeof s->where, "%s:%s", msg->network, msg->room);
+	snprintf(s->to, sizeof s->to, "%s", msg->to ? msg->to : "");
 	return s;
 }
 
@@ -371,6 +373,66 @@ START_TEST(each_message_received_is_shown_once_and_kept)
 }
 END_TEST
 
+static void receive_placed(const char *room, const char *to, const char *proved,
+                           const char *payload, unsigned flags)
+{
+	network.host->receive_payload(network.inst, room, to, proved, payload, strlen(payload),
+	                              flags);
+}
+
+/* A sender the network proved is shown as it is; one whose nick is not
+ * the proved name, or that nothing proved, is marked; a network that
+ * proves nothing marks nobody. */
+START_TEST(a_proved_sender_is_shown_as_is_and_a_claimed_one_marked)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	receive_placed("room", "", "Ana", "ana: soy yo", 0);
+	ck_assert_uint_eq(last_shown("soy yo")->flags & MQC_MSG_UNVERIFIED, 0);
+	receive_placed("room", "", "eve", "ana: soy ana", 0);
+	ck_assert(last_shown("soy ana")->flags & MQC_MSG_UNVERIFIED);
+	receive_placed("room", "", "", "ana: sin prueba", 0);
+	ck_assert(last_shown("sin prueba")->flags & MQC_MSG_UNVERIFIED);
+	receive_placed("room", "", NULL, "ana: sin verify", 0);
+	ck_assert_uint_eq(last_shown("sin verify")->flags & MQC_MSG_UNVERIFIED, 0);
+	receive_placed("", "Zoe", "bob", "bob: solo para ti", 0);
+	const struct seen *pm = last_shown("solo para ti");
+	ck_assert_str_eq(pm->to, "Zoe");
+	ck_assert_str_eq(pm->where, "network:");
+	ck_assert_uint_eq(pm->flags & MQC_MSG_UNVERIFIED, 0);
+	chat_end(&chat);
+}
+END_TEST
+
+/* Answers to a history request are shown as history and kept, each
+ * once: not what is already here, live or answered before. */
+START_TEST(history_answers_are_shown_once_and_kept)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	receive(saluda, 0); /* live: id m-1 */
+	static const char older[] =
+		"{\"v\":1,\"id\":\"m-0\",\"nick\":\"bea\",\"ts\":1690000000000,"
+		"\"type\":\"message\",\"text\":\"antes\"}";
+	receive_placed("room", "", NULL, older, MQC_MSG_HISTORY);
+	receive_placed("room", "", NULL, older, MQC_MSG_HISTORY); /* two services */
+	receive_placed("room", "", NULL, saluda, MQC_MSG_HISTORY);
+	receive_placed("room", "", NULL, "bea: sin id", MQC_MSG_HISTORY);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "antes"), 1);
+	ck_assert(last_shown("antes")->flags & MQC_MSG_HISTORY);
+	ck_assert_uint_eq(shown(MQC_MSG_ACTION, "saluda"), 1);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "sin id"), 0);
+	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
+	ck_assert(archive_show_last(chat.archive, "10", 2, NULL, join_text, &texts, &reply));
+	ck_assert_str_eq(strbuf_str(&texts), "saluda|antes");
+	strbuf_free(&texts);
+	strbuf_free(&reply);
+	chat_end(&chat);
+}
+END_TEST
+
 /* --- said ----------------------------------------------------------------- */
 
 START_TEST(a_line_said_is_shown_once_and_its_echo_not_again)
@@ -538,6 +600,8 @@ static Suite *message_path_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, each_message_received_is_shown_once_and_kept);
+	tcase_add_test(tc, a_proved_sender_is_shown_as_is_and_a_claimed_one_marked);
+	tcase_add_test(tc, history_answers_are_shown_once_and_kept);
 	tcase_add_test(tc, a_parsed_message_is_placed_sanitised_and_bounded);
 	tcase_add_test(tc, a_line_said_is_shown_once_and_its_echo_not_again);
 	tcase_add_test(tc, a_plain_echo_is_known_by_its_payload);
