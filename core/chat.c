@@ -300,21 +300,67 @@ static bool too_big(const struct chat *chat, const struct network *net, const ch
 	return true;
 }
 
-/* A message received, made and identified: shown and stored unless it is
- * a repeat, and relayed by the bridges. */
+/* Flood control ([core] rate_limit): says the counts of folded messages
+ * now due (`all`: every one, at exit). */
+static void say_folded(struct chat *chat, bool all)
+{
+	struct flood_reports due;
+	flood_take_due(chat->flood, loop_now_ms(), all, &due);
+	struct strbuf line = STRBUF_INIT;
+	for (size_t i = 0; i < due.n; i++) {
+		strbuf_reset(&line);
+		flood_report_text(&due.items[i], chat_room_count(chat) > 1, &line);
+		chat_status(chat, NULL, 0, "%s", strbuf_str(&line));
+	}
+	strbuf_free(&line);
+	flood_reports_free(&due);
+}
+
+/* Runs while counts are left to say. */
+static void flood_tick(void *data)
+{
+	struct chat *chat = data;
+	say_folded(chat, false);
+	if (flood_pending(chat->flood))
+		loop_timer_arm(chat->flood_timer, flood_check_interval_ms(chat->flood));
+}
+
+/* Whether `msg` may be shown: a sender past the rate limit is folded
+ * (counted, said later); one back under has its count said first. */
+static bool flood_admits(struct chat *chat, const struct mqc_message *msg, uint64_t now)
+{
+	if (!chat->set.rate_limit.count)
+		return true;
+	if (!chat->flood) {
+		chat->flood = flood_new(&chat->set.rate_limit, 0);
+		chat->flood_timer = loop_timer_add(chat->loop, 0, false, flood_tick, chat);
+	}
+	bool was_pending = flood_pending(chat->flood) > 0;
+	bool shown = flood_admit(chat->flood, msg, now);
+	if (shown && was_pending)
+		say_folded(chat, false);
+	else if (!was_pending && flood_pending(chat->flood))
+		loop_timer_arm(chat->flood_timer, flood_check_interval_ms(chat->flood));
+	return shown;
+}
+
+/* A message received, made and identified: stored unless it is a repeat,
+ * then shown and relayed by the bridges unless the rate limit folds it
+ * (a flood relayed would only flood the other rooms). */
 static void take(struct chat *chat, struct network *net, const struct mqc_message *msg,
                  const struct dedup_identity *ident, uint64_t now)
 {
 	enum dedup_verdict verdict = archive_check(chat->archive, ident, now - net->link_up_ms);
-	if (verdict != DEDUP_REPEAT) {
-		archive_store(chat->archive, msg, ident);
-		chat_deliver(chat, NULL, msg);
-	}
+	if (verdict == DEDUP_REPEAT)
+		return;
+	archive_store(chat->archive, msg, ident);
+	if (!flood_admits(chat, msg, now))
+		return;
+	chat_deliver(chat, NULL, msg);
 	if (verdict == DEDUP_CONFLICT)
 		chat_status(chat, NULL, MQC_MSG_ERROR, "the message above reuses the id of an "
 		            "earlier message with other content: one of the two is not genuine");
-	if (verdict != DEDUP_REPEAT)
-		relay(chat, msg);
+	relay(chat, msg);
 }
 
 void chat_receive(struct chat *chat, struct network *net, const char *topic,
@@ -764,6 +810,10 @@ static void close_instance(struct instance *inst)
 void chat_close(struct chat *chat)
 {
 	log_set_sink(NULL, NULL);
+	if (chat->flood)
+		say_folded(chat, true); /* nothing folded leaves unsaid */
+	flood_free(chat->flood);
+	chat->flood = NULL;
 	for (size_t i = chat->instances.n_frontends; i-- > 0;)
 		close_instance(chat->instances.frontends[i]);
 	for (size_t i = 0; i < chat->n_networks; i++) {

@@ -18,6 +18,7 @@
 #include "bridge.h"
 #include "config.h"
 #include "delivery.h"
+#include "flood.h"
 #include "instance.h"
 #include "log.h"
 #include "loop.h"
@@ -34,6 +35,7 @@ struct chat_settings {
 	char *time_format;
 	size_t outbox_max; /* 0: no outbox */
 	struct archive_settings archive;
+	struct flood_rate rate_limit; /* count 0: no limit */
 };
 
 /* A frontend's current room: where its lines go. */
@@ -56,6 +58,8 @@ struct chat {
 	struct bridges *bridges;
 	struct archive *archive;    /* history and repeats */
 	struct delivery *delivery;  /* the outbox */
+	struct flood *flood;        /* rate_limit's senders; NULL until one is heard */
+	struct loop_timer *flood_timer; /* says what it folded */
 
 	char *nick;
 	char *stable_id;

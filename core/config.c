@@ -47,6 +47,9 @@ const struct mqc_key config_core_keys[] = {
 	{.name = "quit_timeout", .def = "10",
 	 .help = "seconds to wait for acknowledgements when quitting",
 	 .type = MQC_KEY_NUMBER, .unit = MQC_UNIT_SECONDS, .min = 0, .max = 86400},
+	{.name = "rate_limit", .def = "off",
+	 .help = "MESSAGES/PERIOD (20/10s): past it, a sender's received messages are folded "
+	         "into a count of those suppressed; off: no limit"},
 	{.name = "outbox_max", .def = "10000",
 	 .help = "messages kept on disk until the broker acknowledges them; 0: no outbox",
 	 .type = MQC_KEY_NUMBER, .min = 0, .max = 10000000},

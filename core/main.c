@@ -56,6 +56,20 @@ static int64_t parse_number(const struct config *cfg, const char *key)
 	return value;
 }
 
+/* [core] rate_limit: 0, or 78 after saying where and why it is wrong. */
+static int read_rate_limit(const struct config *cfg, struct flood_rate *rate)
+{
+	struct strbuf err = STRBUF_INIT;
+	bool ok = flood_parse_rate(config_core_value(cfg, "rate_limit"), rate, &err);
+	if (!ok) {
+		const struct config_value *v = config_find(cfg, "core", "rate_limit");
+		log_print(NULL, MQC_LOG_ERROR, "%s: [core] rate_limit: %s",
+		          v ? v->origin : "built-in default", strbuf_str(&err));
+	}
+	strbuf_free(&err);
+	return ok ? 0 : EX_CONFIG;
+}
+
 static int read_core_settings(const struct config *cfg, struct chat_settings *set)
 {
 	int rc = 0;
@@ -68,6 +82,8 @@ static int read_core_settings(const struct config *cfg, struct chat_settings *se
 		}
 		strbuf_free(&err);
 	}
+	if (read_rate_limit(cfg, &set->rate_limit))
+		rc = EX_CONFIG;
 	if (rc)
 		return rc;
 	set->quit_timeout_ms = (uint32_t)parse_number(cfg, "quit_timeout") * 1000u;
