@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: MIT
+"""History for late joiners (MQTT 5) on a real mosquitto with
+conf/mosquitto-acl.conf: Cata runs with history_service = on while Ana says
+25 lines; Bob comes later with an empty history (a home of his own) and
+history_replay = 20, on a terminal: he is shown the last 20 lines, framed as
+history, each exactly once, and none of the 5 before them; what is said
+after he came is shown live, once."""
+import re
+
+import harness
+from rooms16_helpers import SLOW, AclTestCase, lines_of
+
+SAID = [f"linea {n:02d} antes de Bob" for n in range(1, 26)]
+LAST = SAID[-20:]
+
+
+class HistoryLateJoinerTest(AclTestCase):
+
+    def test_late_joiner_is_shown_the_last_20_once(self):
+        cata = self.chat("cata", "Cata", "cata", mqtt={"history_service": "on"})
+        ana = self.chat("ana", "Ana", "ana")
+        for text in SAID:
+            ana.send(text)
+        # The service has them all (it shows what it received).
+        cata.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+
+        bob = self.tty("bob", "Bob", "bob", core={"history_replay": 20})
+        at = bob.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+        # A fence: a line said now comes after the answer.
+        ana.send("ya en vivo")
+        bob.out.wait_for(r"Ana: ya en vivo", timeout=SLOW, start=at)
+
+        shown = lines_of(bob.out)
+        for text in LAST:
+            self.assertEqual(sum(1 for line in shown if line.endswith(f"Ana: {text}")), 1,
+                             f"{text!r} not shown exactly once:\n" + "\n".join(shown))
+        for text in SAID[:5]:
+            self.assertFalse([line for line in shown if text in line],
+                             f"{text!r} is older than the last 20:\n" + "\n".join(shown))
+        # In order, inside the history frame.
+        first = next(i for i, line in enumerate(shown) if LAST[0] in line)
+        last = next(i for i, line in enumerate(shown) if LAST[-1] in line)
+        order = [line for line in shown[first:last + 1] if "antes de Bob" in line]
+        self.assertEqual([line.split("Ana: ", 1)[1] for line in order], LAST, shown)
+        self.assertTrue(any(line.rstrip().endswith("-- history") for line in shown[:first]), shown)
+        self.assertEqual(sum(1 for line in shown if "ya en vivo" in line), 1, shown)
+
+
+if __name__ == "__main__":
+    harness.main()

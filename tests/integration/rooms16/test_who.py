@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+"""`mqchat --who [[NET:]ROOM] [--json]` on a real mosquitto with
+conf/mosquitto-acl.conf and verify = on: it prints who is present and exits
+0; a nick the broker proved (the presence topic's username is the nick) is
+listed as is, one claimed by another user with `~`; --json says the same
+with "verified"; --who itself leaves no trace (no presence of its own)."""
+import harness
+from rooms16_helpers import ROOM, SLOW, AclTestCase
+
+VERIFY = {"verify": "on"}
+
+
+class WhoTest(AclTestCase):
+
+    def start_room(self):
+        self.chat("ana", "Ana", "ana", mqtt=VERIFY)
+        self.chat("bob", "Bob", "bob", mqtt=VERIFY)
+        # Eve logged in as eve, calling herself Ana: present, not proved.
+        self.chat("eve", "Ana", "eve", mqtt=VERIFY)
+
+    def test_who_lists_proved_and_claimed_nicks(self):
+        self.start_room()
+        listing = self.wait_who(["Ana", "Bob", "~Ana"])
+        self.assertEqual(len(listing), 3, listing)
+
+    def test_who_json(self):
+        self.start_room()
+        self.wait_who(["Ana", "Bob", "~Ana"])
+        rows = self.who_json()
+        got = sorted((r["network"], r["room"], r["nick"], r["state"], r["verified"])
+                     for r in rows)
+        self.assertEqual(got, [("mqtt", ROOM, "Ana", "online", False),
+                               ("mqtt", ROOM, "Ana", "online", True),
+                               ("mqtt", ROOM, "Bob", "online", True)], rows)
+
+    def test_who_names_the_room(self):
+        self.start_room()
+        self.wait_who(["Ana", "Bob", "~Ana"], room=f"mqtt:{ROOM}")
+        self.wait_who(["Ana", "Bob", "~Ana"], room=ROOM)
+
+    def test_who_leaves_no_trace(self):
+        """--who publishes no presence: neither a later --who nor a member
+        of the room sees the one that asked."""
+        cata = self.chat("cata", "Cata", "cata", mqtt=VERIFY)
+        self.wait_who(["Cata"], user="mallory", nick="Olga")
+        self.wait_who(["Cata"], user="bob", nick="Bob")
+        # A fence for Cata: a join after the --who runs.
+        self.chat("ana", "Ana", "ana", mqtt=VERIFY)
+        cata.out.wait_for(r"\bAna\b.*\bjoined\b", timeout=SLOW)
+        text = cata.out.text()
+        self.assertNotRegex(text, r"\b(Olga|Bob)\b", text)
+
+    def test_who_on_an_empty_room(self):
+        rc, lines, err = self.who()
+        self.assertEqual((rc, lines), (0, []), err)
+
+
+if __name__ == "__main__":
+    harness.main()
