@@ -15,9 +15,11 @@
  *                                  correlation data
  *
  * Sources: mqtt_history.c (subscriptions, requests, answers, time limits)
- * and mqtt_history_wire.c (the payloads, pure: mqtt_history_wire.h); both
- * need jansson.  mqtt.c calls init and free; the link and join code call
- * the others where their comments say.
+ * and mqtt_history_wire.c (the payloads and topics, pure:
+ * mqtt_history_wire.h); both need jansson (jansson_dep).  Unit test:
+ * test_history.c with mqtt_history_wire.c (check, libmosquitto, jansson).
+ * mqtt.c calls init and free; the link and join code call the others
+ * where their comments say.
  */
 #ifndef MQTT_HISTORY_H
 #define MQTT_HISTORY_H
@@ -33,19 +35,20 @@ struct mqc_timer;
 /* A room whose history topics are subscribed on this connection, and our
  * request there while it awaits its end. */
 struct mqtt_history_room {
+	struct mqtt_history_room *next;
 	char *room;
 	char *answer_topic; /* R/history/ans/U/CID; NULL when we ask nothing */
 	int sub_mid;        /* the SUBSCRIBE of its history topics */
 	bool waiting;       /* our request awaits its end marker */
 	unsigned char correlation[16];
 	size_t answers, bytes, max_answers; /* taken so far, and the cap */
+	size_t ignored;      /* answers over the caps */
 	int64_t deadline_ms; /* CLOCK_MONOTONIC: forgotten after */
 };
 
 /* Member `history` of struct mqtt. */
 struct mqtt_history {
-	struct mqtt_history_room *v;
-	size_t n, cap;
+	struct mqtt_history_room *rooms;
 	struct mqc_timer *timer; /* the next request's deadline; NULL until needed */
 };
 
