@@ -132,8 +132,10 @@ class AclTestCase(TestCase):
             seen.append(lines)
             return sorted(lines) == want
 
-        harness.wait_until(matches, timeout=2 * SLOW,
-                           what=f"--who listing {want}; runs: {seen[-3:]}")
+        try:
+            harness.wait_until(matches, timeout=2 * SLOW, what=f"--who listing {want}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the last runs listed: {seen[-3:]}") from None
         return seen[-1]
 
     def broker_log(self):

@@ -99,11 +99,12 @@ class VerifyTest(AclTestCase):
         bob.close_stdin()
         self.assertEqual(bob.wait(timeout=SLOW), 0, bob.err.text())
         out = subprocess.run(
-            [harness.MQCHAT, "-c", bob.ini, "--history", "--json"], env=bob.env,
+            [harness.MQCHAT, "-c", bob.ini, "--history", "100", "--json"], env=bob.env,
             capture_output=True, timeout=SLOW)
         self.assertEqual(out.returncode, 0, out.stderr)
         rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
-        verified = {r["text"]: r.get("verified", True) for r in rows if r.get("nick") == "Ana"}
+        verified = {r["text"]: r.get("verified", True) for r in rows
+                    if r.get("nick") == "Ana" and r.get("type") == "message"}
         self.assertEqual(verified, {"falsa": False, "verdadera": True}, rows)
 
 

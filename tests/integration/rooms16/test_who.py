@@ -15,28 +15,39 @@ class WhoTest(AclTestCase):
     def start_room(self):
         self.chat("ana", "Ana", "ana", mqtt=VERIFY)
         self.chat("bob", "Bob", "bob", mqtt=VERIFY)
-        # Eve logged in as eve, calling herself Ana: present, not proved.
-        self.chat("eve", "Ana", "eve", mqtt=VERIFY)
+        # Eve logged in as eve, calling herself Bea: present, not proved.
+        self.chat("eve", "Bea", "eve", mqtt=VERIFY)
 
     def test_who_lists_proved_and_claimed_nicks(self):
         self.start_room()
-        listing = self.wait_who(["Ana", "Bob", "~Ana"])
+        listing = self.wait_who(["Ana", "Bob", "~Bea"])
         self.assertEqual(len(listing), 3, listing)
 
     def test_who_json(self):
         self.start_room()
-        self.wait_who(["Ana", "Bob", "~Ana"])
+        self.wait_who(["Ana", "Bob", "~Bea"])
         rows = self.who_json()
         got = sorted((r["network"], r["room"], r["nick"], r["state"], r["verified"])
                      for r in rows)
-        self.assertEqual(got, [("mqtt", ROOM, "Ana", "online", False),
-                               ("mqtt", ROOM, "Ana", "online", True),
+        self.assertEqual(got, [("mqtt", ROOM, "Ana", "online", True),
+                               ("mqtt", ROOM, "Bea", "online", False),
                                ("mqtt", ROOM, "Bob", "online", True)], rows)
 
     def test_who_names_the_room(self):
         self.start_room()
-        self.wait_who(["Ana", "Bob", "~Ana"], room=f"mqtt:{ROOM}")
-        self.wait_who(["Ana", "Bob", "~Ana"], room=ROOM)
+        self.wait_who(["Ana", "Bob", "~Bea"], room=f"mqtt:{ROOM}")
+        self.wait_who(["Ana", "Bob", "~Bea"], room=ROOM)
+
+    def test_impostor_is_listed_beside_the_real_one(self):
+        """Eve calling herself Ana neither hides the real Ana nor passes
+        for her: both are listed, hers marked."""
+        self.chat("ana", "Ana", "ana", mqtt=VERIFY)
+        self.wait_who(["Ana"])
+        self.chat("eve", "Ana", "eve", mqtt=VERIFY)
+        self.wait_who(["Ana", "~Ana"])
+        rows = self.who_json()
+        self.assertEqual(sorted((r["nick"], r["verified"]) for r in rows),
+                         [("Ana", False), ("Ana", True)], rows)
 
     def test_who_leaves_no_trace(self):
         """--who publishes no presence: neither a later --who nor a member
