@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Presence on a real mosquitto with conf/mosquitto-acl.conf (MQTT 5):
 an mqchat that joins is shown joining and listed by --who; a clean quit
-is shown as a leave and drops it from --who; a kill -9 is shown as
-"connection lost" once the broker has noticed (keepalive 5 s) and the will
-delay (1 s) has passed, and drops it from --who too."""
+is shown as a leave and drops it from --who; a kill -9 (the socket closed
+by the kernel) and a stopped mqchat (the socket open, silent: the broker
+notices after 1.5 keepalives of 5 s) are shown as "connection lost" once
+the will delay (1 s) has passed, and drop it from --who too."""
 import re
+import signal
 
 import harness
 from rooms16_helpers import KEEPALIVE, SLOW, WILL_DELAY, AclTestCase, kill9
@@ -43,6 +45,15 @@ class PresenceTest(AclTestCase):
 
         at = len(cata.out.lines)
         kill9(bob)
+        cata.out.wait_for(r"\bBob\b.*\bconnection lost\b", timeout=LOST_BOUND, start=at)
+        self.wait_who(["Cata"])
+
+    def test_silent_is_connection_lost(self):
+        cata = self.start_watcher()
+        bob = self.chat("bob", "Bob", "bob")
+        cata.out.wait_for(r"\bBob\b.*\bjoined\b", timeout=SLOW)
+        at = len(cata.out.lines)
+        bob.signal(signal.SIGSTOP)  # the harness's stop sends SIGCONT
         cata.out.wait_for(r"\bBob\b.*\bconnection lost\b", timeout=LOST_BOUND, start=at)
         self.wait_who(["Cata"])
 
