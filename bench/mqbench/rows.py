@@ -191,5 +191,31 @@ def irc(res, sz):
     return rows
 
 
+def ratelimit(res, sz):
+    rows = Rows()
+    ref = res.stat("ratelimit", "mosquitto", "rate")
+    for who, label in (("on", "rate_limit 20/10s"), ("off", "rate_limit off")):
+        mine = res.stat("ratelimit", who, "rate")
+        shown = res.stat("ratelimit", who, "shown")
+        rows.add(f"receive a flood of {sz.count:,} msgs QoS 1 from one sender, {label}, "
+                 "history on (msg/s)",
+                 fmt(mine, "") + (f", {shown[0]:,.0f} shown" if shown else ""),
+                 fmt(ref, "") + " [mosquitto_sub]", times(ratio_of(mine, ref)), "", None)
+    for who, label in (("on", "rate_limit 20/10s"), ("off", "rate_limit off")):
+        mine = res.stat("ratelimit", who, "cpu_us")
+        ref = res.stat("ratelimit", "mosquitto", "cpu_us")
+        rows.add(f"receive a flood: receiver CPU per message, {label}, history on (µs)",
+                 fmt(mine, "", 2), fmt(ref, "", 2) + " [mosquitto_sub]",
+                 times(ratio_of(mine, ref)), "", None)
+    for key, unit, digits in (("rate", "msg/s", 0), ("cpu_us", "µs", 2)):
+        mine = res.stat("ratelimit", "on", key)
+        off = res.stat("ratelimit", "off", key)
+        rows.add(f"receive a flood: rate_limit 20/10s against off ({unit})",
+                 fmt(mine, "", digits), fmt(off, "", digits) + " [mqchat, rate_limit off]",
+                 times(ratio_of(mine, off)), "", None)
+    return rows
+
+
 BUILDERS = {"throughput": throughput, "latency": latency, "idle": idle,
-            "history": history, "scale": scale, "bridge": bridge, "irc": irc}
+            "history": history, "scale": scale, "bridge": bridge, "irc": irc,
+            "ratelimit": ratelimit}
