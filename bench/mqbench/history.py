@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 """History figures from bench/history/run (owned by the history work): its
 Markdown table is parsed for the insert rate, the replay of the last 100 and
-the slowest of its full-text searches."""
+the slowest of its full-text searches; then the answer to a late joiner's
+history request (history_answer.py)."""
 import os
 import re
+
+from . import history_answer
 
 
 def parse(text):
@@ -37,3 +40,4 @@ def bench(ctx, results):
         r = parse(out)
         results.add("history", "mqchat", r)
         ctx.log(f"history: {r}")
+    history_answer.bench(ctx, results)

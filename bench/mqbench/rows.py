@@ -120,6 +120,10 @@ def history(res, sz):
     s = res.stat(*h, "search_ms")
     rows.add(f"history search, slowest query at {n} (ms)", fmt(s, "", 3), "", "", "≤ 50 ms",
              s[2] <= 50 if s else None)
+    mine, ref = (res.stat("history", f"{who} answer", "answer_ms") for who in ("mqchat", "python"))
+    rows.add("history answer to a late joiner: request to the last of 100 messages shown (ms)",
+             fmt(mine, "", 1), fmt(ref, "", 1) + " [Python service: paho-mqtt, messages in memory]",
+             times(ratio_of(mine, ref)), "", None)
     return rows
 
 
