@@ -149,7 +149,7 @@ static bool history_ask(struct mqtt *self, struct mqtt_history_room *r, size_t l
 	}
 	r->waiting = true;
 	r->answers = r->bytes = r->ignored = 0;
-	r->max_answers = last + 1;
+	r->max_answers = last < SIZE_MAX ? last + 1 : last;
 	r->deadline_ms = history_now_ms() + HISTORY_WAIT_MS;
 	history_arm(self);
 	host->log(self->inst, MQC_LOG_DEBUG, "asked for the last %zu messages of %s", last,

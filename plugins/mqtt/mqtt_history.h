@@ -16,8 +16,10 @@
  *
  * Sources: mqtt_history.c (subscriptions, requests, answers, time limits)
  * and mqtt_history_wire.c (the payloads and topics, pure:
- * mqtt_history_wire.h); both need jansson (jansson_dep).  Unit test:
- * test_history.c with mqtt_history_wire.c (check, libmosquitto, jansson).
+ * mqtt_history_wire.h); both need jansson (jansson_dep).  Unit tests (check,
+ * libmosquitto, jansson): test_history.c with mqtt_history_wire.c, and
+ * test_history_flow.c with mqtt_history.c, mqtt_history_wire.c and
+ * mqtt_rooms.c (it fakes the core and libmosquitto's sending).
  * mqtt.c calls init and free; the link and join code call the others
  * where their comments say.
  */
