@@ -3,8 +3,9 @@
 into "eve: N more messages suppressed" lines whose counts add up to what was
 not shown, while another sender's 10 lines all show; history keeps every
 message; what is left unreported is said at exit; our own lines are never
-limited.  Everything waits on events: a message seen, a process exit."""
+limited; a bridge relays only what is shown.  Everything waits on events: a message seen, a process exit."""
 import re
+import subprocess
 import sys
 import threading
 
@@ -12,6 +13,7 @@ import paho.mqtt.client as mqtt
 
 import harness
 from history.history_helpers import batch_ini, publish_retained
+from rooms.rooms_helpers import bridge_ini, start_bridge, sub_payloads, wait_count
 
 FLOOD = 10_000
 SLOW = 12 * harness.DEFAULT_TIMEOUT  # a sanitizer build on a shared machine
@@ -133,6 +135,26 @@ class RateLimitTest(harness.TestCase):
         sub.out.wait_for(rb"^sync: marker$", timeout=SLOW)
         said = [p for p in sub.payloads() if p.startswith(b"Ana: own ")]
         self.assertEqual(said, [b"Ana: own %d" % i for i in range(1, own + 1)])
+
+    def test_a_bridge_relays_only_what_is_shown(self):
+        broker2 = self.another_broker()
+        sub2 = harness.Subscriber(broker2, topic="room2")
+        self.cleanups.append(sub2.stop)
+        ini = bridge_ini(self, "bridge", self.broker, broker2, core={"rate_limit": "5/1h"})
+        m = start_bridge(self, ini, "bridge", self.broker, broker2)
+        lines = "".join(f"eve: flood {i:05d}\n" for i in range(1, 51)).encode()
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.broker.port),
+                        "-t", "room1", "-q", "1", "-l"], input=lines, check=True,
+                       timeout=SLOW)
+        # Relayed in the order taken: once zed's line is across, so is
+        # every relay of eve's before it.
+        harness.publish(self.broker, "zed: after", topic="room1")
+        wait_count(sub2, "zed@one: after")
+        relayed = [p for p in sub_payloads(sub2) if p.startswith("eve@one: flood ")]
+        self.assertEqual(relayed, [f"eve@one: flood {i:05d}" for i in range(1, 6)])
+        m.close_stdin()
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+        m.err.wait_for(r"eve: 45 more messages suppressed \(one:room1\)")
 
 
 if __name__ == "__main__":
