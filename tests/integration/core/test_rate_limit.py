@@ -156,6 +156,17 @@ class RateLimitTest(harness.TestCase):
         self.assertEqual(m.wait(SLOW), 0, m.err.text())
         m.err.wait_for(r"eve: 45 more messages suppressed \(one:room1\)")
 
+    def test_a_bad_value_is_refused_naming_file_and_line(self):
+        ini = harness.write_ini(f"{self.workdir}/bad.ini",
+                                {"core": {"nick": "Ana", "rate_limit": "20 per 10s"}})
+        for args, origin in ((["-c", ini], f"{ini}:3"),
+                             (["-o", "core.rate_limit=20/10x"], "-o core.rate_limit=20/10x")):
+            r = subprocess.run([harness.MQCHAT, *args, "--check-config"], capture_output=True,
+                               env=harness.isolated_env(self.workdir), timeout=SLOW)
+            self.assertEqual(r.returncode, 78, r.stderr)
+            self.assertIn(f"{origin}: [core] rate_limit: '".encode(), r.stderr)
+            self.assertIn(b"is not off or MESSAGES/PERIOD such as 20/10s", r.stderr)
+
 
 if __name__ == "__main__":
     harness.main()
