@@ -9,7 +9,10 @@ of their own on the section's broker.
 The request's time is when a paho observer subscribed to the room's
 R/history/req gets it (the service gets it at the same moment, from the
 same broker); the last message's is when the joiner's pseudo-terminal
-shows it.  Each run starts a fresh joiner with an empty history
+shows it.  The broker is one of this part's own with `set_tcp_nodelay
+true`: otherwise Nagle's algorithm may hold the request back on its way
+to the observer, just subscribed (its SUBACK not yet acknowledged), until
+after the answer, for ~40 ms.  Each run starts a fresh joiner with an empty history
 (history_replay = 100) per service; all 100 must be shown, once each."""
 import json
 import os
@@ -74,30 +77,30 @@ class Observer:
         self.client.disconnect()
 
 
-def mqchat_args(ctx, room, nick, *extra):
+def mqchat_args(ctx, port, room, nick, *extra):
     return [ctx.mqchat, "-n", nick, "-o", "core.frontends=stdin", "-o", "core.announce=off",
             "-o", "stdin.format={text}", "-o", "stdin.color=never", "-o", "mqtt.host=127.0.0.1",
-            "-o", f"mqtt.port={ctx.broker.port}", "-o", f"mqtt.topic={room}",
+            "-o", f"mqtt.port={port}", "-o", f"mqtt.topic={room}",
             "-o", "mqtt.protocol=5", *extra]
 
 
-def start_services(ctx, work, payloads):
+def start_services(ctx, port, work, payloads):
     """mqchat's service, its history filled with the payloads, and the
     Python one, both subscribed; returns their Popens."""
     out = os.path.join(work, "service.out")
     with open(out, "wb") as f:
         service = ctx.children.spawn(
             "mqchat history service",
-            mqchat_args(ctx, ROOMS["mqchat"], "service", "-o", "mqtt.history_service=on",
+            mqchat_args(ctx, port, ROOMS["mqchat"], "service", "-o", "mqtt.history_service=on",
                         "-o", "core.history_replay=0", "-o", "mqtt.wire=json"),
             stdin=subprocess.PIPE, stdout=f, stderr=subprocess.PIPE,
             env=procs.mqchat_env(os.path.join(work, "service"), "service"))
     procs.wait_line(service.stderr.fileno(), b"connected to", 30, "the mqchat service")
-    procs.publish_lines(ctx, 1, [payloads], 30, topic=ROOMS["mqchat"])
+    procs.publish_lines(ctx, 1, [payloads], 30, port=port, topic=ROOMS["mqchat"])
     procs.wait_lines(out, b"histbench ", MESSAGES, 30, "the mqchat service's history")
     ref = ctx.children.spawn(
         "python history service",
-        ["/usr/bin/python3", os.path.join(HERE, "history_refservice.py"), str(ctx.broker.port),
+        ["/usr/bin/python3", os.path.join(HERE, "history_refservice.py"), str(port),
          ROOMS["python"], payloads],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     procs.wait_line(ref.stdout.fileno(), b"ready", 30, "the python service")
@@ -122,7 +125,7 @@ def read_until(fd, needle, timeout, what):
     return buf, time.monotonic()
 
 
-def join(ctx, work, who, observer, nth):
+def join(ctx, port, work, who, observer, nth):
     """One fresh joiner in `who`'s room; the milliseconds from its request
     to the last answered message on its terminal."""
     room = ROOMS[who]
@@ -133,7 +136,7 @@ def join(ctx, work, who, observer, nth):
     try:
         joiner = ctx.children.spawn(
             f"mqchat joiner ({who})",
-            mqchat_args(ctx, room, "joiner", "-o", "core.history_replay=100"),
+            mqchat_args(ctx, port, room, "joiner", "-o", "core.history_replay=100"),
             stdin=slave, stdout=slave, stderr=slave, env=env)
         os.close(slave)
         slave = None
@@ -156,15 +159,19 @@ def bench(ctx, results):
     work = ctx.tmpdir("history-answer")
     payloads = os.path.join(work, "payloads.jsonl")
     write_payloads(payloads)
-    services = start_services(ctx, work, payloads)
-    observer = Observer(ctx.broker.port)
+    broker = procs.Broker(work, ctx.children, ctx.broker_command, extra="set_tcp_nodelay true\n")
+    services, observer = [], None
     try:
+        services = start_services(ctx, broker.port, work, payloads)
+        observer = Observer(broker.port)
         for run in range(ctx.runs):
             order = ("mqchat", "python") if run % 2 == 0 else ("python", "mqchat")
             for who in order:
-                ms = join(ctx, work, who, observer, run + 1)
+                ms = join(ctx, broker.port, work, who, observer, run + 1)
                 results.add("history", f"{who} answer", {"answer_ms": ms})
                 ctx.log(f"history answer ({who}): {ms:.2f} ms")
     finally:
-        observer.stop()
+        if observer:
+            observer.stop()
         ctx.children.stop_all(services)
+        broker.stop()
