@@ -106,6 +106,7 @@ static void mqtt_free(struct mqtt *self)
 		          "%zu message(s) that arrived while subscribing were not shown: exiting",
 		          unshown);
 	mqtt_inflight_free(&self->inflight);
+	mqtt_presence_free(self);
 	mqtt_rooms_free(&self->rooms);
 	mqtt_rooms_free(&self->strays);
 	mqtt_guard_free(&self->guard);
@@ -157,6 +158,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 		mqtt_free(self);
 		return NULL;
 	}
+	mqtt_presence_init(self);
 	if (!mqtt_setup_client(self) || !mqtt_setup_timers(self)) {
 		mqtt_free(self);
 		return NULL;
@@ -196,6 +198,8 @@ static void mqtt_close(void *data)
 	 * CONNACK, and only a DISCONNECT keeps it from publishing it. */
 	bool connect_sent = self->phase == MQTT_UP || self->phase == MQTT_SUBSCRIBING ||
 	                    self->phase == MQTT_CONNECTING;
+	if (self->phase == MQTT_UP)
+		mqtt_presence_goodbye(self); /* before the DISCONNECT */
 	self->phase = MQTT_CLOSING;
 	/* Out of the poll set before libmosquitto closes the socket. */
 	if (self->watch) {
@@ -209,7 +213,8 @@ static void mqtt_close(void *data)
 
 /* The plugin's publish(): -1 while the link is not up, else 0, the token
  * answered now or once the broker acknowledges.  To the message's room
- * (the core names one for every message), else the first room's topic. */
+ * (the core names one for every message), else the first room's topic;
+ * or to its recipient. */
 static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t token)
 {
 	struct mqtt *self = data;
@@ -223,29 +228,14 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		return 0;
 	}
-	mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
-	int mid = 0;
-	const char *topic = msg->room && *msg->room ? msg->room : self->cfg.topic;
-	int rc = mosquitto_publish_v5(self->mosq, &mid, topic, (int)len, payload,
-	                              self->cfg.qos, false, NULL);
-	int saved_errno = errno;
-
-	bool connection_trouble = rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ||
-	                          rc == MOSQ_ERR_ERRNO;
-	if (rc == MOSQ_ERR_SUCCESS || (connection_trouble && self->cfg.qos > 0 && mid)) {
-		/* On trouble a QoS 1/2 message stays in libmosquitto's in-flight
-		 * list and is sent again after the reconnect: it is still ours.
-		 * Nothing is written inside the call (see mqtt_setup_client), so
-		 * even a QoS 0 message is answered later, once written. */
-		if (!mqtt_inflight_put(&self->inflight, mid, token)) {
-			self->host->log(self->inst, MQC_LOG_ERROR, "out of memory tracking a message");
-			self->host->acked(self->inst, token, MQC_ACK_REJECTED);
-		}
-	} else {
-		self->host->log(self->inst, MQC_LOG_WARNING, "message not sent: %s",
-		                mqtt_strerror(rc, saved_errno));
-		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
-	}
+	mqtt_presence_saw(self, msg);
+	const char *room = msg->room && *msg->room ? msg->room : self->cfg.topic;
+	if (msg->to && *msg->to)
+		mqtt_send_private(self, msg, payload, len, token);
+	else if (self->cfg.verify)
+		mqtt_send_verified(self, room, payload, len, token);
+	else
+		mqtt_send_tracked(self, room, payload, len, NULL, token);
 	return 0;
 }
 
@@ -271,6 +261,14 @@ static void mqtt_plugin_part(void *data, const char *room)
 	mqtt_sync_watch(self);
 }
 
+/* set_away(): our presence says away (with `text`), or back. */
+static void mqtt_plugin_set_away(void *data, const char *text)
+{
+	struct mqtt *self = data;
+	mqtt_presence_set_away(self, text);
+	mqtt_sync_watch(self);
+}
+
 MQC_PLUGIN_DEFINE(
 	.name = "mqtt",
 	.version = "1.0",
@@ -281,5 +279,7 @@ MQC_PLUGIN_DEFINE(
 	.close = mqtt_close,
 	.publish = mqtt_publish,
 	.check = mqtt_check,
+	.flags = MQC_PLUGIN_PRIVATE | MQC_PLUGIN_PRESENCE,
 	.join = mqtt_plugin_join,
-	.part = mqtt_plugin_part);
+	.part = mqtt_plugin_part,
+	.set_away = mqtt_plugin_set_away);

@@ -15,6 +15,11 @@
  *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it
  *   mqtt_packet_check.c  the check of one packet
  *   mqtt_config.c   the [mqtt] keys; mqtt_client_id.c  the default client id
+ *   mqtt_receive.c  a message from the broker, placed by its topic
+ *   mqtt_meta.c     a room's other topics (presence, verified, private), built and read
+ *   mqtt_presence.c ours and others' presence; its payload mqtt_presence_wire.c, its
+ *                   list mqtt_presence_table.c
+ *   mqtt_send.c     publishing: tracked, and under verify;  mqtt_private.c  /msg
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -33,6 +38,7 @@
 #include "mqtt_config.h"
 #include "mqtt_guard.h"
 #include "mqtt_inflight.h"
+#include "mqtt_presence.h"
 #include "mqtt_rooms.h"
 
 enum mqtt_phase {
@@ -75,6 +81,8 @@ struct mqtt {
 	bool permanent;   /* retrying cannot help (credentials, ACL, taken over) */
 	bool session_present; /* the broker resumed our session (CONNACK) */
 	bool closed_silently; /* the reason is a close without DISCONNECT or error */
+	bool fell_back;   /* the broker refused MQTT 5: 3.1.1 from then on */
+	bool retry_now;   /* the next attempt starts at once (the fall back) */
 	char reason[256]; /* why the current attempt or connection ended */
 
 	struct mqtt_backlog backlog; /* received before the link was reported up */
@@ -83,6 +91,10 @@ struct mqtt {
 	/* A message handed to the core in this round was acknowledged (QoS
 	 * 1/2): nothing is written before the next round (mqtt_link.c). */
 	bool acks_held;
+
+	struct mqtt_presence presence; /* ours and others' (mqtt_presence.h) */
+	bool warned_private;  /* private without verify: said once */
+	bool warned_classroom; /* verify under 3.1.1: said once */
 };
 
 /* mqtt_cork.c */
@@ -150,6 +162,26 @@ int mqtt_connect_start(struct mqtt *self);
 /* mqtt_tls.c */
 /* Applies the TLS keys to the client; false after host->config_error(). */
 bool mqtt_tls_setup(struct mqtt *self);
+
+/* mqtt_receive.c */
+/* A message of an active connection (libmosquitto's message callback). */
+void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
+                  const mosquitto_property *props);
+
+/* mqtt_send.c */
+/* Publishes `payload` to `topic` (with `props`), its acknowledgement the
+ * token's, answered exactly once. */
+void mqtt_send_tracked(struct mqtt *self, const char *topic, const char *payload, size_t len,
+                       const mosquitto_property *props, uint64_t token);
+/* To room `room` under verify: on R/u/U, and a copy on R for the classroom
+ * (MQTT 5: marked so that mqchat ignores it). */
+void mqtt_send_verified(struct mqtt *self, const char *room, const char *payload, size_t len,
+                        uint64_t token);
+
+/* mqtt_private.c */
+/* To `msg->to`, in the first room where that nick is present. */
+void mqtt_send_private(struct mqtt *self, const struct mqc_message *msg, const char *payload,
+                       size_t len, uint64_t token);
 
 /* mqtt_acks.c */
 /* libmosquitto's publish callback: answers the message's token to the core

@@ -10,26 +10,54 @@
 
 struct mqtt_held {
 	struct mqtt_held *next;
-	char *topic;
+	char *topic, *room, *proved; /* the route's, copied */
 	unsigned flags;
 	size_t len;
 	unsigned char payload[];
 };
 
-bool mqtt_backlog_hold(struct mqtt_backlog *backlog, const char *topic, const void *payload,
-                       size_t len, unsigned flags)
+void mqtt_route_deliver(const struct mqtt_route *route, const void *payload, size_t len,
+                        unsigned flags, struct mqc_instance *inst, const struct mqc_host *host)
+{
+	if (!route->room)
+		host->receive(inst, route->topic, payload, len, flags);
+	else
+		host->receive_payload(inst, route->room, *route->room ? "" : host->nick(inst),
+		                      route->proved, payload, len, flags);
+}
+
+static void mqtt_held_free(struct mqtt_held *held)
+{
+	free(held->topic);
+	free(held->room);
+	free(held->proved);
+	free(held);
+}
+
+/* A copy of `s`, NULL staying NULL; false when out of memory. */
+static bool mqtt_backlog_copy(char **out, const char *s)
+{
+	*out = s ? strdup(s) : NULL;
+	return !s || *out;
+}
+
+bool mqtt_backlog_hold(struct mqtt_backlog *backlog, const struct mqtt_route *route,
+                       const void *payload, size_t len, unsigned flags)
 {
 	if (backlog->count >= MQTT_BACKLOG_MAX_COUNT || len > MQTT_BACKLOG_MAX_BYTES ||
 	    backlog->bytes > MQTT_BACKLOG_MAX_BYTES - len)
 		return false;
-	struct mqtt_held *held = malloc(sizeof(*held) + len);
-	char *topic_copy = strdup(topic);
-	if (!held || !topic_copy) {
-		free(held);
-		free(topic_copy);
+	struct mqtt_held *held = calloc(1, sizeof(*held) + len);
+	if (!held)
+		return false;
+	if (!mqtt_backlog_copy(&held->topic, route->topic) ||
+	    !mqtt_backlog_copy(&held->room, route->room) ||
+	    !mqtt_backlog_copy(&held->proved, route->proved)) {
+		mqtt_held_free(held);
 		return false;
 	}
-	*held = (struct mqtt_held){.topic = topic_copy, .flags = flags, .len = len};
+	held->flags = flags;
+	held->len = len;
 	if (len)
 		memcpy(held->payload, payload, len);
 	if (backlog->tail)
@@ -56,17 +84,12 @@ static struct mqtt_held *mqtt_backlog_pop(struct mqtt_backlog *backlog)
 	return held;
 }
 
-static void mqtt_held_free(struct mqtt_held *held)
-{
-	free(held->topic);
-	free(held);
-}
-
 void mqtt_backlog_deliver(struct mqtt_backlog *backlog, struct mqc_instance *inst,
                           const struct mqc_host *host)
 {
 	for (struct mqtt_held *held; (held = mqtt_backlog_pop(backlog));) {
-		host->receive(inst, held->topic, held->payload, held->len, held->flags);
+		struct mqtt_route route = {held->topic, held->room, held->proved};
+		mqtt_route_deliver(&route, held->payload, held->len, held->flags, inst, host);
 		mqtt_held_free(held);
 	}
 }

@@ -15,6 +15,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Where a received message goes: host->receive() by its topic when `room`
+ * is NULL, else host->receive_payload() in `room`, or to our nick when
+ * `room` is "" (a private message), `proved` the sender the broker proved
+ * (NULL: it proves none). */
+struct mqtt_route {
+	const char *topic;
+	const char *room;
+	const char *proved;
+};
+
+/* Hands one message to the core as `route` says. */
+void mqtt_route_deliver(const struct mqtt_route *route, const void *payload, size_t len,
+                        unsigned flags, struct mqc_instance *inst, const struct mqc_host *host);
+
 struct mqtt_backlog {
 	struct mqtt_held *head, *tail;
 	size_t count, bytes;
@@ -22,10 +36,10 @@ struct mqtt_backlog {
 
 /* Keeps a copy.  false when the backlog is full or memory is short: then
  * deliver the backlog and this message at once instead. */
-bool mqtt_backlog_hold(struct mqtt_backlog *backlog, const char *topic, const void *payload,
-                       size_t len, unsigned flags);
+bool mqtt_backlog_hold(struct mqtt_backlog *backlog, const struct mqtt_route *route,
+                       const void *payload, size_t len, unsigned flags);
 
-/* Hands every held message to host->receive(), oldest first, and empties
+/* Hands every held message to the core (mqtt_route_deliver), oldest first, and empties
  * the backlog. */
 void mqtt_backlog_deliver(struct mqtt_backlog *backlog, struct mqc_instance *inst,
                           const struct mqc_host *host);

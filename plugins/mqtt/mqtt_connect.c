@@ -21,11 +21,10 @@
 #include <signal.h>
 #include <sys/time.h>
 
-/* Our leave message, which the broker publishes for us if this connection
- * ends without a DISCONNECT, in the first room (also once parted: the
- * room the configuration names).  Set anew before every attempt: the nick may
- * have changed since the last one. */
-static void mqtt_will_update(struct mqtt *self)
+/* Our leave message, encoded into the core's buffer (valid until its next
+ * encode); NULL when it cannot be.  Made anew before every attempt: the nick
+ * may have changed since the last one. */
+static const char *mqtt_leave_encode(struct mqtt *self, size_t *len)
 {
 	const struct mqc_host *host = self->host;
 	const char *stable_id = host->stable_id(self->inst);
@@ -38,15 +37,25 @@ static void mqtt_will_update(struct mqtt *self)
 		.time_ms = 0, /* when the broker sends it is unknown: readers use arrival */
 		.network = host->name(self->inst), .room = self->cfg.topic, .to = "", .origin = "",
 	};
-	size_t len = 0;
-	const char *payload = host->encode(self->inst, self->cfg.wire, &leave, &len);
-	int rc = payload ? mosquitto_will_set_v5(self->mosq, self->cfg.topic, (int)len, payload,
-	                                         self->cfg.qos, false, NULL)
-	                 : MOSQ_ERR_INVAL;
+	const char *payload = host->encode(self->inst, self->cfg.wire, &leave, len);
+	if (!payload)
+		host->log(self->inst, MQC_LOG_WARNING, "no Last Will for this connection: %s",
+		          "cannot encode the leave message");
+	return payload;
+}
+
+/* With presence = off, our Last Will is the leave message itself, which
+ * the broker publishes for us if this connection ends without a
+ * DISCONNECT, in the first room (also once parted: the room the
+ * configuration names). */
+static void mqtt_will_set_leave(struct mqtt *self, const char *payload, size_t len)
+{
+	int rc = mosquitto_will_set_v5(self->mosq, self->cfg.topic, (int)len, payload,
+	                               self->cfg.qos, false, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		mosquitto_will_clear(self->mosq);
-		host->log(self->inst, MQC_LOG_WARNING, "no Last Will for this connection: %s",
-		          payload ? mosquitto_strerror(rc) : "cannot encode the leave message");
+		self->host->log(self->inst, MQC_LOG_WARNING, "no Last Will for this connection: %s",
+		                mosquitto_strerror(rc));
 	}
 }
 
@@ -97,8 +106,13 @@ bool mqtt_session_kept(const struct mqtt_config *cfg)
 
 int mqtt_connect_start(struct mqtt *self)
 {
-	if (self->cfg.will)
-		mqtt_will_update(self);
+	size_t len = 0;
+	const char *leave = self->cfg.will ? mqtt_leave_encode(self, &len) : NULL;
+	/* Looking only (mqchat --who) leaves no trace, not even a will. */
+	if (self->host->quiet(self->inst))
+		mosquitto_will_clear(self->mosq);
+	else if (!mqtt_presence_will(self, leave, len) && leave)
+		mqtt_will_set_leave(self, leave, len);
 	if (self->cfg.protocol == MQTT_PROTOCOL_V5 && mqtt_session_kept(&self->cfg))
 		return mqtt_connect_with_expiry(self);
 	return mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,

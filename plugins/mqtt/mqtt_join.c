@@ -16,28 +16,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mqtt_meta.h"
+#include "mqtt_presence.h"
 #include "mqtt_topic.h"
 
-/* One SUBSCRIBE for the `count` rooms from `first` on: a libmosquitto
- * result, errno kept. */
+/* The filters of the `count` rooms from `first` on into `topics` (room
+ * for MQTT_META_FILTERS_MAX each), each room's place noted; how many, 0
+ * when out of memory. */
+static size_t mqtt_room_filters(struct mqtt *self, size_t first, size_t count, char **topics)
+{
+	bool pm = self->cfg.presence && !self->host->quiet(self->inst);
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct mqtt_room *room = &self->rooms.v[first + i];
+		size_t k = mqtt_meta_filters(room->name, self->cfg.share, self->cfg.verify,
+		                             pm ? self->presence.pm_me : NULL, topics + n);
+		if (!k) {
+			mqtt_meta_filters_free(topics, n);
+			return 0;
+		}
+		room->sub_index = (int)n;
+		room->sub_count = (int)k;
+		n += k;
+	}
+	return n;
+}
+
+/* One SUBSCRIBE for the `count` rooms from `first` on, then their
+ * presence's: a libmosquitto result, errno kept. */
 static int mqtt_subscribe(struct mqtt *self, size_t first, size_t count)
 {
-	char **topics = calloc(count, sizeof(*topics));
-	if (!topics)
+	char **topics = calloc(count * MQTT_META_FILTERS_MAX, sizeof(*topics));
+	size_t n = topics ? mqtt_room_filters(self, first, count, topics) : 0;
+	if (!n) {
+		free(topics);
 		return MOSQ_ERR_NOMEM;
-	for (size_t i = 0; i < count; i++)
-		topics[i] = self->rooms.v[first + i].name;
+	}
 	/* No Local keeps our own messages from coming back (v5 only; the core
-	 * filters echoes too). */
-	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
+	 * filters echoes too); a shared subscription may not have it. */
+	int options = self->cfg.protocol == MQTT_PROTOCOL_V5 && !self->cfg.share
+	                      ? MQTT_SUB_OPT_NO_LOCAL
+	                      : 0;
 	int mid = 0;
-	int rc = mosquitto_subscribe_multiple(self->mosq, &mid, (int)count, topics, self->cfg.qos,
+	int rc = mosquitto_subscribe_multiple(self->mosq, &mid, (int)n, topics, self->cfg.qos,
 	                                      options, NULL);
 	int saved_errno = errno;
+	mqtt_meta_filters_free(topics, n);
 	free(topics);
 	for (size_t i = 0; rc == MOSQ_ERR_SUCCESS && i < count; i++) {
 		self->rooms.v[first + i].sub_mid = mid;
-		self->rooms.v[first + i].sub_index = (int)i;
+		mqtt_presence_subscribe(self, first + i);
 	}
 	errno = saved_errno;
 	return rc;
@@ -46,6 +74,9 @@ static int mqtt_subscribe(struct mqtt *self, size_t first, size_t count)
 void mqtt_subscribe_rooms(struct mqtt *self)
 {
 	mqtt_rooms_free(&self->strays); /* the session may hold them again */
+	if (self->cfg.presence)
+		mqtt_meta_level(self->presence.pm_me, self->cfg.username ? self->cfg.username
+		                                                         : self->host->nick(self->inst));
 	for (size_t i = 0; i < self->rooms.n; i++)
 		self->rooms.v[i].sub_mid = 0;
 	if (!self->rooms.n) {
@@ -94,6 +125,21 @@ static bool mqtt_refused(struct mqtt *self, size_t i, int code)
 	return true;
 }
 
+/* A room's topics but its own that the broker refused: said, the room
+ * goes on without them. */
+static void mqtt_refused_extra(struct mqtt *self, const struct mqtt_room *room, int count,
+                               const int *granted)
+{
+	for (int k = room->sub_index + 1; k < room->sub_index + room->sub_count; k++)
+		if (k >= count || granted[k] >= 0x80)
+			self->host->log(self->inst, MQC_LOG_WARNING,
+			                "the broker refused a subscription below %s (%s): the "
+			                "broker's ACL must let us read it (README, MQTT rooms)",
+			                room->name, self->cfg.verify && k == room->sub_index + 1
+			                                    ? "verified messages"
+			                                    : "private messages");
+}
+
 void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
                        const int *granted, const mosquitto_property *props)
 {
@@ -101,6 +147,8 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 	(void)props;
 	struct mqtt *self = data;
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
+		return;
+	if (mqtt_presence_suback(self, mid, count, granted))
 		return;
 	for (size_t i = 0; i < self->rooms.n && !self->lost;) {
 		struct mqtt_room *room = &self->rooms.v[i];
@@ -118,6 +166,8 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 			self->host->log(self->inst, MQC_LOG_INFO,
 			                "the broker granted qos %d (asked %d) on %s", granted[k],
 			                self->cfg.qos, room->name);
+		mqtt_refused_extra(self, room, count, granted);
+		mqtt_presence_room_acked(self, i);
 		i++;
 	}
 	/* Also when the rooms it answered were parted meanwhile. */
@@ -177,18 +227,36 @@ int mqtt_join_room(struct mqtt *self, const char *room)
 	return 0;
 }
 
+/* UNSUBSCRIBE of every filter of `room`: a libmosquitto result. */
+static int mqtt_unsubscribe_room(struct mqtt *self, const char *room)
+{
+	bool pm = self->cfg.presence && !self->host->quiet(self->inst);
+	char *topics[MQTT_META_FILTERS_MAX + 1];
+	size_t n = mqtt_meta_filters(room, self->cfg.share, self->cfg.verify,
+	                             pm ? self->presence.pm_me : NULL, topics);
+	if (n && self->cfg.presence && !(topics[n] = mqtt_meta_topic(room, "presence", "+", "+")))
+		mqtt_meta_filters_free(topics, n), n = 0;
+	if (!n)
+		return MOSQ_ERR_NOMEM;
+	n += self->cfg.presence;
+	int rc = mosquitto_unsubscribe_multiple(self->mosq, NULL, (int)n, topics, NULL);
+	mqtt_meta_filters_free(topics, n);
+	return rc;
+}
+
 void mqtt_part_room(struct mqtt *self, const char *room)
 {
 	long i = mqtt_rooms_find(&self->rooms, room);
 	if (i < 0)
 		return;
+	mqtt_presence_parted(self, (size_t)i);
 	mqtt_rooms_remove(&self->rooms, (size_t)i);
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
 		return; /* a session the broker kept unsubscribes at its first message */
 	/* What is on its way already is dropped without a second UNSUBSCRIBE. */
 	if (mqtt_rooms_find(&self->strays, room) < 0)
 		(void)mqtt_rooms_add(&self->strays, room);
-	int rc = mosquitto_unsubscribe(self->mosq, NULL, room);
+	int rc = mqtt_unsubscribe_room(self, room);
 	if (rc != MOSQ_ERR_SUCCESS)
 		self->host->log(self->inst, MQC_LOG_WARNING, "cannot unsubscribe from %s now: %s",
 		                room, mqtt_strerror(rc, errno));

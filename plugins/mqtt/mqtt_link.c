@@ -152,6 +152,26 @@ static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
 	}
 }
 
+/* A broker that refuses MQTT 5 (as a 3.1.1 broker answers it: return
+ * code 1) is tried again at once with 3.1.1, once.  True when so. */
+static bool mqtt_fall_back(struct mqtt *self, int rc)
+{
+	if (self->cfg.protocol != MQTT_PROTOCOL_V5 || self->fell_back ||
+	    (rc != MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION && rc != CONNACK_REFUSED_PROTOCOL_VERSION))
+		return false;
+	self->fell_back = true;
+	self->cfg.protocol = MQTT_PROTOCOL_V311;
+	mosquitto_int_option(self->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	self->guard.v5 = false;
+	self->host->log(self->inst, MQC_LOG_WARNING,
+	                "the broker refused MQTT 5; using 3.1.1 (no will delay, no history "
+	                "service)");
+	mqtt_reason(self, "the broker refused MQTT 5");
+	self->retry_now = true;
+	self->lost = true;
+	return true;
+}
+
 /* CONNACK: subscribes the rooms, or records the refusal. */
 static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flags,
                             const mosquitto_property *props)
@@ -160,6 +180,8 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 	(void)props;
 	struct mqtt *self = data;
 	if (self->phase != MQTT_CONNECTING)
+		return;
+	if (rc != 0 && mqtt_fall_back(self, rc))
 		return;
 	if (rc != 0) {
 		mqtt_reason(self, "refused: %s",
@@ -198,27 +220,14 @@ static void mqtt_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	self->lost = true;
 }
 
-/* A message from a room: held until the link is reported up, then handed
- * to the core, which knows the room by its topic. */
+/* A message: placed by mqtt_receive.c. */
 static void mqtt_on_message(struct mosquitto *mosq, void *data,
                             const struct mosquitto_message *msg,
                             const mosquitto_property *props)
 {
 	(void)mosq;
-	(void)props;
-	struct mqtt *self = data;
-	if (!mqtt_active(self) || !mqtt_room_wanted(self, msg->topic))
-		return;
-	/* libmosquitto queued its acknowledgement: written next round. */
-	self->acks_held = self->acks_held || msg->qos > 0;
-	unsigned flags = msg->retain ? MQC_MSG_RETAINED : 0;
-	bool reported_up = self->phase == MQTT_UP && !self->became_up;
-	if (!reported_up && mqtt_backlog_hold(&self->backlog, msg->topic, msg->payload,
-	                                      (size_t)msg->payloadlen, flags))
-		return;
-	/* Decoding and sanitising are the core's job. */
-	mqtt_backlog_deliver(&self->backlog, self->inst, self->host);
-	self->host->receive(self->inst, msg->topic, msg->payload, (size_t)msg->payloadlen, flags);
+	if (mqtt_active(data))
+		mqtt_receive(data, msg, props);
 }
 
 /* OpenSSL's reason in libmosquitto's "OpenSSL Error[0]: error:0A000086:SSL
@@ -330,6 +339,11 @@ static void mqtt_connection_ended(struct mqtt *self)
 	mqtt_reject_unsent_qos0(self);
 	if (!self->reason[0])
 		snprintf(self->reason, sizeof(self->reason), "connection lost");
+	if (self->retry_now) { /* with 3.1.1: not a failure */
+		self->retry_now = false;
+		host->timer_arm(self->retry_timer, 1);
+		return;
+	}
 
 	if (self->permanent || (!self->ever_up && !self->cfg.retry)) {
 		self->phase = MQTT_FAILED;
@@ -393,6 +407,9 @@ static void mqtt_settle(struct mqtt *self)
 		if (mqtt_active(self))
 			mqtt_connection_ended(self);
 	}
+	/* After the core heard we are up: it has sent its join by now, if it
+	 * announces (mqtt_presence_saw). */
+	mqtt_presence_settle(self);
 	/* A callback may have queued packets; the socket may have changed. */
 	mqtt_sync_watch(self);
 }
@@ -581,5 +598,6 @@ void mqtt_link_callbacks_set(struct mqtt *self)
 	mosquitto_subscribe_v5_callback_set(self->mosq, mqtt_on_subscribe);
 	mosquitto_disconnect_v5_callback_set(self->mosq, mqtt_on_disconnect);
 	mosquitto_message_v5_callback_set(self->mosq, mqtt_on_message);
+	mosquitto_unsubscribe_v5_callback_set(self->mosq, mqtt_on_unsubscribe);
 	mosquitto_log_callback_set(self->mosq, mqtt_on_log);
 }

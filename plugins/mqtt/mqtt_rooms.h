@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A list of topics in the order they were added, each with the SUBSCRIBE
  * that awaits its SUBACK: the rooms joined, and the stray topics
- * unsubscribed on this connection (mqtt_subscribe.c). */
+ * unsubscribed on this connection (mqtt_join.c). */
 #ifndef MQTT_ROOMS_H
 #define MQTT_ROOMS_H
 
@@ -12,6 +12,11 @@ struct mqtt_room {
 	char *name;
 	int sub_mid;   /* the SUBSCRIBE awaiting its SUBACK; 0: none */
 	int sub_index; /* the room's place among that SUBSCRIBE's topics */
+	int sub_count; /* its topics there, from sub_index on (mqtt_meta_filters) */
+	int presence_mid; /* the SUBSCRIBE of its presence topics; 0: none */
+	int sync_mid;     /* the barrier's UNSUBSCRIBE (mqtt_presence.c); 0: none */
+	bool presence_due;  /* our presence is to be published there */
+	bool presence_sent; /* our presence was published there on this connection */
 };
 
 struct mqtt_rooms {
