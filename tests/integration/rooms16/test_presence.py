@@ -5,11 +5,12 @@ is shown as a leave and drops it from --who; a kill -9 (the socket closed
 by the kernel) and a stopped mqchat (the socket open, silent: the broker
 notices after 1.5 keepalives of 5 s) are shown as "connection lost" once
 the will delay (1 s) has passed, and drop it from --who too."""
+import json
 import re
 import signal
 
 import harness
-from rooms16_helpers import KEEPALIVE, SLOW, WILL_DELAY, AclTestCase, kill9
+from rooms16_helpers import KEEPALIVE, ROOM, SLOW, WILL_DELAY, AclTestCase, kill9, password
 
 # How long a dead connection may go unnoticed: 1.5 keepalives, then the
 # will delay; plus the machine's slowness.  A bound, not a measurement.
@@ -69,6 +70,43 @@ class PresenceTest(AclTestCase):
         self.assertFalse(re.search(r"\bBob\b.*\bjoined\b", cata.out.text()),
                          cata.out.text())
         self.wait_who(["Ana", "Bob", "Cata"])
+
+    def test_on_the_wire(self):
+        """What any client reading ROOM/presence/+/+ sees: Bob's retained
+        presence under his username, online; deleted (empty) at a clean
+        quit; after a kill -9, the will: offline, lost."""
+        watch = harness.Subscriber(self.broker, topic=f"{ROOM}/presence/+/+",
+                                   extra=["-v", "-u", "cata", "-P", password("cata")])
+        self.cleanups.append(watch.stop)
+        rx = re.compile(rf"^{ROOM}/presence/bob/(\S+)(?: (.*))?$")
+
+        def entries():
+            found = []
+            for line in watch.payloads():
+                m = rx.match(line.decode("utf-8", "replace"))
+                if m:  # mosquitto_sub -v writes an empty payload as (null)
+                    empty = m.group(2) in (None, "", "(null)")
+                    found.append((m.group(1), None if empty else json.loads(m.group(2))))
+            return found
+
+        def wait_entries(n):
+            return harness.wait_until(lambda: len(entries()) >= n and entries(), timeout=SLOW,
+                                      what=f"{n} presence messages of bob; got {entries()}")
+
+        bob = self.chat("bob", "Bob", "bob")
+        cid, online = wait_entries(1)[0]
+        self.assertEqual((online["v"], online["nick"], online["state"]), (1, "Bob", "online"),
+                         online)
+        bob.close_stdin()
+        self.assertEqual(bob.wait(timeout=SLOW), 0, bob.err.text())
+        self.assertEqual(wait_entries(2)[1], (cid, None), "a clean quit deletes it")
+
+        bob = self.chat("bob", "Bob", "bob")
+        wait_entries(3)
+        kill9(bob)
+        cid, will = wait_entries(4)[3]
+        self.assertEqual((will["nick"], will["state"], will.get("lost")),
+                         ("Bob", "offline", True), will)
 
 
 if __name__ == "__main__":
