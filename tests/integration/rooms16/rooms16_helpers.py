@@ -84,9 +84,9 @@ class AclTestCase(TestCase):
         return harness.basic_ini(self.workdir, broker or self.broker, name=name, nick=nick,
                                  core=core_keys, mqtt=keys, **sections)
 
-    def chat(self, name, nick, user, **kw):
+    def chat(self, name, nick, user, env=None, **kw):
         """An mqchat in batch mode (stdin a pipe left open), once connected."""
-        m = self.mqchat(self.ini(name, nick, user, **kw), name=name)
+        m = self.mqchat(self.ini(name, nick, user, **kw), name=name, env=env)
         wait_connected(m, kw.get("broker") or self.broker)
         return m
 

@@ -17,7 +17,9 @@ LAST = SAID[-20:]
 class HistoryLateJoinerTest(AclTestCase):
 
     def test_late_joiner_is_shown_the_last_20_once(self):
-        cata = self.chat("cata", "Cata", "cata", mqtt={"history_service": "on"})
+        # Its debug log says what it answered: shown should Bob see nothing.
+        cata = self.chat("cata", "Cata", "cata", mqtt={"history_service": "on"},
+                         env={"MQCHAT_DEBUG": "1"})
         ana = self.chat("ana", "Ana", "ana")
         for text in SAID:
             ana.send(text)
@@ -25,7 +27,12 @@ class HistoryLateJoinerTest(AclTestCase):
         cata.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
 
         bob = self.tty("bob", "Bob", "bob", core={"history_replay": 20})
-        at = bob.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+        try:
+            at = bob.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+        except AssertionError as e:
+            said = [line for line in cata.err.text().splitlines() if "history" in line]
+            raise AssertionError(f"{e}\nthe service's log of history:\n" + "\n".join(said[-10:]))\
+                from None
         # A fence: a line said now comes after the answer.
         ana.send("ya en vivo")
         bob.out.wait_for(r"Ana: ya en vivo", timeout=SLOW, start=at)

@@ -104,9 +104,12 @@ class PresenceTest(AclTestCase):
         bob = self.chat("bob", "Bob", "bob")
         wait_entries(3)
         kill9(bob)
-        cid, will = wait_entries(4)[3]
-        self.assertEqual((will["nick"], will["state"], will.get("lost")),
-                         ("Bob", "offline", True), will)
+        harness.wait_until(lambda: any(e and e["state"] == "offline" for _, e in entries()[2:]),
+                           timeout=SLOW, what=f"the will; got {entries()}")
+        after = [e for _, e in entries()[2:]]
+        will = next(e for e in after if e and e["state"] == "offline")
+        self.assertEqual((will["nick"], will.get("lost")), ("Bob", True), after)
+        self.assertNotIn(None, after, "a kill -9 is no clean quit")
 
 
 if __name__ == "__main__":
