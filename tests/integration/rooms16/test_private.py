@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """A private message (/msg NICK TEXT) on a real mosquitto with a
 password_file and conf/mosquitto-acl.conf: it reaches its recipient's
-screen and nobody else's: not a third mqchat in the room, not
-`mosquitto_sub -t '#'` logged in as an unprivileged user, not the
-classroom's topic.  To a nick that is not there: refused, said so."""
+screens (each of his running mqchats) and nobody else's: not a third
+mqchat in the room, not `mosquitto_sub -t '#'` logged in as an
+unprivileged user, not the classroom's topic.  To a nick that is not
+there: refused, said so."""
 import re
 
 import harness
@@ -24,6 +25,8 @@ class PrivateTest(AclTestCase):
     def test_private_message_reaches_only_its_recipient(self):
         mallory, classroom = self.everyone_but_the_recipient()
         bob = self.chat("bob", "Bob", "bob")
+        # Bob's second mqchat (same user, its own client id) gets it too.
+        bob_too = self.chat("bob-too", "Bob", "bob")
         cata = self.chat("cata", "Cata", "cata")
         ana = self.tty("ana", "Ana", "ana")
         # Ana knows Bob is here (his presence) before writing to him.
@@ -31,6 +34,7 @@ class PrivateTest(AclTestCase):
 
         ana.line(f"/msg Bob {SECRET}")
         bob.out.wait_for(re.escape(SECRET), timeout=SLOW)
+        bob_too.out.wait_for(re.escape(SECRET), timeout=SLOW)
         # A fence: Ana's next message, in the room, reaches the others
         # after the private one would have.
         ana.line("ahora en la sala")
@@ -42,8 +46,9 @@ class PrivateTest(AclTestCase):
         # Mallory's '#' is a real subscription: it got the room's message
         # (and the topic it came on).
         self.assertIn(f"{ROOM} Ana: ahora en la sala", lines_of(mallory.out))
-        # Bob got it once.
-        self.assertEqual(bob.out.text().count(SECRET), 1, bob.out.text())
+        # Each of Bob's got it once.
+        for m in (bob, bob_too):
+            self.assertEqual(m.out.text().count(SECRET), 1, m.out.text())
 
     def test_private_message_to_nobody_is_refused(self):
         self.chat("bob", "Bob", "bob")
