@@ -49,6 +49,24 @@ class PresenceTest(AclTestCase):
         cata.out.wait_for(r"\bBob\b.*\bconnection lost\b", timeout=LOST_BOUND, start=at)
         self.wait_who(["Cata"])
 
+    def test_announcing_mqchat_is_shown_once(self):
+        """An mqchat that announces its joins and leaves in the room
+        (announce = on) is shown joining and leaving once, not once from
+        its announcement and again from its presence."""
+        cata = self.start_watcher()
+        bob = self.chat("bob", "Bob", "bob", core={"announce": "on"})
+        cata.out.wait_for(r"\bBob\b.*(joined|ha entrado)", timeout=SLOW)
+        bob.close_stdin()
+        self.assertEqual(bob.wait(timeout=SLOW), 0, bob.err.text())
+        cata.out.wait_for(r"\bBob\b.*(left|ha salido)", timeout=SLOW)
+        self.wait_who(["Cata"])
+        # A fence: a join after Bob's leave.
+        self.chat("ana", "Ana", "ana")
+        cata.out.wait_for(r"\bAna\b.*\bjoined\b", timeout=SLOW)
+        shown = cata.out.text()
+        self.assertEqual(len(re.findall(r"\bBob\b.*(joined|ha entrado)", shown)), 1, shown)
+        self.assertEqual(len(re.findall(r"\bBob\b.*(left|ha salido)", shown)), 1, shown)
+
     def test_silent_is_connection_lost(self):
         cata = self.start_watcher()
         bob = self.chat("bob", "Bob", "bob")

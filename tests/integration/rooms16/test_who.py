@@ -61,6 +61,22 @@ class WhoTest(AclTestCase):
         text = cata.out.text()
         self.assertNotRegex(text, r"\b(Olga|Bob)\b", text)
 
+    def test_away_is_listed(self):
+        """/away TEXT: listed "(away)", state away in --json; /away alone:
+        back."""
+        self.chat("ana", "Ana", "ana", mqtt=VERIFY)
+        bob = self.tty("bob", "Bob", "bob", mqtt=VERIFY)
+        self.wait_who(["Ana", "Bob"])
+        bob.line("/away comiendo")
+        bob.out.wait_for(r"you are away \(mqtt\): comiendo", timeout=SLOW)
+        self.wait_who(["Ana", "Bob (away)"])
+        rows = self.who_json()
+        self.assertEqual(sorted((r["nick"], r["state"]) for r in rows),
+                         [("Ana", "online"), ("Bob", "away")], rows)
+        bob.line("/away")
+        bob.out.wait_for(r"you are back \(mqtt\)", timeout=SLOW)
+        self.wait_who(["Ana", "Bob"])
+
     def test_who_on_an_empty_room(self):
         rc, lines, err = self.who()
         self.assertEqual((rc, lines), (0, []), err)
