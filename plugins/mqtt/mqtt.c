@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,8 +76,9 @@ static bool mqtt_setup_timers(struct mqtt *self)
 	self->connect_timer = host->timer_add(self->inst, 1000, false, mqtt_on_connect_timer, self);
 	/* The first attempt starts from the loop, once every instance is open. */
 	self->retry_timer = host->timer_add(self->inst, 1, false, mqtt_on_retry_timer, self);
-	if (!self->misc_timer || !self->connect_timer || !self->retry_timer ||
-	    !mqtt_cork_setup(self)) {
+	/* Fired by mqtt_cork() at the end of a round that published. */
+	self->uncork_timer = host->timer_add(self->inst, 0, false, mqtt_on_uncork_timer, self);
+	if (!self->misc_timer || !self->connect_timer || !self->retry_timer || !self->uncork_timer) {
 		host->log(self->inst, MQC_LOG_ERROR, "cannot add timers");
 		return false;
 	}
@@ -96,6 +98,7 @@ static void mqtt_free(struct mqtt *self)
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		if (timers[i])
 			host->timer_remove(timers[i]);
+	mqtt_history_free(self);
 	if (self->mosq)
 		mosquitto_destroy(self->mosq); /* closes the socket, after the watch went */
 	if (self->lock_fd >= 0)
@@ -113,6 +116,19 @@ static void mqtt_free(struct mqtt *self)
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);
 	free(self);
+}
+
+/* Under verify, a nick other than the username is shown to others as
+ * claimed ("~Nick"): said once, at start. */
+static void mqtt_verify_warn(struct mqtt *self)
+{
+	const char *nick = self->host->nick(self->inst);
+	if (self->cfg.verify && self->cfg.username && !self->host->quiet(self->inst) &&
+	    strcasecmp(nick, self->cfg.username) != 0)
+		self->host->log(self->inst, MQC_LOG_WARNING,
+		                "verify = on: the broker proves you are %s, so others see your nick "
+		                "%s as ~%s (unproved); use the nick %s to be shown as proved",
+		                self->cfg.username, nick, nick, self->cfg.username);
 }
 
 /* The plugin's open(): the instance, its first attempt due from the loop;
@@ -137,6 +153,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->host = host;
 	self->lock_fd = -1;
 	self->watch_fd = -1;
+	self->corked_fd = -1;
 	mqtt_guard_clear(&self->guard);
 	self->phase = MQTT_IDLE;
 	self->jitter_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
@@ -159,6 +176,8 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 		return NULL;
 	}
 	mqtt_presence_init(self);
+	mqtt_history_init(self);
+	mqtt_verify_warn(self);
 	if (!mqtt_setup_client(self) || !mqtt_setup_timers(self)) {
 		mqtt_free(self);
 		return NULL;

@@ -20,6 +20,7 @@
  *   mqtt_presence.c ours and others' presence; its payload mqtt_presence_wire.c, its
  *                   list mqtt_presence_table.c
  *   mqtt_send.c     publishing: tracked, and under verify;  mqtt_private.c  /msg
+ *   mqtt_history.c  history for late joiners: requests and the service
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -37,6 +38,7 @@
 #include "mqtt_backlog.h"
 #include "mqtt_config.h"
 #include "mqtt_guard.h"
+#include "mqtt_history.h"
 #include "mqtt_inflight.h"
 #include "mqtt_presence.h"
 #include "mqtt_rooms.h"
@@ -93,13 +95,13 @@ struct mqtt {
 	bool acks_held;
 
 	struct mqtt_presence presence; /* ours and others' (mqtt_presence.h) */
+	struct mqtt_history history;   /* for late joiners (mqtt_history.h) */
 	bool warned_private;  /* private without verify: said once */
 	bool warned_classroom; /* verify under 3.1.1: said once */
 };
 
-/* mqtt_cork.c */
-/* Adds the timer that uncorks at a round's end; false if it cannot. */
-bool mqtt_cork_setup(struct mqtt *self);
+/* mqtt_cork.c (the timer `uncork_timer` at a round's end, added by
+ * mqtt.c, calls mqtt_on_uncork_timer) */
 /* Holds this round's publishes back until its end, to leave together. */
 void mqtt_cork(struct mqtt *self);
 /* Lets them go now (the round's end does it otherwise). */
@@ -151,6 +153,8 @@ void mqtt_link_callbacks_set(struct mqtt *self);
 void mqtt_on_misc_timer(void *data);
 void mqtt_on_connect_timer(void *data);
 void mqtt_on_retry_timer(void *data);
+/* The round's end: the round's publishes are written, and leave. */
+void mqtt_on_uncork_timer(void *data);
 
 /* mqtt_connect.c */
 /* Whether the broker keeps our session once we are gone. */

@@ -6,8 +6,9 @@
  * libmosquitto 2.0 sends CONNECT properties only from its blocking
  * connect, mosquitto_connect_bind_v5().  An MQTT 5 persistent session
  * needs one, the Session Expiry Interval (without it the broker ends the
- * session with the connection), so that case alone uses the blocking
- * call, with its connect() bounded by connect_timeout: an interval timer's
+ * session with the connection), so that case uses the blocking call (and
+ * so do the 3.1.1 attempts after a broker refused 5: mqtt_connect_blocking),
+ * with its connect() bounded by connect_timeout: an interval timer's
  * SIGALRM, caught without SA_RESTART, interrupts a connect() that hangs.
  * Only the TCP handshake waits: the socket no longer blocks once it is
  * connected, so TLS (which may start inside the call) and CONNACK go
@@ -64,14 +65,18 @@ static void mqtt_on_alarm(int sig)
 	(void)sig; /* only here to interrupt connect() */
 }
 
-/* Connects with the blocking call that carries the Session Expiry
- * Interval, its connect() bounded by connect_timeout: a libmosquitto
- * result, errno kept (EINTR: the time ran out). */
-static int mqtt_connect_with_expiry(struct mqtt *self)
+/* Connects with the blocking call, its connect() bounded by
+ * connect_timeout: a libmosquitto result, errno kept (EINTR: the time ran
+ * out).  With `expiry` it carries the Session Expiry Interval; without,
+ * it only drops the CONNECT properties libmosquitto keeps from an MQTT 5
+ * attempt, which make it refuse to connect with 3.1.1 ("not supported")
+ * after the fall back. */
+static int mqtt_connect_blocking(struct mqtt *self, bool expiry)
 {
 	mosquitto_property *props = NULL;
-	int rc = mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
-	                                      self->cfg.session_expiry);
+	int rc = expiry ? mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+	                                               self->cfg.session_expiry)
+	                : MOSQ_ERR_SUCCESS;
 	if (rc != MOSQ_ERR_SUCCESS)
 		return rc;
 
@@ -114,7 +119,9 @@ int mqtt_connect_start(struct mqtt *self)
 	else if (!mqtt_presence_will(self, leave, len) && leave)
 		mqtt_will_set_leave(self, leave, len);
 	if (self->cfg.protocol == MQTT_PROTOCOL_V5 && mqtt_session_kept(&self->cfg))
-		return mqtt_connect_with_expiry(self);
+		return mqtt_connect_blocking(self, true);
+	if (self->fell_back)
+		return mqtt_connect_blocking(self, false);
 	return mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,
 	                               self->cfg.keepalive);
 }

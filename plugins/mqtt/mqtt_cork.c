@@ -2,7 +2,8 @@
 /*
  * The publishes of one loop round leave in as few TCP segments as the
  * kernel can make of them: the socket is corked before the round's first
- * publish; at the round's end (host->timer_arm_now) libmosquitto writes
+ * publish; at the round's end (host->timer_arm_now: mqtt_on_uncork_timer
+ * in mqtt_link.c) libmosquitto writes
  * them, a send() each (mqtt_write), and the socket is uncorked.  With
  * TCP_NODELAY, so that a lone chat line is not held back, a flood meant a
  * segment per message, and a broker wakeup for each.  A lone message
@@ -22,21 +23,6 @@ void mqtt_uncork(struct mqtt *self)
 		(void)setsockopt(self->corked_fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
 	}
 	self->corked_fd = -1;
-}
-
-/* The round's end: the round's publishes are written, and leave. */
-static void mqtt_on_uncork_timer(void *data)
-{
-	mqtt_write(data);
-	mqtt_uncork(data);
-}
-
-bool mqtt_cork_setup(struct mqtt *self)
-{
-	self->corked_fd = -1;
-	self->uncork_timer =
-		self->host->timer_add(self->inst, 0, false, mqtt_on_uncork_timer, self);
-	return self->uncork_timer != NULL;
 }
 
 void mqtt_cork(struct mqtt *self)

@@ -148,7 +148,7 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 	struct mqtt *self = data;
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
 		return;
-	if (mqtt_presence_suback(self, mid, count, granted))
+	if (mqtt_history_owns_mid(self, mid) || mqtt_presence_suback(self, mid, count, granted))
 		return;
 	for (size_t i = 0; i < self->rooms.n && !self->lost;) {
 		struct mqtt_room *room = &self->rooms.v[i];
@@ -168,6 +168,7 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 			                self->cfg.qos, room->name);
 		mqtt_refused_extra(self, room, count, granted);
 		mqtt_presence_room_acked(self, i);
+		mqtt_history_room_ready(self, room->name);
 		i++;
 	}
 	/* Also when the rooms it answered were parted meanwhile. */
@@ -250,6 +251,7 @@ void mqtt_part_room(struct mqtt *self, const char *room)
 	if (i < 0)
 		return;
 	mqtt_presence_parted(self, (size_t)i);
+	mqtt_history_room_parted(self, room);
 	mqtt_rooms_remove(&self->rooms, (size_t)i);
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
 		return; /* a session the broker kept unsubscribes at its first message */

@@ -337,6 +337,7 @@ static void mqtt_connection_ended(struct mqtt *self)
 	host->timer_arm(self->connect_timer, 0);
 	host->timer_arm(self->misc_timer, 0);
 	mqtt_reject_unsent_qos0(self);
+	mqtt_history_link_down(self);
 	if (!self->reason[0])
 		snprintf(self->reason, sizeof(self->reason), "connection lost");
 	if (self->retry_now) { /* with 3.1.1: not a failure */
@@ -590,6 +591,12 @@ void mqtt_on_retry_timer(void *data)
 	struct mqtt *self = data;
 	if (self->phase == MQTT_IDLE)
 		mqtt_start_attempt(self);
+}
+
+void mqtt_on_uncork_timer(void *data)
+{
+	mqtt_write(data);
+	mqtt_uncork(data);
 }
 
 void mqtt_link_callbacks_set(struct mqtt *self)

@@ -67,6 +67,26 @@ void mqtt_presence_parted(struct mqtt *m, size_t i)
 	(void)i;
 }
 
+/* History (mqtt_history.c) is not under test either. */
+bool mqtt_history_owns_mid(const struct mqtt *m, int mid)
+{
+	(void)m;
+	(void)mid;
+	return false;
+}
+
+void mqtt_history_room_ready(struct mqtt *m, const char *room)
+{
+	(void)m;
+	(void)room;
+}
+
+void mqtt_history_room_parted(struct mqtt *m, const char *room)
+{
+	(void)m;
+	(void)room;
+}
+
 static char reason[256];
 
 void mqtt_reason(struct mqtt *m, const char *fmt, ...)
