@@ -386,6 +386,7 @@ void mqtt_presence_set_away(struct mqtt *self, const char *text)
 
 void mqtt_presence_saw(struct mqtt *self, const struct mqc_message *msg)
 {
-	if ((msg->type == MQC_MSG_JOIN || msg->type == MQC_MSG_LEAVE) && !*msg->to)
+	/* Not a bridge's relay of someone else's. */
+	if ((msg->type == MQC_MSG_JOIN || msg->type == MQC_MSG_LEAVE) && !*msg->to && !msg->hops)
 		self->presence.announces = true;
 }
