@@ -52,6 +52,27 @@ class HistoryLateJoinerTest(AclTestCase):
         self.assertTrue(any(line.rstrip().endswith("-- history") for line in shown[:first]), shown)
         self.assertEqual(sum(1 for line in shown if "ya en vivo" in line), 1, shown)
 
+    def test_a_join_in_between_takes_no_line(self):
+        """Dora comes (and is shown joining, from her presence) after the 25
+        lines and before Bob: Bob is still shown the last 20 lines said
+        (json wire: every line has its id)."""
+        json_wire = {"wire": "json"}
+        cata = self.chat("cata", "Cata", "cata", mqtt=dict(json_wire, history_service="on"))
+        ana = self.chat("ana", "Ana", "ana", mqtt=json_wire)
+        for text in SAID:
+            ana.send(text)
+        cata.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+        self.chat("dora", "Dora", "mallory", mqtt=json_wire)
+        cata.out.wait_for(r"\bDora\b.*\bjoined\b", timeout=SLOW)
+
+        bob = self.tty("bob", "Bob", "bob", mqtt=json_wire, core={"history_replay": 20})
+        at = bob.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
+        ana.send("ya en vivo")
+        bob.out.wait_for(r"Ana: ya en vivo", timeout=SLOW, start=at)
+        shown = lines_of(bob.out)
+        missing = [t for t in LAST if sum(1 for line in shown if line.endswith(f"Ana: {t}")) != 1]
+        self.assertEqual(missing, [], "not shown exactly once:\n" + "\n".join(shown))
+
 
 if __name__ == "__main__":
     harness.main()
