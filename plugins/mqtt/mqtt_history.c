@@ -69,6 +69,42 @@ static struct mqtt_history_room *history_add(struct mqtt_history *h, const char 
 	return r;
 }
 
+/* $share/mqchat-history/ROOM/history/req, malloc'd; NULL when out of
+ * memory. */
+static char *history_share_topic(const char *room)
+{
+	char *topic;
+	return asprintf(&topic, HISTORY_SHARE "%s/history/req", room) >= 0 ? topic : NULL;
+}
+
+/* Subscribes `topic` (NULL: out of memory) at QoS 1, its SUBACK's mid in
+ * *mid: false after a warning. */
+static bool history_subscribe(struct mqtt *self, const char *room, char *topic, int *mid)
+{
+	int rc = topic ? mosquitto_subscribe_multiple(self->mosq, mid, 1, &topic, 1, 0, NULL)
+	               : MOSQ_ERR_NOMEM;
+	if (rc == MOSQ_ERR_SUCCESS) {
+		mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
+		return true;
+	}
+	self->host->log(self->inst, MQC_LOG_WARNING, "no history in %s on this connection: %s",
+	                room, mqtt_strerror(rc, errno));
+	return false;
+}
+
+/* Takes our share of `r`'s requests, as a service.  Our own request may
+ * come to us too: we then answer it from what we know, as the only
+ * service of a room must (waiting for it to end first would leave the
+ * room without one for as long). */
+static void history_serve_start(struct mqtt *self, struct mqtt_history_room *r)
+{
+	if (!self->cfg.history_service || r->serving)
+		return;
+	char *share = history_share_topic(r->room);
+	r->serving = history_subscribe(self, r->room, share, &r->serve_mid);
+	free(share);
+}
+
 void mqtt_history_init(struct mqtt *self)
 {
 	self->history = (struct mqtt_history){0};
@@ -334,23 +370,6 @@ static bool history_roles(struct mqtt *self, bool *serve, size_t *last)
 	return *serve || *last;
 }
 
-/* The history topics of `r` to subscribe or unsubscribe: the requests
- * when we `serve` (*share, malloc'd), our answers when we ask.  Their
- * number. */
-static int history_topics(const struct mqtt_history_room *r, bool serve, char *topics[2],
-                          char **share)
-{
-	int n = 0;
-	*share = NULL;
-	if (serve && asprintf(share, HISTORY_SHARE "%s/history/req", r->room) >= 0)
-		topics[n++] = *share;
-	else
-		*share = NULL;
-	if (r->answer_topic)
-		topics[n++] = r->answer_topic;
-	return n;
-}
-
 void mqtt_history_room_ready(struct mqtt *self, const char *room)
 {
 	bool serve;
@@ -358,27 +377,22 @@ void mqtt_history_room_ready(struct mqtt *self, const char *room)
 	if (!history_roles(self, &serve, &last) || history_find(&self->history, room))
 		return; /* once a room and connection */
 	struct mqtt_history_room *r = history_add(&self->history, room);
-	if (r && last)
-		r->answer_topic = mqtt_history_answer_topic(room, self->cfg.username, self->client_id);
-	char *share = NULL;
-	char *topics[2];
-	int n = r ? history_topics(r, serve, topics, &share) : 0;
-	int rc = n ? mosquitto_subscribe_multiple(self->mosq, &r->sub_mid, n, topics, 1, 0, NULL)
-	           : MOSQ_ERR_NOMEM;
-	int saved_errno = errno;
-	free(share);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		self->host->log(self->inst, MQC_LOG_WARNING, "no history in %s on this connection: %s",
-		                room, mqtt_strerror(rc, saved_errno));
-		if (r)
-			history_remove(&self->history, r);
+	if (!r) {
+		self->host->log(self->inst, MQC_LOG_WARNING,
+		                "no history in %s on this connection: out of memory", room);
 		return;
 	}
-	mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
-	/* The broker reads a client's packets in order: the answer topic is
-	 * subscribed before our request is routed to any service. */
-	if (r->answer_topic)
+	if (last) {
+		r->answer_topic = mqtt_history_answer_topic(room, self->cfg.username, self->client_id);
+		if (!history_subscribe(self, room, r->answer_topic, &r->sub_mid)) {
+			history_remove(&self->history, r);
+			return;
+		}
+		/* The broker reads a client's packets in order: the answer topic
+		 * is subscribed before our request is routed to any service. */
 		(void)history_ask(self, r, last);
+	}
+	history_serve_start(self, r);
 }
 
 void mqtt_history_room_parted(struct mqtt *self, const char *room)
@@ -386,9 +400,13 @@ void mqtt_history_room_parted(struct mqtt *self, const char *room)
 	struct mqtt_history_room *r = history_find(&self->history, room);
 	if (!r)
 		return;
-	char *share;
+	char *share = r->serving ? history_share_topic(room) : NULL;
 	char *topics[2];
-	int n = history_topics(r, self->cfg.history_service, topics, &share);
+	int n = 0;
+	if (share)
+		topics[n++] = share;
+	if (r->answer_topic)
+		topics[n++] = r->answer_topic;
 	if (n)
 		(void)mosquitto_unsubscribe_multiple(self->mosq, NULL, n, topics, NULL);
 	free(share);
@@ -399,7 +417,7 @@ void mqtt_history_room_parted(struct mqtt *self, const char *room)
 bool mqtt_history_owns_mid(const struct mqtt *self, int mid)
 {
 	for (const struct mqtt_history_room *r = self->history.rooms; r; r = r->next)
-		if (r->sub_mid == mid)
+		if ((r->sub_mid && r->sub_mid == mid) || (r->serve_mid && r->serve_mid == mid))
 			return true;
 	return false;
 }

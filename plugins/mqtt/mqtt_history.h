@@ -40,7 +40,9 @@ struct mqtt_history_room {
 	struct mqtt_history_room *next;
 	char *room;
 	char *answer_topic; /* R/history/ans/U/CID; NULL when we ask nothing */
-	int sub_mid;        /* the SUBSCRIBE of its history topics */
+	int sub_mid;        /* the SUBSCRIBE of its answer topic */
+	int serve_mid;      /* the SUBSCRIBE of its requests, as a service */
+	bool serving;       /* its requests are subscribed (history_service) */
 	bool waiting;       /* our request awaits its end marker */
 	unsigned char correlation[16];
 	size_t answers, bytes, max_answers; /* taken so far, and the cap */

@@ -33,7 +33,8 @@ struct published {
 
 static struct {
 	int subscribed, unsubscribed;
-	char sub_topics[4][128];
+	char sub_topics[8][128]; /* each SUBSCRIBE's, in order */
+	int n_sub_topics;
 	struct published pub[256];
 	size_t n_pub;
 	size_t handed, handed_bytes;
@@ -52,8 +53,8 @@ int mosquitto_subscribe_multiple(struct mosquitto *mosq, int *mid, int count, ch
                                  int qos, int options, const mosquitto_property *props)
 {
 	(void)mosq, (void)qos, (void)options, (void)props;
-	for (int i = 0; i < count && i < 4; i++)
-		strcpy(fake.sub_topics[i], sub[i]);
+	for (int i = 0; i < count && fake.n_sub_topics < 8; i++)
+		strcpy(fake.sub_topics[fake.n_sub_topics++], sub[i]);
 	*mid = 1000 + ++fake.subscribed;
 	return MOSQ_ERR_SUCCESS;
 }
@@ -233,8 +234,8 @@ static const struct published *ask(size_t replay)
 {
 	fake.replay = replay;
 	mqtt_history_room_ready(&self, ROOM);
-	ck_assert_int_eq(fake.subscribed, 1);
-	ck_assert_str_eq(fake.sub_topics[self.cfg.history_service ? 1 : 0], ANSWERS);
+	ck_assert_int_eq(fake.subscribed, self.cfg.history_service ? 2 : 1);
+	ck_assert_str_eq(fake.sub_topics[0], ANSWERS);
 	ck_assert_uint_eq(fake.n_pub, 1);
 	return &fake.pub[0];
 }
@@ -438,6 +439,18 @@ START_TEST(a_service_ignores_requests_it_cannot_trust)
 }
 END_TEST
 
+/* Ours too (the only service of a room must answer it). */
+START_TEST(a_service_that_asks_serves_at_once)
+{
+	self.cfg.history_service = true;
+	ask(20);
+	ck_assert_str_eq(fake.sub_topics[1], "$share/mqchat-history/" ROOM "/history/req");
+	ck_assert(mqtt_history_owns_mid(&self, 1001));
+	ck_assert(mqtt_history_owns_mid(&self, 1002));
+	ck_assert(!mqtt_history_owns_mid(&self, 0));
+}
+END_TEST
+
 START_TEST(a_room_parted_is_unsubscribed_and_its_request_forgotten)
 {
 	self.cfg.history_service = true;
@@ -467,6 +480,7 @@ int main(void)
 	tcase_add_test(tc, only_history_topics_of_joined_rooms_are_taken);
 	tcase_add_test(tc, a_service_answers_with_the_requests_correlation_then_the_end);
 	tcase_add_test(tc, a_service_ignores_requests_it_cannot_trust);
+	tcase_add_test(tc, a_service_that_asks_serves_at_once);
 	tcase_add_test(tc, a_room_parted_is_unsubscribed_and_its_request_forgotten);
 	suite_add_tcase(s, tc);
 	return check_run(s);
