@@ -255,6 +255,9 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		mqtt_send_verified(self, room, payload, len, token);
 	else
 		mqtt_send_tracked(self, room, payload, len, NULL, token);
+	/* A /nick is announced as it happens: our presence follows at once
+	 * (else at the next round libmosquitto works in). */
+	mqtt_presence_settle(self);
 	return 0;
 }
 
