@@ -10,9 +10,10 @@
  *                                  $share/mqchat-history/R/history/req, so
  *                                  each request is answered once
  *   R/history/ans/U/CID            the answers to CID's requests: one json
- *                                  message each, then {"v":1,"end":true,
- *                                  "count":K}, all with the request's
- *                                  correlation data
+ *                                  message each (the last N said: joins
+ *                                  and leaves are left out), then
+ *                                  {"v":1,"end":true,"count":K}, all with
+ *                                  the request's correlation data
  *
  * Sources: mqtt_history.c (subscriptions, requests, answers, time limits)
  * and mqtt_history_wire.c (the payloads and topics, pure:
