@@ -7,15 +7,14 @@ is answered once, by one service: the services share the requests through
 $share/mqchat-history/, so the two of them answer two requests in all,
 with 20 messages each.  The count is read from the services' debug logs
 once both have exited (the exit is the fence: nothing is answered after
-it).  Presence is off: the joins it shows are stored in the services'
-histories too, and would be among the last 20."""
+it).  Presence is on, as by default: Bob's join, stored in the services'
+histories, is no part of the 20 lines answered to Eve."""
 import re
 
 import harness
 from rooms16_helpers import SLOW, AclTestCase, lines_of, wait_connected
 
 SAID = [f"linea {n:02d} para los servicios" for n in range(1, 26)]
-QUIET = {"presence": "off"}
 ANSWERED = re.compile(r"answered a history request in (\S+) with (\d+) message")
 
 
@@ -24,7 +23,7 @@ class HistoryTwoServicesTest(AclTestCase):
     def service(self, user, nick):
         # No request of its own (history_replay = 0): only Bob's and Eve's
         # are counted.
-        ini = self.ini(user, nick, user, mqtt={"history_service": "on", **QUIET},
+        ini = self.ini(user, nick, user, mqtt={"history_service": "on"},
                        core={"history_replay": 0})
         m = self.mqchat(ini, name=user, env={"MQCHAT_DEBUG": "1"})
         wait_connected(m, self.broker)
@@ -34,15 +33,14 @@ class HistoryTwoServicesTest(AclTestCase):
         services = [self.service("cata", "Cata"), self.service("mallory", "Olga")]
         # json: each message keeps its id in the services' histories, the
         # id by which a joiner takes an answer.
-        ana = self.chat("ana", "Ana", "ana", mqtt={"wire": "json", **QUIET},
-                        core={"history_replay": 0})
+        ana = self.chat("ana", "Ana", "ana", mqtt={"wire": "json"}, core={"history_replay": 0})
         for text in SAID:
             ana.send(text)
         for s in services:
             s.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
 
         for user, nick in (("bob", "Bob"), ("eve", "Eva")):
-            joiner = self.tty(user, nick, user, mqtt=QUIET, core={"history_replay": 20})
+            joiner = self.tty(user, nick, user, core={"history_replay": 20})
             joiner.out.wait_for(re.escape(f"Ana: {SAID[-1]}"), timeout=SLOW)
             shown = lines_of(joiner.out)
             for text in SAID[-20:]:
