@@ -195,6 +195,14 @@ static bool stored_before(struct archive *a, const struct dedup_identity *ident,
 	return history_has_key(a->history, ident->key.data, since);
 }
 
+enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident)
+{
+	enum dedup_verdict verdict = dedup_check(a->dedup, ident, loop_now_ms());
+	if (verdict == DEDUP_REPEAT || !a->history)
+		return verdict;
+	return stored_before(a, ident, true) ? DEDUP_REPEAT : verdict;
+}
+
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
                                  uint64_t since_link_up_ms)
 {
@@ -272,33 +280,14 @@ static void append_where(struct strbuf *out, const char *before, const struct ro
 		strbuf_printf(out, "%s%s:%s", before, where->network, where->room);
 }
 
-/* Passes on the messages after a time (history_last_in knows no time). */
-struct after_filter {
-	int64_t since_ms;
-	history_fn show;
-	void *data;
-	size_t count;
-};
-
-static void show_if_after(void *data, const struct mqc_message *msg)
-{
-	struct after_filter *f = data;
-	if (msg->time_ms <= f->since_ms)
-		return;
-	f->show(f->data, msg);
-	f->count++;
-}
-
 size_t archive_query(struct archive *a, const char *network, const char *room,
                      int64_t since_ms, size_t max, history_fn show, void *data)
 {
 	if (!a->history)
 		return 0;
 	struct roomref where = {(char *)network, (char *)room};
-	struct after_filter f = {since_ms, show, data, 0};
-	/* The last `max` after a time are the last `max` of all, less those
-	 * before it: rows are in the order they were said. */
-	return history_last_in(a->history, &where, max, show_if_after, &f) < 0 ? 0 : f.count;
+	int n = history_said_in(a->history, &where, since_ms, max, show, data);
+	return n < 0 ? 0 : (size_t)n;
 }
 
 size_t archive_replay_count(const struct archive *a)

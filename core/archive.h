@@ -59,6 +59,10 @@ struct history *archive_store_handle(struct archive *a);
  * message had its id. */
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
                                  uint64_t since_link_up_ms);
+/* The same for an answer to our history request: known when this run has
+ * seen it, or an earlier run stored it at any age (a message without an
+ * id by its words, among the newest keys the store recalls). */
+enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident);
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */
 void archive_store(struct archive *a, const struct mqc_message *msg,
@@ -67,9 +71,9 @@ void archive_store(struct archive *a, const struct mqc_message *msg,
 void archive_said(struct archive *a, const struct mqc_message *msg,
                   const struct dedup_identity *ident);
 
-/* For another client's history request: the last `max` messages of
- * network:room after `since_ms` (0: any), oldest first, to `show`; how
- * many (0 with no store). */
+/* For another client's history request: the last `max` messages and
+ * actions (no joins or leaves) of network:room after `since_ms` (0: any),
+ * oldest first, to `show`; how many (0 with no store). */
 size_t archive_query(struct archive *a, const char *network, const char *room,
                      int64_t since_ms, size_t max, history_fn show, void *data);
 /* How many messages a start replays: 0 with no store. */

@@ -384,13 +384,11 @@ static bool proved_is(const char *nick, const char *proved)
 }
 
 /* An answer to our history request: stored and shown as history unless
- * its id is known (already here, live or from our own history); never
- * relayed, never shown twice. */
-static void take_history(struct chat *chat, struct network *net, const struct arrival *a,
-                         uint64_t now)
+ * it is known (already here, live or from our own history: by its id, or
+ * a plain message's by its words); never relayed, never shown twice. */
+static void take_history(struct chat *chat, const struct arrival *a)
 {
-	if (!*a->msg.id || archive_check(chat->archive, &a->ident, now - net->link_up_ms) !=
-	                           DEDUP_NEW)
+	if (archive_check_answer(chat->archive, &a->ident) == DEDUP_REPEAT)
 		return;
 	struct mqc_message stored = a->msg; /* kept as received: history skips replays */
 	stored.flags &= ~(unsigned)MQC_MSG_HISTORY;
@@ -414,7 +412,7 @@ void chat_receive_payload(struct chat *chat, struct network *net, const struct c
 		a.msg.flags |= MQC_MSG_UNVERIFIED;
 	bool our_echo = a.payload_digest && echo_take(&net->echoes, a.payload_digest, now);
 	if (!our_echo && (flags & MQC_MSG_HISTORY))
-		take_history(chat, net, &a, now);
+		take_history(chat, &a);
 	else if (!our_echo)
 		take(chat, net, &a.msg, &a.ident, now);
 	arrival_free(&a);

@@ -251,6 +251,12 @@ static const char LAST_IN_ROOM_SQL[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
 	" (SELECT seq FROM messages WHERE network = ?2 AND room = ?3"
 	"  ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
+/* What a room's people said (no joins or leaves), after a time, for
+ * another client's history request: as LAST_IN_ROOM_SQL. */
+static const char SAID_IN_ROOM_SQL[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages WHERE seq IN"
+	" (SELECT seq FROM messages WHERE network = ?2 AND room = ?3 AND type IN (0, 1)"
+	"  AND coalesce(sent_ms, received_ms) > ?4 ORDER BY seq DESC LIMIT ?1) ORDER BY seq";
 /* The full-text index walks its matches newest first and stops at the
  * limit, so a common word costs no more than a rare one. */
 static const char SEARCH_SQL[] =
@@ -305,7 +311,7 @@ struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
 		*rollback, *recall_keys, *has_retained_key, *last, *search, *last_in_room,
-		*search_in_room, *prune_count, *prune_age,
+		*search_in_room, *said_in_room, *prune_count, *prune_age,
 		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
 		*keys_since;
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
@@ -549,6 +555,7 @@ static bool setup(struct history *h)
 	       prepare(h, LAST_SQL, &h->last) &&
 	       prepare(h, SEARCH_SQL, &h->search) &&
 	       prepare(h, LAST_IN_ROOM_SQL, &h->last_in_room) &&
+	       prepare(h, SAID_IN_ROOM_SQL, &h->said_in_room) &&
 	       prepare(h, SEARCH_IN_ROOM_SQL, &h->search_in_room) &&
 	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
 	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
@@ -570,7 +577,7 @@ static void finalize_all(struct history *h)
 	                          &h->prune_count, &h->prune_age,      &h->has_id_key,
 	                          &h->id_keys,     &h->last_seq,         &h->keys_since,
 	                          &h->id_keys_after, &h->saved_filter,   &h->save_filter,
-	                          &h->last_in_room, &h->search_in_room};
+	                          &h->last_in_room, &h->search_in_room, &h->said_in_room};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -1205,6 +1212,20 @@ int history_last_in(struct history *h, const struct roomref *where, size_t n, hi
 		sqlite3_bind_text(s, 2, where->network, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, where->room, -1, SQLITE_STATIC);
 	}
+	return deliver_rows(h, s, fn, data);
+}
+
+int history_said_in(struct history *h, const struct roomref *where, int64_t since_ms,
+                    size_t n, history_fn fn, void *data)
+{
+	flush_before_reading(h);
+	if (n == 0)
+		return 0;
+	sqlite3_stmt *s = h->said_in_room;
+	sqlite3_bind_int64(s, 1, as_sql_limit(n));
+	sqlite3_bind_text(s, 2, where->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, where->room, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, since_ms);
 	return deliver_rows(h, s, fn, data);
 }
 

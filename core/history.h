@@ -199,6 +199,10 @@ int history_last_in(struct history *h, const struct roomref *where, size_t n, hi
                     void *data);
 int history_search_in(struct history *h, const struct roomref *where, const char *words,
                       size_t limit, history_fn fn, void *data);
+/* The last `n` messages and actions (no joins or leaves) of the room
+ * `where`, sent (else received) after `since_ms`, oldest first. */
+int history_said_in(struct history *h, const struct roomref *where, int64_t since_ms,
+                    size_t n, history_fn fn, void *data);
 
 /*
  * Retention: keeps at most the newest `max_messages` messages and none

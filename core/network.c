@@ -112,22 +112,24 @@ void network_presence_state(struct network *net, const char *room, const char *n
 		strbuf_free(&clean);
 		return;
 	}
-	struct presence *found = NULL;
-	for (size_t i = 0; i < net->n_present && !found; i++)
-		if (matches(&net->present[i], room, strbuf_str(&clean)))
-			found = &net->present[i];
-	if (state == MQC_PRESENCE_OFFLINE || !found) {
-		if (found)
-			forget(net, room, strbuf_str(&clean));
-		if (state != MQC_PRESENCE_OFFLINE) {
+	/* A proved Ana and someone only claiming to be Ana are two people. */
+	size_t i = 0;
+	while (i < net->n_present && !(matches(&net->present[i], room, strbuf_str(&clean)) &&
+	                               net->present[i].verified == verified))
+		i++;
+	if (state == MQC_PRESENCE_OFFLINE && i < net->n_present) {
+		free(net->present[i].room);
+		free(net->present[i].nick);
+		net->n_present--;
+		memmove(&net->present[i], &net->present[i + 1],
+		        (net->n_present - i) * sizeof *net->present);
+	} else if (state != MQC_PRESENCE_OFFLINE) {
+		if (i == net->n_present) {
 			net->present = xrealloc(net->present, (net->n_present + 1) * sizeof *net->present);
-			found = &net->present[net->n_present++];
-			*found = (struct presence){.room = xstrdup(room), .nick = strbuf_take(&clean)};
+			net->present[net->n_present++] = (struct presence){
+				.room = xstrdup(room), .nick = strbuf_take(&clean), .verified = verified};
 		}
-	}
-	if (found && state != MQC_PRESENCE_OFFLINE) {
-		found->state = state;
-		found->verified = verified;
+		net->present[i].state = state;
 	}
 	strbuf_free(&clean);
 }

@@ -478,6 +478,34 @@ START_TEST(last_of_one_room)
 }
 END_TEST
 
+/* What a history service answers: a room's messages and actions after a
+ * time, the newest `n` of them, never its joins and leaves. */
+START_TEST(said_in_one_room_after_a_time)
+{
+	struct history *h = open_store();
+	add_in(h, "one", "a", "", "early", NOW_MS);
+	add_in(h, "one", "a", "", "later", NOW_MS + 10);
+	struct mqc_message join = {.type = MQC_MSG_JOIN, .id = "", .nick = "Bo", .text = "",
+	                           .topic = "a", .sender_id = "", .time_ms = NOW_MS + 11,
+	                           .network = "one", .room = "a", .to = ""};
+	history_add(h, &join, NULL, NOW_MS + 11);
+	add_in(h, "one", "b", "", "elsewhere", NOW_MS + 12);
+	add_in(h, "one", "a", "", "last", NOW_MS + 13);
+	struct roomref where = {"one", "a"};
+	memset(&got, 0, sizeof got);
+	ck_assert_int_eq(history_said_in(h, &where, 0, 10, collect, &got), 3);
+	ck_assert_str_eq(got.m[0].text, "early");
+	ck_assert_str_eq(got.m[2].text, "last");
+	memset(&got, 0, sizeof got);
+	ck_assert_int_eq(history_said_in(h, &where, NOW_MS, 10, collect, &got), 2);
+	ck_assert_str_eq(got.m[0].text, "later");
+	memset(&got, 0, sizeof got);
+	ck_assert_int_eq(history_said_in(h, &where, 0, 1, collect, &got), 1);
+	ck_assert_str_eq(got.m[0].text, "last");
+	history_close(h);
+}
+END_TEST
+
 START_TEST(search_of_one_room)
 {
 	struct history *h = open_store();
@@ -1650,6 +1678,7 @@ int main(void)
 	tcase_add_test(store, adding_while_slices_are_written_keeps_order);
 	tcase_add_test(store, replay_keeps_every_field_and_order);
 	tcase_add_test(store, last_of_one_room);
+	tcase_add_test(store, said_in_one_room_after_a_time);
 	tcase_add_test(store, search_of_one_room);
 	tcase_add_test(store, replay_last_n_across_flushes);
 	tcase_add_test(store, replay_of_an_empty_store);

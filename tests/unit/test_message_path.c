@@ -406,7 +406,8 @@ START_TEST(a_proved_sender_is_shown_as_is_and_a_claimed_one_marked)
 END_TEST
 
 /* Answers to a history request are shown as history and kept, each
- * once: not what is already here, live or answered before. */
+ * once: not what is already here, live or answered before (by id, or by
+ * its words for a plain message). */
 START_TEST(history_answers_are_shown_once_and_kept)
 {
 	struct chat chat;
@@ -419,14 +420,20 @@ START_TEST(history_answers_are_shown_once_and_kept)
 	receive_placed("room", "", NULL, older, MQC_MSG_HISTORY);
 	receive_placed("room", "", NULL, older, MQC_MSG_HISTORY); /* two services */
 	receive_placed("room", "", NULL, saluda, MQC_MSG_HISTORY);
+	/* Plain messages have no id: known by their words. */
+	receive("bea: en vivo", 0);
+	receive_placed("room", "", NULL, "bea: en vivo", MQC_MSG_HISTORY);
+	receive_placed("room", "", NULL, "bea: sin id", MQC_MSG_HISTORY);
 	receive_placed("room", "", NULL, "bea: sin id", MQC_MSG_HISTORY);
 	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "antes"), 1);
 	ck_assert(last_shown("antes")->flags & MQC_MSG_HISTORY);
 	ck_assert_uint_eq(shown(MQC_MSG_ACTION, "saluda"), 1);
-	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "sin id"), 0);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "en vivo"), 1);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "sin id"), 1);
+	ck_assert(last_shown("sin id")->flags & MQC_MSG_HISTORY);
 	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
 	ck_assert(archive_show_last(chat.archive, "10", 2, NULL, join_text, &texts, &reply));
-	ck_assert_str_eq(strbuf_str(&texts), "saluda|antes");
+	ck_assert_str_eq(strbuf_str(&texts), "saluda|antes|en vivo|sin id");
 	strbuf_free(&texts);
 	strbuf_free(&reply);
 	chat_end(&chat);

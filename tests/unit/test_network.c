@@ -195,6 +195,24 @@ START_TEST(presence_comes_and_goes)
 }
 END_TEST
 
+/* A proved Ana and one only claiming the name are listed apart, each
+ * with its state; one going leaves the other. */
+START_TEST(proved_and_claimed_names_listed_apart)
+{
+	open_topic("room1", "");
+	network_presence_state(&net, "room1", "Ana", MQC_PRESENCE_ONLINE, true);
+	network_presence_state(&net, "room1", "Ana", MQC_PRESENCE_ONLINE, false);
+	network_presence_state(&net, "room1", "Bea", MQC_PRESENCE_AWAY, true);
+	assert_who("room1", "Ana, ~Ana, Bea (away)", 3);
+	network_presence_state(&net, "room1", "Ana", MQC_PRESENCE_OFFLINE, true);
+	assert_who("room1", "~Ana, Bea (away)", 2);
+	network_presence_state(&net, "room1", "Bea", MQC_PRESENCE_ONLINE, true);
+	network_presence_state(&net, "room1", "b\x1b[2Jx", MQC_PRESENCE_ONLINE, true);
+	assert_who("room1", "~Ana, Bea, bx", 3); /* the escape sequence dropped */
+	close_network();
+}
+END_TEST
+
 START_TEST(who_appends_to_what_is_there)
 {
 	open_topic("room1", "");
@@ -266,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, add_and_remove_rooms);
 	tcase_add_test(tc, room_of_a_topic);
 	tcase_add_test(tc, presence_comes_and_goes);
+	tcase_add_test(tc, proved_and_claimed_names_listed_apart);
 	tcase_add_test(tc, who_appends_to_what_is_there);
 	tcase_add_test(tc, presence_of_a_room_cleared);
 	tcase_add_test(tc, presence_gone_from_every_room);
