@@ -249,39 +249,16 @@ struct history_answer {
 	struct mqtt *self;
 	const char *topic;
 	const mosquitto_property *props; /* the correlation data */
-	size_t said;  /* messages said in what the history gave */
-	size_t skip;  /* the oldest of them, more than were asked for */
 	size_t count, bytes;
 	bool stopped; /* the byte cap reached, or the client refused */
 };
 
-/* What a request asks for are the messages said (and actions), not who
- * came and went: joins and leaves (presence's, without an id) would take
- * their places among the last N, and a joiner shows none of them. */
-static bool history_said(const struct mqc_message *msg)
-{
-	return msg->type == MQC_MSG_MESSAGE || msg->type == MQC_MSG_ACTION;
-}
-
-/* host->history_query()'s callback, first pass: counts what was said. */
-static void history_count_one(void *data, const struct mqc_message *msg)
-{
-	struct history_answer *a = data;
-	a->said += history_said(msg);
-}
-
-/* host->history_query()'s callback, second pass: one message of the
- * answer, past the oldest to skip. */
+/* host->history_query()'s callback (messages and actions only, never
+ * joins and leaves): one message of the answer. */
 static void history_send_one(void *data, const struct mqc_message *msg)
 {
 	struct history_answer *a = data;
 	struct mqtt *self = a->self;
-	if (!history_said(msg))
-		return;
-	if (a->skip) {
-		a->skip--;
-		return;
-	}
 	size_t len = 0;
 	const char *payload = a->stopped ? NULL : self->host->encode(self->inst, "json", msg, &len);
 	if (!payload)
@@ -340,15 +317,8 @@ static void history_serve(struct mqtt *self, const char *room,
 	a.topic = topic;
 	a.props = corr;
 	mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
-	/* The last MQTT_HISTORY_MAX_MESSAGES of any kind, of which the last
-	 * ask.max said. */
-	if (MQC_HOST_HAS(host, history_query)) {
-		host->history_query(self->inst, room, ask.since_ms, MQTT_HISTORY_MAX_MESSAGES,
-		                    history_count_one, &a);
-		a.skip = a.said > ask.max ? a.said - ask.max : 0;
-		host->history_query(self->inst, room, ask.since_ms, MQTT_HISTORY_MAX_MESSAGES,
-		                    history_send_one, &a);
-	}
+	if (MQC_HOST_HAS(host, history_query))
+		host->history_query(self->inst, room, ask.since_ms, ask.max, history_send_one, &a);
 	char end[MQTT_HISTORY_PAYLOAD_SIZE];
 	size_t end_len = mqtt_history_end_payload(end, a.count);
 	int rc = mosquitto_publish_v5(self->mosq, NULL, topic, (int)end_len, end, 1, false, corr);
