@@ -40,9 +40,12 @@ class HistoryReplayTest(harness.TestCase):
                              and rows, "the replay and the connection")
         screen = "\n".join(rows)
         self.assertEqual(rows.count(LINE), 1, screen)
-        said = rows.index(LINE)
-        self.assertEqual(rows[said - 1], "-- history", screen)
-        self.assertEqual(rows[said + 1], "-- end of history", screen)
+        # Framed, with the comings and goings presence showed around it.
+        said, start = rows.index(LINE), rows.index("-- history")
+        end = rows.index("-- end of history")
+        self.assertTrue(start < said < end, screen)
+        for row in rows[start + 1:end]:
+            self.assertRegex(row, rf"^{re.escape(LINE)}$|^\* Ana (joined|left)$", screen)
 
         # What is said now comes after the frame, and opens no new one.
         harness.publish(self.broker, "Pepe: en vivo")
@@ -70,6 +73,12 @@ class HistoryReplayTest(harness.TestCase):
         harness.wait_until(lambda: m.out.closed, what="the end of the output")
         return m.out.text().splitlines()
 
+    def said(self, nick, ini, *args):
+        """print_history() less the comings and goings presence showed (Ana's,
+        seen by Bea, are part of the room's history too)."""
+        return [line for line in self.print_history(nick, ini, *args)
+                if not re.search(r"\* \S+ (joined|left)$|\"type\":\"(join|leave)\"", line)]
+
     def test_replay_after_restart_and_command_line(self):
         ana_ini, bea_ini = self.ini("Ana"), self.ini("Bea")
         self.chat_once(ana_ini, bea_ini)
@@ -77,11 +86,11 @@ class HistoryReplayTest(harness.TestCase):
         for nick, ini in (("Bea", bea_ini), ("Ana", ana_ini)):
             for args in (["--history", "5"], ["--search", "martes"],
                          ["--search", "recuerdo martes"]):
-                lines = self.print_history(nick, ini, *args)
+                lines = self.said(nick, ini, *args)
                 self.assertEqual(len(lines), 1, f"{nick} {args}: {lines}")
                 self.assertRegex(lines[0], PRINTED, f"{nick} {args}")
             for args in (["--history", "5", "--json"], ["--search", "martes", "--json"]):
-                lines = self.print_history(nick, ini, *args)
+                lines = self.said(nick, ini, *args)
                 self.assertEqual(len(lines), 1, f"{nick} {args}: {lines}")
                 obj = json.loads(lines[0])
                 self.assertEqual(sorted(obj), ["id", "network", "nick", "room", "text", "ts",
