@@ -261,7 +261,9 @@ static void mqtt_presence_update(struct mqtt *self, size_t i, const char *user,
 		return;
 	}
 	e->state = info->state;
-	e->verified = self->cfg.verify && !strcasecmp(user, info->nick);
+	/* A network that proves nobody marks nobody (~ means "not proved where
+	 * senders are"). */
+	e->verified = !self->cfg.verify || !strcasecmp(user, info->nick);
 	e->announce = info->announce;
 	e->stale = false;
 	char *room = e->room;
