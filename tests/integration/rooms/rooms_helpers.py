@@ -42,10 +42,12 @@ class TestCase(harness.TestCase):
         started.append(m)
         return m
 
-    def watch(self, broker, topic, verbose=False):
+    def watch(self, broker, topic, verbose=False, hide=()):
         """mosquitto_sub on `topic` of `broker` (any broker of the test);
-        `verbose`: each line "TOPIC PAYLOAD"."""
-        s = harness.Subscriber(broker, topic=topic, extra=["-v"] if verbose else [])
+        `verbose`: each line "TOPIC PAYLOAD"; `hide`: topic filters left
+        out (mosquitto_sub -T)."""
+        extra = (["-v"] if verbose else []) + [a for f in hide for a in ("-T", f)]
+        s = harness.Subscriber(broker, topic=topic, extra=extra)
         self.cleanups.append(s.stop)
         return s
 
