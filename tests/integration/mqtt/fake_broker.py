@@ -37,6 +37,65 @@ def publish(topic, payload, properties=b"\x00"):
     return packet(0x30, utf8(topic) + properties + payload)
 
 
+def read_varint(data, at):
+    """(value, offset after it) of the variable byte integer at `at`."""
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value += (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+
+
+class ClientPublish:
+    """A PUBLISH from the client (MQTT 5), read by its QoS: a packet id only
+    at QoS 1 and 2 (none at QoS 0, such as a presence delete)."""
+
+    def __init__(self, first, body):
+        self.qos = (first >> 1) & 3
+        self.retain = bool(first & 1)
+        topic_len = int.from_bytes(body[:2], "big")
+        self.topic = body[2:2 + topic_len].decode()
+        at = 2 + topic_len
+        self.pid = None
+        if self.qos:
+            self.pid = body[at:at + 2]
+            at += 2
+        length, at = read_varint(body, at)
+        self.properties = body[at:at + length]
+        self.payload = body[at + length:]
+
+    def ack(self):
+        """The broker's answer: PUBACK (QoS 1), PUBREC (QoS 2), none (QoS 0)."""
+        if not self.qos:
+            return b""
+        return packet(0x40 if self.qos == 1 else 0x50, self.pid)
+
+
+def topic_filters(body, options):
+    """How many topic filters a SUBSCRIBE (`options` True: an options byte
+    after each) or UNSUBSCRIBE body from the client (MQTT 5) holds."""
+    length, at = read_varint(body, 2)
+    at += length
+    count = 0
+    while at < len(body):
+        at += 2 + int.from_bytes(body[at:at + 2], "big") + (1 if options else 0)
+        count += 1
+    return count
+
+
+def suback(body, qos=1):
+    """The SUBACK granting `qos` to each filter of a SUBSCRIBE body."""
+    return packet(0x90, body[:2] + b"\x00" + bytes([qos]) * topic_filters(body, True))
+
+
+def unsuback(body):
+    """The UNSUBACK of an UNSUBSCRIBE body: success for each filter."""
+    return packet(0xB0, body[:2] + b"\x00" + b"\x00" * topic_filters(body, False))
+
+
 class Connection:
     def __init__(self, sock):
         self.sock = sock
@@ -57,16 +116,10 @@ class Connection:
     def _parse(self):
         if len(self.buf) < 2:
             return None
-        length, shift, at = 0, 0, 1
-        while True:
-            if at >= len(self.buf):
-                return None
-            byte = self.buf[at]
-            length += (byte & 0x7F) << shift
-            shift += 7
-            at += 1
-            if not byte & 0x80:
-                break
+        try:
+            length, at = read_varint(self.buf, 1)
+        except IndexError:  # the length is not all here yet
+            return None
         if len(self.buf) < at + length:
             return None
         first, body = self.buf[0], self.buf[at:at + length]

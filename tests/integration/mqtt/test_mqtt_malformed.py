@@ -10,7 +10,8 @@ import re
 import threading
 
 import harness
-from fake_broker import CONNACK_OK, FakeBroker, packet, publish, utf8, varint
+from fake_broker import (CONNACK_OK, ClientPublish, FakeBroker, packet, publish, suback,
+                         unsuback, utf8, varint)
 from mqtt_helpers import LINK_TIMEOUT, STDIN
 
 TOPIC = harness.TOPIC
@@ -39,23 +40,6 @@ BAD = {
 }
 
 
-def client_publish_payload(first, body):
-    """The payload of a PUBLISH (QoS 1) from mqchat, and its packet id."""
-    topic_len = int.from_bytes(body[:2], "big")
-    at = 2 + topic_len
-    pid = body[at:at + 2]
-    at += 2
-    length, shift = 0, 0
-    while True:
-        byte = body[at]
-        at += 1
-        length += (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            break
-    return body[at + length:], pid
-
-
 class MalformedTest(harness.TestCase):
     def run_script(self, bad):
         """First connection: take mqchat's message without acknowledging
@@ -80,13 +64,20 @@ class MalformedTest(harness.TestCase):
                 got = conn.read_packet()
                 if got is None:
                     return
-                if got[0] >> 4 == 3:
-                    payload, pid = client_publish_payload(*got)
-                    received.append(payload)
-                    if SAID.encode() in payload:
+                kind = got[0] >> 4
+                if kind == 3:  # QoS 0 too: the presence and its delete
+                    message = ClientPublish(*got)
+                    received.append(message.payload)
+                    if SAID.encode() in message.payload:
                         got_said.set()
-                    conn.send(packet(0x40, pid))
-                elif got[0] >> 4 == 12:
+                    conn.send(message.ack())
+                elif kind == 6:  # PUBREL -> PUBCOMP
+                    conn.send(packet(0x70, got[1][:2]))
+                elif kind == 8:  # the presence subscription
+                    conn.send(suback(got[1]))
+                elif kind == 10:  # the presence barrier
+                    conn.send(unsuback(got[1]))
+                elif kind == 12:
                     conn.send(b"\xd0\x00")
 
         fake = FakeBroker([bad_broker, good_broker])
