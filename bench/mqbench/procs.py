@@ -87,7 +87,9 @@ class Mqchat:
                 "-o", "core.announce=off", "-o", f"core.history={history}",
                 "-o", "stdin.format={text}", "-o", "stdin.color=never",
                 "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={ctx.broker.port}",
-                "-o", f"mqtt.topic={TOPIC}", "-o", f"mqtt.qos={qos}"]
+                "-o", f"mqtt.topic={TOPIC}", "-o", f"mqtt.qos={qos}",
+                # Messages are counted by the lines shown: no presence joins.
+                "-o", "mqtt.presence=off"]
         if fifo:
             args += ["-o", f"fifo.path={self.fifo}"]
         args += list(extra)
