@@ -4,7 +4,10 @@ room says while mqchat is away arrives when it comes back (once); a clean
 exit says goodbye with DISCONNECT and the leave message (the DISCONNECT even
 before the CONNACK, the will being the broker's from CONNECT); a kill -9 makes
 the broker publish the leave message for us, with the nick of the last
-connection."""
+connection.  The classic will (the leave message itself on the room) is
+what `presence = off` keeps; with presence on (the default) the will is the
+offline presence carrying the leave message, which another mqchat in the
+room publishes there (README, "Rooms: presence...")."""
 import json
 import os
 import pty
@@ -39,6 +42,26 @@ class MqttSessionTest(TestCase):
 
     def ini(self, **mqtt):
         return basic_ini(self.workdir, self.broker, stdin=STDIN, mqtt=mqtt)
+
+    def classic_ini(self, **mqtt):
+        """presence = off: the Last Will is the leave message on the room,
+        as before presence (docs/mqchat.ini.5, [mqtt] will)."""
+        return self.ini(presence="off", **mqtt)
+
+    def another_in_the_room(self):
+        """Bob's mqchat, presence on, once it knows who is in the room: the
+        broker sent it the room's retained presence ahead of the UNSUBACK
+        of its presence barrier, and sends it whatever follows after."""
+        bob = self.mqchat(basic_ini(self.workdir, self.broker, name="bob", nick="Bob",
+                                    stdin=STDIN), name="bob")
+        wait_up(bob, self.broker.port)
+        cid = self.client_id(bob)
+        harness.wait_until(lambda: f"Sending UNSUBACK to {cid}" in broker_log(self.broker),
+                           what="Bob's presence barrier")
+        return bob
+
+    def presence_reader(self):
+        return self.subscriber(topic=f"{harness.TOPIC}/presence/+/+")
 
     def start(self, ini):
         # One name: the same home, so the same stable client id.
@@ -149,13 +172,25 @@ class MqttSessionTest(TestCase):
                            broker_log(self.broker), what=f"the broker to notice {cid} died")
 
     def test_kill_9_makes_the_broker_publish_the_leave_message(self):
-        m = self.start(self.ini())
+        m = self.start(self.classic_ini())
         sub = self.subscriber()
         self.kill_and_wait_closed(m)
         sub.out.wait_for(r"^Ana ha salido del chat$", timeout=LINK_TIMEOUT)
 
+    def test_kill_9_with_presence_the_room_is_told_by_another_mqchat(self):
+        m = self.start(self.ini(will_delay="0"))
+        presence = self.presence_reader()
+        self.another_in_the_room()
+        sub = self.subscriber()
+        self.kill_and_wait_closed(m)
+        line = presence.out.lines[presence.out.wait_for(r'"lost":true', timeout=LINK_TIMEOUT)]
+        will = json.loads(line)
+        self.assertEqual((will["nick"], will["state"], will["leave"]),
+                         ("Ana", "offline", "Ana ha salido del chat"))
+        sub.out.wait_for(r"^Ana ha salido del chat$", timeout=LINK_TIMEOUT)
+
     def test_the_will_speaks_the_configured_wire(self):
-        m = self.start(self.ini(wire="json"))
+        m = self.start(self.classic_ini(wire="json"))
         sub = self.subscriber()
         self.kill_and_wait_closed(m)
         line = sub.out.lines[sub.out.wait_for(r'"type":"leave"', timeout=LINK_TIMEOUT)]
@@ -165,7 +200,7 @@ class MqttSessionTest(TestCase):
         self.assertRegex(will["id"], r"^[0-9a-f]{16}$")
 
     def test_will_off(self):
-        m = self.start(self.ini(will="off"))
+        m = self.start(self.classic_ini(will="off"))
         self.assertIn("No will message specified", broker_log(self.broker))
         sub = self.subscriber()
         self.kill_and_wait_closed(m)
@@ -173,8 +208,28 @@ class MqttSessionTest(TestCase):
         sub.out.wait_for(r"^Bob: marker$")
         self.assertNotIn(b"Ana ha salido del chat", sub.payloads())
 
+    def test_will_off_with_presence_only_the_presence_goes_offline(self):
+        # Presence needs its will (the offline presence); `will = off`
+        # takes the leave message out of it, so nobody says it on the room.
+        m = self.start(self.ini(will="off", will_delay="0"))
+        self.assertRegex(broker_log(self.broker), r"Will message specified .*\n.*\t"
+                         rf"{harness.TOPIC}/presence/_/")
+        presence = self.presence_reader()
+        bob = self.another_in_the_room()
+        sub = self.subscriber()
+        self.kill_and_wait_closed(m)
+        line = presence.out.lines[presence.out.wait_for(r'"lost":true', timeout=LINK_TIMEOUT)]
+        will = json.loads(line)
+        self.assertEqual((will["nick"], will["state"]), ("Ana", "offline"))
+        self.assertNotIn("leave", will)
+        bob.out.wait_for(r"Ana.*connection lost", timeout=LINK_TIMEOUT)
+        # Said by Bob after the will came: behind any relay of it.
+        bob.send("still here")
+        sub.out.wait_for(r"^Bob: still here$", timeout=LINK_TIMEOUT)
+        self.assertNotIn(b"Ana ha salido del chat", sub.payloads())
+
     def test_the_will_carries_the_nick_of_the_last_connection(self):
-        term = PtyMqchat(self, self.ini())
+        term = PtyMqchat(self, self.classic_ini())
         term.out.wait_for(r"connected to ", timeout=LINK_TIMEOUT)
         term.type("/nick Eva\r")
         term.out.wait_for(r"you are now known as Eva")
