@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: MIT
 """A connection cut under mqchat's feet makes the broker publish its Last
 Will ("Ana ha salido del chat"); when mqchat is back, the room is told so
-("Ana ha entrado al chat") before anything it says next."""
+("Ana ha entrado al chat") before anything it says next.  The will here is
+the classic one, the leave message on the room: presence = off (with
+presence on, the will is the offline presence, published only after
+will_delay, and its leave message is said on the room by another mqchat:
+tests/integration/mqtt/test_mqtt_session.py)."""
 import harness
 
 
@@ -11,7 +15,8 @@ class RejoinTest(harness.TestCase):
         self.cleanups.append(proxy.close)
         sub = self.subscriber()
         ini = harness.basic_ini(self.workdir, self.broker, core={"announce": "on", "history": "off"},
-                                mqtt={"port": proxy.port, "reconnect_max": 1})
+                                mqtt={"port": proxy.port, "reconnect_max": 1,
+                                      "presence": "off"})
         m = self.mqchat(ini)
         sub.out.wait_for(r"^Ana ha entrado al chat$")
         proxy.cut()
