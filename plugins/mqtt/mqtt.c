@@ -7,6 +7,7 @@
 #include "mqtt.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -131,6 +132,19 @@ static void mqtt_verify_warn(struct mqtt *self)
 		                self->cfg.username, nick, nick, self->cfg.username);
 }
 
+/* mqchat --who looks without a trace: an id of its own for this run, and a
+ * clean session, so that the user's own persistent session (its id, its
+ * subscriptions, what the broker keeps for it) is neither taken over nor
+ * ended. */
+static void mqtt_quiet_identity(struct mqtt *self)
+{
+	char id[64];
+	snprintf(id, sizeof id, "mqchat-who-%ld-%08x", (long)getpid(), self->jitter_state);
+	self->client_id = strdup(id);
+	self->cfg.session_clean = true;
+	self->cfg.session_expiry = 0;
+}
+
 /* The plugin's open(): the instance, its first attempt due from the loop;
  * NULL after saying why. */
 static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
@@ -161,9 +175,12 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 		free(self);
 		return NULL;
 	}
-	self->client_id = self->cfg.client_id
-	                      ? strdup(self->cfg.client_id)
-	                      : mqtt_client_id_default(inst, host, &self->cfg, &self->lock_fd);
+	if (host->quiet(inst))
+		mqtt_quiet_identity(self);
+	else
+		self->client_id = self->cfg.client_id
+		                      ? strdup(self->cfg.client_id)
+		                      : mqtt_client_id_default(inst, host, &self->cfg, &self->lock_fd);
 	if (!self->client_id) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");
 		mqtt_free(self);

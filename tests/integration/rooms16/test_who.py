@@ -4,6 +4,9 @@ conf/mosquitto-acl.conf and verify = on: it prints who is present and exits
 0; a nick the broker proved (the presence topic's username is the nick) is
 listed as is, one claimed by another user with `~`; --json says the same
 with "verified"; --who itself leaves no trace (no presence of its own)."""
+import os
+import subprocess
+
 import harness
 from rooms16_helpers import ROOM, SLOW, AclTestCase
 
@@ -60,6 +63,22 @@ class WhoTest(AclTestCase):
         cata.out.wait_for(r"\bAna\b.*\bjoined\b", timeout=SLOW)
         text = cata.out.text()
         self.assertNotRegex(text, r"\b(Olga|Bob)\b", text)
+
+    def test_who_leaves_the_users_session_alone(self):
+        """--who run with Bob's own configuration and files (his client id,
+        his persistent session) neither takes nor ends that session: what
+        the room said while Bob was away still reaches him when he comes
+        back, after a --who in between."""
+        bob = self.chat("bob", "Bob", "bob", mqtt=VERIFY)
+        bob.close_stdin()
+        self.assertEqual(bob.wait(SLOW), 0, bob.err.text())
+        harness.publish(self.broker, "Pepe: mientras tanto", topic=ROOM)
+        home = os.path.join(self.workdir, "bob")
+        p = subprocess.run([harness.MQCHAT, "-c", bob.ini, "--who"], capture_output=True,
+                           timeout=60, env=harness.isolated_env(home))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        again = self.chat("bob", "Bob", "bob", mqtt=VERIFY)
+        again.out.wait_for(r"Pepe: mientras tanto", timeout=SLOW)
 
     def test_away_is_listed(self):
         """/away TEXT: listed "(away)", state away in --json; /away alone:
