@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What never goes into a name kept or shown: control characters, and the
+ * bidi overrides, isolates and separators that make text read otherwise
+ * than it is. */
+static bool mqtt_meta_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
 size_t mqtt_meta_clean(char *out, size_t size, const char *in, size_t len)
 {
 	size_t n = 0;
@@ -17,8 +26,7 @@ size_t mqtt_meta_clean(char *out, size_t size, const char *in, size_t len)
 		size_t step = mqc_utf8_decode(in + i, len - i, &cp);
 		if (!step)
 			return out[0] = '\0', 0;
-		bool control = cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
-		if (!control && n + step < size) {
+		if (!mqtt_meta_unsafe(cp) && n + step < size) {
 			memcpy(out + n, in + i, step);
 			n += step;
 		}
@@ -35,8 +43,7 @@ const char *mqtt_meta_level(char out[MQTT_META_LEVEL_SIZE], const char *name)
 	for (size_t i = 0; i < len && n + 1 < MQTT_META_LEVEL_SIZE;) {
 		uint32_t cp;
 		size_t step = mqc_utf8_decode(name + i, len - i, &cp);
-		bool replace = !step || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == '/' ||
-		               cp == '+' || cp == '#';
+		bool replace = !step || mqtt_meta_unsafe(cp) || cp == '/' || cp == '+' || cp == '#';
 		if (replace)
 			step = step ? step : 1;
 		if (!replace && n + step >= MQTT_META_LEVEL_SIZE)

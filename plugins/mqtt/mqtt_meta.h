@@ -37,12 +37,13 @@ struct mqtt_meta_place {
 };
 
 /* Copies the `len` bytes at `in` into `out` (`size` bytes, NUL added)
- * without control characters, cut at a character boundary to fit.  Returns
+ * without control characters, bidi overrides and isolates, or line and
+ * paragraph separators, cut at a character boundary to fit.  Returns
  * the length written; 0 when `in` is not valid UTF-8 or nothing is left. */
 size_t mqtt_meta_clean(char *out, size_t size, const char *in, size_t len);
 
 /* `name` made one topic level we may publish under: '/', '+', '#' and
- * control characters become '_', invalid UTF-8 too, cut to fit; "_" when
+ * what mqtt_meta_clean() leaves out become '_', invalid UTF-8 too, cut to fit; "_" when
  * nothing is left (no username).  Returns `out`. */
 const char *mqtt_meta_level(char out[MQTT_META_LEVEL_SIZE], const char *name);
 
