@@ -100,6 +100,7 @@ static void mqtt_free(struct mqtt *self)
 		if (timers[i])
 			host->timer_remove(timers[i]);
 	mqtt_history_free(self);
+	mqtt_share_free(self);
 	if (self->mosq)
 		mosquitto_destroy(self->mosq); /* closes the socket, after the watch went */
 	if (self->lock_fd >= 0)
@@ -186,6 +187,9 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 		mqtt_free(self);
 		return NULL;
 	}
+	/* After the client id, which follows the order listed. */
+	if (self->cfg.hosts_random)
+		mqtt_hosts_shuffle(&self->cfg.brokers, self->jitter_state);
 	/* The first room; the core joins the others after open. */
 	if (!mqtt_rooms_add(&self->rooms, self->cfg.topic)) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");
@@ -194,6 +198,10 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	}
 	mqtt_presence_init(self);
 	mqtt_history_init(self);
+	if (!mqtt_share_init(self)) {
+		mqtt_free(self);
+		return NULL;
+	}
 	mqtt_verify_warn(self);
 	if (!mqtt_setup_client(self) || !mqtt_setup_timers(self)) {
 		mqtt_free(self);

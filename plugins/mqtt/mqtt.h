@@ -7,6 +7,7 @@
  *   mqtt_join.c     rooms: join, part, their subscriptions on each connection
  *   mqtt_rooms.c    a list of rooms;  mqtt_topic.c  what a room's topic must be
  *   mqtt_connect.c  one attempt's CONNECT: Last Will, session, opening the socket
+ *   mqtt_hosts.c    the brokers (`hosts`): which one now, the next on failure
  *   mqtt_tls.c      TLS options
  *   mqtt_backlog.c  messages held until the subscription is confirmed
  *   mqtt_acks.c     which publish is which token, and telling the core
@@ -21,6 +22,7 @@
  *                   list mqtt_presence_table.c
  *   mqtt_send.c     publishing: tracked, and under verify;  mqtt_private.c  /msg
  *   mqtt_history.c  history for late joiners: requests and the service
+ *   mqtt_share.c    whether the broker delivers through $share (share = GROUP)
  *
  * Everything runs on the core's one thread.  libmosquitto is driven by the
  * core's poll() loop: no thread, no mosquitto_loop() (see mqtt_link.c).
@@ -42,6 +44,7 @@
 #include "mqtt_inflight.h"
 #include "mqtt_presence.h"
 #include "mqtt_rooms.h"
+#include "mqtt_share.h"
 
 enum mqtt_phase {
 	MQTT_IDLE,        /* no connection: waiting for the retry timer */
@@ -71,7 +74,9 @@ struct mqtt {
 
 	enum mqtt_phase phase;
 	bool ever_up;         /* retry=off only concerns the first connection */
-	unsigned failures;    /* attempts since the last stable connection */
+	unsigned failures;    /* rounds of attempts since the last stable connection */
+	size_t hosts_failed;  /* brokers failed in a row in this round (mqtt_hosts.h) */
+	size_t up_broker;     /* the broker of the last connection up */
 	uint64_t up_since_ms; /* when the link last came up */
 	uint32_t jitter_state;
 	struct mqtt_rooms rooms;  /* joined; the first is cfg.topic until parted */
@@ -96,6 +101,7 @@ struct mqtt {
 
 	struct mqtt_presence presence; /* ours and others' (mqtt_presence.h) */
 	struct mqtt_history history;   /* for late joiners (mqtt_history.h) */
+	struct mqtt_share share_probe; /* does the broker honour $share? (mqtt_share.h) */
 	bool warned_private;  /* private without verify: said once */
 	bool warned_classroom; /* verify under 3.1.1: said once */
 };

@@ -27,6 +27,8 @@ void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
 	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
+	if (mqtt_share_puback(self, mid, reason))
+		return;
 	enum mqc_ack result = MQC_ACK_DELIVERED;
 	if (reason >= 0x80) {
 		self->host->log(self->inst, MQC_LOG_WARNING, "the broker rejected a message: %s",

@@ -28,13 +28,16 @@ static uint32_t client_id_fnv1a(uint32_t h, const char *s)
 static uint32_t client_id_hash(struct mqc_instance *inst, const struct mqc_host *host,
                                const struct mqtt_config *cfg)
 {
-	char port[16];
-	snprintf(port, sizeof(port), "%d", cfg->port);
 	const char *stable = host->stable_id(inst);
 	uint32_t h = FNV1A32_INIT;
 	h = client_id_fnv1a(h, stable ? stable : "");
-	h = client_id_fnv1a(h, cfg->host);
-	h = client_id_fnv1a(h, port);
+	/* In the order listed: one id on every broker of the list. */
+	for (size_t i = 0; i < cfg->brokers.count; i++) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", cfg->brokers.list[i].port);
+		h = client_id_fnv1a(h, cfg->brokers.list[i].host);
+		h = client_id_fnv1a(h, port);
+	}
 	h = client_id_fnv1a(h, cfg->topic);
 	h = client_id_fnv1a(h, host->name(inst));
 	return h;

@@ -22,6 +22,7 @@ static const char *const wire_names[] = {"plain", "json", NULL};
 static const char *const session_names[] = {"persistent", "clean", NULL};
 static const char *const tls_version_names[] = {"tlsv1.2", "tlsv1.3", NULL};
 static const char *const protocol_names[] = {"5", "5.0", "3.1.1", NULL};
+static const char *const hosts_order_names[] = {"listed", "random", NULL};
 #define PROTOCOL_3_1_1 2
 
 const struct mqc_key mqtt_config_keys[] = {
@@ -100,6 +101,13 @@ const struct mqc_key mqtt_config_keys[] = {
 	{.name = "share",
 	 .help = "GROUP: subscribe to the rooms through $share/GROUP/, so a pool of loggers "
 	         "gets each message once"},
+	{.name = "hosts",
+	 .help = "brokers tried in turn, e.g. \"a:1883 b:1883\": on failure the next at once "
+	         "(overrides host and port; PORT defaults to port)"},
+	{.name = "hosts_order", .def = "listed",
+	 .help = "listed: the first host first | random: shuffled at each start, so clients "
+	         "spread",
+	 .type = MQC_KEY_WORD, .words = hosts_order_names},
 	{.name = NULL},
 };
 
@@ -311,25 +319,43 @@ static void config_load_rooms(struct config_reader *r, struct mqtt_config *cfg)
 	}
 }
 
+/* `hosts`, else `host` and `port`.  False when out of memory, or after
+ * config_error() (r->ok false) when the list is wrong. */
+static bool config_load_brokers(struct config_reader *r, struct mqtt_config *cfg)
+{
+	int port = config_int(r, "port");
+	const char *hosts = config_value(r, "hosts");
+	cfg->hosts_random = r->host->config_word(r->inst, "hosts_order") == 1;
+	if (*hosts) {
+		char why[160];
+		if (!mqtt_hosts_parse(&cfg->brokers, hosts, port, why, sizeof(why)))
+			return true;
+		r->host->config_error(r->inst, "hosts", "%s", why);
+		r->ok = false;
+		return false;
+	}
+	const char *name = config_value(r, "host");
+	if (r->checking && !*name) {
+		r->host->config_error(r->inst, "host", "is empty; name the broker, e.g. localhost");
+		r->ok = false;
+	}
+	return mqtt_hosts_single(&cfg->brokers, name, port);
+}
+
 static bool config_read(struct mqtt_config *cfg, struct mqc_instance *inst,
                         const struct mqc_host *host, bool checking)
 {
 	struct config_reader r = {inst, host, true, checking};
 	memset(cfg, 0, sizeof(*cfg));
 
-	cfg->host = strdup(config_value(&r, "host"));
 	cfg->topic = strdup(config_value(&r, "topic"));
 	cfg->wire = strdup(wire_names[host->config_word(inst, "wire")]);
-	if (!cfg->host || !cfg->topic || !cfg->wire) {
-		host->log(inst, MQC_LOG_ERROR, "out of memory");
+	if (!cfg->topic || !cfg->wire || !config_load_brokers(&r, cfg)) {
+		if (r.ok)
+			host->log(inst, MQC_LOG_ERROR, "out of memory");
 		mqtt_config_free(cfg);
 		return false;
 	}
-	if (checking && !*cfg->host) {
-		host->config_error(inst, "host", "is empty; name the broker, e.g. localhost");
-		r.ok = false;
-	}
-	cfg->port = config_int(&r, "port");
 	if (checking)
 		config_check_topic(&r, cfg->topic);
 	cfg->qos = config_int(&r, "qos");
@@ -369,7 +395,7 @@ void mqtt_config_free(struct mqtt_config *cfg)
 		explicit_bzero(cfg->password, strlen(cfg->password));
 		free(cfg->password);
 	}
-	free(cfg->host);
+	mqtt_hosts_free(&cfg->brokers);
 	free(cfg->topic);
 	free(cfg->wire);
 	free(cfg->client_id);

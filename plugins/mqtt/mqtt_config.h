@@ -8,9 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mqtt_hosts.h"
+
 struct mqtt_config {
-	char *host;
-	int port;
+	struct mqtt_hosts brokers; /* `hosts`, else `host` and `port` (listed order) */
+	bool hosts_random;   /* hosts_order = random: shuffled at open() */
 	char *topic;
 	int qos;
 	char *wire;          /* "plain" | "json", handed to host->encode */

@@ -92,7 +92,8 @@ static int mqtt_connect_blocking(struct mqtt *self, bool expiry)
 	struct itimerval bound = {.it_interval = period, .it_value = period}, saved_timer;
 	setitimer(ITIMER_REAL, &bound, &saved_timer);
 
-	rc = mosquitto_connect_bind_v5(self->mosq, self->cfg.host, self->cfg.port,
+	const struct mqtt_broker *broker = mqtt_hosts_current(&self->cfg.brokers);
+	rc = mosquitto_connect_bind_v5(self->mosq, broker->host, broker->port,
 	                               self->cfg.keepalive, NULL, props);
 	int saved_errno = errno;
 
@@ -122,6 +123,7 @@ int mqtt_connect_start(struct mqtt *self)
 		return mqtt_connect_blocking(self, true);
 	if (self->fell_back)
 		return mqtt_connect_blocking(self, false);
-	return mosquitto_connect_async(self->mosq, self->cfg.host, self->cfg.port,
+	const struct mqtt_broker *broker = mqtt_hosts_current(&self->cfg.brokers);
+	return mosquitto_connect_async(self->mosq, broker->host, broker->port,
 	                               self->cfg.keepalive);
 }

@@ -148,7 +148,8 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 	struct mqtt *self = data;
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
 		return;
-	if (mqtt_history_owns_mid(self, mid) || mqtt_presence_suback(self, mid, count, granted))
+	if (mqtt_history_owns_mid(self, mid) || mqtt_presence_suback(self, mid, count, granted) ||
+	    mqtt_share_suback(self, mid, count, granted))
 		return;
 	for (size_t i = 0; i < self->rooms.n && !self->lost;) {
 		struct mqtt_room *room = &self->rooms.v[i];

@@ -296,8 +296,10 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->became_up = false;
 	self->acks_held = false;
 	mqtt_guard_reset(&self->guard);
-	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s:%d as %s", self->cfg.host,
-	                self->cfg.port, self->client_id);
+	char broker[MQTT_BROKER_NAME_SIZE];
+	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s as %s",
+	                mqtt_broker_name(broker, mqtt_hosts_current(&self->cfg.brokers)),
+	                self->client_id);
 	/* Already connecting for the callbacks: the TLS handshake may start,
 	 * and fail, inside the call. */
 	self->phase = MQTT_CONNECTING;
@@ -321,13 +323,62 @@ static void mqtt_start_attempt(struct mqtt *self)
 	mqtt_settle(self);
 }
 
-/* The attempt or the connection is over: give up, or retry later. */
+/* The attempt failed for good, or every broker did with retry = off. */
+static void mqtt_give_up(struct mqtt *self, const char *broker)
+{
+	const struct mqc_host *host = self->host;
+	char detail[1024];
+	self->phase = MQTT_FAILED;
+	if (self->cfg.brokers.count > 1 && !self->permanent)
+		snprintf(detail, sizeof(detail), "cannot connect to any of the %zu brokers of hosts "
+		         "(the last, %s: %s)", self->cfg.brokers.count, broker, self->reason);
+	else
+		snprintf(detail, sizeof(detail), "cannot connect to %s: %s", broker, self->reason);
+	host->link_state(self->inst, MQC_LINK_FAILED, detail);
+	if (!self->ever_up && !self->cfg.retry && !self->permanent)
+		host->log(self->inst, MQC_LOG_INFO, "set retry = on in [%s] to keep trying instead",
+		          host->name(self->inst));
+}
+
+/* Moves to the next broker: at once while this round has brokers left to
+ * try, else after the backoff.  Says so with why the last one ended. */
+static void mqtt_try_next(struct mqtt *self, const char *broker, bool was_up, bool was_brief)
+{
+	bool round_over = self->hosts_failed >= self->cfg.brokers.count;
+	uint32_t delay = 1;
+	if (round_over) {
+		self->hosts_failed = 0;
+		if (was_up && !was_brief)
+			self->failures = 0;
+		delay = mqtt_backoff_ms(self);
+	}
+	mqtt_hosts_advance(&self->cfg.brokers);
+	char next[MQTT_BROKER_NAME_SIZE], when[64] = "";
+	mqtt_broker_name(next, mqtt_hosts_current(&self->cfg.brokers));
+	if (round_over)
+		snprintf(when, sizeof(when), " in %u s", (unsigned)((delay + 500) / 1000));
+	/* Only a silent close can be another client taking our id: MQTT 5
+	 * brokers say so (SESSION_TAKEN_OVER), errors say what they are. */
+	bool maybe_taken = was_brief && self->closed_silently;
+	char detail[1024];
+	snprintf(detail, sizeof(detail), "%s %s%s: %s%s; %s%s%s",
+	         was_up ? "connection to" : "cannot connect to", broker, was_up ? " lost" : "",
+	         self->reason,
+	         maybe_taken ? " (soon after connecting: another client with the same client id?)"
+	                     : "",
+	         self->cfg.brokers.count > 1 ? "trying " : "retrying",
+	         self->cfg.brokers.count > 1 ? next : "", when);
+	self->host->timer_arm(self->retry_timer, delay);
+	self->host->link_state(self->inst, MQC_LINK_DOWN, detail);
+}
+
+/* The attempt or the connection is over: give up, or try again (the next
+ * broker of hosts). */
 static void mqtt_connection_ended(struct mqtt *self)
 {
 	bool was_up = self->phase == MQTT_UP;
 	bool was_brief = was_up && mqtt_now_ms() - self->up_since_ms < MQTT_STABLE_MS;
 	const struct mqc_host *host = self->host;
-	char detail[512];
 
 	/* libmosquitto acknowledged them: shown, even from an attempt that failed. */
 	mqtt_backlog_deliver(&self->backlog, self->inst, host);
@@ -338,38 +389,22 @@ static void mqtt_connection_ended(struct mqtt *self)
 	host->timer_arm(self->misc_timer, 0);
 	mqtt_reject_unsent_qos0(self);
 	mqtt_history_link_down(self);
+	mqtt_share_link_down(self);
 	if (!self->reason[0])
 		snprintf(self->reason, sizeof(self->reason), "connection lost");
-	if (self->retry_now) { /* with 3.1.1: not a failure */
+	if (self->retry_now) { /* with 3.1.1, the same broker: not a failure */
 		self->retry_now = false;
 		host->timer_arm(self->retry_timer, 1);
 		return;
 	}
-
-	if (self->permanent || (!self->ever_up && !self->cfg.retry)) {
-		self->phase = MQTT_FAILED;
-		snprintf(detail, sizeof(detail), "cannot connect to %s:%d: %s", self->cfg.host,
-		         self->cfg.port, self->reason);
-		host->link_state(self->inst, MQC_LINK_FAILED, detail);
-		if (!self->ever_up && !self->cfg.retry && !self->permanent)
-			host->log(self->inst, MQC_LOG_INFO,
-			          "set retry = on in [%s] to keep trying instead", host->name(self->inst));
-		return;
-	}
-	if (was_up && !was_brief)
-		self->failures = 0;
-	uint32_t delay = mqtt_backoff_ms(self);
-	/* Only a silent close can be another client taking our id: MQTT 5
-	 * brokers say so (SESSION_TAKEN_OVER), errors say what they are. */
-	bool maybe_taken = was_brief && self->closed_silently;
-	snprintf(detail, sizeof(detail), "%s %s:%d%s: %s%s; retrying in %u s",
-	         was_up ? "connection to" : "cannot connect to", self->cfg.host, self->cfg.port,
-	         was_up ? " lost" : "", self->reason,
-	         maybe_taken ? " (soon after connecting: another client with the same client id?)"
-	                     : "",
-	         (unsigned)((delay + 500) / 1000));
-	host->timer_arm(self->retry_timer, delay);
-	host->link_state(self->inst, MQC_LINK_DOWN, detail);
+	char broker[MQTT_BROKER_NAME_SIZE];
+	mqtt_broker_name(broker, mqtt_hosts_current(&self->cfg.brokers));
+	self->hosts_failed++;
+	if (self->permanent ||
+	    (!self->ever_up && !self->cfg.retry && self->hosts_failed >= self->cfg.brokers.count))
+		mqtt_give_up(self, broker);
+	else
+		mqtt_try_next(self, broker, was_up, was_brief);
 }
 
 /* loop_misc only sends PINGREQ once `keepalive` has passed since the last
@@ -382,6 +417,31 @@ static uint32_t mqtt_misc_interval_up(const struct mqtt *self)
 	return (uint32_t)self->cfg.keepalive * 250u;
 }
 
+/* The link is up: says where, and whether the broker lost our session. */
+static void mqtt_report_up(struct mqtt *self, bool reconnected)
+{
+	char broker[MQTT_BROKER_NAME_SIZE], detail[1024];
+	mqtt_broker_name(broker, mqtt_hosts_current(&self->cfg.brokers));
+	snprintf(detail, sizeof(detail), "connected to %s as %s", broker, self->client_id);
+	self->host->link_state(self->inst, MQC_LINK_UP, detail);
+	bool moved = self->up_broker != self->cfg.brokers.current;
+	self->hosts_failed = 0;
+	self->up_broker = self->cfg.brokers.current;
+	mqtt_share_link_up(self);
+	if (!reconnected || !mqtt_session_kept(&self->cfg) || self->session_present)
+		return;
+	if (moved)
+		self->host->log(self->inst, MQC_LOG_WARNING,
+		                "%s had no session of ours (brokers that do not share sessions, "
+		                "unlike a cluster's nodes): what the room said while we moved "
+		                "may be missed", broker);
+	else
+		self->host->log(self->inst, MQC_LOG_WARNING,
+		                "the broker no longer had our session (restarted without "
+		                "persistence?): what the room said while we were "
+		                "disconnected is lost");
+}
+
 /* After every call into libmosquitto: act on what its callbacks recorded. */
 static void mqtt_settle(struct mqtt *self)
 {
@@ -392,15 +452,7 @@ static void mqtt_settle(struct mqtt *self)
 		self->ever_up = true;
 		self->host->timer_arm(self->connect_timer, 0);
 		self->host->timer_arm(self->misc_timer, mqtt_misc_interval_up(self));
-		char detail[512];
-		snprintf(detail, sizeof(detail), "connected to %s:%d as %s", self->cfg.host,
-		         self->cfg.port, self->client_id);
-		self->host->link_state(self->inst, MQC_LINK_UP, detail);
-		if (reconnected && mqtt_session_kept(&self->cfg) && !self->session_present)
-			self->host->log(self->inst, MQC_LOG_WARNING,
-			                "the broker no longer had our session (restarted without "
-			                "persistence?): what the room said while we were "
-			                "disconnected is lost");
+		mqtt_report_up(self, reconnected);
 		mqtt_backlog_deliver(&self->backlog, self->inst, self->host);
 	}
 	if (self->lost) {

@@ -54,8 +54,8 @@ bool mqtt_tls_setup(struct mqtt *self)
 		mosquitto_tls_insecure_set(self->mosq, true);
 		self->host->log(self->inst, MQC_LOG_WARNING,
 		                "tls_insecure = on: the broker's certificate and name are NOT "
-		                "checked; anyone between here and %s can read and change the chat",
-		                cfg->host);
+		                "checked; anyone between here and the broker can read and change "
+		                "the chat");
 	}
 	return true;
 }

@@ -67,6 +67,16 @@ void mqtt_presence_parted(struct mqtt *m, size_t i)
 	(void)i;
 }
 
+/* Nor is the share probe (mqtt_share.c). */
+bool mqtt_share_suback(struct mqtt *m, int mid, int count, const int *granted)
+{
+	(void)m;
+	(void)mid;
+	(void)count;
+	(void)granted;
+	return false;
+}
+
 /* History (mqtt_history.c) is not under test either. */
 bool mqtt_history_owns_mid(const struct mqtt *m, int mid)
 {
