@@ -34,6 +34,12 @@ class Children:
             raise e
         return proc
 
+    def adopt(self, name, proc):
+        """A child someone else started (tests/integration's NATS cluster):
+        stopped with the others.  Not in a session of its own: its SIGKILL
+        goes to it alone."""
+        self.live[proc.pid] = (name, proc)
+
     def interrupt(self, e):
         """Raises `e` (from a signal handler) unless a child is being
         started: then once it is known, so that none escapes being stopped."""
@@ -79,6 +85,7 @@ class Children:
         for i, proc in enumerate(procs):
             if codes[i] is None:
                 _signal(proc.pid, signal.SIGKILL, group=True)
+                _signal(proc.pid, signal.SIGKILL)  # an adopted one leads no group
                 codes[i] = self._wait(proc, time.monotonic() + self.grace)
                 name = self.live.get(proc.pid, ("process",))[0]
                 self.notes.append(f"{name} (pid {proc.pid}) did not exit within "

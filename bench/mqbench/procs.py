@@ -74,10 +74,11 @@ def wait_line(fd, needle, timeout, what):
 class Mqchat:
     """One mqchat on ctx's broker: stdin kept open (a pipe nobody writes), so
     it runs in batch mode until stopped; received messages go to `stdout` (a
-    file or PIPE)."""
+    file or PIPE).  `port`, `topic`: another broker's (a NATS node's), another
+    room."""
 
     def __init__(self, ctx, workdir, name, history="off", qos=1,
-                 fifo=False, stdout=subprocess.DEVNULL, extra=()):
+                 fifo=False, stdout=subprocess.DEVNULL, extra=(), port=None, topic=TOPIC):
         self.children = ctx.children
         self.home = os.path.join(workdir, name)
         env = mqchat_env(self.home, name)
@@ -86,8 +87,8 @@ class Mqchat:
                 "-o", "core.frontends=" + ("stdin,fifo" if fifo else "stdin"),
                 "-o", "core.announce=off", "-o", f"core.history={history}",
                 "-o", "stdin.format={text}", "-o", "stdin.color=never",
-                "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={ctx.broker.port}",
-                "-o", f"mqtt.topic={TOPIC}", "-o", f"mqtt.qos={qos}",
+                "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port or ctx.broker.port}",
+                "-o", f"mqtt.topic={topic}", "-o", f"mqtt.qos={qos}",
                 # Messages are counted by the lines shown: no presence joins.
                 "-o", "mqtt.presence=off"]
         if fifo:
@@ -233,13 +234,13 @@ def publish(ctx, payload, port=None, topic=TOPIC):
                                                      port=port, topic=topic), 10)
 
 
-def publish_lines(ctx, qos, paths, timeout, port=None, topic=TOPIC):
+def publish_lines(ctx, qos, paths, timeout, port=None, topic=TOPIC, extra=()):
     """mosquitto_pub -l once per file of lines, one after the other; returns
-    the peak RSS in KiB of the largest."""
+    the peak RSS in KiB of the largest.  `extra`: more options ("-V", "311")."""
     peak = 0
     for path in paths:
         with open(path, "rb") as src:
-            pub = client(ctx, "pub", qos, "-l", port=port, topic=topic, stdin=src)
+            pub = client(ctx, "pub", qos, "-l", *extra, port=port, topic=topic, stdin=src)
             rc, rss = reap(ctx.children, pub, "mosquitto_pub -l", timeout)
         peak = max(peak, rss)
         if rc != 0:

@@ -220,6 +220,30 @@ def ratelimit(res, sz):
     return rows
 
 
+def nats(res, sz):
+    rows = Rows()
+    for qos in (0, 1):
+        mine = res.stat("nats", f"mqchat q{qos}", "rate")
+        ref = res.stat("nats", f"mosquitto q{qos}", "rate")
+        rows.add(f"NATS cluster: {sz.nats_count:,} msgs QoS {qos}, sender on node 1, receiver "
+                 "on node 3, history on (msg/s)", fmt(mine, ""),
+                 fmt(ref, "") + " [mosquitto_pub -V 311 -l → mosquitto_sub -V 311, same nodes]",
+                 times(ratio_of(mine, ref)), "", None)
+    runs = res.runs.get(("nats", "mqchat failover"), [])
+    whole = sum(1 for r in runs if r.get("in_order") and r.get("tx_code") == 0)
+    lines = f"{runs[0]['lines']:,}" if runs else "—"
+    for key, what in (("reconnect_ms", "the sender connected to node 2"),
+                      ("first_ms", "the receiver shows the first line written after the kill")):
+        mine = res.stat("nats", "mqchat failover", key)
+        cell = fmt(mine, "")
+        if mine and key == "first_ms":
+            cell += (f"; {lines} lines at {sz.nats_rate}/s, each shown once; in order and "
+                     f"the sender's exit 0 in {whole} of {len(runs)} runs")
+        rows.add(f"NATS failover: node 1 killed (SIGKILL) → {what} (ms)", cell,
+                 "mosquitto_pub has no second broker", "", "", None)
+    return rows
+
+
 BUILDERS = {"throughput": throughput, "latency": latency, "idle": idle,
             "history": history, "scale": scale, "bridge": bridge, "irc": irc,
-            "ratelimit": ratelimit}
+            "ratelimit": ratelimit, "nats": nats}

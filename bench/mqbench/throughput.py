@@ -67,16 +67,20 @@ def check_output(out_path, base, count):
     return in_order
 
 
-def run_mqchat(ctx, qos, history, count, lines_path, size):
+def run_mqchat(ctx, qos, history, count, lines_path, size, ports=(None, None),
+               topic=procs.TOPIC):
+    """`ports`: the sender's and the receiver's broker (NATS nodes); None:
+    ctx's broker."""
+    tx_port, rx_port = ports
     work = ctx.tmpdir(f"tp-mqchat-q{qos}-{history}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
-        rx = procs.Mqchat(ctx, work, "rx", history, qos, stdout=out)
-    tx = procs.Mqchat(ctx, work, "tx", history, qos, fifo=True)
+        rx = procs.Mqchat(ctx, work, "rx", history, qos, stdout=out, port=rx_port, topic=topic)
+    tx = procs.Mqchat(ctx, work, "tx", history, qos, fifo=True, port=tx_port, topic=topic)
     try:
         rx.wait_connected()
         tx.wait_connected()
-        base = probe(ctx, out_path)
+        base = probe(ctx, out_path, tx_port, topic)
         fifo_fd = os.open(tx.fifo, os.O_WRONLY)
         t0 = time.monotonic()
         cat = ctx.children.spawn("cat", ["cat", lines_path], stdout=fifo_fd)
@@ -90,15 +94,19 @@ def run_mqchat(ctx, qos, history, count, lines_path, size):
             "tx_rss": tx_rss, "in_order": in_order, "codes": (tx_rc, rx_rc)}
 
 
-def run_mosquitto(ctx, qos, count, chunk_paths, size):
+def run_mosquitto(ctx, qos, count, chunk_paths, size, ports=(None, None), topic=procs.TOPIC,
+                  extra=()):
+    """`ports` as for run_mqchat; `extra`: both clients' options ("-V", "311")."""
+    tx_port, rx_port = ports
     work = ctx.tmpdir(f"tp-mosq-q{qos}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
-        sub = procs.client(ctx, "sub", qos, stdout=out)
+        sub = procs.client(ctx, "sub", qos, *extra, port=rx_port, topic=topic, stdout=out)
     try:
-        base = probe(ctx, out_path)
+        base = probe(ctx, out_path, tx_port, topic)
         t0 = time.monotonic()
-        pub_rss = procs.publish_lines(ctx, qos, chunk_paths, ctx.timeout(count))
+        pub_rss = procs.publish_lines(ctx, qos, chunk_paths, ctx.timeout(count), tx_port, topic,
+                                      extra)
         t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mosquitto_sub")
         in_order = check_output(out_path, base, count)
     finally:

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: MIT
+"""NATS: mqchat across a three-node NATS cluster (conf/nats/, started by
+tests/integration/nats/nats_cluster.py on free loopback ports), side by
+side with mosquitto's clients on the same cluster.
+
+Throughput: the throughput section's runs with the sender on node 1 and
+the receiver on node 3 (JetStream behind, three copies of every QoS 1
+message), QoS 0 and 1, history on (the default):
+  mqchat:    cat lines > FIFO -> mqchat -> node 1 ... node 3 -> mqchat > file
+  mosquitto: mosquitto_pub -V 311 -l -> node 1 ... node 3 -> mosquitto_sub -V 311
+mqchat asks for MQTT 5, is refused and uses 3.1.1 (its connection counts
+before the clock starts).  One cluster for these runs, a topic of its own
+per run: the persistent sessions earlier runs leave have no interest in it.
+
+Failover (mqchat only: mosquitto_pub knows one broker): the sender has
+`hosts` naming nodes 1, 2, 3 and is on node 1, the receiver on node 3; a
+writer puts numbered lines into the sender's FIFO at a steady pace, and
+BEFORE seconds in node 1 gets SIGKILL.  Measured from the kill: the
+sender's "connected to" line for the next node, and the receiver showing
+the first line written after the kill (which only another node can have
+carried).  Every line must reach the receiver once, in the order written.
+A fresh cluster for each run."""
+import os
+import signal
+import sys
+import threading
+import time
+
+from . import procs, throughput
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TESTS = os.path.join(TOP, "tests", "integration")
+V311 = ("-V", "311")
+MARKER = b"bench "
+
+
+def cluster_class():
+    """NatsCluster from the tests (they and the bench start the very files
+    of conf/nats/)."""
+    for path in (TESTS, os.path.join(TESTS, "nats")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import nats_cluster  # noqa: E402 -- found through the path just set
+    return nats_cluster.NatsCluster
+
+
+def start_cluster(ctx, name):
+    """A ready cluster whose nodes ctx.children stops with the rest."""
+    cluster = cluster_class()(ctx.tmpdir(name))
+    try:
+        cluster.start()
+    finally:
+        for n, proc in cluster.procs.items():
+            ctx.children.adopt(f"nats-server node {n}", proc)
+    return cluster
+
+
+def throughput_runs(ctx, results, cluster, lines_path, size, chunks):
+    ports = (cluster.mqtt_port(1), cluster.mqtt_port(3))
+    for qos in (0, 1):
+        for run in range(ctx.runs):
+            topic = f"bench-q{qos}-{run}"
+            r = throughput.run_mqchat(ctx, qos, "on", ctx.nats_count, lines_path, size,
+                                      ports, topic)
+            results.add("nats", f"mqchat q{qos}", r)
+            ctx.log(f"nats q{qos} mqchat: {r['rate']:.0f}/s")
+            r = throughput.run_mosquitto(ctx, qos, ctx.nats_count, chunks if qos else [lines_path],
+                                         size, ports, topic + "-ref", V311)
+            results.add("nats", f"mosquitto q{qos}", r)
+            ctx.log(f"nats q{qos} mosquitto: {r['rate']:.0f}/s")
+
+
+class Stamped:
+    """The lines a pipe gives, each with the time it was read, gathered by
+    a thread of its own."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream):
+        try:
+            for line in iter(stream.readline, b""):
+                self.lines.append((time.monotonic(), line))
+        except (OSError, ValueError):  # closed when the process is stopped
+            pass
+
+    def first(self, needle, after):
+        """Time of the first line holding `needle` read after `after`."""
+        return next((t for t, line in list(self.lines) if t > after and needle in line), None)
+
+
+class Arrivals:
+    """The numbered lines of the receiver's file, each with the time it was
+    first seen (a file read as it grows)."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.partial = b""
+        self.seen = []       # [(time, number)] in the order shown
+
+    def poll(self):
+        chunk = self.f.read()
+        if not chunk:
+            return
+        t = time.monotonic()
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        for line in complete:
+            if MARKER in line:
+                self.seen.append((t, int(line.split(MARKER, 1)[1][:7])))
+
+    def first_at_least(self, number):
+        return next((t for t, n in self.seen if n >= number), None)
+
+    def close(self):
+        self.f.close()
+
+
+def paced_writer(fifo, count, rate, stamps):
+    """Writes lines 0..count-1 into `fifo`, line i at start + i / rate;
+    `stamps[i]` is when the writing of line i began."""
+    fd = os.open(fifo, os.O_WRONLY)
+    try:
+        start = time.monotonic()
+        for i in range(count):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            stamps.append(time.monotonic())
+            os.write(fd, throughput.LINE.format(i).encode())
+    finally:
+        os.close(fd)
+
+
+def check_failover(arrivals, count):
+    numbers = [n for _, n in arrivals.seen]
+    if len(numbers) != count or len(set(numbers)) != count:
+        raise RuntimeError(f"the receiver showed {len(numbers)} lines, {len(set(numbers))} "
+                           f"distinct, of {count} written")
+    return numbers == sorted(numbers)
+
+
+def failover_run(ctx, run):
+    cluster = start_cluster(ctx, f"nats-cluster-{run}")
+    work = ctx.tmpdir("nats-failover")
+    out_path, topic = os.path.join(work, "out.txt"), f"failover-{run}"
+    count = int(ctx.nats_rate * (ctx.nats_before + ctx.nats_after))
+    with open(out_path, "wb") as out:
+        rx = procs.Mqchat(ctx, work, "rx", "on", 1, stdout=out, port=cluster.mqtt_port(3),
+                          topic=topic)
+    tx = procs.Mqchat(ctx, work, "tx", "on", 1, fifo=True, port=cluster.mqtt_port(1),
+                      topic=topic, extra=["-o", f"mqtt.hosts={cluster.hosts()}"])
+    arrivals, writer = Arrivals(out_path), None
+    try:
+        rx.wait_connected()
+        tx.wait_connected()
+        throughput.probe(ctx, out_path, cluster.mqtt_port(1), topic)
+        said = Stamped(tx.proc.stderr)
+        stamps = []
+        writer = threading.Thread(target=paced_writer,
+                                  args=(tx.fifo, count, ctx.nats_rate, stamps), daemon=True)
+        writer.start()
+        t_kill = kill_after(ctx, cluster, arrivals, ctx.nats_before)
+        wait_all(ctx, arrivals, count, tx)
+        writer.join(ctx.timeout(count))
+        first_after = next(i for i, t in enumerate(stamps) if t > t_kill)
+        back = said.first(f"connected to 127.0.0.1:{cluster.mqtt_port(2)}".encode(), t_kill)
+        shown = arrivals.first_at_least(first_after)
+        in_order = check_failover(arrivals, count)
+    finally:
+        arrivals.close()
+        (tx_rc, _), _ = procs.stop_mqchats([tx, rx])
+        cluster.stop()
+    if back is None:
+        raise RuntimeError(f"the sender never said it was connected to node 2: {said.lines[-3:]}")
+    return {"reconnect_ms": (back - t_kill) * 1e3, "first_ms": (shown - t_kill) * 1e3,
+            "lines": count, "in_order": in_order, "tx_code": tx_rc}
+
+
+def kill_after(ctx, cluster, arrivals, seconds):
+    """SIGKILLs node 1 `seconds` from now, reading arrivals meanwhile;
+    returns the time of the kill."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        arrivals.poll()
+        time.sleep(0.002)
+    os.kill(cluster.procs[1].pid, signal.SIGKILL)
+    t_kill = time.monotonic()
+    cluster.procs[1].wait()
+    return t_kill
+
+
+def wait_all(ctx, arrivals, count, tx):
+    """Until the receiver has shown `count` numbered lines; the sender must
+    not have exited meanwhile."""
+    deadline = time.monotonic() + ctx.timeout(count) + ctx.nats_before + ctx.nats_after
+    while len(arrivals.seen) < count:
+        arrivals.poll()
+        if tx.proc.poll() is not None:
+            raise RuntimeError(f"the sender exited {tx.proc.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the receiver showed {len(arrivals.seen)} of {count} lines")
+        time.sleep(0.002)
+
+
+def bench(ctx, results):
+    lines_path, size, chunks = throughput.line_files(ctx, ctx.nats_count, name="nats-lines")
+    cluster = start_cluster(ctx, "nats-cluster")
+    try:
+        throughput_runs(ctx, results, cluster, lines_path, size, chunks)
+    finally:
+        cluster.stop()
+    for run in range(ctx.runs):
+        r = failover_run(ctx, run)
+        results.add("nats", "mqchat failover", r)
+        ctx.log(f"nats failover: connected again after {r['reconnect_ms']:.0f} ms, first line "
+                f"through the new node after {r['first_ms']:.0f} ms")
