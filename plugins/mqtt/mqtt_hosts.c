@@ -77,6 +77,10 @@ static const char *hosts_add(struct mqtt_hosts *out, const char *entry, size_t l
 	int port = port_text ? hosts_port(port_text, port_len) : default_port;
 	if (port == 0)
 		return "the port is not a number from 1 to 65535";
+	for (size_t i = 0; i < out->count; i++)
+		if (out->list[i].port == port && strlen(out->list[i].host) == name_len &&
+		    !memcmp(out->list[i].host, name, name_len))
+			return "listed twice";
 	if (out->count == MQTT_HOSTS_MAX)
 		return "more than 16 brokers";
 	char *copy = strndup(name, name_len);

@@ -358,8 +358,9 @@ static void mqtt_try_next(struct mqtt *self, const char *broker, bool was_up, bo
 	if (round_over)
 		snprintf(when, sizeof(when), " in %u s", (unsigned)((delay + 500) / 1000));
 	/* Only a silent close can be another client taking our id: MQTT 5
-	 * brokers say so (SESSION_TAKEN_OVER), errors say what they are. */
-	bool maybe_taken = was_brief && self->closed_silently;
+	 * brokers say so (SESSION_TAKEN_OVER), errors say what they are.  A
+	 * cluster's node closes silently too while another node dies. */
+	bool maybe_taken = was_brief && self->closed_silently && self->cfg.brokers.count == 1;
 	char detail[1024];
 	snprintf(detail, sizeof(detail), "%s %s%s: %s%s; %s%s%s",
 	         was_up ? "connection to" : "cannot connect to", broker, was_up ? " lost" : "",

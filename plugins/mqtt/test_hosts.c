@@ -51,6 +51,7 @@ START_TEST(a_wrong_entry_is_named)
 		{"[]:1883", "no host name"},
 		{"a\x01:1883", "no host name"},
 		{" , ", "names no broker"},
+		{"a:1883 b a", "'a': listed twice"},
 	};
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
 		struct mqtt_hosts h;
