@@ -48,6 +48,11 @@ def conf_path(node):
     return os.path.join(CONF_DIR, f"node{node}.conf")
 
 
+def _read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def _settings(text):
     """The file without its comment lines (comments may quote ports)."""
     return "\n".join(line for line in text.splitlines()
@@ -79,7 +84,7 @@ class NatsCluster:
         self.logs = {}
         self.conf = {}
         self.mqtt = {}
-        texts = {n: _settings(open(conf_path(n)).read()) for n in NODES}
+        texts = {n: _settings(_read(conf_path(n))) for n in NODES}
         # Every port any file names gets one free port, the same everywhere.
         ports = sorted({int(p) for t in texts.values() for p in _ADDR.findall(t)})
         moved = {p: harness.free_port() for p in ports}
@@ -100,7 +105,7 @@ class NatsCluster:
     def _check_routes(self):
         """Each node's routes name the other two nodes' cluster listens: a
         cluster, not three lone servers that happen to start together."""
-        texts = {n: open(self.conf[n]).read() for n in NODES}
+        texts = {n: _read(self.conf[n]) for n in NODES}
         listens = {n: _listen(_block(texts[n], "cluster"), f"node{n}'s cluster block")
                    for n in NODES}
         for n in NODES:

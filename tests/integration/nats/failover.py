@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: MIT
+"""The failover run both nats-failover-* tests make: mqchat A (Ana, the fifo
+frontend, headless) on node 1 sends 2 000 QoS 1 lines written into its FIFO;
+mqchat B (Bob, batch mode) on node 3 shows them; once B has shown some
+hundreds, one node dies (SIGKILL) and the mqchat that was on it must move
+to another node of its `hosts`.  B's output is the proof: all 2 000, in the
+order they were written, none twice.  Then A is stopped (SIGTERM), having
+read everything, and exits 0: every line acknowledged.
+
+Both speak the json wire, where a copy is known by its message id for
+good.  On the plain wire a copy is known by its words only within [core]
+dedup_window (10 s), and NATS may send a message again later than that
+after a failover: it resends a message whose PUBACK died with a node only
+after ack_wait, and the leaders it needs may take seconds to be elected
+again (measured: a line shown twice on the plain wire, once in 4 runs)."""
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import harness
+from nats_helpers import SLOW, NatsTestCase, connected_to, until_heard
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fifo"))
+from fifo_helpers import Writer  # noqa: E402
+
+COUNT = 2000
+KILL_AFTER = 300  # lines B has shown when the node dies
+LINES = [f"line {i:04d} of {COUNT}" for i in range(1, COUNT + 1)]
+# Generous: a cluster re-electing its leaders on a busy 2-CPU machine.
+THROUGH = 240
+WIRE = {"wire": "json"}
+
+
+def shown_by(m):
+    """Ana's lines on B's standard output, in the order shown."""
+    return [line[5:] for line in m.out.text().splitlines() if line.startswith("Ana: ")]
+
+
+class FailoverTestCase(NatsTestCase):
+
+    def run_failover(self, a_hosts, b_hosts, victim):
+        """A with `a_hosts`, B with `b_hosts` (lists of node numbers, the
+        first where each starts); node `victim` is killed mid-stream.
+        Returns (A, B)."""
+        c = self.cluster
+        first_a, first_b = c.mqtt_port(a_hosts[0]), c.mqtt_port(b_hosts[0])
+        b = self.mqchat(self.ini("bob", "Bob", mqtt=dict(WIRE, hosts=c.hosts(*b_hosts))), name="bob")
+        connected_to(b, first_b)
+        fifo = os.path.join(self.workdir, "ana.fifo")
+        a = self.mqchat(self.ini("ana", "Ana", mqtt=dict(WIRE, hosts=c.hosts(*a_hosts)),
+                                 core={"frontends": "fifo"}, fifo={"path": fifo}),
+                        name="ana", stdin=subprocess.DEVNULL)
+        connected_to(a, first_a)
+        a.err.wait_for(r"reading lines from ", timeout=SLOW)
+        self.wait_listening(b)
+
+        writer = Writer(fifo, [line.encode() + b"\n" for line in LINES])
+        writer.start()
+        self.cleanups.append(lambda: (writer.stop.set(), writer.join(10)))
+        harness.wait_until(lambda: len(shown_by(b)) >= KILL_AFTER, timeout=THROUGH,
+                           what=f"B showing {KILL_AFTER} lines; B shows {len(shown_by(b))}")
+        moving = a if victim == a_hosts[0] else b
+        at = len(moving.err.lines)
+        c.kill(victim)
+        dead = c.mqtt_port(victim)
+        i = moving.err.wait_for(rf"connection to 127\.0\.0\.1:{dead} lost", timeout=SLOW,
+                                start=at)
+        others = "|".join(str(c.mqtt_port(n)) for n in (1, 2, 3) if n != victim)
+        moving.err.wait_for(rf"connected to 127\.0\.0\.1:({others})\b", timeout=THROUGH,
+                            start=i)
+
+        try:
+            harness.wait_until(lambda: len(shown_by(b)) >= COUNT, timeout=THROUGH,
+                               what=f"B showing all {COUNT} lines")
+        except AssertionError as e:
+            self.fail_with_logs(f"{e}\n{self.account(b)}\nA's stderr:\n{a.err.text()}"
+                                f"\nB's stderr:\n{b.err.text()}")
+        writer.join(SLOW)
+        self.assertFalse(writer.is_alive())
+        self.assertIsNone(writer.error)
+        self.assertEqual(writer.written, COUNT)
+        # B showed every line: A has read them all.  SIGTERM: it waits for
+        # what is not acknowledged yet, and says if anything never was.
+        a.signal(signal.SIGTERM)
+        rc = a.wait(60)
+        self.assertEqual(rc, 0, a.err.text())
+        self.assertNotIn("not acknowledged", a.err.text())
+        self.assert_all_once_in_order(b)
+        return a, b
+
+    def wait_listening(self, b):
+        """Until B's room subscription is in."""
+        classroom = self.classroom(1, name="Clase")
+        until_heard(classroom, b, "ping")
+        classroom.stop()
+
+    def account(self, b):
+        """What B showed of the lines, in words, for a failure's message."""
+        shown = shown_by(b)
+        missing = sorted(set(LINES) - set(shown))
+        twice = sorted({s for s in shown if shown.count(s) > 1})
+        late = [(k, shown[k]) for k in range(1, len(shown)) if shown[k] < shown[k - 1]]
+        return (f"B showed {len(shown)} lines; missing {len(missing)}: {missing[:10]}; "
+                f"twice {len(twice)}: {twice[:10]}; out of order at {late[:10]}")
+
+    def assert_all_once_in_order(self, b):
+        shown = shown_by(b)
+        if shown != LINES:
+            self.fail_with_logs(self.account(b) + "\nB's stderr:\n" + b.err.text())
+        # Nothing of Ana's that is not one of the lines.
+        stray = [line for line in b.out.text().splitlines()
+                 if line.startswith("Ana") and not re.match(r"^Ana: line \d{4} of", line)]
+        self.assertEqual(stray, [], b.out.text()[-2000:])
