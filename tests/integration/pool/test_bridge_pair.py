@@ -9,6 +9,7 @@ mqchats.  Then the link breaks again and again under a stream of lines:
 the bridge may deliver a line twice, mqchat still shows each once."""
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -113,6 +114,50 @@ class BridgePairTest(harness.TestCase):
         ana.out.wait_for(r"^\* Bea left$", timeout=SLOW)
         self.wait_who(a, ["Ana"])
         self.wait_who(b, ["Ana"])
+
+    def test_a_crash_across_the_bridge(self):
+        """Bea (on B) is killed (-9): her will, the offline presence, is
+        published by B and crosses the bridge retained.  Ana (on A) and Cid
+        (on B) are each told that her connection was lost; one of them
+        (the same one for both brokers: they see the same presence) says
+        her leave on the room, so the classroom on each side hears it once;
+        --who on either broker lists Ana and Cid.  The other one shows that
+        leave too (a defect, see below)."""
+        a, b = bridge_pair(self)
+        ana = self.chat("ana", "Ana", a)
+        bea = self.chat("bea", "Bea", b)
+        cid = self.chat("cid", "Cid", b)
+        carla = Classroom(self, a, ROOM, "Carla")
+        dani = Classroom(self, b, ROOM, "Dani")
+        for broker in (a, b):
+            self.wait_who(broker, ["Ana", "Bea", "Cid"])
+        bea.proc.send_signal(signal.SIGKILL)
+        bea.proc.wait(SLOW)
+        for m in (ana, cid):
+            m.out.wait_for(r"^\* Bea connection lost$", timeout=2 * SLOW)
+        for c in (carla, dani):
+            c.wait_payload("Bea ha salido del chat", timeout=2 * SLOW)
+        for broker in (a, b):
+            self.wait_who(broker, ["Ana", "Cid"])
+        # Fences from the far side of each, then count.
+        carla.say("fin A")
+        dani.say("fin B")
+        for m in (ana, cid):
+            m.out.wait_for(r"^Carla: fin A$", timeout=SLOW)
+            m.out.wait_for(r"^Dani: fin B$", timeout=SLOW)
+        for c in (carla, dani):
+            c.wait_payload("Carla: fin A")
+            c.wait_payload("Dani: fin B")
+            self.assertEqual(c.payloads().count("Bea ha salido del chat"), 1, c.payloads())
+        told = {m.name: [l for l in m.out.text().splitlines() if "Bea" in l] for m in (ana, cid)}
+        self.assertEqual(told["ana"][:2], ["* Bea joined", "* Bea connection lost"], told)
+        self.assertEqual(told["cid"][:1], ["* Bea connection lost"], told)
+        # What is wrong today: the leave is said on the room marked with an
+        # MQTT 5 user property, for mqchats to skip; the bridge speaks 3.1.1
+        # and drops it, so the mqchat across the bridge from the one that
+        # said it (one of the two: whichever presence sorts second) shows
+        # the leave a second time.  On one broker neither does.
+        self.assertEqual(told["ana"][2:] + told["cid"][1:], ["* Bea left"], told)
 
     def test_link_broken_under_a_stream(self):
         """Ana (on A) and Bea (on B) each say STREAM lines at once while the
