@@ -4,6 +4,7 @@ a three-node NATS cluster started from conf/nats/ (nats_cluster.py), INI
 files for mqchats on it, and the classroom paho client on any node."""
 import os
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -37,7 +38,9 @@ class NatsTestCase(TestCase):
         try:
             self.cluster.start()
         except BaseException:
+            # tearDown does not run after a failed setUp.
             self.cluster.stop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
             raise
 
     def node(self, n):
