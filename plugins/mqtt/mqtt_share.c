@@ -161,5 +161,5 @@ static void share_on_timer(void *data)
 	struct mqtt *self = data;
 	if (self->phase == MQTT_UP && !self->share_probe.settled)
 		share_give_up(self);
-	mqtt_write(self);
+	mqtt_cork(self); /* written, and a loss acted on, at the round's end (mqtt_cork.c) */
 }
