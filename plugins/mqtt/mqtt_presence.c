@@ -39,6 +39,14 @@ void mqtt_presence_free(struct mqtt *self)
 	mqtt_presence_table_free(&self->presence.table);
 	free(self->presence.nick);
 	free(self->presence.away);
+	mqtt_lost_leaves_free(&self->presence.lost_leaves);
+}
+
+static uint64_t mqtt_presence_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static bool mqtt_presence_quiet(const struct mqtt *self)
@@ -244,6 +252,9 @@ static void mqtt_presence_gone(struct mqtt *self, long i, bool show,
 	bool lost = info && info->lost;
 	if (show && *e->nick && (lost || !e->announce))
 		mqtt_presence_show(self, e->room, e->nick, MQC_MSG_LEAVE, lost ? "connection lost" : "");
+	if (show && lost && info->leave_len)
+		mqtt_lost_leaves_add(&self->presence.lost_leaves, e->room, info->leave,
+		                     info->leave_len, mqtt_presence_now_ms());
 	if (show && lost && info->leave_len && self->phase == MQTT_UP &&
 	    mqtt_presence_relayer(self, (size_t)i))
 		mqtt_presence_relay(self, e->room, info);
@@ -391,4 +402,11 @@ void mqtt_presence_saw(struct mqtt *self, const struct mqc_message *msg)
 	/* Not a bridge's relay of someone else's. */
 	if ((msg->type == MQC_MSG_JOIN || msg->type == MQC_MSG_LEAVE) && !*msg->to && !msg->hops)
 		self->presence.announces = true;
+}
+
+bool mqtt_presence_relayed_leave(struct mqtt *self, const char *room, const void *payload,
+                                 size_t len)
+{
+	return mqtt_lost_leaves_take(&self->presence.lost_leaves, room, payload, len,
+	                             mqtt_presence_now_ms());
 }

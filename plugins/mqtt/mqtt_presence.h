@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mqtt_lost_leaves.h"
 #include "mqtt_meta.h"
 #include "mqtt_presence_table.h"
 
@@ -29,6 +30,7 @@ struct mqtt_presence {
 	char *away;     /* our away text; NULL when not away */
 	bool announces; /* the core says our joins and leaves (seen in publish) */
 	bool full_logged;
+	struct mqtt_lost_leaves lost_leaves; /* to know their relayed copies */
 };
 
 /* After the client id and config are known. */
@@ -53,6 +55,11 @@ void mqtt_presence_received(struct mqtt *self, const struct mqtt_meta_place *at,
 void mqtt_presence_settle(struct mqtt *self);
 /* The user property of a leave relayed for a lost mqchat. */
 #define MQTT_PRESENCE_RELAY_PROPERTY "mqchat-relay"
+/* Whether `payload` on `room` is a lost mqchat's leave relayed for the
+ * room's plain readers, already shown from presence (the relay's mark
+ * does not cross 3.1.1 links: see mqtt_lost_leaves.h). */
+bool mqtt_presence_relayed_leave(struct mqtt *self, const char *room, const void *payload,
+                                 size_t len);
 
 /* Before CONNECT: our presence will, carrying `leave` (the leave message
  * the room's plain readers are to be told; NULL for none); false when

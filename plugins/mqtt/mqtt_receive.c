@@ -36,15 +36,18 @@ static bool mqtt_receive_has(const mosquitto_property *props, const char *wanted
 	return copy;
 }
 
-/* Where a message at `at` goes; false to drop it. */
+/* Where message `msg` at `at` goes; false to drop it. */
 static bool mqtt_receive_route(struct mqtt *self, const struct mqtt_meta_place *at,
+                               const struct mosquitto_message *msg,
                                const mosquitto_property *props, struct mqtt_route *route)
 {
 	const char *room = self->rooms.v[at->room].name;
 	switch (at->kind) {
 	case MQTT_META_ROOM:
 		/* A lost mqchat's leave, for plain readers: we show its presence. */
-		if (self->cfg.presence && mqtt_receive_has(props, MQTT_PRESENCE_RELAY_PROPERTY))
+		if (self->cfg.presence &&
+		    (mqtt_receive_has(props, MQTT_PRESENCE_RELAY_PROPERTY) ||
+		     mqtt_presence_relayed_leave(self, room, msg->payload, (size_t)msg->payloadlen)))
 			return false;
 		if (!self->cfg.verify)
 			return true; /* by its topic, as ever */
@@ -81,7 +84,7 @@ void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
 		return;
 	}
 	struct mqtt_route route = {.topic = msg->topic};
-	if (!mqtt_receive_route(self, &at, props, &route)) {
+	if (!mqtt_receive_route(self, &at, msg, props, &route)) {
 		self->host->log(self->inst, MQC_LOG_DEBUG, "a message on %s: not for us, dropped",
 		                msg->topic);
 		return;

@@ -199,6 +199,23 @@ START_TEST(a_lost_mqchat_is_shown_and_its_leave_relayed_once)
 }
 END_TEST
 
+/* The relayed copy of a leave shown from presence, its mark dropped by a
+ * 3.1.1 link, is known by its bytes in its room: once. */
+START_TEST(a_relayed_leave_without_its_mark_is_known)
+{
+	static const char leave[] = "Cata ha salido del chat";
+	arrives("lobby/presence/cata/c2", ONLINE("Cata", "true"), true);
+	ck_assert(!mqtt_presence_relayed_leave(&self, "lobby", leave, strlen(leave)));
+	arrives("lobby/presence/cata/c2",
+	        "{\"v\":1,\"nick\":\"Cata\",\"state\":\"offline\",\"lost\":true,"
+	        "\"leave\":\"Cata ha salido del chat\"}", false);
+	ck_assert(!mqtt_presence_relayed_leave(&self, "other", leave, strlen(leave)));
+	ck_assert(!mqtt_presence_relayed_leave(&self, "lobby", leave, strlen(leave) - 1));
+	ck_assert(mqtt_presence_relayed_leave(&self, "lobby", leave, strlen(leave)));
+	ck_assert(!mqtt_presence_relayed_leave(&self, "lobby", leave, strlen(leave)));
+}
+END_TEST
+
 START_TEST(the_barrier_syncs_the_room_and_drops_who_did_not_come_back)
 {
 	arrives("lobby/presence/ana/c1", ONLINE("Ana", "false"), true);
@@ -243,6 +260,7 @@ int main(void)
 	tcase_add_test(tc, a_live_join_is_shown_unless_that_mqchat_announces_it);
 	tcase_add_test(tc, a_proved_nick_and_a_claimed_one_are_two);
 	tcase_add_test(tc, a_lost_mqchat_is_shown_and_its_leave_relayed_once);
+	tcase_add_test(tc, a_relayed_leave_without_its_mark_is_known);
 	tcase_add_test(tc, the_barrier_syncs_the_room_and_drops_who_did_not_come_back);
 	tcase_add_test(tc, hostile_presence_changes_nothing);
 	suite_add_tcase(s, tc);
