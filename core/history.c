@@ -325,6 +325,7 @@ struct history {
 	int64_t opened_at_seq;
 	struct recalled_key *keys; /* NULL until the first history_has_key() */
 	size_t keys_mask;
+	int64_t recalled_newest_ms; /* the newest received_ms among them */
 	/* The newest row when this store last wrote (or opened): what other
 	 * processes sharing the file stored since is past it. */
 	int64_t seen_upto;
@@ -1004,13 +1005,25 @@ static void recall_keys(struct history *h)
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *key = column_text(s, 0);
-		recall(h, key_hash(key), sqlite3_column_int64(s, 1));
+		int64_t received_ms = sqlite3_column_int64(s, 1);
+		recall(h, key_hash(key), received_ms);
+		if (received_ms > h->recalled_newest_ms)
+			h->recalled_newest_ms = received_ms;
 		if (sqlite3_column_int(s, 2))
 			recall_own_content(h, key);
 	}
 	if (rc != SQLITE_DONE)
 		set_error(h, "reading the keys of earlier messages");
 	sqlite3_reset(s);
+}
+
+int64_t history_earlier_end_ms(struct history *h)
+{
+	if (h->opened_at_seq == 0)
+		return 0;
+	if (!h->keys)
+		recall_keys(h);
+	return h->recalled_newest_ms;
 }
 
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms)

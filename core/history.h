@@ -138,6 +138,13 @@ bool history_has_idle_work(const struct history *h);
  */
 bool history_has_key(struct history *h, const char *dedup_key, int64_t since_ms);
 
+/* When the newest message stored before the store was opened (by an
+ * earlier run, or another process) arrived, Unix ms; 0 when none.  A
+ * logger killed before acknowledging its last messages gets them again
+ * at its next start, however long after: they are digests stored within
+ * the digest window before this time. */
+int64_t history_earlier_end_ms(struct history *h);
+
 /*
  * Is a message with an id stored under this key (dedup_identity.key),
  * however long ago, by this run, an earlier one or another process (as far

@@ -163,6 +163,27 @@ START_TEST(what_an_earlier_run_stored_is_a_repeat)
 }
 END_TEST
 
+/* A logger killed between storing its last messages and acknowledging
+ * them gets them again when it comes back, however late: the digest
+ * window counts back from the last message the earlier run stored. */
+START_TEST(an_earlier_runs_last_messages_repeat_however_late)
+{
+	settings.dedup_window_ms = 20;
+	struct archive *a = open_archive(tmp_dir);
+	store_payload(a, "ana: primera", 0);
+	let_pass(60);
+	store_payload(a, "ana: hola", 0);
+	archive_close(a);
+	let_pass(60); /* back later than the window */
+
+	a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, "ana: primera", 0, 0), DEDUP_NEW);
+	archive_close(a);
+	settings.dedup_window_ms = WINDOW_MS;
+}
+END_TEST
+
 /* What /history and /search show: texts joined by '|'. */
 static void collect_text(void *data, const struct mqc_message *msg)
 {
@@ -476,6 +497,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_plain_message_repeats_only_within_the_digest_window);
 	tcase_add_test(tc, a_retained_message_repeats_past_the_digest_window);
 	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
+	tcase_add_test(tc, an_earlier_runs_last_messages_repeat_however_late);
 	tcase_add_test(tc, history_replies_say_what_was_found);
 	tcase_add_test(tc, history_off_is_said);
 	tcase_add_test(tc, history_unavailable_is_said);

@@ -15,6 +15,7 @@ after the run (the survivors alone miss the dead one's share)."""
 import re
 import signal
 import subprocess
+import time
 
 import harness
 from pool_helpers import SLOW, Publisher, conf_file, history
@@ -144,9 +145,12 @@ class LoggerPoolTest(harness.TestCase):
         session, and it is all stored, once, when the logger comes back."""
         (one, _), (two, two_id), (three, _) = [self.logger(f"logger{i}") for i in (1, 2, 3)]
 
+        killed_at = []
+
         def kill():
             two.signal(signal.SIGKILL)
             two.proc.wait(SLOW)
+            killed_at.append(time.monotonic())
 
         self.say_all(kill)
         self.fence([one, three])
@@ -160,15 +164,15 @@ class LoggerPoolTest(harness.TestCase):
         self.assertGreater(len(lost), (COUNT - KILL_AT) // 6,
                            "the survivors logged the dead logger's share: "
                            "mosquitto no longer deals to an offline session?")
-        # Back later than a service manager would bring it: what it had
-        # stored and not yet acknowledged comes again, and on the plain
-        # wire is known for a repeat only within [core] dedup_window of
-        # being stored (measured with history written before each
-        # acknowledgement, restarted 12 s after the kill: up to 309 lines
-        # stored twice with the default 10, none with 60).  A window as
-        # long as the test makes the lateness harmless here;
-        # conf/logger-pool.ini says what a long one costs.
-        two_again, again_id = self.logger("logger2", ["-o", "core.dedup_window=600"])
+        # Back later than a service manager would bring it, and later than
+        # [core] dedup_window (made 1 s here, so that it surely is): what
+        # it had stored and not yet acknowledged comes again, and on the
+        # plain wire is known by its words within the window counted back
+        # from the last message the killed run stored (it was counted from
+        # now: up to 309 lines stored twice, back 12 s after the kill with
+        # the default 10 s).
+        time.sleep(max(0.0, killed_at[0] + 3 - time.monotonic()))
+        two_again, again_id = self.logger("logger2", ["-o", "core.dedup_window=1"])
         self.assertEqual(again_id, two_id)
         self.fence([two_again])
         two_again.stop()
