@@ -144,14 +144,16 @@ def paced_writer(fifo, count, rate, stamps):
 
 
 def check_failover(arrivals, count):
+    """{missing: lines never shown, twice: lines shown again, in_order}."""
     numbers = [n for _, n in arrivals.seen]
-    if len(numbers) != count or len(set(numbers)) != count:
-        raise RuntimeError(f"the receiver showed {len(numbers)} lines, {len(set(numbers))} "
-                           f"distinct, of {count} written")
-    return numbers == sorted(numbers)
+    missing = sorted(set(range(count)) - set(numbers))
+    return {"missing": len(missing), "missing_first": missing[:10],
+            "twice": len(numbers) - len(set(numbers)), "in_order": numbers == sorted(numbers)}
 
 
 def failover_run(ctx, run):
+    """One run's figures; a run whose receiver missed lines or showed some
+    twice has them counted (see bench), not raised."""
     cluster = start_cluster(ctx, f"nats-cluster-{run}")
     work = ctx.tmpdir("nats-failover")
     out_path, topic = os.path.join(work, "out.txt"), f"failover-{run}"
@@ -161,7 +163,7 @@ def failover_run(ctx, run):
                           topic=topic)
     tx = procs.Mqchat(ctx, work, "tx", "on", 1, fifo=True, port=cluster.mqtt_port(1),
                       topic=topic, extra=["-o", f"mqtt.hosts={cluster.hosts()}"])
-    arrivals, writer = Arrivals(out_path), None
+    arrivals = Arrivals(out_path)
     try:
         rx.wait_connected()
         tx.wait_connected()
@@ -172,21 +174,23 @@ def failover_run(ctx, run):
                                   args=(tx.fifo, count, ctx.nats_rate, stamps), daemon=True)
         writer.start()
         t_kill = kill_after(ctx, cluster, arrivals, ctx.nats_before)
-        wait_all(ctx, arrivals, count, tx, said)
+        wait_all(ctx, arrivals, count, tx)
         writer.join(ctx.timeout(count))
         first_after = next(i for i, t in enumerate(stamps) if t > t_kill)
         back = said.first(b"connected to ", t_kill)
         shown = arrivals.first_at_least(first_after)
-        silence = arrivals.longest_silence()
-        in_order = check_failover(arrivals, count)
+        r = {"lines": count, "silence_ms": arrivals.longest_silence() * 1e3,
+             "said": said.text(), **check_failover(arrivals, count)}
     finally:
         arrivals.close()
         (tx_rc, _), _ = procs.stop_mqchats([tx, rx])
         cluster.stop()
     if back is None:
         raise RuntimeError(f"the sender never said it was connected again: {said.text()}")
-    return {"reconnect_ms": (back - t_kill) * 1e3, "first_ms": (shown - t_kill) * 1e3,
-            "silence_ms": silence * 1e3, "lines": count, "in_order": in_order, "tx_code": tx_rc}
+    r.update(reconnect_ms=(back - t_kill) * 1e3, tx_code=tx_rc)
+    if shown is not None:
+        r["first_ms"] = (shown - t_kill) * 1e3
+    return r
 
 
 def kill_after(ctx, cluster, arrivals, seconds):
@@ -202,35 +206,39 @@ def kill_after(ctx, cluster, arrivals, seconds):
     return t_kill
 
 
-def wait_all(ctx, arrivals, count, tx, said):
-    """Until the receiver has shown `count` numbered lines; the sender must
-    not have exited meanwhile.  NATS sends again what was in flight to a
-    dead node only after ack_wait, once its leaders are elected again: a
-    minute of grace after the last line."""
+def wait_all(ctx, arrivals, count, tx):
+    """Until the receiver has shown `count` numbered lines, or a deadline:
+    NATS sends again what was in flight to a dead node only after ack_wait,
+    once its leaders are elected again, so a minute of grace after the last
+    line.  The sender must not exit meanwhile."""
     deadline = time.monotonic() + ctx.timeout(count) + ctx.nats_before + ctx.nats_after + 60
-    while len(arrivals.seen) < count:
+    while len(arrivals.seen) < count and time.monotonic() < deadline:
         arrivals.poll()
         if tx.proc.poll() is not None:
             raise RuntimeError(f"the sender exited {tx.proc.returncode}")
-        if time.monotonic() > deadline:
-            numbers = [n for _, n in arrivals.seen]
-            missing = sorted(set(range(count)) - set(numbers))
-            raise RuntimeError(f"the receiver showed {len(numbers)} of {count} lines "
-                               f"({len(set(numbers))} distinct), missing {missing[:10]}; the "
-                               f"sender said: {said.text()}")
         time.sleep(0.002)
 
 
 def bench(ctx, results):
+    """Throughput, then the failover runs; the section fails, its figures
+    kept, when a run's receiver missed lines or showed some twice."""
     lines_path, size, chunks = throughput.line_files(ctx, ctx.nats_count, name="nats-lines")
     cluster = start_cluster(ctx, "nats-cluster")
     try:
         throughput_runs(ctx, results, cluster, lines_path, size, chunks)
     finally:
         cluster.stop()
+    bad = []
     for run in range(ctx.runs):
         r = failover_run(ctx, run)
         results.add("nats", "mqchat failover", r)
-        ctx.log(f"nats failover: connected again after {r['reconnect_ms']:.0f} ms, first line "
-                f"through the new node after {r['first_ms']:.0f} ms, longest silence "
-                f"{r['silence_ms']:.0f} ms")
+        ctx.log(f"nats failover: connected again after {r['reconnect_ms']:.0f} ms, longest "
+                f"silence {r['silence_ms']:.0f} ms, {r['missing']} lines missing, "
+                f"{r['twice']} twice")
+        if r["missing"] or r["twice"]:
+            bad.append(f"run {run + 1}: {r['missing']} of {r['lines']} lines never shown "
+                       f"(the first {r['missing_first']}), {r['twice']} twice; the sender "
+                       f"said: {r['said']}")
+    if bad:
+        raise RuntimeError(f"{len(bad)} of {ctx.runs} failover runs lost or repeated lines: "
+                           + "; ".join(bad))

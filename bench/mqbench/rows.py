@@ -230,7 +230,9 @@ def nats(res, sz):
                  fmt(ref, "") + " [mosquitto_pub -V 311 -l → mosquitto_sub -V 311, same nodes]",
                  times(ratio_of(mine, ref)), "", None)
     runs = res.runs.get(("nats", "mqchat failover"), [])
-    whole = sum(1 for r in runs if r.get("in_order") and r.get("tx_code") == 0)
+    whole = sum(1 for r in runs if r.get("in_order") and r.get("tx_code") == 0
+                and not r.get("missing") and not r.get("twice"))
+    lost = [r["missing"] for r in runs if r.get("missing")]
     lines = f"{runs[0]['lines']:,}" if runs else "—"
     for key, what in (("reconnect_ms", "node 1 killed (SIGKILL) → the sender connected to "
                                        "another node"),
@@ -240,8 +242,10 @@ def nats(res, sz):
         mine = res.stat("nats", "mqchat failover", key)
         cell = fmt(mine, "")
         if mine and key == "first_ms":
-            cell += (f"; {lines} lines at {sz.nats_rate}/s, each shown once; in order and "
-                     f"the sender's exit 0 in {whole} of {len(runs)} runs")
+            cell += (f"; {lines} lines at {sz.nats_rate}/s: each shown once, in order, and "
+                     f"the sender's exit 0 in {whole} of {len(runs)} runs"
+                     + (f"; lines never shown in {len(lost)} run(s) (up to {max(lost)})"
+                        if lost else ""))
         rows.add(f"NATS failover: {what} (ms)", cell,
                  "mosquitto_pub has no second broker", "", "", None)
     return rows
