@@ -17,13 +17,18 @@ Nodes are numbered 1 to 3, as the files are.  Ready means: a QoS 1 publish
 from a paho MQTT 3.1.1 client is acknowledged (PUBACK) on every running node
 -- JetStream has a leader and a majority -- and a message published on the
 first running node reaches a subscriber on the last one (the routes are up).
-Every wait is on such an event, bounded by a deadline.
+Every wait is on such an event, bounded by a deadline.  The ports are
+known once start() has returned (a port someone took meanwhile makes it
+start again elsewhere).
 
 Used by the nats-* tests and by bench/ (keep the API small)."""
 import os
 import queue
+import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -46,6 +51,22 @@ _ADDR = re.compile(r"127\.0\.0\.1:(\d+)")
 
 def conf_path(node):
     return os.path.join(CONF_DIR, f"node{node}.conf")
+
+
+def _free_port(taken):
+    """A port nobody listens on now, below Linux's ephemeral range (32768
+    and up), where outgoing connections -- the nodes' own routes among
+    them -- would take it before the node listens on it."""
+    while True:
+        port = random.randrange(20000, 32000)
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 def _read(path):
@@ -80,25 +101,31 @@ class NatsCluster:
 
     def __init__(self, workdir, log_prefix="nats"):
         self.workdir = workdir
+        self.prefix = log_prefix
         self.procs = {}
-        self.logs = {}
-        self.conf = {}
+        self.logs = {n: os.path.join(workdir, f"{log_prefix}-node{n}.log") for n in NODES}
+        self.conf = {n: os.path.join(workdir, f"{log_prefix}-node{n}.conf") for n in NODES}
+        self.stores = {n: os.path.join(workdir, f"{log_prefix}-node{n}-store") for n in NODES}
         self.mqtt = {}
-        texts = {n: _settings(_read(conf_path(n))) for n in NODES}
-        # Every port any file names gets one free port, the same everywhere.
-        ports = sorted({int(p) for t in texts.values() for p in _ADDR.findall(t)})
-        moved = {p: harness.free_port() for p in ports}
+        self.texts = {n: _settings(_read(conf_path(n))) for n in NODES}
+        self._place()
+
+    def _place(self):
+        """Writes each node's file with every port the files name moved to a
+        free one (the same port in two files gets the same new port) and
+        its store_dir moved into the workdir."""
+        ports = sorted({int(p) for t in self.texts.values() for p in _ADDR.findall(t)})
+        moved = {}
+        for p in ports:
+            moved[p] = _free_port(set(moved.values()))
         for n in NODES:
-            text = _ADDR.sub(lambda m: f"127.0.0.1:{moved[int(m.group(1))]}", texts[n])
-            store = os.path.join(workdir, f"{log_prefix}-node{n}-store")
-            text, found = re.subn(r'^(\s*store_dir:\s*).*$', rf'\g<1>"{store}"', text,
-                                  flags=re.M)
+            text = _ADDR.sub(lambda m: f"127.0.0.1:{moved[int(m.group(1))]}", self.texts[n])
+            text, found = re.subn(r'^(\s*store_dir:\s*).*$', rf'\g<1>"{self.stores[n]}"',
+                                  text, flags=re.M)
             if found != 1:
                 raise AssertionError(f"{conf_path(n)}: wanted one store_dir, found {found}")
-            self.conf[n] = os.path.join(workdir, f"{log_prefix}-node{n}.conf")
             with open(self.conf[n], "w") as f:
                 f.write(text)
-            self.logs[n] = os.path.join(workdir, f"{log_prefix}-node{n}.log")
             self.mqtt[n] = _listen(_block(text, "mqtt"), f"node{n}'s mqtt block")
         self._check_routes()
 
@@ -133,10 +160,24 @@ class NatsCluster:
         return [n for n in NODES if n in self.procs and self.procs[n].poll() is None]
 
     def start(self, timeout=READY_TIMEOUT):
-        """Starts the three nodes; returns self once the cluster is ready."""
-        for n in NODES:
-            self._spawn(n)
-        self.wait_ready(timeout)
+        """Starts the three nodes; returns self once the cluster is ready.
+        Read the ports after: a port taken meanwhile by someone else makes
+        it start again on other ports."""
+        for attempt in range(1, 4):
+            for n in NODES:
+                self._spawn(n)
+            try:
+                self.wait_ready(timeout, NODES)
+                return self
+            except AssertionError:
+                taken = any("address already in use" in self.log(n) for n in NODES)
+                if not taken or attempt == 3:
+                    raise
+            self.stop()
+            for n in NODES:
+                shutil.rmtree(self.stores[n], ignore_errors=True)
+                os.replace(self.logs[n], f"{self.logs[n]}.{attempt}")
+            self._place()
         return self
 
     def _spawn(self, node):
@@ -153,7 +194,7 @@ class NatsCluster:
         """Starts node `node` again (a killed one: same store); returns once
         the running nodes are ready, this one included."""
         self._spawn(node)
-        self.wait_ready(timeout)
+        self.wait_ready(timeout, sorted(set(self.running()) | {node}))
 
     def kill(self, node):
         """SIGKILL to node `node`, as a crash or a pulled plug: no goodbye to
@@ -189,27 +230,29 @@ class NatsCluster:
         return "\n".join(f"--- NATS node {n}:\n"
                          + "\n".join(self.log(n).splitlines()[-lines:]) for n in NODES)
 
-    def wait_ready(self, timeout=READY_TIMEOUT):
-        """Waits until every running node acknowledges a QoS 1 publish and a
-        message goes from the first running node to the last."""
+    def wait_ready(self, timeout=READY_TIMEOUT, nodes=None):
+        """Waits until each of `nodes` (by default those running)
+        acknowledges a QoS 1 publish and a message goes from the first of
+        them to the last; fails at once if one of them is not running."""
         deadline = time.monotonic() + timeout
-        nodes = self.running()
+        nodes = list(nodes or self.running())
         if not nodes:
             raise AssertionError("no NATS node is running")
         for n in nodes:
-            self._until(deadline, lambda: self._puback(n), f"a PUBACK from NATS node {n}")
+            self._until(deadline, lambda: self._puback(n), f"a PUBACK from NATS node {n}",
+                        nodes)
         first, last = nodes[0], nodes[-1]
         self._until(deadline, lambda: self._crosses(first, last),
-                    f"a message from NATS node {first} to node {last}")
+                    f"a message from NATS node {first} to node {last}", nodes)
 
-    def _until(self, deadline, probe, what):
+    def _until(self, deadline, probe, what, nodes):
         tries = []
         while True:
-            for n in NODES:
+            for n in nodes:
                 proc = self.procs.get(n)
-                if proc is not None and proc.returncode is None and proc.poll() is not None:
-                    raise AssertionError(f"NATS node {n} exited {proc.returncode}\n"
-                                         + self.logs_tail())
+                if proc is None or proc.poll() is not None:
+                    code = "never started" if proc is None else f"exited {proc.returncode}"
+                    raise AssertionError(f"NATS node {n} {code}\n" + self.logs_tail())
             outcome = probe()
             if outcome is True:
                 return
