@@ -235,9 +235,14 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
 }
 
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
-                                 uint64_t since_link_up_ms)
+                                 uint64_t since_link_up_ms, uint64_t link_down_ms)
 {
 	uint64_t now = loop_now_ms();
+	/* In flight when the link went down, sent again on the next one
+	 * (a cluster's node died: NATS sends it again after ack_wait). */
+	if (!ident->by_id && link_down_ms && since_link_up_ms <= RESTART_REPEAT_WINDOW_MS &&
+	    dedup_contains(a->dedup, ident, link_down_ms))
+		return DEDUP_REPEAT;
 	/* A retained message goes into both sets (dedup.h): the digest window
 	 * catches a live copy arriving with it (from a session's queue), the
 	 * retained set the copies that later reconnections bring. */

@@ -53,12 +53,14 @@ struct history *archive_store_handle(struct archive *a);
  * DEDUP_REPEAT then.  A message with an id is recognised at any age; a
  * plain one within the digest window, or, within a while of connecting
  * (`since_link_up_ms` ago), our own at any age (its echo, queued in our
- * session).  A retained one (MQC_MSG_RETAINED), which the broker hands
+ * session), and one this run saw within the window before the link last
+ * went down (`link_down_ms`, monotonic; 0: never), sent again once the
+ * link is back, however long it took.  A retained one (MQC_MSG_RETAINED), which the broker hands
  * over at every subscription, is a repeat when this run has shown it, or
  * when history has it at any age.  DEDUP_CONFLICT: new, but another
  * message had its id. */
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
-                                 uint64_t since_link_up_ms);
+                                 uint64_t since_link_up_ms, uint64_t link_down_ms);
 /* The same for an answer to our history request: known when this run has
  * seen it, or an earlier run stored it at any age (a message without an
  * id by its words, among the newest keys the store recalls). */

@@ -350,7 +350,8 @@ static bool flood_admits(struct chat *chat, const struct mqc_message *msg, uint6
 static void take(struct chat *chat, struct network *net, const struct mqc_message *msg,
                  const struct dedup_identity *ident, uint64_t now)
 {
-	enum dedup_verdict verdict = archive_check(chat->archive, ident, now - net->link_up_ms);
+	enum dedup_verdict verdict =
+		archive_check(chat->archive, ident, now - net->link_up_ms, net->link_down_ms);
 	if (verdict == DEDUP_REPEAT)
 		return;
 	archive_store(chat->archive, msg, ident);
@@ -502,6 +503,8 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 	case MQC_LINK_DOWN:
 		if (net->link_up || !chat->interactive)
 			chat_event(chat, net, MQC_LOG_WARNING, detail);
+		if (net->link_up)
+			net->link_down_ms = loop_now_ms();
 		net->link_up = false;
 		check_quit_done(chat);
 		break;

@@ -42,6 +42,7 @@ struct network {
 	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
 	bool failed;        /* gave up (MQC_LINK_FAILED) */
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
+	uint64_t link_down_ms; /* monotonic time it last went down from up; 0: never */
 	bool paused_input;   /* its backlog holds sources back */
 };
 

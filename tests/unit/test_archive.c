@@ -51,14 +51,21 @@ static struct archive *open_archive(const char *state_dir)
 }
 
 /* The verdict on `payload`, received on "room" with `flags`. */
-static enum dedup_verdict check_payload(struct archive *a, const char *payload, unsigned flags,
-                                        uint64_t since_link_up_ms)
+static enum dedup_verdict check_after_drop(struct archive *a, const char *payload,
+                                           unsigned flags, uint64_t since_link_up_ms,
+                                           uint64_t link_down_ms)
 {
 	struct arrival in;
 	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
-	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms);
+	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms, link_down_ms);
 	arrival_free(&in);
 	return v;
+}
+
+static enum dedup_verdict check_payload(struct archive *a, const char *payload, unsigned flags,
+                                        uint64_t since_link_up_ms)
+{
+	return check_after_drop(a, payload, flags, since_link_up_ms, 0);
 }
 
 /* Stores `payload` as if received and shown. */
@@ -179,6 +186,28 @@ START_TEST(an_earlier_runs_last_messages_repeat_however_late)
 	a = open_archive(tmp_dir);
 	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_REPEAT);
 	ck_assert_int_eq(check_payload(a, "ana: primera", 0, 0), DEDUP_NEW);
+	archive_close(a);
+	settings.dedup_window_ms = WINDOW_MS;
+}
+END_TEST
+
+/* What was in flight when the link went down comes again on the next
+ * one, maybe long after (NATS: after ack_wait): a repeat, if seen within
+ * the window before the drop and soon after connecting again. */
+START_TEST(a_message_in_flight_at_a_drop_repeats_however_late)
+{
+	settings.dedup_window_ms = 20;
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: primera", 0, 0), DEDUP_NEW);
+	let_pass(60);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_NEW);
+	uint64_t down = loop_now_ms();
+	let_pass(60);
+	ck_assert_int_eq(check_after_drop(a, "ana: hola", 0, 100, down), DEDUP_REPEAT);
+	ck_assert_int_eq(check_after_drop(a, "ana: primera", 0, 100, down), DEDUP_NEW);
+	let_pass(60);
+	/* Long after connecting again: the same words are said anew. */
+	ck_assert_int_eq(check_after_drop(a, "ana: hola", 0, 60000, down), DEDUP_NEW);
 	archive_close(a);
 	settings.dedup_window_ms = WINDOW_MS;
 }
@@ -498,6 +527,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_retained_message_repeats_past_the_digest_window);
 	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
 	tcase_add_test(tc, an_earlier_runs_last_messages_repeat_however_late);
+	tcase_add_test(tc, a_message_in_flight_at_a_drop_repeats_however_late);
 	tcase_add_test(tc, history_replies_say_what_was_found);
 	tcase_add_test(tc, history_off_is_said);
 	tcase_add_test(tc, history_unavailable_is_said);
