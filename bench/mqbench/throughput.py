@@ -68,10 +68,11 @@ def check_output(out_path, base, count):
 
 
 def run_mqchat(ctx, qos, history, count, lines_path, size, ports=(None, None),
-               topic=procs.TOPIC):
+               topic=procs.TOPIC, timeout=None):
     """`ports`: the sender's and the receiver's broker (NATS nodes); None:
-    ctx's broker."""
+    ctx's broker.  `timeout`: for all of it to arrive (ctx.timeout)."""
     tx_port, rx_port = ports
+    timeout = timeout or ctx.timeout(count)
     work = ctx.tmpdir(f"tp-mqchat-q{qos}-{history}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
@@ -85,8 +86,8 @@ def run_mqchat(ctx, qos, history, count, lines_path, size, ports=(None, None),
         t0 = time.monotonic()
         cat = ctx.children.spawn("cat", ["cat", lines_path], stdout=fifo_fd)
         os.close(fifo_fd)
-        t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mqchat receiver")
-        procs.reap(ctx.children, cat, "cat", ctx.timeout(count))
+        t1 = procs.wait_size(out_path, base + size, timeout, "mqchat receiver")
+        procs.reap(ctx.children, cat, "cat", timeout)
         in_order = check_output(out_path, base, count)
     finally:
         (tx_rc, tx_rss), (rx_rc, rx_rss) = procs.stop_mqchats([tx, rx])
