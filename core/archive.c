@@ -219,10 +219,11 @@ static bool stored_before(struct archive *a, const struct dedup_identity *ident,
 	if (ident->by_id)
 		return history_has_message(a->history, ident->key.data);
 	/* The window counts back from now, or from the end of the run before,
-	 * whose unacknowledged last messages come again (history.h). */
+	 * whose unacknowledged last messages come again (history.h); none at
+	 * all with dedup_window = 0, not even that end's. */
 	int64_t end = history_earlier_end_ms(a->history);
 	int64_t from = end && end < loop_wall_ms() ? end : loop_wall_ms();
-	int64_t since = any_age ? 0 : from - (int64_t)a->set.dedup_window_ms;
+	int64_t since = any_age ? 0 : from - (int64_t)a->set.dedup_window_ms + 1;
 	return history_has_key(a->history, ident->key.data, since);
 }
 
