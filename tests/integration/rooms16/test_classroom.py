@@ -74,6 +74,9 @@ class ClassroomTest(AclTestCase):
         ana.out.wait_for(r"Bob ha entrado al chat|\bBob\b.*\bjoined\b", timeout=SLOW)
         kill9(bob)
         ana.out.wait_for(r"\bBob\b.*\b(left|connection lost|ha salido)", timeout=SLOW)
+        # Ana shows the loss in the round she publishes its relay, which
+        # leaves at that round's end: "fin" said now could overtake it.
+        classroom.wait_payload("Bob ha salido del chat")
         classroom.say("fin")
         classroom.wait_payload("Clase: fin")
         seen = classroom.payloads()
