@@ -287,6 +287,14 @@ static const char PRUNE_AGE_SQL[] =
 	" (SELECT seq FROM messages WHERE received_ms >= ?1 ORDER BY seq LIMIT 1),"
 	" (SELECT coalesce(max(seq), 0) + 1 FROM messages))";
 
+/* A message another process sharing the file stored: its content digest
+ * and when it was received (for mark_stored_by_others). */
+struct copy {
+	uint64_t content;
+	int64_t received_ms;
+	bool by_id;
+};
+
 /* One message waiting for the next flush.  Its strings share one block. */
 struct pending {
 	const char *id, *topic, *nick, *sender_id, *text, *dedup_key; /* key: NULL */
@@ -329,6 +337,10 @@ struct history {
 	/* The newest row when this store last wrote (or opened): what other
 	 * processes sharing the file stored since is past it. */
 	int64_t seen_upto;
+	/* What other processes stored lately (rows read past seen_upto), kept
+	 * COPY_WINDOW_MS: a copy of ours may come after their row was read. */
+	struct copy *others;
+	size_t n_others, cap_others;
 	/* The keys of every stored message with an id (history_load_ids);
 	 * NULL until loaded.  It holds every row up to ids_upto. */
 	struct keyfilter *stored_ids;
@@ -809,12 +821,6 @@ static bool step_int(struct history *h, sqlite3_stmt *s, int64_t *value)
 }
 
 /* A row another process stored: what it says, when. */
-struct copy {
-	uint64_t content;
-	int64_t received_ms;
-	bool by_id;
-};
-
 static int by_content(const void *a, const void *b)
 {
 	uint64_t x = ((const struct copy *)a)->content, y = ((const struct copy *)b)->content;
@@ -844,12 +850,11 @@ static bool among_copies(const struct pending *p, const struct copy *copies, siz
 	return false;
 }
 
-/* Reads the keys other processes sharing the file stored since this one
- * last wrote (rows after seen_upto) into `copies`; keys with an id join the
- * filter of stored ones.  Returns how many, or -1. */
-static ptrdiff_t read_others_keys(struct history *h, struct copy **copies)
+/* Adds to h->others the keys other processes sharing the file stored
+ * since this one last wrote (rows after seen_upto); keys with an id join
+ * the filter of stored ones.  False on an error. */
+static bool read_others_keys(struct history *h)
 {
-	size_t n = 0, cap = 0;
 	sqlite3_stmt *s = h->keys_since;
 	sqlite3_bind_int64(s, 1, h->seen_upto);
 	int rc;
@@ -860,43 +865,53 @@ static ptrdiff_t read_others_keys(struct history *h, struct copy **copies)
 			keyfilter_add(h->stored_ids, key_hash(key));
 		if (!dedup_key_content(key, &content))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*copies = xrealloc(*copies, cap * sizeof **copies);
+		if (h->n_others == h->cap_others) {
+			h->cap_others = h->cap_others ? h->cap_others * 2 : 64;
+			h->others = xrealloc(h->others, h->cap_others * sizeof *h->others);
 		}
-		(*copies)[n++] = (struct copy){content, sqlite3_column_int64(s, 1), is_id_key(key)};
+		h->others[h->n_others++] =
+			(struct copy){content, sqlite3_column_int64(s, 1), is_id_key(key)};
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
 		set_error(h, "reading what other processes stored");
-		return -1;
-	}
-	if (n)
-		qsort(*copies, n, sizeof **copies, by_content);
-	return (ptrdiff_t)n;
+	return rc == SQLITE_DONE;
+}
+
+/* Forgets the copies received before `before_ms`: none of ours can be
+ * one of them any more. */
+static void forget_old_copies(struct history *h, int64_t before_ms)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < h->n_others; i++)
+		if (h->others[i].received_ms >= before_ms)
+			h->others[j++] = h->others[i];
+	h->n_others = j;
 }
 
 /* Inside the flush's transaction: marks the `n` oldest pending messages
- * that another process sharing the file has stored since this one last
- * wrote (each process stores what it receives, and its own messages: two
- * participants under one user store the same messages).  Copies with an
- * id are left to the unique index.  Nothing to read while no other
- * process writes. */
+ * that another process sharing the file has stored (each process stores
+ * what it receives, and its own messages: two participants under one user
+ * store the same messages), in rows written since this one last wrote or
+ * read before, within COPY_WINDOW_MS: our copy may come after theirs was
+ * read.  Copies with an id are left to the unique index.  Nothing to read
+ * while no other process writes. */
 static bool mark_stored_by_others(struct history *h, size_t n)
 {
 	int64_t last;
 	if (!step_int(h, h->last_seq, &last))
 		return false;
-	if (last <= h->seen_upto)
+	if (last > h->seen_upto && !read_others_keys(h))
+		return false;
+	forget_old_copies(h, oldest_pending(h)->received_ms - COPY_WINDOW_MS);
+	if (!h->n_others)
 		return true;
-	struct copy *copies = NULL;
-	ptrdiff_t n_copies = read_others_keys(h, &copies);
-	for (size_t i = 0; n_copies > 0 && i < n; i++) {
+	qsort(h->others, h->n_others, sizeof *h->others, by_content);
+	for (size_t i = 0; i < n; i++) {
 		struct pending *p = oldest_pending(h) + i;
-		p->stored_by_another = among_copies(p, copies, (size_t)n_copies);
+		p->stored_by_another = among_copies(p, h->others, h->n_others);
 	}
-	free(copies);
-	return n_copies >= 0;
+	return true;
 }
 
 /* Writes the `n` oldest pending messages, and indexes up to `index_max`
@@ -1368,6 +1383,7 @@ int history_close(struct history *h)
 	forget_oldest_pending(h, h->n_pending);
 	free(h->pending);
 	free(h->keys);
+	free(h->others);
 	keyfilter_free(h->stored_ids);
 	finalize_all(h);
 	sqlite3_close(h->db);
