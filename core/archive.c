@@ -15,11 +15,11 @@
 #include "where.h"
 #include "wire_json.h"
 
-/* History is written in slices of FLUSH_BATCH messages (more under a
- * flood, see flush_now), so the loop never stalls on it for long
- * (bench/README.md).  A slice is written FLUSH_DELAY_MS after the first
- * message waiting, or FLUSH_NEXT_MS after the last slice while a whole batch
- * waits: a burst is written as it comes, in bounded memory. */
+/* History is written at the end of each round that stored messages
+ * (write_round).  What a failed write left waits for the flush timer:
+ * retried after FLUSH_DELAY_MS * 5, then written in slices of FLUSH_BATCH
+ * messages (more when much waits, see flush_now) FLUSH_NEXT_MS apart, so
+ * the loop never stalls on it for long (bench/README.md). */
 #define FLUSH_DELAY_MS 200
 #define FLUSH_BATCH 256
 #define FLUSH_NEXT_MS 1
@@ -29,6 +29,9 @@
  * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
  * waits. */
 #define INDEX_NEXT_MS 5
+/* A round that stored this many is taken for part of a flood: written
+ * without its full-text index, as a flood's slices are. */
+#define FLOOD_ROUND 32
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
 /* How long after connecting a payload is looked up in history. */
@@ -141,6 +144,18 @@ static void flush_now(void *data)
 		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
 }
 
+void archive_write_round(struct archive *a)
+{
+	size_t pending = a->history ? history_pending(a->history) : 0;
+	if (a->failing || !pending)
+		return; /* the flush timer retries */
+	if (history_flush_some(a->history, pending, pending >= FLOOD_ROUND) < 0) {
+		flush_failed(a);
+		return;
+	}
+	loop_timer_arm(a->flush_timer, history_has_idle_work(a->history) ? INDEX_NEXT_MS : 0);
+}
+
 int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,
                  const struct archive_settings *set, struct loop *loop)
 {
@@ -247,13 +262,6 @@ void archive_store(struct archive *a, const struct mqc_message *msg,
 		return;
 	const struct strbuf *key = ident->retained ? &ident->retained_key : &ident->key;
 	history_add(a->history, msg, key->data, loop_wall_ms());
-	/* Timed from the first message buffered, not the last: a steady
-	 * stream must not postpone writing forever. */
-	size_t pending = history_pending(a->history);
-	if (pending == 1)
-		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS);
-	else if (pending == FLUSH_BATCH)
-		loop_timer_arm(a->flush_timer, FLUSH_NEXT_MS);
 }
 
 void archive_said(struct archive *a, const struct mqc_message *msg,

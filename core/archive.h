@@ -67,6 +67,16 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
 enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident);
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */
+/* Writes what the round stored, at its end, after the outbox saved what it
+ * made of it (the caller's order): before the acknowledgements of the QoS
+ * 1/2 messages among them leave (the mqtt plugin holds those to the next
+ * round), whatever the broker counts as delivered is in history, even if
+ * mqchat is killed right after (a logger of a pool); and a message in
+ * history always has its relays saved, so that one sent again after a
+ * kill between the two is not taken for a repeat with its relays lost.  A
+ * commit is a write to the log, no fsync (history.c). */
+void archive_write_round(struct archive *a);
+
 void archive_store(struct archive *a, const struct mqc_message *msg,
                    const struct dedup_identity *ident);
 /* A message said here: remembered (so its echo is known) and stored. */

@@ -169,6 +169,7 @@ static void save_said(void *data)
 		                                  {chat->networks[i].name, chat->networks[i].broker}};
 	delivery_save(chat->delivery, nets, chat->n_networks);
 	free(nets);
+	archive_write_round(chat->archive); /* after the relays: archive.h */
 	update_backpressure(chat); /* the outbox may be full now */
 }
 
@@ -355,6 +356,7 @@ static void take(struct chat *chat, struct network *net, const struct mqc_messag
 	if (verdict == DEDUP_REPEAT)
 		return;
 	archive_store(chat->archive, msg, ident);
+	loop_timer_arm_now(chat->save_timer); /* written at the round's end */
 	if (!flood_admits(chat, msg, now))
 		return;
 	chat_deliver(chat, NULL, msg);
@@ -394,6 +396,7 @@ static void take_history(struct chat *chat, const struct arrival *a)
 	struct mqc_message stored = a->msg; /* kept as received: history skips replays */
 	stored.flags &= ~(unsigned)MQC_MSG_HISTORY;
 	archive_store(chat->archive, &stored, &a->ident);
+	loop_timer_arm_now(chat->save_timer); /* written at the round's end */
 	chat_deliver(chat, NULL, &a->msg);
 }
 
