@@ -16,7 +16,8 @@
 #include "wire_json.h"
 
 /* History is written at the end of each round that stored messages
- * (write_round).  What a failed write left waits for the flush timer:
+ * (archive_write_round, from the chat's save step, after the outbox).
+ * What a failed write left waits for the flush timer:
  * retried after FLUSH_DELAY_MS * 5, then written in slices of FLUSH_BATCH
  * messages (more when much waits, see flush_now) FLUSH_NEXT_MS apart, so
  * the loop never stalls on it for long (bench/README.md). */
