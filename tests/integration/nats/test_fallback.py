@@ -29,7 +29,10 @@ class FallbackTest(NatsTestCase):
         classroom.say("hola, Ana")
         # The classroom spoke after it had Ana's lines: NATS keeps one
         # order for the room, so Ana's echoes reach her before this.
-        ana.out.wait_for(r"Clase: hola, Ana", timeout=SLOW)
+        try:
+            ana.out.wait_for(r"Clase: hola, Ana", timeout=SLOW)
+        except AssertionError as e:
+            self.fail_with_logs(str(e))  # Ana's terminal is in it
         screen = ana.out.text()
         for text in SAID:
             self.assertEqual(screen.count(f"Ana: {text}"), 1, screen)
@@ -46,7 +49,10 @@ class FallbackTest(NatsTestCase):
         bob.send("hola, clase")
         classroom.wait_payload("Bob: hola, clase")
         classroom.say("hola, Bob")
-        bob.out.wait_for(r"^Clase: hola, Bob$", timeout=SLOW)
+        try:
+            bob.out.wait_for(r"^Clase: hola, Bob$", timeout=SLOW)
+        except AssertionError as e:
+            self.fail_with_logs(f"{e}\nBob's stderr:\n{bob.err.text()}")
         bob.close_stdin()
         self.assertEqual(bob.wait(timeout=SLOW), 0, bob.err.text())
         self.assertNotIn("Bob: hola, clase", bob.out.text())
