@@ -37,6 +37,12 @@ def shown_by(m):
     return [line[5:] for line in m.out.text().splitlines() if line.startswith("Ana: ")]
 
 
+def links(m):
+    """What mqchat `m` said of its connections, on one line."""
+    return " / ".join(line for line in m.err.text().splitlines()
+                      if re.search(r"connect|lost|trying|refused|acknowledged", line))
+
+
 class FailoverTestCase(NatsTestCase):
 
     def run_failover(self, a_hosts, b_hosts, victim):
@@ -96,7 +102,7 @@ class FailoverTestCase(NatsTestCase):
         classroom = self.classroom(2, name="Clase")
         classroom.say("fin")
         b.out.wait_for(r"^Clase: fin$", timeout=THROUGH)
-        self.assert_all_once_in_order(b)
+        self.assert_all_once_in_order(a, b)
         return a, b
 
     def wait_listening(self, b):
@@ -114,10 +120,13 @@ class FailoverTestCase(NatsTestCase):
         return (f"B showed {len(shown)} lines; missing {len(missing)}: {missing[:10]}; "
                 f"twice {len(twice)}: {twice[:10]}; out of order at {late[:10]}")
 
-    def assert_all_once_in_order(self, b):
+    def assert_all_once_in_order(self, a, b):
         shown = shown_by(b)
         if shown != LINES:
-            self.fail_with_logs(self.account(b) + "\nB's stderr:\n" + b.err.text())
+            # What each said of its links first: scripts/test shows only
+            # a failure's first lines.
+            self.fail_with_logs(f"{self.account(b)}\nA: {links(a)}\nB: {links(b)}"
+                                f"\nA's stderr:\n{a.err.text()}\nB's stderr:\n{b.err.text()}")
         # Nothing of Ana's that is not one of the lines.
         stray = [line for line in b.out.text().splitlines()
                  if line.startswith("Ana") and not re.match(r"^Ana: line \d{4} of", line)]
