@@ -248,6 +248,12 @@ def nats(res, sz):
                         if lost else ""))
         rows.add(f"NATS failover: {what} (ms)", cell,
                  "mosquitto_pub has no second broker", "", "", None)
+    if any("ref_missing" in r for r in runs):
+        rows.add(f"NATS failover: lines of {lines} a QoS 1 receiver on node 3 never got, "
+                 "per run (NATS 2.9 loses them: bench/README.md)",
+                 fmt(res.stat("nats", "mqchat failover", "missing"), "") + " [mqchat]",
+                 fmt(res.stat("nats", "mqchat failover", "ref_missing"), "")
+                 + " [mosquitto_sub -V 311 -q 1 -c, same node, same run]", "", "", None)
     return rows
 
 
