@@ -3,7 +3,10 @@
 one topic, publishing "<Name>: <text>" for each line of standard input and
 printing every payload received, one a line.
 
-    paho_client.py HOST PORT TOPIC NAME
+    paho_client.py HOST PORT TOPIC NAME [SUBSCRIBE_QOS]
+
+(SUBSCRIBE_QOS: 1 when not given; what it says is always published at
+QoS 1.)
 
 Its own lines start with "-- ": "-- subscribed" once the SUBACK is in (from
 then on nothing published is missed), "-- sent N" once the broker has
@@ -27,10 +30,11 @@ def out(line):
 
 def main():
     host, port, topic, name = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    sub_qos = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     subscribed = queue.Queue()
 
     def on_connect(client, userdata, flags, rc):
-        client.subscribe(topic, qos=1)
+        client.subscribe(topic, qos=sub_qos)
 
     def on_message(client, userdata, msg):
         out(msg.payload)

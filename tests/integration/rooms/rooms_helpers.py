@@ -115,14 +115,15 @@ def wait_count(sub, payload, n=1, timeout=SLOW):
 
 class Classroom:
     """The classroom paho client (paho_client.py) in a process of its own:
-    says "<name>: <text>" for each say(), collects the payloads received."""
+    says "<name>: <text>" for each say() (QoS 1), collects the payloads
+    received (subscribed at `sub_qos`)."""
 
-    def __init__(self, tc, broker, topic, name):
+    def __init__(self, tc, broker, topic, name, sub_qos=1):
         self.name = name
         self.said = 0
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "paho_client.py"), "127.0.0.1",
-             str(broker.port), topic, name],
+             str(broker.port), topic, name, str(sub_qos)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = harness.LineReader(self.proc.stdout, f"paho {name}")
         self.err = harness.LineReader(self.proc.stderr, f"paho {name} stderr")
