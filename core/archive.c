@@ -16,8 +16,11 @@
 #include "wire_json.h"
 
 /* History is written at the end of each round that stored messages
- * (archive_write_round, from the chat's save step, after the outbox).
- * What a failed write left waits for the flush timer:
+ * (archive_write_round, from the chat's save step, after the outbox),
+ * without its full-text index, which the flush timer brings up to date
+ * FLUSH_DELAY_MS later for all the rounds since, in one transaction (a
+ * search first indexes what waits).  What a failed write left waits for
+ * the flush timer:
  * retried after FLUSH_DELAY_MS * 5, then written in slices of FLUSH_BATCH
  * messages (more when much waits, see flush_now) FLUSH_NEXT_MS apart, so
  * the loop never stalls on it for long (bench/README.md). */
@@ -30,8 +33,8 @@
  * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
  * waits. */
 #define INDEX_NEXT_MS 5
-/* A round that stored this many is taken for part of a flood: written
- * without its full-text index, as a flood's slices are. */
+/* A round that stored this many is taken for part of a flood: its log is
+ * copied back into the file only when long, as a flood's slices' is. */
 #define FLOOD_ROUND 32
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
@@ -100,8 +103,15 @@ struct archive {
 	struct loop_timer *flush_timer;
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
+	bool flush_armed;      /* the flush timer is due (rounds leave it be) */
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
 };
+
+static void arm_flush(struct archive *a, uint32_t ms)
+{
+	a->flush_armed = true;
+	loop_timer_arm(a->flush_timer, ms);
+}
 
 /* A failed flush: said once an outage, not at every retry, with what it
  * cost; retried later. */
@@ -117,12 +127,13 @@ static void flush_failed(struct archive *a)
 		          "while the database failed, and are not in history",
 		          (unsigned long long)dropped);
 	a->dropped_told = dropped;
-	loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS * 5);
+	arm_flush(a, FLUSH_DELAY_MS * 5);
 }
 
 static void flush_now(void *data)
 {
 	struct archive *a = data;
+	a->flush_armed = false;
 	/* A flood can bring more than a batch between two slices: then a slice
 	 * takes half of what waits, so that writing keeps up instead of the
 	 * backlog outgrowing HISTORY_MAX_PENDING (bench/README.md, "Flushes").
@@ -140,9 +151,9 @@ static void flush_now(void *data)
 	a->failing = false;
 	size_t left = history_pending(a->history);
 	if (left)
-		loop_timer_arm(a->flush_timer, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
+		arm_flush(a, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
 	else if (history_has_idle_work(a->history))
-		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
+		arm_flush(a, INDEX_NEXT_MS);
 }
 
 void archive_write_round(struct archive *a)
@@ -150,11 +161,16 @@ void archive_write_round(struct archive *a)
 	size_t pending = a->history ? history_pending(a->history) : 0;
 	if (a->failing || !pending)
 		return; /* the flush timer retries */
-	if (history_flush_some(a->history, pending, pending >= FLOOD_ROUND) < 0) {
+	if (history_store_pending(a->history, pending >= FLOOD_ROUND) < 0) {
 		flush_failed(a);
 		return;
 	}
-	loop_timer_arm(a->flush_timer, history_has_idle_work(a->history) ? INDEX_NEXT_MS : 0);
+	/* The full-text index follows within FLUSH_DELAY_MS, for every round
+	 * since in one batch: indexed in each round's own transaction, a
+	 * message received alone (one in flight, a paced room) cost a dozen
+	 * page writes before its acknowledgement could leave. */
+	if (history_has_idle_work(a->history) && !a->flush_armed)
+		arm_flush(a, FLUSH_DELAY_MS);
 }
 
 int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,

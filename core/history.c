@@ -954,14 +954,26 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+/* Rows to index along with `n` written when the index is left behind:
+ * none, unless it is past its bound; then at least as many as written, so
+ * that the bound holds. */
+static size_t lagging_index_max(const struct history *h, size_t n)
+{
+	if (h->unindexed + n < HISTORY_INDEX_LAG_MAX)
+		return 0;
+	return n > HISTORY_INDEX_SLICE ? n : HISTORY_INDEX_SLICE;
+}
+
 int history_flush_some(struct history *h, size_t max_messages, bool flood)
 {
 	size_t n = h->n_pending < max_messages ? h->n_pending : max_messages;
-	size_t index_max = n + HISTORY_INDEX_SLICE;
-	if (flood) /* past the bound, at least as many as written: it holds */
-		index_max = h->unindexed + n < HISTORY_INDEX_LAG_MAX ? 0
-		            : n > HISTORY_INDEX_SLICE ? n : HISTORY_INDEX_SLICE;
+	size_t index_max = flood ? lagging_index_max(h, n) : n + HISTORY_INDEX_SLICE;
 	return write_oldest(h, n, index_max, flood);
+}
+
+int history_store_pending(struct history *h, bool flood)
+{
+	return write_oldest(h, h->n_pending, lagging_index_max(h, h->n_pending), flood);
 }
 
 int history_flush(struct history *h)

@@ -119,6 +119,14 @@ int history_flush_some(struct history *h, size_t max_messages, bool flood);
 /* A calm history_flush_some() of everything buffered. */
 int history_flush(struct history *h);
 
+/* Writes everything buffered now, in one transaction, leaving the
+ * full-text index behind as a flood does (up to its bound): for a write
+ * that something waits on (the round's acknowledgements), which a later
+ * calm flush, with nothing buffered, indexes in a batch.  `flood` as in
+ * history_flush_some for copying the log back.  Returns as
+ * history_flush_some. */
+int history_store_pending(struct history *h, bool flood);
+
 /* True while a calm flush with nothing buffered has work left from a
  * flood: rows to index (as this process last saw: another one sharing the
  * file may have done it), or a long log to copy back. */
