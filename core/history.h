@@ -11,17 +11,20 @@
  * table (search_progress says how far it is): a flush indexes what it
  * writes, except during a flood (the core says when: history_flush_some),
  * when indexing waits until the flood is over, as does copying the
- * write-ahead log back into the file; a search brings the index up to date
- * first.
+ * write-ahead log back into the file, and except a write something waits
+ * on (history_store_pending), which a later flush indexes; a search brings
+ * the index up to date first.
  * Each row says where the message was said: network, room, and a private
  * message's recipient (schema 7; rows of older files have "" there).
  * The schema is versioned with PRAGMA user_version; a file made by a newer
  * mqchat is refused, one made by an older one is upgraded.
  *
  * Writes never touch the disk on the hot path: history_add() only copies
- * the message into memory.  The core writes it out in bounded slices with
+ * the message into memory.  The core writes it out at the end of the loop
+ * round (history_store_pending), before the round's acknowledgements
+ * leave, and what a failed write left in bounded slices with
  * history_flush_some() from a timer (so that no flush holds the loop for
- * long), and calls history_close() at a clean exit.  Reads (history_last,
+ * long); it calls history_close() at a clean exit.  Reads (history_last,
  * history_search) flush everything first, so they see every message added
  * so far (unless that flush fails: then they show what is on disk, and the
  * messages stay buffered).
