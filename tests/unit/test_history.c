@@ -233,6 +233,26 @@ START_TEST(a_flood_is_indexed_later)
 }
 END_TEST
 
+/* A round's write (what its acknowledgements wait on) stores the rows
+ * and leaves their indexing to a calm flush of nothing, one for all. */
+START_TEST(a_rounds_write_is_indexed_by_the_next_calm_flush)
+{
+	struct history *h = open_store();
+	for (int round = 0; round < 3; round++) {
+		add_numbered(h, round, round + 1);
+		ck_assert_int_eq(history_store_pending(h, false), 1);
+	}
+	ck_assert_int_eq(rows_on_disk(), 3);
+	ck_assert_int_eq(indexed_rows(), 0);
+	ck_assert(history_has_idle_work(h));
+	ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert_int_eq(indexed_rows(), 3);
+	ck_assert(!history_has_idle_work(h));
+	check_search_index();
+	history_close(h);
+}
+END_TEST
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -1703,6 +1723,7 @@ int main(void)
 	tcase_add_test(store, wal_private_and_versioned);
 	tcase_add_test(store, refuses_what_is_not_ours);
 	tcase_add_test(store, a_flood_is_indexed_later);
+	tcase_add_test(store, a_rounds_write_is_indexed_by_the_next_calm_flush);
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
 	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
