@@ -65,8 +65,6 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
  * seen it, or an earlier run stored it at any age (a message without an
  * id by its words, among the newest keys the store recalls). */
 enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident);
-/* Stores a message seen or sent (off the hot path: buffered), under the
- * key archive_check() looks for (a retained one under its retained key). */
 /* Writes what the round stored, at its end, after the outbox saved what it
  * made of it (the caller's order): before the acknowledgements of the QoS
  * 1/2 messages among them leave (the mqtt plugin holds those to the next
@@ -77,6 +75,8 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * commit is a write to the log, no fsync (history.c). */
 void archive_write_round(struct archive *a);
 
+/* Stores a message seen or sent (off the hot path: buffered), under the
+ * key archive_check() looks for (a retained one under its retained key). */
 void archive_store(struct archive *a, const struct mqc_message *msg,
                    const struct dedup_identity *ident);
 /* A message said here: remembered (so its echo is known) and stored. */

@@ -879,7 +879,7 @@ static bool read_others_keys(struct history *h)
 }
 
 /* Forgets the copies received before `before_ms`: none of ours can be
- * one of them any more. */
+ * one of them any more.  Those kept stay in their order. */
 static void forget_old_copies(struct history *h, int64_t before_ms)
 {
 	size_t j = 0;
@@ -901,12 +901,15 @@ static bool mark_stored_by_others(struct history *h, size_t n)
 	int64_t last;
 	if (!step_int(h, h->last_seq, &last))
 		return false;
+	size_t known = h->n_others;
 	if (last > h->seen_upto && !read_others_keys(h))
 		return false;
+	/* Sorted once when rows are read; forgetting keeps the order. */
+	if (h->n_others > known)
+		qsort(h->others, h->n_others, sizeof *h->others, by_content);
 	forget_old_copies(h, oldest_pending(h)->received_ms - COPY_WINDOW_MS);
 	if (!h->n_others)
 		return true;
-	qsort(h->others, h->n_others, sizeof *h->others, by_content);
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = oldest_pending(h) + i;
 		p->stored_by_another = among_copies(p, h->others, h->n_others);
