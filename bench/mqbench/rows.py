@@ -127,29 +127,107 @@ def history(res, sz):
     return rows
 
 
+def at_most(ratio, limit=1.0):
+    return ratio <= limit if ratio is not None else None
+
+
 def scale(res, sz):
     rows = Rows()
-    n = sz.scale_instances
-    s, ref = res.stat("scale", "mqchat burst", "rate"), res.stat("scale", "mosquitto burst", "rate")
-    ref_label = f" [{n} mosquitto_sub, {sz.scale_senders} mosquitto_pub -l]"
+    n, k = sz.scale_instances, sz.scale_senders
+    ref_label = f" [{n} mosquitto_sub, {k} mosquitto_pub -l]"
+
+    def stat(who, name, key):
+        return res.stat("scale", f"{who} {name}", key)
 
     def deliveries(who, rate):
-        d = res.stat("scale", f"{who} burst", "deliveries")
+        d = stat(who, "burst", "deliveries")
         return fmt(rate, "") + (f"; {d[0]:,.0f} deliveries/s" if d else "")
 
-    rows.add(f"scale: {n} instances, {sz.scale_senders} senders, burst of "
-             f"{sz.scale_messages:,} (msg/s)", deliveries("mqchat", s),
-             deliveries("mosquitto", ref) + ref_label, times(ratio_of(s, ref)), "", None)
-    for name, div, digits in (("burst", 1e3, 1), ("paced", 1, 0)):
-        what = ("scale: burst latency p50 / p99 (ms)" if name == "burst" else
-                f"scale: paced {sz.scale_rate} msg/s ({sz.scale_paced:,} msgs) "
-                "latency p50 / p99 (µs)")
-        cells = []
-        for who in ("mqchat", "mosquitto"):
-            p50, p99 = (res.stat("scale", f"{who} {name}", k) for k in ("p50", "p99"))
-            cells.append(f"{p50[0] / div:,.{digits}f} / {p99[0] / div:,.{digits}f}"
-                         if p50 and p99 else "—")
-        rows.add(what, cells[0], cells[1] + ref_label, "", "", None)
+    s, ref = stat("mqchat", "burst", "rate"), stat("mosquitto", "burst", "rate")
+    ratio = ratio_of(s, ref)
+    rows.add(f"scale: {n} instances, {k} senders, burst of {sz.scale_messages:,} (msg/s)",
+             deliveries("mqchat", s), deliveries("mosquitto", ref) + ref_label, times(ratio),
+             "≥ 1.0×", ratio >= 1.0 if ratio is not None else None)
+    cells = []
+    for who in ("mqchat", "mosquitto"):
+        p50, p99 = (stat(who, "burst", p) for p in ("p50", "p99"))
+        cells.append(f"{p50[0] / 1e3:,.1f} / {p99[0] / 1e3:,.1f}" if p50 and p99 else "—")
+    rows.add("scale: burst latency p50 / p99 (ms)", cells[0], cells[1] + ref_label, "", "", None)
+    paced = f"paced {sz.scale_rate} msg/s ({sz.scale_paced:,} msgs)"
+    for p in ("p50", "p99"):
+        mine, ref = stat("mqchat", "paced", p), stat("mosquitto", "paced", p)
+        ratio = ratio_of(mine, ref)
+        rows.add(f"scale: {paced} latency {p} (µs)", fmt(mine, ""), fmt(ref, "") + ref_label,
+                 times(ratio), "≤ 1.0×", at_most(ratio))
+    rows += scale_costs(res, "paced", f"{n} instances, {paced}", n, k)
+    rows += scale_costs(res, "burst", f"{n} instances, burst", n, k)
+    return rows + scale_big(res, sz)
+
+
+def scale_big(res, sz):
+    """The big room's rows; none for a run saved before it existed."""
+    rows = Rows()
+    n = getattr(sz, "scale_big_instances", None)
+    if not n:
+        return rows
+    k = sz.scale_big_senders
+    what = f"{n} instances, {k} senders, paced {sz.scale_big_rate} msg/s ({sz.scale_big_paced:,} msgs)"
+    ref_label = f" [{n} mosquitto_sub, {k} mosquitto_pub -l]"
+    for p in ("p50", "p99"):
+        mine, ref = (res.stat("scale", f"{who} big paced", p) for who in ("mqchat", "mosquitto"))
+        rows.add(f"scale: {what}: latency {p} (µs)", fmt(mine, ""), fmt(ref, "") + ref_label,
+                 times(ratio_of(mine, ref)), "completes" if p == "p50" else "",
+                 (mine is not None) if p == "p50" else None)
+    for key, measure, digits, ref_note in (
+            ("startup_s", "start-up until all are subscribed (s)", 1,
+             "mosquitto_sub: the last to show a probe, probes 0.3 s apart"),
+            ("rss_mib", "the clients' peak RSS, all together (MiB)", 0, "")):
+        mine, ref = (res.stat("scale", f"{who} big paced", key) for who in ("mqchat", "mosquitto"))
+        rows.add(f"scale: {n} instances: {measure}", fmt(mine, "", digits),
+                 fmt(ref, "", digits) + (f" [{ref_note}]" if ref_note else ref_label),
+                 times(ratio_of(mine, ref)), "", None)
+    return rows + scale_costs(res, "big paced", what, n, k)
+
+
+def scale_costs(res, name, what, n, k):
+    """Per delivery: the receivers that do not send against as many
+    mosquitto_sub (targets), the room's clients, the broker."""
+    rows = Rows()
+
+    def pair(key):
+        mine, ref = (res.stat("scale", f"{who} {name}", key) for who in ("mqchat", "mosquitto"))
+        return mine, ref, ratio_of(mine, ref)
+
+    def last(s, whole):
+        """What was spent by the last delivery, when the quiet room's figure differs."""
+        shown = f"{s[0]:,.1f}" if s else ""
+        return f" ({shown} by the last delivery)" if s and whole and shown != f"{whole[0]:,.1f}" else ""
+
+    mine, ref, ratio = pair("rx_cpu_us")
+    mine_last, ref_last, _ = pair("rx_cpu_us_last")
+    rows.add(f"scale: {what}: receiver CPU per delivery (µs)",
+             fmt(mine, "", 1) + last(mine_last, mine) + f" [{n - k} instances that do not send]",
+             fmt(ref, "", 1) + last(ref_last, ref) + f" [{n - k} mosquitto_sub]",
+             times(ratio), "≤ 1.0×", at_most(ratio))
+    mine, ref, ratio = pair("rx_ctx")
+    rows.add(f"scale: {what}: receiver context switches per delivery",
+             fmt(mine, "", 2) + f" [{n - k} instances that do not send]",
+             fmt(ref, "", 2) + f" [{n - k} mosquitto_sub]", times(ratio), "≤ 1.0×",
+             at_most(ratio))
+    mine, ref, ratio = pair("room_cpu_us")
+    ctx_mine, ctx_ref, _ = pair("room_ctx")
+
+    def switches(s):
+        return f", {s[0]:,.2f} switches" if s else ""
+
+    rows.add(f"scale: {what}: the room's clients' CPU per delivery (µs)",
+             fmt(mine, "", 1) + switches(ctx_mine) + f" [all {n} instances]",
+             fmt(ref, "", 1) + switches(ctx_ref) + f" [{n} mosquitto_sub, {k} mosquitto_pub -l]",
+             times(ratio), "", None)
+    mine, ref, ratio = pair("broker_cpu_us")
+    rows.add(f"scale: {what}: the broker's CPU per delivery (µs)",
+             fmt(mine, "", 1) + " [mqchat's room]", fmt(ref, "", 1) + " [mosquitto's clients]",
+             times(ratio), "", None)
     return rows
 
 
