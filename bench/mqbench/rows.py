@@ -152,16 +152,26 @@ def scale(res, sz):
     for who in ("mqchat", "mosquitto"):
         p50, p99 = (stat(who, "burst", p) for p in ("p50", "p99"))
         cells.append(f"{p50[0] / 1e3:,.1f} / {p99[0] / 1e3:,.1f}" if p50 and p99 else "—")
-    rows.add("scale: burst latency p50 / p99 (ms)", cells[0], cells[1] + ref_label, "", "", None)
-    paced = f"paced {sz.scale_rate} msg/s ({sz.scale_paced:,} msgs)"
+    rows.add(f"scale: {n} instances, burst: latency p50 / p99 (ms)", cells[0],
+             cells[1] + ref_label, "", "", None)
+    paced = f"{n} instances, paced {sz.scale_rate} msg/s ({sz.scale_paced:,} msgs)"
     for p in ("p50", "p99"):
         mine, ref = stat("mqchat", "paced", p), stat("mosquitto", "paced", p)
         ratio = ratio_of(mine, ref)
-        rows.add(f"scale: {paced} latency {p} (µs)", fmt(mine, ""), fmt(ref, "") + ref_label,
+        rows.add(f"scale: {paced}: latency {p} (µs)", latency_cell(res, "mqchat paced", p),
+                 latency_cell(res, "mosquitto paced", p) + ref_label,
                  times(ratio), "≤ 1.0×", at_most(ratio))
-    rows += scale_costs(res, "paced", f"{n} instances, {paced}", n, k)
+    rows += scale_costs(res, "paced", paced, n, k)
     rows += scale_costs(res, "burst", f"{n} instances, burst", n, k)
     return rows + scale_big(res, sz)
+
+
+def latency_cell(res, name, p):
+    """The p50 cell says how busy the collector was: near 100 %, the
+    latencies are its own."""
+    cell = fmt(res.stat("scale", name, p), "")
+    busy = res.stat("scale", name, "collector_busy")
+    return cell + (f" (collector busy {busy[0]:.0%})" if busy and p == "p50" else "")
 
 
 def scale_big(res, sz):
@@ -175,7 +185,8 @@ def scale_big(res, sz):
     ref_label = f" [{n} mosquitto_sub, {k} mosquitto_pub -l]"
     for p in ("p50", "p99"):
         mine, ref = (res.stat("scale", f"{who} big paced", p) for who in ("mqchat", "mosquitto"))
-        rows.add(f"scale: {what}: latency {p} (µs)", fmt(mine, ""), fmt(ref, "") + ref_label,
+        rows.add(f"scale: {what}: latency {p} (µs)", latency_cell(res, "mqchat big paced", p),
+                 latency_cell(res, "mosquitto big paced", p) + ref_label,
                  times(ratio_of(mine, ref)), "completes" if p == "p50" else "",
                  (mine is not None) if p == "p50" else None)
     for key, measure, digits, ref_note in (
