@@ -13,7 +13,10 @@ store_dir moved into the test's directory; nothing else changes.
     cluster.start_node(1)                    # again, same store; once ready
     cluster.stop()                           # every node, by PID
 
-Nodes are numbered 1 to 3, as the files are.  Ready means: a QoS 1 publish
+Nodes are numbered 1 to 3, as the files are.  A fresh cluster is first
+waited on until each node's monitor (/healthz) says JetStream has its
+metadata leader: an MQTT client that comes sooner is held 4 s by the node
+and refused.  Ready means: a QoS 1 publish
 from a paho MQTT 3.1.1 client is acknowledged (PUBACK) on every running node
 -- JetStream has a leader and a majority -- and a message published on the
 first running node reaches a subscriber on the last one (the routes are up).
@@ -31,6 +34,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -47,6 +52,8 @@ READY_TIMEOUT = 120
 ATTEMPT = 5  # seconds one readiness probe may take before it is tried again
 
 _ADDR = re.compile(r"127\.0\.0\.1:(\d+)")
+# The monitor is asked directly, whatever proxy the environment names.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def conf_path(node):
@@ -107,6 +114,7 @@ class NatsCluster:
         self.conf = {n: os.path.join(workdir, f"{log_prefix}-node{n}.conf") for n in NODES}
         self.stores = {n: os.path.join(workdir, f"{log_prefix}-node{n}-store") for n in NODES}
         self.mqtt = {}
+        self.http = {}
         self.texts = {n: _settings(_read(conf_path(n))) for n in NODES}
         self._place()
 
@@ -127,6 +135,8 @@ class NatsCluster:
             with open(self.conf[n], "w") as f:
                 f.write(text)
             self.mqtt[n] = _listen(_block(text, "mqtt"), f"node{n}'s mqtt block")
+            http = re.search(r"^http:\s*127\.0\.0\.1:(\d+)", text, re.M)
+            self.http[n] = int(http.group(1)) if http else None
         self._check_routes()
 
     def _check_routes(self):
@@ -167,6 +177,7 @@ class NatsCluster:
             for n in NODES:
                 self._spawn(n)
             try:
+                self._wait_metadata_leader(time.monotonic() + timeout)
                 self.wait_ready(timeout, NODES)
                 return self
             except AssertionError:
@@ -261,6 +272,24 @@ class NatsCluster:
                 raise AssertionError(f"waited in vain for {what}; last tries: {tries[-3:]}\n"
                                      + self.logs_tail())
             time.sleep(0.2)
+
+    def _wait_metadata_leader(self, deadline):
+        """Until every node with a monitor port answers /healthz with 200
+        (on a fresh cluster: JetStream has a metadata leader)."""
+        for n in NODES:
+            if self.http[n] is not None:
+                self._until(deadline, lambda: self._healthz(n),
+                            f"JetStream's metadata leader (NATS node {n}'s /healthz)", NODES)
+
+    def _healthz(self, node):
+        url = f"http://127.0.0.1:{self.http[node]}/healthz"
+        try:
+            with _DIRECT.open(url, timeout=ATTEMPT) as reply:
+                return True if reply.status == 200 else f"node {node}: {reply.status}"
+        except urllib.error.HTTPError as e:
+            return f"node {node}: {e.code} {e.read(200)!r}"
+        except OSError as e:
+            return f"node {node}: {e}"
 
     def _client(self, node, on_message=None):
         """A paho MQTT 3.1.1 client connected to `node`, its loop running;
