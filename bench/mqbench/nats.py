@@ -24,7 +24,14 @@ the order written.  Beside the receiver, on the same node, a third-party
 QoS 1 subscriber with a persistent session (mosquitto_sub -V 311 -q 1 -c)
 counts what NATS delivers to anyone: NATS 2.9 loses QoS 1 lines to such
 subscribers even with no node killed (bench/README.md, "nats").  A fresh
-cluster for each run."""
+cluster for each run; with the size nats_one_cluster (--quick, --tiny)
+the first run is on the throughput runs' cluster, one start-up less.
+A run waits for every line at both receivers, with nats_grace seconds
+after the last one was written for NATS's redeliveries; with the size
+nats_until_last (--quick, --tiny) it ends as soon as both have shown the
+last line written: with one QoS 1 message in flight per subscription
+(max_ack_pending: 1 in conf/nats/), a line still missing then would come
+out of order."""
 import os
 import signal
 import subprocess
@@ -53,11 +60,13 @@ def cluster_class():
 def start_cluster(ctx, name):
     """A ready cluster whose nodes ctx.children stops with the rest."""
     cluster = cluster_class()(ctx.tmpdir(name))
+    t0 = time.monotonic()
     try:
         cluster.start()
     finally:
         for n, proc in cluster.procs.items():
             ctx.children.adopt(f"nats-server node {n}", proc)
+    ctx.log(f"nats: {name} ready in {time.monotonic() - t0:.1f} s")
     return cluster
 
 
@@ -111,6 +120,7 @@ class Arrivals:
         self.f = open(path, "rb")
         self.partial = b""
         self.seen = []       # [(time, number)] in the order shown
+        self.highest = -1    # the highest number shown
 
     def poll(self):
         chunk = self.f.read()
@@ -120,7 +130,9 @@ class Arrivals:
         *complete, self.partial = (self.partial + chunk).split(b"\n")
         for line in complete:
             if MARKER in line:
-                self.seen.append((t, int(line.split(MARKER, 1)[1][:7])))
+                number = int(line.split(MARKER, 1)[1][:7])
+                self.seen.append((t, number))
+                self.highest = max(self.highest, number)
 
     def longest_silence(self):
         """The longest time between two lines shown (s)."""
@@ -166,10 +178,11 @@ def witness(ctx, port, topic, path, run):
                             port=port, topic=topic, stdout=out, stderr=subprocess.DEVNULL)
 
 
-def failover_run(ctx, run):
-    """One run's figures; a run whose receiver missed lines or showed some
-    twice has them counted (see bench), not raised."""
-    cluster = start_cluster(ctx, f"nats-cluster-{run}")
+def failover_run(ctx, run, cluster=None):
+    """One run's figures, on `cluster` if given (it is stopped at the
+    end), else on a fresh one; a run whose receiver missed lines or showed
+    some twice has them counted (see bench), not raised."""
+    cluster = cluster or start_cluster(ctx, f"nats-cluster-{run}")
     work = ctx.tmpdir("nats-failover")
     out_path, topic = os.path.join(work, "out.txt"), f"failover-{run}"
     ref_path = os.path.join(work, "witness.txt")
@@ -232,10 +245,14 @@ def kill_after(ctx, cluster, arrivals, seconds):
 def wait_all(ctx, receivers, count, tx):
     """Until each of `receivers` (Arrivals) has `count` numbered lines, or a
     deadline: NATS sends again what was in flight to a dead node only after
-    ack_wait, once its leaders are elected again, so a minute of grace after
-    the last line.  The sender must not exit meanwhile."""
-    deadline = time.monotonic() + ctx.timeout(count) + ctx.nats_before + ctx.nats_after + 60
+    ack_wait, once its leaders are elected again, so ctx.nats_grace (a
+    minute in a full run) after the last line.  With ctx.nats_until_last,
+    done once each has shown the last line.  The sender must not exit
+    meanwhile."""
+    deadline = (time.monotonic() + ctx.timeout(count) + ctx.nats_before + ctx.nats_after
+                + ctx.nats_grace)
     while (any(len(r.seen) < count for r in receivers)
+           and not (ctx.nats_until_last and all(r.highest == count - 1 for r in receivers))
            and time.monotonic() < deadline):
         for r in receivers:
             r.poll()
@@ -255,11 +272,16 @@ def bench(ctx, results):
     cluster = start_cluster(ctx, "nats-cluster")
     try:
         throughput_runs(ctx, results, cluster, lines_path, size, chunks)
-    finally:
+    except BaseException:
         cluster.stop()
+        raise
+    if not ctx.nats_one_cluster:
+        cluster.stop()
+        cluster = None
     bad = []
     for run in range(ctx.runs):
-        r = failover_run(ctx, run)
+        r = failover_run(ctx, run, cluster)
+        cluster = None
         results.add("nats", "mqchat failover", r)
         ctx.log(f"nats failover: connected again after {r['reconnect_ms']:.0f} ms, longest "
                 f"silence {r['silence_ms']:.0f} ms, {r['missing']} lines missing "
