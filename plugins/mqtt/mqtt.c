@@ -115,6 +115,7 @@ static void mqtt_free(struct mqtt *self)
 	mqtt_rooms_free(&self->rooms);
 	mqtt_rooms_free(&self->strays);
 	mqtt_guard_free(&self->guard);
+	free(self->claimed_topic);
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);
 	free(self);
@@ -216,11 +217,16 @@ static void mqtt_say_goodbye(struct mqtt *self)
 {
 	mqtt_uncork(self); /* what this round said leaves before the DISCONNECT */
 	int fd = mosquitto_socket(self->mosq);
+	/* What libmosquitto holds, and our acknowledgements, before the
+	 * DISCONNECT: the broker reads nothing after it. */
+	if (fd >= 0)
+		(void)mqtt_write_out(self, fd);
 	if (fd < 0 || mosquitto_disconnect(self->mosq) != MOSQ_ERR_SUCCESS)
 		return;
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (mosquitto_socket(self->mosq) >= 0 && mosquitto_want_write(self->mosq)) {
+	while (mosquitto_socket(self->mosq) >= 0 &&
+	       (mosquitto_want_write(self->mosq) || mqtt_guard_acks_waiting(&self->guard))) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long spent = (now.tv_sec - start.tv_sec) * 1000 +
 		             (now.tv_nsec - start.tv_nsec) / 1000000;
@@ -229,7 +235,7 @@ static void mqtt_say_goodbye(struct mqtt *self)
 		struct pollfd pfd = {.fd = mosquitto_socket(self->mosq), .events = POLLOUT};
 		if (poll(&pfd, 1, (int)(MQTT_CLOSE_FLUSH_MS - spent)) <= 0)
 			break;
-		if (mosquitto_loop_write(self->mosq, 1) != MOSQ_ERR_SUCCESS)
+		if (mqtt_write_out(self, pfd.fd) != MOSQ_ERR_SUCCESS || self->lost)
 			break;
 	}
 }

@@ -98,6 +98,8 @@ struct mqtt {
 	/* A message handed to the core in this round was acknowledged (QoS
 	 * 1/2): nothing is written before the next round (mqtt_link.c). */
 	bool acks_held;
+	char *claimed_topic; /* a claimed message's topic, with its NUL */
+	size_t claimed_topic_cap;
 
 	struct mqtt_presence presence; /* ours and others' (mqtt_presence.h) */
 	struct mqtt_history history;   /* for late joiners (mqtt_history.h) */
@@ -144,12 +146,16 @@ extern const char mqtt_closed_text[];
 bool mqtt_active(const struct mqtt *self);
 /* Bytes the kernel holds for us on a socket. */
 int mqtt_bytes_queued(int fd);
-/* At a round's end: writes what libmosquitto has queued, unless
- * acknowledgements are held (then the socket is polled for OUT, ready in the
- * next round); acts on what the write found. */
+/* At a round's end: writes what libmosquitto has queued, and the
+ * acknowledgements of claimed messages, unless acknowledgements are held
+ * (then the socket is polled for OUT, ready in the next round); acts on
+ * what the write found. */
 void mqtt_write(struct mqtt *self);
+/* Writes what waits for socket `fd` (see mqtt_guard.h), libmosquitto's
+ * result; a failed write of acknowledgements marks the connection lost. */
+int mqtt_write_out(struct mqtt *self, int fd);
 /* Watch the socket exactly while a connection exists, for OUT only while
- * libmosquitto has something to write.  Call after every call into it. */
+ * something waits to be written.  Call after every call into libmosquitto. */
 void mqtt_sync_watch(struct mqtt *self);
 /* Points libmosquitto's connect, subscribe, disconnect, message and log
  * callbacks at mqtt_link.c. */
@@ -177,6 +183,9 @@ bool mqtt_tls_setup(struct mqtt *self);
 /* A message of an active connection (libmosquitto's message callback). */
 void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
                   const mosquitto_property *props);
+/* A plain message the guard claimed (mqtt_guard.h), as libmosquitto would
+ * have handed it over; false (ENOMEM) if it could not be. */
+bool mqtt_receive_plain(struct mqtt *self, const struct mqtt_publish *p);
 
 /* mqtt_send.c */
 /* Publishes `payload` to `topic` (with `props`), its acknowledgement the

@@ -13,6 +13,9 @@
 /* Taken off the socket per readiness at most, so that a flood from the
  * broker still lets the loop serve everything else. */
 #define GUARD_READ 32768
+/* A packet larger than this is fed to libmosquitto as it arrives, not
+ * held until whole: the buffer stays small. */
+#define GUARD_HOLD 65536
 
 /* Fills the buffer of libmosquitto's end: its writes then fail with
  * EAGAIN, and it keeps what it meant to send for the TCP socket. */
@@ -65,8 +68,10 @@ void mqtt_guard_forget(struct mqtt_guard *g)
 
 void mqtt_guard_reset(struct mqtt_guard *g)
 {
-	g->len = g->ready = g->packet_left = 0;
-	g->touched = 0;
+	g->start = g->whole = g->ready = g->len = g->packet_left = 0;
+	g->ends = 0;
+	g->big = g->lib_mid = false;
+	g->acks_len = 0;
 	mqtt_guard_forget(g);
 	if (g->on)
 		drain(g);
@@ -80,13 +85,27 @@ void mqtt_guard_free(struct mqtt_guard *g)
 	if (g->feed_end >= 0)
 		close(g->feed_end);
 	free(g->buf);
+	free(g->acks);
 	mqtt_guard_clear(g);
+}
+
+/* Moves what is left to the buffer's start. */
+static void compact(struct mqtt_guard *g)
+{
+	if (!g->start)
+		return;
+	memmove(g->buf, g->buf + g->start, g->len - g->start);
+	g->len -= g->start;
+	g->ready -= g->start;
+	g->whole -= g->start;
+	g->start = 0;
 }
 
 /* Takes what has arrived off the socket: bytes read, 0 at its end, -1
  * with errno (EAGAIN: nothing). */
 static ssize_t take(struct mqtt_guard *g, int fd)
 {
+	compact(g);
 	if (g->cap - g->len < GUARD_READ) {
 		uint8_t *bigger = realloc(g->buf, g->len + GUARD_READ);
 		if (!bigger)
@@ -97,6 +116,13 @@ static ssize_t take(struct mqtt_guard *g, int fd)
 	return recv(fd, g->buf + g->len, GUARD_READ, 0);
 }
 
+/* A packet ends at `at`. */
+static void packet_ends(struct mqtt_guard *g, size_t at)
+{
+	g->whole = at;
+	g->ends++;
+}
+
 /* Extends the checked part over the packets that have arrived whole
  * enough, up to a malformed one (described in `why`). */
 static void check(struct mqtt_guard *g, char *why, size_t why_size)
@@ -105,7 +131,8 @@ static void check(struct mqtt_guard *g, char *why, size_t why_size)
 	size_t n = more < g->packet_left ? more : g->packet_left;
 	g->ready += n;
 	g->packet_left -= n;
-	g->touched += n > 0;
+	if (n && !g->packet_left)
+		packet_ends(g, g->ready);
 	while (!g->packet_left && g->ready < g->len) {
 		size_t size = 0;
 		enum mqtt_check r = mqtt_packet_check(g->buf + g->ready, g->len - g->ready, g->v5,
@@ -115,22 +142,57 @@ static void check(struct mqtt_guard *g, char *why, size_t why_size)
 		if (r == MQTT_CHECK_MORE)
 			break;
 		size_t here = g->len - g->ready;
-		g->packet_left = size > here ? size - here : 0;
-		g->ready += size > here ? here : size;
-		g->touched++;
+		if (size <= here) {
+			packet_ends(g, g->ready + size);
+			g->ready += size;
+		} else {
+			g->ready = g->len;
+			g->packet_left = size - here;
+			g->big = size > GUARD_HOLD;
+		}
 	}
 }
 
-/* Writes the checked bytes into libmosquitto's end; how many. */
-static size_t feed(struct mqtt_guard *g)
+bool mqtt_guard_claim(struct mqtt_guard *g, struct mqtt_publish *p)
 {
-	ssize_t n = g->ready ? write(g->feed_end, g->buf, g->ready) : 0;
+	if (g->lib_mid || g->unread || g->start == g->whole ||
+	    !mqtt_publish_plain(g->buf + g->start, g->whole - g->start, g->v5, p))
+		return false;
+	g->start += p->size;
+	g->ends--; /* exact while libmosquitto holds nothing (see feed) */
+	return true;
+}
+
+/* Writes the checked bytes meant for libmosquitto into its end: the whole
+ * packets, and of a big one what has come; how many. */
+static size_t feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
+{
+	size_t limit = g->packet_left && g->big ? g->ready : g->whole;
+	size_t want = limit - g->start;
+	ssize_t n = want ? write(g->feed_end, g->buf + g->start, want) : 0;
 	if (n <= 0)
 		return 0;
-	memmove(g->buf, g->buf + n, g->len - (size_t)n);
-	g->len -= (size_t)n;
-	g->ready -= (size_t)n;
+	bool all = (size_t)n == want;
+	/* Packets with bytes among those fed: one read of libmosquitto's takes
+	 * them all if there is just one. */
+	unsigned packets = g->ends + (limit > g->whole);
+	in->one_packet = all && packets == 1 && !g->unread;
+	g->lib_mid = !all || limit != g->whole;
+	g->start += (size_t)n;
+	if (g->start >= g->whole) {
+		g->whole = g->start;
+		g->ends = 0;
+	} else {
+		g->ends = 2; /* some fed, some not: not one, at least */
+	}
 	return (size_t)n;
+}
+
+bool mqtt_guard_feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
+{
+	in->one_packet = false;
+	in->fed = feed(g, in);
+	return in->fed > 0;
 }
 
 void mqtt_guard_set_unread(struct mqtt_guard *g, bool unread)
@@ -176,14 +238,46 @@ bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
 	if (got > 0)
 		g->len += (size_t)got;
 	check(g, in->why, sizeof(in->why));
-	size_t ready = g->ready;
-	in->fed = feed(g);
-	in->one_packet = in->fed && in->fed == ready && g->touched == 1 && !g->unread;
-	/* Checked bytes left behind belong to packets counted already. */
-	g->touched = in->fed == ready ? 0 : 2;
 	/* The broker hung up, or the socket failed (what had arrived came
-	 * first: it is fed, for the caller to read before the end). */
+	 * first: it is there, for the caller to read before the end). */
 	in->ended = got == 0 || (got < 0 && take_errno != EAGAIN && take_errno != EINTR);
 	in->err = in->ended && got < 0 ? take_errno : 0;
+	return true;
+}
+
+bool mqtt_guard_ack(struct mqtt_guard *g, uint16_t mid)
+{
+	if (g->acks_cap - g->acks_len < MQTT_PUBACK_SIZE) {
+		size_t cap = g->acks_cap ? 2 * g->acks_cap : 256;
+		uint8_t *bigger = realloc(g->acks, cap);
+		if (!bigger)
+			return false;
+		g->acks = bigger;
+		g->acks_cap = cap;
+	}
+	mqtt_puback(mid, g->acks + g->acks_len);
+	g->acks_len += MQTT_PUBACK_SIZE;
+	return true;
+}
+
+bool mqtt_guard_acks_waiting(const struct mqtt_guard *g)
+{
+	return g->acks_len > 0;
+}
+
+bool mqtt_guard_acks_cut(const struct mqtt_guard *g)
+{
+	return g->acks_len % MQTT_PUBACK_SIZE != 0;
+}
+
+bool mqtt_guard_write_acks(struct mqtt_guard *g, int fd)
+{
+	if (!g->acks_len)
+		return true;
+	ssize_t n = send(fd, g->acks, g->acks_len, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+	memmove(g->acks, g->acks + n, g->acks_len - (size_t)n);
+	g->acks_len -= (size_t)n;
 	return true;
 }

@@ -116,7 +116,8 @@ void mqtt_sync_watch(struct mqtt *self)
 	}
 	if (fd < 0)
 		return;
-	unsigned events = MQC_IO_IN | (mosquitto_want_write(self->mosq) ? MQC_IO_OUT : 0);
+	bool out = mosquitto_want_write(self->mosq) || mqtt_guard_acks_waiting(&self->guard);
+	unsigned events = MQC_IO_IN | (out ? MQC_IO_OUT : 0);
 	if (!self->watch) {
 		self->watch = self->host->watch_add(self->inst, fd, events, 0, mqtt_on_io, self);
 		self->watch_fd = fd;
@@ -497,9 +498,12 @@ int mqtt_bytes_queued(int fd)
 }
 
 /* libmosquitto reads the `fed` bytes the guard checked, through its own
- * descriptor number lent to the guard's end for the time. */
-static int mqtt_read_checked(struct mqtt *self, int fd, const struct mqtt_guard_intake *in)
+ * descriptor number lent to the guard's end for the time; `*drained`:
+ * it read them all, and the connection goes on. */
+static int mqtt_read_checked(struct mqtt *self, int fd, const struct mqtt_guard_intake *in,
+                             bool *drained)
 {
+	*drained = false;
 	if (!mqtt_guard_lend(&self->guard, fd))
 		return MOSQ_ERR_ERRNO;
 	int rc = MOSQ_ERR_SUCCESS;
@@ -519,12 +523,29 @@ static int mqtt_read_checked(struct mqtt *self, int fd, const struct mqtt_guard_
 			break; /* reading nothing now: the rest waits in its end */
 	}
 	mqtt_guard_set_unread(&self->guard, !stopped && left > 0);
+	*drained = !stopped && left <= 0;
 	mqtt_guard_give_back(&self->guard, fd, mosquitto_socket(self->mosq) != fd, stopped);
 	return rc;
 }
 
-/* Over plain TCP, libmosquitto reads only what mqtt_guard.c checked; the
- * result of its reads. */
+/* A room's plain messages at the head of what arrived, delivered without
+ * libmosquitto (mqtt_guard.h); those at QoS 1 acknowledged next round. */
+static void mqtt_receive_claimed(struct mqtt *self)
+{
+	struct mqtt_publish p;
+	while ((self->phase == MQTT_SUBSCRIBING || self->phase == MQTT_UP) && !self->lost &&
+	       mqtt_guard_claim(&self->guard, &p)) {
+		if (!mqtt_receive_plain(self, &p) || (p.qos && !mqtt_guard_ack(&self->guard, p.mid))) {
+			mqtt_reason_errno(self, ENOMEM);
+			self->lost = true;
+			return;
+		}
+		self->acks_held = self->acks_held || p.qos;
+	}
+}
+
+/* Over plain TCP, libmosquitto reads only what mqtt_guard.c checked and
+ * did not deliver itself; the result of its reads. */
 static int mqtt_read_guarded(struct mqtt *self, int fd)
 {
 	struct mqtt_guard_intake in;
@@ -533,7 +554,13 @@ static int mqtt_read_guarded(struct mqtt *self, int fd)
 		self->lost = true;
 		return MOSQ_ERR_NOMEM;
 	}
-	int rc = in.fed ? mqtt_read_checked(self, fd, &in) : MOSQ_ERR_SUCCESS;
+	mqtt_receive_claimed(self);
+	int rc = MOSQ_ERR_SUCCESS;
+	/* Again while its end had no room for all (a big packet). */
+	bool drained = true;
+	while (drained && mqtt_active(self) && !self->lost && mosquitto_socket(self->mosq) == fd &&
+	       mqtt_guard_feed(&self->guard, &in))
+		rc = mqtt_read_checked(self, fd, &in, &drained);
 	if (in.why[0]) {
 		mqtt_reason(self, "the broker sent a %s", in.why);
 		self->lost = true;
@@ -576,10 +603,27 @@ static void mqtt_note_closed(struct mqtt *self, int rc)
 	}
 }
 
+/* Writes what waits: libmosquitto's packets, then the acknowledgements of
+ * claimed messages once its queue is empty; or, when the socket took part
+ * of one of those, its rest first.  The result of libmosquitto's write. */
+int mqtt_write_out(struct mqtt *self, int fd)
+{
+	int rc = MOSQ_ERR_SUCCESS;
+	if (!mqtt_guard_acks_cut(&self->guard) && mosquitto_want_write(self->mosq))
+		rc = mosquitto_loop_write(self->mosq, 1);
+	if (rc == MOSQ_ERR_SUCCESS && fd >= 0 && mosquitto_socket(self->mosq) == fd &&
+	    (mqtt_guard_acks_cut(&self->guard) || !mosquitto_want_write(self->mosq)) &&
+	    !mqtt_guard_write_acks(&self->guard, fd)) {
+		mqtt_reason_errno(self, errno);
+		self->lost = true;
+	}
+	return rc;
+}
+
 void mqtt_write(struct mqtt *self)
 {
-	if (!self->acks_held && mqtt_active(self) && mosquitto_want_write(self->mosq))
-		mqtt_note_closed(self, mosquitto_loop_write(self->mosq, 1));
+	if (!self->acks_held && mqtt_active(self))
+		mqtt_note_closed(self, mqtt_write_out(self, mosquitto_socket(self->mosq)));
 	mqtt_settle(self);
 }
 
@@ -600,7 +644,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	int rc = MOSQ_ERR_SUCCESS;
 	/* Writes first: what this round's reads queue waits for the next. */
 	if (revents & MQC_IO_OUT)
-		rc = mosquitto_loop_write(self->mosq, 1);
+		rc = mqtt_write_out(self, fd);
 	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
 	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd)
 		rc = mqtt_read_arrived(self, fd);

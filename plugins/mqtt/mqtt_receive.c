@@ -99,3 +99,26 @@ void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
 	mqtt_route_deliver(&route, msg->payload, (size_t)msg->payloadlen, flags, self->inst,
 	                   self->host);
 }
+
+bool mqtt_receive_plain(struct mqtt *self, const struct mqtt_publish *p)
+{
+	if (p->topic_len >= self->claimed_topic_cap) {
+		char *bigger = realloc(self->claimed_topic, p->topic_len + 1);
+		if (!bigger)
+			return false;
+		self->claimed_topic = bigger;
+		self->claimed_topic_cap = p->topic_len + 1;
+	}
+	memcpy(self->claimed_topic, p->topic, p->topic_len);
+	self->claimed_topic[p->topic_len] = '\0';
+	struct mosquitto_message msg = {
+		.mid = p->mid,
+		.topic = self->claimed_topic,
+		.payload = (void *)p->payload,
+		.payloadlen = (int)p->payload_len,
+		.qos = p->qos,
+		.retain = p->retain,
+	};
+	mqtt_receive(self, &msg, NULL);
+	return true;
+}

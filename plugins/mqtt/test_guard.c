@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The guard (mqtt_guard.c) between a socket and libmosquitto, with a
  * socket pair in the broker's place: only checked bytes reach the lent
- * descriptor, and the descriptor comes back to the socket after. */
+ * descriptor, and the descriptor comes back to the socket after; a room's
+ * plain messages are claimed instead, and acknowledged by the guard. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +14,12 @@
 #include "mqtt_guard.h"
 
 /* An MQTT 5 PUBLISH with a user property, 15 bytes; its head is the first
- * 13 (mqtt_packet_check.h). */
+ * 13 (mqtt_packet_check.h).  Not plain: libmosquitto reads it. */
 static const char publish[] = "\x30\x0d\x00\x01t\x07\x26\x00\x01k\x00\x01vhi";
 #define PUBLISH_LEN (sizeof publish - 1)
+/* A plain one: QoS 1, packet id 7, on "t", saying "hello"; 13 bytes. */
+static const char plain[] = "\x32\x0b\x00\x01t\x00\x07\x00hello";
+#define PLAIN_LEN (sizeof plain - 1)
 
 static struct mqtt_guard guard;
 static int broker = -1; /* the broker's end */
@@ -48,9 +52,10 @@ START_TEST(checked_bytes_reach_the_lent_descriptor_and_it_comes_back)
 	struct mqtt_guard_intake in;
 	broker_sends(publish, PUBLISH_LEN);
 	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, PUBLISH_LEN);
 	ck_assert_str_eq(in.why, "");
 	ck_assert(!in.ended);
+	ck_assert(mqtt_guard_feed(&guard, &in));
+	ck_assert_uint_eq(in.fed, PUBLISH_LEN);
 
 	ck_assert(mqtt_guard_lend(&guard, conn));
 	char buf[64];
@@ -68,15 +73,38 @@ START_TEST(checked_bytes_reach_the_lent_descriptor_and_it_comes_back)
 }
 END_TEST
 
-START_TEST(a_packet_is_fed_once_its_head_has_arrived)
+/* Takes what the broker sent and feeds it; the bytes fed. */
+static size_t take_and_feed(struct mqtt_guard_intake *in)
+{
+	ck_assert(mqtt_guard_take(&guard, conn, in));
+	(void)mqtt_guard_feed(&guard, in);
+	return in->fed;
+}
+
+START_TEST(a_small_packet_is_fed_once_whole)
 {
 	struct mqtt_guard_intake in;
-	broker_sends(publish, 5);
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, 0);
-	broker_sends(publish + 5, PUBLISH_LEN - 5);
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, PUBLISH_LEN);
+	broker_sends(publish, 13); /* its head, checked, but not all of it */
+	ck_assert_uint_eq(take_and_feed(&in), 0);
+	broker_sends(publish + 13, PUBLISH_LEN - 13);
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
+}
+END_TEST
+
+START_TEST(a_big_packet_is_fed_as_it_comes)
+{
+	/* 100 000 bytes of payload after the same head as `publish`. */
+	static char big[5 + 100000];
+	size_t body = 100000 - 5 + 11;
+	big[0] = 0x30;
+	big[1] = (char)(0x80 | (body & 0x7f));
+	big[2] = (char)(0x80 | ((body >> 7) & 0x7f));
+	big[3] = (char)(body >> 14);
+	memcpy(big + 4, publish + 2, 11);
+	struct mqtt_guard_intake in;
+	broker_sends(big, 4096);
+	ck_assert_uint_eq(take_and_feed(&in), 4096);
+	ck_assert(in.one_packet); /* part of one */
 }
 END_TEST
 
@@ -95,7 +123,7 @@ START_TEST(one_packet_is_said_only_when_all_that_waits_is_one)
 {
 	struct mqtt_guard_intake in;
 	broker_sends(publish, PUBLISH_LEN); /* one whole packet */
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
 	ck_assert(in.one_packet);
 	lib_reads(PUBLISH_LEN, false);
 
@@ -103,26 +131,23 @@ START_TEST(one_packet_is_said_only_when_all_that_waits_is_one)
 	memcpy(two, publish, PUBLISH_LEN);
 	memcpy(two + PUBLISH_LEN, publish, PUBLISH_LEN);
 	broker_sends(two, sizeof two);
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert_uint_eq(take_and_feed(&in), sizeof two);
 	ck_assert(!in.one_packet);
 	lib_reads(PUBLISH_LEN, true); /* the second waits in the end */
 
-	broker_sends(publish, 13); /* one head only, but behind unread bytes */
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, 13);
+	broker_sends(publish, PUBLISH_LEN); /* one, but behind unread bytes */
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
 	ck_assert(!in.one_packet);
-	lib_reads(PUBLISH_LEN + 13, false);
+	lib_reads(2 * PUBLISH_LEN, false);
 
-	broker_sends(publish + 13, PUBLISH_LEN - 13); /* its tail: one again */
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert(in.one_packet);
-	lib_reads(PUBLISH_LEN - 13, false);
-
-	broker_sends(publish + 0, PUBLISH_LEN); /* a whole one and a head: two */
+	broker_sends(publish, PUBLISH_LEN); /* a whole one and a head: one fed */
 	broker_sends(publish, 13);
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, PUBLISH_LEN + 13);
-	ck_assert(!in.one_packet);
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
+	ck_assert(in.one_packet);
+	lib_reads(PUBLISH_LEN, false);
+	broker_sends(publish + 13, PUBLISH_LEN - 13); /* its tail: one again */
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
+	ck_assert(in.one_packet);
 }
 END_TEST
 
@@ -135,8 +160,7 @@ START_TEST(a_malformed_packet_stops_the_feed_saying_why)
 	broker_sends(both, sizeof both);
 
 	struct mqtt_guard_intake in;
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
-	ck_assert_uint_eq(in.fed, PUBLISH_LEN); /* the sound one before it */
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN); /* the sound one before it */
 	ck_assert_msg(strstr(in.why, "unknown property 0x50"), "why: '%s'", in.why);
 
 	ck_assert(mqtt_guard_lend(&guard, conn));
@@ -166,7 +190,7 @@ START_TEST(a_connection_that_stopped_leaves_nothing_for_the_next)
 {
 	struct mqtt_guard_intake in;
 	broker_sends(publish, PUBLISH_LEN);
-	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert_uint_eq(take_and_feed(&in), PUBLISH_LEN);
 	ck_assert(mqtt_guard_lend(&guard, conn));
 	mqtt_guard_give_back(&guard, conn, false, true); /* unread: thrown away */
 
@@ -192,6 +216,88 @@ START_TEST(a_closed_socket_is_let_go)
 }
 END_TEST
 
+START_TEST(plain_messages_are_claimed_up_to_the_first_that_is_not)
+{
+	char three[2 * PLAIN_LEN + PUBLISH_LEN + PLAIN_LEN];
+	memcpy(three, plain, PLAIN_LEN);
+	memcpy(three + PLAIN_LEN, plain, PLAIN_LEN);
+	memcpy(three + 2 * PLAIN_LEN, publish, PUBLISH_LEN);
+	memcpy(three + 2 * PLAIN_LEN + PUBLISH_LEN, plain, PLAIN_LEN);
+	broker_sends(three, sizeof three);
+	struct mqtt_guard_intake in;
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	struct mqtt_publish p;
+	for (int i = 0; i < 2; i++) {
+		ck_assert(mqtt_guard_claim(&guard, &p));
+		ck_assert_uint_eq(p.topic_len, 1);
+		ck_assert_mem_eq(p.topic, "t", 1);
+		ck_assert_uint_eq(p.payload_len, 5);
+		ck_assert_mem_eq(p.payload, "hello", 5);
+		ck_assert_int_eq(p.qos, 1);
+		ck_assert_uint_eq(p.mid, 7);
+	}
+	/* libmosquitto reads the one with a property, and what follows it. */
+	ck_assert(!mqtt_guard_claim(&guard, &p));
+	ck_assert(mqtt_guard_feed(&guard, &in));
+	ck_assert_uint_eq(in.fed, PUBLISH_LEN + PLAIN_LEN);
+	lib_reads(PUBLISH_LEN, true);
+	/* While it holds bytes, nothing is claimed, even a plain one. */
+	broker_sends(plain, PLAIN_LEN);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(!mqtt_guard_claim(&guard, &p));
+	ck_assert_uint_eq(take_and_feed(&in), PLAIN_LEN);
+	lib_reads(2 * PLAIN_LEN, false);
+	/* All read: claimed again. */
+	broker_sends(plain, PLAIN_LEN);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(mqtt_guard_claim(&guard, &p));
+	ck_assert(!mqtt_guard_feed(&guard, &in));
+}
+END_TEST
+
+START_TEST(a_plain_message_is_claimed_once_whole)
+{
+	struct mqtt_guard_intake in;
+	struct mqtt_publish p;
+	broker_sends(plain, 6);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(!mqtt_guard_claim(&guard, &p));
+	ck_assert(!mqtt_guard_feed(&guard, &in));
+	broker_sends(plain + 6, PLAIN_LEN - 6);
+	ck_assert(mqtt_guard_take(&guard, conn, &in));
+	ck_assert(mqtt_guard_claim(&guard, &p));
+	ck_assert_mem_eq(p.payload, "hello", 5);
+}
+END_TEST
+
+START_TEST(acknowledgements_wait_for_room_on_the_socket)
+{
+	ck_assert(!mqtt_guard_acks_waiting(&guard));
+	ck_assert(mqtt_guard_ack(&guard, 7));
+	ck_assert(mqtt_guard_ack(&guard, 0x1234));
+	ck_assert(mqtt_guard_acks_waiting(&guard));
+	/* The socket full: nothing goes, nothing is lost. */
+	static const char junk[4096];
+	size_t stuffed = 0;
+	ssize_t n;
+	while ((n = write(conn, junk, sizeof junk)) > 0)
+		stuffed += (size_t)n;
+	while ((n = write(conn, junk, 1)) > 0)
+		stuffed += (size_t)n;
+	ck_assert(mqtt_guard_write_acks(&guard, conn));
+	ck_assert(mqtt_guard_acks_waiting(&guard));
+	ck_assert(!mqtt_guard_acks_cut(&guard));
+	static char sink[1 << 16];
+	while (stuffed > 0 && (n = read(broker, sink, sizeof sink)) > 0)
+		stuffed -= (size_t)n;
+	ck_assert(mqtt_guard_write_acks(&guard, conn));
+	ck_assert(!mqtt_guard_acks_waiting(&guard));
+	char buf[16];
+	ck_assert_int_eq(read(broker, buf, sizeof buf), 8);
+	ck_assert_mem_eq(buf, "\x40\x02\x00\x07\x40\x02\x12\x34", 8);
+}
+END_TEST
+
 /* A guard that was never set up (open() failed before it) closes no
  * descriptor of the process's, not even 0. */
 START_TEST(an_unused_guard_closes_nothing)
@@ -211,12 +317,16 @@ int main(void)
 	TCase *tc = tcase_create("guard");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, checked_bytes_reach_the_lent_descriptor_and_it_comes_back);
-	tcase_add_test(tc, a_packet_is_fed_once_its_head_has_arrived);
+	tcase_add_test(tc, a_small_packet_is_fed_once_whole);
+	tcase_add_test(tc, a_big_packet_is_fed_as_it_comes);
 	tcase_add_test(tc, one_packet_is_said_only_when_all_that_waits_is_one);
 	tcase_add_test(tc, a_malformed_packet_stops_the_feed_saying_why);
 	tcase_add_test(tc, the_broker_hanging_up_is_reported);
 	tcase_add_test(tc, a_connection_that_stopped_leaves_nothing_for_the_next);
 	tcase_add_test(tc, a_closed_socket_is_let_go);
+	tcase_add_test(tc, plain_messages_are_claimed_up_to_the_first_that_is_not);
+	tcase_add_test(tc, a_plain_message_is_claimed_once_whole);
+	tcase_add_test(tc, acknowledgements_wait_for_room_on_the_socket);
 	tcase_add_test(tc, an_unused_guard_closes_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PUBLISH packets a room is made of, read without libmosquitto: QoS 0
+ * or 1, no MQTT 5 properties, a topic that is valid UTF-8 without
+ * wildcards, and at QoS 1 a packet id.  That is every chat line on a plain
+ * room; anything else (QoS 2, properties, a topic alias) is not plain and
+ * goes to libmosquitto as before, so this reader need not know it.  It
+ * answers about bytes the packet check (mqtt_packet_check.h) has seen,
+ * and checks every length again itself.
+ */
+#ifndef MQTT_PUBLISH_WIRE_H
+#define MQTT_PUBLISH_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A plain PUBLISH, pointing into the bytes it was read from. */
+struct mqtt_publish {
+	const uint8_t *topic;
+	size_t topic_len;
+	const uint8_t *payload;
+	size_t payload_len;
+	uint16_t mid;  /* 0 at QoS 0 */
+	int qos;       /* 0 or 1 */
+	bool retain;
+	size_t size;   /* of the whole packet */
+};
+
+/* Bytes of the acknowledgement of a QoS 1 PUBLISH (MQTT 3.1.1 and 5). */
+#define MQTT_PUBACK_SIZE 4
+
+/* Whether the packet at `data` (`len` bytes, of which it may fill only a
+ * part) is a whole, plain PUBLISH from a broker speaking MQTT 5 (`v5`) or
+ * 3.1.1; if so, read into `*p`. */
+bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_publish *p);
+
+/* The PUBACK of packet id `mid`. */
+void mqtt_puback(uint16_t mid, uint8_t out[MQTT_PUBACK_SIZE]);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* Which PUBLISH packets are plain (mqtt_publish_wire.c): read without
+ * libmosquitto, so everything else must be refused to it. */
+#include <check.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "mqtt_publish_wire.h"
+
+static bool read_packet(const char *bytes, size_t len, bool v5, struct mqtt_publish *p)
+{
+	return mqtt_publish_plain((const uint8_t *)bytes, len, v5, p);
+}
+#define PLAIN(lit, v5, p) read_packet(lit, sizeof lit - 1, v5, p)
+
+START_TEST(a_room_line_is_read)
+{
+	struct mqtt_publish p;
+	ck_assert(PLAIN("\x30\x08\x00\x03" "a/bhey", false, &p)); /* QoS 0, 3.1.1 */
+	ck_assert_uint_eq(p.size, 10);
+	ck_assert_mem_eq(p.topic, "a/b", 3);
+	ck_assert_uint_eq(p.payload_len, 3);
+	ck_assert_mem_eq(p.payload, "hey", 3);
+	ck_assert_int_eq(p.qos, 0);
+	ck_assert_uint_eq(p.mid, 0);
+	ck_assert(!p.retain);
+
+	ck_assert(PLAIN("\x33\x06\x00\x01t\x01\x02\x00", true, &p)); /* QoS 1, retained, MQTT 5 */
+	ck_assert_uint_eq(p.mid, 0x0102);
+	ck_assert(p.retain);
+	ck_assert_uint_eq(p.payload_len, 0);
+}
+END_TEST
+
+START_TEST(what_libmosquitto_must_read_is_refused)
+{
+	struct mqtt_publish p;
+	ck_assert(!PLAIN("\x34\x07\x00\x01t\x00\x01\x00x", true, &p));   /* QoS 2 */
+	ck_assert(!PLAIN("\x30\x06\x00\x01t\x02\x23\x00", true, &p));    /* a property: an alias */
+	ck_assert(!PLAIN("\x30\x04\x00\x00\x00x", true, &p));            /* no topic */
+	ck_assert(!PLAIN("\x30\x04\x00\x01+x", false, &p));              /* a wildcard */
+	ck_assert(!PLAIN("\x30\x04\x00\x01\xffx", false, &p));           /* not UTF-8 */
+	ck_assert(!PLAIN("\x30\x04\x00\x01\x00x", false, &p));           /* U+0000 */
+	ck_assert(!PLAIN("\x32\x05\x00\x01t\x00\x00", false, &p));       /* packet id 0 */
+	ck_assert(!PLAIN("\x32\x04\x00\x01t\x00", false, &p));           /* no packet id */
+	ck_assert(!PLAIN("\x30\x03\x00\x01t", true, &p));                /* no property length */
+	ck_assert(!PLAIN("\x30\x04\x00\x05tx", false, &p));              /* topic past the end */
+	ck_assert(!PLAIN("\x30\x09\x00\x01tx", false, &p));              /* not all here */
+	ck_assert(!PLAIN("\x30\xff\xff\xff\xff\x01", false, &p));         /* length of 5 bytes */
+	ck_assert(!PLAIN("\x40\x02\x00\x01", false, &p));                /* a PUBACK */
+	ck_assert(!PLAIN("\x30", false, &p));
+}
+END_TEST
+
+START_TEST(the_acknowledgement_names_the_packet_id)
+{
+	uint8_t ack[MQTT_PUBACK_SIZE];
+	mqtt_puback(0xbeef, ack);
+	ck_assert_mem_eq(ack, "\x40\x02\xbe\xef", MQTT_PUBACK_SIZE);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mqtt_publish_wire");
+	TCase *tc = tcase_create("publish_wire");
+	tcase_add_test(tc, a_room_line_is_read);
+	tcase_add_test(tc, what_libmosquitto_must_read_is_refused);
+	tcase_add_test(tc, the_acknowledgement_names_the_packet_id);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
