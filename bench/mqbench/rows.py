@@ -163,7 +163,30 @@ def scale(res, sz):
                  times(ratio), "≤ 1.0×", at_most(ratio))
     rows += scale_costs(res, "paced", paced, n, k)
     rows += scale_costs(res, "burst", f"{n} instances, burst", n, k)
-    return rows + scale_big(res, sz)
+    return rows + scale_rx(res, n, k, paced) + scale_big(res, sz)
+
+
+def scale_rx(res, n, k, paced):
+    """mosquitto's room with mqchats in the subscribers' seats: the receive
+    path alone, against the same senders.  None for a run saved before."""
+    rows = Rows()
+    if not res.stat("scale", "mqchat-rx burst", "rate"):
+        return rows
+    what = f"{n} mqchat receivers, the reference's {k} mosquitto_pub -l"
+    ref_label = f" [{n} mosquitto_sub, {k} mosquitto_pub -l]"
+    s, ref = (res.stat("scale", f"{who} burst", "rate") for who in ("mqchat-rx", "mosquitto"))
+    ratio = ratio_of(s, ref)
+    rows.add(f"scale: {what}: burst (msg/s)", fmt(s, ""), fmt(ref, "") + ref_label,
+             times(ratio), "≥ 1.0×", ratio >= 1.0 if ratio is not None else None)
+    for p in ("p50", "p99"):
+        mine, ref = (res.stat("scale", f"{who} paced", p) for who in ("mqchat-rx", "mosquitto"))
+        ratio = ratio_of(mine, ref)
+        rows.add(f"scale: {what}, paced: latency {p} (µs)", latency_cell(res, "mqchat-rx paced", p),
+                 latency_cell(res, "mosquitto paced", p) + ref_label, times(ratio), "≤ 1.0×",
+                 at_most(ratio))
+    for name in ("paced", "burst"):
+        rows += scale_costs(res, name, f"{what}, {name}", n, k, "mqchat-rx", rx_only=True)
+    return rows
 
 
 def latency_cell(res, name, p):
@@ -200,13 +223,15 @@ def scale_big(res, sz):
     return rows + scale_costs(res, "big paced", what, n, k)
 
 
-def scale_costs(res, name, what, n, k):
+def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False):
     """Per delivery: the receivers that do not send against as many
-    mosquitto_sub (targets), the room's clients, the broker."""
+    mosquitto_sub (targets), the room's clients, the broker; `who`: the
+    mqchat room; `rx_only`: the receivers' rows alone."""
     rows = Rows()
+    seat = "mqchat receivers" if rx_only else "instances that do not send"
 
     def pair(key):
-        mine, ref = (res.stat("scale", f"{who} {name}", key) for who in ("mqchat", "mosquitto"))
+        mine, ref = (res.stat("scale", f"{w} {name}", key) for w in (who, "mosquitto"))
         return mine, ref, ratio_of(mine, ref)
 
     def last(s, whole):
@@ -217,14 +242,16 @@ def scale_costs(res, name, what, n, k):
     mine, ref, ratio = pair("rx_cpu_us")
     mine_last, ref_last, _ = pair("rx_cpu_us_last")
     rows.add(f"scale: {what}: receiver CPU per delivery (µs)",
-             fmt(mine, "", 1) + last(mine_last, mine) + f" [{n - k} instances that do not send]",
+             fmt(mine, "", 1) + last(mine_last, mine) + f" [{n - k} {seat}]",
              fmt(ref, "", 1) + last(ref_last, ref) + f" [{n - k} mosquitto_sub]",
              times(ratio), "≤ 1.0×", at_most(ratio))
     mine, ref, ratio = pair("rx_ctx")
     rows.add(f"scale: {what}: receiver context switches per delivery",
-             fmt(mine, "", 2) + f" [{n - k} instances that do not send]",
+             fmt(mine, "", 2) + f" [{n - k} {seat}]",
              fmt(ref, "", 2) + f" [{n - k} mosquitto_sub]", times(ratio), "≤ 1.0×",
              at_most(ratio))
+    if rx_only:
+        return rows
     mine, ref, ratio = pair("room_cpu_us")
     ctx_mine, ctx_ref, _ = pair("room_ctx")
 

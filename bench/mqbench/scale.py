@@ -323,6 +323,15 @@ def wait_subscribed(ctx, subs):
     return seen
 
 
+def pub_senders(ctx, count, clients, inputs):
+    """`count` mosquitto_pub -l, each fed through a pipe (in `inputs`)."""
+    for _ in range(count):
+        r, w = os.pipe()
+        inputs.fds.append(w)
+        clients.append(Client(ctx, "pub", "-l", stdin=r))
+        os.close(r)
+
+
 def bench_mosquitto(ctx, results, plan):
     """The same room made of mosquitto's clients: n subscribers, and as many
     mosquitto_pub -l as mqchat has senders, each fed through a pipe."""
@@ -334,11 +343,7 @@ def bench_mosquitto(ctx, results, plan):
         subs = [Client(ctx, "sub", stdout=subprocess.PIPE) for _ in range(n)]
         clients += subs
         startup = wait_subscribed(ctx, subs) - t0
-        for _ in range(senders):
-            r, w = os.pipe()
-            inputs.fds.append(w)
-            clients.append(Client(ctx, "pub", "-l", stdin=r))
-            os.close(r)
+        pub_senders(ctx, senders, clients, inputs)
         everyone = [c.proc for c in clients]
         # As many mosquitto_sub as mqchat has instances that only receive.
         groups = [Group("rx", everyone[:n - senders], subs[:n - senders]),
@@ -350,6 +355,33 @@ def bench_mosquitto(ctx, results, plan):
         for c in clients:
             if c.proc.stdout:
                 c.proc.stdout.close()
+        inputs.close()
+
+
+def bench_mqchat_rx(ctx, results, plan):
+    """mosquitto's room with mqchats in the subscribers' seats: n mqchat
+    instances (history on) that only receive, fed by the same mosquitto_pub
+    -l senders.  The senders are the same as the reference's, so this is the
+    receive path alone; in mqchat's own room the senders receive too."""
+    n, senders = plan.instances, plan.senders
+    work = ctx.tmpdir("scale-rx")
+    instances, clients = [], []
+    inputs = Senders()
+    try:
+        for i in range(n):
+            instances.append(procs.Mqchat(ctx, work, f"r{i:02d}", "on", 1,
+                                          stdout=subprocess.PIPE))
+        for m in instances:
+            m.wait_connected(120)
+        pub_senders(ctx, senders, clients, inputs)
+        readers = [m.proc for m in instances]
+        groups = [Group("rx", readers[:n - senders], instances[:n - senders]),
+                  Group("room", readers + [c.proc for c in clients]),
+                  Group("broker", [ctx.broker.proc])]
+        passes(ctx, results, "mqchat-rx" + plan.name, plan, instances, inputs, n, groups, {})
+    finally:
+        procs.stop_mqchats(instances)
+        ctx.children.stop_all([c.proc for c in clients])
         inputs.close()
 
 
@@ -377,8 +409,11 @@ def bench(ctx, results):
     """Every room, each on a fresh broker (the section's own for the
     first); a room that fails does not keep the others from running."""
     failed = []
-    for i, (plan, room) in enumerate((p, r) for p in plans(ctx)
-                                     for r in (bench_mqchat, bench_mosquitto)):
+    # The receive path alone (bench_mqchat_rx) in the first room's size.
+    rooms = ((p, r) for k, p in enumerate(plans(ctx))
+             for r in ((bench_mqchat, bench_mqchat_rx, bench_mosquitto) if k == 0
+                       else (bench_mqchat, bench_mosquitto)))
+    for i, (plan, room) in enumerate(rooms):
         what = f"{room.__name__[len('bench_'):]} {plan.instances} instances"
         try:
             enough_descriptors(plan.instances)
