@@ -159,7 +159,7 @@ bool mqtt_guard_claim(struct mqtt_guard *g, struct mqtt_publish *p)
 	    !mqtt_publish_plain(g->buf + g->start, g->whole - g->start, g->v5, p))
 		return false;
 	g->start += p->size;
-	g->ends--; /* exact while libmosquitto holds nothing (see feed) */
+	g->ends -= g->ends > 0; /* exact while libmosquitto holds nothing (see feed) */
 	return true;
 }
 
@@ -175,7 +175,7 @@ static size_t feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
 	bool all = (size_t)n == want;
 	/* Packets with bytes among those fed: one read of libmosquitto's takes
 	 * them all if there is just one. */
-	unsigned packets = g->ends + (limit > g->whole);
+	size_t packets = g->ends + (limit > g->whole);
 	in->one_packet = all && packets == 1 && !g->unread;
 	g->lib_mid = !all || limit != g->whole;
 	g->start += (size_t)n;
