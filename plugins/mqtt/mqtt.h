@@ -13,8 +13,10 @@
  *   mqtt_acks.c     which publish is which token, and telling the core
  *   mqtt_cork.c     a round's publishes corked into few TCP segments
  *   mqtt_inflight.c which message id is which core token
- *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it
+ *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it;
+ *                   plain messages claimed, and their acknowledgements
  *   mqtt_packet_check.c  the check of one packet
+ *   mqtt_publish_wire.c  a room's plain PUBLISH, read without libmosquitto
  *   mqtt_config.c   the [mqtt] keys; mqtt_client_id.c  the default client id
  *   mqtt_receive.c  a message from the broker, placed by its topic
  *   mqtt_meta.c     a room's other topics (presence, verified, private), built and read
