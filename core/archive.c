@@ -103,15 +103,8 @@ struct archive {
 	struct loop_timer *flush_timer;
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
-	bool flush_armed;      /* the flush timer is due (rounds leave it be) */
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
 };
-
-static void arm_flush(struct archive *a, uint32_t ms)
-{
-	a->flush_armed = true;
-	loop_timer_arm(a->flush_timer, ms);
-}
 
 /* A failed flush: said once an outage, not at every retry, with what it
  * cost; retried later. */
@@ -127,13 +120,12 @@ static void flush_failed(struct archive *a)
 		          "while the database failed, and are not in history",
 		          (unsigned long long)dropped);
 	a->dropped_told = dropped;
-	arm_flush(a, FLUSH_DELAY_MS * 5);
+	loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS * 5);
 }
 
 static void flush_now(void *data)
 {
 	struct archive *a = data;
-	a->flush_armed = false;
 	/* A flood can bring more than a batch between two slices: then a slice
 	 * takes half of what waits, so that writing keeps up instead of the
 	 * backlog outgrowing HISTORY_MAX_PENDING (bench/README.md, "Flushes").
@@ -151,9 +143,9 @@ static void flush_now(void *data)
 	a->failing = false;
 	size_t left = history_pending(a->history);
 	if (left)
-		arm_flush(a, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
+		loop_timer_arm(a->flush_timer, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
 	else if (history_has_idle_work(a->history))
-		arm_flush(a, INDEX_NEXT_MS);
+		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
 }
 
 void archive_write_round(struct archive *a)
@@ -169,8 +161,8 @@ void archive_write_round(struct archive *a)
 	 * since in one batch: indexed in each round's own transaction, a
 	 * message received alone (one in flight, a paced room) cost a dozen
 	 * page writes before its acknowledgement could leave. */
-	if (history_has_idle_work(a->history) && !a->flush_armed)
-		arm_flush(a, FLUSH_DELAY_MS);
+	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
+		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS);
 }
 
 int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,

@@ -120,6 +120,11 @@ void loop_timer_arm_now(struct loop_timer *t)
 	t->due = 1; /* before any time the clock can tell: due at once (0: disarmed) */
 }
 
+bool loop_timer_armed(const struct loop_timer *t)
+{
+	return t->due != 0;
+}
+
 void loop_timer_run_last(struct loop_timer *t)
 {
 	t->last = true;

@@ -39,6 +39,8 @@ void loop_timer_arm_now(struct loop_timer *t);
  * those they arm for now included.  For work that must come last (what
  * the others left undone is then known). */
 void loop_timer_run_last(struct loop_timer *t);
+/* Whether `t` is due at some time (a one-shot timer is disarmed as it runs). */
+bool loop_timer_armed(const struct loop_timer *t);
 void loop_timer_remove(struct loop_timer *t);
 
 /* Stop (true) or resume (false) polling for input every watch of `source`. */

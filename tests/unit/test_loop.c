@@ -105,6 +105,24 @@ START_TEST(a_repeating_timer_runs_once_a_round)
 }
 END_TEST
 
+START_TEST(a_one_shot_timer_is_disarmed_as_it_runs)
+{
+	struct loop *loop = loop_new();
+	struct loop_timer *t = loop_timer_add(loop, 0, false, timer_a, NULL);
+	ck_assert(!loop_timer_armed(t));
+	loop_timer_arm_now(t);
+	ck_assert(loop_timer_armed(t));
+	said = 0;
+	order[0] = '\0';
+	ck_assert_int_eq(loop_iterate(loop), 0);
+	ck_assert_str_eq(order, "a");
+	ck_assert(!loop_timer_armed(t));
+	loop_timer_arm(t, 60000);
+	ck_assert(loop_timer_armed(t));
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -112,6 +130,7 @@ int main(void)
 	tcase_add_test(tc, timers_armed_now_run_in_the_same_round_and_late_ones_last);
 	tcase_add_test(tc, a_timer_that_always_rearms_itself_waits_for_the_next_round);
 	tcase_add_test(tc, a_repeating_timer_runs_once_a_round);
+	tcase_add_test(tc, a_one_shot_timer_is_disarmed_as_it_runs);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
