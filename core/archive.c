@@ -15,8 +15,9 @@
 #include "where.h"
 #include "wire_json.h"
 
-/* History is written at the end of each round that stored messages
- * (archive_write_round, from the chat's save step, after the outbox),
+/* History is written at the end of each round that stored messages, or of
+ * a group of rounds (archive_write_round, from the chat's save step, after
+ * the outbox),
  * without its full-text index, which the flush timer brings up to date
  * FLUSH_DELAY_MS later for all the rounds since, in one transaction (a
  * search first indexes what waits).  What a failed write left waits for
@@ -36,6 +37,24 @@
 /* A round that stored this many is taken for part of a flood: its log is
  * copied back into the file only when long, as a flood's slices' is. */
 #define FLOOD_ROUND 32
+/* Group commit.  In a busy room a transaction a round (a message or two a
+ * round when they trickle in) cost more than the rest of receiving them,
+ * and acknowledging each message alone kept the whole room, broker and
+ * senders too, working one message at a time (bench/README.md).  A round
+ * that ends within WRITE_GROUP_MS of the last write waits for the next
+ * ones to share its transaction: until WRITE_GROUP_MS after that write, or
+ * until WRITE_GROUP_MAX messages wait (the acknowledgements held until the
+ * write stay well within a broker's window; mosquitto sends 20
+ * unacknowledged).  A broker with a smaller window (max_inflight_messages
+ * 1 sends one at a time) stops sending before: a group that did not grow
+ * in its last WRITE_STALL_MS stalled, and WRITE_STALLS stalls in a row at
+ * the same size make groups of that size written at once for the next
+ * WRITE_CAPPED writes; then waiting is tried again. */
+#define WRITE_GROUP_MS 5
+#define WRITE_GROUP_MAX 10
+#define WRITE_STALL_MS 2
+#define WRITE_STALLS 8
+#define WRITE_CAPPED 256
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
 /* How long after connecting a payload is looked up in history. */
@@ -103,6 +122,13 @@ struct archive {
 	struct loop_timer *flush_timer;
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
+	uint64_t last_write_ms; /* monotonic, of the last round's write */
+	size_t group_pending;   /* how many waited when the group last grew */
+	uint64_t group_grew_ms; /* then (monotonic) */
+	size_t stall_size;      /* of the last groups that stalled */
+	unsigned stalls;        /* how many in a row */
+	size_t group_cap;       /* a group's size while capped_writes */
+	unsigned capped_writes;
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
 };
 
@@ -148,14 +174,53 @@ static void flush_now(void *data)
 		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
 }
 
-void archive_write_round(struct archive *a)
+/* How long the messages pending now may wait for more (0: write now). */
+static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now)
+{
+	size_t most = a->capped_writes ? a->group_cap : WRITE_GROUP_MAX;
+	if (pending >= most || now - a->last_write_ms >= WRITE_GROUP_MS)
+		return 0;
+	if (pending != a->group_pending) {
+		a->group_pending = pending;
+		a->group_grew_ms = now;
+	}
+	return a->last_write_ms + WRITE_GROUP_MS - now;
+}
+
+/* A group is written: did it stall (see WRITE_STALLS)? */
+static void note_group_written(struct archive *a, size_t pending, uint64_t now)
+{
+	bool stalled = a->group_pending && now - a->group_grew_ms >= WRITE_STALL_MS;
+	a->group_pending = 0;
+	if (a->capped_writes)
+		a->capped_writes--;
+	if (!stalled) {
+		a->stalls = 0;
+		return;
+	}
+	a->stalls = pending == a->stall_size ? a->stalls + 1 : 1;
+	a->stall_size = pending;
+	if (a->stalls >= WRITE_STALLS) {
+		a->group_cap = pending;
+		a->capped_writes = WRITE_CAPPED;
+		a->stalls = 0;
+	}
+}
+
+uint32_t archive_write_round(struct archive *a, bool may_wait)
 {
 	size_t pending = a->history ? history_pending(a->history) : 0;
 	if (a->failing || !pending)
-		return; /* the flush timer retries */
+		return 0; /* the flush timer retries */
+	uint64_t now = loop_now_ms();
+	uint64_t wait = may_wait ? group_wait(a, pending, now) : 0;
+	if (wait)
+		return (uint32_t)wait;
+	note_group_written(a, pending, now);
+	a->last_write_ms = now;
 	if (history_store_pending(a->history, pending >= FLOOD_ROUND) < 0) {
 		flush_failed(a);
-		return;
+		return 0;
 	}
 	/* The full-text index follows within FLUSH_DELAY_MS, for every round
 	 * since in one batch: indexed in each round's own transaction, a
@@ -163,6 +228,7 @@ void archive_write_round(struct archive *a)
 	 * page writes before its acknowledgement could leave. */
 	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
 		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS);
+	return 0;
 }
 
 int archive_open(struct archive **out, const struct config *cfg, const char *state_dir,

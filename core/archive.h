@@ -65,15 +65,20 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
  * seen it, or an earlier run stored it at any age (a message without an
  * id by its words, among the newest keys the store recalls). */
 enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident);
-/* Writes what the round stored, at its end, after the outbox saved what it
- * made of it (the caller's order): before the acknowledgements of the QoS
- * 1/2 messages among them leave (the mqtt plugin holds those to the next
- * round), whatever the broker counts as delivered is in history, even if
- * mqchat is killed right after (a logger of a pool); and a message in
- * history always has its relays saved, so that one sent again after a
- * kill between the two is not taken for a repeat with its relays lost.  A
- * commit is a write to the log, no fsync (history.c). */
-void archive_write_round(struct archive *a);
+/* Writes what the rounds stored, after the outbox saved what it made of
+ * it (the caller's order): before the acknowledgements of the QoS 1/2
+ * messages among them leave (the backends hold them until told: `stored`
+ * in plugin.h), whatever the broker counts as delivered is in history,
+ * even if mqchat is killed right after (a logger of a pool); and a
+ * message in history always has its relays saved, so that one sent again
+ * after a kill between the two is not taken for a repeat with its relays
+ * lost.  A commit is a write to the log, no fsync (history.c).  Returns 0
+ * once nothing waits (written, nothing to write, or the write failed: the
+ * flush timer retries, and holding acknowledgements would not help).
+ * With `may_wait`, in a busy room, it may instead return how many
+ * milliseconds to wait before calling again: the rounds until then share
+ * one transaction (archive.c). */
+uint32_t archive_write_round(struct archive *a, bool may_wait);
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

@@ -160,17 +160,55 @@ static void send_said(void *data)
 	loop_timer_arm_now(chat->save_timer);
 }
 
-static void save_said(void *data)
+/* Writes history, unless a busy room's rounds wait to share a write
+ * (archive.h); once nothing waits, the backends that hold something until
+ * then (host->notify_stored) are told. */
+static void write_history(struct chat *chat, bool may_wait)
 {
-	struct chat *chat = data;
+	uint32_t wait = archive_write_round(chat->archive,
+	                                    may_wait && chat->may_group && !chat->store_soon);
+	chat->store_soon = false;
+	if (wait) {
+		loop_timer_arm(chat->group_timer, wait);
+		return;
+	}
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		struct network *net = &chat->networks[i];
+		if (!net->wants_stored)
+			continue;
+		net->wants_stored = false;
+		if (net->inst->self && net->inst->plugin->desc.stored)
+			net->inst->plugin->desc.stored(net->inst->self);
+	}
+}
+
+static void save_round(struct chat *chat, bool may_wait)
+{
 	struct delivery_queue *nets = xcalloc(chat->n_networks, sizeof *nets);
 	for (size_t i = 0; i < chat->n_networks; i++)
 		nets[i] = (struct delivery_queue){&chat->networks[i].sendq,
 		                                  {chat->networks[i].name, chat->networks[i].broker}};
 	delivery_save(chat->delivery, nets, chat->n_networks);
 	free(nets);
-	archive_write_round(chat->archive); /* after the relays: archive.h */
+	write_history(chat, may_wait); /* after the relays: archive.h */
 	update_backpressure(chat); /* the outbox may be full now */
+}
+
+static void save_said(void *data)
+{
+	save_round(data, true);
+}
+
+static void group_written(void *data)
+{
+	write_history(data, false);
+}
+
+void chat_notify_stored(struct chat *chat, struct network *net, bool soon)
+{
+	net->wants_stored = true;
+	chat->store_soon = chat->store_soon || soon;
+	loop_timer_arm_now(chat->save_timer);
 }
 
 static struct outgoing *outgoing_new(const struct said *s)
@@ -758,6 +796,16 @@ static int open_storage(struct chat *chat)
 	return 0;
 }
 
+/* Whether history may be written for several rounds at once: every
+ * backend knows to hold back its acknowledgements until `stored` (ABI 1.5). */
+static bool backends_wait_for_stored(const struct chat *chat)
+{
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (chat->networks[i].inst->plugin->desc.abi_minor < 5)
+			return false;
+	return true;
+}
+
 int chat_open(struct chat *chat)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -774,6 +822,8 @@ int chat_open(struct chat *chat)
 	chat->send_timer = loop_timer_add(chat->loop, 0, false, send_said, chat);
 	chat->save_timer = loop_timer_add(chat->loop, 0, false, save_said, chat);
 	loop_timer_run_last(chat->save_timer);
+	chat->group_timer = loop_timer_add(chat->loop, 0, false, group_written, chat);
+	chat->may_group = backends_wait_for_stored(chat);
 	if (chat->who) {
 		chat->who_timer = loop_timer_add(chat->loop, WHO_DEADLINE_MS, false, who_timed_out,
 		                                 chat);
@@ -797,7 +847,7 @@ int chat_run(struct chat *chat)
 			return EX_OSERR;
 		}
 	}
-	save_said(chat); /* said in the last round */
+	save_round(chat, false); /* said and received in the last rounds */
 	if (report_unacknowledged(chat) && chat->exit_code != EX_UNAVAILABLE)
 		return EX_TEMPFAIL;
 	return chat->exit_code;

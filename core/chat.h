@@ -67,6 +67,9 @@ struct chat {
 
 	struct loop_timer *send_timer; /* sends what was said */
 	struct loop_timer *save_timer; /* then keeps what is unacknowledged */
+	struct loop_timer *group_timer; /* writes the history a busy room's rounds left */
+	bool may_group; /* history may wait to write several rounds at once */
+	bool store_soon; /* a backend's output waits for this round's write */
 	bool announced;
 	/* The message being shown to frontends now: what a plugin of any ABI
 	 * hands back to host->template_render in full. */
@@ -121,6 +124,9 @@ void chat_presence(struct chat *chat, struct network *net, const char *room, con
                    bool here);
 /* The network says `room`'s list of who is present is complete. */
 void chat_presence_synced(struct chat *chat, struct network *net, const char *room);
+/* The backend of `net` waits to hear when what it handed over is stored
+ * (host->notify_stored), `soon` when it can send nothing meanwhile. */
+void chat_notify_stored(struct chat *chat, struct network *net, bool soon);
 void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc_ack result);
 void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
                      const char *detail);

@@ -253,6 +253,13 @@ static void host_presence_synced(struct mqc_instance *mi, const char *room)
 		chat_presence_synced(((struct instance *)mi)->chat, net, room);
 }
 
+static void host_notify_stored(struct mqc_instance *mi, bool soon)
+{
+	struct network *net = network_of(mi, "notify_stored");
+	if (net)
+		chat_notify_stored(((struct instance *)mi)->chat, net, soon);
+}
+
 static bool host_quiet(struct mqc_instance *mi)
 {
 	return ((struct instance *)mi)->chat->who != NULL;
@@ -385,4 +392,5 @@ const struct mqc_host chat_host = {
 	.quiet = host_quiet,
 	.history_query = host_history_query,
 	.replay_count = host_replay_count,
+	.notify_stored = host_notify_stored,
 };

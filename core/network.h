@@ -44,6 +44,7 @@ struct network {
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	uint64_t link_down_ms; /* monotonic time it last went down from up; 0: never */
 	bool paused_input;   /* its backlog holds sources back */
+	bool wants_stored;   /* is told when history has what it handed over */
 };
 
 /* Sets up `net` for the backend `inst`: its first room is the `topic` key's

@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 4
+#define MQC_ABI_MINOR 5
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -537,6 +537,20 @@ struct mqc_host {
 	/* How many messages a start replays from history ([core]
 	 * history_replay; 0 with history off): what to ask others for. */
 	size_t (*replay_count)(struct mqc_instance *inst);
+
+	/* --- since ABI 1.5 --------------------------------------------------- */
+
+	/* The backend holds something back until what it has handed the core
+	 * so far is in history (MQTT: the acknowledgements of QoS 1 and 2
+	 * messages, so that what the broker counts as delivered survives a
+	 * kill -9).  The core calls the plugin's `stored` once it is: at the
+	 * end of this loop round, or a few milliseconds later while messages
+	 * keep coming (one write for many); at once with history off.  One
+	 * call covers everything handed over before it.  `soon`: the backend
+	 * can send nothing else meanwhile (its library queued the
+	 * acknowledgement ahead of what is said next): the core writes at the
+	 * end of this round, without waiting for more. */
+	void (*notify_stored)(struct mqc_instance *inst, bool soon);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */
@@ -664,6 +678,15 @@ struct mqc_plugin {
 	/* BACKEND, optional: the user is away, saying `text` (/away TEXT), or
 	 * back when `text` is NULL (/away alone). */
 	void (*set_away)(void *self, const char *text);
+
+	/* --- since ABI 1.5 --------------------------------------------------- */
+
+	/* BACKEND, optional: what this backend handed the core before its
+	 * last host->notify_stored() is in history now.  A backend built
+	 * against ABI 1.4 or older is not asked to wait: while one is loaded,
+	 * the core writes history at the end of every round that received
+	 * something, before the loop waits again, as it always did. */
+	void (*stored)(void *self);
 };
 
 #define MQC_PLUGIN_DEFINE(...)                                                 \

@@ -216,6 +216,10 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 static void mqtt_say_goodbye(struct mqtt *self)
 {
 	mqtt_uncork(self); /* what this round said leaves before the DISCONNECT */
+	/* The core's last save came before close (or could not be made):
+	 * nothing is held back any more, and the DISCONNECT queues behind. */
+	self->acks_held = false;
+	self->claimed_acks_held = false;
 	int fd = mosquitto_socket(self->mosq);
 	/* What libmosquitto holds, and our acknowledgements, before the
 	 * DISCONNECT: the broker reads nothing after it. */
@@ -225,8 +229,7 @@ static void mqtt_say_goodbye(struct mqtt *self)
 		return;
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (mosquitto_socket(self->mosq) >= 0 &&
-	       (mosquitto_want_write(self->mosq) || mqtt_guard_acks_waiting(&self->guard))) {
+	while (mosquitto_socket(self->mosq) >= 0 && mqtt_may_write(self)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long spent = (now.tv_sec - start.tv_sec) * 1000 +
 		             (now.tv_nsec - start.tv_nsec) / 1000000;
@@ -335,4 +338,5 @@ MQC_PLUGIN_DEFINE(
 	.flags = MQC_PLUGIN_PRIVATE | MQC_PLUGIN_PRESENCE,
 	.join = mqtt_plugin_join,
 	.part = mqtt_plugin_part,
-	.set_away = mqtt_plugin_set_away);
+	.set_away = mqtt_plugin_set_away,
+	.stored = mqtt_stored);

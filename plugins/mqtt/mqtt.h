@@ -97,9 +97,12 @@ struct mqtt {
 	struct mqtt_backlog backlog; /* received before the link was reported up */
 	struct mqtt_inflight inflight;
 	struct mqtt_guard guard;
-	/* A message handed to the core in this round was acknowledged (QoS
-	 * 1/2): nothing is written before the next round (mqtt_link.c). */
+	/* Acknowledgements of messages handed to the core (QoS 1/2) wait
+	 * until the core has stored them (plugin.h, `stored`): those
+	 * libmosquitto queued (then it writes nothing), and the guard's of
+	 * claimed messages (then libmosquitto's publishes still leave). */
 	bool acks_held;
+	bool claimed_acks_held;
 	char *claimed_topic; /* a claimed message's topic, with its NUL */
 	size_t claimed_topic_cap;
 
@@ -148,11 +151,19 @@ extern const char mqtt_closed_text[];
 bool mqtt_active(const struct mqtt *self);
 /* Bytes the kernel holds for us on a socket. */
 int mqtt_bytes_queued(int fd);
-/* At a round's end: writes what libmosquitto has queued, and the
- * acknowledgements of claimed messages, unless acknowledgements are held
- * (then the socket is polled for OUT, ready in the next round); acts on
- * what the write found. */
+/* Writes what libmosquitto has queued, and the acknowledgements of
+ * claimed messages, except what waits for the core to store its messages;
+ * acts on what the write found. */
 void mqtt_write(struct mqtt *self);
+/* Whether something may be written now (mqtt_write would write). */
+bool mqtt_may_write(const struct mqtt *self);
+/* A message at QoS 1/2 was handed to the core: its acknowledgement is held
+ * until the core says it is stored, libmosquitto's (with all it would
+ * write after it: asked for soon) or a claimed message's. */
+void mqtt_hold_acks(struct mqtt *self, bool by_libmosquitto);
+/* The plugin's `stored`: what was handed to the core is in history; held
+ * acknowledgements leave now. */
+void mqtt_stored(void *data);
 /* Writes what waits for socket `fd` (see mqtt_guard.h), libmosquitto's
  * result; a failed write of acknowledgements marks the connection lost. */
 int mqtt_write_out(struct mqtt *self, int fd);

@@ -28,8 +28,8 @@ void mqtt_uncork(struct mqtt *self)
 void mqtt_cork(struct mqtt *self)
 {
 	int fd = mosquitto_socket(self->mosq);
-	/* Held acknowledgements: nothing is written before the next round,
-	 * whose poll() finds the socket ready and writes all at once. */
+	/* libmosquitto holds an acknowledgement of a message not stored yet:
+	 * it writes nothing until then (mqtt_stored), all at once. */
 	if (fd < 0 || self->corked_fd == fd || self->acks_held)
 		return;
 	int on = 1;

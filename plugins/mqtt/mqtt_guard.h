@@ -10,16 +10,16 @@
  * (made by the caller, between mqtt_guard_lend() and mqtt_guard_give_back())
  * its descriptor number is pointed (dup2) at one end of a socket pair that
  * holds exactly them, then back at the TCP socket.  libmosquitto writes
- * nothing during a read (mqtt_link.c: acknowledgements wait for the next
- * round); should it try, that end cannot be written (its buffer is filled
+ * nothing during a read (mqtt_link.c: acknowledgements wait until the
+ * core has stored their messages); should it try, that end cannot be written (its buffer is filled
  * once): what it meant to send stays queued in it and goes out on the TCP
  * socket after.
  *
  * The plain PUBLISH packets of a room (mqtt_publish_wire.h) need no
  * libmosquitto: while it holds nothing, the caller claims them straight
  * from the buffer (mqtt_guard_claim), and queues their acknowledgements
- * here (mqtt_guard_ack), written when libmosquitto has nothing queued
- * (mqtt_guard_write_acks).  libmosquitto writes only when told to
+ * here (mqtt_guard_ack), written once their messages are stored and
+ * libmosquitto has nothing queued (mqtt_guard_write_acks).  libmosquitto writes only when told to
  * (mosquitto_loop_write: mqtt.c sets it "threaded"), and is not told to
  * while the socket took only part of an acknowledgement.  A chat line
  * then costs a poll(), one recv() and, at QoS 1, a share of one send():

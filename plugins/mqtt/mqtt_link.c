@@ -18,14 +18,15 @@
  * libmosquitto writes only when we call loop_write (mqtt_setup_client
  * sets it "threaded"): when the socket is ready for OUT, first thing in a
  * round, and at the end of a round that published (mqtt_cork.c).  So the
- * PUBACK of a message received at QoS 1 never leaves in the round the
- * core got the message: the core saves what that round made of it (a
- * bridge's relay, in the outbox) at the round's end, and only then may the
- * broker forget it.  Killed before, the message comes again.  At no extra
- * system call: the PUBACK goes in the next round, whose poll() finds the
- * socket ready at once, as it already did when the packet check
- * (mqtt_guard.h) kept it from the socket during the read; with TLS, that
- * costs a poll() a message.  Not covered: messages kept in the backlog
+ * PUBACK of a message received at QoS 1 leaves only once the core says
+ * the message is stored (the plugin's `stored`, mqtt_hold_acks): with what
+ * the core made of it (a bridge's relay, in the outbox), at the end of
+ * its round, or in a busy room a few milliseconds later with the rounds
+ * since; only then may the broker forget it.  Killed before, the message
+ * comes again.  While libmosquitto holds such a PUBACK it writes nothing,
+ * so the core is asked to store soon; the claimed messages' PUBACKs wait
+ * in the guard (mqtt_guard.h) while our publishes leave.  Not covered:
+ * messages kept in the backlog
  * (mqtt_backlog.h) until the SUBACK, which libmosquitto acknowledges before
  * the core sees them; and QoS 2, whose PUBREC libmosquitto sends as the
  * message arrives, before handing it on at the PUBREL: from then on the
@@ -116,8 +117,7 @@ void mqtt_sync_watch(struct mqtt *self)
 	}
 	if (fd < 0)
 		return;
-	bool out = mosquitto_want_write(self->mosq) || mqtt_guard_acks_waiting(&self->guard);
-	unsigned events = MQC_IO_IN | (out ? MQC_IO_OUT : 0);
+	unsigned events = MQC_IO_IN | (mqtt_may_write(self) ? MQC_IO_OUT : 0);
 	if (!self->watch) {
 		self->watch = self->host->watch_add(self->inst, fd, events, 0, mqtt_on_io, self);
 		self->watch_fd = fd;
@@ -227,8 +227,13 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
                             const mosquitto_property *props)
 {
 	(void)mosq;
-	if (mqtt_active(data))
-		mqtt_receive(data, msg, props);
+	struct mqtt *self = data;
+	if (!mqtt_active(self))
+		return;
+	/* libmosquitto queued its acknowledgement: written once stored. */
+	if (msg->qos > 0)
+		mqtt_hold_acks(self, true);
+	mqtt_receive(self, msg, props);
 }
 
 /* OpenSSL's reason in libmosquitto's "OpenSSL Error[0]: error:0A000086:SSL
@@ -296,6 +301,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->lost = false;
 	self->became_up = false;
 	self->acks_held = false;
+	self->claimed_acks_held = false;
 	mqtt_guard_reset(&self->guard);
 	char broker[MQTT_BROKER_NAME_SIZE];
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s as %s",
@@ -529,7 +535,7 @@ static int mqtt_read_checked(struct mqtt *self, int fd, const struct mqtt_guard_
 }
 
 /* A room's plain messages at the head of what arrived, delivered without
- * libmosquitto (mqtt_guard.h); those at QoS 1 acknowledged next round. */
+ * libmosquitto (mqtt_guard.h); those at QoS 1 acknowledged once stored. */
 static void mqtt_receive_claimed(struct mqtt *self)
 {
 	struct mqtt_publish p;
@@ -540,7 +546,8 @@ static void mqtt_receive_claimed(struct mqtt *self)
 			self->lost = true;
 			return;
 		}
-		self->acks_held = self->acks_held || p.qos;
+		if (p.qos)
+			mqtt_hold_acks(self, false);
 	}
 }
 
@@ -603,17 +610,54 @@ static void mqtt_note_closed(struct mqtt *self, int rc)
 	}
 }
 
-/* Writes what waits: libmosquitto's packets, then the acknowledgements of
- * claimed messages once its queue is empty; or, when the socket took part
- * of one of those, its rest first.  The result of libmosquitto's write. */
+/* libmosquitto's queue, unless it holds an acknowledgement of a message
+ * not stored yet, or one of ours was cut short: its rest goes first. */
+static bool mqtt_lib_may_write(const struct mqtt *self)
+{
+	return !self->acks_held && !mqtt_guard_acks_cut(&self->guard) &&
+	       mosquitto_want_write(self->mosq);
+}
+
+/* The acknowledgements of claimed messages, once stored, and once
+ * libmosquitto's queue is empty (or when one of them was cut short). */
+static bool mqtt_acks_may_write(const struct mqtt *self)
+{
+	return !self->claimed_acks_held && mqtt_guard_acks_waiting(&self->guard) &&
+	       (mqtt_guard_acks_cut(&self->guard) || !mosquitto_want_write(self->mosq));
+}
+
+bool mqtt_may_write(const struct mqtt *self)
+{
+	return mqtt_lib_may_write(self) || mqtt_acks_may_write(self);
+}
+
+void mqtt_hold_acks(struct mqtt *self, bool by_libmosquitto)
+{
+	if (by_libmosquitto ? !self->acks_held : !self->acks_held && !self->claimed_acks_held)
+		self->host->notify_stored(self->inst, by_libmosquitto);
+	if (by_libmosquitto)
+		self->acks_held = true;
+	else
+		self->claimed_acks_held = true;
+}
+
+void mqtt_stored(void *data)
+{
+	struct mqtt *self = data;
+	self->acks_held = false;
+	self->claimed_acks_held = false;
+	mqtt_write(self);
+}
+
+/* Writes what may leave (mqtt_may_write): libmosquitto's packets, then our
+ * acknowledgements.  The result of libmosquitto's write. */
 int mqtt_write_out(struct mqtt *self, int fd)
 {
 	int rc = MOSQ_ERR_SUCCESS;
-	if (!mqtt_guard_acks_cut(&self->guard) && mosquitto_want_write(self->mosq))
+	if (mqtt_lib_may_write(self))
 		rc = mosquitto_loop_write(self->mosq, 1);
 	if (rc == MOSQ_ERR_SUCCESS && fd >= 0 && mosquitto_socket(self->mosq) == fd &&
-	    (mqtt_guard_acks_cut(&self->guard) || !mosquitto_want_write(self->mosq)) &&
-	    !mqtt_guard_write_acks(&self->guard, fd)) {
+	    mqtt_acks_may_write(self) && !mqtt_guard_write_acks(&self->guard, fd)) {
 		mqtt_reason_errno(self, errno);
 		self->lost = true;
 	}
@@ -622,7 +666,7 @@ int mqtt_write_out(struct mqtt *self, int fd)
 
 void mqtt_write(struct mqtt *self)
 {
-	if (!self->acks_held && mqtt_active(self))
+	if (mqtt_active(self))
 		mqtt_note_closed(self, mqtt_write_out(self, mosquitto_socket(self->mosq)));
 	mqtt_settle(self);
 }
@@ -633,9 +677,6 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	struct mqtt *self = data;
 	if (fd != self->watch_fd || !mqtt_active(self))
 		return;
-	/* A new round: the last one's end saved what the core made of the
-	 * messages acknowledged then. */
-	self->acks_held = false;
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && self->phase == MQTT_CONNECTING &&
 	    mqtt_connect_failed(self, fd)) {
 		mqtt_settle(self);

@@ -77,8 +77,6 @@ void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
 		(void)mqtt_room_wanted(self, msg->topic); /* dropped, and said why */
 		return;
 	}
-	/* libmosquitto queued its acknowledgement: written next round. */
-	self->acks_held = self->acks_held || msg->qos > 0;
 	if (at.kind == MQTT_META_PRESENCE) {
 		mqtt_presence_received(self, &at, msg);
 		return;
