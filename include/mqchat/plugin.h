@@ -544,9 +544,9 @@ struct mqc_host {
 	 * so far is in history (MQTT: the acknowledgements of QoS 1 and 2
 	 * messages, so that what the broker counts as delivered survives a
 	 * kill -9).  The core calls the plugin's `stored` once it is: at the
-	 * end of this loop round, or a few milliseconds later while messages
-	 * keep coming (one write for many); at once with history off.  One
-	 * call covers everything handed over before it.  `soon`: the backend
+	 * end of this loop round (always so with history off), or a few
+	 * milliseconds later while messages keep coming (one write for many).
+	 * One call covers everything handed over before it.  `soon`: the backend
 	 * can send nothing else meanwhile (its library queued the
 	 * acknowledgement ahead of what is said next): the core writes at the
 	 * end of this round, without waiting for more. */
