@@ -210,6 +210,8 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 uint32_t archive_write_round(struct archive *a, bool may_wait)
 {
 	size_t pending = a->history ? history_pending(a->history) : 0;
+	if (!pending)
+		a->group_pending = 0; /* the flush timer wrote the group */
 	if (a->failing || !pending)
 		return 0; /* the flush timer retries */
 	uint64_t now = loop_now_ms();

@@ -633,7 +633,9 @@ bool mqtt_may_write(const struct mqtt *self)
 
 void mqtt_hold_acks(struct mqtt *self, bool by_libmosquitto)
 {
-	if (by_libmosquitto ? !self->acks_held : !self->acks_held && !self->claimed_acks_held)
+	/* Once per wait, and again when it has to be soon. */
+	bool asked = self->acks_held || (self->claimed_acks_held && !by_libmosquitto);
+	if (!asked)
 		self->host->notify_stored(self->inst, by_libmosquitto);
 	if (by_libmosquitto)
 		self->acks_held = true;
