@@ -45,16 +45,26 @@
  * ones to share its transaction: until WRITE_GROUP_MS after that write, or
  * until WRITE_GROUP_MAX messages wait (the acknowledgements held until the
  * write stay well within a broker's window; mosquitto sends 20
- * unacknowledged).  A broker with a smaller window (max_inflight_messages
- * 1 sends one at a time) stops sending before: a group that did not grow
- * in its last WRITE_STALL_MS stalled, and WRITE_STALLS stalls in a row at
- * the same size make groups of that size written at once for the next
- * WRITE_CAPPED writes; then waiting is tried again. */
+ * unacknowledged).  While we wait, our TCP acknowledgement waits for our
+ * PUBACKs too, and mosquitto's Nagle gathers what it sends us meanwhile
+ * into one segment: that is most of the gain.  It also means that a broker
+ * sending one message at a time (max_inflight_messages 1, or one line
+ * answered at a time) sends nothing more until it hears from us: a group
+ * that did not grow in its last WRITE_STALL_MS stalled.  WRITE_STALLS
+ * stalls in a row at the same size make groups of that size written at
+ * once for the next WRITE_CAPPED writes; then waiting is tried again, and
+ * each time that stalls again the span doubles, up to WRITE_CAPPED_MAX
+ * (a group that grows starts it over): a steady one-at-a-time stream pays
+ * WRITE_GROUP_MS for one message in hundreds, then in thousands.  Writing
+ * a group as soon as it stops growing would spare that, but it sends the
+ * PUBACKs before mosquitto's next segment is full: a room of 30 ran at
+ * half its rate. */
 #define WRITE_GROUP_MS 5
 #define WRITE_GROUP_MAX 10
 #define WRITE_STALL_MS 2
-#define WRITE_STALLS 8
+#define WRITE_STALLS 4
 #define WRITE_CAPPED 256
+#define WRITE_CAPPED_MAX 8192
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
 /* How long after connecting a payload is looked up in history. */
@@ -123,12 +133,14 @@ struct archive {
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
 	uint64_t last_write_ms; /* monotonic, of the last round's write */
+	size_t group_started;   /* how many waited when the group began */
 	size_t group_pending;   /* how many waited when the group last grew */
 	uint64_t group_grew_ms; /* then (monotonic) */
 	size_t stall_size;      /* of the last groups that stalled */
 	unsigned stalls;        /* how many in a row */
 	size_t group_cap;       /* a group's size while capped_writes */
 	unsigned capped_writes;
+	unsigned capped_span;   /* capped_writes the next cap starts with */
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
 };
 
@@ -181,28 +193,38 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now)
 	if (pending >= most || now - a->last_write_ms >= WRITE_GROUP_MS)
 		return 0;
 	if (pending != a->group_pending) {
+		if (!a->group_pending)
+			a->group_started = pending;
 		a->group_pending = pending;
 		a->group_grew_ms = now;
 	}
 	return a->last_write_ms + WRITE_GROUP_MS - now;
 }
 
-/* A group is written: did it stall (see WRITE_STALLS)? */
+/* A group is written: did it stall (see WRITE_STALLS), or grow (waiting
+ * pays)?  One that ran out of time soon after it began is neither. */
 static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 {
-	bool stalled = a->group_pending && now - a->group_grew_ms >= WRITE_STALL_MS;
+	bool grouped = a->group_pending != 0;
+	bool stalled = grouped && now - a->group_grew_ms >= WRITE_STALL_MS;
+	bool grew = grouped && pending > a->group_started;
 	a->group_pending = 0;
 	if (a->capped_writes)
 		a->capped_writes--;
+	if (grew)
+		a->capped_span = WRITE_CAPPED;
 	if (!stalled) {
-		a->stalls = 0;
+		if (grew || !grouped)
+			a->stalls = 0;
 		return;
 	}
 	a->stalls = pending == a->stall_size ? a->stalls + 1 : 1;
 	a->stall_size = pending;
 	if (a->stalls >= WRITE_STALLS) {
 		a->group_cap = pending;
-		a->capped_writes = WRITE_CAPPED;
+		a->capped_writes = a->capped_span;
+		if (a->capped_span < WRITE_CAPPED_MAX)
+			a->capped_span *= 2;
 		a->stalls = 0;
 	}
 }
@@ -238,6 +260,7 @@ int archive_open(struct archive **out, const struct config *cfg, const char *sta
 {
 	struct archive *a = xcalloc(1, sizeof *a);
 	a->set = *set;
+	a->capped_span = WRITE_CAPPED;
 	a->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, set->dedup_window_ms);
 	int rc;
 	a->history = open_store(cfg, state_dir, &rc, &a->unavailable);

@@ -138,6 +138,56 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 }
 END_TEST
 
+/* One message stored right after a write: true when its round waited
+ * (alone, it stalls) and the round after the wait wrote it. */
+static bool stalled_once(struct archive *a, int n)
+{
+	char text[32];
+	snprintf(text, sizeof text, "ana: alone %d", n);
+	store_payload(a, text, 0);
+	uint32_t wait = write_round_checked(a, 1);
+	if (!wait)
+		return false;
+	let_pass(wait);
+	ck_assert_uint_eq(archive_write_round(a, true), 0);
+	ck_assert_uint_eq(pending_in(a), 0);
+	return true;
+}
+
+/* How many rounds in a row, from the first that did not wait, were
+ * written at once; 0 when none was within `tries`. */
+static int written_at_once(struct archive *a, int tries, int *n)
+{
+	int run = 0;
+	for (int i = 0; i < tries; i++) {
+		bool waited = stalled_once(a, (*n)++);
+		if (waited && run)
+			return run;
+		run += !waited;
+	}
+	return run;
+}
+
+/* One message at a time (a broker that waits for each PUBACK): once a
+ * group stalled 4 times in a row, such groups are written without
+ * waiting, for 256 writes, then (stalling again) for 512.  The runs are at
+ * least that long; a round that missed the group's few milliseconds on a
+ * busy machine only makes them longer. */
+START_TEST(a_group_that_stalls_stops_waiting)
+{
+	struct archive *a = open_archive(tmp_dir);
+	int n = 0;
+	store_payload(a, "ana: first", 0);
+	ck_assert_uint_eq(archive_write_round(a, false), 0);
+	int first = 0;
+	for (int i = 0; i < 40 && first < 16; i++)
+		first = written_at_once(a, 400, &n);
+	ck_assert_int_ge(first, 256);
+	ck_assert_int_ge(written_at_once(a, 1000, &n), 512);
+	archive_close(a);
+}
+END_TEST
+
 static const char hola_json[] =
 	"{\"v\":1,\"id\":\"a1\",\"nick\":\"ana\",\"ts\":1700000000000,\"type\":\"message\","
 	"\"text\":\"hola\"}";
@@ -569,6 +619,7 @@ static Suite *archive_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_message_with_an_id_is_new_once);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
+	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
 	tcase_add_test(tc, a_plain_message_repeats_only_within_the_digest_window);
 	tcase_add_test(tc, a_retained_message_repeats_past_the_digest_window);
 	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
