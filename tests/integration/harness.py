@@ -229,6 +229,29 @@ class Mqchat:
             raise AssertionError(f"{problem}; stderr:\n{self.err.text()}")
 
 
+def where_stuck(pid):
+    """What a process that will not end is doing, from /proc: its state,
+    the system call it waits in, and whether it used the CPU in the last
+    half second (a loop) or not (blocked)."""
+    def read(what):
+        try:
+            with open(f"/proc/{pid}/{what}") as f:
+                return f.read().strip()
+        except OSError as e:
+            return f"({e.strerror})"
+
+    def cpu_ticks():
+        fields = read("stat").rsplit(")", 1)[-1].split()
+        return int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0
+
+    before = cpu_ticks()
+    time.sleep(0.5)
+    spent = cpu_ticks() - before
+    state = read("stat").rsplit(")", 1)[-1].split()[:1]
+    return (f"state {state}, {spent} CPU ticks in 0.5 s, wchan {read('wchan')!r}, "
+            f"syscall {read('syscall').split()[:1]}")
+
+
 def terminate(proc, name="mqchat"):
     """Ends a running `proc` with SIGTERM (and SIGCONT, should the test have
     stopped it), a second SIGTERM after TERM_GRACE, then SIGKILL after
@@ -247,10 +270,11 @@ def terminate(proc, name="mqchat"):
         try:
             code = proc.wait(TERM_TIMEOUT)
         except subprocess.TimeoutExpired:
+            stuck = where_stuck(proc.pid)
             proc.kill()
             proc.wait()
             return (f"{name} still running {TERM_GRACE + TERM_TIMEOUT:g}s after "
-                    "SIGTERM, twice: killed")
+                    f"SIGTERM, twice: killed ({stuck})")
     if code < 0 and code != -signal.SIGTERM:
         return f"{name} died of {signal.Signals(-code).name} after SIGTERM"
     return None
