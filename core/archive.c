@@ -54,7 +54,8 @@
  * stalls in a row at the same size make groups of that size written at
  * once for the next WRITE_CAPPED writes; then waiting is tried again, and
  * each time that stalls again the span doubles, up to WRITE_CAPPED_MAX
- * (a group that grows starts it over): a steady one-at-a-time stream pays
+ * (a group that grows starts it over; more messages at once than the cap
+ * end it): a steady one-at-a-time stream pays
  * WRITE_GROUP_MS for one message in hundreds, then in thousands.  Writing
  * a group as soon as it stops growing would spare that, but it sends the
  * PUBACKs before mosquitto's next segment is full: a room of 30 ran at
@@ -189,6 +190,13 @@ static void flush_now(void *data)
 /* How long the messages pending now may wait for more (0: write now). */
 static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now)
 {
+	if (a->capped_writes && pending > a->group_cap) {
+		/* More came at once than the stalled groups held: the broker
+		 * no longer sends them one group at a time (a paced room
+		 * turned busy). */
+		a->capped_writes = 0;
+		a->capped_span = WRITE_CAPPED;
+	}
 	size_t most = a->capped_writes ? a->group_cap : WRITE_GROUP_MAX;
 	if (pending >= most || now - a->last_write_ms >= WRITE_GROUP_MS)
 		return 0;
