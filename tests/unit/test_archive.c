@@ -168,6 +168,15 @@ static int written_at_once(struct archive *a, int tries, int *n)
 	return run;
 }
 
+/* An archive that has just written a message. */
+static struct archive *archive_just_written(void)
+{
+	struct archive *a = open_archive(tmp_dir);
+	store_payload(a, "ana: first", 0);
+	ck_assert_uint_eq(archive_write_round(a, false), 0);
+	return a;
+}
+
 /* One message at a time (a broker that waits for each PUBACK): once a
  * group stalled 4 times in a row, such groups are written without
  * waiting, for 256 writes, then (stalling again) for 512.  The runs are at
@@ -175,10 +184,8 @@ static int written_at_once(struct archive *a, int tries, int *n)
  * busy machine only makes them longer. */
 START_TEST(a_group_that_stalls_stops_waiting)
 {
-	struct archive *a = open_archive(tmp_dir);
+	struct archive *a = archive_just_written();
 	int n = 0;
-	store_payload(a, "ana: first", 0);
-	ck_assert_uint_eq(archive_write_round(a, false), 0);
 	int first = 0;
 	for (int i = 0; i < 40 && first < 16; i++)
 		first = written_at_once(a, 400, &n);
@@ -192,10 +199,8 @@ END_TEST
  * and its rounds share writes again. */
 START_TEST(more_at_once_than_the_cap_ends_it)
 {
-	struct archive *a = open_archive(tmp_dir);
+	struct archive *a = archive_just_written();
 	int n = 0;
-	store_payload(a, "ana: first", 0);
-	ck_assert_uint_eq(archive_write_round(a, false), 0);
 	/* Capped once three rounds in a row did not wait. */
 	int in_a_row = 0;
 	for (int i = 0; i < 400 && in_a_row < 3; i++)
