@@ -55,16 +55,17 @@
  * once for the next WRITE_CAPPED writes; then waiting is tried again, and
  * each time that stalls again the span doubles, up to WRITE_CAPPED_MAX
  * (a group that grows starts it over; more messages at once than the cap
- * end it): a steady one-at-a-time stream pays
- * WRITE_GROUP_MS for one message in hundreds, then in thousands.  Writing
- * a group as soon as it stops growing would spare that, but it sends the
- * PUBACKs before mosquitto's next segment is full: a room of 30 ran at
- * half its rate. */
+ * end it, so a cap that was wrong costs little): a steady one-at-a-time
+ * stream pays WRITE_GROUP_MS for one message in a thousand, then fewer.
+ * Writing a group as soon as it stops growing would spare that, but it
+ * sends the PUBACKs before mosquitto's next segment is full: a room of 30
+ * ran at half its rate.  Fewer stalls before a cap (4) made a room of 50
+ * cap itself: its groups stall at one or two messages too. */
 #define WRITE_GROUP_MS 5
 #define WRITE_GROUP_MAX 10
 #define WRITE_STALL_MS 2
-#define WRITE_STALLS 4
-#define WRITE_CAPPED 256
+#define WRITE_STALLS 8
+#define WRITE_CAPPED 1024
 #define WRITE_CAPPED_MAX 8192
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000

@@ -178,8 +178,8 @@ static struct archive *archive_just_written(void)
 }
 
 /* One message at a time (a broker that waits for each PUBACK): once a
- * group stalled 4 times in a row, such groups are written without
- * waiting, for 256 writes, then (stalling again) for 512.  The runs are at
+ * group stalled 8 times in a row, such groups are written without
+ * waiting, for 1024 writes, then (stalling again) for 2048.  The runs are at
  * least that long; a round that missed the group's few milliseconds on a
  * busy machine only makes them longer. */
 START_TEST(a_group_that_stalls_stops_waiting)
@@ -188,9 +188,9 @@ START_TEST(a_group_that_stalls_stops_waiting)
 	int n = 0;
 	int first = 0;
 	for (int i = 0; i < 40 && first < 16; i++)
-		first = written_at_once(a, 400, &n);
-	ck_assert_int_ge(first, 256);
-	ck_assert_int_ge(written_at_once(a, 1000, &n), 512);
+		first = written_at_once(a, 1200, &n);
+	ck_assert_int_ge(first, 1024);
+	ck_assert_int_ge(written_at_once(a, 2200, &n), 2048);
 	archive_close(a);
 }
 END_TEST
