@@ -72,7 +72,12 @@ class BrokerRestartsTest(harness.TestCase):
         (after which restart), and what the receiver and broker said."""
         lines = [line.decode("utf-8", "replace").split(" ", 2)[-1].rstrip("\n")
                  for line in list(receiver.out.lines)]
-        second = [i for i, t in enumerate(lines) if t in repeated and lines.index(t) != i]
+        seen, second = set(), []
+        for i, t in enumerate(lines):
+            if t in seen:
+                second.append(i)
+            elif t in repeated:
+                seen.add(t)
         whose = collections.Counter(t.split("-")[0] for t in repeated)
         first = sorted(repeated)
         with open(self.broker.log_path, errors="replace") as f:

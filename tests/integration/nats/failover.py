@@ -15,11 +15,11 @@ B's link went down (once, before mqchat knew that: a line shown twice in
 17 runs).  When A's node dies, the copies are A's: what it had sent
 without an acknowledgement it sends again from the next node, as late as
 its move takes, and nothing on the plain wire tells B that these words
-are not said again: B knows them only within [core] dedup_window.  A CI run
-on a busy machine showed two lines twice, A having moved twice (most
-likely longer than the default 10 s), so B's window covers THROUGH: the test is about the
-move, not about the window (see the README, "When one broker is not
-enough")."""
+are not said again: B knows them only within [core] dedup_window.  A CI
+run on a busy machine showed two lines twice, A having moved twice (most
+likely longer than the default 10 s), so B's window covers THROUGH: the
+test is about the move, not about the window (see the README, "When one
+broker is not enough")."""
 import os
 import re
 import signal
