@@ -108,7 +108,7 @@ def probe(ctx, broker, out_path, alive):
     """Publishes probes until one reaches the channel: the bridge relays."""
     deadline = time.monotonic() + throughput.PROBE_DEADLINE
     while time.monotonic() < deadline:
-        procs.publish(ctx, "probe: ready", broker.port, TOPIC)
+        procs.publish(ctx, throughput.PROBE, broker.port, TOPIC)
         try:
             return wait_for(out_path, b":<probe@mqtt> ready", 0.5, "", alive)
         except RuntimeError:

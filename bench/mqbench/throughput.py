@@ -38,6 +38,9 @@ def line_files(ctx, count, line=LINE, name="lines"):
     return path, size, chunks
 
 
+PROBE = "probe: ready"  # what probe() publishes
+
+
 def probe(ctx, out_path, port=None, topic=procs.TOPIC, alive=None,
           failure="receiver never subscribed"):
     """Publish probes until one is in the receiver's file: it is subscribed
@@ -47,7 +50,7 @@ def probe(ctx, out_path, port=None, topic=procs.TOPIC, alive=None,
     while time.monotonic() < deadline:
         if alive:
             alive()
-        procs.publish(ctx, "probe: ready", port, topic)
+        procs.publish(ctx, PROBE, port, topic)
         t = time.monotonic()
         while time.monotonic() - t < 0.5:
             size = os.path.getsize(out_path)
@@ -58,7 +61,7 @@ def probe(ctx, out_path, port=None, topic=procs.TOPIC, alive=None,
 
 
 # A probe's line as mosquitto_sub and as mqchat ({text}) print it.
-PROBE_LINES = (b"probe: ready", b"ready")
+PROBE_LINES = (PROBE.encode(), PROBE.split(": ", 1)[1].encode())
 
 
 def check_output(out_path, base, count):
