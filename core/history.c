@@ -10,6 +10,7 @@
 #include "dbfile.h"
 #include "dedup.h"
 #include "keyfilter.h"
+#include "random.h"
 #include "sanitize.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
@@ -46,7 +47,12 @@
  * the flush that does it, which bounds the longest flushes.  A flush during
  * a flood leaves the copy for later (it slowed the flood down) until the
  * log holds WAL_MAX_PAGES; the log file is cut back to WAL_KEPT_BYTES once
- * copied (bench/README.md). */
+ * copied (bench/README.md).  Each store draws its lengths anew after each
+ * copy, from half to one and a half CHECKPOINT_PAGES and from half to all
+ * of WAL_MAX_PAGES: the mqchats of one room receive the same messages, so
+ * their logs grow in step, and at one length they all copied back, and
+ * synced, at the same moment: in a room of 40 on one machine, one
+ * delivery in 80 then waited 30 ms or more for the disk. */
 #define CHECKPOINT_PAGES 250
 #define WAL_MAX_PAGES 4096
 #define WAL_KEPT_BYTES (1024 * 1024)
@@ -328,6 +334,8 @@ struct history {
 	uint64_t dropped;
 	size_t unindexed; /* rows not in the full-text index yet, last we looked */
 	int log_pages;    /* in the write-ahead log after our last commit */
+	/* The log's lengths at which it is copied back next (CHECKPOINT_PAGES). */
+	int calm_checkpoint_pages, flood_checkpoint_pages;
 	/* The newest row when the store was opened: history_has_key() looks
 	 * no further, at what earlier runs (or other processes) stored. */
 	int64_t opened_at_seq;
@@ -524,6 +532,13 @@ static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
+/* Where the log is copied back next: see CHECKPOINT_PAGES. */
+static void draw_checkpoint_pages(struct history *h)
+{
+	h->calm_checkpoint_pages = CHECKPOINT_PAGES / 2 + (int)random_below(CHECKPOINT_PAGES);
+	h->flood_checkpoint_pages = WAL_MAX_PAGES / 2 + (int)random_below(WAL_MAX_PAGES / 2);
+}
+
 /* After each commit: how many pages the log holds now. */
 static int note_log_size(void *data, sqlite3 *db, const char *name, int pages)
 {
@@ -555,6 +570,7 @@ static bool setup(struct history *h)
 	    !check_or_create_schema(h) || !query_int(h, LAST_SEQ_SQL, &h->opened_at_seq))
 		return false;
 	h->seen_upto = h->opened_at_seq;
+	draw_checkpoint_pages(h);
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	int64_t indexed_upto, last_seq;
 	return prepare(h, INSERT_SQL, &h->insert) &&
@@ -795,17 +811,18 @@ static bool index_rows(struct history *h, size_t max_rows)
 }
 
 /* Copies the log back into the file (a checkpoint) once it is long: a
- * calm flush at CHECKPOINT_PAGES, one during a flood only at
+ * calm flush at about CHECKPOINT_PAGES, one during a flood only at about
  * WAL_MAX_PAGES.  PASSIVE: what another process still reads stays. */
 static void copy_log_back(struct history *h, bool flood)
 {
-	if (h->log_pages < (flood ? WAL_MAX_PAGES : CHECKPOINT_PAGES))
+	if (h->log_pages < (flood ? h->flood_checkpoint_pages : h->calm_checkpoint_pages))
 		return;
 	/* One try: what a reader (another process) still holds, or a busy
 	 * lock, waits for the next flush that commits, not for an idle loop
 	 * to try again every few milliseconds. */
 	(void)sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	h->log_pages = 0; /* the next commit counts again */
+	draw_checkpoint_pages(h);
 }
 
 /* Steps a statement returning one integer, and resets it. */
@@ -986,7 +1003,7 @@ int history_flush(struct history *h)
 
 bool history_has_idle_work(const struct history *h)
 {
-	return h->unindexed > 0 || h->log_pages >= CHECKPOINT_PAGES;
+	return h->unindexed > 0 || h->log_pages >= h->calm_checkpoint_pages;
 }
 
 /* --- reading ------------------------------------------------------------ */

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mkdirs.h"
 #include "nick.h"
+#include "random.h"
 
 char *identity_state_dir(struct strbuf *err)
 {
@@ -33,32 +33,6 @@ char *identity_state_dir(struct strbuf *err)
 		return NULL;
 	}
 	return strbuf_take(&sb);
-}
-
-/* Random bytes are drawn from the kernel a pool at a time: one getrandom()
- * per message id showed in profiles of a sender at full speed. */
-static void random_bytes(unsigned char *out, size_t n)
-{
-	static unsigned char pool[256];
-	static size_t left;
-	while (n) {
-		if (!left) {
-			size_t got = 0;
-			while (got < sizeof pool) {
-				ssize_t r = getrandom(pool + got, sizeof pool - got, 0);
-				if (r > 0)
-					got += (size_t)r;
-				else if (errno != EINTR)
-					abort(); /* the kernel has no entropy source: nothing sane to do */
-			}
-			left = sizeof pool;
-		}
-		size_t take = n < left ? n : left;
-		memcpy(out, pool + sizeof pool - left, take);
-		left -= take;
-		out += take;
-		n -= take;
-	}
 }
 
 /* `bytes` random bytes as 2 * bytes hex digits and a NUL. */

@@ -275,6 +275,46 @@ START_TEST(a_flood_leaves_the_log_to_a_calm_flush)
 }
 END_TEST
 
+/* The rounds (one message each, as in a paced room) after which the store
+ * at `path` copied its log back, seen as its file growing: up to `max` in
+ * `at`; returns how many. */
+static int copies_back(const char *path, int rounds, int *at, int max)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct history *h = history_open(path, &err);
+	ck_assert_msg(h, "history_open: %s", strbuf_str(&err));
+	strbuf_free(&err);
+	int n = 0;
+	off_t size = file_size(path);
+	for (int i = 0; i < rounds; i++) {
+		add_numbered(h, i, i + 1);
+		ck_assert_int_eq(history_store_pending(h, false), 1);
+		if (i % 40 == 39) /* the flush timer indexes what came meanwhile */
+			ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+		off_t now = file_size(path);
+		if (now != size && n < max)
+			at[n++] = i;
+		size = now;
+	}
+	history_close(h);
+	return n;
+}
+
+START_TEST(stores_fed_alike_copy_back_at_different_moments)
+{
+	/* The mqchats of one room: their logs grow in step (CHECKPOINT_PAGES). */
+	char other[sizeof db_path + 8];
+	snprintf(other, sizeof other, "%s.other", db_path);
+	int a[64], b[64];
+	int na = copies_back(db_path, 3000, a, 64), nb = copies_back(other, 3000, b, 64);
+	ck_assert_int_ge(na, 3);
+	ck_assert_int_ge(nb, 3);
+	size_t n = (size_t)(na < nb ? na : nb);
+	ck_assert_msg(memcmp(a, b, n * sizeof *a) != 0,
+	              "both stores copied back after the same %zu rounds", n);
+}
+END_TEST
+
 START_TEST(in_a_long_flood_the_index_lag_is_bounded)
 {
 	struct history *h = open_store();
@@ -1727,6 +1767,7 @@ int main(void)
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
 	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
+	tcase_add_test(store, stores_fed_alike_copy_back_at_different_moments);
 	tcase_add_test(store, a_reader_holding_the_log_does_not_keep_the_store_busy);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
 	tcase_add_test(store, another_process_catches_the_index_up);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Random numbers from the kernel, drawn a pool at a time. */
+#ifndef MQC_RANDOM_H
+#define MQC_RANDOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fills `out` with `n` random bytes; aborts when the kernel has none. */
+void random_bytes(unsigned char *out, size_t n);
+/* A random number in [0, bound); bound > 0, small beside 2^32 (the
+ * remainder's bias is then negligible). */
+uint32_t random_below(uint32_t bound);
+
+#endif
