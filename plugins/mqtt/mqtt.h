@@ -11,7 +11,8 @@
  *   mqtt_tls.c      TLS options
  *   mqtt_backlog.c  messages held until the subscription is confirmed
  *   mqtt_acks.c     which publish is which token, and telling the core
- *   mqtt_cork.c     a round's publishes corked into few TCP segments
+ *   mqtt_cork.c     a round's publishes corked into few TCP segments; the
+ *                   broker's acknowledgements ACKed at once
  *   mqtt_inflight.c which message id is which core token
  *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it;
  *                   plain messages claimed, and their acknowledgements
@@ -103,6 +104,7 @@ struct mqtt {
 	 * claimed messages (then libmosquitto's publishes still leave). */
 	bool acks_held;
 	bool claimed_acks_held;
+	bool heard_acks; /* the broker acknowledged publishes of ours in this read */
 	char *claimed_topic; /* a claimed message's topic, with its NUL */
 	size_t claimed_topic_cap;
 
@@ -119,6 +121,10 @@ struct mqtt {
 void mqtt_cork(struct mqtt *self);
 /* Lets them go now (the round's end does it otherwise). */
 void mqtt_uncork(struct mqtt *self);
+/* After a read that brought acknowledgements of our publishes (heard_acks):
+ * TCP's acknowledgement of it leaves at once when nothing of ours would
+ * carry it. */
+void mqtt_ack_at_once(struct mqtt *self, int fd);
 
 /* mqtt_join.c */
 /* CONNACK accepted: subscribes every room; the link is up at once with no

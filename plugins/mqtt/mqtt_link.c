@@ -689,8 +689,12 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	if (revents & MQC_IO_OUT)
 		rc = mqtt_write_out(self, fd);
 	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
-	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd)
+	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd) {
+		self->heard_acks = false;
 		rc = mqtt_read_arrived(self, fd);
+		if (rc == MOSQ_ERR_SUCCESS && self->heard_acks && mosquitto_socket(self->mosq) == fd)
+			mqtt_ack_at_once(self, fd);
+	}
 	mqtt_note_closed(self, rc);
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
 	    mosquitto_socket(self->mosq) == fd) {
