@@ -121,10 +121,9 @@ struct mqtt {
 void mqtt_cork(struct mqtt *self);
 /* Lets them go now (the round's end does it otherwise). */
 void mqtt_uncork(struct mqtt *self);
-/* After a read that brought acknowledgements of our publishes (heard_acks):
- * TCP's acknowledgement of it leaves at once when nothing of ours would
- * carry it. */
-void mqtt_ack_at_once(struct mqtt *self, int fd);
+/* TCP's acknowledgement of what was read leaves at once, not with our
+ * next packet (after a read of the broker's acknowledgements only). */
+void mqtt_ack_at_once(int fd);
 
 /* mqtt_join.c */
 /* CONNACK accepted: subscribes every room; the link is up at once with no

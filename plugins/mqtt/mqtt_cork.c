@@ -52,11 +52,8 @@ void mqtt_cork(struct mqtt *self)
 	self->host->timer_arm_now(self->uncork_timer);
 }
 
-void mqtt_ack_at_once(struct mqtt *self, int fd)
+void mqtt_ack_at_once(int fd)
 {
-	/* Something of ours leaves this round, or waits for history on purpose. */
-	if (self->acks_held || self->claimed_acks_held || mqtt_may_write(self))
-		return;
 	int on = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }

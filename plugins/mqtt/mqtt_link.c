@@ -673,6 +673,16 @@ void mqtt_write(struct mqtt *self)
 	mqtt_settle(self);
 }
 
+/* After a read: when it brought the broker's acknowledgements of our
+ * publishes and nothing of ours leaves this round, nor waits for history
+ * on purpose, TCP's ACK of it leaves at once (mqtt_cork.c says why). */
+static void mqtt_ack_read(struct mqtt *self, int fd)
+{
+	if (self->heard_acks && !self->acks_held && !self->claimed_acks_held &&
+	    !mqtt_may_write(self))
+		mqtt_ack_at_once(fd);
+}
+
 /* The socket is ready: writes, reads, and notices a dead connection. */
 static void mqtt_on_io(void *data, int fd, unsigned revents)
 {
@@ -692,8 +702,8 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd) {
 		self->heard_acks = false;
 		rc = mqtt_read_arrived(self, fd);
-		if (rc == MOSQ_ERR_SUCCESS && self->heard_acks && mosquitto_socket(self->mosq) == fd)
-			mqtt_ack_at_once(self, fd);
+		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd)
+			mqtt_ack_read(self, fd);
 	}
 	mqtt_note_closed(self, rc);
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
