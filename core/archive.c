@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "instance.h"
 #include "log.h"
+#include "random.h"
 #include "template.h"
 #include "where.h"
 #include "wire_json.h"
@@ -255,12 +256,14 @@ uint32_t archive_write_round(struct archive *a, bool may_wait)
 		flush_failed(a);
 		return 0;
 	}
-	/* The full-text index follows within FLUSH_DELAY_MS, for every round
-	 * since in one batch: indexed in each round's own transaction, a
+	/* The full-text index follows about FLUSH_DELAY_MS later, for every
+	 * round since in one batch: indexed in each round's own transaction, a
 	 * message received alone (one in flight, a paced room) cost a dozen
-	 * page writes before its acknowledgement could leave. */
+	 * page writes before its acknowledgement could leave.  The delay is
+	 * drawn: the members of a room, which store the same message at the
+	 * same moment, would otherwise all index at once. */
 	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
-		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS);
+		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS / 2 + random_below(FLUSH_DELAY_MS));
 	return 0;
 }
 
