@@ -20,7 +20,7 @@
  * a group of rounds (archive_write_round, from the chat's save step, after
  * the outbox),
  * without its full-text index, which the flush timer brings up to date
- * FLUSH_DELAY_MS later for all the rounds since, in one transaction (a
+ * about FLUSH_DELAY_MS later for all the rounds since, in one transaction (a
  * search first indexes what waits).  What a failed write left waits for
  * the flush timer:
  * retried after FLUSH_DELAY_MS * 5, then written in slices of FLUSH_BATCH
@@ -179,6 +179,10 @@ static void flush_now(void *data)
 		flush_failed(a);
 		return;
 	}
+	/* A group waiting for its write went with this one: the rounds after
+	 * it wait as after any write. */
+	if (pending)
+		a->last_write_ms = loop_now_ms();
 	if (a->failing)
 		log_print(NULL, MQC_LOG_INFO, "history: storing again");
 	a->failing = false;
