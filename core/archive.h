@@ -79,6 +79,8 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * milliseconds to wait before calling again: the rounds until then share
  * one transaction (archive.c). */
 uint32_t archive_write_round(struct archive *a, bool may_wait);
+/* The longest a group of rounds waits to share a write (archive.c). */
+#define ARCHIVE_GROUP_MS 8
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

@@ -103,15 +103,15 @@ static size_t pending_in(struct archive *a)
 static uint32_t write_round_checked(struct archive *a, size_t stored)
 {
 	uint32_t wait = archive_write_round(a, true);
-	ck_assert_uint_le(wait, 5);
+	ck_assert_uint_le(wait, ARCHIVE_GROUP_MS);
 	ck_assert_uint_eq(pending_in(a), wait ? stored : 0);
 	return wait;
 }
 
 /* In a busy room rounds share a write: a round right after a write waits
- * (on a machine so busy that the two calls, microseconds apart, were 5 ms
- * apart a hundred times in a row, it would not), ten messages are written
- * at once, and a write that may not wait never does. */
+ * (on a machine so busy that the two calls, microseconds apart, were
+ * ARCHIVE_GROUP_MS apart a hundred times in a row, it would not), ten
+ * messages are written at once, and a write that may not wait never does. */
 START_TEST(a_busy_rooms_rounds_share_a_write)
 {
 	struct archive *a = open_archive(tmp_dir);
@@ -206,8 +206,8 @@ START_TEST(more_at_once_than_the_cap_ends_it)
 	for (int i = 0; i < 400 && in_a_row < 3; i++)
 		in_a_row = stalled_once(a, n++) ? 0 : in_a_row + 1;
 	ck_assert_int_eq(in_a_row, 3);
-	/* A pair waits, unless this machine kept two calls 5 ms apart every
-	 * time. */
+	/* A pair waits, unless this machine kept two calls ARCHIVE_GROUP_MS
+	 * apart every time. */
 	bool waited = false;
 	char text[32];
 	for (int i = 0; i < 100 && !waited; i++) {
