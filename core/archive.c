@@ -184,10 +184,6 @@ static void flush_now(void *data)
 		flush_failed(a);
 		return;
 	}
-	/* A group waiting for its write went with this one: the rounds after
-	 * it wait as after any write. */
-	if (pending)
-		a->last_write_ms = loop_now_ms();
 	if (a->failing)
 		log_print(NULL, MQC_LOG_INFO, "history: storing again");
 	a->failing = false;
@@ -251,8 +247,13 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 uint32_t archive_write_round(struct archive *a, bool may_wait)
 {
 	size_t pending = a->history ? history_pending(a->history) : 0;
-	if (!pending)
-		a->group_pending = 0; /* the flush timer wrote the group */
+	if (!pending && a->group_pending) {
+		/* Another write took the waiting group (the flush timer, a
+		 * read's): it counts as the group's, and the rounds after it
+		 * wait as after any write. */
+		a->group_pending = 0;
+		a->last_write_ms = loop_now_ms();
+	}
 	if (a->failing || !pending)
 		return 0; /* the flush timer retries */
 	uint64_t now = loop_now_ms();

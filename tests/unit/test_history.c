@@ -49,13 +49,18 @@ static void remove_dir(void)
 	remove_tree(dir);
 }
 
-static struct history *open_store(void)
+static struct history *open_store_at(const char *path)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct history *h = history_open(db_path, &err);
+	struct history *h = history_open(path, &err);
 	ck_assert_msg(h, "history_open: %s", strbuf_str(&err));
 	strbuf_free(&err);
 	return h;
+}
+
+static struct history *open_store(void)
+{
+	return open_store_at(db_path);
 }
 
 /* --- building and collecting messages ---------------------------------- */
@@ -280,10 +285,7 @@ END_TEST
  * `at`; returns how many. */
 static int copies_back(const char *path, int rounds, int *at, int max)
 {
-	struct strbuf err = STRBUF_INIT;
-	struct history *h = history_open(path, &err);
-	ck_assert_msg(h, "history_open: %s", strbuf_str(&err));
-	strbuf_free(&err);
+	struct history *h = open_store_at(path);
 	int n = 0;
 	off_t size = file_size(path);
 	for (int i = 0; i < rounds; i++) {
