@@ -282,6 +282,11 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		return 0;
 	}
 	mqtt_presence_saw(self, msg);
+	/* Our presence leaves before what we say: whoever saw our join has us
+	 * listed, so our Last Will's leave is shown and relayed even if we
+	 * are killed right after it, before the broker read what followed
+	 * the join.  A /nick is announced as it happens. */
+	mqtt_presence_settle(self);
 	const char *room = msg->room && *msg->room ? msg->room : self->cfg.topic;
 	if (msg->to && *msg->to)
 		mqtt_send_private(self, msg, payload, len, token);
@@ -289,9 +294,6 @@ static int mqtt_publish(void *data, const struct mqc_message *msg, uint64_t toke
 		mqtt_send_verified(self, room, payload, len, token);
 	else
 		mqtt_send_tracked(self, room, payload, len, NULL, token);
-	/* A /nick is announced as it happens: our presence follows at once
-	 * (else at the next round libmosquitto works in). */
-	mqtt_presence_settle(self);
 	return 0;
 }
 

@@ -67,6 +67,29 @@ class PresenceTest(AclTestCase):
         self.assertEqual(len(re.findall(r"\bBob\b.*(joined|ha entrado)", shown)), 1, shown)
         self.assertEqual(len(re.findall(r"\bBob\b.*(left|ha salido)", shown)), 1, shown)
 
+    def test_presence_leaves_before_the_join(self):
+        """An announcing mqchat publishes its presence before its join, so
+        whoever saw the join has it listed: killed right after it (a kill
+        can reset the connection before the broker read what followed the
+        join), its Last Will's leave is still shown and relayed."""
+        sub = harness.Subscriber(self.broker, f"{ROOM}/#", ["-v"])
+        self.cleanups.append(sub.stop)
+        for verify in ("off", "on"):
+            at = len(sub.out.lines)
+            bob = self.chat(f"bob-{verify}", "Bob", "bob", core={"announce": "on"},
+                            mqtt={"verify": verify})
+            sub.out.wait_for(rb"(ha entrado|joined)", timeout=SLOW, start=at)
+            bob.close_stdin()
+            self.assertEqual(bob.wait(timeout=SLOW), 0, bob.err.text())
+            sub.out.wait_for(rb"(ha salido|left)", timeout=SLOW, start=at)
+            # -v: "topic payload", beside -d's lines
+            topics = [l.split(b" ", 1)[0].decode() for l in sub.out.lines[at:]
+                      if l.startswith(ROOM.encode())]
+            mine = [t for t in topics if t.startswith(f"{ROOM}/presence/bob/")
+                    or t in (ROOM, f"{ROOM}/u/bob")]
+            self.assertTrue(mine and mine[0].startswith(f"{ROOM}/presence/bob/"),
+                            f"verify = {verify}: {topics}")
+
     def test_silent_is_connection_lost(self):
         cata = self.start_watcher()
         bob = self.chat("bob", "Bob", "bob")
