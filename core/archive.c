@@ -64,10 +64,11 @@
  * cap itself: its groups stall at one or two messages too.  8 ms, not 5:
  * a room of 50 whose members each get a message every 2 ms made groups of
  * 2 or 3 in 5 ms, and ran at 0.6 of mosquitto's clients' rate (0.8 with
- * 8 ms, its members' CPU a delivery 40 -> 29 µs); the price is paid by a
- * message that comes while a group waits, which mosquitto's Nagle holds
- * until the group is written: at one message every 5 ms, p50 2.4 -> 4.5 ms
- * (bench/README.md). */
+ * 8 ms, its members' CPU a delivery 40 -> 29 µs); the price was paid by a
+ * message that came while a group waited, which mosquitto's Nagle held
+ * until the group was written: at one message every 5 ms, p50 2.4 -> 4.5
+ * ms, until the MQTT backend ACKed a calm room's messages at once
+ * (mqtt_ack_read; bench/README.md). */
 #define WRITE_GROUP_MAX 10
 #define WRITE_STALL_MS 2
 #define WRITE_STALLS 8

@@ -105,6 +105,9 @@ struct mqtt {
 	bool acks_held;
 	bool claimed_acks_held;
 	bool heard_acks; /* the broker acknowledged publishes of ours in this read */
+	/* Messages whose acknowledgements wait for history: in this wait, and
+	 * in the last one (mqtt_ack_read). */
+	unsigned held_now, held_last;
 	char *claimed_topic; /* a claimed message's topic, with its NUL */
 	size_t claimed_topic_cap;
 
