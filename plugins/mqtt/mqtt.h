@@ -104,7 +104,9 @@ struct mqtt {
 	 * claimed messages (then libmosquitto's publishes still leave). */
 	bool acks_held;
 	bool claimed_acks_held;
-	bool heard_acks; /* the broker acknowledged publishes of ours in this read */
+	/* The broker answered requests of ours in this read (PUBACK, SUBACK,
+	 * UNSUBACK): nothing of ours answers that, so the ACK waits. */
+	bool heard_answers;
 	/* Messages whose acknowledgements wait for history: in this wait, and
 	 * in the last one (mqtt_ack_read). */
 	unsigned held_now, held_last;

@@ -27,7 +27,7 @@ void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
 	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
-	self->heard_acks = true;
+	self->heard_answers = true;
 	if (mqtt_share_puback(self, mid, reason))
 		return;
 	enum mqc_ack result = MQC_ACK_DELIVERED;

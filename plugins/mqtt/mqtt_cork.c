@@ -9,12 +9,14 @@
  * segment per message, and a broker wakeup for each.  A lone message
  * leaves at the end of its round, microseconds later.
  *
- * The other way, a segment that brought the broker's acknowledgements of
- * our publishes, and nothing we answer, is ACKed at once.  The kernel
- * would delay that ACK (up to 40 ms) to ride on our next packet, and a
- * broker with Nagle on (mosquitto's default) holds our next delivery
- * until it comes: a member of a busy room who also spoke saw the room
- * 40 ms late after its own lines, one delivery in two (bench/README.md).
+ * The other way, a segment that brought the broker's answers to our
+ * requests (acknowledgements of our publishes, of our subscriptions), and
+ * nothing we answer, is ACKed at once.  The kernel would delay that ACK
+ * (up to 40 ms) to ride on our next packet, and a broker with Nagle on
+ * (mosquitto's default) holds our next delivery until it comes: a member
+ * of a busy room who also spoke saw the room 40 ms late after its own
+ * lines, one delivery in two (bench/README.md), and a room just joined
+ * could show its first lines as late.
  * A read that brought messages is left alone: our PUBACKs carry the ACK,
  * and while they wait for history the broker gathers what follows; but in
  * a calm room, a message every few ms, that wait made each next message

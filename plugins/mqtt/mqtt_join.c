@@ -146,6 +146,7 @@ void mqtt_on_subscribe(struct mosquitto *mosq, void *data, int mid, int count,
 	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
+	self->heard_answers = true;
 	if (self->phase != MQTT_SUBSCRIBING && self->phase != MQTT_UP)
 		return;
 	if (mqtt_history_owns_mid(self, mid) || mqtt_presence_suback(self, mid, count, granted) ||

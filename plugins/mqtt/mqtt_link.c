@@ -679,7 +679,7 @@ void mqtt_write(struct mqtt *self)
 
 /* After a read, when nothing of ours leaves this round to carry TCP's
  * ACK of it: the ACK leaves at once (mqtt_cork.c says why) if the read
- * brought the broker's acknowledgements of our publishes, or began a wait
+ * brought the broker's answers to our requests, or began a wait
  * for history with a lone message after a wait that held one (a calm
  * room: the broker's Nagle would hold the next message until the wait
  * ends).  Not later in a wait, nor in a busy room: the broker gathers
@@ -688,7 +688,7 @@ static void mqtt_ack_read(struct mqtt *self, int fd, bool was_waiting)
 {
 	bool waiting = self->acks_held || self->claimed_acks_held;
 	bool calm = self->held_now == 1 && self->held_last <= 1;
-	if ((waiting ? !was_waiting && calm : self->heard_acks) && !mqtt_may_write(self))
+	if ((waiting ? !was_waiting && calm : self->heard_answers) && !mqtt_may_write(self))
 		mqtt_ack_at_once(fd);
 }
 
@@ -710,7 +710,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
 	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd) {
 		bool was_waiting = self->acks_held || self->claimed_acks_held;
-		self->heard_acks = false;
+		self->heard_answers = false;
 		rc = mqtt_read_arrived(self, fd);
 		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd)
 			mqtt_ack_read(self, fd, was_waiting);

@@ -177,6 +177,7 @@ void mqtt_on_unsubscribe(struct mosquitto *mosq, void *data, int mid,
 	(void)mosq;
 	(void)props;
 	struct mqtt *self = data;
+	self->heard_answers = true;
 	for (size_t i = 0; mid && i < self->rooms.n; i++) {
 		if (self->rooms.v[i].sync_mid != mid)
 			continue;
