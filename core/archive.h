@@ -77,10 +77,15 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * flush timer retries, and holding acknowledgements would not help).
  * With `may_wait`, in a busy room, it may instead return how many
  * milliseconds to wait before calling again: the rounds until then share
- * one transaction (archive.c). */
-uint32_t archive_write_round(struct archive *a, bool may_wait);
-/* The longest a group of rounds waits to share a write (archive.c). */
+ * one transaction (archive.c).  `held`: the one network whose backend
+ * waits for the write, NULL when none or several do. */
+uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held);
+/* How long a group of rounds waits to share a write: ARCHIVE_GROUP_MS
+ * after the last write, or, while `held` alone feeds it, after the group
+ * last grew; at most
+ * ARCHIVE_GROUP_SPAN_MS after it began (archive.c). */
 #define ARCHIVE_GROUP_MS 8
+#define ARCHIVE_GROUP_SPAN_MS 40
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

@@ -160,13 +160,29 @@ static void send_said(void *data)
 	loop_timer_arm_now(chat->save_timer);
 }
 
+/* The one network whose backend waits for the write (notify_stored);
+ * NULL when none or several do. */
+static const char *network_held(const struct chat *chat)
+{
+	const char *held = NULL;
+	for (size_t i = 0; i < chat->n_networks; i++) {
+		if (!chat->networks[i].wants_stored)
+			continue;
+		if (held)
+			return NULL;
+		held = chat->networks[i].name;
+	}
+	return held;
+}
+
 /* Writes history, unless a busy room's rounds wait to share a write
  * (archive.h); once nothing waits, the backends that hold something until
  * then (host->notify_stored) are told. */
 static void write_history(struct chat *chat, bool may_wait)
 {
 	uint32_t wait = archive_write_round(chat->archive,
-	                                    may_wait && chat->may_group && !chat->store_soon);
+	                                    may_wait && chat->may_group && !chat->store_soon,
+	                                    network_held(chat));
 	chat->store_soon = false;
 	if (wait) {
 		loop_timer_arm(chat->group_timer, wait);

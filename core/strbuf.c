@@ -99,7 +99,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *strbuf_str(struct strbuf *sb)
+const char *strbuf_str(const struct strbuf *sb)
 {
 	return sb->data ? sb->data : "";
 }

@@ -22,7 +22,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* The contents as a C string ("" when empty); valid until the next append. */
-const char *strbuf_str(struct strbuf *sb);
+const char *strbuf_str(const struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 /* Hand the buffer over to the caller (who frees it); sb becomes empty. */

@@ -17,10 +17,10 @@
  * of a busy room who also spoke saw the room 40 ms late after its own
  * lines, one delivery in two (bench/README.md), and a room just joined
  * could show its first lines as late.
- * A read that brought messages is left alone: our PUBACKs carry the ACK,
- * and while they wait for history the broker gathers what follows; but in
- * a calm room, a message every few ms, that wait made each next message
- * wait too (mqtt_ack_read in mqtt_link.c).
+ * A read that brought messages is left alone in a busy room: our PUBACKs
+ * carry the ACK, and while they wait for history the broker gathers what
+ * follows; but in a calm room, a message every few ms, that wait made
+ * each next message wait too (mqtt_ack_read in mqtt_link.c).
  */
 #include "mqtt.h"
 

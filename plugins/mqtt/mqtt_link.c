@@ -303,6 +303,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->acks_held = false;
 	self->claimed_acks_held = false;
 	self->held_now = 0;
+	self->lone_read = false;
 	mqtt_guard_reset(&self->guard);
 	char broker[MQTT_BROKER_NAME_SIZE];
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s as %s",
@@ -650,7 +651,6 @@ void mqtt_stored(void *data)
 	struct mqtt *self = data;
 	self->acks_held = false;
 	self->claimed_acks_held = false;
-	self->held_last = self->held_now;
 	self->held_now = 0;
 	mqtt_write(self);
 }
@@ -679,16 +679,31 @@ void mqtt_write(struct mqtt *self)
 
 /* After a read, when nothing of ours leaves this round to carry TCP's
  * ACK of it: the ACK leaves at once (mqtt_cork.c says why) if the read
- * brought the broker's answers to our requests, or began a wait
- * for history with a lone message after a wait that held one (a calm
- * room: the broker's Nagle would hold the next message until the wait
- * ends).  Not later in a wait, nor in a busy room: the broker gathers
- * what follows into fewer segments (bench/README.md, "A calm room's ACK"). */
-static void mqtt_ack_read(struct mqtt *self, int fd, bool was_waiting)
+ * brought the broker's answers to our requests (in a wait for history,
+ * only in a calm room), or, in a calm room, a message whose
+ * acknowledgement waits for history: the broker's Nagle would hold the
+ * next message until the wait ends, and the wait goes on while messages
+ * keep coming (archive.c).  Calm: this read and the last that brought
+ * such messages brought one each, at least MQTT_CALM_GAP_MS apart.  In a
+ * busy room the broker gathers what follows into fewer segments; ACKed
+ * at once, it sent each message alone and the room ran at half its rate
+ * (bench/README.md, "A calm room's ACK"). */
+#define MQTT_CALM_GAP_MS 2
+
+static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 {
 	bool waiting = self->acks_held || self->claimed_acks_held;
-	bool calm = self->held_now == 1 && self->held_last <= 1;
-	if ((waiting ? !was_waiting && calm : self->heard_answers) && !mqtt_may_write(self))
+	bool ack;
+	if (brought) {
+		uint64_t now = mqtt_now_ms();
+		ack = brought == 1 && self->lone_read &&
+		      now - self->lone_read_ms >= MQTT_CALM_GAP_MS;
+		self->lone_read = brought == 1;
+		self->lone_read_ms = now;
+	} else {
+		ack = self->heard_answers && (!waiting || self->lone_read);
+	}
+	if (ack && !mqtt_may_write(self))
 		mqtt_ack_at_once(fd);
 }
 
@@ -709,11 +724,11 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 		rc = mqtt_write_out(self, fd);
 	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
 	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd) {
-		bool was_waiting = self->acks_held || self->claimed_acks_held;
+		unsigned held_before = self->held_now;
 		self->heard_answers = false;
 		rc = mqtt_read_arrived(self, fd);
 		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd)
-			mqtt_ack_read(self, fd, was_waiting);
+			mqtt_ack_read(self, fd, self->held_now - held_before);
 	}
 	mqtt_note_closed(self, rc);
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&
