@@ -108,11 +108,9 @@ struct mqtt {
 	 * UNSUBACK): nothing of ours answers that, so the ACK waits. */
 	bool heard_answers;
 	/* Messages whose acknowledgements wait for history, in this wait; the
-	 * last read that brought such messages brought one (lone_read), at
-	 * lone_read_ms (mqtt_ack_read). */
+	 * last read that brought such messages brought one (mqtt_ack_read). */
 	unsigned held_now;
 	bool lone_read;
-	uint64_t lone_read_ms;
 	char *claimed_topic; /* a claimed message's topic, with its NUL */
 	size_t claimed_topic_cap;
 
