@@ -69,11 +69,12 @@
  * until the group was written: at one message every 5 ms, p50 2.4 -> 4.5
  * ms, until the MQTT backend ACKed a calm room's messages at once
  * (mqtt_ack_read; bench/README.md).  A group that grows waits on, until
- * ARCHIVE_GROUP_MS after it last grew (ARCHIVE_GROUP_SPAN_MS after it began
- * at most; group_end says when not): it grows in a calm room, whose messages, ACKed at once, keep
- * coming during the wait; in a busy room the broker's Nagle holds them
- * until the write.  A message every 5 ms, the bench's paced room: a
- * receiver's CPU a delivery 91 -> 65 µs, p99 8.5 -> 3.8 ms. */
+ * ARCHIVE_GROUP_MS after it last grew (ARCHIVE_GROUP_SPAN_MS after it
+ * began at most; group_end says when not): it grows in a calm room, whose
+ * messages, ACKed at once, keep coming during the wait; in a busy room
+ * the broker's Nagle holds them until the write.  A message every 5 ms,
+ * the bench's paced room: a receiver's CPU a delivery 91 -> 65 µs, p99
+ * 8.5 -> 3.8 ms. */
 #define WRITE_GROUP_MAX 10
 #define WRITE_STALL_MS 2
 #define WRITE_STALLS 8

@@ -82,8 +82,7 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
 uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held);
 /* How long a group of rounds waits to share a write: ARCHIVE_GROUP_MS
  * after the last write, or, while `held` alone feeds it, after the group
- * last grew; at most
- * ARCHIVE_GROUP_SPAN_MS after it began (archive.c). */
+ * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began (archive.c). */
 #define ARCHIVE_GROUP_MS 8
 #define ARCHIVE_GROUP_SPAN_MS 40
 
