@@ -46,12 +46,16 @@ class Writer(threading.Thread):
     """Writes each of `lines` (bytes, newline included) with ONE write() on
     its own descriptor.  Non-blocking, so that when nobody reads any more it
     notices `stop` instead of hanging; `written` counts the lines that made it
-    into the pipe (a write of at most PIPE_BUF bytes is all or nothing)."""
+    into the pipe (a write of at most PIPE_BUF bytes is all or nothing).
+    With `first_together` (a threading.Barrier), no writer of the group
+    writes its second line before each has written its first: otherwise
+    the first to run can fill the pipe before the last has written one."""
 
-    def __init__(self, path, lines, stop=None):
+    def __init__(self, path, lines, stop=None, first_together=None):
         super().__init__(daemon=True)
         self.path, self.lines = path, lines
         self.stop = stop or threading.Event()
+        self.first_together = first_together
         self.written = 0
         self.error = None
 
@@ -74,6 +78,10 @@ class Writer(threading.Thread):
                         # The pipe is full: wait until it has room again.
                         select.select([], [fd], [], 0.2)
                 self.written += 1
+                if self.written == 1 and self.first_together:
+                    self.first_together.wait(harness.DEFAULT_TIMEOUT)
+        except threading.BrokenBarrierError as e:
+            self.error = e
         except OSError as e:
             if e.errno != errno.EPIPE:
                 self.error = e

@@ -78,7 +78,9 @@ class FifoSignals(harness.TestCase):
         m.signal(signal.SIGSTOP)
         harness.wait_until(lambda: kernel_view.state(m.proc.pid) == "T",
                            what="mqchat stopped")
-        seconds = [Writer(self.path, [line + b"\n" for line in expected[w][split:]], stop)
+        together = threading.Barrier(n_writers)
+        seconds = [Writer(self.path, [line + b"\n" for line in expected[w][split:]], stop,
+                          together)
                    for w in range(n_writers)]
         for w in seconds:
             w.start()
