@@ -69,21 +69,19 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
 }
 
 /* Stores `payload` as if received on `network` and shown. */
-static void store_from(struct archive *a, const char *network, const char *payload)
+static void store_from(struct archive *a, const char *network, const char *payload,
+                       unsigned flags)
 {
 	struct arrival in;
 	arrival_make(&in, "room", payload, strlen(payload),
-	             &(struct arrival_place){network, "room", NULL}, 0, false);
+	             &(struct arrival_place){network, "room", NULL}, flags, false);
 	archive_store(a, &in.msg, &in.ident);
 	arrival_free(&in);
 }
 
 static void store_payload(struct archive *a, const char *payload, unsigned flags)
 {
-	struct arrival in;
-	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
-	archive_store(a, &in.msg, &in.ident);
-	arrival_free(&in);
+	store_from(a, "mqtt", payload, flags);
 }
 
 static void mark_fired(void *data)
@@ -218,7 +216,7 @@ static size_t paced_group(struct archive *a, const char *const networks[2], int 
 			return 0;
 		held++;
 		snprintf(text, sizeof text, "ana: step %d", *n);
-		store_from(a, networks[(*n)++ % 2], text);
+		store_from(a, networks[(*n)++ % 2], text, 0);
 		uint64_t before = loop_now_ms();
 		uint32_t wait = write_round_checked(a, held);
 		if (held == 1)
