@@ -188,11 +188,14 @@ static void flush_now(void *data)
 	 * takes half of what waits, so that writing keeps up instead of the
 	 * backlog outgrowing HISTORY_MAX_PENDING (bench/README.md, "Flushes").
 	 * Pausing the sources while history is behind would keep slices
-	 * small; the send queue owns that switch. */
+	 * small; the send queue owns that switch.  A group waiting to share a
+	 * write (group_wait) is left to its round, which ends the wait: taken
+	 * here, its acknowledgements would still wait for the round, and the
+	 * next group would begin in the old one's state. */
 	size_t pending = history_pending(a->history);
 	size_t half = pending / 2;
-	if (history_flush_some(a->history, half > FLUSH_BATCH ? half : FLUSH_BATCH,
-	                       pending >= FLUSH_BATCH) < 0) {
+	size_t most = a->group_pending ? 0 : half > FLUSH_BATCH ? half : FLUSH_BATCH;
+	if (history_flush_some(a->history, most, pending >= FLUSH_BATCH) < 0) {
 		flush_failed(a);
 		return;
 	}
@@ -280,9 +283,9 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
 	if (!pending)
 		a->networks_fed = 0;
 	if (!pending && a->group_pending) {
-		/* Another write took the waiting group (the flush timer, a
-		 * read's): it counts as the group's, and the rounds after it
-		 * wait as after any write. */
+		/* Another write took the waiting group (a read's, which
+		 * writes what waits first): it counts as the group's, and the
+		 * rounds after it wait as after any write. */
 		a->group_pending = 0;
 		a->last_write_ms = loop_now_ms();
 	}
