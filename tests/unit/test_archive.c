@@ -150,7 +150,7 @@ END_TEST
  * the wait wrote them. */
 static bool group_stalled(struct archive *a, size_t size, int n)
 {
-	char text[32];
+	char text[48];
 	for (size_t k = 0; k < size; k++) {
 		snprintf(text, sizeof text, "ana: group %d.%zu", n, k);
 		store_payload(a, text, 0);
