@@ -79,13 +79,15 @@
  * (mqtt_ack_read), the broker holds the next until the write, and the
  * read after it brings one or two again, so groups of one and two stall
  * in turn, each message held up to ARCHIVE_GROUP_MS, for the rest of the
- * run.  Groups of one or two that stalled therefore count as one size
- * (a trickle): capped, each round is written at once, and only more than
- * two at once end the cap.  In the paced room the worst receiver had
- * 100-190 deliveries over 5 ms in 9 runs of 20 before, 52 at most after,
- * and p99 fell 3.6 -> 3.0 ms; the bursts were 1-8 % slower (not traced:
- * a busy room's groups may stall at one or two too; bench/README.md). */
+ * run.  Groups of one or two (TRICKLE_MAX) that stalled therefore count
+ * as one size (a trickle): capped, each round is written at once, and
+ * only more than two at once end the cap.  In the paced room the worst
+ * receiver had 100-190 deliveries over 5 ms in 9 runs of 20 before, 52 at
+ * most after, and p99 fell 3.6 -> 3.0 ms; the bursts were 1-8 % slower
+ * (not traced: a busy room's groups may stall at one or two too;
+ * bench/README.md). */
 #define WRITE_GROUP_MAX 10
+#define TRICKLE_MAX 2
 #define WRITE_STALL_MS 2
 #define WRITE_STALLS 8
 #define WRITE_CAPPED 1024
@@ -166,10 +168,9 @@ struct archive {
 	 * came from one (networks_fed 1; 2: from more). */
 	struct strbuf fed_by;
 	unsigned networks_fed;
-	size_t stall_size;      /* of the last groups that stalled */
+	size_t stall_size;      /* of the last groups that stalled (TRICKLE_MAX: up to it) */
 	unsigned stalls;        /* how many in a row */
 	size_t group_cap;       /* while capped_writes: more at once ends it */
-	size_t cap_at_once;     /* and so many are written at once */
 	unsigned capped_writes;
 	unsigned capped_span;   /* capped_writes the next cap starts with */
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
@@ -235,6 +236,12 @@ static uint64_t group_end(const struct archive *a, size_t pending, const char *h
 	return end < span_end ? end : span_end;
 }
 
+/* How many a capped group holds: a trickle's rounds are written at once. */
+static size_t capped_group(const struct archive *a)
+{
+	return a->group_cap <= TRICKLE_MAX ? 1 : a->group_cap;
+}
+
 /* How long the messages pending now may wait for more (0: write now). */
 static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, const char *held)
 {
@@ -245,7 +252,7 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 		a->capped_writes = 0;
 		a->capped_span = WRITE_CAPPED;
 	}
-	size_t most = a->capped_writes ? a->cap_at_once : WRITE_GROUP_MAX;
+	size_t most = a->capped_writes ? capped_group(a) : WRITE_GROUP_MAX;
 	if (pending >= most || (!a->group_pending && now - a->last_write_ms >= ARCHIVE_GROUP_MS))
 		return 0;
 	if (pending != a->group_pending) {
@@ -277,13 +284,11 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 			a->stalls = 0;
 		return;
 	}
-	bool trickle = pending <= 2;
-	size_t size = trickle ? 2 : pending;
+	size_t size = pending <= TRICKLE_MAX ? TRICKLE_MAX : pending;
 	a->stalls = size == a->stall_size ? a->stalls + 1 : 1;
 	a->stall_size = size;
 	if (a->stalls >= WRITE_STALLS) {
 		a->group_cap = size;
-		a->cap_at_once = trickle ? 1 : size;
 		a->capped_writes = a->capped_span;
 		if (a->capped_span < WRITE_CAPPED_MAX)
 			a->capped_span *= 2;
