@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "identity.h"
 #include "instance.h"
 #include "log.h"
@@ -306,11 +307,11 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
 		 * writes what waits first): it counts as the group's, and the
 		 * rounds after it wait as after any write. */
 		a->group_pending = 0;
-		a->last_write_ms = loop_now_ms();
+		a->last_write_ms = monotonic_ms();
 	}
 	if (a->failing || !pending)
 		return 0; /* the flush timer retries */
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	uint64_t wait = may_wait ? group_wait(a, pending, now, held) : 0;
 	if (wait)
 		return (uint32_t)wait;
@@ -395,7 +396,7 @@ static bool stored_before(struct archive *a, const struct dedup_identity *ident,
 
 enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident)
 {
-	enum dedup_verdict verdict = dedup_check(a->dedup, ident, loop_now_ms());
+	enum dedup_verdict verdict = dedup_check(a->dedup, ident, monotonic_ms());
 	if (verdict == DEDUP_REPEAT || !a->history)
 		return verdict;
 	return stored_before(a, ident, true) ? DEDUP_REPEAT : verdict;
@@ -404,7 +405,7 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
                                  uint64_t since_link_up_ms, uint64_t link_down_ms)
 {
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	/* In flight when the link went down, sent again on the next one
 	 * (a cluster's node died: NATS sends it again after ack_wait). */
 	if (!ident->by_id && link_down_ms && since_link_up_ms <= RESTART_REPEAT_WINDOW_MS &&
@@ -459,7 +460,7 @@ void archive_store(struct archive *a, const struct mqc_message *msg,
 void archive_said(struct archive *a, const struct mqc_message *msg,
                   const struct dedup_identity *ident)
 {
-	(void)dedup_check(a->dedup, ident, loop_now_ms());
+	(void)dedup_check(a->dedup, ident, monotonic_ms());
 	archive_store(a, msg, ident);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arrival.h"
+#include "clock.h"
 #include "identity.h"
 #include "roomref.h"
 #include "sanitize.h"
@@ -302,7 +303,7 @@ void chat_note_published(struct chat *chat, struct network *net, const char *pay
                          size_t len)
 {
 	(void)chat;
-	echo_note(&net->echoes, dedup_digest("", payload, len), loop_now_ms());
+	echo_note(&net->echoes, dedup_digest("", payload, len), monotonic_ms());
 }
 
 /* --- bridges ------------------------------------------------------------- */
@@ -319,7 +320,7 @@ struct network *chat_network(struct chat *chat, const char *name)
 static void relay(struct chat *chat, const struct mqc_message *msg)
 {
 	struct relay_plan plan = {0};
-	if (!chat->bridges || !bridges_plan(chat->bridges, msg, loop_now_ms(), &plan))
+	if (!chat->bridges || !bridges_plan(chat->bridges, msg, monotonic_ms(), &plan))
 		return;
 	struct strbuf origin = STRBUF_INIT;
 	if (*msg->origin)
@@ -360,7 +361,7 @@ static bool too_big(const struct chat *chat, const struct network *net, const ch
 static void say_folded(struct chat *chat, bool all)
 {
 	struct flood_reports due;
-	flood_take_due(chat->flood, loop_now_ms(), all, &due);
+	flood_take_due(chat->flood, monotonic_ms(), all, &due);
 	struct strbuf line = STRBUF_INIT;
 	for (size_t i = 0; i < due.n; i++) {
 		strbuf_reset(&line);
@@ -425,7 +426,7 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
 {
 	if (too_big(chat, net, topic, len))
 		return;
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	struct arrival a;
 	struct arrival_place at = {net->name, network_room_of(net, topic), NULL};
 	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, now));
@@ -460,7 +461,7 @@ void chat_receive_payload(struct chat *chat, struct network *net, const struct c
 	const char *where = *at->room ? at->room : at->to;
 	if (too_big(chat, net, where, len))
 		return;
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	struct arrival a;
 	struct arrival_place place = {net->name, *at->room ? network_room_of(net, at->room) : "",
 	                              at->to};
@@ -498,7 +499,7 @@ void chat_receive_message(struct chat *chat, struct network *net,
 	};
 	struct dedup_identity ident;
 	dedup_identify(&ident, &msg, in->time_ms > 0 ? in->time_ms : 0, NULL, NULL, 0);
-	take(chat, net, &msg, &ident, loop_now_ms());
+	take(chat, net, &msg, &ident, monotonic_ms());
 	dedup_identity_free(&ident);
 	for (size_t i = 0; i < 6; i++)
 		strbuf_free(&s[i]);
@@ -547,7 +548,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 	case MQC_LINK_UP:
 		net->link_up = true;
 		net->failed = false;
-		net->link_up_ms = loop_now_ms();
+		net->link_up_ms = monotonic_ms();
 		chat_event(chat, net, MQC_LOG_INFO, detail);
 		/* The broker may have published our Last Will while we were
 		 * away: the room is told we are back. */
@@ -561,7 +562,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 		if (net->link_up || !chat->interactive)
 			chat_event(chat, net, MQC_LOG_WARNING, detail);
 		if (net->link_up)
-			net->link_down_ms = loop_now_ms();
+			net->link_down_ms = monotonic_ms();
 		net->link_up = false;
 		check_quit_done(chat);
 		break;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "strbuf.h"
 
 struct loop_watch {
@@ -39,13 +40,6 @@ struct loop {
 	size_t n_paused;
 	bool garbage; /* something was removed: compact after dispatch */
 };
-
-uint64_t loop_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int64_t loop_wall_ms(void)
 {
@@ -110,7 +104,7 @@ struct loop_timer *loop_timer_add(struct loop *loop, uint32_t ms, bool repeat,
 
 void loop_timer_arm(struct loop_timer *t, uint32_t ms)
 {
-	t->due = ms ? loop_now_ms() + ms : 0;
+	t->due = ms ? monotonic_ms() + ms : 0;
 	if (t->period && ms)
 		t->period = ms;
 }
@@ -178,7 +172,7 @@ static int poll_timeout(const struct loop *loop)
 	}
 	if (!next)
 		return -1;
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	return next <= now ? 0 : (int)(next - now < 60000000 ? next - now : 60000000);
 }
 
@@ -229,7 +223,7 @@ static bool run_due_pass(struct loop *loop, uint64_t now, bool late)
 
 static void run_due_timers(struct loop *loop)
 {
-	uint64_t now = loop_now_ms();
+	uint64_t now = monotonic_ms();
 	for (int pass = 0; pass < TIMER_PASSES && run_due_pass(loop, now, false); pass++)
 		;
 	run_due_pass(loop, now, true);

@@ -50,8 +50,6 @@ void loop_pause_source(struct loop *loop, const void *source, bool paused);
  * failure other than EINTR. */
 int loop_iterate(struct loop *loop);
 
-/* Monotonic milliseconds, for timers and windows. */
-uint64_t loop_now_ms(void);
 /* Wall-clock milliseconds since the epoch, for what is shown and stored. */
 int64_t loop_wall_ms(void);
 

@@ -148,7 +148,7 @@ struct irc {
 	struct mqc_timer *pump_timer; /* at the round's end: what publish queued */
 	uint32_t backoff_ms;
 	bool ever_up;              /* registered once: failures are retried */
-	int64_t last_heard_ms;     /* monotonic: when the server last spoke */
+	uint64_t last_heard_ms;     /* monotonic: when the server last spoke */
 	bool keepalive_sent;
 
 	/* registration */
@@ -167,7 +167,7 @@ struct irc {
 
 	struct irc_members members;
 	struct irc_out out;
-	int64_t last_version_reply_ms;
+	uint64_t last_version_reply_ms;
 };
 
 /* irc_link.c */

@@ -10,18 +10,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define IRC_FIRST_BACKOFF_MS 1000
 /* How often the nick we wanted is asked for again while another has it. */
 #define IRC_NICK_RETRY_MS 30000
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Everything of one attempt undone: watches, stream, child, timers. */
 static void teardown(struct irc *self)
@@ -173,7 +167,7 @@ static bool read_lines(struct irc *self)
 {
 	char *line;
 	while ((line = irc_stream_line(self->stream))) {
-		self->last_heard_ms = now_ms();
+		self->last_heard_ms = monotonic_ms();
 		self->keepalive_sent = false;
 		irc_recv_line(self, line);
 		if (settle(self))
@@ -190,7 +184,7 @@ void irc_link_on_io(void *data, int fd, unsigned revents)
 	enum irc_stream_state state = irc_stream_io(self->stream, revents, err, sizeof(err));
 	if (state == IRC_STREAM_READY && self->phase == IRC_CONNECTING) {
 		self->phase = IRC_REGISTERING;
-		self->last_heard_ms = now_ms();
+		self->last_heard_ms = monotonic_ms();
 		irc_register_begin(self);
 		if (settle(self))
 			return;
@@ -268,13 +262,13 @@ void irc_on_connect_timer(void *data)
 void irc_on_keepalive_timer(void *data)
 {
 	struct irc *self = data;
-	int64_t silent = now_ms() - self->last_heard_ms;
-	if (self->keepalive_sent && silent >= 2 * (int64_t)self->cfg.keepalive_ms) {
+	uint64_t silent = monotonic_ms() - self->last_heard_ms;
+	if (self->keepalive_sent && silent >= 2 * (uint64_t)self->cfg.keepalive_ms) {
 		char why[64];
 		snprintf(why, sizeof(why), "no answer for %u s",
 		         (unsigned)(silent / 1000));
 		irc_link_lost(self, why);
-	} else if (!self->keepalive_sent && silent >= (int64_t)self->cfg.keepalive_ms) {
+	} else if (!self->keepalive_sent && silent >= (uint64_t)self->cfg.keepalive_ms) {
 		irc_write(self, "PING :keepalive");
 		self->keepalive_sent = true;
 	}

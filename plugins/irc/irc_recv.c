@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 /* CTCP VERSION is answered at most this often: a channel full of
  * requests must not make us flood ourselves off the server. */
@@ -53,9 +54,7 @@ static void tell_arrival(struct irc *self, const struct irc_channel *ch, const c
 
 static void answer_version(struct irc *self, const char *nick)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	uint64_t now = monotonic_ms();
 	if (self->last_version_reply_ms && now - self->last_version_reply_ms < IRC_VERSION_EVERY_MS)
 		return;
 	self->last_version_reply_ms = now;

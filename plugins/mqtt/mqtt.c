@@ -18,6 +18,7 @@
 
 #include <mqtt_protocol.h>
 
+#include "clock.h"
 #include "mqtt_client_id.h"
 
 /* How long close() may spend pushing out the DISCONNECT packet. */
@@ -227,12 +228,9 @@ static void mqtt_say_goodbye(struct mqtt *self)
 		(void)mqtt_write_out(self, fd);
 	if (fd < 0 || mosquitto_disconnect(self->mosq) != MOSQ_ERR_SUCCESS)
 		return;
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	uint64_t start = monotonic_ms();
 	while (mosquitto_socket(self->mosq) >= 0 && mqtt_may_write(self)) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long spent = (now.tv_sec - start.tv_sec) * 1000 +
-		             (now.tv_nsec - start.tv_nsec) / 1000000;
+		uint64_t spent = monotonic_ms() - start;
 		if (spent >= MQTT_CLOSE_FLUSH_MS)
 			break;
 		struct pollfd pfd = {.fd = mosquitto_socket(self->mosq), .events = POLLOUT};

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "clock.h"
 #include "mqtt_history_wire.h"
+#include "random.h"
 
 /* A request with no end marker by then is forgotten. */
 #define HISTORY_WAIT_MS 10000
@@ -28,13 +28,6 @@
 #define HISTORY_MAX_TAKEN_BYTES (512 * 1024)
 /* Services share the requests of a room: each is answered once. */
 #define HISTORY_SHARE "$share/mqchat-history/"
-
-static int64_t history_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct mqtt_history_room *history_find(struct mqtt_history *h, const char *room)
 {
@@ -134,7 +127,7 @@ static void history_arm(struct mqtt *self)
 			next = r->deadline_ms;
 	if (!h->timer)
 		return;
-	int64_t left = next - history_now_ms();
+	int64_t left = next - (int64_t)monotonic_ms();
 	self->host->timer_arm(h->timer, !next ? 0 : left < 1 ? 1 : (uint32_t)left);
 }
 
@@ -143,7 +136,7 @@ static void history_arm(struct mqtt *self)
 static void history_on_timer(void *data)
 {
 	struct mqtt *self = data;
-	int64_t now = history_now_ms();
+	int64_t now = (int64_t)monotonic_ms();
 	for (struct mqtt_history_room *r = self->history.rooms; r; r = r->next) {
 		if (!r->waiting || r->deadline_ms > now)
 			continue;
@@ -167,8 +160,8 @@ static bool history_ask(struct mqtt *self, struct mqtt_history_room *r, size_t l
 	char *topic = NULL;
 	mosquitto_property *props = NULL;
 	int rc = MOSQ_ERR_NOMEM;
-	if (self->history.timer && getrandom(r->correlation, sizeof r->correlation, 0) ==
-	                                   (ssize_t)sizeof r->correlation &&
+	random_bytes(r->correlation, sizeof r->correlation);
+	if (self->history.timer &&
 	    asprintf(&topic, "%s/history/req", r->room) >= 0 &&
 	    mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, r->answer_topic) ==
 	            MOSQ_ERR_SUCCESS &&
@@ -186,7 +179,7 @@ static bool history_ask(struct mqtt *self, struct mqtt_history_room *r, size_t l
 	r->waiting = true;
 	r->answers = r->bytes = r->ignored = 0;
 	r->max_answers = last < SIZE_MAX ? last + 1 : last;
-	r->deadline_ms = history_now_ms() + HISTORY_WAIT_MS;
+	r->deadline_ms = (int64_t)monotonic_ms() + HISTORY_WAIT_MS;
 	history_arm(self);
 	host->log(self->inst, MQC_LOG_DEBUG, "asked for the last %zu messages of %s", last,
 	          r->room);

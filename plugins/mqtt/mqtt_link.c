@@ -42,7 +42,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
+
+#include "clock.h"
 
 /* loop_misc while connecting: cheap, and only for a few seconds. */
 #define MQTT_MISC_INTERVAL_MS 1000
@@ -61,13 +62,6 @@ static void mqtt_on_io(void *data, int fd, unsigned revents);
 /* ------------------------------------------------------------------------
  * Small helpers
  * ------------------------------------------------------------------------ */
-
-static uint64_t mqtt_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 bool mqtt_active(const struct mqtt *self)
 {
@@ -387,7 +381,7 @@ static void mqtt_try_next(struct mqtt *self, const char *broker, bool was_up, bo
 static void mqtt_connection_ended(struct mqtt *self)
 {
 	bool was_up = self->phase == MQTT_UP;
-	bool was_brief = was_up && mqtt_now_ms() - self->up_since_ms < MQTT_STABLE_MS;
+	bool was_brief = was_up && monotonic_ms() - self->up_since_ms < MQTT_STABLE_MS;
 	const struct mqc_host *host = self->host;
 
 	/* libmosquitto acknowledged them: shown, even from an attempt that failed. */
@@ -458,7 +452,7 @@ static void mqtt_settle(struct mqtt *self)
 	if (self->became_up) {
 		bool reconnected = self->ever_up;
 		self->became_up = false;
-		self->up_since_ms = mqtt_now_ms();
+		self->up_since_ms = monotonic_ms();
 		self->ever_up = true;
 		self->host->timer_arm(self->connect_timer, 0);
 		self->host->timer_arm(self->misc_timer, mqtt_misc_interval_up(self));

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "mqtt.h"
 #include "mqtt_presence_wire.h"
 
@@ -40,13 +41,6 @@ void mqtt_presence_free(struct mqtt *self)
 	free(self->presence.nick);
 	free(self->presence.away);
 	mqtt_lost_leaves_free(&self->presence.lost_leaves);
-}
-
-static uint64_t mqtt_presence_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static bool mqtt_presence_quiet(const struct mqtt *self)
@@ -255,7 +249,7 @@ static void mqtt_presence_gone(struct mqtt *self, long i, bool show,
 		mqtt_presence_show(self, e->room, e->nick, MQC_MSG_LEAVE, lost ? "connection lost" : "");
 	if (show && lost && info->leave_len)
 		mqtt_lost_leaves_add(&self->presence.lost_leaves, e->room, info->leave,
-		                     info->leave_len, mqtt_presence_now_ms());
+		                     info->leave_len, monotonic_ms());
 	if (show && lost && info->leave_len && self->phase == MQTT_UP &&
 	    mqtt_presence_relayer(self, (size_t)i))
 		mqtt_presence_relay(self, e->room, info);
@@ -409,5 +403,5 @@ bool mqtt_presence_relayed_leave(struct mqtt *self, const char *room, const void
                                  size_t len)
 {
 	return mqtt_lost_leaves_take(&self->presence.lost_leaves, room, payload, len,
-	                             mqtt_presence_now_ms());
+	                             monotonic_ms());
 }

@@ -17,6 +17,7 @@
 
 #include "chat.h"
 #include "check_run.h"
+#include "clock.h"
 
 #define MAX_SEEN 32
 
@@ -206,8 +207,8 @@ static void run_round(struct chat *chat)
 /* Runs the loop until `ms` have passed on its clock. */
 static void let_pass(struct chat *chat, uint32_t ms)
 {
-	uint64_t until = loop_now_ms() + ms;
-	while (loop_now_ms() < until) {
+	uint64_t until = monotonic_ms() + ms;
+	while (monotonic_ms() < until) {
 		loop_timer_arm(tick, ms);
 		ck_assert_int_eq(loop_iterate(chat->loop), 0);
 	}

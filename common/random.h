@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Random numbers from the kernel, drawn a pool at a time. */
-#ifndef MQC_RANDOM_H
-#define MQC_RANDOM_H
+#ifndef MQC_COMMON_RANDOM_H
+#define MQC_COMMON_RANDOM_H
 
 #include <stddef.h>
 #include <stdint.h>
