@@ -104,6 +104,10 @@ struct mqtt {
 	 * claimed messages (then libmosquitto's publishes still leave). */
 	bool acks_held;
 	bool claimed_acks_held;
+	/* The socket took less than all we wrote: nothing more is read until
+	 * it took the rest, so that a broker that does not read what we send
+	 * cannot have us queue acknowledgements without end. */
+	bool out_full;
 	/* The broker answered requests of ours in this read (PUBACK, SUBACK,
 	 * UNSUBACK): nothing of ours answers that, so the ACK waits. */
 	bool heard_answers;
@@ -179,7 +183,8 @@ void mqtt_stored(void *data);
  * result; a failed write of acknowledgements marks the connection lost. */
 int mqtt_write_out(struct mqtt *self, int fd);
 /* Watch the socket exactly while a connection exists, for OUT only while
- * something waits to be written.  Call after every call into libmosquitto. */
+ * something waits to be written, for IN unless the socket took less than
+ * all of it (out_full).  Call after every call into libmosquitto. */
 void mqtt_sync_watch(struct mqtt *self);
 /* Points libmosquitto's connect, subscribe, disconnect, message and log
  * callbacks at mqtt_link.c. */

@@ -111,7 +111,9 @@ void mqtt_sync_watch(struct mqtt *self)
 	}
 	if (fd < 0)
 		return;
-	unsigned events = MQC_IO_IN | (mqtt_may_write(self) ? MQC_IO_OUT : 0);
+	bool writing = mqtt_may_write(self);
+	bool reading = !(writing && self->out_full) || self->phase == MQTT_CONNECTING;
+	unsigned events = (reading ? MQC_IO_IN : 0) | (writing ? MQC_IO_OUT : 0);
 	if (!self->watch) {
 		self->watch = self->host->watch_add(self->inst, fd, events, 0, mqtt_on_io, self);
 		self->watch_fd = fd;
@@ -296,6 +298,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->became_up = false;
 	self->acks_held = false;
 	self->claimed_acks_held = false;
+	self->out_full = false;
 	self->held_now = 0;
 	self->lone_read = false;
 	mqtt_guard_reset(&self->guard);
@@ -661,6 +664,7 @@ int mqtt_write_out(struct mqtt *self, int fd)
 		mqtt_reason_errno(self, errno);
 		self->lost = true;
 	}
+	self->out_full = mqtt_may_write(self);
 	return rc;
 }
 

@@ -158,13 +158,18 @@ class Connection:
 
 
 class FakeBroker:
-    """Listens on 127.0.0.1; runs scripts[i](Connection) for the i-th
-    connection (the last one for any further connection).  A script's
+    """Listens on 127.0.0.1 (with a receive buffer of `rcvbuf` bytes if
+    given); runs scripts[i](Connection) for the i-th connection (the last
+    one for any further connection).  A script's
     exception is kept in `errors` for the test to report."""
 
-    def __init__(self, scripts):
+    def __init__(self, scripts, rcvbuf=None):
         self.scripts = scripts
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.socket()
+        if rcvbuf:  # before listen(): the window is set up with it
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
         self.port = self.listener.getsockname()[1]
         self.connections = 0
         self.errors = []
