@@ -60,30 +60,33 @@ def throughput(res, sz):
 
 
 def latency(res, sz):
+    """The target (issue #18): p50 and p99 at most those of mosquitto's
+    clients on the same hops; the libmosquitto floor is the physical
+    reference, shown beside each figure."""
     rows = Rows()
     for qos in (1, 0):
         floor = {p: res.stat("latency", f"floor q{qos}", p) for p in ("p50", "p90", "p99")}
-        hops = res.stat("latency", f"same hops q{qos}", "p50")
-        mine = res.stat("latency", f"mqchat q{qos}", "p50")
-        if hops:
-            rows.add(f"latency QoS {qos} p50, same hops: mosquitto_pub -l from the FIFO, "
+        for p in ("p50", "p99"):
+            hops = res.stat("latency", f"same hops q{qos}", p)
+            mine = res.stat("latency", f"mqchat q{qos}", p)
+            if not hops:
+                continue
+            rows.add(f"latency QoS {qos} {p}, same hops: mosquitto_pub -l from the FIFO, "
                      "mosquitto_sub to the pipe (µs)", fmt(hops, ""),
-                     fmt(floor["p50"], "") + " [libmosquitto floor]",
-                     times(ratio_of(hops, floor["p50"])), "", None)
-            rows.add(f"latency QoS {qos} p50, mqchat against the same hops (µs)", fmt(mine, ""),
-                     fmt(hops, "") + " [mosquitto clients, same hops]",
-                     times(ratio_of(mine, hops)), "", None)
+                     fmt(floor[p], "") + " [libmosquitto floor]",
+                     times(ratio_of(hops, floor[p])), "", None)
+            ratio = ratio_of(mine, hops)
+            rows.add(f"latency QoS {qos} {p}, mqchat against the same hops (µs)", fmt(mine, ""),
+                     fmt(hops, "") + " [mosquitto clients, same hops]", times(ratio),
+                     "≤ 1.0× same hops", ratio <= 1.0 if ratio else None)
         for mode in ("mqchat", "mqchat send", "mqchat receive"):
             for p in ("p50", "p90", "p99"):
                 if mode != "mqchat" and p == "p90":
                     continue
                 mine = res.stat("latency", f"{mode} q{qos}", p)
-                ratio = ratio_of(mine, floor[p])
-                target = mode == "mqchat" and p == "p50"
                 rows.add(f"latency QoS {qos} {p}, {mode} (µs)", fmt(mine, ""),
-                         fmt(floor[p], "") + " [libmosquitto floor]", times(ratio),
-                         "≤ 1.1× floor" if target else "",
-                         ratio <= 1.1 if target and ratio else None)
+                         fmt(floor[p], "") + " [libmosquitto floor]",
+                         times(ratio_of(mine, floor[p])), "", None)
     return rows
 
 
