@@ -36,9 +36,6 @@
  * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
  * waits. */
 #define INDEX_NEXT_MS 5
-/* A round that stored this many is taken for part of a flood: its log is
- * copied back into the file only when long, as a flood's slices' is. */
-#define FLOOD_ROUND 32
 /* Group commit.  In a busy room a transaction a round (a message or two a
  * round when they trickle in) cost more than the rest of receiving them,
  * and acknowledging each message alone kept the whole room, broker and
@@ -318,14 +315,17 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
 	note_group_written(a, pending, now);
 	a->last_write_ms = now;
 	a->networks_fed = 0;
-	if (history_store_pending(a->history, pending >= FLOOD_ROUND) < 0) {
+	if (history_store_pending(a->history) < 0) {
 		flush_failed(a);
 		return 0;
 	}
 	/* The full-text index follows about FLUSH_DELAY_MS later, for every
 	 * round since in one batch: indexed in each round's own transaction, a
 	 * message received alone (one in flight, a paced room) cost a dozen
-	 * page writes before its acknowledgement could leave.  The delay is
+	 * page writes before its acknowledgement could leave.  So does copying
+	 * the log back into the file, with its two syncs (3-5 ms here): done by
+	 * the round that made the log long, it held up one message in 200 of
+	 * a stream sent one at a time, and made the p99 (bench/README.md).  The delay is
 	 * drawn: the members of a room, which store the same message at the
 	 * same moment, would otherwise all index at once. */
 	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))

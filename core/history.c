@@ -991,9 +991,9 @@ int history_flush_some(struct history *h, size_t max_messages, bool flood)
 	return write_oldest(h, n, index_max, flood);
 }
 
-int history_store_pending(struct history *h, bool flood)
+int history_store_pending(struct history *h)
 {
-	return write_oldest(h, h->n_pending, lagging_index_max(h, h->n_pending), flood);
+	return write_oldest(h, h->n_pending, lagging_index_max(h, h->n_pending), true);
 }
 
 int history_flush(struct history *h)

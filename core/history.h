@@ -12,7 +12,8 @@
  * writes, except during a flood (the core says when: history_flush_some),
  * when indexing waits until the flood is over, as does copying the
  * write-ahead log back into the file, and except a write something waits
- * on (history_store_pending), which a later flush indexes; a search brings
+ * on (history_store_pending), which a later flush indexes and copies back
+ * for; a search brings
  * the index up to date first.
  * Each row says where the message was said: network, room, and a private
  * message's recipient (schema 7; rows of older files have "" there).
@@ -124,11 +125,12 @@ int history_flush(struct history *h);
 
 /* Writes everything buffered now, in one transaction, leaving the
  * full-text index behind as a flood does (up to its bound): for a write
- * that something waits on (the round's acknowledgements), which a later
- * calm flush, with nothing buffered, indexes in a batch.  `flood` as in
- * history_flush_some for copying the log back.  Returns as
+ * that something waits on (the round's acknowledgements, the next line
+ * read), which a later calm flush, with nothing buffered, indexes in a
+ * batch.  The log is copied back into the file only as a flood's is, once
+ * very long: a calm flush does it otherwise.  Returns as
  * history_flush_some. */
-int history_store_pending(struct history *h, bool flood);
+int history_store_pending(struct history *h);
 
 /* True while a calm flush with nothing buffered has work left from a
  * flood: rows to index (as this process last saw: another one sharing the

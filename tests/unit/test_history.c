@@ -245,7 +245,7 @@ START_TEST(a_rounds_write_is_indexed_by_the_next_calm_flush)
 	struct history *h = open_store();
 	for (int round = 0; round < 3; round++) {
 		add_numbered(h, round, round + 1);
-		ck_assert_int_eq(history_store_pending(h, false), 1);
+		ck_assert_int_eq(history_store_pending(h), 1);
 	}
 	ck_assert_int_eq(rows_on_disk(), 3);
 	ck_assert_int_eq(indexed_rows(), 0);
@@ -280,6 +280,36 @@ START_TEST(a_flood_leaves_the_log_to_a_calm_flush)
 }
 END_TEST
 
+/* The log's length in 4 KiB pages, from the size of its file. */
+static off_t log_pages(void)
+{
+	char wal[sizeof db_path + 8];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	return file_size(wal) / 4096;
+}
+
+START_TEST(rounds_leave_a_calm_log_to_the_flush_timer)
+{
+	/* Past the longest calm length (CHECKPOINT_PAGES * 1.5, 375 pages),
+	 * short of a flood's (WAL_MAX_PAGES / 2, 2 048): a round's write, which
+	 * the next line or the round's acknowledgements wait on, copies
+	 * nothing back (the file would grow); the calm flush does. */
+	struct history *h = open_store();
+	off_t size = file_size(db_path);
+	int round = 0;
+	for (; log_pages() < 400 && round < 1500; round++) {
+		add_numbered(h, round, round + 1);
+		ck_assert_int_eq(history_store_pending(h), 1);
+		ck_assert_int_eq(file_size(db_path), size);
+	}
+	ck_assert_int_lt(log_pages(), 1024);
+	ck_assert(history_has_idle_work(h));
+	ck_assert_int_eq(history_flush_some(h, 0, false), 0);
+	ck_assert_int_gt(file_size(db_path), size);
+	history_close(h);
+}
+END_TEST
+
 /* The rounds (one message each, as in a paced room) after which the store
  * at `path` copied its log back, seen as its file growing: up to `max` in
  * `at`; returns how many. */
@@ -290,7 +320,7 @@ static int copies_back(const char *path, int rounds, int *at, int max)
 	off_t size = file_size(path);
 	for (int i = 0; i < rounds; i++) {
 		add_numbered(h, i, i + 1);
-		ck_assert_int_eq(history_store_pending(h, false), 1);
+		ck_assert_int_eq(history_store_pending(h), 1);
 		if (i % 40 == 39) /* the flush timer indexes what came meanwhile */
 			ck_assert_int_eq(history_flush_some(h, 0, false), 0);
 		off_t now = file_size(path);
@@ -1769,6 +1799,7 @@ int main(void)
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
 	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
+	tcase_add_test(store, rounds_leave_a_calm_log_to_the_flush_timer);
 	tcase_add_test(store, stores_fed_alike_copy_back_at_different_moments);
 	tcase_add_test(store, a_reader_holding_the_log_does_not_keep_the_store_busy);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
