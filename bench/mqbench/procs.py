@@ -56,12 +56,15 @@ def wait_line(fd, needle, timeout, what):
     """Read raw fd until a line containing `needle` (bytes); return the time seen."""
     buf = b""
     deadline = time.monotonic() + timeout
+    # poll(), not select(): the 200-instance room holds hundreds of pipes,
+    # and select() cannot watch a descriptor past 1023.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             raise RuntimeError(f"timed out waiting for {what}: {buf[-300:]!r}")
-        r, _, _ = select.select([fd], [], [], left)
-        if not r:
+        if not poller.poll(left * 1000):
             continue
         chunk = os.read(fd, 65536)
         if not chunk:
