@@ -323,11 +323,11 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
 	 * round since in one batch: indexed in each round's own transaction, a
 	 * message received alone (one in flight, a paced room) cost a dozen
 	 * page writes before its acknowledgement could leave.  So does copying
-	 * the log back into the file, with its two syncs (3-5 ms here): done by
-	 * the round that made the log long, it held up one message in 200 of
-	 * a stream sent one at a time, and made the p99 (bench/README.md).  The delay is
-	 * drawn: the members of a room, which store the same message at the
-	 * same moment, would otherwise all index at once. */
+	 * the log back into the file, with its two syncs (3-5 ms here): done
+	 * by the round that made the log long, it held up one message in 200
+	 * of a stream sent one at a time, and made the p99 (bench/README.md).
+	 * The delay is drawn: the members of a room, which store the same
+	 * message at the same moment, would otherwise all index at once. */
 	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
 		loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS / 2 + random_below(FLUSH_DELAY_MS));
 	return 0;

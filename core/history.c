@@ -993,6 +993,7 @@ int history_flush_some(struct history *h, size_t max_messages, bool flood)
 
 int history_store_pending(struct history *h)
 {
+	/* As a flood's: the log is copied back only once very long. */
 	return write_oldest(h, h->n_pending, lagging_index_max(h, h->n_pending), true);
 }
 
