@@ -25,5 +25,7 @@ const char *mqtt_strerror(int rc, int saved_errno)
 	if (rc == MOSQ_ERR_ERRNO)
 		/* libmosquitto reports a peer's close as an errno error, errno 0. */
 		return saved_errno ? strerror(saved_errno) : mqtt_closed_text;
+	if (rc == MOSQ_ERR_KEEPALIVE) /* 2.0.11 has no words for it: "Unknown error." */
+		return "the broker stopped answering (no PINGRESP within keepalive)";
 	return mosquitto_strerror(rc);
 }

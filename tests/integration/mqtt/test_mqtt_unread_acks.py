@@ -44,6 +44,8 @@ MESSAGES_MAX = 2 * (tcp_buffer_max("tcp_rmem") // MESSAGE_SIZE
 # (the messages are tiny: it reads faster than the broker makes them).
 STILL_S = 3
 CHUNK = 2000
+# Longer than the test may run (meson's timeout): mqchat sends no PINGREQ.
+TEST_KEEPALIVE_S = 600
 DONE = "Bob: the broker reads again"
 
 
@@ -93,27 +95,31 @@ class Flood:
         return pending
 
     def read_acks(self, conn):
-        """Counts PUBACKs, answers PINGREQs, until mqchat hangs up."""
+        """Counts PUBACKs until mqchat hangs up.  No PINGREQ to answer: the
+        test's keepalive outlasts it (an answer sent from this thread could
+        land inside the other's sendall)."""
         while True:
             got = conn.read_packet(timeout=None)
             if got is None:
                 return
             if got[0] >> 4 == 4:
                 self.acks += 1
-            elif got[0] >> 4 == 12:
-                conn.send(b"\xd0\x00")
 
 
 class UnreadAcksTest(harness.TestCase):
-    def test_a_broker_that_does_not_read_is_not_read_either(self):
-        flood = Flood()
-        fake = FakeBroker([flood], rcvbuf=BROKER_RCVBUF)
+    def start(self, scripts, keepalive):
+        fake = FakeBroker(scripts, rcvbuf=BROKER_RCVBUF)
         self.cleanups.append(fake.close)
         ini = harness.basic_ini(self.workdir, fake, stdin=STDIN,
                                 core={"history": "off", "announce": "off"},
-                                mqtt={"qos": 1, "presence": "off"})
+                                mqtt={"qos": 1, "presence": "off", "keepalive": keepalive})
         m = self.mqchat(ini)
         m.err.wait_for(rf"connected to 127\.0\.0\.1:{fake.port}", timeout=LINK_TIMEOUT)
+        return fake, m
+
+    def test_a_broker_that_does_not_read_is_not_read_either(self):
+        flood = Flood()
+        _, m = self.start([flood], keepalive=TEST_KEEPALIVE_S)
         self.assertTrue(flood.reading.wait(300), "the flood never ended")
         self.assertTrue(flood.still,
                         f"mqchat kept reading ({flood.taken} messages) while the broker "
@@ -125,6 +131,33 @@ class UnreadAcksTest(harness.TestCase):
         harness.wait_until(lambda: flood.acks >= flood.made + 1, timeout=60,
                            what=f"{flood.made + 1} acknowledgements")
         self.assertIsNone(m.proc.poll(), m.err.text())
+
+    def test_a_broker_stuck_for_good_is_left_at_keepalive(self):
+        """The broker floods and never reads again: mqchat ends the
+        connection by its keepalive, whether it still reads the flood or
+        has stopped, says why, and connects again."""
+        flood = Flood()
+        released = threading.Event()  # the connection is held open until the end
+
+        def stuck(conn):
+            conn.accept_session()
+            try:
+                flood.send_until_still(conn.sock)
+            except OSError:
+                pass  # mqchat left first: what this test waits for
+            released.wait(300)
+
+        def fine(conn):
+            conn.accept_session()
+            conn.drain()
+
+        self.cleanups.append(released.set)
+        fake, m = self.start([stuck, fine], keepalive=5)
+        at = m.err.wait_for(rf"connection to 127\.0\.0\.1:{fake.port} lost: the broker stopped "
+                            r"answering \(no PINGRESP within keepalive\); retrying",
+                            timeout=120)
+        m.err.wait_for(rf"connected to 127\.0\.0\.1:{fake.port}", start=at + 1,
+                       timeout=LINK_TIMEOUT)
 
 
 if __name__ == "__main__":
