@@ -4,7 +4,7 @@
  * The connection lives in irc_link.c and irc_register.c, what the server
  * says in irc_recv.c, what we say in irc_send.c.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The irc backend's keys: declared, checked, read once. */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * for the network unless `retry` is on; once registered, the network is
  * always reconnected.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

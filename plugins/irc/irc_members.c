@@ -5,7 +5,7 @@
  * copy is the protocol's own: a QUIT or NICK names no channel, so the
  * plugin must know which of its channels the nick was in.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdlib.h>
 #include <string.h>

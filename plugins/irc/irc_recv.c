@@ -6,7 +6,7 @@
  * refusals.  Every string goes to the core, which sanitises it; mIRC
  * formatting is stripped here, since only IRC knows it.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * gets a recognisable alternative ("Ana_"); the wanted one is asked for
  * again later (irc_link.c, irc_recv.c).
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
  * rest waits here, and the core's window (acknowledgements, not writes)
  * carries the back-pressure up to whoever types.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

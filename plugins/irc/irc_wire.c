@@ -5,7 +5,7 @@
  * the connection must end (irc_link.c ends it, once the line or timer at
  * hand is done).  Calls nothing of the plugin's own above it.
  */
-#include "irc.h"
+#include "irc_instance.h"
 
 #include <stdarg.h>
 #include <stdio.h>

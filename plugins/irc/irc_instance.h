@@ -20,8 +20,8 @@
  * connection must end (irc_fail) or registration is done (welcomed) by
  * state it reads once each line or timer is handled.
  */
-#ifndef MQCHAT_IRC_H
-#define MQCHAT_IRC_H
+#ifndef MQCHAT_IRC_INSTANCE_H
+#define MQCHAT_IRC_INSTANCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
