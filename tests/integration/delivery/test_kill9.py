@@ -73,6 +73,10 @@ class Kill9Test(harness.TestCase):
         self.assertEqual(repeated, {}, "shown more than once")
         # The broker really was sent some messages twice (the first
         # sender's unacknowledged window): the receiver's dedup was needed.
+        # The broker has every copy (the outbox is empty), `raw` maybe not
+        # yet: a message published now reaches it after all of them.
+        harness.publish(self.broker, "sync: marker")
+        raw.out.wait_for(r"^sync: marker$", timeout=30)
         texts = [p.decode().split('"text":"', 1)[-1].split('"', 1)[0]
                  for p in raw.payloads()]
         self.assertGreater(len(texts), len(set(texts)), "no message reached the broker twice")

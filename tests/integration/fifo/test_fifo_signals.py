@@ -169,7 +169,15 @@ class FifoSignals(harness.TestCase):
         return sum(len(v) for v in delivered.values())
 
     def test_sigterm_during_a_burst(self):
-        rc, err, written, left = self.burst_then_sigterm(4, 5000, lambda: None)
+        def sync():
+            # mqchat's exit says the broker has what it acknowledged, not
+            # that the subscriber has read it: a message published now
+            # comes after all of it.
+            publish(self.broker, MARKER)
+            self.sub.out.wait_for(re.escape(MARKER), timeout=30)
+
+        rc, err, written, left = self.burst_then_sigterm(4, 5000, lambda: None,
+                                                         after_exit=sync)
         self.account(rc, err, written, left)
 
     def test_sigterm_with_the_broker_stalled(self):

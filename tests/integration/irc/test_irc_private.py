@@ -27,6 +27,8 @@ class IrcPrivateTest(TestCase):
         carl.wait("pubmsg", "Ana", "fin")
         self.assertEqual(carl.texts("pubmsg", "Ana", CHANNEL), ["fin"])
         self.assertEqual(carl.events("privmsg"), [])
+        # bob hears it on his own connection: carl's copy says nothing of when.
+        bob.wait("pubmsg", "Ana", "fin")
         self.assertEqual(bob.texts("pubmsg", "Ana", CHANNEL), ["fin"])
         # bob's private line was never shown as the channel's.
         self.assertNotRegex(term.out.text(), r"(?m)^bob: psst")
