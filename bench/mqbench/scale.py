@@ -21,7 +21,7 @@ delivery that set received: the receivers that do not send (and as many
 mosquitto_sub), the room's clients (mosquitto's: every mosquitto_sub and
 mosquitto_pub), and the broker (the broker command's own process).  Both
 samples are taken with the room quiet: before the pass, and once nothing has
-run for SETTLE_QUIET_STEPS steps after its last delivery, since what mqchat defers past
+run for 3.5 s (a quick run: SETTLE_STEP) after its last delivery, since what mqchat defers past
 the last delivery (the history's full-text index) is the pass's work too;
 the figure at the last delivery is kept beside it ("_last").  The
 collector's own CPU over the pass ("collector_busy", a fraction of one CPU)
@@ -38,10 +38,6 @@ from . import idle, procs
 
 SETTLE_STEP = 0.25           # s between two samples while waiting for quiet
 SETTLE_QUIET_NS = 2_000_000  # all the room's processes together, over one step
-# Steps in a row that quiet: longer than mqchat defers its full-text index
-# after a write (INDEX_DELAY_MS in core/archive.c, up to 3 s), so that the
-# index is counted as the pass's work.
-SETTLE_QUIET_STEPS = 14
 
 
 def percentile(values, p):
@@ -160,7 +156,10 @@ def measured(ctx, col, groups, before, total, start):
     t1 = col.until(total, ctx.timeout(total // 10))
     busy = (time.process_time() - cpu0) / max(t1 - t0, 1e-6)
     last = sample(groups)
-    after, waited = settle(ctx, groups, SETTLE_QUIET_STEPS)
+    # The full run's quiet lasts longer than mqchat defers its full-text
+    # index after a write (INDEX_DELAY_MS in core/archive.c, up to 3 s), so
+    # that the index is counted as the pass's work (ctx.settle_steps).
+    after, waited = settle(ctx, groups, ctx.settle_steps)
     figures = {"seconds": t1 - t0, "p50": percentile(col.latencies, 50),
                "p99": percentile(col.latencies, 99), "collector_busy": busy,
                "settle_s": waited, **costs(col, groups, before, last, after)}
