@@ -650,17 +650,19 @@ static int report_unacknowledged(struct chat *chat)
 	}
 	if (!queued)
 		return 0;
+	/* "Server" as the MQTT specification says for a broker; IRC's too. */
+	const char *server = chat->n_networks > 1 ? "servers" : "server";
 	if (lost)
-		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the broker%s:",
-		          lost, lost == 1 ? " was" : "s were",
+		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the %s%s:",
+		          lost, lost == 1 ? " was" : "s were", server,
 		          delivery_keeps(chat->delivery)
 		                  ? " (kept in the outbox: the next start sends them)" : "");
 	bool joined = false, left = false;
 	for (size_t i = 0; i < chat->n_networks; i++)
 		list_unacknowledged(chat, &chat->networks[i], &joined, &left);
 	if (joined || left)
-		log_print(NULL, MQC_LOG_ERROR, "the broker never acknowledged the announcement "
-		          "that you %s the room (not kept: it is not sent again)",
+		log_print(NULL, MQC_LOG_ERROR, "the %s never acknowledged the announcement "
+		          "that you %s the room (not kept: it is not sent again)", server,
 		          joined && left ? "joined and left" : joined ? "joined" : "left");
 	return 1;
 }

@@ -29,10 +29,10 @@ class ExitReportTest(harness.TestCase):
         m.close_stdin()
         self.assertEqual(m.wait(30), EX_TEMPFAIL, m.err.text())
         self.assertEqual(self.report(m), [
-            "mqchat: error: 1 message was never acknowledged by the broker "
+            "mqchat: error: 1 message was never acknowledged by the server "
             "(kept in the outbox: the next start sends them):",
             "mqchat: error: not acknowledged: Ana: hola",
-            "mqchat: error: the broker never acknowledged the announcement that you "
+            "mqchat: error: the server never acknowledged the announcement that you "
             "joined and left the room (not kept: it is not sent again)"])
 
     def test_broker_paused_at_quit_time(self):
@@ -57,9 +57,9 @@ class ExitReportTest(harness.TestCase):
         self.assertIn("mqchat: error: not acknowledged: Ana: dos", listed, report)
         self.assertIn("mqchat: error: not acknowledged: * Ana: tres", listed, report)
         self.assertEqual(report[0], f"mqchat: error: {len(listed)} messages were never "
-                         "acknowledged by the broker (kept in the outbox: the next start "
+                         "acknowledged by the server (kept in the outbox: the next start "
                          "sends them):")
-        self.assertRegex(report[-1], r"^mqchat: error: the broker never acknowledged the "
+        self.assertRegex(report[-1], r"^mqchat: error: the server never acknowledged the "
                          r"announcement that you (joined and )?left the room ")
         self.assertEqual(len(report), len(listed) + 2, report)
 

@@ -56,6 +56,19 @@ class IrcTlsTest(TestCase):
         other = make_cert(self.workdir, "otherca", server=False)
         self.check_refused(cafile=other[0])
 
+    def test_a_line_typed_meanwhile_is_reported_as_the_servers_to_acknowledge(self):
+        # The exit report names no broker on an IRC network.
+        other = make_cert(self.workdir, "otherca", server=False)
+        m = self.mqchat(self.irc_ini(self.server.tls_port, fifo=False,
+                                    irc=self.tls_keys(cafile=other[0])))
+        m.send("hola")
+        m.close_stdin()
+        self.assert_exits(m, 69)
+        self.assertIn("mqchat: error: 1 message was never acknowledged by the server ",
+                      m.err.text())
+        self.assertIn("mqchat: error: not acknowledged: Ana: hola", m.err.text())
+        self.assertNotIn("broker", m.err.text())
+
     def test_system_cas_never_signed_the_test_ca(self):
         self.check_refused()
 
