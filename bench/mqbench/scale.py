@@ -21,8 +21,9 @@ delivery that set received: the receivers that do not send (and as many
 mosquitto_sub), the room's clients (mosquitto's: every mosquitto_sub and
 mosquitto_pub), and the broker (the broker command's own process).  Both
 samples are taken with the room quiet: before the pass, and once nothing has
-run for 3.5 s (a quick run: SETTLE_STEP) after its last delivery, since what mqchat defers past
-the last delivery (the history's full-text index) is the pass's work too;
+run for 3.5 s (a quick run: SETTLE_STEP) after its last delivery, since what
+mqchat defers past the last delivery (the history's full-text index) is the
+pass's work too;
 the figure at the last delivery is kept beside it ("_last").  The
 collector's own CPU over the pass ("collector_busy", a fraction of one CPU)
 says whether it kept up: near 1, the latencies are its own."""
@@ -115,8 +116,8 @@ def sample(groups):
 def settle(ctx, groups, steps=1):
     """Samples until the groups' processes spent less than SETTLE_QUIET_NS
     over each of `steps` steps in a row; returns (the last sample, seconds
-    waited).  Past a deadline the last sample is taken as
-    it is, and the log says so."""
+    waited).  Past a deadline the last sample is taken as it is, and the
+    log says so."""
     t0 = time.monotonic()
     deadline = t0 + (60 if ctx.mode == "full" else 15)
     prev = sample(groups)
