@@ -23,10 +23,10 @@ mosquitto_pub), and the broker (the broker command's own process).  Both
 samples are taken with the room quiet: before the pass, and once nothing has
 run for 3.5 s (a quick run: SETTLE_STEP) after its last delivery, since what
 mqchat defers past the last delivery (the history's full-text index) is the
-pass's work too;
-the figure at the last delivery is kept beside it ("_last").  The
-collector's own CPU over the pass ("collector_busy", a fraction of one CPU)
-says whether it kept up: near 1, the latencies are its own."""
+pass's work too; the figure at the last delivery is kept beside it
+("_last").  The collector's own CPU over the pass ("collector_busy", a
+fraction of one CPU) says whether it kept up: near 1, the latencies are its
+own."""
 import os
 import resource
 import select
