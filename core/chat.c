@@ -642,16 +642,18 @@ static size_t count_said(const struct outqueue *q)
  * announcement (never kept in the outbox) is said apart. */
 static int report_unacknowledged(struct chat *chat)
 {
-	size_t lost = 0, queued = 0;
+	size_t lost = 0, queued = 0, holding = 0;
 	for (size_t i = 0; i < chat->n_networks; i++) {
 		const struct sendq *q = &chat->networks[i].sendq;
-		queued += q->inflight.len + q->waiting.len;
+		size_t here = q->inflight.len + q->waiting.len;
+		queued += here;
+		holding += here > 0;
 		lost += count_said(&q->inflight) + count_said(&q->waiting);
 	}
 	if (!queued)
 		return 0;
 	/* "Server" as the MQTT specification says for a broker; IRC's too. */
-	const char *server = chat->n_networks > 1 ? "servers" : "server";
+	const char *server = holding > 1 ? "servers" : "server";
 	if (lost)
 		log_print(NULL, MQC_LOG_ERROR, "%zu message%s never acknowledged by the %s%s:",
 		          lost, lost == 1 ? " was" : "s were", server,
