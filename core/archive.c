@@ -37,9 +37,9 @@
  * waits. */
 #define INDEX_NEXT_MS 5
 /* Indexing rows costs less the more are indexed at once: in a room of a
- * message every 5 ms, a pass every 200 ms (40 rows) cost 6.8 µs a row, one
- * every 2 s (400 rows) 4.2 (bench/README.md).  A search does not wait for
- * it: it indexes what waits first. */
+ * message every 5 ms, a pass every 200 ms (40 rows) cost 5.7-6.8 µs a row,
+ * one every 2 s (400 rows) 3.3-4.2 (bench/README.md).  A search does not
+ * wait for it: it indexes what waits first. */
 #define INDEX_DELAY_MS 2000
 /* Group commit.  In a busy room a transaction a round (a message or two a
  * round when they trickle in) cost more than the rest of receiving them,
