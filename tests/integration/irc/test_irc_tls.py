@@ -5,6 +5,8 @@ CA, or the system's CAs (which never signed it), the server is refused:
 irc the only network and retry off, mqchat exits 69 and says why; so it
 does for a host name the certificate does not hold.  tls_insecure = on
 takes any certificate, and says so."""
+import os
+
 import harness
 from irc_helpers import SLOW, TestCase
 from mqtt_helpers import make_cert
@@ -57,12 +59,16 @@ class IrcTlsTest(TestCase):
         self.check_refused(cafile=other[0])
 
     def test_a_line_typed_meanwhile_is_reported_as_the_servers_to_acknowledge(self):
-        # The exit report names no broker on an IRC network.
+        # The exit report names no broker on an IRC network.  The line is
+        # there before mqchat starts (as `echo hola | mqchat`): read before
+        # the handshake can fail.
         other = make_cert(self.workdir, "otherca", server=False)
-        m = self.mqchat(self.irc_ini(self.server.tls_port, fifo=False,
-                                    irc=self.tls_keys(cafile=other[0])))
-        m.send("hola")
-        m.close_stdin()
+        typed = os.path.join(self.workdir, "typed.txt")
+        with open(typed, "w") as f:
+            f.write("hola\n")
+        with open(typed, "rb") as stdin:
+            m = self.mqchat(self.irc_ini(self.server.tls_port, fifo=False,
+                                        irc=self.tls_keys(cafile=other[0])), stdin=stdin)
         self.assert_exits(m, 69)
         self.assertIn("mqchat: error: 1 message was never acknowledged by the server ",
                       m.err.text())
