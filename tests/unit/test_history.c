@@ -439,6 +439,23 @@ START_TEST(another_process_catches_the_index_up)
 }
 END_TEST
 
+/* Two processes sharing the file: a search in one finds what the other
+ * wrote since, and left to its own index timer (history_store_pending). */
+START_TEST(a_search_finds_rows_another_process_has_not_indexed)
+{
+	struct history *searcher = open_store();
+	struct history *writer = open_store();
+	add_numbered(writer, 0, 40);
+	ck_assert_int_eq(history_store_pending(writer), 40);
+	ck_assert_int_eq(indexed_rows(), 0);
+	ck_assert_int_eq(search(searcher, "number", 1000), 40);
+	ck_assert_int_eq(indexed_rows(), 40);
+	check_search_index();
+	history_close(writer);
+	history_close(searcher);
+}
+END_TEST
+
 START_TEST(adding_while_slices_are_written_keeps_order)
 {
 	/* Slices free the front of the buffer while new messages arrive at
@@ -1804,6 +1821,7 @@ int main(void)
 	tcase_add_test(store, a_reader_holding_the_log_does_not_keep_the_store_busy);
 	tcase_add_test(store, pruning_rows_not_indexed_keeps_the_index_whole);
 	tcase_add_test(store, another_process_catches_the_index_up);
+	tcase_add_test(store, a_search_finds_rows_another_process_has_not_indexed);
 	tcase_add_test(store, upgrades_schema_1);
 	tcase_add_test(store, upgrades_schema_3);
 	tcase_add_test(store, upgrades_schema_4);
