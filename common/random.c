@@ -32,9 +32,14 @@ void random_bytes(unsigned char *out, size_t n)
 	}
 }
 
-uint32_t random_below(uint32_t bound)
+uint32_t random_word(void)
 {
 	uint32_t r;
 	random_bytes((unsigned char *)&r, sizeof r);
-	return r % bound;
+	return r;
+}
+
+uint32_t random_below(uint32_t bound)
+{
+	return random_word() % bound;
 }

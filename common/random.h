@@ -8,6 +8,8 @@
 
 /* Fills `out` with `n` random bytes; aborts when the kernel has none. */
 void random_bytes(unsigned char *out, size_t n);
+/* Any 32-bit number, each as likely. */
+uint32_t random_word(void);
 /* A random number in [0, bound); bound > 0, small beside 2^32 (the
  * remainder's bias is then negligible). */
 uint32_t random_below(uint32_t bound);

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mqtt_protocol.h>
 
 #include "clock.h"
+#include "random.h"
 #include "mqtt_client_id.h"
 
 /* How long close() may spend pushing out the DISCONNECT packet. */
@@ -142,7 +142,7 @@ static void mqtt_verify_warn(struct mqtt *self)
 static void mqtt_quiet_identity(struct mqtt *self)
 {
 	char id[64];
-	snprintf(id, sizeof id, "mqchat-who-%ld-%08x", (long)getpid(), self->jitter_state);
+	snprintf(id, sizeof id, "mqchat-who-%ld-%08x", (long)getpid(), random_word());
 	self->client_id = strdup(id);
 	self->cfg.session_clean = true;
 	self->cfg.session_expiry = 0;
@@ -173,7 +173,6 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->corked_fd = -1;
 	mqtt_guard_clear(&self->guard);
 	self->phase = MQTT_IDLE;
-	self->jitter_state = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
 	if (!mqtt_config_load(&self->cfg, inst, host)) {
 		free(self);
 		return NULL;
@@ -191,7 +190,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	}
 	/* After the client id, which follows the order listed. */
 	if (self->cfg.hosts_random)
-		mqtt_hosts_shuffle(&self->cfg.brokers, self->jitter_state);
+		mqtt_hosts_shuffle(&self->cfg.brokers, random_word());
 	/* The first room; the core joins the others after open. */
 	if (!mqtt_rooms_add(&self->rooms, self->cfg.topic)) {
 		host->log(inst, MQC_LOG_ERROR, "out of memory");

@@ -81,7 +81,6 @@ struct mqtt {
 	size_t hosts_failed;  /* brokers failed in a row in this round (mqtt_hosts.h) */
 	size_t up_broker;     /* the broker of the last connection up */
 	uint64_t up_since_ms; /* when the link last came up */
-	uint32_t jitter_state;
 	struct mqtt_rooms rooms;  /* joined; the first is cfg.topic until parted */
 	struct mqtt_rooms strays; /* topics unsubscribed on this connection */
 

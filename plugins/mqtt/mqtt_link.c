@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "random.h"
 
 /* loop_misc while connecting: cheap, and only for a few seconds. */
 #define MQTT_MISC_INTERVAL_MS 1000
@@ -277,14 +278,8 @@ static uint32_t mqtt_backoff_ms(struct mqtt *self)
 	if (seconds > (uint32_t)self->cfg.reconnect_max)
 		seconds = (uint32_t)self->cfg.reconnect_max;
 	self->failures++;
-	/* xorshift32: any spread will do, and it leaves rand() alone. */
-	uint32_t x = self->jitter_state;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	self->jitter_state = x;
 	uint32_t ms = seconds * 1000u;
-	return ms - x % (ms / 4 + 1);
+	return ms - random_below(ms / 4 + 1);
 }
 
 /* Starts connecting; an attempt that fails at once ends here (retried
