@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The monotonic clock in milliseconds: for deadlines and intervals, which
- * a change of the wall clock must not move. */
+/* The clocks in milliseconds. */
 #ifndef MQC_COMMON_CLOCK_H
 #define MQC_COMMON_CLOCK_H
 
 #include <stdint.h>
 
+/* Monotonic: for deadlines and intervals, which a change of the wall
+ * clock must not move. */
 uint64_t monotonic_ms(void);
+/* The wall clock since the epoch: for what is shown, stored and sent. */
+int64_t wall_ms(void);
 
 #endif

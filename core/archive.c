@@ -353,7 +353,7 @@ int archive_open(struct archive **out, const struct config *cfg, const char *sta
 		          "or set [core] history to another path or to off)", a->unavailable);
 	if (a->history) {
 		history_load_ids(a->history);
-		history_prune(a->history, set->max_messages, set->max_days, loop_wall_ms());
+		history_prune(a->history, set->max_messages, set->max_days, wall_ms());
 		a->flush_timer = loop_timer_add(loop, 0, false, flush_now, a);
 	}
 	*out = a;
@@ -394,7 +394,7 @@ static bool stored_before(struct archive *a, const struct dedup_identity *ident,
 	 * whose unacknowledged last messages come again (history.h); none at
 	 * all with dedup_window = 0, not even that end's. */
 	int64_t end = history_earlier_end_ms(a->history);
-	int64_t from = end && end < loop_wall_ms() ? end : loop_wall_ms();
+	int64_t from = end && end < wall_ms() ? end : wall_ms();
 	int64_t since = any_age ? 0 : from - (int64_t)a->set.dedup_window_ms + 1;
 	return history_has_key(a->history, ident->key.data, since);
 }
@@ -458,7 +458,7 @@ void archive_store(struct archive *a, const struct mqc_message *msg,
 	if (!a->history)
 		return;
 	const struct strbuf *key = ident->retained ? &ident->retained_key : &ident->key;
-	history_add(a->history, msg, key->data, loop_wall_ms());
+	history_add(a->history, msg, key->data, wall_ms());
 	note_network(a, msg->network ? msg->network : "");
 }
 

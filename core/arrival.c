@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "loop.h"
+#include "clock.h"
 #include "sanitize.h"
 #include "wire_json.h"
 #include "wire_plain.h"
@@ -51,7 +51,7 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 	a->msg.text = strbuf_str(&a->text);
 	a->msg.topic = strbuf_str(&a->topic);
 	a->msg.sender_id = "";
-	a->msg.time_ms = ts_ms ? ts_ms : loop_wall_ms();
+	a->msg.time_ms = ts_ms ? ts_ms : wall_ms();
 	a->msg.network = at->network;
 	a->msg.room = at->room;
 	a->msg.to = at->to ? at->to : "";

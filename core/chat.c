@@ -69,7 +69,7 @@ void chat_status(struct chat *chat, struct instance *to, unsigned flags, const c
 	va_end(ap);
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = flags, .id = "", .nick = "",
-		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = loop_wall_ms(),
+		.text = strbuf_str(&text), .topic = "", .sender_id = "", .time_ms = wall_ms(),
 		.network = "", .room = "", .to = "", .origin = "",
 	};
 	chat_deliver(chat, to, &msg);
@@ -242,7 +242,7 @@ static struct outgoing *outgoing_new(const struct said *s)
 	m->to = xstrdup(s->to ? s->to : "");
 	m->origin = xstrdup(s->origin ? s->origin : "");
 	m->hops = s->hops;
-	m->time_ms = s->time_ms ? s->time_ms : loop_wall_ms();
+	m->time_ms = s->time_ms ? s->time_ms : wall_ms();
 	return m;
 }
 
@@ -493,7 +493,7 @@ void chat_receive_message(struct chat *chat, struct network *net,
 		.type = in->type <= MQC_MSG_LEAVE ? in->type : MQC_MSG_MESSAGE,
 		.flags = in->flags & MQC_MSG_RETAINED, .id = strbuf_str(&s[0]),
 		.nick = strbuf_str(&s[1]), .text = strbuf_str(&s[2]), .topic = "",
-		.sender_id = strbuf_str(&s[3]), .time_ms = in->time_ms > 0 ? in->time_ms : loop_wall_ms(),
+		.sender_id = strbuf_str(&s[3]), .time_ms = in->time_ms > 0 ? in->time_ms : wall_ms(),
 		.network = net->name, .room = private ? "" : network_room_of(net, strbuf_str(&s[4])),
 		.to = strbuf_str(&s[5]), .origin = "",
 	};
@@ -747,7 +747,7 @@ static void log_to_frontend(void *data, const char *line, enum mqc_log_level lev
 	struct mqc_message msg = {
 		.type = MQC_MSG_STATUS, .flags = level <= MQC_LOG_WARNING ? MQC_MSG_ERROR : 0,
 		.id = "", .nick = "", .text = line, .topic = "", .sender_id = "",
-		.time_ms = loop_wall_ms(), .network = "", .room = "", .to = "", .origin = "",
+		.time_ms = wall_ms(), .network = "", .room = "", .to = "", .origin = "",
 	};
 	inst->plugin->desc.deliver(inst->self, &msg);
 }

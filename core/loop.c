@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "clock.h"
 #include "strbuf.h"
@@ -40,13 +39,6 @@ struct loop {
 	size_t n_paused;
 	bool garbage; /* something was removed: compact after dispatch */
 };
-
-int64_t loop_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct loop *loop_new(void)
 {

@@ -50,7 +50,5 @@ void loop_pause_source(struct loop *loop, const void *source, bool paused);
  * failure other than EINTR. */
 int loop_iterate(struct loop *loop);
 
-/* Wall-clock milliseconds since the epoch, for what is shown and stored. */
-int64_t loop_wall_ms(void);
 
 #endif

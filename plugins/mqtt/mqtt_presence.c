@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "clock.h"
 #include "mqtt.h"
@@ -53,11 +52,9 @@ static bool mqtt_presence_quiet(const struct mqtt *self)
 static char *mqtt_presence_own(struct mqtt *self, bool lost, const char *leave, size_t leave_len)
 {
 	const struct mqtt_presence *p = &self->presence;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	struct mqtt_presence_info info = {
 		.state = lost ? MQC_PRESENCE_OFFLINE : p->away ? MQC_PRESENCE_AWAY : MQC_PRESENCE_ONLINE,
-		.ts = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+		.ts = wall_ms(),
 		.announce = p->announces, .lost = lost,
 	};
 	const char *nick = self->host->nick(self->inst);
