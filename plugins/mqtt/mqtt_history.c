@@ -121,14 +121,14 @@ void mqtt_history_free(struct mqtt *self)
 static void history_arm(struct mqtt *self)
 {
 	struct mqtt_history *h = &self->history;
-	int64_t next = 0;
+	uint64_t next = 0;
 	for (const struct mqtt_history_room *r = h->rooms; r; r = r->next)
 		if (r->waiting && (!next || r->deadline_ms < next))
 			next = r->deadline_ms;
 	if (!h->timer)
 		return;
-	int64_t left = next - (int64_t)monotonic_ms();
-	self->host->timer_arm(h->timer, !next ? 0 : left < 1 ? 1 : (uint32_t)left);
+	uint64_t now = monotonic_ms();
+	self->host->timer_arm(h->timer, !next ? 0 : next <= now ? 1 : (uint32_t)(next - now));
 }
 
 /* No end marker in time: the services are gone, busy, or there are none.
@@ -136,7 +136,7 @@ static void history_arm(struct mqtt *self)
 static void history_on_timer(void *data)
 {
 	struct mqtt *self = data;
-	int64_t now = (int64_t)monotonic_ms();
+	uint64_t now = monotonic_ms();
 	for (struct mqtt_history_room *r = self->history.rooms; r; r = r->next) {
 		if (!r->waiting || r->deadline_ms > now)
 			continue;
@@ -179,7 +179,7 @@ static bool history_ask(struct mqtt *self, struct mqtt_history_room *r, size_t l
 	r->waiting = true;
 	r->answers = r->bytes = r->ignored = 0;
 	r->max_answers = last < SIZE_MAX ? last + 1 : last;
-	r->deadline_ms = (int64_t)monotonic_ms() + HISTORY_WAIT_MS;
+	r->deadline_ms = monotonic_ms() + HISTORY_WAIT_MS;
 	history_arm(self);
 	host->log(self->inst, MQC_LOG_DEBUG, "asked for the last %zu messages of %s", last,
 	          r->room);

@@ -48,7 +48,7 @@ struct mqtt_history_room {
 	unsigned char correlation[16];
 	size_t answers, bytes, max_answers; /* taken so far, and the cap */
 	size_t ignored;      /* answers over the caps */
-	int64_t deadline_ms; /* CLOCK_MONOTONIC: forgotten after */
+	uint64_t deadline_ms; /* monotonic_ms(): forgotten after */
 };
 
 /* Member `history` of struct mqtt. */
