@@ -150,6 +150,52 @@ static bool mqtt_refusal_is_permanent(const struct mqtt *self, int rc)
 	}
 }
 
+/* OpenSSL's reason in libmosquitto's "OpenSSL Error[0]: error:0A000086:SSL
+ * routines::certificate verify failed"; NULL for any other line. */
+static const char *mqtt_openssl_reason(const char *text)
+{
+	static const char prefix[] = "OpenSSL Error";
+	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+		return NULL;
+	const char *colon = strrchr(text, ':');
+	return colon && colon[1] ? colon + 1 : text;
+}
+
+/* libmosquitto's warnings and errors: a TLS failure while connecting
+ * becomes the attempt's reason, the rest goes to the log. */
+static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const char *text)
+{
+	(void)mosq;
+	struct mqtt *self = data;
+	if (!(level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)))
+		return;
+	const char *tls_reason = mqtt_openssl_reason(text);
+	if (tls_reason && self->phase == MQTT_CONNECTING) {
+		/* Said in the line that reports the failed attempt instead. */
+		bool wants_cert = strstr(tls_reason, "certificate required") && !self->cfg.certfile;
+		mqtt_reason(self, "TLS: %s%s", tls_reason,
+		            wants_cert ? " (the broker wants a client certificate: set certfile "
+		                         "and keyfile)"
+		                       : "");
+		return;
+	}
+	self->host->log(self->inst, MQC_LOG_WARNING, "libmosquitto: %s", text);
+}
+
+/* libmosquitto 2.0 formats a debug line for every packet a client with a
+ * log callback sends or receives (a malloc, a vsnprintf and a free: more
+ * instructions than the rest of sending a QoS 0 message; bench/README.md),
+ * and takes no level to format less.  Its warnings and errors are needed
+ * while connecting (a TLS failure is the attempt's reason) and over TLS
+ * (OpenSSL's reason when a session fails); a TCP session that fails says
+ * why in the return code, so its callback goes once the broker accepted
+ * us, until the next attempt. */
+static void mqtt_log_while_needed(struct mqtt *self, bool connecting)
+{
+	bool needed = connecting || self->cfg.tls;
+	mosquitto_log_callback_set(self->mosq, needed ? mqtt_on_log : NULL);
+}
+
 /* A broker that refuses MQTT 5 (as a 3.1.1 broker answers it: return
  * code 1) is tried again at once with 3.1.1, once.  True when so. */
 static bool mqtt_fall_back(struct mqtt *self, int rc)
@@ -190,6 +236,7 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 		return;
 	}
 	self->session_present = flags & 1;
+	mqtt_log_while_needed(self, false);
 	mqtt_subscribe_rooms(self);
 }
 
@@ -233,38 +280,6 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
 	mqtt_receive(self, msg, props);
 }
 
-/* OpenSSL's reason in libmosquitto's "OpenSSL Error[0]: error:0A000086:SSL
- * routines::certificate verify failed"; NULL for any other line. */
-static const char *mqtt_openssl_reason(const char *text)
-{
-	static const char prefix[] = "OpenSSL Error";
-	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
-		return NULL;
-	const char *colon = strrchr(text, ':');
-	return colon && colon[1] ? colon + 1 : text;
-}
-
-/* libmosquitto's warnings and errors: a TLS failure while connecting
- * becomes the attempt's reason, the rest goes to the log. */
-static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const char *text)
-{
-	(void)mosq;
-	struct mqtt *self = data;
-	if (!(level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)))
-		return;
-	const char *tls_reason = mqtt_openssl_reason(text);
-	if (tls_reason && self->phase == MQTT_CONNECTING) {
-		/* Said in the line that reports the failed attempt instead. */
-		bool wants_cert = strstr(tls_reason, "certificate required") && !self->cfg.certfile;
-		mqtt_reason(self, "TLS: %s%s", tls_reason,
-		            wants_cert ? " (the broker wants a client certificate: set certfile "
-		                         "and keyfile)"
-		                       : "");
-		return;
-	}
-	self->host->log(self->inst, MQC_LOG_WARNING, "libmosquitto: %s", text);
-}
-
 /* ------------------------------------------------------------------------
  * Connection life cycle
  * ------------------------------------------------------------------------ */
@@ -304,6 +319,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	/* Already connecting for the callbacks: the TLS handshake may start,
 	 * and fail, inside the call. */
 	self->phase = MQTT_CONNECTING;
+	mqtt_log_while_needed(self, true);
 	/* Returns once connect() is under way or done (see mqtt_connect.c).
 	 * It also closes the socket of any earlier attempt. */
 	int rc = mqtt_connect_start(self);
@@ -775,5 +791,4 @@ void mqtt_link_callbacks_set(struct mqtt *self)
 	mosquitto_disconnect_v5_callback_set(self->mosq, mqtt_on_disconnect);
 	mosquitto_message_v5_callback_set(self->mosq, mqtt_on_message);
 	mosquitto_unsubscribe_v5_callback_set(self->mosq, mqtt_on_unsubscribe);
-	mosquitto_log_callback_set(self->mosq, mqtt_on_log);
 }
