@@ -183,8 +183,9 @@ static void mqtt_on_log(struct mosquitto *mosq, void *data, int level, const cha
 }
 
 /* libmosquitto 2.0 formats a debug line for every packet a client with a
- * log callback sends or receives (a malloc, a vsnprintf and a free: more
- * instructions than the rest of sending a QoS 0 message; bench/README.md),
+ * log callback sends or receives (a malloc, a vsnprintf and a free: about
+ * as many instructions as the rest of mosquitto_publish and our own path
+ * to it together; bench/README.md),
  * and takes no level to format less.  Its warnings and errors are needed
  * while connecting (a TLS failure is the attempt's reason) and over TLS
  * (OpenSSL's reason when a session fails); a TCP session that fails says
