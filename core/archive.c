@@ -394,7 +394,8 @@ static bool stored_before(struct archive *a, const struct dedup_identity *ident,
 	 * whose unacknowledged last messages come again (history.h); none at
 	 * all with dedup_window = 0, not even that end's. */
 	int64_t end = history_earlier_end_ms(a->history);
-	int64_t from = end && end < wall_ms() ? end : wall_ms();
+	int64_t now = wall_ms();
+	int64_t from = end && end < now ? end : now;
 	int64_t since = any_age ? 0 : from - (int64_t)a->set.dedup_window_ms + 1;
 	return history_has_key(a->history, ident->key.data, since);
 }
