@@ -97,8 +97,6 @@
 #define WRITE_CAPPED_MAX 8192
 #define SEARCH_LIMIT 50
 #define MAX_SHOWN 10000
-/* How long after connecting a payload is looked up in history. */
-#define RESTART_REPEAT_WINDOW_MS 30000
 
 static const struct config_value *core_origin(const struct config *cfg, const char *key)
 {
@@ -414,7 +412,7 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
 	uint64_t now = monotonic_ms();
 	/* In flight when the link went down, sent again on the next one
 	 * (a cluster's node died: NATS sends it again after ack_wait). */
-	if (!ident->by_id && link_down_ms && since_link_up_ms <= RESTART_REPEAT_WINDOW_MS &&
+	if (!ident->by_id && link_down_ms && since_link_up_ms <= ARCHIVE_REPEAT_WINDOW_MS &&
 	    dedup_contains(a->dedup, ident, link_down_ms))
 		return DEDUP_REPEAT;
 	/* A retained message goes into both sets (dedup.h): the digest window
@@ -435,7 +433,7 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
 	 * about one new message in a hundred).  Repeats of a plain message an
 	 * earlier run saw come right after connecting (redeliveries, queued
 	 * messages); past that the in-memory set is enough. */
-	if (!ident->by_id && since_link_up_ms > RESTART_REPEAT_WINDOW_MS)
+	if (!ident->by_id && since_link_up_ms > ARCHIVE_REPEAT_WINDOW_MS)
 		return verdict;
 	return stored_before(a, ident, false) ? DEDUP_REPEAT : verdict;
 }

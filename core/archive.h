@@ -47,18 +47,22 @@ char *archive_database_path(const struct config *cfg, const char *state_dir);
 /* The open store, for the outbox to share its file; NULL when none. */
 struct history *archive_store_handle(struct archive *a);
 
+/* How long after connecting a plain payload is looked up in history, and
+ * one seen before the link went down is a repeat (archive_check). */
+#define ARCHIVE_REPEAT_WINDOW_MS 30000
+
 /* Has this message (its identity, dedup.h) been seen before: a QoS 1
  * redelivery, the same message relayed twice, a message already stored
  * (by this run, an earlier one, or another process sharing the file)?
  * DEDUP_REPEAT then.  A message with an id is recognised at any age; a
  * plain one within the digest window, or, within a while of connecting
  * (`since_link_up_ms` ago), our own at any age (its echo, queued in our
- * session), and one this run saw within the window before the link last
- * went down (`link_down_ms`, monotonic; 0: never), sent again once the
- * link is back, however long it took.  A retained one (MQC_MSG_RETAINED), which the broker hands
- * over at every subscription, is a repeat when this run has shown it, or
- * when history has it at any age.  DEDUP_CONFLICT: new, but another
- * message had its id. */
+ * session), and one this run saw within the window before the link went
+ * down (`link_down_ms`, monotonic; 0: never), sent again once the link is
+ * back, however long it took.  A retained one (MQC_MSG_RETAINED), which
+ * the broker hands over at every subscription, is a repeat when this run
+ * has shown it, or when history has it at any age.  DEDUP_CONFLICT: new,
+ * but another message had its id. */
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
                                  uint64_t since_link_up_ms, uint64_t link_down_ms);
 /* The same for an answer to our history request: known when this run has

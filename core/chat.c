@@ -540,6 +540,16 @@ static bool all_failed(const struct chat *chat)
 	return true;
 }
 
+/* A move between servers counts from its first drop: a link that comes
+ * back and drops again within the repeat window (a cluster's node died,
+ * and the next one dropped us too) is the same move, and what was in
+ * flight at its first drop may still come again on the link after. */
+static void note_link_down(struct network *net, uint64_t now)
+{
+	if (!net->link_down_ms || now - net->link_up_ms > ARCHIVE_REPEAT_WINDOW_MS)
+		net->link_down_ms = now;
+}
+
 void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
                      const char *detail)
 {
@@ -562,7 +572,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 		if (net->link_up || !chat->interactive)
 			chat_event(chat, net, MQC_LOG_WARNING, detail);
 		if (net->link_up)
-			net->link_down_ms = monotonic_ms();
+			note_link_down(net, monotonic_ms());
 		net->link_up = false;
 		check_quit_done(chat);
 		break;
