@@ -109,6 +109,7 @@ class LineReader:
     def __init__(self, stream, name):
         self.name = name
         self.lines = []
+        self.times = []  # time.monotonic() each line came at
         self.cond = threading.Condition()
         self.closed = False
         self.thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
@@ -118,6 +119,7 @@ class LineReader:
         for raw in iter(stream.readline, b""):
             with self.cond:
                 self.lines.append(raw)
+                self.times.append(time.monotonic())
                 self.cond.notify_all()
         with self.cond:
             self.closed = True
@@ -126,6 +128,12 @@ class LineReader:
     def text(self):
         with self.cond:
             return b"".join(self.lines).decode("utf-8", "replace")
+
+    def timed(self):
+        """(time.monotonic() it came at, text) for each line."""
+        with self.cond:
+            return list(zip(self.times, (raw.decode("utf-8", "replace").rstrip("\n")
+                                         for raw in self.lines)))
 
     def wait_for(self, pattern, timeout=DEFAULT_TIMEOUT, start=0):
         """Index of the first line (from `start`) matching regex `pattern` (str or bytes)."""
