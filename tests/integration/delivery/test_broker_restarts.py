@@ -50,11 +50,13 @@ class BrokerRestartsTest(harness.TestCase):
                 w.proc.stdin.write("".join(t + "\n" for t in chunk).encode())
                 w.proc.stdin.flush()
 
+        self.restarted_at = []  # the receiver's output lines at each restart
         for restart in range(RESTARTS):
             feed(per_phase)
             # Stop the broker while that phase is still in flight.
             receiver.out.wait_count(min(TOTAL, 1 + restart * per_phase * WRITERS),
                                     timeout=60)
+            self.restarted_at.append(len(receiver.out.lines))
             self.broker.restart()
         feed(TOTAL)
         for w in writers:
@@ -68,30 +70,36 @@ class BrokerRestartsTest(harness.TestCase):
         self.assertEqual(set(shown) - set(texts), set(), "unexpected lines")
         repeated = {t: n for t, n in shown.items() if n > 1}
         if repeated:
-            self.fail(self.account(receiver, repeated))
+            self.fail(self.account(receiver, writers, repeated))
 
-    def account(self, receiver, repeated):
+    def account(self, receiver, writers, repeated):
         """What was shown twice, in words: how many of whose, the first
-        and last, where the second copies began in the receiver's output
-        (after which restart), and what the receiver and broker said."""
-        lines = [line.decode("utf-8", "replace").split(" ", 2)[-1].rstrip("\n")
+        and last, whether a second copy had its first's id (sent again) or
+        another (said again), where the second copies began in the
+        receiver's output (against the restarts), and what the receiver,
+        the writers and the broker said."""
+        shown = [line.decode("utf-8", "replace").rstrip("\n").split(" ", 2)
                  for line in list(receiver.out.lines)]
-        seen, second = set(), []
-        for i, t in enumerate(lines):
-            if t in seen:
+        ids, second, same_id = {}, [], 0
+        for i, (_, mid, t) in enumerate((part + ["", ""])[:3] for part in shown):
+            if t in ids:
                 second.append(i)
+                same_id += ids[t] == mid
             elif t in repeated:
-                seen.add(t)
+                ids[t] = mid
         whose = collections.Counter(t.split("-")[0] for t in repeated)
         first = sorted(repeated)
+        links = "".join(f"writer{n}: {line}\n" for n, w in enumerate(writers)
+                        for line in w.err.text().splitlines())
         # Every restart's saving and restoring, and whatever went wrong:
         # a save that failed would bring back an older session.
         with open(self.broker.log_path, errors="replace") as f:
             broker_log = "".join(line for line in f if not NOISE.search(line))
         return (f"{len(repeated)} shown more than once ({dict(whose)}), from {first[:3]} "
-                f"to {first[-3:]}; their second copies at output lines "
-                f"{second[:1] + second[-1:]} of {len(lines)}\nreceiver:\n"
-                f"{receiver.err.text()}\nbroker log:\n{broker_log}")
+                f"to {first[-3:]}; {same_id} of {len(second)} second copies with the first's "
+                f"id; at output lines {second[:1] + second[-1:]} of {len(shown)}, the "
+                f"restarts at lines {self.restarted_at}\nreceiver:\n{receiver.err.text()}"
+                f"{links}broker log:\n{broker_log}")
 
 
 if __name__ == "__main__":
