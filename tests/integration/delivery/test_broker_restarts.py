@@ -5,6 +5,7 @@ every one of them, each exactly once.  The broker keeps its sessions on
 disk (persistence) and is stopped with SIGTERM, so what it acknowledged it
 keeps; everything else is the writers' outboxes and libmosquitto's resends."""
 import collections
+import os
 import re
 
 import harness
@@ -51,6 +52,7 @@ class BrokerRestartsTest(harness.TestCase):
                 w.proc.stdin.flush()
 
         self.restarted_at = []  # the receiver's output lines at each restart
+        self.saved_bytes = []   # the size of the session file each stop saved
         for restart in range(RESTARTS):
             feed(per_phase)
             # Stop the broker while that phase is still in flight.
@@ -58,6 +60,7 @@ class BrokerRestartsTest(harness.TestCase):
                                     timeout=60)
             self.restarted_at.append(len(receiver.out.lines))
             self.broker.restart()
+            self.saved_bytes.append(os.path.getsize(os.path.join(self.workdir, "mosquitto.db")))
         feed(TOTAL)
         for w in writers:
             w.close_stdin()
@@ -76,8 +79,10 @@ class BrokerRestartsTest(harness.TestCase):
         """What was shown twice, in words: how many of whose, the first
         and last, whether a second copy had its first's id (sent again) or
         another (said again), where the second copies began in the
-        receiver's output (against the restarts), and what the receiver,
-        the writers and the broker said."""
+        receiver's output (against the restarts, and the size of what each
+        restart's broker had saved: thousands of messages held for the
+        receiver show), and what the receiver, the writers and the broker
+        said."""
         shown = [line.decode("utf-8", "replace").rstrip("\n").split(" ", 2)
                  for line in list(receiver.out.lines)]
         ids, second, same_id = {}, [], 0
@@ -98,7 +103,8 @@ class BrokerRestartsTest(harness.TestCase):
         return (f"{len(repeated)} shown more than once ({dict(whose)}), from {first[:3]} "
                 f"to {first[-3:]}; {same_id} of {len(second)} second copies with the first's "
                 f"id; at output lines {second[:1] + second[-1:]} of {len(shown)}, the "
-                f"restarts at lines {self.restarted_at}\nreceiver:\n{receiver.err.text()}"
+                f"restarts at lines {self.restarted_at}, each saving a session file of "
+                f"{self.saved_bytes} bytes\nreceiver:\n{receiver.err.text()}"
                 f"{links}broker log:\n{broker_log}")
 
 
