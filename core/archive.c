@@ -342,9 +342,10 @@ int archive_open(struct archive **out, const struct config *cfg, const char *sta
 	struct archive *a = xcalloc(1, sizeof *a);
 	a->set = *set;
 	a->capped_span = WRITE_CAPPED;
-	a->dedup = dedup_new(DEDUP_DEFAULT_CAPACITY, set->dedup_window_ms);
 	int rc;
 	a->history = open_store(cfg, state_dir, &rc, &a->unavailable);
+	a->dedup = dedup_new(a->history ? DEDUP_DEFAULT_CAPACITY : DEDUP_NO_HISTORY_CAPACITY,
+	                     set->dedup_window_ms);
 	if (a->unavailable)
 		log_print(NULL, MQC_LOG_WARNING, "%s; going on without history: nothing is kept, "
 		          "and /history and /search have nothing to show (make the file writable, "

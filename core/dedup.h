@@ -83,6 +83,14 @@ bool dedup_key_content(const char *key, uint64_t *content);
  * of its first sighting.  Ids never expire: they go only when evicted.
  * Free with dedup_free(). */
 #define DEDUP_DEFAULT_CAPACITY 4096
+/* Without history the set is the only memory of ids.  After a restart a
+ * broker sends again every message it had in flight to a persistent
+ * session, and mosquitto 2.0.11 lets that window grow past the Receive
+ * Maximum asked for with each restart (2 775 in the session file the
+ * fifth restart of delivery-broker-restarts saved, 20 asked).  As many
+ * as 16-bit packet ids can keep in flight: 3 MB when full, 1 MB (the
+ * index) from the start. */
+#define DEDUP_NO_HISTORY_CAPACITY 65536
 struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms);
 
 enum dedup_verdict {

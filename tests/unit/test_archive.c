@@ -360,6 +360,32 @@ START_TEST(a_message_with_an_id_is_new_once)
 }
 END_TEST
 
+/* Without history, ids are known as far back as a broker can have
+ * messages in flight to us (DEDUP_NO_HISTORY_CAPACITY): after a restart
+ * it sends them all again, thousands with mosquitto 2.0.11. */
+START_TEST(without_history_a_copy_is_known_past_thousands)
+{
+	config_set(&cfg, "core", "history", "off", "test");
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_ptr_null(archive_store_handle(a));
+	char payload[160];
+	enum { SEEN = 60000 };
+	for (int i = 0; i < SEEN; i++) {
+		snprintf(payload, sizeof payload,
+		         "{\"v\":1,\"id\":\"m-%d\",\"nick\":\"ana\",\"ts\":1700000000000,"
+		         "\"type\":\"message\",\"text\":\"linea %d\"}", i, i);
+		ck_assert_int_eq(check_payload(a, payload, 0, 60000), DEDUP_NEW);
+	}
+	for (int i = 0; i < SEEN; i += SEEN / 6) {
+		snprintf(payload, sizeof payload,
+		         "{\"v\":1,\"id\":\"m-%d\",\"nick\":\"ana\",\"ts\":1700000000000,"
+		         "\"type\":\"message\",\"text\":\"linea %d\"}", i, i);
+		ck_assert_int_eq(check_payload(a, payload, 0, 60000), DEDUP_REPEAT);
+	}
+	archive_close(a);
+}
+END_TEST
+
 START_TEST(a_plain_message_repeats_only_within_the_digest_window)
 {
 	settings.dedup_window_ms = 1;
@@ -769,6 +795,7 @@ static Suite *archive_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_message_with_an_id_is_new_once);
+	tcase_add_test(tc, without_history_a_copy_is_known_past_thousands);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
 	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
 	tcase_add_test(tc, a_growing_group_waits_on_within_its_span);
