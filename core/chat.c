@@ -543,10 +543,17 @@ static bool all_failed(const struct chat *chat)
 /* A move between servers counts from its first drop: a link that comes
  * back and drops again within the repeat window (a cluster's node died,
  * and the next one dropped us too) is the same move, and what was in
- * flight at its first drop may still come again on the link after. */
+ * flight at its first drop may still come again on the link after.  Not
+ * for longer than MOVE_MAX_MS: every plain message seen since a move
+ * began is a repeat if it comes again soon after a reconnection, and a
+ * link that keeps failing must not make that true of a whole afternoon. */
+#define MOVE_MAX_MS (2 * ARCHIVE_REPEAT_WINDOW_MS)
+
 static void note_link_down(struct network *net, uint64_t now)
 {
-	if (!net->link_down_ms || now - net->link_up_ms > ARCHIVE_REPEAT_WINDOW_MS)
+	bool same_move = net->link_down_ms && now - net->link_up_ms <= ARCHIVE_REPEAT_WINDOW_MS &&
+	                 now - net->link_down_ms <= MOVE_MAX_MS;
+	if (!same_move)
 		net->link_down_ms = now;
 }
 

@@ -42,9 +42,10 @@ struct network {
 	bool was_connected; /* an MQC_LINK_UP came before: the next is a return */
 	bool failed;        /* gave up (MQC_LINK_FAILED) */
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
-	/* Monotonic time the link went down after being up for longer than
-	 * ARCHIVE_REPEAT_WINDOW_MS; 0: never.  One that comes back and drops
-	 * again sooner is the same move (chat.c, note_link_down). */
+	/* Monotonic time the link's last move between servers began: its
+	 * first drop (0: never).  A link that comes back and drops again
+	 * within ARCHIVE_REPEAT_WINDOW_MS is the same move, for a while
+	 * (chat.c, note_link_down). */
 	uint64_t link_down_ms;
 	bool paused_input;   /* its backlog holds sources back */
 	bool wants_stored;   /* is told when history has what it handed over */
