@@ -60,7 +60,7 @@ class BrokerRestartsTest(harness.TestCase):
                 w.proc.stdin.flush()
 
         self.restarted_at = []  # the receiver's output lines at each restart
-        self.saved_bytes = []   # the size of the session file each stop saved
+        self.saved_bytes = []   # the size of the session file each stop saved (None: none)
         for restart in range(RESTARTS):
             feed(per_phase)
             # Stop the broker while that phase is still in flight.
@@ -68,7 +68,8 @@ class BrokerRestartsTest(harness.TestCase):
                                     timeout=60)
             self.restarted_at.append(len(receiver.out.lines))
             self.broker.restart()
-            self.saved_bytes.append(os.path.getsize(os.path.join(self.workdir, "mosquitto.db")))
+            saved = os.path.join(self.workdir, "mosquitto.db")
+            self.saved_bytes.append(os.path.getsize(saved) if os.path.exists(saved) else None)
         feed(TOTAL)
         for w in writers:
             w.close_stdin()
