@@ -540,23 +540,6 @@ static bool all_failed(const struct chat *chat)
 	return true;
 }
 
-/* A move between servers counts from its first drop: a link that comes
- * back and drops again within the repeat window (a cluster's node died,
- * and the next one dropped us too) is the same move, and what was in
- * flight at its first drop may still come again on the link after.  Not
- * for longer than MOVE_MAX_MS: every plain message seen since a move
- * began is a repeat if it comes again soon after a reconnection, and a
- * link that keeps failing must not make that true of a whole afternoon. */
-#define MOVE_MAX_MS (2 * ARCHIVE_REPEAT_WINDOW_MS)
-
-static void note_link_down(struct network *net, uint64_t now)
-{
-	bool same_move = net->link_down_ms && now - net->link_up_ms <= ARCHIVE_REPEAT_WINDOW_MS &&
-	                 now - net->link_down_ms <= MOVE_MAX_MS;
-	if (!same_move)
-		net->link_down_ms = now;
-}
-
 void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
                      const char *detail)
 {
@@ -579,7 +562,7 @@ void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state
 		if (net->link_up || !chat->interactive)
 			chat_event(chat, net, MQC_LOG_WARNING, detail);
 		if (net->link_up)
-			note_link_down(net, monotonic_ms());
+			network_link_down(net, monotonic_ms(), ARCHIVE_REPEAT_WINDOW_MS);
 		net->link_up = false;
 		check_quit_done(chat);
 		break;

@@ -48,6 +48,14 @@ void network_free(struct network *net)
 	free(net->broker);
 }
 
+void network_link_down(struct network *net, uint64_t now_ms, uint64_t repeat_window_ms)
+{
+	bool same_move = net->link_down_ms && now_ms - net->link_up_ms <= repeat_window_ms &&
+	                 now_ms - net->link_down_ms <= 2 * repeat_window_ms;
+	if (!same_move)
+		net->link_down_ms = now_ms;
+}
+
 int network_room_index(const struct network *net, const char *room)
 {
 	for (size_t i = 0; i < net->n_rooms; i++)

@@ -43,9 +43,7 @@ struct network {
 	bool failed;        /* gave up (MQC_LINK_FAILED) */
 	uint64_t link_up_ms; /* monotonic time of the last MQC_LINK_UP */
 	/* Monotonic time the link's last move between servers began: its
-	 * first drop (0: never).  A link that comes back and drops again
-	 * within ARCHIVE_REPEAT_WINDOW_MS is the same move, for a while
-	 * (chat.c, note_link_down). */
+	 * first drop (0: never; network_link_down). */
 	uint64_t link_down_ms;
 	bool paused_input;   /* its backlog holds sources back */
 	bool wants_stored;   /* is told when history has what it handed over */
@@ -56,6 +54,16 @@ struct network {
  * `rooms` (`rooms` the core key's value), else the network's name. */
 void network_init(struct network *net, struct instance *inst, const char *rooms);
 void network_free(struct network *net);
+
+/* The link, up since link_up_ms, went down at `now_ms`.  A move between
+ * servers counts from its first drop: a link that comes back and drops
+ * again within `repeat_window_ms` (a cluster's node died, and the next
+ * one dropped us too) is the same move, since what was in flight at its
+ * first drop may still come again on the link after (archive_check).
+ * Not for longer than twice that window: every plain message seen since
+ * a move began is a repeat if it comes again soon after a reconnection,
+ * and a link that keeps failing must not make that true of an afternoon. */
+void network_link_down(struct network *net, uint64_t now_ms, uint64_t repeat_window_ms);
 
 /* The index of `room` among the joined ones, or -1. */
 int network_room_index(const struct network *net, const char *room);

@@ -271,6 +271,33 @@ START_TEST(parting_a_room_forgets_who_was_there)
 }
 END_TEST
 
+/* A link at `up_ms` went down at `down_ms`, with a 30 s repeat window. */
+static void up_then_down(uint64_t up_ms, uint64_t down_ms)
+{
+	net.link_up_ms = up_ms;
+	network_link_down(&net, down_ms, 30000);
+}
+
+/* A move counts from its first drop through hops that each lasted less
+ * than the window, for at most twice the window; a link that stayed up
+ * longer starts a move of its own. */
+START_TEST(a_move_counts_from_its_first_drop_for_a_while)
+{
+	open_topic("room1", "");
+	up_then_down(1000, 5000);
+	ck_assert_uint_eq(net.link_down_ms, 5000);
+	up_then_down(9000, 20000); /* up for 11 s: the same move */
+	ck_assert_uint_eq(net.link_down_ms, 5000);
+	up_then_down(24000, 54000); /* up for 30 s: still the same */
+	ck_assert_uint_eq(net.link_down_ms, 5000);
+	up_then_down(60000, 66000); /* 61 s since the move began: a new one */
+	ck_assert_uint_eq(net.link_down_ms, 66000);
+	up_then_down(70000, 100001); /* up for over 30 s: a new one */
+	ck_assert_uint_eq(net.link_down_ms, 100001);
+	close_network();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("network");
@@ -289,6 +316,7 @@ int main(void)
 	tcase_add_test(tc, presence_of_a_room_cleared);
 	tcase_add_test(tc, presence_gone_from_every_room);
 	tcase_add_test(tc, parting_a_room_forgets_who_was_there);
+	tcase_add_test(tc, a_move_counts_from_its_first_drop_for_a_while);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
