@@ -38,7 +38,8 @@ struct slot {
 
 struct dedup {
 	struct slot *ring;
-	size_t capacity; /* ring size: messages */
+	size_t capacity; /* most messages held */
+	size_t slots;    /* the ring's size: grows to capacity as it fills */
 	size_t head;     /* next slot to write */
 	size_t used;     /* slots in the ring, live or dead */
 	size_t live;     /* live slots */
@@ -184,6 +185,19 @@ static size_t index_start(const struct dedup *d, uint64_t key)
 	return (size_t)key & d->index_mask;
 }
 
+/* An empty index for a ring of `slots`: up to 2 entries a slot, so that
+ * its load stays at most 1/2. */
+static void index_make(struct dedup *d, size_t slots)
+{
+	size_t index_size = 8;
+	while (index_size < slots * 4)
+		index_size *= 2;
+	d->index = xmalloc(index_size * sizeof *d->index);
+	for (size_t i = 0; i < index_size; i++)
+		d->index[i] = NO_SLOT;
+	d->index_mask = index_size - 1;
+}
+
 struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms)
 {
 	if (capacity == 0)
@@ -192,14 +206,9 @@ struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms)
 		capacity = UINT32_MAX / 16;
 	struct dedup *d = xcalloc(1, sizeof *d);
 	d->capacity = capacity;
-	d->ring = xcalloc(capacity, sizeof *d->ring);
-	size_t index_size = 8;
-	while (index_size < capacity * 4) /* up to 2 entries a slot; load <= 1/2 */
-		index_size *= 2;
-	d->index = xmalloc(index_size * sizeof *d->index);
-	for (size_t i = 0; i < index_size; i++)
-		d->index[i] = NO_SLOT;
-	d->index_mask = index_size - 1;
+	d->slots = capacity < DEDUP_FIRST_SLOTS ? capacity : DEDUP_FIRST_SLOTS;
+	d->ring = xcalloc(d->slots, sizeof *d->ring);
+	index_make(d, d->slots);
 	d->window_ms = digest_window_ms;
 	return d;
 }
@@ -268,7 +277,7 @@ static void index_delete(struct dedup *d, size_t hole)
 
 static void forget_oldest(struct dedup *d)
 {
-	size_t tail = (d->head + d->capacity - d->used) % d->capacity;
+	size_t tail = (d->head + d->slots - d->used) % d->slots;
 	struct slot *s = &d->ring[tail];
 	if (s->live) {
 		index_delete(d, index_find(d, s->key, s->kind));
@@ -280,14 +289,37 @@ static void forget_oldest(struct dedup *d)
 	d->used--;
 }
 
+/* Doubles a full ring that may still grow.  Nothing is forgotten before
+ * the ring reaches its capacity, so until then its oldest slot is the
+ * first: the slots keep their positions, and only the index is built
+ * again. */
+static void grow(struct dedup *d)
+{
+	d->slots = d->slots * 2 < d->capacity ? d->slots * 2 : d->capacity;
+	d->ring = xrealloc(d->ring, d->slots * sizeof *d->ring);
+	d->head = d->used; /* it had wrapped to 0 */
+	free(d->index);
+	index_make(d, d->slots);
+	for (size_t pos = 0; pos < d->used; pos++) {
+		const struct slot *s = &d->ring[pos];
+		if (!s->live)
+			continue;
+		d->index[index_find(d, s->key, s->kind)] = (uint32_t)pos;
+		if (s->id_indexed)
+			d->index[index_find(d, s->id_key, KIND_ID_ALONE)] = (uint32_t)pos | BY_ID_ALONE;
+	}
+}
+
 /* Records a key in a slot of its own; returns the slot's position. */
 static uint32_t record(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 {
-	if (d->used == d->capacity)
+	if (d->used == d->slots && d->slots < d->capacity)
+		grow(d);
+	if (d->used == d->slots)
 		forget_oldest(d);
 	size_t pos = d->head;
 	d->ring[pos] = (struct slot){key, 0, now_ms, kind, true, false};
-	d->head = (d->head + 1) % d->capacity;
+	d->head = (d->head + 1) % d->slots;
 	d->used++;
 	d->live++;
 	d->index[index_find(d, key, kind)] = (uint32_t)pos;

@@ -79,17 +79,18 @@ void dedup_content_key(struct strbuf *out, uint64_t content);
 bool dedup_key_content(const char *key, uint64_t *content);
 
 /* A set of at most `capacity` messages (0 means DEDUP_DEFAULT_CAPACITY),
- * about 48 bytes each; a digest is a repeat only within `digest_window_ms`
- * of its first sighting.  Ids never expire: they go only when evicted.
- * Free with dedup_free(). */
+ * 48 bytes each once held; a digest is a repeat only within
+ * `digest_window_ms` of its first sighting.  Ids never expire: they go only
+ * when evicted.  It takes room for DEDUP_FIRST_SLOTS messages at first and
+ * doubles as it fills.  Free with dedup_free(). */
 #define DEDUP_DEFAULT_CAPACITY 4096
+#define DEDUP_FIRST_SLOTS 1024
 /* Without history the set is the only memory of ids.  After a restart a
  * broker sends again every message it had in flight to a persistent
  * session, and mosquitto 2.0.11 lets that window grow past the Receive
  * Maximum asked for with each restart (2 775 in the session file the
  * fifth restart of delivery-broker-restarts saved, 20 asked).  As many
- * as 16-bit packet ids can keep in flight: 3 MB when full, 1 MB (the
- * index) from the start. */
+ * as 16-bit packet ids can keep in flight: 3 MB when full. */
 #define DEDUP_NO_HISTORY_CAPACITY 65536
 struct dedup *dedup_new(size_t capacity, uint32_t digest_window_ms);
 

@@ -318,6 +318,41 @@ START_TEST(churn_keeps_index_consistent)
 }
 END_TEST
 
+/* The set starts small and doubles up to its capacity: what it held
+ * before each doubling stays known (an id by its whole key and alone,
+ * beside the slots of a digest recorded afresh after its window), and
+ * once full it forgets the oldest first. */
+START_TEST(a_growing_set_keeps_what_it_held)
+{
+	const unsigned cap = 10000, extra = 2000;
+	struct dedup *d = dedup_new(cap, 50);
+	ck_assert(!seen_text(d, "Ana", "a", 0));
+	ck_assert(!seen_text(d, "Ana", "a", 1000)); /* expired: its first slot is dead */
+	/* with the two slots of "a", the oldest 2 000 ids will be forgotten */
+	char id[32];
+	for (unsigned i = 0; i < cap + extra; i++) {
+		snprintf(id, sizeof id, "k%u", i);
+		ck_assert(!seen_id(d, id, 1000 + i));
+		if (i == DEDUP_FIRST_SLOTS + 100 || i == cap - 2)
+			for (unsigned j = 0; j <= i; j++) {
+				snprintf(id, sizeof id, "k%u", j);
+				ck_assert_msg(contains_msg(d, id, "Ana", "payload", 1000 + i),
+				              "%s lost after %u", id, i);
+			}
+	}
+	ck_assert_uint_eq(dedup_count(d), cap);
+	for (unsigned i = 0; i < cap + extra; i++) {
+		snprintf(id, sizeof id, "k%u", i);
+		ck_assert_msg(contains_msg(d, id, "Ana", "payload", 20000) == (i >= extra),
+		              "%s %s", id, i >= extra ? "forgotten" : "kept");
+	}
+	/* its place evicts k2000; k2001's id was indexed again at each doubling */
+	snprintf(id, sizeof id, "k%u", extra + 1);
+	ck_assert_int_eq(check_msg(d, id, 0, "Ana", "other words", 20000), DEDUP_CONFLICT);
+	dedup_free(d);
+}
+END_TEST
+
 START_TEST(retained_never_expires)
 {
 	struct dedup *d = dedup_new(16, WINDOW_MS);
@@ -429,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, capacity_counts_json_messages_not_keys);
 	tcase_add_test(tc, id_alone_lives_as_long_as_its_message);
 	tcase_add_test(tc, churn_keeps_index_consistent);
+	tcase_add_test(tc, a_growing_set_keeps_what_it_held);
 	tcase_add_test(tc, retained_never_expires);
 	tcase_add_test(tc, retained_and_live_keys_apart);
 	tcase_add_test(tc, key_text_for_history);
