@@ -20,7 +20,8 @@ static const char *host_config(struct mqc_instance *mi, const char *key)
 	return instance_value((struct instance *)mi, key);
 }
 
-static void host_config_error(struct mqc_instance *mi, const char *key, const char *fmt, ...)
+MQC_PRINTF(3, 4) static void host_config_error(struct mqc_instance *mi, const char *key,
+                                                 const char *fmt, ...)
 {
 	struct instance *inst = (struct instance *)mi;
 	struct strbuf sb = STRBUF_INIT;
@@ -40,7 +41,8 @@ static const char *host_name(struct mqc_instance *mi)
 	return ((struct instance *)mi)->name;
 }
 
-static void host_log(struct mqc_instance *mi, enum mqc_log_level level, const char *fmt, ...)
+MQC_PRINTF(3, 4) static void host_log(struct mqc_instance *mi, enum mqc_log_level level,
+                                        const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
