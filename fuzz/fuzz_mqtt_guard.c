@@ -3,7 +3,7 @@
  * What the broker sends, through the guard (plugins/mqtt/mqtt_guard.c):
  * a byte stream arriving in pieces of random sizes, the plain messages
  * claimed, the rest fed to libmosquitto's end, which reads all or part of
- * it.  The input's first byte picks MQTT 5 (odd) or 3.1.1 and seeds the
+ * it, and claiming goes on after each read.  The input's first byte picks MQTT 5 (odd) or 3.1.1 and seeds the
  * pieces' sizes; the rest is the stream.  Checked: what comes out, claimed
  * and fed in order, is the stream's start, each byte once; every claimed
  * packet is a plain PUBLISH read back the same.  A malformed packet, once
@@ -52,15 +52,8 @@ static void lib_reads(struct run *r)
 	mqtt_guard_set_unread(&r->g, n > 0);
 }
 
-static void one_round(struct run *r)
+static void claims(struct run *r)
 {
-	size_t piece = 1 + next_random(r) % 300;
-	if (piece > r->in_len - r->sent)
-		piece = r->in_len - r->sent;
-	if (piece && write(r->broker, r->in + r->sent, piece) == (ssize_t)piece)
-		r->sent += piece;
-	struct mqtt_guard_intake in;
-	fuzz_require(mqtt_guard_take(&r->g, r->conn, &in), "take");
 	struct mqtt_publish p;
 	while (mqtt_guard_claim(&r->g, &p)) {
 		const uint8_t *packet = p.payload + p.payload_len - p.size;
@@ -70,8 +63,23 @@ static void one_round(struct run *r)
 		             "a claimed packet is a plain PUBLISH");
 		came_out(r, packet, p.size);
 	}
-	while (mqtt_guard_feed(&r->g, &in))
+}
+
+static void one_round(struct run *r)
+{
+	size_t piece = 1 + next_random(r) % 300;
+	if (piece > r->in_len - r->sent)
+		piece = r->in_len - r->sent;
+	if (piece && write(r->broker, r->in + r->sent, piece) == (ssize_t)piece)
+		r->sent += piece;
+	struct mqtt_guard_intake in;
+	fuzz_require(mqtt_guard_take(&r->g, r->conn, &in), "take");
+	/* As mqtt_link.c does: claimed, fed, claimed again after each read. */
+	claims(r);
+	while (mqtt_guard_feed(&r->g, &in)) {
 		lib_reads(r);
+		claims(r);
+	}
 	lib_reads(r);
 	r->bad = r->bad || in.why[0];
 }

@@ -163,11 +163,37 @@ bool mqtt_guard_claim(struct mqtt_guard *g, struct mqtt_publish *p)
 	return true;
 }
 
-/* Writes the checked bytes meant for libmosquitto into its end: the whole
- * packets, and of a big one what has come; how many. */
+/* Where the packets at the head that libmosquitto must read (all but
+ * plain PUBLISHes) end: at the next plain one, which mqtt_guard_claim()
+ * takes, or at `whole`; `*packets`: how many. */
+static size_t lib_run_end(const struct mqtt_guard *g, size_t *packets)
+{
+	size_t at = g->start;
+	struct mqtt_publish p;
+	*packets = 0;
+	while (at < g->whole && !mqtt_publish_plain(g->buf + at, g->whole - at, g->v5, &p)) {
+		size_t size = 0;
+		char why[1];
+		if (mqtt_packet_check(g->buf + at, g->whole - at, g->v5, &size, why, sizeof why) !=
+		        MQTT_CHECK_OK || size == 0)
+			return g->whole; /* checked already: cannot happen */
+		at += size;
+		(*packets)++;
+	}
+	return at;
+}
+
+/* Writes the checked bytes meant for libmosquitto into its end; how many.
+ * While it holds nothing, the packets up to the next plain PUBLISH: a
+ * sender's PUBACKs among the room's messages then do not send the
+ * messages after them through libmosquitto too (bench/README.md).  Else
+ * all the whole packets, and of a big one what has come. */
 static size_t feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
 {
-	size_t limit = g->packet_left && g->big ? g->ready : g->whole;
+	bool by_runs = !g->lib_mid && !g->unread;
+	size_t run_packets = 0;
+	size_t run_end = by_runs ? lib_run_end(g, &run_packets) : g->whole;
+	size_t limit = run_end == g->whole && g->packet_left && g->big ? g->ready : run_end;
 	size_t want = limit - g->start;
 	ssize_t n = want ? write(g->feed_end, g->buf + g->start, want) : 0;
 	if (n <= 0)
@@ -175,13 +201,15 @@ static size_t feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
 	bool all = (size_t)n == want;
 	/* Packets with bytes among those fed: one read of libmosquitto's takes
 	 * them all if there is just one. */
-	size_t packets = g->ends + (limit > g->whole);
+	size_t packets = (by_runs ? run_packets : g->ends) + (limit > g->whole);
 	in->one_packet = all && packets == 1 && !g->unread;
-	g->lib_mid = !all || limit != g->whole;
+	g->lib_mid = !all || limit > g->whole;
 	g->start += (size_t)n;
 	if (g->start >= g->whole) {
 		g->whole = g->start;
 		g->ends = 0;
+	} else if (all) {
+		g->ends -= run_packets; /* exact: libmosquitto held nothing before */
 	} else {
 		g->ends = 2; /* some fed, some not: not one, at least */
 	}

@@ -17,11 +17,14 @@
  *
  * The plain PUBLISH packets of a room (mqtt_publish_wire.h) need no
  * libmosquitto: while it holds nothing, the caller claims them straight
- * from the buffer (mqtt_guard_claim), and queues their acknowledgements
+ * from the buffer (mqtt_guard_claim) and queues their acknowledgements
  * here (mqtt_guard_ack), written once their messages are stored and
- * libmosquitto has nothing queued (mqtt_guard_write_acks).  libmosquitto writes only when told to
- * (mosquitto_loop_write: mqtt.c sets it "threaded"), and is not told to
- * while the socket took only part of an acknowledgement.  A chat line
+ * libmosquitto has nothing queued (mqtt_guard_write_acks).  The packets
+ * between them (a sender's PUBACKs among the room's messages) go to
+ * libmosquitto in their turn, and claiming goes on once it has read
+ * them.  libmosquitto writes only when told to (mosquitto_loop_write:
+ * mqtt.c sets it "threaded"), and is not told to while the socket took
+ * only part of an acknowledgement.  A chat line
  * then costs a poll(), one recv() and, at QoS 1, a share of one send():
  * relaying it through the pair cost six system calls more.
  *
@@ -91,8 +94,9 @@ bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
  * libmosquitto holds nothing it must read first: taken, and read into
  * `*p`, which points into the guard's buffer until its next call. */
 bool mqtt_guard_claim(struct mqtt_guard *g, struct mqtt_publish *p);
-/* Feeds the checked packets left to libmosquitto's end (in `in`); whether
- * it fed any. */
+/* Feeds checked packets to libmosquitto's end (in `in`): while it holds
+ * nothing, those up to the next plain PUBLISH, for mqtt_guard_claim()
+ * after it has read them; else all that are left.  Whether it fed any. */
 bool mqtt_guard_feed(struct mqtt_guard *g, struct mqtt_guard_intake *in);
 /* Whether the caller's reads left bytes in libmosquitto's end (they wait
  * for the next feed, which then cannot be taken in one read). */

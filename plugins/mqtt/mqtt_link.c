@@ -572,13 +572,18 @@ static int mqtt_read_guarded(struct mqtt *self, int fd)
 		self->lost = true;
 		return MOSQ_ERR_NOMEM;
 	}
-	mqtt_receive_claimed(self);
 	int rc = MOSQ_ERR_SUCCESS;
-	/* Again while its end had no room for all (a big packet). */
+	/* Plain messages claimed, the packets between them read by
+	 * libmosquitto, in turn; fed again while its end had no room for all
+	 * (a big packet). */
 	bool drained = true;
+	mqtt_receive_claimed(self);
 	while (drained && mqtt_active(self) && !self->lost && mosquitto_socket(self->mosq) == fd &&
-	       mqtt_guard_feed(&self->guard, &in))
+	       mqtt_guard_feed(&self->guard, &in)) {
 		rc = mqtt_read_checked(self, fd, &in, &drained);
+		if (drained)
+			mqtt_receive_claimed(self);
+	}
 	if (in.why[0]) {
 		mqtt_reason(self, "the broker sent a %s", in.why);
 		self->lost = true;
