@@ -45,6 +45,9 @@ static bool mqtt_setup_client(struct mqtt *self)
 	 * acknowledges the one before, which its delayed ACK puts off
 	 * (bench/README.md). */
 	mosquitto_int_option(self->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	/* MQTT 5: what the broker may send before our acknowledgements
+	 * (mqtt.h). */
+	mosquitto_int_option(self->mosq, MOSQ_OPT_RECEIVE_MAXIMUM, MQTT_RECEIVE_MAXIMUM);
 	/* libmosquitto then writes only when we call mosquitto_loop_write()
 	 * (mqtt_link.c says when): not inside a publish, and not the
 	 * acknowledgements of what it reads inside the read. */

@@ -647,13 +647,22 @@ bool mqtt_may_write(const struct mqtt *self)
 	return mqtt_lib_may_write(self) || mqtt_acks_may_write(self);
 }
 
+static unsigned mqtt_ack_window(const struct mqtt *self)
+{
+	return self->cfg.protocol == MQTT_PROTOCOL_V5 ? MQTT_RECEIVE_MAXIMUM : MQTT_V311_WINDOW;
+}
+
 void mqtt_hold_acks(struct mqtt *self, bool by_libmosquitto)
 {
-	/* Once per wait, and again when it has to be soon. */
+	/* Once per wait, and again when it has to be soon: libmosquitto
+	 * queued the acknowledgement ahead of what we say next, or half the
+	 * broker's window waits for it (the core's groups may be larger than
+	 * that: ARCHIVE_GROUP_MAX in core/archive.h). */
 	bool asked = self->acks_held || (self->claimed_acks_held && !by_libmosquitto);
-	if (!asked)
-		self->host->notify_stored(self->inst, by_libmosquitto);
 	self->held_now++;
+	bool half_window = self->held_now == mqtt_ack_window(self) / 2;
+	if (!asked || half_window)
+		self->host->notify_stored(self->inst, by_libmosquitto || half_window);
 	if (by_libmosquitto)
 		self->acks_held = true;
 	else

@@ -118,8 +118,8 @@ static uint32_t write_round_checked(struct archive *a, size_t stored)
 
 /* In a busy room rounds share a write: a round right after a write waits
  * (on a machine so busy that the two calls, microseconds apart, were
- * ARCHIVE_GROUP_MS apart a hundred times in a row, it would not), ten
- * messages are written at once, and a write that may not wait never does. */
+ * ARCHIVE_GROUP_MS apart a hundred times in a row, it would not),
+ * ARCHIVE_GROUP_MAX messages are written at once, and a write that may not wait never does. */
 START_TEST(a_busy_rooms_rounds_share_a_write)
 {
 	struct archive *a = open_archive(tmp_dir);
@@ -135,7 +135,7 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 		waited = write_round_checked(a, 1) > 0;
 	}
 	ck_assert(waited);
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < ARCHIVE_GROUP_MAX - 1; i++) {
 		snprintf(text, sizeof text, "bea: %d", i);
 		store_payload(a, text, 0);
 	}
