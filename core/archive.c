@@ -47,12 +47,12 @@
  * senders too, working one message at a time (bench/README.md).  A round
  * that ends within ARCHIVE_GROUP_MS of the last write waits for the next
  * ones to share its transaction: until ARCHIVE_GROUP_MS after that write, or
- * until ARCHIVE_GROUP_MAX messages wait.  The acknowledgements held until the
- * write must stay within the broker's window: the MQTT backend asks for
- * 100 (MQTT 5), and has the group written at once when half its window
- * waits (20 assumed with 3.1.1: groups of 10, as they were before the
- * window was asked for; bench/README.md).  While we wait, our TCP acknowledgement waits for our
- * PUBACKs too, and mosquitto's Nagle gathers what it sends us meanwhile
+ * until ARCHIVE_GROUP_MAX messages wait.  The acknowledgements held until
+ * the write must stay within the broker's window: the MQTT backend asks
+ * for 100 (MQTT 5), and has the group written at once when half its
+ * window waits (20 assumed with 3.1.1: groups of 10, as they were before
+ * the window was asked for; bench/README.md).  While we wait, our TCP
+ * acknowledgement waits for our PUBACKs too, and mosquitto's Nagle gathers what it sends us meanwhile
  * into one segment: that is most of the gain.  It also means that a broker
  * sending one message at a time (max_inflight_messages 1, or one line
  * answered at a time) sends nothing more until it hears from us: a group

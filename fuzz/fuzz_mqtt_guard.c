@@ -3,8 +3,9 @@
  * What the broker sends, through the guard (plugins/mqtt/mqtt_guard.c):
  * a byte stream arriving in pieces of random sizes, the plain messages
  * claimed, the rest fed to libmosquitto's end, which reads all or part of
- * it, and claiming goes on after each read.  The input's first byte picks MQTT 5 (odd) or 3.1.1 and seeds the
- * pieces' sizes; the rest is the stream.  Checked: what comes out, claimed
+ * it, and claiming goes on after each read.  The input's first byte picks
+ * MQTT 5 (odd) or 3.1.1 and seeds the pieces' sizes; the rest is the
+ * stream.  Checked: what comes out, claimed
  * and fed in order, is the stream's start, each byte once; every claimed
  * packet is a plain PUBLISH read back the same.  A malformed packet, once
  * reported, ends the run as it ends the connection.

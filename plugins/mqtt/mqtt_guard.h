@@ -24,9 +24,9 @@
  * libmosquitto in their turn, and claiming goes on once it has read
  * them.  libmosquitto writes only when told to (mosquitto_loop_write:
  * mqtt.c sets it "threaded"), and is not told to while the socket took
- * only part of an acknowledgement.  A chat line
- * then costs a poll(), one recv() and, at QoS 1, a share of one send():
- * relaying it through the pair cost six system calls more.
+ * only part of an acknowledgement.  A chat line then costs a poll(), one
+ * recv() and, at QoS 1, a share of one send(): relaying it through the
+ * pair cost six system calls more.
  *
  * With TLS the bytes are encrypted until libmosquitto decrypts them: it
  * reads the socket itself, and only the broker that proved its identity
