@@ -51,7 +51,11 @@
  * the write must stay within the broker's window: the MQTT backend asks
  * for 100 (MQTT 5), and has the group written at once when half its
  * window waits (20 assumed with 3.1.1: groups of 10, as they were before
- * the window was asked for; bench/README.md).  While we wait, our TCP
+ * the window was asked for; bench/README.md).  Messages that come one a
+ * round (one at a time: each answered before the next is sent) are
+ * written by ARCHIVE_GROUP_CALM_MAX: the one that arrives during a write
+ * waits for it, and a write of 40 made that wait, one message in 40, the
+ * p99 of a one-at-a-time stream (bench/README.md).  While we wait, our TCP
  * acknowledgement waits for our PUBACKs too, and mosquitto's Nagle gathers what it sends us meanwhile
  * into one segment: that is most of the gain.  It also means that a broker
  * sending one message at a time (max_inflight_messages 1, or one line
@@ -164,6 +168,7 @@ struct archive {
 	uint64_t last_write_ms; /* monotonic, of the last round's write */
 	size_t group_started;   /* how many waited when the group began */
 	size_t group_pending;   /* how many waited when the group last grew */
+	bool group_busy;        /* a round of it brought several messages */
 	uint64_t group_grew_ms; /* then (monotonic) */
 	uint64_t group_began_ms; /* when the group began (monotonic) */
 	/* The network of what was stored since the last write, while it all
@@ -254,7 +259,11 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 		a->capped_writes = 0;
 		a->capped_span = WRITE_CAPPED;
 	}
-	size_t most = a->capped_writes ? capped_group(a) : ARCHIVE_GROUP_MAX;
+	if (pending - a->group_pending > 1)
+		a->group_busy = true;
+	size_t most = a->capped_writes ? capped_group(a)
+	              : a->group_busy  ? ARCHIVE_GROUP_MAX
+	                               : ARCHIVE_GROUP_CALM_MAX;
 	if (pending >= most || (!a->group_pending && now - a->last_write_ms >= ARCHIVE_GROUP_MS))
 		return 0;
 	if (pending != a->group_pending) {
@@ -277,6 +286,7 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 	bool stalled = grouped && now - a->group_grew_ms >= WRITE_STALL_MS;
 	bool grew = grouped && pending > a->group_started;
 	a->group_pending = 0;
+	a->group_busy = false;
 	if (a->capped_writes)
 		a->capped_writes--;
 	if (grew)
@@ -308,6 +318,7 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
 		 * writes what waits first): it counts as the group's, and the
 		 * rounds after it wait as after any write. */
 		a->group_pending = 0;
+		a->group_busy = false;
 		a->last_write_ms = monotonic_ms();
 	}
 	if (a->failing || !pending)

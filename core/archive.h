@@ -89,9 +89,12 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held)
  * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began (archive.c). */
 #define ARCHIVE_GROUP_MS 8
 #define ARCHIVE_GROUP_SPAN_MS 40
-/* A group holding this many messages is written without waiting more
- * (archive.c says why 40). */
+/* A group holding this many messages is written without waiting more:
+ * ARCHIVE_GROUP_MAX once a round of it brought several messages at once,
+ * ARCHIVE_GROUP_CALM_MAX while they come one a round (archive.c says
+ * why). */
 #define ARCHIVE_GROUP_MAX 40
+#define ARCHIVE_GROUP_CALM_MAX 10
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

@@ -146,6 +146,32 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 }
 END_TEST
 
+/* Messages that come one a round are written by ARCHIVE_GROUP_CALM_MAX:
+ * no group of them grows past it, and one that reaches it is written at
+ * once (a group cut short by time, on a busy machine, is tried again). */
+START_TEST(one_message_a_round_is_written_by_the_calm_most)
+{
+	struct archive *a = open_archive(tmp_dir);
+	char text[32];
+	store_payload(a, "ana: before", 0);
+	ck_assert_uint_eq(archive_write_round(a, false, NULL), 0);
+	bool reached = false;
+	size_t in_group = 0;
+	for (int i = 0; i < 2000 && !reached; i++) {
+		snprintf(text, sizeof text, "ana: %d", i);
+		store_payload(a, text, 0);
+		in_group++;
+		ck_assert_uint_le(in_group, ARCHIVE_GROUP_CALM_MAX);
+		if (write_round_checked(a, in_group) == 0) {
+			reached = in_group == ARCHIVE_GROUP_CALM_MAX;
+			in_group = 0;
+		}
+	}
+	ck_assert(reached);
+	archive_close(a);
+}
+END_TEST
+
 /* `size` messages stored in one round right after a write: true when the
  * round waited (nothing more comes: the group stalls) and the round after
  * the wait wrote them. */
@@ -797,6 +823,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_message_with_an_id_is_new_once);
 	tcase_add_test(tc, without_history_a_copy_is_known_past_thousands);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
+	tcase_add_test(tc, one_message_a_round_is_written_by_the_calm_most);
 	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
 	tcase_add_test(tc, a_growing_group_waits_on_within_its_span);
 	tcase_add_test(tc, a_group_of_two_networks_does_not_wait_on);
