@@ -56,8 +56,9 @@
  * written by ARCHIVE_GROUP_CALM_MAX: the one that arrives during a write
  * waits for it, and a write of 40 made that wait, one message in 40, the
  * p99 of a one-at-a-time stream (bench/README.md).  While we wait, our TCP
- * acknowledgement waits for our PUBACKs too, and mosquitto's Nagle gathers what it sends us meanwhile
- * into one segment: that is most of the gain.  It also means that a broker
+ * acknowledgement waits for our PUBACKs too, and mosquitto's Nagle
+ * gathers what it sends us meanwhile into one segment: that is most of
+ * the gain.  It also means that a broker
  * sending one message at a time (max_inflight_messages 1, or one line
  * answered at a time) sends nothing more until it hears from us: a group
  * that did not grow in its last WRITE_STALL_MS stalled.  WRITE_STALLS
