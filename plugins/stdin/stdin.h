@@ -3,9 +3,10 @@
  * The `stdin` frontend: the user's own terminal, or a pipe for scripts.
  *
  * One instance owns standard input and standard output.  When standard input
- * is a terminal it runs a line editor (stdin_terminal.c, with Ctrl-Z and fg
- * taken into the loop by stdin_jobctl.c); otherwise it reads lines in batch
- * (stdin_batch.c).  Both print through stdin_output.c.
+ * is a terminal it runs a line editor (stdin_terminal.c, on libedit loaded
+ * then by stdin_editline.c, with Ctrl-Z and fg taken into the loop by
+ * stdin_jobctl.c); otherwise it reads lines in batch (stdin_batch.c).  Both
+ * print through stdin_output.c.
  */
 #ifndef MQC_STDIN_H
 #define MQC_STDIN_H

@@ -24,10 +24,9 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include <editline/readline.h>
-
 #include "mkdirs.h"
 #include "stdin.h"
+#include "stdin_editline.h"
 #include "stdin_where.h"
 #include "stdin_wrap.h"
 
@@ -35,6 +34,7 @@
 
 struct stdin_terminal {
 	struct stdin_frontend *fe;
+	const struct stdin_editline *ed;
 	struct mqc_watch *watch;    /* NULL once input has ended */
 	struct stdin_jobctl *jobctl;
 	char *base_prompt;          /* as configured */
@@ -105,8 +105,8 @@ static size_t text_columns(const char *s, size_t len)
 static unsigned cursor_row(const struct stdin_terminal *t)
 {
 	size_t used = t->prompt_columns;
-	if (!t->prompt_empty && rl_line_buffer && rl_point > 0)
-		used += text_columns(rl_line_buffer, (size_t)rl_point);
+	if (!t->prompt_empty && *t->ed->line_buffer && *t->ed->point > 0)
+		used += text_columns(*t->ed->line_buffer, (size_t)*t->ed->point);
 	return (unsigned)(used / terminal_width());
 }
 
@@ -115,8 +115,8 @@ static unsigned cursor_row(const struct stdin_terminal *t)
 static unsigned input_end(const struct stdin_terminal *t, unsigned *column)
 {
 	size_t used = t->prompt_columns;
-	if (rl_line_buffer && rl_end > 0)
-		used += text_columns(rl_line_buffer, (size_t)rl_end);
+	if (*t->ed->line_buffer && *t->ed->end > 0)
+		used += text_columns(*t->ed->line_buffer, (size_t)*t->ed->end);
 	*column = (unsigned)(used % terminal_width());
 	return (unsigned)(used / terminal_width());
 }
@@ -140,10 +140,10 @@ static void erase_rows_above(struct stdin_terminal *t, unsigned rows)
 
 /* --- printing above the input line ----------------------------------- */
 
-static void show_prompt(void)
+static void show_prompt(const struct stdin_terminal *t)
 {
 	fflush(stdout);
-	rl_forced_update_display();
+	t->ed->forced_update_display();
 	fflush(stdout);
 }
 
@@ -164,7 +164,7 @@ static bool update_prompt(struct stdin_terminal *t)
 	free(t->prompt);
 	t->prompt = wanted;
 	t->prompt_columns = text_columns(wanted, strlen(wanted));
-	(void)rl_set_prompt(wanted);
+	(void)t->ed->set_prompt(wanted);
 	return true;
 }
 
@@ -176,7 +176,7 @@ static void refresh_prompt(struct stdin_terminal *t)
 	if (!t->prompt_shown || !update_prompt(t))
 		return;
 	erase_rows_above(t, up);
-	show_prompt();
+	show_prompt(t);
 }
 
 /* `text` wrapped with a hanging indent (stdin_wrap.h), a newline after it;
@@ -218,8 +218,8 @@ static void print_above_input(struct stdin_terminal *t, const char *text,
 	free(rows);
 	if (t->prompt_shown) {
 		(void)update_prompt(t);
-		rl_resize_terminal(); /* redraw for the current width */
-		show_prompt();
+		t->ed->resize_terminal(); /* redraw for the current width */
+		show_prompt(t);
 	}
 }
 
@@ -322,11 +322,11 @@ static void terminal_line(char *line)
 	 * taken by the line discipline (a Ctrl-D lost as an end of file).
 	 * Installing the handler again returns to keystroke mode at once and
 	 * shows a fresh prompt below the entered line. */
-	rl_callback_handler_install(t->prompt, terminal_line);
+	t->ed->callback_handler_install(t->prompt, terminal_line);
 	t->prompt_shown = true;
 	t->prompt_empty = true;
 	if (!blank) {
-		add_history(line);
+		t->ed->add_history(line);
 		/* The core echoes a message back, formatted, during this call;
 		 * a command may print status lines or nothing. */
 		t->fe->host->submit_line(t->fe->inst, line, len, MQC_LINE_COMMANDS, NULL);
@@ -351,13 +351,13 @@ static void terminal_readable(void *data, int fd, unsigned revents)
 		t->fe->host->quit(t->fe->inst, 0);
 		return;
 	}
-	rl_callback_read_char();
+	t->ed->callback_read_char();
 	if (active_terminal != t)
 		return;
 	if (t->input_ended) {
 		/* Ctrl-D: no more keystrokes; back to the terminal's own mode
 		 * while the core finishes. */
-		rl_callback_handler_remove();
+		t->ed->callback_handler_remove();
 		if (t->have_saved_tty)
 			(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &t->saved_tty);
 		if (t->prompt_shown)
@@ -393,7 +393,7 @@ static void terminal_stopping(void *data)
 		return; /* input ended: the terminal is already as we found it */
 	move_to_input_end(t);
 	fflush(stdout);
-	rl_deprep_terminal();
+	t->ed->deprep_terminal();
 	t->set_aside = true;
 }
 
@@ -413,9 +413,9 @@ static void terminal_continued(void *data, bool stopped)
 		struct termios now;
 		if (tcgetattr(STDIN_FILENO, &now) != 0 || !(now.c_lflag & ICANON))
 			return;
-		rl_deprep_terminal();
+		t->ed->deprep_terminal();
 	}
-	rl_prep_terminal(1);
+	t->ed->prep_terminal(1);
 	t->set_aside = false;
 	if (stopped) {
 		/* A shell wrote below the line: start afresh. */
@@ -424,27 +424,27 @@ static void terminal_continued(void *data, bool stopped)
 		unsigned column;
 		erase_rows_above(t, input_end(t, &column));
 	}
-	rl_resize_terminal(); /* the window may have changed meanwhile */
-	show_prompt();
+	t->ed->resize_terminal(); /* the window may have changed meanwhile */
+	show_prompt(t);
 }
 
 /* --- recall history ---------------------------------------------------- */
 
 static void history_load(struct stdin_terminal *t)
 {
-	stifle_history(HISTORY_ENTRIES);
+	t->ed->stifle_history(HISTORY_ENTRIES);
 	struct stat st;
 	/* libedit cannot read back an empty file (no header): nothing to load. */
 	if (!t->history_path || stat(t->history_path, &st) != 0 || st.st_size == 0)
 		return;
-	if (read_history(t->history_path) != 0)
+	if (t->ed->read_history(t->history_path) != 0)
 		t->fe->host->log(t->fe->inst, MQC_LOG_WARNING,
 		                 "cannot read input history %s", t->history_path);
 }
 
 static void history_save(struct stdin_terminal *t)
 {
-	if (!t->history_path || history_length == 0)
+	if (!t->history_path || *t->ed->history_length == 0)
 		return;
 	(void)mkdirs_parent(t->history_path, 0700, NULL); /* open() says what fails */
 	/* What the user typed is private: create the file 0600 before the
@@ -452,7 +452,7 @@ static void history_save(struct stdin_terminal *t)
 	int fd = open(t->history_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
-	if (fd < 0 || write_history(t->history_path) != 0)
+	if (fd < 0 || t->ed->write_history(t->history_path) != 0)
 		t->fe->host->log(t->fe->inst, MQC_LOG_WARNING,
 		                 "cannot write input history %s: %s", t->history_path,
 		                 strerror(errno));
@@ -477,6 +477,12 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
                                            const char *prompt,
                                            const char *history_path)
 {
+	const char *why;
+	const struct stdin_editline *ed = stdin_editline_load(&why);
+	if (!ed) {
+		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot load the line editor: %s", why);
+		return NULL;
+	}
 	struct stdin_terminal *t = calloc(1, sizeof *t);
 	if (!t || !(t->prompt = strdup(prompt)) || !(t->base_prompt = strdup(prompt)) ||
 	    (history_path && !(t->history_path = strdup(history_path)))) {
@@ -489,18 +495,19 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 		return NULL;
 	}
 	t->fe = fe;
+	t->ed = ed;
 	t->have_saved_tty = tcgetattr(STDIN_FILENO, &t->saved_tty) == 0;
 	ensure_utf8_ctype();
 	t->prompt_columns = text_columns(prompt, strlen(prompt));
 
 	/* The core owns signals: libedit's handlers would re-send them to the
 	 * whole process group. */
-	rl_catch_signals = 0;
-	rl_catch_sigwinch = 0;
-	rl_readline_name = "mqchat"; /* for "mqchat:" lines in ~/.editrc */
-	rl_instream = stdin;
-	rl_outstream = stdout;
-	if (rl_initialize() != 0) {
+	*t->ed->catch_signals = 0;
+	*t->ed->catch_sigwinch = 0;
+	*t->ed->readline_name = "mqchat"; /* for "mqchat:" lines in ~/.editrc */
+	*t->ed->instream = stdin;
+	*t->ed->outstream = stdout;
+	if (t->ed->initialize() != 0) {
 		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot start the line editor");
 		free(t->history_path);
 		free(t->prompt);
@@ -524,7 +531,7 @@ struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
 		return NULL;
 	}
 	(void)update_prompt(t);
-	rl_callback_handler_install(t->prompt, terminal_line);
+	t->ed->callback_handler_install(t->prompt, terminal_line);
 	t->prompt_shown = true;
 	fflush(stdout);
 	return t;
@@ -538,7 +545,7 @@ void stdin_terminal_close(struct stdin_terminal *t)
 		t->fe->host->watch_remove(t->watch);
 	if (t->prompt_shown)
 		erase_rows_above(t, cursor_row(t));
-	rl_callback_handler_remove();
+	t->ed->callback_handler_remove();
 	fflush(stdout);
 	/* Whatever happened (a signal, a failed quit), hand the terminal back
 	 * as we found it. */

@@ -103,6 +103,22 @@ class BatchTest(harness.TestCase):
         self.assertNotIn("\033", out, "colour in batch output without color = always")
         self.assertEqual(out, "<Bob> hi there\n<Bob> after yours\n")
 
+    def test_a_pipe_does_not_load_the_line_editor(self):
+        """libedit, and what it pulls in, is for a terminal: a pipe's mqchat
+        (a script, a bot, a room's receiver) does not map it."""
+        sub = self.subscriber()
+        m = self.start()
+        sub.out.wait_for(JOIN, timeout=SLOW)
+        harness.publish(self.broker, "Bob: hi there")
+        m.out.wait_for(r"Bob: hi there$", timeout=SLOW)
+        with open(f"/proc/{m.proc.pid}/maps") as f:
+            mapped = {line.split()[-1] for line in f if "/" in line}
+        self.assertTrue(any(path.endswith("/stdin.so") for path in mapped), mapped)
+        self.assertEqual([path for path in mapped if "libedit" in path or "libtinfo" in path],
+                         [])
+        m.close_stdin()
+        self.assertEqual(m.wait(SLOW), 0, m.err.text())
+
     def test_color_always_colours_batch_output(self):
         sub = self.subscriber()
         m = self.start(stdin={"format": "{nick}: {text}", "color": "always"})

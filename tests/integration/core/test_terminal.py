@@ -148,6 +148,8 @@ class TerminalTest(TerminalTestCase):
         t.wait_screen(lambda rows: any(r.startswith("-- connected") for r in rows),
                       "the connection status line")
         t.wait_row(">")  # the prompt "> " (trailing blank trimmed)
+        with open(f"/proc/{t.mqchat_pid()}/maps") as f:
+            self.assertIn("/libedit.so", f.read(), "a terminal's line editor")
 
         # A typed line is sent; on screen the raw input line is replaced by
         # its formatted echo.
