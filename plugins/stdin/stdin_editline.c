@@ -51,7 +51,8 @@ const struct stdin_editline *stdin_editline_load(const char **why)
 		return &editline;
 	void *lib = dlopen(STDIN_LIBEDIT_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		*why = dlerror();
+		const char *error = dlerror();
+		*why = error ? error : STDIN_LIBEDIT_SONAME ": cannot be loaded";
 		return NULL;
 	}
 	for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {

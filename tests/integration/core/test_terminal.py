@@ -279,6 +279,34 @@ class TerminalTest(TerminalTestCase):
         self.assertIn(code, (0, 75))
         sub.out.wait_for(rb"^Ana ha salido del chat$", timeout=SLOW)
 
+    def test_a_broken_line_editor_is_named(self):
+        # libedit is opened when a terminal asks for it: a library of that
+        # name without its readline interface (a broken install) is an
+        # error that names what is missing, and nothing is joined.
+        libdir = os.path.join(self.workdir, "lib")
+        os.makedirs(libdir)
+        source = os.path.join(libdir, "not_libedit.c")
+        with open(source, "w") as f:
+            f.write("int not_libedit;\n")
+        subprocess.run(["cc", "-shared", "-fPIC", source, "-o",
+                        os.path.join(libdir, "libedit.so.2")], check=True)
+        sub = self.subscriber()
+        ini = harness.basic_ini(self.workdir, self.broker, core={"history": "off"})
+        master, slave = os.openpty()
+        env = harness.isolated_env(os.path.join(self.workdir, "broken"))
+        env["LD_LIBRARY_PATH"] = libdir
+        proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=slave, stdout=slave,
+                                stderr=subprocess.PIPE, env=env, start_new_session=True)
+        os.close(slave)
+        self.cleanups.append(lambda: os.close(master))
+        self.cleanups.append(lambda: self.assertIsNone(harness.terminate(proc)))
+        code = proc.wait(SLOW)
+        err = proc.stderr.read().decode(errors="replace")
+        self.assertIn("cannot load the line editor: libedit.so.2: no rl_initialize", err)
+        self.assertEqual(code, 69, err)  # a plugin could not start (mqchat.1)
+        harness.publish(self.broker, "sync: marker")
+        sub.out.wait_for(rb"^sync: marker$", timeout=SLOW)
+        self.assertNotIn(b"Ana ha entrado al chat", sub.payloads())
 
 if __name__ == "__main__":
     harness.main()
