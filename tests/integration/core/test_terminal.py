@@ -308,5 +308,6 @@ class TerminalTest(TerminalTestCase):
         sub.out.wait_for(rb"^sync: marker$", timeout=SLOW)
         self.assertNotIn(b"Ana ha entrado al chat", sub.payloads())
 
+
 if __name__ == "__main__":
     harness.main()
