@@ -186,13 +186,17 @@ static size_t lib_run_end(const struct mqtt_guard *g, size_t *packets)
 /* Writes the checked bytes meant for libmosquitto into its end; how many.
  * While it holds nothing, the packets up to the next plain PUBLISH: a
  * sender's PUBACKs among the room's messages then do not send the
- * messages after them through libmosquitto too (bench/README.md).  Else
- * all the whole packets, and of a big one what has come. */
+ * messages after them through libmosquitto too (bench/README.md).  Else,
+ * or when the caller left a plain one at the head unclaimed (it claims
+ * only while subscribed: a broker's PUBLISH before its CONNACK), all the
+ * whole packets, and of a big one what has come. */
 static size_t feed(struct mqtt_guard *g, struct mqtt_guard_intake *in)
 {
-	bool by_runs = !g->lib_mid && !g->unread;
 	size_t run_packets = 0;
-	size_t run_end = by_runs ? lib_run_end(g, &run_packets) : g->whole;
+	size_t run_end = g->lib_mid || g->unread ? g->start : lib_run_end(g, &run_packets);
+	bool by_runs = run_end > g->start;
+	if (!by_runs)
+		run_end = g->whole;
 	size_t limit = run_end == g->whole && g->packet_left && g->big ? g->ready : run_end;
 	size_t want = limit - g->start;
 	ssize_t n = want ? write(g->feed_end, g->buf + g->start, want) : 0;

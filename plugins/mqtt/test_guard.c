@@ -273,6 +273,23 @@ START_TEST(plain_messages_are_claimed_around_those_that_are_not)
 }
 END_TEST
 
+/* The caller claims only while subscribed: a plain PUBLISH it leaves at the
+ * head (a broker's, before its CONNACK) goes to libmosquitto with what
+ * follows, not left to wait for more from the broker. */
+START_TEST(a_plain_message_left_unclaimed_goes_to_libmosquitto)
+{
+	static const char connack[] = "\x20\x03\x00\x00\x00";
+	const size_t connack_len = sizeof connack - 1;
+	broker_sends(plain, PLAIN_LEN);
+	broker_sends(connack, connack_len);
+	struct mqtt_guard_intake in;
+	ck_assert_uint_eq(take_and_feed(&in), PLAIN_LEN + connack_len);
+	ck_assert(!in.one_packet);
+	lib_reads(PLAIN_LEN + connack_len, false);
+	ck_assert(!mqtt_guard_feed(&guard, &in));
+}
+END_TEST
+
 START_TEST(a_plain_message_is_claimed_once_whole)
 {
 	struct mqtt_guard_intake in;
@@ -343,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, a_connection_that_stopped_leaves_nothing_for_the_next);
 	tcase_add_test(tc, a_closed_socket_is_let_go);
 	tcase_add_test(tc, plain_messages_are_claimed_around_those_that_are_not);
+	tcase_add_test(tc, a_plain_message_left_unclaimed_goes_to_libmosquitto);
 	tcase_add_test(tc, a_plain_message_is_claimed_once_whole);
 	tcase_add_test(tc, acknowledgements_wait_for_room_on_the_socket);
 	tcase_add_test(tc, an_unused_guard_closes_nothing);
