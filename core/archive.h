@@ -82,17 +82,24 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * With `may_wait`, in a busy room, it may instead return how many
  * milliseconds to wait before calling again: the rounds until then share
  * one transaction (archive.c).  `held`: the one network whose backend
- * waits for the write, NULL when none or several do. */
-uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held);
+ * waits for the write, NULL when none or several do; `peers_wait`: a
+ * backend that waits for it may keep its peer waiting too
+ * (host->notify_peer_waiting). */
+uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held,
+                             bool peers_wait);
 /* How long a group of rounds waits to share a write: ARCHIVE_GROUP_MS
  * after the last write, or, while `held` alone feeds it, after the group
- * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began (archive.c). */
+ * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began; while no peer
+ * waits and the messages come one a round, ARCHIVE_CALM_SPAN_MS after it
+ * began (archive.c). */
 #define ARCHIVE_GROUP_MS 8
 #define ARCHIVE_GROUP_SPAN_MS 40
+#define ARCHIVE_CALM_SPAN_MS 200
 /* A group holding this many messages is written without waiting more:
  * ARCHIVE_GROUP_MAX once a round of it brought several messages at once,
- * ARCHIVE_GROUP_CALM_MAX while they come one a round (archive.c says
- * why). */
+ * ARCHIVE_GROUP_CALM_MAX while they come one a round, and while no peer
+ * waits either, a number drawn for each group, from half of it to one and
+ * a half times it (archive.c says why). */
 #define ARCHIVE_GROUP_MAX 40
 #define ARCHIVE_GROUP_CALM_MAX 10
 

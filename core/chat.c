@@ -176,14 +176,24 @@ static const char *network_held(const struct chat *chat)
 	return held;
 }
 
-/* Writes history, unless a busy room's rounds wait to share a write
- * (archive.h); once nothing waits, the backends that hold something until
- * then (host->notify_stored) are told. */
+/* Whether a backend that waits for the write may keep its peer waiting
+ * too (host->notify_peer_waiting). */
+static bool peers_wait(const struct chat *chat)
+{
+	for (size_t i = 0; i < chat->n_networks; i++)
+		if (chat->networks[i].wants_stored && chat->networks[i].peer_waiting)
+			return true;
+	return false;
+}
+
+/* Writes history, unless the rounds since the last write wait to share
+ * one (archive.h); once nothing waits, the backends that hold something
+ * until then (host->notify_stored) are told. */
 static void write_history(struct chat *chat, bool may_wait)
 {
 	uint32_t wait = archive_write_round(chat->archive,
 	                                    may_wait && chat->may_group && !chat->store_soon,
-	                                    network_held(chat));
+	                                    network_held(chat), peers_wait(chat));
 	chat->store_soon = false;
 	if (wait) {
 		loop_timer_arm(chat->group_timer, wait);
@@ -226,6 +236,11 @@ void chat_notify_stored(struct chat *chat, struct network *net, bool soon)
 	net->wants_stored = true;
 	chat->store_soon = chat->store_soon || soon;
 	loop_timer_arm_now(chat->save_timer);
+}
+
+void chat_notify_peer_waiting(struct network *net, bool waiting)
+{
+	net->peer_waiting = waiting;
 }
 
 static struct outgoing *outgoing_new(const struct said *s)

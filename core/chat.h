@@ -127,6 +127,8 @@ void chat_presence_synced(struct chat *chat, struct network *net, const char *ro
 /* The backend of `net` waits to hear when what it handed over is stored
  * (host->notify_stored), `soon` when it can send nothing meanwhile. */
 void chat_notify_stored(struct chat *chat, struct network *net, bool soon);
+/* Whether the peer of `net` waits for that (host->notify_peer_waiting). */
+void chat_notify_peer_waiting(struct network *net, bool waiting);
 void chat_acked(struct chat *chat, struct network *net, uint64_t token, enum mqc_ack result);
 void chat_link_state(struct chat *chat, struct network *net, enum mqc_link state,
                      const char *detail);

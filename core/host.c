@@ -262,6 +262,13 @@ static void host_notify_stored(struct mqc_instance *mi, bool soon)
 		chat_notify_stored(((struct instance *)mi)->chat, net, soon);
 }
 
+static void host_notify_peer_waiting(struct mqc_instance *mi, bool waiting)
+{
+	struct network *net = network_of(mi, "notify_peer_waiting");
+	if (net)
+		chat_notify_peer_waiting(net, waiting);
+}
+
 static bool host_quiet(struct mqc_instance *mi)
 {
 	return ((struct instance *)mi)->chat->who != NULL;
@@ -395,4 +402,5 @@ const struct mqc_host chat_host = {
 	.history_query = host_history_query,
 	.replay_count = host_replay_count,
 	.notify_stored = host_notify_stored,
+	.notify_peer_waiting = host_notify_peer_waiting,
 };

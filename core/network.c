@@ -25,7 +25,7 @@ static char *broker_of(const struct instance *inst)
 
 void network_init(struct network *net, struct instance *inst, const char *rooms)
 {
-	*net = (struct network){.inst = inst, .name = inst->name};
+	*net = (struct network){.inst = inst, .name = inst->name, .peer_waiting = true};
 	net->broker = broker_of(inst);
 	net->has_rooms = inst->plugin->desc.join != NULL;
 	const char *topic = instance_value(inst, "topic");

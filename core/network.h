@@ -47,6 +47,7 @@ struct network {
 	uint64_t link_down_ms;
 	bool paused_input;   /* its backlog holds sources back */
 	bool wants_stored;   /* is told when history has what it handed over */
+	bool peer_waiting;   /* its peer may wait for that (host->notify_peer_waiting) */
 };
 
 /* Sets up `net` for the backend `inst`: its first room is the `topic` key's

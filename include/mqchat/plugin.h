@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 5
+#define MQC_ABI_MINOR 6
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -545,12 +545,25 @@ struct mqc_host {
 	 * messages, so that what the broker counts as delivered survives a
 	 * kill -9).  The core calls the plugin's `stored` once it is: at the
 	 * end of this loop round (always so with history off), or a few
-	 * milliseconds later while messages keep coming (one write for many).
+	 * milliseconds later while messages keep coming (one write for many;
+	 * up to 200 ms while its peer does not wait: notify_peer_waiting).
 	 * One call covers everything handed over before it.  `soon`: the backend
 	 * can send nothing else meanwhile (its library queued the
 	 * acknowledgement ahead of what is said next): the core writes at the
 	 * end of this round, without waiting for more. */
 	void (*notify_stored)(struct mqc_instance *inst, bool soon);
+
+	/* --- since ABI 1.6 --------------------------------------------------- */
+
+	/* Whether the peer waits for what the backend holds back until it is
+	 * stored (notify_stored), said after each read that brought such
+	 * messages.  `false`: the peer was told at once that they arrived
+	 * (MQTT: the read was acknowledged at TCP level) and goes on sending,
+	 * so the core may let a calm room's messages, one a round, share one
+	 * write for up to a fifth of a second.  `true`, as for a backend that
+	 * never says: the peer may be waiting, and the core writes within a
+	 * few milliseconds. */
+	void (*notify_peer_waiting)(struct mqc_instance *inst, bool waiting);
 };
 
 /* True when the core's host table has `member` (added in a later minor). */

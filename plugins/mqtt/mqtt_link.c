@@ -713,7 +713,12 @@ void mqtt_write(struct mqtt *self)
  * start whatever it brought, it sent each message alone and the room ran
  * at half its rate (bench/README.md, "A calm room's ACK").  A stream
  * answered one message at a time (a bot, the bench's latency rows) is
- * calm however fast: the broker has nothing to gather. */
+ * calm however fast: the broker has nothing to gather.  Such messages'
+ * read ACKed, the broker does not wait for their write, which the core
+ * may then put off longer (host->notify_peer_waiting), with MQTT 5 only:
+ * our Receive Maximum binds the broker, while with 3.1.1 its own limit
+ * on messages in flight (mosquitto's max_inflight_messages, 1 to keep
+ * them in order) may make it wait for our PUBACKs whatever TCP says. */
 static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 {
 	bool waiting = self->acks_held || self->claimed_acks_held;
@@ -721,6 +726,8 @@ static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 	if (brought) {
 		ack = brought == 1 && self->lone_read;
 		self->lone_read = brought == 1;
+		self->host->notify_peer_waiting(
+			self->inst, !ack || self->cfg.protocol != MQTT_PROTOCOL_V5);
 	} else {
 		ack = self->heard_answers && (!waiting || self->lone_read);
 	}

@@ -106,11 +106,18 @@ static size_t pending_in(struct archive *a)
 	return history_pending(archive_store_handle(a));
 }
 
+/* A round that writes what waits, without waiting. */
+static void assert_written_now(struct archive *a, bool peers_wait)
+{
+	ck_assert_uint_eq(archive_write_round(a, true, "mqtt", peers_wait), 0);
+	ck_assert_uint_eq(pending_in(a), 0);
+}
+
 /* A round's write either happens (nothing left pending) or waits, for at
  * most a few milliseconds, with what the round stored still pending. */
 static uint32_t write_round_checked(struct archive *a, size_t stored)
 {
-	uint32_t wait = archive_write_round(a, true, "mqtt");
+	uint32_t wait = archive_write_round(a, true, "mqtt", true);
 	ck_assert_uint_le(wait, ARCHIVE_GROUP_MS);
 	ck_assert_uint_eq(pending_in(a), wait ? stored : 0);
 	return wait;
@@ -128,7 +135,7 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 	for (int i = 0; i < 100 && !waited; i++) {
 		snprintf(text, sizeof text, "ana: first %d", i);
 		store_payload(a, text, 0);
-		ck_assert_uint_eq(archive_write_round(a, false, NULL), 0);
+		ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
 		ck_assert_uint_eq(pending_in(a), 0);
 		snprintf(text, sizeof text, "ana: second %d", i);
 		store_payload(a, text, 0);
@@ -139,9 +146,8 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 		snprintf(text, sizeof text, "bea: %d", i);
 		store_payload(a, text, 0);
 	}
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt"), 0);
-	ck_assert_uint_eq(pending_in(a), 0);
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt"), 0); /* nothing to write */
+	assert_written_now(a, true);
+	ck_assert_uint_eq(archive_write_round(a, true, "mqtt", true), 0); /* nothing to write */
 	archive_close(a);
 }
 END_TEST
@@ -154,7 +160,7 @@ START_TEST(one_message_a_round_is_written_by_the_calm_most)
 	struct archive *a = open_archive(tmp_dir);
 	char text[32];
 	store_payload(a, "ana: before", 0);
-	ck_assert_uint_eq(archive_write_round(a, false, NULL), 0);
+	ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
 	bool reached = false;
 	size_t in_group = 0;
 	for (int i = 0; i < 2000 && !reached; i++) {
@@ -186,8 +192,7 @@ static bool group_stalled(struct archive *a, size_t size, int n)
 	if (!wait)
 		return false;
 	let_pass(wait);
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt"), 0);
-	ck_assert_uint_eq(pending_in(a), 0);
+	assert_written_now(a, true);
 	return true;
 }
 
@@ -221,7 +226,7 @@ static struct archive *archive_just_written(void)
 {
 	struct archive *a = open_archive(tmp_dir);
 	store_payload(a, "ana: first", 0);
-	ck_assert_uint_eq(archive_write_round(a, false, NULL), 0);
+	ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
 	return a;
 }
 
@@ -319,8 +324,7 @@ START_TEST(the_flush_timer_leaves_a_waiting_group)
 		let_pass(100);
 	ck_assert(!history_has_idle_work(h));
 	ck_assert_uint_eq(pending_in(a), 1);
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt"), 0);
-	ck_assert_uint_eq(pending_in(a), 0);
+	assert_written_now(a, true);
 	archive_close(a);
 }
 END_TEST
@@ -358,9 +362,96 @@ START_TEST(more_at_once_than_the_cap_ends_it)
 			store_payload(a, text, 0);
 		}
 		waited = write_round_checked(a, 3) > 0;
-		ck_assert_uint_eq(archive_write_round(a, false, NULL), 0);
+		ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
 	}
 	ck_assert(waited);
+	archive_close(a);
+}
+END_TEST
+
+/* An archive whose last write was more than ARCHIVE_GROUP_MS ago: a
+ * message now begins a group. */
+static struct archive *archive_quiet(void)
+{
+	struct archive *a = archive_just_written();
+	let_pass(ARCHIVE_GROUP_MS + 2);
+	return a;
+}
+
+/* A round of one message while no peer waits for the write: how long it
+ * waits, which is never past ARCHIVE_CALM_SPAN_MS after the group began.
+ * `*began`: 0 for a group's first round, which sets it (to a moment no
+ * earlier than the archive's). */
+static uint32_t unhurried_round(struct archive *a, int n, uint64_t *began)
+{
+	char text[32];
+	snprintf(text, sizeof text, "ana: calm %d", n);
+	store_payload(a, text, 0);
+	uint64_t before = monotonic_ms();
+	uint32_t wait = archive_write_round(a, true, "mqtt", false);
+	if (!*began)
+		*began = monotonic_ms();
+	ck_assert_uint_le(before + wait, *began + ARCHIVE_CALM_SPAN_MS);
+	return wait;
+}
+
+/* A calm room whose broker does not wait for us: a lone message, even
+ * after a quiet spell, waits for company past ARCHIVE_GROUP_MS, and its
+ * group is written at once when it reaches the size drawn for it.  Groups
+ * cut short by time (a busy machine) are tried again. */
+START_TEST(a_calm_room_nobody_waits_for_shares_longer_writes)
+{
+	struct archive *a = archive_quiet();
+	uint64_t began = 0;
+	ck_assert_uint_gt(unhurried_round(a, 0, &began), ARCHIVE_GROUP_MS);
+	ck_assert_uint_eq(pending_in(a), 1);
+	size_t in_group = 1, largest = 0;
+	for (int n = 1; n < 2000 && largest <= ARCHIVE_GROUP_CALM_MAX / 2; n++) {
+		if (!in_group)
+			began = 0;
+		in_group++;
+		if (unhurried_round(a, n, &began))
+			continue;
+		ck_assert_uint_eq(pending_in(a), 0);
+		ck_assert_uint_le(in_group, ARCHIVE_GROUP_CALM_MAX * 3 / 2 - 1);
+		largest = in_group > largest ? in_group : largest;
+		in_group = 0;
+	}
+	ck_assert_uint_gt(largest, ARCHIVE_GROUP_CALM_MAX / 2);
+	archive_close(a);
+}
+END_TEST
+
+/* A lone message nobody waits for is written when its wait ends.  Once 8
+ * in a row stalled so (a broker whose own limit on messages in flight
+ * makes it wait for our PUBACKs anyway, or a slow room), such messages
+ * are written at once, as any group that stalls (a_group_that_stalls_stops_waiting). */
+START_TEST(lone_messages_nobody_waits_for_wait_until_they_stall)
+{
+	struct archive *a = archive_quiet();
+	for (int n = 0; n < 8; n++) {
+		uint64_t began = 0;
+		uint32_t wait = unhurried_round(a, n, &began);
+		ck_assert_uint_gt(wait, ARCHIVE_GROUP_MS);
+		let_pass(wait);
+		assert_written_now(a, false);
+	}
+	uint64_t began = 0;
+	ck_assert_uint_eq(unhurried_round(a, 8, &began), 0);
+	ck_assert_uint_eq(pending_in(a), 0);
+	archive_close(a);
+}
+END_TEST
+
+/* Once a peer waits, the group keeps to ARCHIVE_GROUP_SPAN_MS again. */
+START_TEST(a_waiting_peer_ends_a_calm_wait)
+{
+	struct archive *a = archive_quiet();
+	uint64_t began = 0;
+	ck_assert_uint_gt(unhurried_round(a, 0, &began), ARCHIVE_GROUP_MS);
+	let_pass(ARCHIVE_GROUP_SPAN_MS + 2);
+	store_payload(a, "ana: the broker waits now", 0);
+	assert_written_now(a, true);
 	archive_close(a);
 }
 END_TEST
@@ -830,6 +921,9 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, the_flush_timer_leaves_a_waiting_group);
 	tcase_add_test(tc, ones_and_twos_that_stall_are_written_at_once);
 	tcase_add_test(tc, more_at_once_than_the_cap_ends_it);
+	tcase_add_test(tc, a_calm_room_nobody_waits_for_shares_longer_writes);
+	tcase_add_test(tc, lone_messages_nobody_waits_for_wait_until_they_stall);
+	tcase_add_test(tc, a_waiting_peer_ends_a_calm_wait);
 	tcase_add_test(tc, a_plain_message_repeats_only_within_the_digest_window);
 	tcase_add_test(tc, a_retained_message_repeats_past_the_digest_window);
 	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
