@@ -101,10 +101,11 @@
  * PUBACKs wait.  There a lone message waits for company, up to
  * ARCHIVE_CALM_SPAN_MS after its group began, and a group is mostly
  * written in the round of its last message, right after that one is
- * shown.  Groups that stall are capped as above: a broker whose own limit
- * on messages in flight is lower than the group still waits for our
- * PUBACKs, and so does a room too slow to fill a group in its span, which
- * loses nothing by a write a message.  Each group's size is drawn:
+ * shown.  Groups that stall are still capped as above.  That catches a
+ * broker whose own limit on messages in flight is below the group (it
+ * waits for our PUBACKs whatever TCP says), and a room too slow to fill a
+ * group within its span (a write a message costs it nothing one sees).
+ * Each group's size is drawn:
  * the members of a room receive the same messages, and with ten for all
  * of them, all wrote in the same round, which then made the room's p99.
  * A room of 200 at 50 messages a second: a receiver's CPU a delivery 71
