@@ -43,3 +43,8 @@ uint32_t random_below(uint32_t bound)
 {
 	return random_word() % bound;
 }
+
+uint32_t random_spread(uint32_t middle)
+{
+	return middle / 2 + random_below(middle);
+}

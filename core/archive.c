@@ -301,11 +301,11 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 	return end > now ? end - now : 0;
 }
 
-/* The size the next unhurried group is written at: from half
- * ARCHIVE_GROUP_CALM_MAX to one and a half times it. */
+/* The size the next unhurried group is written at, around
+ * ARCHIVE_GROUP_CALM_MAX (5 to 14): see "Each group's size is drawn". */
 static void draw_calm_most(struct archive *a)
 {
-	a->calm_most = ARCHIVE_GROUP_CALM_MAX / 2 + random_below(ARCHIVE_GROUP_CALM_MAX);
+	a->calm_most = random_spread(ARCHIVE_GROUP_CALM_MAX);
 }
 
 /* A group is written: did it stall (see WRITE_STALLS), or grow (waiting
@@ -376,7 +376,7 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held,
 	 * The delay is drawn: the members of a room, which store the same
 	 * message at the same moment, would otherwise all index at once. */
 	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
-		loop_timer_arm(a->flush_timer, INDEX_DELAY_MS / 2 + random_below(INDEX_DELAY_MS));
+		loop_timer_arm(a->flush_timer, random_spread(INDEX_DELAY_MS));
 	return 0;
 }
 

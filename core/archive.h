@@ -79,9 +79,9 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * lost.  A commit is a write to the log, no fsync (history.c).  Returns 0
  * once nothing waits (written, nothing to write, or the write failed: the
  * flush timer retries, and holding acknowledgements would not help).
- * With `may_wait`, in a busy room, it may instead return how many
- * milliseconds to wait before calling again: the rounds until then share
- * one transaction (archive.c).  `held`: the one network whose backend
+ * With `may_wait`, in a busy room or a calm one whose peers do not wait,
+ * it may instead return how many milliseconds to wait before calling
+ * again: the rounds until then share one transaction (archive.c).  `held`: the one network whose backend
  * waits for the write, NULL when none or several do; `peers_wait`: a
  * backend that waits for it may keep its peer waiting too
  * (host->notify_peer_waiting). */
@@ -98,8 +98,8 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held,
 /* A group holding this many messages is written without waiting more:
  * ARCHIVE_GROUP_MAX once a round of it brought several messages at once,
  * ARCHIVE_GROUP_CALM_MAX while they come one a round, and while no peer
- * waits either, a number drawn for each group, from half of it to one and
- * a half times it (archive.c says why). */
+ * waits either, a number drawn around it for each group (random_spread;
+ * archive.c says why). */
 #define ARCHIVE_GROUP_MAX 40
 #define ARCHIVE_GROUP_CALM_MAX 10
 

@@ -535,7 +535,7 @@ static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
 /* Where the log is copied back next: see CHECKPOINT_PAGES. */
 static void draw_checkpoint_pages(struct history *h)
 {
-	h->calm_checkpoint_pages = CHECKPOINT_PAGES / 2 + (int)random_below(CHECKPOINT_PAGES);
+	h->calm_checkpoint_pages = (int)random_spread(CHECKPOINT_PAGES);
 	h->flood_checkpoint_pages = WAL_MAX_PAGES / 2 + (int)random_below(WAL_MAX_PAGES / 2);
 }
 

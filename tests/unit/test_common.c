@@ -15,6 +15,7 @@
 #include "file_kind.h"
 #include "fnv.h"
 #include "mkdirs.h"
+#include "random.h"
 #include "runtime_dir.h"
 #include "check_run.h"
 
@@ -179,6 +180,23 @@ START_TEST(runtime_dir_says_when_it_does_not_fit)
 }
 END_TEST
 
+/* Around the middle, never outside [middle / 2, middle * 3 / 2), and not
+ * always the same (10 000 draws of 10 values). */
+START_TEST(random_spread_stays_around_the_middle)
+{
+	bool seen[15] = {false};
+	for (int i = 0; i < 10000; i++) {
+		uint32_t n = random_spread(10);
+		ck_assert_uint_ge(n, 5);
+		ck_assert_uint_lt(n, 15);
+		seen[n] = true;
+	}
+	for (int n = 5; n < 15; n++)
+		ck_assert_msg(seen[n], "%d never drawn", n);
+	ck_assert_uint_eq(random_spread(1), 0);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
 	Suite *s = suite_create("common");
@@ -198,6 +216,9 @@ static Suite *common_suite(void)
 	tcase_add_test(runtime, runtime_dir_falls_back_to_tmp_by_effective_uid);
 	tcase_add_test(runtime, runtime_dir_says_when_it_does_not_fit);
 	suite_add_tcase(s, runtime);
+	TCase *random = tcase_create("random");
+	tcase_add_test(random, random_spread_stays_around_the_middle);
+	suite_add_tcase(s, random);
 	return s;
 }
 
