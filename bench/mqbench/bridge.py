@@ -20,6 +20,7 @@ mqchat runs with history off: mosquitto's bridge keeps nothing on disk
 (persistence false), and the throughput rows already show what history
 adds.  mqchat's outbox still holds each relay until broker 2 acknowledges
 it (kept over kill -9), so at QoS 1 that cost is in the figure."""
+import itertools
 import os
 import subprocess
 import time
@@ -99,6 +100,11 @@ def cpu_ns(pids):
     return [idle.counters(pid)[0] for pid in pids]
 
 
+def line_count(path):
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
 def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
     """Waits until the relay works, then times `count` lines through it,
     published on broker `one`.  `pids`: the processes whose CPU time over
@@ -108,10 +114,13 @@ def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
         throughput.probe(ctx, out_path, one.port, ROOMS[0], alive,
                          f"no probe published on broker 1 ({ROOMS[0]}) reached broker 2 "
                          f"({ROOMS[1]}) within {throughput.PROBE_DEADLINE} s")
+        ends = itertools.accumulate(line_count(chunk) for chunk in chunks)
+        arrivals = [procs.MarkedLines(out_path, MARKER, end) for end in ends]
         cpu0, t0 = cpu_ns(pids), time.monotonic()
-        procs.publish_lines(ctx, qos, chunks, ctx.timeout(count), one.port, ROOMS[0])
+        procs.publish_lines(ctx, qos, chunks, ctx.timeout(count), one.port, ROOMS[0],
+                            arrivals=arrivals)
         t1 = procs.wait_lines(out_path, MARKER, count, ctx.timeout(count),
-                              f"broker 2 ({ROOMS[1]})", alive)
+                              f"broker 2 ({ROOMS[1]})", alive, arrivals[-1])
         cpu1 = cpu_ns(pids)
         in_order = check_relayed(out_path, count, NICKS["mqchat" if relay else "mosquitto"])
     except NotRelayed:

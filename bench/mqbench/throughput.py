@@ -8,6 +8,7 @@ Both receivers are subscribed before the clock starts (a probe message is
 seen in their file); the mqchat sender is connected before, mosquitto_pub
 connects inside the timed span (a few ms of a run of seconds).
 """
+import itertools
 import os
 import time
 
@@ -105,6 +106,14 @@ def run_mqchat(ctx, qos, history, count, lines_path, size, ports=(None, None),
             "tx_rss": tx_rss, "in_order": in_order, "codes": (tx_rc, rx_rc)}
 
 
+def arrivals_of(chunk_paths, out_path, base):
+    """For each file of lines, the Arrival in `out_path` (which held `base`
+    bytes) of all the lines up to its end: mosquitto_sub prints each as
+    it was sent."""
+    ends = itertools.accumulate(os.path.getsize(p) for p in chunk_paths)
+    return [procs.Arrival(out_path, base + end) for end in ends]
+
+
 def run_mosquitto(ctx, qos, count, chunk_paths, size, ports=(None, None), topic=procs.TOPIC,
                   extra=()):
     """`ports` as for run_mqchat; `extra`: both clients' options ("-V", "311")."""
@@ -115,10 +124,12 @@ def run_mosquitto(ctx, qos, count, chunk_paths, size, ports=(None, None), topic=
         sub = procs.client(ctx, "sub", qos, *extra, port=rx_port, topic=topic, stdout=out)
     try:
         base = probe(ctx, out_path, tx_port, topic)
+        arrivals = arrivals_of(chunk_paths, out_path, base)
         t0 = time.monotonic()
         pub_rss = procs.publish_lines(ctx, qos, chunk_paths, ctx.timeout(count), tx_port, topic,
-                                      extra)
-        t1 = procs.wait_size(out_path, base + size, ctx.timeout(count), "mosquitto_sub")
+                                      extra, arrivals)
+        t1 = arrivals[-1].at or procs.wait_size(out_path, base + size, ctx.timeout(count),
+                                                "mosquitto_sub")
         in_order = check_output(out_path, base, count)
     finally:
         sub_rss = procs.kill_rss(ctx.children, sub)
