@@ -9,6 +9,7 @@
 
 #include <mqchat/msg_type.h>
 
+#include "json_envelope.h"
 #include "nick.h"
 #include "sanitize.h"
 
@@ -61,18 +62,22 @@ void json_encode(struct strbuf *out, const struct mqc_message *msg)
 	json_decref(obj);
 }
 
-/* A status line is the core's own: no payload can claim to be one. */
-static enum mqc_msg_type type_from_name(const char *name)
+/* The type a "type" member names, read as far as a NUL as strcmp() would.
+ * A status line is the core's own: no payload can claim to be one. */
+static enum mqc_msg_type type_from(struct json_span name)
 {
+	char word[sizeof "message"];
+	size_t len = name.s ? strnlen(name.s, name.len) : sizeof word;
+	if (len >= sizeof word)
+		return MQC_MSG_MESSAGE;
+	memcpy(word, name.s, len);
+	word[len] = '\0';
 	enum mqc_msg_type type;
-	return mqc_msg_type_from_name(name, &type) && type != MQC_MSG_STATUS ? type : MQC_MSG_MESSAGE;
+	return mqc_msg_type_from_name(word, &type) && type != MQC_MSG_STATUS ? type : MQC_MSG_MESSAGE;
 }
 
-static int64_t timestamp_from(const json_t *ts)
+static int64_t timestamp_from(double v)
 {
-	if (!json_is_number(ts))
-		return 0;
-	double v = json_number_value(ts);
 	if (!isfinite(v) || v < 1 || v > (double)JSON_MAX_TS_MS || v != floor(v))
 		return 0;
 	return (int64_t)v;
@@ -80,26 +85,20 @@ static int64_t timestamp_from(const json_t *ts)
 
 /* A copy of a string member, or "" when the member is missing or not a
  * string. */
-static char *string_member(const json_t *obj, const char *key, size_t *len)
+static char *string_member(struct json_span value, size_t *len)
 {
-	const json_t *value = json_object_get(obj, key);
-	if (!json_is_string(value)) {
-		*len = 0;
-		return xstrdup("");
-	}
-	*len = json_string_length(value);
-	return xstrndup(json_string_value(value), *len);
+	*len = value.len;
+	return value.s ? xstrndup(value.s, value.len) : xstrdup("");
 }
 
 /* The sender's nick, cleaned by the nick rule (nick.h); "" (sender
  * unknown: the topic is shown) when it is missing, not a string, or
  * breaks the rule even once cleaned. */
-static char *nick_member(const json_t *obj, size_t *len)
+static char *nick_member(struct json_span value, size_t *len)
 {
-	const json_t *value = json_object_get(obj, "nick");
 	struct strbuf nick = STRBUF_INIT;
-	if (json_is_string(value))
-		nick_clean(&nick, json_string_value(value), json_string_length(value));
+	if (value.s)
+		nick_clean(&nick, value.s, value.len);
 	*len = nick.len;
 	return nick.len ? strbuf_take(&nick) : xstrdup("");
 }
@@ -246,15 +245,49 @@ static json_t *load(const char *payload, size_t len)
 /* A relayed message's "hops": a whole number from 1; 0 otherwise (a
  * sender's nonsense is taken as "not relayed", never as a huge count).
  * Numbers are read as reals (see load()). */
-static unsigned hops_from(const json_t *hops)
+static unsigned hops_from(double n)
 {
-	if (!json_is_number(hops))
-		return 0;
-	double n = json_number_value(hops);
 	return n >= 1 && n <= JSON_MAX_HOPS && n == (double)(unsigned)n ? (unsigned)n : 0;
 }
 
-bool json_decode(const char *payload, size_t len, struct json_decoded *out)
+static struct json_span span_of(const json_t *value)
+{
+	if (!json_is_string(value))
+		return (struct json_span){0};
+	return (struct json_span){json_string_value(value), json_string_length(value)};
+}
+
+static double number_of(const json_t *value)
+{
+	return json_is_number(value) ? json_number_value(value) : NAN;
+}
+
+/* The members of jansson's tree `root` (spans valid while it lives). */
+static void members_of(const json_t *root, struct json_members *m)
+{
+	*m = (struct json_members){
+		.id = span_of(json_object_get(root, "id")),
+		.nick = span_of(json_object_get(root, "nick")),
+		.type = span_of(json_object_get(root, "type")),
+		.text = span_of(json_object_get(root, "text")),
+		.origin = span_of(json_object_get(root, "origin")),
+		.ts = number_of(json_object_get(root, "ts")),
+		.hops = number_of(json_object_get(root, "hops")),
+	};
+}
+
+static void decode_members(const struct json_members *m, struct json_decoded *out)
+{
+	out->type = type_from(m->type);
+	out->ts_ms = timestamp_from(m->ts);
+	out->id = string_member(m->id, &out->id_len);
+	out->nick = nick_member(m->nick, &out->nick_len);
+	out->text = string_member(m->text, &out->text_len);
+	out->origin = string_member(m->origin, &out->origin_len);
+	out->hops = hops_from(m->hops);
+}
+
+bool json_decode_by_jansson(const char *payload, size_t len, struct json_decoded *out)
 {
 	*out = (struct json_decoded){0};
 	/* Cheap rejection of the common case, plain text, before jansson
@@ -268,19 +301,22 @@ bool json_decode(const char *payload, size_t len, struct json_decoded *out)
 	json_t *root = load(payload, len);
 	if (!root)
 		return false;
-	const json_t *text = json_object_get(root, "text");
-	if (!json_is_object(root) || !json_is_string(text)) {
-		json_decref(root);
-		return false;
-	}
-	out->type = type_from_name(json_string_value(json_object_get(root, "type")));
-	out->ts_ms = timestamp_from(json_object_get(root, "ts"));
-	out->id = string_member(root, "id", &out->id_len);
-	out->nick = nick_member(root, &out->nick_len);
-	out->text = string_member(root, "text", &out->text_len);
-	out->origin = string_member(root, "origin", &out->origin_len);
-	out->hops = hops_from(json_object_get(root, "hops"));
+	struct json_members m;
+	members_of(root, &m);
+	bool taken = json_is_object(root) && m.text.s;
+	if (taken)
+		decode_members(&m, out);
 	json_decref(root);
+	return taken;
+}
+
+bool json_decode(const char *payload, size_t len, struct json_decoded *out)
+{
+	struct json_members m;
+	if (!json_envelope_read(payload, len, &m))
+		return json_decode_by_jansson(payload, len, out);
+	*out = (struct json_decoded){0};
+	decode_members(&m, out);
 	return true;
 }
 

@@ -521,6 +521,42 @@ START_TEST(one_megabyte_text)
 }
 END_TEST
 
+static void assert_same_decoding(const struct json_decoded *a, const struct json_decoded *b)
+{
+	ck_assert_int_eq(a->type, b->type);
+	ck_assert_int_eq(a->ts_ms, b->ts_ms);
+	ck_assert_uint_eq(a->hops, b->hops);
+	ck_assert_str_eq(a->id, b->id);
+	ck_assert_str_eq(a->nick, b->nick);
+	ck_assert_str_eq(a->text, b->text);
+	ck_assert_str_eq(a->origin, b->origin);
+}
+
+/* The usual shape is read in place (json_envelope.h), with every rule of
+ * the members applied just as to jansson's reading. */
+START_TEST(the_usual_shape_decodes_as_jansson_decodes_it)
+{
+	static const char *const usual[] = {
+		"{\"v\":1,\"id\":\"a1\",\"nick\":\"Ana\",\"ts\":1700000000000,"
+		"\"type\":\"message\",\"text\":\"hola\"}",
+		"{\"v\":1,\"id\":\"a2\",\"nick\":\"Eve: Ana\",\"ts\":0,"
+		"\"type\":\"status\",\"text\":\"\"}",
+		"{\"v\":1,\"id\":\"a3\",\"nick\":\"Ana\u200b\",\"ts\":999999999999999,"
+		"\"type\":\"leave\",\"text\":\"adiós\",\"origin\":\"irc:#sala\",\"hops\":300}",
+		"{\"v\":1,\"id\":\"a4\",\"nick\":\"Ana\",\"ts\":9007199254740992,"
+		"\"type\":\"action\",\"text\":\"x\",\"origin\":\"o\",\"hops\":255}",
+	};
+	for (size_t i = 0; i < sizeof usual / sizeof usual[0]; i++) {
+		struct json_decoded quick, slow;
+		ck_assert(decode_str(usual[i], &quick));
+		ck_assert(json_decode_by_jansson(usual[i], strlen(usual[i]), &slow));
+		assert_same_decoding(&quick, &slow);
+		json_decoded_free(&quick);
+		json_decoded_free(&slow);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("wire_json");
@@ -551,6 +587,7 @@ int main(void)
 	tcase_add_test(dec, nicks_obey_the_nick_rule);
 	tcase_add_test(dec, deep_nesting_does_not_crash);
 	tcase_add_test(dec, one_megabyte_text);
+	tcase_add_test(dec, the_usual_shape_decodes_as_jansson_decodes_it);
 	suite_add_tcase(s, dec);
 
 	return check_run(s);
