@@ -4,13 +4,13 @@
  *
  * Every mqchat writes its messages the same way (json_encode(): compact,
  * the members in PRODUCT order, "v":1).  jansson builds a tree of a dozen
- * allocations to read one: 2 µs a message here, which each receiver of a
- * busy room pays for every delivery.  This reads that one shape in place,
- * in a tenth of the time.  Anything else (another order, whitespace
- * inside, an escape, a control byte, bad UTF-8, a number that is not a
- * plain whole number of at most 15 digits, another member) it declines,
- * and json_decode() gives the payload to jansson, which stays the judge
- * of JSON.  What it accepts, jansson reads the same: the fuzz target
+ * allocations to read one (2 µs; bench/README.md, "Figures the code
+ * refers to"), which a receiver pays for every delivery.  This reads that
+ * one shape in place, in a tenth of the time.  Anything else (another
+ * order, whitespace inside, an escape, a control byte, bad UTF-8, a number
+ * that is not a plain whole number of at most 15 digits, another member)
+ * it declines, and json_decode() gives the payload to jansson, which stays
+ * the judge of JSON.  What it accepts, jansson reads the same: the fuzz target
  * fuzz_json_envelope checks that json_decode() agrees with jansson alone
  * on every input.
  */
