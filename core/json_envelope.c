@@ -24,7 +24,7 @@ static bool take(struct cursor *c, const char *literal)
 
 static void skip_space(struct cursor *c)
 {
-	while (c->at < c->end && (*c->at == ' ' || *c->at == '\t' || *c->at == '\r' || *c->at == '\n'))
+	while (c->at < c->end && json_is_space(*c->at))
 		c->at++;
 }
 
@@ -51,7 +51,7 @@ static bool plain_string(struct cursor *c, struct json_span *out)
 	return false;
 }
 
-/* Digits a double holds exactly whatever they are (2^53 has 16). */
+/* Any whole number of this many digits is exact as a double (2^53 has 16). */
 #define EXACT_DIGITS 15
 
 /* A whole number without sign, fraction, exponent or leading zero, of at
@@ -60,7 +60,7 @@ static bool whole_number(struct cursor *c, double *out)
 {
 	const char *start = c->at;
 	uint64_t v = 0;
-	while (c->at < c->end && *c->at >= '0' && *c->at <= '9' && c->at - start <= EXACT_DIGITS)
+	while (c->at < c->end && json_is_digit(*c->at) && c->at - start <= EXACT_DIGITS)
 		v = v * 10 + (uint64_t)(*c->at++ - '0');
 	size_t digits = (size_t)(c->at - start);
 	if (digits == 0 || digits > EXACT_DIGITS || (digits > 1 && *start == '0'))

@@ -20,6 +20,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* JSON's whitespace and digits (RFC 8259), for every hand scan of a
+ * payload. */
+static inline bool json_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline bool json_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* A member's string: `s` NULL when the member is absent or not a string.
  * Not NUL-terminated; it may hold NUL bytes (jansson's "\u0000"). */
 struct json_span {

@@ -103,34 +103,24 @@ static char *nick_member(struct json_span value, size_t *len)
 	return nick.len ? strbuf_take(&nick) : xstrdup("");
 }
 
-static bool is_json_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* Length of the JSON number (RFC 8259 grammar) at `s`, 0 when none. */
 static size_t number_length(const char *s, size_t len)
 {
 	size_t i = s[0] == '-';
 	if (i < len && s[i] == '0')
 		i++;
-	else if (i < len && is_digit(s[i]))
-		while (i < len && is_digit(s[i]))
+	else if (i < len && json_is_digit(s[i]))
+		while (i < len && json_is_digit(s[i]))
 			i++;
 	else
 		return 0;
-	if (i + 1 < len && s[i] == '.' && is_digit(s[i + 1]))
-		for (i++; i < len && is_digit(s[i]);)
+	if (i + 1 < len && s[i] == '.' && json_is_digit(s[i + 1]))
+		for (i++; i < len && json_is_digit(s[i]);)
 			i++;
 	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
 		size_t j = i + 1 + (i + 1 < len && (s[i + 1] == '+' || s[i + 1] == '-'));
-		if (j < len && is_digit(s[j]))
-			for (i = j; i < len && is_digit(s[i]);)
+		if (j < len && json_is_digit(s[j]))
+			for (i = j; i < len && json_is_digit(s[i]);)
 				i++;
 	}
 	return i;
@@ -152,7 +142,7 @@ static long hex4(const char *s)
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = s[i];
-		int d = is_digit(c)              ? c - '0'
+		int d = json_is_digit(c)       ? c - '0'
 		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
 		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
 		                               : -1;
@@ -206,7 +196,7 @@ static void repair_members(char *s, size_t len)
 				i += repair_escape(s + i, len - i) - 1;
 		} else if (s[i] == '"') {
 			in_string = true;
-		} else if (s[i] == '-' || is_digit(s[i])) {
+		} else if (s[i] == '-' || json_is_digit(s[i])) {
 			size_t n = number_length(s + i, len - i);
 			if (n >= 4 && number_overflows(s + i, n)) {
 				memcpy(s + i, "null", 4);
@@ -293,7 +283,7 @@ bool json_decode_by_jansson(const char *payload, size_t len, struct json_decoded
 	/* Cheap rejection of the common case, plain text, before jansson
 	 * builds an error message for it. */
 	size_t start = 0;
-	while (start < len && is_json_space(payload[start]))
+	while (start < len && json_is_space(payload[start]))
 		start++;
 	if (start == len || payload[start] != '{')
 		return false;

@@ -20,7 +20,6 @@ mqchat runs with history off: mosquitto's bridge keeps nothing on disk
 (persistence false), and the throughput rows already show what history
 adds.  mqchat's outbox still holds each relay until broker 2 acknowledges
 it (kept over kill -9), so at QoS 1 that cost is in the figure."""
-import itertools
 import os
 import subprocess
 import time
@@ -100,11 +99,6 @@ def cpu_ns(pids):
     return [idle.counters(pid)[0] for pid in pids]
 
 
-def line_count(path):
-    with open(path, "rb") as f:
-        return sum(1 for _ in f)
-
-
 def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
     """Waits until the relay works, then times `count` lines through it,
     published on broker `one`.  `pids`: the processes whose CPU time over
@@ -114,8 +108,10 @@ def relay_and_time(ctx, qos, count, chunks, one, pids, out_path, relay):
         throughput.probe(ctx, out_path, one.port, ROOMS[0], alive,
                          f"no probe published on broker 1 ({ROOMS[0]}) reached broker 2 "
                          f"({ROOMS[1]}) within {throughput.PROBE_DEADLINE} s")
-        ends = itertools.accumulate(line_count(chunk) for chunk in chunks)
-        arrivals = [procs.MarkedLines(out_path, MARKER, end) for end in ends]
+        # line_files' chunks: PUB_RUN_MAX lines each, the last one the rest.
+        arrivals = [procs.MarkedLines(out_path, MARKER,
+                                      min(count, (i + 1) * throughput.PUB_RUN_MAX))
+                    for i in range(len(chunks))]
         cpu0, t0 = cpu_ns(pids), time.monotonic()
         procs.publish_lines(ctx, qos, chunks, ctx.timeout(count), one.port, ROOMS[0],
                             arrivals=arrivals)
