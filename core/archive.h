@@ -69,6 +69,16 @@ enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity 
  * seen it, or an earlier run stored it at any age (a message without an
  * id by its words, among the newest keys the store recalls). */
 enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_identity *ident);
+/* Who waits for the next write: the backends that hold something back
+ * until it (the acknowledgements of QoS 1/2 messages: host->notify_stored
+ * in plugin.h). */
+struct archive_waiters {
+	bool any;           /* some backend does */
+	const char *alone;  /* the one network whose backend does; NULL: none or several */
+	bool peers_wait;    /* one of them may keep its peer waiting too
+	                     * (host->notify_peer_waiting) */
+};
+
 /* Writes what the rounds stored, after the outbox saved what it made of
  * it (the caller's order): before the acknowledgements of the QoS 1/2
  * messages among them leave (the backends hold them until told: `stored`
@@ -81,14 +91,13 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
  * flush timer retries, and holding acknowledgements would not help).
  * With `may_wait`, in a busy room or a calm one whose peers do not wait,
  * it may instead return how many milliseconds to wait before calling
- * again: the rounds until then share one transaction (archive.c).  `held`: the one network whose backend
- * waits for the write, NULL when none or several do; `peers_wait`: a
- * backend that waits for it may keep its peer waiting too
- * (host->notify_peer_waiting). */
-uint32_t archive_write_round(struct archive *a, bool may_wait, const char *held,
-                             bool peers_wait);
+ * again: the rounds until then share one transaction (archive.c).  With
+ * history off there is nothing to write, but the acknowledgements `w`
+ * holds back wait as if there were: a broker sends what comes meanwhile
+ * in fewer, fuller segments (archive.c, "Without history"). */
+uint32_t archive_write_round(struct archive *a, bool may_wait, const struct archive_waiters *w);
 /* How long a group of rounds waits to share a write: ARCHIVE_GROUP_MS
- * after the last write, or, while `held` alone feeds it, after the group
+ * after the last write, or, while `w->alone` feeds it alone, after the group
  * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began; while no peer
  * waits and the messages come one a round, ARCHIVE_CALM_SPAN_MS after it
  * began (archive.c). */

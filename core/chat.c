@@ -161,29 +161,20 @@ static void send_said(void *data)
 	loop_timer_arm_now(chat->save_timer);
 }
 
-/* The one network whose backend waits for the write (notify_stored);
- * NULL when none or several do. */
-static const char *network_held(const struct chat *chat)
+/* The backends that wait for the write (notify_stored), and whether one
+ * of them may keep its peer waiting too (host->notify_peer_waiting). */
+static struct archive_waiters waiters_of(const struct chat *chat)
 {
-	const char *held = NULL;
+	struct archive_waiters w = {0};
 	for (size_t i = 0; i < chat->n_networks; i++) {
-		if (!chat->networks[i].wants_stored)
+		const struct network *net = &chat->networks[i];
+		if (!net->wants_stored)
 			continue;
-		if (held)
-			return NULL;
-		held = chat->networks[i].name;
+		w.alone = w.any ? NULL : net->name;
+		w.any = true;
+		w.peers_wait = w.peers_wait || net->peer_waiting;
 	}
-	return held;
-}
-
-/* Whether a backend that waits for the write may keep its peer waiting
- * too (host->notify_peer_waiting). */
-static bool peers_wait(const struct chat *chat)
-{
-	for (size_t i = 0; i < chat->n_networks; i++)
-		if (chat->networks[i].wants_stored && chat->networks[i].peer_waiting)
-			return true;
-	return false;
+	return w;
 }
 
 /* Writes history, unless the rounds since the last write wait to share
@@ -191,9 +182,9 @@ static bool peers_wait(const struct chat *chat)
  * until then (host->notify_stored) are told. */
 static void write_history(struct chat *chat, bool may_wait)
 {
-	uint32_t wait = archive_write_round(chat->archive,
-	                                    may_wait && chat->may_group && !chat->store_soon,
-	                                    network_held(chat), peers_wait(chat));
+	struct archive_waiters w = waiters_of(chat);
+	uint32_t wait =
+		archive_write_round(chat->archive, may_wait && chat->may_group && !chat->store_soon, &w);
 	chat->store_soon = false;
 	if (wait) {
 		loop_timer_arm(chat->group_timer, wait);

@@ -273,7 +273,7 @@ def rss_mib(procs_):
     return sum(procs.peak_rss(p.pid) for p in procs_) / 1024
 
 
-def bench_mqchat(ctx, results, plan):
+def bench_mqchat(ctx, results, plan, history="on"):
     n, senders = plan.instances, plan.senders
     work = ctx.tmpdir("scale")
     instances = []
@@ -281,7 +281,7 @@ def bench_mqchat(ctx, results, plan):
     try:
         t0 = time.monotonic()
         for i in range(n):
-            instances.append(procs.Mqchat(ctx, work, f"u{i:02d}", "on", 1, fifo=i < senders,
+            instances.append(procs.Mqchat(ctx, work, f"u{i:02d}", history, 1, fifo=i < senders,
                                           stdout=subprocess.PIPE))
         for m in instances:
             m.wait_connected(120)
@@ -291,11 +291,18 @@ def bench_mqchat(ctx, results, plan):
         groups = [Group("rx", everyone[senders:], instances[senders:]),
                   Group("room", everyone), Group("broker", [ctx.broker.proc])]
         # A sender does not print its own lines: n - 1 copies of each.
-        passes(ctx, results, "mqchat" + plan.name, plan, instances, inputs, n - 1, groups,
+        name = "mqchat" if history == "on" else "mqchat-off"
+        passes(ctx, results, name + plan.name, plan, instances, inputs, n - 1, groups,
                {"startup_s": startup, "rss_mib": rss_mib(everyone)})
     finally:
         procs.stop_mqchats(instances)
         inputs.close()
+
+
+def bench_mqchat_history_off(ctx, results, plan):
+    """The same room with history off: what storing the room costs its
+    members, beside what the rest of mqchat does (bench/README.md)."""
+    bench_mqchat(ctx, results, plan, history="off")
 
 
 class Client:
@@ -416,10 +423,13 @@ def bench(ctx, results):
     """Every room, each on a fresh broker (the section's own for the
     first); a room that fails does not keep the others from running."""
     failed = []
-    # The receive path alone (bench_mqchat_rx) in the first room's size.
+    # The receive path alone (bench_mqchat_rx), and the room without
+    # history unless --quick leaves it out, in the first room's size.
+    first = (bench_mqchat, bench_mqchat_history_off, bench_mqchat_rx, bench_mosquitto)
+    if not ctx.scale_history_off:
+        first = tuple(r for r in first if r is not bench_mqchat_history_off)
     rooms = ((p, r) for k, p in enumerate(plans(ctx))
-             for r in ((bench_mqchat, bench_mqchat_rx, bench_mosquitto) if k == 0
-                       else (bench_mqchat, bench_mosquitto)))
+             for r in (first if k == 0 else (bench_mqchat, bench_mosquitto)))
     for i, (plan, room) in enumerate(rooms):
         what = f"{room.__name__[len('bench_'):]} {plan.instances} instances"
         try:

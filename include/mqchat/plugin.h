@@ -544,9 +544,10 @@ struct mqc_host {
 	 * so far is in history (MQTT: the acknowledgements of QoS 1 and 2
 	 * messages, so that what the broker counts as delivered survives a
 	 * kill -9).  The core calls the plugin's `stored` once it is: at the
-	 * end of this loop round (always so with history off), or a few
-	 * milliseconds later while messages keep coming (one write for many;
-	 * up to 200 ms while its peer does not wait: notify_peer_waiting).
+	 * end of this loop round, or a few milliseconds later while messages
+	 * keep coming (one write for many; up to 200 ms while its peer does
+	 * not wait: notify_peer_waiting).  With history off, after the same
+	 * wait: what is held back lets the peer gather what follows.
 	 * One call covers everything handed over before it.  `soon`: the backend
 	 * can send nothing else meanwhile (its library queued the
 	 * acknowledgement ahead of what is said next): the core writes at the

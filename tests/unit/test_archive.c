@@ -106,10 +106,16 @@ static size_t pending_in(struct archive *a)
 	return history_pending(archive_store_handle(a));
 }
 
+/* A round's write, with the mqtt backend waiting for it. */
+static uint32_t write_round(struct archive *a, bool may_wait, bool peers_wait)
+{
+	return archive_write_round(a, may_wait, &(struct archive_waiters){true, "mqtt", peers_wait});
+}
+
 /* A round that writes what waits, without waiting. */
 static void assert_written_now(struct archive *a, bool peers_wait)
 {
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt", peers_wait), 0);
+	ck_assert_uint_eq(write_round(a, true, peers_wait), 0);
 	ck_assert_uint_eq(pending_in(a), 0);
 }
 
@@ -117,7 +123,7 @@ static void assert_written_now(struct archive *a, bool peers_wait)
  * most a few milliseconds, with what the round stored still pending. */
 static uint32_t write_round_checked(struct archive *a, size_t stored)
 {
-	uint32_t wait = archive_write_round(a, true, "mqtt", true);
+	uint32_t wait = write_round(a, true, true);
 	ck_assert_uint_le(wait, ARCHIVE_GROUP_MS);
 	ck_assert_uint_eq(pending_in(a), wait ? stored : 0);
 	return wait;
@@ -135,7 +141,7 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 	for (int i = 0; i < 100 && !waited; i++) {
 		snprintf(text, sizeof text, "ana: first %d", i);
 		store_payload(a, text, 0);
-		ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
+		ck_assert_uint_eq(write_round(a, false, true), 0);
 		ck_assert_uint_eq(pending_in(a), 0);
 		snprintf(text, sizeof text, "ana: second %d", i);
 		store_payload(a, text, 0);
@@ -147,7 +153,43 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 		store_payload(a, text, 0);
 	}
 	assert_written_now(a, true);
-	ck_assert_uint_eq(archive_write_round(a, true, "mqtt", true), 0); /* nothing to write */
+	ck_assert_uint_eq(write_round(a, true, true), 0); /* nothing to write */
+	archive_close(a);
+}
+END_TEST
+
+/* Without history the acknowledgements a backend holds back wait as if
+ * for a write: a round right after the last "write" waits (the same
+ * allowance for a busy machine as above), ARCHIVE_GROUP_MAX of them leave
+ * at once, and when no backend holds any (QoS 0) nothing ever waits. */
+START_TEST(without_history_held_acknowledgements_wait_as_for_a_write)
+{
+	config_set(&cfg, "core", "history", "off", "test");
+	struct archive *a = open_archive(tmp_dir);
+	struct archive_waiters none = {false, NULL, true};
+	char text[32];
+	for (int i = 0; i < ARCHIVE_GROUP_MAX * 2; i++) {
+		snprintf(text, sizeof text, "ana: qos 0 %d", i);
+		store_payload(a, text, 0);
+		ck_assert_uint_eq(archive_write_round(a, true, &none), 0);
+	}
+	bool waited = false;
+	for (int i = 0; i < 100 && !waited; i++) {
+		snprintf(text, sizeof text, "ana: first %d", i);
+		store_payload(a, text, 0);
+		ck_assert_uint_eq(write_round(a, false, true), 0);
+		snprintf(text, sizeof text, "ana: second %d", i);
+		store_payload(a, text, 0);
+		uint32_t wait = write_round(a, true, true);
+		ck_assert_uint_le(wait, ARCHIVE_GROUP_MS);
+		waited = wait > 0;
+	}
+	ck_assert(waited);
+	for (int i = 0; i < ARCHIVE_GROUP_MAX - 1; i++) {
+		snprintf(text, sizeof text, "bea: %d", i);
+		store_payload(a, text, 0);
+	}
+	ck_assert_uint_eq(write_round(a, true, true), 0);
 	archive_close(a);
 }
 END_TEST
@@ -160,7 +202,7 @@ START_TEST(one_message_a_round_is_written_by_the_calm_most)
 	struct archive *a = open_archive(tmp_dir);
 	char text[32];
 	store_payload(a, "ana: before", 0);
-	ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
 	bool reached = false;
 	size_t in_group = 0;
 	for (int i = 0; i < 2000 && !reached; i++) {
@@ -226,7 +268,7 @@ static struct archive *archive_just_written(void)
 {
 	struct archive *a = open_archive(tmp_dir);
 	store_payload(a, "ana: first", 0);
-	ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
 	return a;
 }
 
@@ -362,7 +404,7 @@ START_TEST(more_at_once_than_the_cap_ends_it)
 			store_payload(a, text, 0);
 		}
 		waited = write_round_checked(a, 3) > 0;
-		ck_assert_uint_eq(archive_write_round(a, false, NULL, true), 0);
+		ck_assert_uint_eq(write_round(a, false, true), 0);
 	}
 	ck_assert(waited);
 	archive_close(a);
@@ -388,7 +430,7 @@ static uint32_t unhurried_round(struct archive *a, int n, uint64_t *began)
 	snprintf(text, sizeof text, "ana: calm %d", n);
 	store_payload(a, text, 0);
 	uint64_t before = monotonic_ms();
-	uint32_t wait = archive_write_round(a, true, "mqtt", false);
+	uint32_t wait = write_round(a, true, false);
 	if (!*began)
 		*began = monotonic_ms();
 	ck_assert_uint_le(before + wait, *began + ARCHIVE_CALM_SPAN_MS);
@@ -914,6 +956,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_message_with_an_id_is_new_once);
 	tcase_add_test(tc, without_history_a_copy_is_known_past_thousands);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
+	tcase_add_test(tc, without_history_held_acknowledgements_wait_as_for_a_write);
 	tcase_add_test(tc, one_message_a_round_is_written_by_the_calm_most);
 	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
 	tcase_add_test(tc, a_growing_group_waits_on_within_its_span);
