@@ -67,7 +67,9 @@ void json_encode(struct strbuf *out, const struct mqc_message *msg)
 static enum mqc_msg_type type_from(struct json_span name)
 {
 	char word[sizeof "message"];
-	size_t len = name.s ? strnlen(name.s, name.len) : sizeof word;
+	if (!name.s)
+		return MQC_MSG_MESSAGE;
+	size_t len = strnlen(name.s, name.len);
 	if (len >= sizeof word)
 		return MQC_MSG_MESSAGE;
 	memcpy(word, name.s, len);

@@ -425,9 +425,8 @@ def bench(ctx, results):
     failed = []
     # The receive path alone (bench_mqchat_rx), and the room without
     # history unless --quick leaves it out, in the first room's size.
-    first = (bench_mqchat, bench_mqchat_history_off, bench_mqchat_rx, bench_mosquitto)
-    if not ctx.scale_history_off:
-        first = tuple(r for r in first if r is not bench_mqchat_history_off)
+    first = ((bench_mqchat, bench_mqchat_history_off) if ctx.scale_history_off
+             else (bench_mqchat,)) + (bench_mqchat_rx, bench_mosquitto)
     rooms = ((p, r) for k, p in enumerate(plans(ctx))
              for r in (first if k == 0 else (bench_mqchat, bench_mosquitto)))
     for i, (plan, room) in enumerate(rooms):

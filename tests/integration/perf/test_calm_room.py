@@ -86,9 +86,16 @@ class OneInFlightTest(harness.TestCase):
     broker_conf = "max_inflight_messages 1\n"
 
     def test_a_broker_that_waits_for_each_puback_is_not_kept_waiting(self):
-        db = os.path.join(self.workdir, "history.db")
+        self.one_at_a_time(os.path.join(self.workdir, "history.db"))
+
+    def test_nor_with_history_off(self):
+        """With history off the PUBACKs wait as they would for a write
+        (core/archive.c, "Without history"), and stall the same way."""
+        self.one_at_a_time("off")
+
+    def one_at_a_time(self, history):
         ini = harness.basic_ini(self.workdir, self.broker,
-                                core={"announce": "off", "history": db},
+                                core={"announce": "off", "history": history},
                                 mqtt={"qos": "1", "presence": "off", "protocol": "3.1.1"},
                                 stdin={"format": "{text}", "color": "never"})
         m = self.mqchat(ini)
