@@ -46,6 +46,9 @@ void archive_close(struct archive *a);
 char *archive_database_path(const struct config *cfg, const char *state_dir);
 /* The open store, for the outbox to share its file; NULL when none. */
 struct history *archive_store_handle(struct archive *a);
+/* Whether the archive's own timer is armed: a retry, a flood's slices,
+ * the full-text index's catching up. */
+bool archive_timer_armed(const struct archive *a);
 
 /* How long after connecting a plain payload is looked up in history, and
  * one seen before the link went down is a repeat (archive_check). */

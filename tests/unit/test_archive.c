@@ -347,7 +347,10 @@ END_TEST
 /* The index's flush timer, due while a group waits, indexes what was
  * written before and leaves the group to the round that ends its wait:
  * taken by the timer, its acknowledgements would wait all the same, and the
- * next group would begin in the old one's state. */
+ * next group would begin in the old one's state.  Nor is it armed again
+ * for the group: the group's write draws the index's next delay (armed
+ * every FLUSH_DELAY_MS instead, it indexed a paced room in passes of a
+ * few dozen rows). */
 START_TEST(the_flush_timer_leaves_a_waiting_group)
 {
 	struct archive *a = archive_just_written();
@@ -365,8 +368,10 @@ START_TEST(the_flush_timer_leaves_a_waiting_group)
 	for (int i = 0; i < 300 && history_has_idle_work(h); i++)
 		let_pass(100);
 	ck_assert(!history_has_idle_work(h));
+	ck_assert(!archive_timer_armed(a));
 	ck_assert_uint_eq(pending_in(a), 1);
 	assert_written_now(a, true);
+	ck_assert(archive_timer_armed(a)); /* the group's row waits for the index */
 	archive_close(a);
 }
 END_TEST
