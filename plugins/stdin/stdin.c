@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "stdin.h"
+#include "stdin_editline.h"
 #include "where.h"
 
 /* The words of `color`, in the order host->config_word() counts them. */
@@ -93,6 +94,26 @@ static int stdin_check(struct mqc_instance *inst, const struct mqc_host *host)
 	return format ? 0 : -1;
 }
 
+/* The line editor on a terminal; plain lines from a pipe or a file, or
+ * from a terminal whose line editor cannot be loaded: a chat without
+ * editing beats no chat. */
+static bool open_input(struct stdin_frontend *fe, bool terminal, const char *prompt,
+                       const char *history)
+{
+	const struct stdin_editline *ed = NULL;
+	if (terminal) {
+		const char *why;
+		ed = stdin_editline_load(&why);
+		if (!ed)
+			fe->host->log(fe->inst, MQC_LOG_WARNING,
+			              "cannot load the line editor: %s; reading plain lines "
+			              "(no editing, prompt or input history)", why);
+	}
+	if (ed)
+		return (fe->terminal = stdin_terminal_open(fe, ed, prompt, history)) != NULL;
+	return (fe->batch = stdin_batch_open(fe, terminal)) != NULL;
+}
+
 static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
 {
 	if (stdin_taken) {
@@ -121,10 +142,8 @@ static void *stdin_open(struct mqc_instance *inst, const struct mqc_host *host)
 		ok = false;
 	}
 
-	if (ok && terminal)
-		ok = (fe->terminal = stdin_terminal_open(fe, prompt, history)) != NULL;
-	else if (ok)
-		ok = (fe->batch = stdin_batch_open(fe)) != NULL;
+	if (ok)
+		ok = open_input(fe, terminal, prompt, history);
 	free(prompt);
 	free(history);
 	if (!ok) {

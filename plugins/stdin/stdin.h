@@ -5,8 +5,8 @@
  * One instance owns standard input and standard output.  When standard input
  * is a terminal it runs a line editor (stdin_terminal.c, on libedit loaded
  * then by stdin_editline.c, with Ctrl-Z and fg taken into the loop by
- * stdin_jobctl.c); otherwise it reads lines in batch (stdin_batch.c).  Both
- * print through stdin_output.c.
+ * stdin_jobctl.c); otherwise, or when libedit cannot be loaded, it reads
+ * lines in batch (stdin_batch.c).  Both print through stdin_output.c.
  */
 #ifndef MQC_STDIN_H
 #define MQC_STDIN_H
@@ -21,6 +21,7 @@
 
 struct stdin_terminal;
 struct stdin_batch;
+struct stdin_editline;
 
 struct stdin_frontend {
 	struct mqc_instance *inst;
@@ -59,7 +60,9 @@ void stdin_write_stdout(struct stdin_frontend *fe, const char *buf, size_t len);
 
 /* --- stdin_terminal.c ------------------------------------------------- */
 
+/* The line editor `ed` (stdin_editline_load) on standard input. */
 struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
+                                           const struct stdin_editline *ed,
                                            const char *prompt,
                                            const char *history_path);
 void stdin_terminal_deliver(struct stdin_terminal *t,
@@ -88,7 +91,10 @@ void stdin_jobctl_close(struct stdin_jobctl *j);
 
 /* --- stdin_batch.c ---------------------------------------------------- */
 
-struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe);
+/* `typed`: a person types on a terminal that has no line editor (libedit
+ * could not be loaded): lines may be commands, the history replay is
+ * shown, and the terminal's file stays blocking (the shell shares it). */
+struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe, bool typed);
 void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg);
 void stdin_batch_close(struct stdin_batch *b);
 

@@ -3,7 +3,9 @@
  * Batch mode: standard input is a pipe or a file.  Every line is sent; at end
  * of input mqchat is asked to finish (the core then waits for the broker's
  * acknowledgements).  The conversation of others goes to standard output,
- * status lines to standard error.
+ * status lines to standard error.  Also a terminal's plain lines when
+ * libedit cannot be loaded (`typed`): then a line may be a command, and
+ * the history replay is shown.
  *
  * Output is gathered over a loop round and written at its end, in one
  * write() (a receiver under a flood made one per message).
@@ -31,6 +33,7 @@
 
 struct stdin_batch {
 	struct stdin_frontend *fe;
+	bool typed;              /* a person at a terminal (stdin_batch_open) */
 	struct mqc_watch *watch; /* NULL once input has ended */
 	int saved_flags;         /* of standard input, restored on close */
 	struct mqc_lines lines;   /* at most STDIN_MAX_LINE bytes kept */
@@ -79,7 +82,7 @@ static void batch_line(void *data, size_t line_no, const char *line, size_t len)
 	struct stdin_batch *b = data;
 	if (len == 0)
 		return; /* a blank line says nothing */
-	b->fe->host->submit_line(b->fe->inst, line, len, 0, NULL);
+	b->fe->host->submit_line(b->fe->inst, line, len, b->typed ? MQC_LINE_COMMANDS : 0, NULL);
 }
 
 static void batch_overlong(void *data, size_t line_no, unsigned long long len)
@@ -115,7 +118,7 @@ static void batch_readable(void *data, int fd, unsigned revents)
 	}
 }
 
-struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
+struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe, bool typed)
 {
 	int flags = fcntl(STDIN_FILENO, F_GETFL);
 	if (flags < 0) {
@@ -130,6 +133,7 @@ struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
 	}
 	b->sink = (struct mqc_lines_sink){.data = b, .line = batch_line, .overlong = batch_overlong};
 	b->fe = fe;
+	b->typed = typed;
 	b->saved_flags = flags;
 	b->output_timer = fe->host->timer_add(fe->inst, 0, false, batch_write_output, b);
 	if (!b->output_timer) {
@@ -138,7 +142,9 @@ struct stdin_batch *stdin_batch_open(struct stdin_frontend *fe)
 		free(b);
 		return NULL;
 	}
-	if (!(flags & O_NONBLOCK))
+	/* A terminal's lines come whole (canonical mode) and its file is the
+	 * shell's too: left blocking, as a crash would leave it. */
+	if (!(flags & O_NONBLOCK) && !typed)
 		(void)fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
 	b->watch = fe->host->watch_add(fe->inst, STDIN_FILENO, MQC_IO_IN,
 	                               MQC_WATCH_SOURCE, batch_readable, b);
@@ -166,8 +172,9 @@ void stdin_batch_deliver(struct stdin_batch *b, const struct mqc_message *msg)
 		return;
 	}
 	/* A script piping lines in wants the live conversation of others:
-	 * neither its own lines nor a replay of history. */
-	if (msg->flags & (MQC_MSG_OWN | MQC_MSG_HISTORY))
+	 * neither its own lines nor a replay of history.  A person at a
+	 * terminal saw their own line as typed, and wants the replay. */
+	if (msg->flags & (b->typed ? MQC_MSG_OWN : MQC_MSG_OWN | MQC_MSG_HISTORY))
 		return;
 	size_t len;
 	if (!stdin_render(fe, msg, fe->color, &len))

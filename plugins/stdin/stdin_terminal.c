@@ -474,15 +474,10 @@ static void ensure_utf8_ctype(void)
 }
 
 struct stdin_terminal *stdin_terminal_open(struct stdin_frontend *fe,
+                                           const struct stdin_editline *ed,
                                            const char *prompt,
                                            const char *history_path)
 {
-	const char *why;
-	const struct stdin_editline *ed = stdin_editline_load(&why);
-	if (!ed) {
-		fe->host->log(fe->inst, MQC_LOG_ERROR, "cannot load the line editor: %s", why);
-		return NULL;
-	}
 	struct stdin_terminal *t = calloc(1, sizeof *t);
 	if (!t || !(t->prompt = strdup(prompt)) || !(t->base_prompt = strdup(prompt)) ||
 	    (history_path && !(t->history_path = strdup(history_path)))) {

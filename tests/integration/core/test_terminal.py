@@ -24,11 +24,12 @@ class Terminal:
     Standard error stays on the terminal too, as for a person: mqchat then
     counts as interactive (asks for a nick, shows connection events inline)."""
 
-    def __init__(self, workdir, ini, name="term", width=WIDTH):
+    def __init__(self, workdir, ini, name="term", width=WIDTH, env=None):
         self.width = width
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.env = harness.isolated_env(self.dir)
+        self.env.update(env or {})
         self.sock = os.path.join(self.dir, "tmux.sock")
         script = os.path.join(self.dir, "run.sh")
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items()
@@ -129,12 +130,12 @@ class TerminalTestCase(harness.TestCase):
         return s
 
     def terminal(self, nick="Ana", width=WIDTH, core=None, mqtt=None, sections=None,
-                 name="term", **stdin_keys):
+                 name="term", env=None, **stdin_keys):
         keys = {"format": "{nick}: {text}", "color": "never"}
         keys.update(stdin_keys)
         ini = harness.basic_ini(self.workdir, self.broker, nick=nick, core=core, mqtt=mqtt,
                                 stdin=keys, **(sections or {}))
-        t = Terminal(self.workdir, ini, name=name, width=width)
+        t = Terminal(self.workdir, ini, name=name, width=width, env=env)
         self.cleanups.append(t.close)
         return t
 
@@ -279,10 +280,12 @@ class TerminalTest(TerminalTestCase):
         self.assertIn(code, (0, 75))
         sub.out.wait_for(rb"^Ana ha salido del chat$", timeout=SLOW)
 
-    def test_a_broken_line_editor_is_named(self):
-        # libedit is opened when a terminal asks for it: a library of that
-        # name without its readline interface (a broken install) is an
-        # error that names what is missing, and nothing is joined.
+    def test_without_a_line_editor_plain_lines_still_chat(self):
+        # libedit is opened when a terminal asks for it.  A library of that
+        # name without its readline interface (a broken install) is named
+        # in a warning, and the terminal is read as plain lines: sent as
+        # typed, commands included, the room and the history replay shown,
+        # the terminal's settings left as they were.
         libdir = os.path.join(self.workdir, "lib")
         os.makedirs(libdir)
         source = os.path.join(libdir, "not_libedit.c")
@@ -291,22 +294,38 @@ class TerminalTest(TerminalTestCase):
         subprocess.run(["cc", "-shared", "-fPIC", source, "-o",
                         os.path.join(libdir, "libedit.so.2")], check=True)
         sub = self.subscriber()
-        ini = harness.basic_ini(self.workdir, self.broker, core={"history": "off"})
-        master, slave = os.openpty()
-        env = harness.isolated_env(os.path.join(self.workdir, "broken"))
-        env["LD_LIBRARY_PATH"] = libdir
-        proc = subprocess.Popen([harness.MQCHAT, "-c", ini], stdin=slave, stdout=slave,
-                                stderr=subprocess.PIPE, env=env, start_new_session=True)
-        os.close(slave)
-        self.cleanups.append(lambda: os.close(master))
-        self.cleanups.append(lambda: self.assertIsNone(harness.terminate(proc)))
-        code = proc.wait(SLOW)
-        err = proc.stderr.read().decode(errors="replace")
-        self.assertIn("cannot load the line editor: libedit.so.2: no rl_initialize", err)
-        self.assertEqual(code, 69, err)  # a plugin could not start (mqchat.1)
-        harness.publish(self.broker, "sync: marker")
-        sub.out.wait_for(rb"^sync: marker$", timeout=SLOW)
-        self.assertNotIn(b"Ana ha entrado al chat", sub.payloads())
+        first = self.terminal(name="first")  # stores "Bob: earlier" for the replay
+        joined = sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW)
+        harness.publish(self.broker, "Bob: earlier")
+        first.wait_row("Bob: earlier")
+        first.type("/quit")
+        first.keys("Enter")
+        self.assertEqual(first.exit_code(), 0, first.stderr())
+
+        t = self.terminal(name="plain", width=160, env={"LD_LIBRARY_PATH": libdir,
+                                             "XDG_STATE_HOME": first.env["XDG_STATE_HOME"]})
+        t.wait_screen(lambda rows: any("cannot load the line editor: libedit.so.2: "
+                                       "no rl_initialize; reading plain lines" in r
+                                       for r in rows), "the warning")
+        sub.out.wait_for(rb"^Ana ha entrado al chat$", timeout=SLOW, start=joined + 1)
+        t.wait_row("Bob: earlier")  # the replay
+        t.type("plain hello")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^Ana: plain hello$", timeout=SLOW)
+        harness.publish(self.broker, "Bob: heard you")
+        t.wait_row("Bob: heard you")
+        t.type("/me waves")
+        t.keys("Enter")
+        sub.out.wait_for(rb"^\* Ana waves$", timeout=SLOW)
+        t.type("/quit")
+        t.keys("Enter")
+        self.assertEqual(t.exit_code(), 0, t.stderr())
+        self.assertEqual(*t.tty_settings(), "terminal settings changed")
+        rows = t.all_rows()
+        self.assertEqual(rows.count("plain hello"), 1, "\n".join(rows))  # the echo alone
+        self.assertNotIn("Ana: plain hello", rows)
+        said = [p for p in sub.payloads() if p.startswith((b"Ana:", b"* "))]
+        self.assertEqual(said, [b"Ana: plain hello", b"* Ana waves"])
 
 
 if __name__ == "__main__":
