@@ -76,13 +76,16 @@ def throughput_runs(ctx, results, cluster, lines_path, size, chunks):
         for run in range(ctx.runs):
             topic = f"bench-q{qos}-{run}"
             # A receiver that takes one message per round trip (NATS keeps
-            # one in flight per subscription) may go as slow as 50 a second.
+            # one in flight per subscription) may go as slow as 50 a second:
+            # mosquitto's clients as well as mqchat (the reference's QoS 1
+            # run outlived ctx.timeout's 70 s on a slow cluster).
+            timeout = 60 + ctx.nats_count / 50
             r = throughput.run_mqchat(ctx, qos, "on", ctx.nats_count, lines_path, size,
-                                      ports, topic, 60 + ctx.nats_count / 50)
+                                      ports, topic, timeout)
             results.add("nats", f"mqchat q{qos}", r)
             ctx.log(f"nats q{qos} mqchat: {r['rate']:.0f}/s")
             r = throughput.run_mosquitto(ctx, qos, ctx.nats_count, chunks if qos else [lines_path],
-                                         size, ports, topic + "-ref", V311)
+                                         size, ports, topic + "-ref", V311, timeout)
             results.add("nats", f"mosquitto q{qos}", r)
             ctx.log(f"nats q{qos} mosquitto: {r['rate']:.0f}/s")
 

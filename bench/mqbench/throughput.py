@@ -115,9 +115,11 @@ def arrivals_of(chunk_paths, out_path, base):
 
 
 def run_mosquitto(ctx, qos, count, chunk_paths, size, ports=(None, None), topic=procs.TOPIC,
-                  extra=()):
-    """`ports` as for run_mqchat; `extra`: both clients' options ("-V", "311")."""
+                  extra=(), timeout=None):
+    """`ports` and `timeout` as for run_mqchat; `extra`: both clients'
+    options ("-V", "311")."""
     tx_port, rx_port = ports
+    timeout = timeout or ctx.timeout(count)
     work = ctx.tmpdir(f"tp-mosq-q{qos}")
     out_path = os.path.join(work, "out.txt")
     with open(out_path, "wb") as out:
@@ -126,10 +128,9 @@ def run_mosquitto(ctx, qos, count, chunk_paths, size, ports=(None, None), topic=
         base = probe(ctx, out_path, tx_port, topic)
         arrivals = arrivals_of(chunk_paths, out_path, base)
         t0 = time.monotonic()
-        pub_rss = procs.publish_lines(ctx, qos, chunk_paths, ctx.timeout(count), tx_port, topic,
-                                      extra, arrivals)
-        t1 = arrivals[-1].at or procs.wait_size(out_path, base + size, ctx.timeout(count),
-                                                "mosquitto_sub")
+        pub_rss = procs.publish_lines(ctx, qos, chunk_paths, timeout, tx_port, topic, extra,
+                                      arrivals)
+        t1 = arrivals[-1].at or procs.wait_size(out_path, base + size, timeout, "mosquitto_sub")
         in_order = check_output(out_path, base, count)
     finally:
         sub_rss = procs.kill_rss(ctx.children, sub)
