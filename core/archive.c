@@ -217,6 +217,11 @@ static void flush_failed(struct archive *a)
 		log_print(NULL, MQC_LOG_ERROR, "history: %s (retrying every %d s)",
 		          history_error(a->history), FLUSH_DELAY_MS * 5 / 1000);
 	a->failing = true;
+	/* No round waits while writes fail (archive_write_round), and the
+	 * retry writes what waits: a group left waiting would keep its
+	 * messages from it (flush_now) until a round came. */
+	a->group_pending = 0;
+	a->group_busy = false;
 	uint64_t dropped = history_dropped(a->history);
 	if (dropped > a->dropped_told)
 		log_print(NULL, MQC_LOG_ERROR, "history: %llu messages could not be kept "

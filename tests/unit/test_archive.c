@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "archive.h"
 #include "arrival.h"
@@ -344,6 +345,21 @@ START_TEST(a_group_of_two_networks_does_not_wait_on)
 }
 END_TEST
 
+/* A message whose round waits to share a write: one is stored right
+ * after a write until its round waits (a round past ARCHIVE_GROUP_MS on a
+ * busy machine writes it at once). */
+static void one_message_waits(struct archive *a)
+{
+	bool waited = false;
+	for (int i = 0; i < 100 && !waited; i++) {
+		char text[32];
+		snprintf(text, sizeof text, "ana: waits %d", i);
+		store_payload(a, text, 0);
+		waited = write_round_checked(a, 1) > 0;
+	}
+	ck_assert(waited);
+}
+
 /* The index's flush timer, due while a group waits, indexes what was
  * written before and leaves the group to the round that ends its wait:
  * taken by the timer, its acknowledgements would wait all the same, and the
@@ -356,14 +372,7 @@ START_TEST(the_flush_timer_leaves_a_waiting_group)
 	struct archive *a = archive_just_written();
 	struct history *h = archive_store_handle(a);
 	ck_assert(history_has_idle_work(h)); /* "ana: first" is not indexed yet */
-	bool waited = false;
-	for (int i = 0; i < 100 && !waited; i++) {
-		char text[32];
-		snprintf(text, sizeof text, "ana: waits %d", i);
-		store_payload(a, text, 0);
-		waited = write_round_checked(a, 1) > 0;
-	}
-	ck_assert(waited);
+	one_message_waits(a);
 	/* The index follows 1-3 s after a write (INDEX_DELAY_MS): 30 s at most. */
 	for (int i = 0; i < 300 && history_has_idle_work(h); i++)
 		let_pass(100);
@@ -372,6 +381,28 @@ START_TEST(the_flush_timer_leaves_a_waiting_group)
 	ck_assert_uint_eq(pending_in(a), 1);
 	assert_written_now(a, true);
 	ck_assert(archive_timer_armed(a)); /* the group's row waits for the index */
+	archive_close(a);
+}
+END_TEST
+
+/* A write that fails ends the waiting group: the retry writes its
+ * messages, with no round to end the group (the index's pass, 1-3 s
+ * after a write, fails here on a lock another connection holds). */
+START_TEST(a_failed_write_ends_the_waiting_group)
+{
+	struct archive *a = archive_just_written();
+	one_message_waits(a);
+	sqlite3 *other;
+	ck_assert_int_eq(sqlite3_open(db_file, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	let_pass(3500); /* past INDEX_DELAY_MS's draw: the pass has run, and failed */
+	ck_assert_uint_eq(pending_in(a), 1);
+	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	/* Retried FLUSH_DELAY_MS * 5 later: 30 s at most. */
+	for (int i = 0; i < 300 && pending_in(a); i++)
+		let_pass(100);
+	ck_assert_uint_eq(pending_in(a), 0);
 	archive_close(a);
 }
 END_TEST
@@ -967,6 +998,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_growing_group_waits_on_within_its_span);
 	tcase_add_test(tc, a_group_of_two_networks_does_not_wait_on);
 	tcase_add_test(tc, the_flush_timer_leaves_a_waiting_group);
+	tcase_add_test(tc, a_failed_write_ends_the_waiting_group);
 	tcase_add_test(tc, ones_and_twos_that_stall_are_written_at_once);
 	tcase_add_test(tc, more_at_once_than_the_cap_ends_it);
 	tcase_add_test(tc, a_calm_room_nobody_waits_for_shares_longer_writes);
