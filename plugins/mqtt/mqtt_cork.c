@@ -46,12 +46,13 @@ void mqtt_cork(struct mqtt *self)
 	if (fd < 0 || self->corked_fd == fd || self->acks_held)
 		return;
 	int on = 1;
-	/* Not a TCP socket now: a Unix one, or the packet check's end, which
-	 * stands in for the socket while libmosquitto reads (what its
-	 * callbacks publish, a QoS 1 stream sent as acknowledgements come in,
-	 * is then written uncorked).  Tried once a round, not once a publish,
-	 * and the round's end undoes nothing. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+	/* While libmosquitto reads, `fd` is the packet check's end standing in
+	 * for the socket: what its callbacks publish (a QoS 1 stream sent as
+	 * acknowledgements come in) is corked through the guard's own
+	 * descriptor of the socket.  A Unix socket fails: tried once a round,
+	 * not once a publish, and the round's end undoes nothing. */
+	(void)setsockopt(mqtt_guard_socket(&self->guard, fd), IPPROTO_TCP, TCP_CORK, &on,
+	                 sizeof on);
 	self->corked_fd = fd;
 	self->host->timer_arm_now(self->uncork_timer);
 }

@@ -64,6 +64,7 @@ void mqtt_guard_forget(struct mqtt_guard *g)
 	if (g->tcp >= 0)
 		close(g->tcp);
 	g->tcp = -1;
+	g->lent = false;
 }
 
 void mqtt_guard_reset(struct mqtt_guard *g)
@@ -241,12 +242,14 @@ bool mqtt_guard_lend(struct mqtt_guard *g, int fd)
 		if (g->tcp < 0)
 			return false;
 	}
-	return dup3(g->lib_end, fd, O_CLOEXEC) >= 0;
+	g->lent = dup3(g->lib_end, fd, O_CLOEXEC) >= 0;
+	return g->lent;
 }
 
 void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stopped)
 {
 	int saved_errno = errno;
+	g->lent = false;
 	if (!closed)
 		(void)dup3(g->tcp, fd, O_CLOEXEC);
 	else
@@ -254,6 +257,11 @@ void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stoppe
 	if (stopped)
 		drain(g);
 	errno = saved_errno;
+}
+
+int mqtt_guard_socket(const struct mqtt_guard *g, int fd)
+{
+	return g->lent && g->tcp_for == fd ? g->tcp : fd;
 }
 
 bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)

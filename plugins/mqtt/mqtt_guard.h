@@ -48,6 +48,7 @@ struct mqtt_guard {
 	int feed_end;  /* checked bytes are written here */
 	int tcp;       /* a second descriptor of the connection's socket; -1 */
 	int tcp_for;   /* the number libmosquitto knows that socket by */
+	bool lent;     /* tcp_for points at lib_end (mqtt_guard_lend) */
 	/* Taken off the socket: [start, len).  Of it, [start, whole) are whole
 	 * packets, checked; [start, ready) checked up to the head of one
 	 * still arriving, of which `packet_left` bytes are still to come. */
@@ -108,6 +109,9 @@ bool mqtt_guard_lend(struct mqtt_guard *g, int fd);
  * the number may be another's now); `stopped`: the connection is ending and
  * what libmosquitto left unread goes.  Leaves errno as it was. */
 void mqtt_guard_give_back(struct mqtt_guard *g, int fd, bool closed, bool stopped);
+/* The connection's socket that libmosquitto's `fd` stands for: while it
+ * is lent, the guard's own descriptor of it (for socket options). */
+int mqtt_guard_socket(const struct mqtt_guard *g, int fd);
 
 /* Queues the acknowledgement of a claimed QoS 1 packet; false (ENOMEM) if
  * it could not. */

@@ -73,6 +73,24 @@ START_TEST(checked_bytes_reach_the_lent_descriptor_and_it_comes_back)
 }
 END_TEST
 
+/* While lent, the number is the guard's end: the socket itself (for its
+ * options) is the guard's own descriptor of it, and the number again once
+ * given back. */
+START_TEST(the_socket_behind_a_lent_number_is_the_guards_descriptor)
+{
+	ck_assert_int_eq(mqtt_guard_socket(&guard, conn), conn);
+	ck_assert(mqtt_guard_lend(&guard, conn));
+	int sock = mqtt_guard_socket(&guard, conn);
+	ck_assert_int_ne(sock, conn);
+	ck_assert_int_eq(write(sock, "y", 1), 1);
+	char buf[8];
+	ck_assert_int_eq(read(broker, buf, sizeof buf), 1);
+	ck_assert_int_eq(buf[0], 'y');
+	mqtt_guard_give_back(&guard, conn, false, false);
+	ck_assert_int_eq(mqtt_guard_socket(&guard, conn), conn);
+}
+END_TEST
+
 /* Takes what the broker sent and feeds it; the bytes fed. */
 static size_t take_and_feed(struct mqtt_guard_intake *in)
 {
@@ -352,6 +370,7 @@ int main(void)
 	TCase *tc = tcase_create("guard");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, checked_bytes_reach_the_lent_descriptor_and_it_comes_back);
+	tcase_add_test(tc, the_socket_behind_a_lent_number_is_the_guards_descriptor);
 	tcase_add_test(tc, a_small_packet_is_fed_once_whole);
 	tcase_add_test(tc, a_big_packet_is_fed_as_it_comes);
 	tcase_add_test(tc, one_packet_is_said_only_when_all_that_waits_is_one);
