@@ -41,8 +41,10 @@
 #define INSERT_SQL                                                                   \
 	"INSERT INTO outbox (id, type, nick, text, sent_ms, owner, network, broker, room," \
 	" recipient, origin, hops) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-/* By row number: no index to keep up besides the table's own. */
-#define DELETE_SQL "DELETE FROM outbox WHERE seq = ?"
+/* By row number: no index to keep up besides the table's own.  A run of
+ * consecutive numbers at once: a stream's acknowledgements free rows in
+ * the order they were saved, so a batch is mostly one run (outbox_flush). */
+#define DELETE_SQL "DELETE FROM outbox WHERE seq BETWEEN ?1 AND ?2"
 #define OWNERS_SQL "SELECT DISTINCT owner FROM outbox WHERE owner <> ?"
 /* A gone process's rows for a network of ours (on the same broker) become
  * ours; the rest are nobody's ('' is never a live process) until a run
@@ -427,17 +429,37 @@ size_t outbox_forget(struct outbox *ob, int64_t seq)
 	return ob->n_forgotten;
 }
 
+static int compare_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Deletes rows first..last: every number between is one of ours, buffered
+ * for removal (the runs of outbox_flush). */
+static bool delete_run(struct outbox *ob, int64_t first, int64_t last)
+{
+	sqlite3_bind_int64(ob->delete, 1, first);
+	sqlite3_bind_int64(ob->delete, 2, last);
+	bool ok = sqlite3_step(ob->delete) == SQLITE_DONE;
+	sqlite3_reset(ob->delete);
+	return ok;
+}
+
 bool outbox_flush(struct outbox *ob)
 {
 	if (!ob->n_forgotten)
 		return true;
 	if (!begin_write(ob, "removing from the outbox"))
 		return false;
+	int64_t *seqs = ob->forgotten;
+	size_t n = ob->n_forgotten;
+	qsort(seqs, n, sizeof *seqs, compare_seq);
 	bool ok = true;
-	for (size_t i = 0; ok && i < ob->n_forgotten; i++) {
-		sqlite3_bind_int64(ob->delete, 1, ob->forgotten[i]);
-		ok = sqlite3_step(ob->delete) == SQLITE_DONE;
-		sqlite3_reset(ob->delete);
+	for (size_t i = 0, j; ok && i < n; i = j) {
+		for (j = i + 1; j < n && seqs[j] <= seqs[j - 1] + 1; j++)
+			;
+		ok = delete_run(ob, seqs[i], seqs[j - 1]);
 	}
 	if (ok && exec(ob, "COMMIT", "removing from the outbox")) {
 		ob->n_forgotten = 0;

@@ -137,6 +137,40 @@ START_TEST(unacknowledged_messages_survive_a_close_in_order)
 }
 END_TEST
 
+/* Removals go a run of consecutive rows at a time: the rows between runs
+ * (another destination's, one not acknowledged yet) stay. */
+START_TEST(only_acknowledged_rows_go_however_they_interleave)
+{
+	make_dir();
+	const struct test_dest there = {"work", "b:1883", "public"};
+	struct outbox *ob = open_writer(&here);
+	int64_t a1 = save(ob, "a1", "one");
+	current = &there;
+	save(ob, "b1", "elsewhere");
+	current = &here;
+	save(ob, "a2", "two");
+	int64_t a3 = save(ob, "a3", "three");
+	int64_t a4 = save(ob, "a4", "four");
+	outbox_forget(ob, a4);
+	outbox_forget(ob, a1);
+	outbox_forget(ob, a3);
+	ck_assert(outbox_flush(ob));
+	outbox_close(ob);
+
+	ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), 1);
+	ck_assert_str_eq(strbuf_str(&got), "a2=two;");
+	outbox_close(ob);
+	ob = open_or_fail();
+	ck_assert_int_eq(claim_for(ob, &there, &got), 1);
+	ck_assert_str_eq(strbuf_str(&got), "b1=elsewhere;");
+	outbox_close(ob);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
 /* A child process saves a message and waits: its rows are not taken while
  * it lives, and are once it is gone. */
 START_TEST(rows_of_a_live_process_are_left_alone)
@@ -388,6 +422,7 @@ int main(void)
 	Suite *s = suite_create("outbox");
 	TCase *tc = tcase_create("outbox");
 	tcase_add_test(tc, unacknowledged_messages_survive_a_close_in_order);
+	tcase_add_test(tc, only_acknowledged_rows_go_however_they_interleave);
 	tcase_add_test(tc, rows_of_a_live_process_are_left_alone);
 	tcase_add_test(tc, a_new_file_is_private);
 	tcase_add_test(tc, in_the_history_file_it_shares_the_stores_connection);
