@@ -108,9 +108,13 @@ def build_probe(ctx):
 
 
 def bench(ctx, results):
+    """Each run is `latency_passes` passes of every mode in turn: a pass is
+    short (2 000 rounds, ~0.3 s), and where the scheduler puts its four
+    processes, drawn anew each pass, moves its p50 by a third on 2 CPUs
+    (bench/README.md, "Latency's swing")."""
     build_probe(ctx)
     for qos in (1, 0):
-        for run in range(ctx.runs):
+        for run in range(ctx.runs * ctx.latency_passes):
             for mode in MODES:
                 samples, r = one(ctx, mode, qos, "on")
                 results.add("latency", f"{mode} q{qos}", r)
