@@ -2,6 +2,7 @@
 #include "outbox.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +436,13 @@ static int compare_seq(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Whether `next` (sorted after `prev`) continues its run: row numbers come
+ * from the file, which may hold any, up to INT64_MAX. */
+static bool continues_run(int64_t prev, int64_t next)
+{
+	return next == prev || (prev < INT64_MAX && next == prev + 1);
+}
+
 /* Deletes rows first..last: every number between is one of ours, buffered
  * for removal (the runs of outbox_flush). */
 static bool delete_run(struct outbox *ob, int64_t first, int64_t last)
@@ -457,7 +465,7 @@ bool outbox_flush(struct outbox *ob)
 	qsort(seqs, n, sizeof *seqs, compare_seq);
 	bool ok = true;
 	for (size_t i = 0, j; ok && i < n; i = j) {
-		for (j = i + 1; j < n && seqs[j] <= seqs[j - 1] + 1; j++)
+		for (j = i + 1; j < n && continues_run(seqs[j - 1], seqs[j]); j++)
 			;
 		ok = delete_run(ob, seqs[i], seqs[j - 1]);
 	}

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,28 @@ START_TEST(only_acknowledged_rows_go_however_they_interleave)
 	ob = open_or_fail();
 	ck_assert_int_eq(claim_for(ob, &there, &got), 1);
 	ck_assert_str_eq(strbuf_str(&got), "b1=elsewhere;");
+	outbox_close(ob);
+	strbuf_free(&got);
+	remove_dir();
+}
+END_TEST
+
+/* Row numbers come from the file, up to INT64_MAX: the last one a row can
+ * have, buffered twice, ends a run (continues_run never adds past it). */
+START_TEST(the_last_row_number_ends_a_run)
+{
+	make_dir();
+	struct outbox *ob = open_writer(&here);
+	int64_t a1 = save(ob, "a1", "one");
+	outbox_forget(ob, INT64_MAX);
+	outbox_forget(ob, a1);
+	outbox_forget(ob, INT64_MAX);
+	ck_assert(outbox_flush(ob));
+	outbox_close(ob);
+
+	ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim(ob, &got), 0);
 	outbox_close(ob);
 	strbuf_free(&got);
 	remove_dir();
@@ -423,6 +446,7 @@ int main(void)
 	TCase *tc = tcase_create("outbox");
 	tcase_add_test(tc, unacknowledged_messages_survive_a_close_in_order);
 	tcase_add_test(tc, only_acknowledged_rows_go_however_they_interleave);
+	tcase_add_test(tc, the_last_row_number_ends_a_run);
 	tcase_add_test(tc, rows_of_a_live_process_are_left_alone);
 	tcase_add_test(tc, a_new_file_is_private);
 	tcase_add_test(tc, in_the_history_file_it_shares_the_stores_connection);
