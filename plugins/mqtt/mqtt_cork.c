@@ -30,10 +30,13 @@
 
 void mqtt_uncork(struct mqtt *self)
 {
-	/* Unless the connection it belongs to has ended meanwhile. */
+	/* Unless the connection it belongs to has ended meanwhile; through the
+	 * guard's descriptor if libmosquitto is reading (a goodbye said from
+	 * one of its callbacks), as mqtt_cork corked it. */
 	if (self->corked_fd >= 0 && self->corked_fd == mosquitto_socket(self->mosq)) {
 		int off = 0;
-		(void)setsockopt(self->corked_fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+		(void)setsockopt(mqtt_guard_socket(&self->guard, self->corked_fd), IPPROTO_TCP,
+		                 TCP_CORK, &off, sizeof off);
 	}
 	self->corked_fd = -1;
 }
