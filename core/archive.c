@@ -242,9 +242,10 @@ static void flush_now(void *data)
 	 * write (group_wait) is left to its round, which ends the wait: taken
 	 * here, its acknowledgements would still wait for the round, and the
 	 * next group would begin in the old one's state. */
+	bool group_waits = a->group_pending != 0;
 	size_t pending = history_pending(a->history);
 	size_t half = pending / 2;
-	size_t most = a->group_pending ? 0 : half > FLUSH_BATCH ? half : FLUSH_BATCH;
+	size_t most = group_waits ? 0 : half > FLUSH_BATCH ? half : FLUSH_BATCH;
 	if (history_flush_some(a->history, most, pending >= FLUSH_BATCH) < 0) {
 		flush_failed(a);
 		return;
@@ -256,7 +257,7 @@ static void flush_now(void *data)
 	 * write draws the index's next delay: armed for them, this timer
 	 * indexed a paced room every FLUSH_DELAY_MS, a pass of 20-40 rows
 	 * instead of INDEX_DELAY_MS's hundreds (bench/README.md). */
-	size_t left = a->group_pending ? 0 : history_pending(a->history);
+	size_t left = group_waits ? 0 : history_pending(a->history);
 	if (left)
 		loop_timer_arm(a->flush_timer, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
 	else if (history_has_idle_work(a->history))
