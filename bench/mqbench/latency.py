@@ -87,6 +87,11 @@ def one(ctx, mode, qos, history):
                 rx.wait_connected()
                 stdin = rx.proc.stdout
         extra = [fifo if a is None else a for a in MODES[mode]]
+        # Every mode alike, the floor too: its clients idle a moment first.
+        # Timed at once after a start, mqchat's QoS 1 p50 was 93-160 µs in
+        # 12 passes, after 0.3 s 92-107, the same hops' 94-138 either way
+        # (bench/README.md, "Latency right after a start").
+        time.sleep(ctx.latency_settle)
         out = ctx.children.run("latency_floor", args + extra, ctx.timeout(ctx.rounds),
                                stdin=stdin)
     finally:
