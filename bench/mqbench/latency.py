@@ -87,7 +87,9 @@ def one(ctx, mode, qos, history):
                 rx.wait_connected()
                 stdin = rx.proc.stdout
         extra = [fifo if a is None else a for a in MODES[mode]]
-        # Every mode alike, the floor too: its clients idle a moment first.
+        # The clients started above idle a moment before they are timed
+        # (every mode waits alike; the floor's clients are the probe's own,
+        # started after the wait).
         # Timed at once after a start, mqchat's QoS 1 p50 was 93-160 µs in
         # 12 passes, after 0.3 s 92-107, the same hops' 94-138 either way
         # (bench/README.md, "Latency right after a start").
