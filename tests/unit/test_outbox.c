@@ -106,6 +106,18 @@ static struct outbox *open_writer(const struct test_dest *dest)
 	return ob;
 }
 
+/* Reopens the file as a new process would: `dest`'s rows it takes over
+ * are `n`, shown as "id=text;" each. */
+static void expect_waiting(const struct test_dest *dest, int n, const char *shown)
+{
+	struct outbox *ob = open_or_fail();
+	struct strbuf got = STRBUF_INIT;
+	ck_assert_int_eq(claim_for(ob, dest, &got), n);
+	ck_assert_str_eq(strbuf_str(&got), shown);
+	outbox_close(ob);
+	strbuf_free(&got);
+}
+
 START_TEST(unacknowledged_messages_survive_a_close_in_order)
 {
 	make_dir();
@@ -158,16 +170,8 @@ START_TEST(only_acknowledged_rows_go_however_they_interleave)
 	ck_assert(outbox_flush(ob));
 	outbox_close(ob);
 
-	ob = open_or_fail();
-	struct strbuf got = STRBUF_INIT;
-	ck_assert_int_eq(claim(ob, &got), 1);
-	ck_assert_str_eq(strbuf_str(&got), "a2=two;");
-	outbox_close(ob);
-	ob = open_or_fail();
-	ck_assert_int_eq(claim_for(ob, &there, &got), 1);
-	ck_assert_str_eq(strbuf_str(&got), "b1=elsewhere;");
-	outbox_close(ob);
-	strbuf_free(&got);
+	expect_waiting(&here, 1, "a2=two;");
+	expect_waiting(&there, 1, "b1=elsewhere;");
 	remove_dir();
 }
 END_TEST
@@ -185,11 +189,7 @@ START_TEST(the_last_row_number_ends_a_run)
 	ck_assert(outbox_flush(ob));
 	outbox_close(ob);
 
-	ob = open_or_fail();
-	struct strbuf got = STRBUF_INIT;
-	ck_assert_int_eq(claim(ob, &got), 0);
-	outbox_close(ob);
-	strbuf_free(&got);
+	expect_waiting(&here, 0, "");
 	remove_dir();
 }
 END_TEST
