@@ -121,6 +121,12 @@ static void sanitize(struct strbuf *out, const char *in, size_t len, bool name)
 	enum escape_state st = ESC_NONE;
 	size_t i = 0, run = 0; /* in[run, i) is shown as it is */
 	while (i < len) {
+		/* Printable ASCII, most of any text, is shown as it is: pass over
+		 * it in a loop of its own. */
+		while (st == ESC_NONE && i < len && (unsigned char)in[i] - 0x20u < 0x7Fu - 0x20u)
+			i++;
+		if (i == len)
+			break;
 		uint32_t cp;
 		size_t n = (unsigned char)in[i] < 0x80 ? (cp = (unsigned char)in[i], 1)
 		                                      : mqc_utf8_decode(in + i, len - i, &cp);
@@ -132,8 +138,6 @@ static void sanitize(struct strbuf *out, const char *in, size_t len, bool name)
 		}
 		size_t at = i;
 		i += n;
-		if (st == ESC_NONE && cp >= 0x20 && cp < 0x7F)
-			continue;
 		bool esc = escape_step(&st, cp);
 		if (!esc && !is_line_break(cp) && !is_control(cp) && !is_bidi_control(cp) &&
 		    !(name && is_format_char(cp)))
