@@ -202,12 +202,11 @@ static void write_history(struct chat *chat, bool may_wait)
 
 static void save_round(struct chat *chat, bool may_wait)
 {
-	struct delivery_queue *nets = xcalloc(chat->n_networks, sizeof *nets);
+	struct delivery_queue *nets = chat->save_queues;
 	for (size_t i = 0; i < chat->n_networks; i++)
 		nets[i] = (struct delivery_queue){&chat->networks[i].sendq,
 		                                  {chat->networks[i].name, chat->networks[i].broker}};
 	delivery_save(chat->delivery, nets, chat->n_networks);
-	free(nets);
 	write_history(chat, may_wait); /* after the relays: archive.h */
 	update_backpressure(chat); /* the outbox may be full now */
 }

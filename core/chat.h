@@ -54,6 +54,7 @@ struct chat {
 	struct network *networks;   /* one per backend instance, in order */
 	size_t n_networks;
 	const char **network_names; /* theirs, for roomref_parse */
+	struct delivery_queue *save_queues; /* theirs, filled at each save */
 	struct frontend_room *rooms; /* one per frontend, in order */
 	struct bridges *bridges;
 	struct archive *archive;    /* history and repeats */

@@ -46,6 +46,7 @@ static int prepare_networks(struct chat *chat)
 	chat->n_networks = chat->instances.n_backends;
 	chat->networks = xcalloc(chat->n_networks, sizeof *chat->networks);
 	chat->network_names = xcalloc(chat->n_networks + 1, sizeof *chat->network_names);
+	chat->save_queues = xcalloc(chat->n_networks, sizeof *chat->save_queues);
 	int rc = 0;
 	for (size_t i = 0; i < chat->n_networks; i++) {
 		struct instance *inst = chat->instances.backends[i];
@@ -176,6 +177,8 @@ void chat_free_rooms(struct chat *chat)
 	chat->networks = NULL;
 	free(chat->network_names);
 	chat->network_names = NULL;
+	free(chat->save_queues);
+	chat->save_queues = NULL;
 	bridges_close(chat->bridges);
 	chat->bridges = NULL;
 }

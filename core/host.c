@@ -112,11 +112,15 @@ static const char *host_nick(struct mqc_instance *mi)
 	return ((struct instance *)mi)->chat->nick;
 }
 
+/* What a template's output buffer may keep for the next render. */
+#define HOST_RENDER_KEPT_BYTES 4096
+
 /* A plugin's template, and whether the plugin's messages are read in
  * full (see message_for). */
 struct host_template {
 	struct template *t;
 	const struct instance *inst;
+	struct strbuf out; /* each render's, kept for the next */
 };
 
 /* `msg` as the core may read it: a message of a plugin built before ABI
@@ -143,7 +147,7 @@ static struct mqc_template *host_template_new(struct mqc_instance *mi, const cha
 	if (!t)
 		return NULL;
 	struct host_template *ht = xcalloc(1, sizeof *ht);
-	*ht = (struct host_template){t, inst};
+	*ht = (struct host_template){t, inst, STRBUF_INIT};
 	return (struct mqc_template *)ht;
 }
 
@@ -153,16 +157,19 @@ static size_t host_template_render(const struct mqc_template *tpl,
 {
 	if (size == 0)
 		return 0;
-	const struct host_template *ht = (const struct host_template *)tpl;
+	/* The plugin's template is const to it; its buffer is ours. */
+	struct host_template *ht = (struct host_template *)tpl;
 	struct mqc_message m = message_for(ht->inst, msg);
-	struct strbuf sb = STRBUF_INIT;
-	template_render(ht->t, &m, flags, &sb);
+	struct strbuf *sb = &ht->out;
+	strbuf_reset(sb);
+	template_render(ht->t, &m, flags, sb);
 	/* Cut at a character boundary: never leave half a UTF-8 sequence. */
-	size_t n = mqc_utf8_prefix(strbuf_str(&sb), sb.len, size - 1);
+	size_t n = mqc_utf8_prefix(strbuf_str(sb), sb->len, size - 1);
 	if (n)
-		memcpy(buf, sb.data, n);
+		memcpy(buf, sb->data, n);
 	buf[n] = '\0';
-	strbuf_free(&sb);
+	if (sb->cap > HOST_RENDER_KEPT_BYTES)
+		strbuf_free(sb); /* a big message's: not kept until the next */
 	return n;
 }
 
@@ -172,6 +179,7 @@ static void host_template_free(struct mqc_template *tpl)
 	if (!ht)
 		return;
 	template_free(ht->t);
+	strbuf_free(&ht->out);
 	free(ht);
 }
 
