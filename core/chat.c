@@ -308,7 +308,7 @@ void chat_note_published(struct chat *chat, struct network *net, const char *pay
                          size_t len)
 {
 	(void)chat;
-	echo_note(&net->echoes, dedup_digest("", payload, len), monotonic_ms());
+	echo_note(&net->echoes, dedup_digest("", payload, len), len, monotonic_ms());
 }
 
 /* --- bridges ------------------------------------------------------------- */
@@ -434,8 +434,8 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
 	uint64_t now = monotonic_ms();
 	struct arrival a;
 	struct arrival_place at = {net->name, network_room_of(net, topic), NULL};
-	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, now));
-	if (!a.payload_digest || !echo_take(&net->echoes, a.payload_digest, now))
+	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, len, now));
+	if (!a.payload_digest || !echo_take(&net->echoes, a.payload_digest, len, now))
 		take(chat, net, &a.msg, &a.ident, now);
 	arrival_free(&a);
 }
@@ -470,11 +470,10 @@ void chat_receive_payload(struct chat *chat, struct network *net, const struct c
 	struct arrival a;
 	struct arrival_place place = {net->name, *at->room ? network_room_of(net, at->room) : "",
 	                              at->to};
-	arrival_make(&a, where, payload, len, &place, flags,
-	             echo_expected(&net->echoes, now));
+	arrival_make(&a, where, payload, len, &place, flags, echo_expected(&net->echoes, len, now));
 	if (at->proved && !proved_is(a.msg.nick, at->proved))
 		a.msg.flags |= MQC_MSG_UNVERIFIED;
-	bool our_echo = a.payload_digest && echo_take(&net->echoes, a.payload_digest, now);
+	bool our_echo = a.payload_digest && echo_take(&net->echoes, a.payload_digest, len, now);
 	if (!our_echo && (flags & MQC_MSG_HISTORY))
 		take_history(chat, &a);
 	else if (!our_echo)

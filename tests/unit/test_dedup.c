@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dedup.h"
+#include "echo.h"
 #include "check_run.h"
 
 #define WINDOW_MS 10000
@@ -189,6 +190,43 @@ START_TEST(own_echo_is_recognised)
 	ck_assert_int_eq(check_msg(d, "0123", 77, "Ana", "hola", 5000), DEDUP_NEW);
 	ck_assert_int_eq(check_msg(d, "0123", 77, "Ana", "hola", 5040), DEDUP_REPEAT);
 	dedup_free(d);
+}
+END_TEST
+
+/* What we published comes back once, known by its length and digest;
+ * a payload of another length is not even digested. */
+START_TEST(an_echo_is_known_by_length_and_digest_once)
+{
+	struct echo_filter f = {0};
+	ck_assert(!echo_expected(&f, 4, 1000));
+	echo_note(&f, 0xabc, 4, 1000);
+	ck_assert(echo_expected(&f, 4, 1001));
+	ck_assert(!echo_expected(&f, 5, 1001));
+	ck_assert(!echo_take(&f, 0xabc, 5, 1001));
+	ck_assert(!echo_take(&f, 0xabd, 4, 1001));
+	ck_assert(echo_take(&f, 0xabc, 4, 1002));
+	ck_assert(!echo_take(&f, 0xabc, 4, 1003));
+	ck_assert(!echo_expected(&f, 4, 1003));
+	echo_note(&f, 0xabc, 4 + 256, 1004); /* the same low byte of length */
+	ck_assert(echo_expected(&f, 4, 1005));
+	ck_assert(!echo_take(&f, 0xabc, 4, 1005));
+	ck_assert(!echo_expected(&f, 4 + 256, 1004 + ECHO_WINDOW_MS));
+}
+END_TEST
+
+/* Past ECHO_FILTER_SIZE the oldest are forgotten, and a length whose
+ * payloads were all taken or forgotten is expected no more. */
+START_TEST(an_echo_filter_forgets_its_oldest)
+{
+	struct echo_filter f = {0};
+	echo_note(&f, 1, 7, 0);
+	for (uint64_t i = 0; i < ECHO_FILTER_SIZE; i++)
+		echo_note(&f, 100 + i, 9, i);
+	ck_assert(!echo_expected(&f, 7, ECHO_FILTER_SIZE));
+	ck_assert(!echo_take(&f, 1, 7, ECHO_FILTER_SIZE));
+	for (uint64_t i = 0; i < ECHO_FILTER_SIZE; i++)
+		ck_assert(echo_take(&f, 100 + i, 9, ECHO_FILTER_SIZE));
+	ck_assert(!echo_expected(&f, 9, ECHO_FILTER_SIZE));
 }
 END_TEST
 
@@ -458,6 +496,8 @@ int main(void)
 	tcase_add_test(tc, id_and_digest_never_confuse);
 	tcase_add_test(tc, clock_stepping_back_counts_as_recent);
 	tcase_add_test(tc, own_echo_is_recognised);
+	tcase_add_test(tc, an_echo_is_known_by_length_and_digest_once);
+	tcase_add_test(tc, an_echo_filter_forgets_its_oldest);
 	tcase_add_test(tc, contains_does_not_record);
 	tcase_add_test(tc, bounded_oldest_forgotten_first);
 	tcase_add_test(tc, refreshed_digest_moves_to_the_front);
