@@ -8,6 +8,9 @@
 #include "wire_json.h"
 #include "wire_plain.h"
 
+/* What a buffer may keep for the next message: a chat line and more. */
+#define ARRIVAL_KEPT_BYTES 4096
+
 /* The sanitised parts of a json payload; its sender's time (0: none). */
 static int64_t take_json(struct arrival *a, const struct json_decoded *j)
 {
@@ -34,8 +37,11 @@ static void take_plain(struct arrival *a, const char *payload, size_t len)
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
                   const struct arrival_place *at, unsigned flags, bool digest_payload)
 {
-	*a = (struct arrival){.nick = STRBUF_INIT, .text = STRBUF_INIT, .topic = STRBUF_INIT,
-	                      .id = STRBUF_INIT, .origin = STRBUF_INIT};
+	struct strbuf *parts[] = {&a->nick, &a->text, &a->topic, &a->id, &a->origin};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		strbuf_reset(parts[i]);
+	a->msg = (struct mqc_message){0};
+	a->payload_digest = 0;
 	struct json_decoded j;
 	int64_t ts_ms = 0;
 	if (json_decode(payload, len, &j)) {
@@ -57,9 +63,18 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 	a->msg.to = at->to ? at->to : "";
 	a->msg.origin = strbuf_str(&a->origin);
 	/* Whether it is a repeat is asked of what is shown and stored. */
-	dedup_identify(&a->ident, &a->msg, ts_ms, topic, payload, len);
+	dedup_identify_again(&a->ident, &a->msg, ts_ms, topic, payload, len);
 	if (digest_payload)
 		a->payload_digest = dedup_digest("", payload, len);
+}
+
+void arrival_trim(struct arrival *a)
+{
+	struct strbuf *bufs[] = {&a->nick, &a->text, &a->topic, &a->id, &a->origin,
+	                         &a->ident.key, &a->ident.retained_key};
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		if (bufs[i]->cap > ARRIVAL_KEPT_BYTES)
+			strbuf_free(bufs[i]);
 }
 
 void arrival_free(struct arrival *a)

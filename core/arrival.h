@@ -30,11 +30,19 @@ struct arrival_place {
 	const char *to; /* a private message's recipient; NULL: none */
 };
 
+/* An arrival not made yet. */
+#define ARRIVAL_INIT {0}
+
 /* Makes `a` from what the backend handed over (`flags`: MQC_MSG_RETAINED
- * and MQC_MSG_HISTORY are kept); `digest_payload`: compute payload_digest too.  Free with
+ * and MQC_MSG_HISTORY are kept); `digest_payload`: compute payload_digest
+ * too.  `a` is ARRIVAL_INIT or was made before: its buffers are used
+ * again, which spares each message its allocations.  Free with
  * arrival_free(). */
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
                   const struct arrival_place *at, unsigned flags, bool digest_payload);
+/* Frees the buffers a big message grew past what a chat line needs, so
+ * that one big message does not stay in memory until the next. */
+void arrival_trim(struct arrival *a);
 void arrival_free(struct arrival *a);
 
 #endif

@@ -426,18 +426,39 @@ static void take(struct chat *chat, struct network *net, const struct mqc_messag
 	relay(chat, msg);
 }
 
+/* The arrival to make a payload into: the chat's own, whose buffers the
+ * last payload left, unless a plugin hands over a payload while one is
+ * being taken (then `fresh`). */
+static struct arrival *arrival_begin(struct chat *chat, struct arrival *fresh)
+{
+	if (chat->arrival_busy)
+		return fresh;
+	chat->arrival_busy = true;
+	return &chat->arrival;
+}
+
+static void arrival_end(struct chat *chat, struct arrival *a)
+{
+	if (a != &chat->arrival) {
+		arrival_free(a);
+		return;
+	}
+	arrival_trim(a);
+	chat->arrival_busy = false;
+}
+
 void chat_receive(struct chat *chat, struct network *net, const char *topic,
                   const void *payload, size_t len, unsigned flags)
 {
 	if (too_big(chat, net, topic, len))
 		return;
 	uint64_t now = monotonic_ms();
-	struct arrival a;
+	struct arrival fresh = ARRIVAL_INIT, *a = arrival_begin(chat, &fresh);
 	struct arrival_place at = {net->name, network_room_of(net, topic), NULL};
-	arrival_make(&a, topic, payload, len, &at, flags, echo_expected(&net->echoes, len, now));
-	if (!a.payload_digest || !echo_take(&net->echoes, a.payload_digest, len, now))
-		take(chat, net, &a.msg, &a.ident, now);
-	arrival_free(&a);
+	arrival_make(a, topic, payload, len, &at, flags, echo_expected(&net->echoes, len, now));
+	if (!a->payload_digest || !echo_take(&net->echoes, a->payload_digest, len, now))
+		take(chat, net, &a->msg, &a->ident, now);
+	arrival_end(chat, a);
 }
 
 /* Whether `nick` is the sender the network proved, ASCII case aside. */
@@ -467,18 +488,18 @@ void chat_receive_payload(struct chat *chat, struct network *net, const struct c
 	if (too_big(chat, net, where, len))
 		return;
 	uint64_t now = monotonic_ms();
-	struct arrival a;
+	struct arrival fresh = ARRIVAL_INIT, *a = arrival_begin(chat, &fresh);
 	struct arrival_place place = {net->name, *at->room ? network_room_of(net, at->room) : "",
 	                              at->to};
-	arrival_make(&a, where, payload, len, &place, flags, echo_expected(&net->echoes, len, now));
-	if (at->proved && !proved_is(a.msg.nick, at->proved))
-		a.msg.flags |= MQC_MSG_UNVERIFIED;
-	bool our_echo = a.payload_digest && echo_take(&net->echoes, a.payload_digest, len, now);
+	arrival_make(a, where, payload, len, &place, flags, echo_expected(&net->echoes, len, now));
+	if (at->proved && !proved_is(a->msg.nick, at->proved))
+		a->msg.flags |= MQC_MSG_UNVERIFIED;
+	bool our_echo = a->payload_digest && echo_take(&net->echoes, a->payload_digest, len, now);
 	if (!our_echo && (flags & MQC_MSG_HISTORY))
-		take_history(chat, &a);
+		take_history(chat, a);
 	else if (!our_echo)
-		take(chat, net, &a.msg, &a.ident, now);
-	arrival_free(&a);
+		take(chat, net, &a->msg, &a->ident, now);
+	arrival_end(chat, a);
 }
 
 void chat_receive_message(struct chat *chat, struct network *net,
@@ -907,6 +928,7 @@ void chat_close(struct chat *chat)
 	chat->delivery = NULL;
 	archive_close(chat->archive);
 	chat->archive = NULL;
+	arrival_free(&chat->arrival);
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);
 }

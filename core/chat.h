@@ -15,6 +15,7 @@
 #include <mqchat/plugin.h>
 
 #include "archive.h"
+#include "arrival.h"
 #include "bridge.h"
 #include "config.h"
 #include "delivery.h"
@@ -75,6 +76,10 @@ struct chat {
 	/* The message being shown to frontends now: what a plugin of any ABI
 	 * hands back to host->template_render in full. */
 	const struct mqc_message *delivering;
+	/* The payload being taken, made in the buffers of the one before
+	 * (arrival_begin). */
+	struct arrival arrival;
+	bool arrival_busy;
 
 	struct who_request *who; /* mqchat --who; NULL: a chat */
 	struct loop_timer *who_timer; /* its deadline */

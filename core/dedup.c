@@ -145,8 +145,18 @@ bool dedup_key_content(const char *key, uint64_t *content)
 void dedup_identify(struct dedup_identity *out, const struct mqc_message *msg, int64_t ts_ms,
                     const char *topic, const void *payload, size_t len)
 {
-	const char *id = msg->id ? msg->id : "";
 	*out = (struct dedup_identity){STRBUF_INIT, STRBUF_INIT, 0, 0, 0, 0, false, false};
+	dedup_identify_again(out, msg, ts_ms, topic, payload, len);
+}
+
+void dedup_identify_again(struct dedup_identity *out, const struct mqc_message *msg,
+                          int64_t ts_ms, const char *topic, const void *payload, size_t len)
+{
+	const char *id = msg->id ? msg->id : "";
+	struct strbuf key = out->key, retained_key = out->retained_key;
+	strbuf_reset(&key);
+	strbuf_reset(&retained_key);
+	*out = (struct dedup_identity){key, retained_key, 0, 0, 0, 0, false, false};
 	out->content = content_digest(msg->nick ? msg->nick : "", msg->type,
 	                              msg->text ? msg->text : "");
 	out->by_id = *id != '\0';

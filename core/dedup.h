@@ -62,6 +62,9 @@ struct dedup_identity {
  */
 void dedup_identify(struct dedup_identity *out, const struct mqc_message *msg, int64_t ts_ms,
                     const char *topic, const void *payload, size_t len);
+/* The same into an identity made before, whose buffers are used again. */
+void dedup_identify_again(struct dedup_identity *out, const struct mqc_message *msg,
+                          int64_t ts_ms, const char *topic, const void *payload, size_t len);
 void dedup_identity_free(struct dedup_identity *ident);
 
 /* The key dedup_identify() puts in `key`, appended to `out`: for the

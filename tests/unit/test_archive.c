@@ -57,7 +57,7 @@ static enum dedup_verdict check_after_drop(struct archive *a, const char *payloa
                                            unsigned flags, uint64_t since_link_up_ms,
                                            uint64_t link_down_ms)
 {
-	struct arrival in;
+	struct arrival in = ARRIVAL_INIT;
 	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
 	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms, link_down_ms);
 	arrival_free(&in);
@@ -74,7 +74,7 @@ static enum dedup_verdict check_payload(struct archive *a, const char *payload, 
 static void store_from(struct archive *a, const char *network, const char *payload,
                        unsigned flags)
 {
-	struct arrival in;
+	struct arrival in = ARRIVAL_INIT;
 	arrival_make(&in, "room", payload, strlen(payload),
 	             &(struct arrival_place){network, "room", NULL}, flags, false);
 	archive_store(a, &in.msg, &in.ident);
@@ -541,6 +541,53 @@ static const char other_json[] =
 	"{\"v\":1,\"id\":\"a1\",\"nick\":\"ana\",\"ts\":1700000000000,\"type\":\"message\","
 	"\"text\":\"adios\"}";
 
+/* An arrival made in the buffers of the one before keeps nothing of it:
+ * a relayed json message with an id, then plain lines, one retained. */
+START_TEST(an_arrival_made_again_keeps_nothing_of_the_last)
+{
+	static const char relayed[] =
+		"{\"v\":1,\"id\":\"r7\",\"nick\":\"ana\",\"ts\":1700000000000,"
+		"\"type\":\"message\",\"text\":\"relayed words\",\"origin\":\"irc:#x\","
+		"\"hops\":2}";
+	const struct arrival_place here = {"mqtt", "room", NULL};
+	struct arrival a = ARRIVAL_INIT, fresh = ARRIVAL_INIT;
+	arrival_make(&a, "room/sub", relayed, strlen(relayed), &here, MQC_MSG_RETAINED, true);
+	ck_assert_str_eq(a.msg.id, "r7");
+	ck_assert_str_eq(a.msg.origin, "irc:#x");
+	ck_assert_uint_eq(a.msg.hops, 2);
+	ck_assert(a.ident.by_id && a.ident.retained && a.payload_digest);
+
+	static const char plain[] = "bo: hi";
+	arrival_make(&a, "room", plain, strlen(plain), &here, 0, false);
+	arrival_make(&fresh, "room", plain, strlen(plain), &here, 0, false);
+	ck_assert_str_eq(a.msg.id, "");
+	ck_assert_str_eq(a.msg.origin, "");
+	ck_assert_str_eq(a.msg.nick, "bo");
+	ck_assert_str_eq(a.msg.text, "hi");
+	ck_assert_str_eq(a.msg.topic, "room");
+	ck_assert_uint_eq(a.msg.hops, 0);
+	ck_assert_uint_eq(a.msg.flags, 0);
+	ck_assert_uint_eq(a.payload_digest, 0);
+	ck_assert(!a.ident.by_id && !a.ident.retained);
+	ck_assert_str_eq(a.ident.key.data, fresh.ident.key.data);
+	ck_assert_uint_eq(a.ident.hash, fresh.ident.hash);
+	ck_assert_uint_eq(a.ident.retained_key.len, 0);
+
+	/* A big one is not kept for the next. */
+	char *big = malloc(64 * 1024);
+	memset(big, 'w', 64 * 1024);
+	arrival_make(&a, "room", big, 64 * 1024, &here, 0, false);
+	ck_assert_uint_eq(strlen(a.msg.text), 64 * 1024);
+	arrival_trim(&a);
+	ck_assert_ptr_null(a.text.data);
+	arrival_make(&a, "room", plain, strlen(plain), &here, 0, false);
+	ck_assert_str_eq(a.msg.text, "hi");
+	free(big);
+	arrival_free(&a);
+	arrival_free(&fresh);
+}
+END_TEST
+
 /* A message with an id is new once; another text under its id is new
  * too, but a conflict. */
 START_TEST(a_message_with_an_id_is_new_once)
@@ -990,6 +1037,7 @@ static Suite *archive_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_message_with_an_id_is_new_once);
+	tcase_add_test(tc, an_arrival_made_again_keeps_nothing_of_the_last);
 	tcase_add_test(tc, without_history_a_copy_is_known_past_thousands);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
 	tcase_add_test(tc, without_history_held_acknowledgements_wait_as_for_a_write);
