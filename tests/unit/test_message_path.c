@@ -72,9 +72,17 @@ static void fake_close(void *self)
 	(void)self;
 }
 
+/* A payload the backend hands over while the screen is shown one, once
+ * (NULL: none). */
+static const char *received_while_shown;
+
 static void screen_deliver(void *self, const struct mqc_message *msg)
 {
-	note(self, msg);
+	const char *inner = received_while_shown;
+	received_while_shown = NULL;
+	if (inner)
+		network.host->receive(network.inst, "room", inner, strlen(inner), 0);
+	note(self, msg); /* after: what it is shown must still be its own */
 }
 
 /* Takes every message, encoded as the json wire would carry it. */
@@ -302,6 +310,16 @@ static void join_text(void *data, const struct mqc_message *msg)
 	strbuf_printf(texts, "%s%s", texts->len ? "|" : "", msg->text);
 }
 
+/* The last ten kept, as /history shows them, are `joined`. */
+static void expect_kept(struct chat *chat, const char *joined)
+{
+	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
+	ck_assert(archive_show_last(chat->archive, "10", 2, NULL, join_text, &texts, &reply));
+	ck_assert_str_eq(strbuf_str(&texts), joined);
+	strbuf_free(&texts);
+	strbuf_free(&reply);
+}
+
 /* What a backend parsed itself (IRC) is placed, sanitised and bounded
  * like a payload the core decodes. */
 START_TEST(a_parsed_message_is_placed_sanitised_and_bounded)
@@ -389,6 +407,30 @@ static void receive_placed(const char *room, const char *to, const char *proved,
 /* A sender the network proved is shown as it is; one whose nick is not
  * the proved name, or that nothing proved, is marked; a network that
  * proves nothing marks nobody. */
+/* A payload handed over while another is being shown is made apart:
+ * each is shown with its own words, and both are kept. */
+START_TEST(a_payload_received_while_one_is_shown_is_made_apart)
+{
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	size_t before = screen.n;
+	received_while_shown = "eva: la de dentro, algo mas larga";
+	receive("ana: la de fuera", 0);
+	ck_assert_uint_eq(screen.n, before + 2);
+	const struct seen *inner = &screen.calls[before], *outer = &screen.calls[before + 1];
+	ck_assert_str_eq(inner->nick, "eva");
+	ck_assert_str_eq(inner->text, "la de dentro, algo mas larga");
+	ck_assert_str_eq(outer->nick, "ana");
+	ck_assert_str_eq(outer->text, "la de fuera");
+	receive("ana: otra", 0); /* the chat's own arrival is free again */
+	ck_assert_str_eq(last_shown("otra")->nick, "ana");
+	/* Kept as taken: the outer one before it was shown. */
+	expect_kept(&chat, "la de fuera|la de dentro, algo mas larga|otra");
+	chat_end(&chat);
+}
+END_TEST
+
 START_TEST(a_proved_sender_is_shown_as_is_and_a_claimed_one_marked)
 {
 	struct chat chat;
@@ -437,11 +479,7 @@ START_TEST(history_answers_are_shown_once_and_kept)
 	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "en vivo"), 1);
 	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "sin id"), 1);
 	ck_assert(last_shown("sin id")->flags & MQC_MSG_HISTORY);
-	struct strbuf texts = STRBUF_INIT, reply = STRBUF_INIT;
-	ck_assert(archive_show_last(chat.archive, "10", 2, NULL, join_text, &texts, &reply));
-	ck_assert_str_eq(strbuf_str(&texts), "saluda|antes|en vivo|sin id");
-	strbuf_free(&texts);
-	strbuf_free(&reply);
+	expect_kept(&chat, "saluda|antes|en vivo|sin id");
 	chat_end(&chat);
 }
 END_TEST
@@ -638,6 +676,7 @@ static Suite *message_path_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, each_message_received_is_shown_once_and_kept);
+	tcase_add_test(tc, a_payload_received_while_one_is_shown_is_made_apart);
 	tcase_add_test(tc, a_proved_sender_is_shown_as_is_and_a_claimed_one_marked);
 	tcase_add_test(tc, history_answers_are_shown_once_and_kept);
 	tcase_add_test(tc, a_parsed_message_is_placed_sanitised_and_bounded);
