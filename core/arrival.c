@@ -8,8 +8,13 @@
 #include "wire_json.h"
 #include "wire_plain.h"
 
-/* What a buffer may keep for the next message: a chat line and more. */
-#define ARRIVAL_KEPT_BYTES 4096
+/* The buffers of an arrival's own parts (its identity has its own). */
+#define N_PARTS 5
+static void parts_of(struct arrival *a, struct strbuf *parts[N_PARTS])
+{
+	struct strbuf *all[N_PARTS] = {&a->nick, &a->text, &a->topic, &a->id, &a->origin};
+	memcpy(parts, all, sizeof all);
+}
 
 /* The sanitised parts of a json payload; its sender's time (0: none). */
 static int64_t take_json(struct arrival *a, const struct json_decoded *j)
@@ -37,8 +42,9 @@ static void take_plain(struct arrival *a, const char *payload, size_t len)
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
                   const struct arrival_place *at, unsigned flags, bool digest_payload)
 {
-	struct strbuf *parts[] = {&a->nick, &a->text, &a->topic, &a->id, &a->origin};
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+	struct strbuf *parts[N_PARTS];
+	parts_of(a, parts);
+	for (size_t i = 0; i < N_PARTS; i++)
 		strbuf_reset(parts[i]);
 	a->msg = (struct mqc_message){0};
 	a->payload_digest = 0;
@@ -70,19 +76,19 @@ void arrival_make(struct arrival *a, const char *topic, const void *payload, siz
 
 void arrival_trim(struct arrival *a)
 {
-	struct strbuf *bufs[] = {&a->nick, &a->text, &a->topic, &a->id, &a->origin,
-	                         &a->ident.key, &a->ident.retained_key};
-	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-		if (bufs[i]->cap > ARRIVAL_KEPT_BYTES)
-			strbuf_free(bufs[i]);
+	struct strbuf *parts[N_PARTS];
+	parts_of(a, parts);
+	for (size_t i = 0; i < N_PARTS; i++)
+		strbuf_free_if_big(parts[i]);
+	strbuf_free_if_big(&a->ident.key);
+	strbuf_free_if_big(&a->ident.retained_key);
 }
 
 void arrival_free(struct arrival *a)
 {
+	struct strbuf *parts[N_PARTS];
+	parts_of(a, parts);
+	for (size_t i = 0; i < N_PARTS; i++)
+		strbuf_free(parts[i]);
 	dedup_identity_free(&a->ident);
-	strbuf_free(&a->nick);
-	strbuf_free(&a->text);
-	strbuf_free(&a->topic);
-	strbuf_free(&a->id);
-	strbuf_free(&a->origin);
 }

@@ -40,8 +40,7 @@ struct arrival_place {
  * arrival_free(). */
 void arrival_make(struct arrival *a, const char *topic, const void *payload, size_t len,
                   const struct arrival_place *at, unsigned flags, bool digest_payload);
-/* Frees the buffers a big message grew past what a chat line needs, so
- * that one big message does not stay in memory until the next. */
+/* Frees the buffers a big message grew (strbuf_free_if_big). */
 void arrival_trim(struct arrival *a);
 void arrival_free(struct arrival *a);
 

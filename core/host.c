@@ -112,9 +112,6 @@ static const char *host_nick(struct mqc_instance *mi)
 	return ((struct instance *)mi)->chat->nick;
 }
 
-/* What a template's output buffer may keep for the next render. */
-#define HOST_RENDER_KEPT_BYTES 4096
-
 /* A plugin's template, and whether the plugin's messages are read in
  * full (see message_for). */
 struct host_template {
@@ -168,8 +165,7 @@ static size_t host_template_render(const struct mqc_template *tpl,
 	if (n)
 		memcpy(buf, sb->data, n);
 	buf[n] = '\0';
-	if (sb->cap > HOST_RENDER_KEPT_BYTES)
-		strbuf_free(sb); /* a big message's: not kept until the next */
+	strbuf_free_if_big(sb);
 	return n;
 }
 

@@ -117,6 +117,12 @@ void strbuf_free(struct strbuf *sb)
 	*sb = (struct strbuf)STRBUF_INIT;
 }
 
+void strbuf_free_if_big(struct strbuf *sb)
+{
+	if (sb->cap > STRBUF_KEPT_BYTES)
+		strbuf_free(sb);
+}
+
 char *strbuf_take(struct strbuf *sb)
 {
 	char *s = sb->data ? sb->data : xstrdup("");

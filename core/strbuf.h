@@ -25,6 +25,11 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 const char *strbuf_str(const struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
+/* For a buffer used again line after line: frees it when a big one grew
+ * it past STRBUF_KEPT_BYTES, so that one big line does not stay in
+ * memory until the next. */
+#define STRBUF_KEPT_BYTES 4096
+void strbuf_free_if_big(struct strbuf *sb);
 /* Hand the buffer over to the caller (who frees it); sb becomes empty. */
 char *strbuf_take(struct strbuf *sb);
 
