@@ -83,7 +83,9 @@ static bool mqtt_setup_timers(struct mqtt *self)
 	self->retry_timer = host->timer_add(self->inst, 1, false, mqtt_on_retry_timer, self);
 	/* Fired by mqtt_cork() at the end of a round that published. */
 	self->uncork_timer = host->timer_add(self->inst, 0, false, mqtt_on_uncork_timer, self);
-	if (!self->misc_timer || !self->connect_timer || !self->retry_timer || !self->uncork_timer) {
+	self->rest_timer = host->timer_add(self->inst, 0, false, mqtt_on_rest_timer, self);
+	if (!self->misc_timer || !self->connect_timer || !self->retry_timer || !self->uncork_timer ||
+	    !self->rest_timer) {
 		host->log(self->inst, MQC_LOG_ERROR, "cannot add timers");
 		return false;
 	}
@@ -99,7 +101,7 @@ static void mqtt_free(struct mqtt *self)
 	if (self->watch)
 		host->watch_remove(self->watch);
 	struct mqc_timer *timers[] = {self->misc_timer, self->connect_timer, self->retry_timer,
-	                              self->uncork_timer};
+	                              self->uncork_timer, self->rest_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		if (timers[i])
 			host->timer_remove(timers[i]);

@@ -45,6 +45,7 @@
 #include "mqtt_guard.h"
 #include "mqtt_history.h"
 #include "mqtt_inflight.h"
+#include "mqtt_pace.h"
 #include "mqtt_presence.h"
 #include "mqtt_rooms.h"
 #include "mqtt_share.h"
@@ -73,6 +74,7 @@ struct mqtt {
 	struct mqc_timer *connect_timer; /* bounds one attempt */
 	struct mqc_timer *retry_timer;   /* next attempt */
 	struct mqc_timer *uncork_timer;  /* at the end of a round of publishes */
+	struct mqc_timer *rest_timer;    /* ends a rest of the socket (mqtt_pace.h) */
 	int corked_fd;                   /* -1: not corked */
 
 	enum mqtt_phase phase;
@@ -114,6 +116,11 @@ struct mqtt {
 	 * last read that brought such messages brought one (mqtt_ack_read). */
 	unsigned held_now;
 	bool lone_read;
+	/* A busy stream read in batches (mqtt_pace.h): the messages handed
+	 * on so far, and whether the socket is left unread for now. */
+	struct mqtt_pace pace;
+	unsigned messages_read;
+	bool resting;
 	char *claimed_topic; /* a claimed message's topic, with its NUL */
 	size_t claimed_topic_cap;
 
@@ -204,6 +211,8 @@ void mqtt_on_connect_timer(void *data);
 void mqtt_on_retry_timer(void *data);
 /* The round's end: the round's publishes are written, and leave. */
 void mqtt_on_uncork_timer(void *data);
+/* A rest of the socket is over: it is read again. */
+void mqtt_on_rest_timer(void *data);
 
 /* mqtt_connect.c */
 /* Whether the broker keeps our session once we are gone. */

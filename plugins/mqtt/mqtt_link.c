@@ -113,7 +113,8 @@ void mqtt_sync_watch(struct mqtt *self)
 	if (fd < 0)
 		return;
 	bool writing = mqtt_may_write(self);
-	bool reading = !(writing && self->out_full) || self->phase == MQTT_CONNECTING;
+	bool reading = !(writing && self->out_full) && !self->resting;
+	reading = reading || self->phase == MQTT_CONNECTING;
 	unsigned events = (reading ? MQC_IO_IN : 0) | (writing ? MQC_IO_OUT : 0);
 	if (!self->watch) {
 		self->watch = self->host->watch_add(self->inst, fd, events, 0, mqtt_on_io, self);
@@ -312,6 +313,9 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->out_full = false;
 	self->held_now = 0;
 	self->lone_read = false;
+	self->pace = (struct mqtt_pace){0};
+	self->resting = false;
+	self->host->timer_arm(self->rest_timer, 0);
 	mqtt_guard_reset(&self->guard);
 	char broker[MQTT_BROKER_NAME_SIZE];
 	self->host->log(self->inst, MQC_LOG_DEBUG, "connecting to %s as %s",
@@ -735,6 +739,25 @@ static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 		mqtt_ack_at_once(fd);
 }
 
+/* After a read that brought `brought` messages: the socket is left
+ * unread for a while if they come close together (mqtt_pace.h). */
+static void mqtt_pace_read(struct mqtt *self, unsigned brought)
+{
+	unsigned target = self->cfg.qos ? mqtt_ack_window(self) / 4 : MQTT_READ_BURST;
+	uint32_t rest_ms = mqtt_pace_after_read(&self->pace, monotonic_us(), brought, target);
+	if (rest_ms && self->phase == MQTT_UP) {
+		self->resting = true;
+		self->host->timer_arm(self->rest_timer, rest_ms);
+	}
+}
+
+void mqtt_on_rest_timer(void *data)
+{
+	struct mqtt *self = data;
+	self->resting = false;
+	mqtt_settle(self);
+}
+
 /* The socket is ready: writes, reads, and notices a dead connection. */
 static void mqtt_on_io(void *data, int fd, unsigned revents)
 {
@@ -753,10 +776,13 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 	if (rc == MOSQ_ERR_SUCCESS && (revents & (MQC_IO_IN | MQC_IO_ERR | MQC_IO_HUP)) &&
 	    mqtt_active(self) && mosquitto_socket(self->mosq) == fd) {
 		unsigned held_before = self->held_now;
+		unsigned read_before = self->messages_read;
 		self->heard_answers = false;
 		rc = mqtt_read_arrived(self, fd);
-		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd)
+		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd) {
 			mqtt_ack_read(self, fd, self->held_now - held_before);
+			mqtt_pace_read(self, self->messages_read - read_before);
+		}
 	}
 	mqtt_note_closed(self, rc);
 	if ((revents & (MQC_IO_ERR | MQC_IO_HUP)) && mqtt_active(self) && !self->lost &&

@@ -70,6 +70,7 @@ static bool mqtt_receive_route(struct mqtt *self, const struct mqtt_meta_place *
 void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
                   const mosquitto_property *props)
 {
+	self->messages_read++;
 	if (mqtt_history_message(self, msg, props) || mqtt_share_message(self, msg))
 		return;
 	struct mqtt_meta_place at;

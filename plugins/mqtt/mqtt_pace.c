@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include "mqtt_pace.h"
+
+#include <stdbool.h>
+
+/* What a rest of `rest_ms` must have gathered, in the first two reads
+ * after it: more than the one message a stream waiting for us sends,
+ * and a message a millisecond (a calmer room is not worth the wait each
+ * of its lines would take). */
+static unsigned enough_for(uint32_t rest_ms)
+{
+	unsigned by_rate = rest_ms * MQTT_PACE_RATE_MIN_PER_MS;
+	return 1 + (by_rate > MQTT_PACE_GATHERED_MIN ? by_rate : MQTT_PACE_GATHERED_MIN);
+}
+
+/* The next rest after one of `rest_ms` gathered `gathered`: as long as
+ * would gather `target`, from MQTT_PACE_PROBE_MS to MQTT_PACE_REST_MAX_MS. */
+static uint32_t next_rest_ms(uint32_t rest_ms, unsigned gathered, unsigned target)
+{
+	uint64_t ms = (uint64_t)rest_ms * target / gathered;
+	return ms < MQTT_PACE_PROBE_MS      ? MQTT_PACE_PROBE_MS
+	       : ms > MQTT_PACE_REST_MAX_MS ? MQTT_PACE_REST_MAX_MS
+	                                    : (uint32_t)ms;
+}
+
+/* The reads after a rest did not gather enough: no rest for a while,
+ * longer each time, and the next one a probe again. */
+static void stop_resting(struct mqtt_pace *p, uint64_t now_us)
+{
+	uint32_t doubled = p->backoff_ms * 2;
+	p->backoff_ms = doubled < MQTT_PACE_BACKOFF_MIN_MS   ? MQTT_PACE_BACKOFF_MIN_MS
+	                : doubled > MQTT_PACE_BACKOFF_MAX_MS ? MQTT_PACE_BACKOFF_MAX_MS
+	                                                     : doubled;
+	p->no_rest_until_us = now_us + (uint64_t)p->backoff_ms * 1000;
+	p->rest_ms = 0;
+}
+
+/* A read after a rest: judged by what it and the one before it brought.
+ * Behind a broker that holds what it sends until our ACK (Nagle), the
+ * first read after a rest brings one message and the next the rest. */
+static void judge_rest(struct mqtt_pace *p, uint64_t now_us, unsigned brought, unsigned target)
+{
+	p->gathered += brought;
+	p->reads_after++;
+	if (p->gathered < enough_for(p->rest_ms)) {
+		if (p->reads_after >= 2) {
+			stop_resting(p, now_us);
+			p->judging = false;
+		}
+		return;
+	}
+	p->judging = false;
+	p->backoff_ms = 0;
+	p->rest_ms = next_rest_ms(p->rest_ms, p->gathered, target);
+}
+
+uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
+                              unsigned target)
+{
+	if (brought == 0 || target == 0)
+		return 0;
+	bool close = now_us - p->last_read_us < MQTT_PACE_CLOSE_US;
+	p->last_read_us = now_us;
+	if (p->judging) {
+		judge_rest(p, now_us, brought, target);
+		p->close_reads = 0;
+		return 0;
+	}
+	/* Reads that bring half a target or more are no waste: a flood. */
+	bool small = brought < target / 2 + 1;
+	p->close_reads = close && small ? p->close_reads + 1 : 0;
+	if (p->close_reads < MQTT_PACE_STREAK || now_us < p->no_rest_until_us)
+		return 0;
+	p->close_reads = 0;
+	if (!p->rest_ms)
+		p->rest_ms = MQTT_PACE_PROBE_MS;
+	p->judging = true;
+	p->reads_after = 0;
+	p->gathered = 0;
+	return p->rest_ms;
+}

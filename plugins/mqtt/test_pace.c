@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* When a busy stream is read in batches (mqtt_pace.c): the rests it
+ * takes, the rests it gives up.  Pure code, no connection. */
+#include <check.h>
+
+#include "check_run.h"
+#include "mqtt_pace.h"
+
+#define TARGET 25 /* a quarter of an MQTT 5 window of 100 */
+
+static struct mqtt_pace pace;
+static uint64_t now_us;
+
+static void setup(void)
+{
+	pace = (struct mqtt_pace){0};
+	now_us = 1000000;
+}
+
+/* A read `after_us` after the last one, bringing `brought` messages: the
+ * rest it asks for. */
+static uint32_t read_after(uint64_t after_us, unsigned brought)
+{
+	now_us += after_us;
+	return mqtt_pace_after_read(&pace, now_us, brought, TARGET);
+}
+
+/* Reads of one message, 5 ms after the last read and then 0.5 ms apart,
+ * until one asks for a rest; how many it took (0: none within 50). */
+static unsigned reads_until_rest(uint32_t *rest_ms)
+{
+	for (unsigned n = 1; n <= 50; n++) {
+		*rest_ms = read_after(n == 1 ? 5000 : 500, 1);
+		if (*rest_ms)
+			return n;
+	}
+	return 0;
+}
+
+START_TEST(a_calm_room_is_read_as_it_comes)
+{
+	for (int i = 0; i < 1000; i++)
+		ck_assert_uint_eq(read_after(5000, 1), 0);
+}
+END_TEST
+
+START_TEST(close_reads_of_few_messages_start_a_short_rest)
+{
+	uint32_t rest;
+	ck_assert_uint_eq(reads_until_rest(&rest), MQTT_PACE_STREAK + 1);
+	ck_assert_uint_eq(rest, MQTT_PACE_PROBE_MS);
+}
+END_TEST
+
+START_TEST(a_flood_fills_its_reads_without_rests)
+{
+	for (int i = 0; i < 1000; i++)
+		ck_assert_uint_eq(read_after(100, TARGET), 0);
+}
+END_TEST
+
+START_TEST(reads_of_acknowledgements_only_change_nothing)
+{
+	for (int i = 0; i < MQTT_PACE_STREAK; i++)
+		ck_assert_uint_eq(read_after(500, 1), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(read_after(10, 0), 0);
+	ck_assert_uint_eq(read_after(400, 1), MQTT_PACE_PROBE_MS);
+}
+END_TEST
+
+/* Behind a broker's Nagle, the first read after a rest brings one and the
+ * next what was held: enough, and the next rest is sized from it. */
+START_TEST(a_rest_that_gathered_is_taken_again_sized_to_the_target)
+{
+	uint32_t rest;
+	ck_assert_uint_ne(reads_until_rest(&rest), 0);
+	ck_assert_uint_eq(read_after(2000 + 100, 1), 0);
+	ck_assert_uint_eq(read_after(100, 4), 0); /* 5 in 2 ms: 25 in 10 */
+	ck_assert_uint_eq(reads_until_rest(&rest), MQTT_PACE_STREAK + 1);
+	ck_assert_uint_eq(rest, 10);
+	/* 100 in 10 ms: a quarter of that, down to the probe's length. */
+	ck_assert_uint_eq(read_after(10000, 100), 0);
+	ck_assert_uint_eq(reads_until_rest(&rest), MQTT_PACE_STREAK + 1);
+	ck_assert_uint_eq(rest, MQTT_PACE_PROBE_MS);
+}
+END_TEST
+
+/* A ping-pong: each rest brings the one line sent after ours.  Each rest
+ * that gathers too little puts the next off twice as long, up to a
+ * bound. */
+START_TEST(a_stream_that_waits_for_us_puts_rests_off_longer_each_time)
+{
+	uint64_t expected_ms[] = {1000, 2000, 4000, 8000, 16000, 32000, 64000, 64000};
+	for (size_t i = 0; i < sizeof(expected_ms) / sizeof(expected_ms[0]); i++) {
+		uint32_t rest;
+		ck_assert_uint_ne(reads_until_rest(&rest), 0);
+		ck_assert_uint_eq(rest, MQTT_PACE_PROBE_MS);
+		ck_assert_uint_eq(read_after(rest * 1000 + 100, 1), 0);
+		uint64_t failed_at = now_us + 200;
+		ck_assert_uint_eq(read_after(200, 1), 0);
+		/* Close reads go on; no rest until the time is up. */
+		uint64_t until = failed_at + expected_ms[i] * 1000;
+		while (now_us + 500 < until)
+			ck_assert_uint_eq(read_after(500, 1), 0);
+	}
+}
+END_TEST
+
+START_TEST(a_calm_room_that_happens_to_clump_gives_up_its_rest)
+{
+	uint32_t rest;
+	ck_assert_uint_ne(reads_until_rest(&rest), 0);
+	/* The rest gathered none; the next read, 5 ms on, one. */
+	ck_assert_uint_eq(read_after(7000, 1), 0);
+	ck_assert_uint_eq(read_after(5000, 1), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq(read_after(500, 1), 0); /* put off for 1 s */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mqtt_pace");
+	TCase *tc = tcase_create("pace");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, a_calm_room_is_read_as_it_comes);
+	tcase_add_test(tc, close_reads_of_few_messages_start_a_short_rest);
+	tcase_add_test(tc, a_flood_fills_its_reads_without_rests);
+	tcase_add_test(tc, reads_of_acknowledgements_only_change_nothing);
+	tcase_add_test(tc, a_rest_that_gathered_is_taken_again_sized_to_the_target);
+	tcase_add_test(tc, a_stream_that_waits_for_us_puts_rests_off_longer_each_time);
+	tcase_add_test(tc, a_calm_room_that_happens_to_clump_gives_up_its_rest);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
