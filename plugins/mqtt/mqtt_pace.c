@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "mqtt_pace.h"
 
-#include <stdbool.h>
-
 /* What a rest of `rest_ms` must have gathered, in the first two reads
  * after it: more than the one message a stream waiting for us sends,
  * and a message a millisecond (a calmer room is not worth the wait each
@@ -14,17 +12,19 @@ static unsigned enough_for(uint32_t rest_ms)
 }
 
 /* The next rest after one of `rest_ms` gathered `gathered`: as long as
- * would gather `target`, from MQTT_PACE_PROBE_MS to MQTT_PACE_REST_MAX_MS. */
+ * would gather `target`, at most MQTT_PACE_REST_MAX_MS; 0 if that is
+ * under MQTT_PACE_PROBE_MS: so fast a stream fills its reads by itself,
+ * and a longer rest would stall a broker bound by its window. */
 static uint32_t next_rest_ms(uint32_t rest_ms, unsigned gathered, unsigned target)
 {
 	uint64_t ms = (uint64_t)rest_ms * target / gathered;
-	return ms < MQTT_PACE_PROBE_MS      ? MQTT_PACE_PROBE_MS
+	return ms < MQTT_PACE_PROBE_MS      ? 0
 	       : ms > MQTT_PACE_REST_MAX_MS ? MQTT_PACE_REST_MAX_MS
 	                                    : (uint32_t)ms;
 }
 
-/* The reads after a rest did not gather enough: no rest for a while,
- * longer each time, and the next one a probe again. */
+/* The reads after a rest gathered too little, or too much: no rest for
+ * a while, longer each time, and the next one a probe again. */
 static void stop_resting(struct mqtt_pace *p, uint64_t now_us)
 {
 	uint32_t doubled = p->backoff_ms * 2;
@@ -50,8 +50,11 @@ static void judge_rest(struct mqtt_pace *p, uint64_t now_us, unsigned brought, u
 		return;
 	}
 	p->judging = false;
-	p->backoff_ms = 0;
 	p->rest_ms = next_rest_ms(p->rest_ms, p->gathered, target);
+	if (p->rest_ms)
+		p->backoff_ms = 0;
+	else
+		stop_resting(p, now_us);
 }
 
 uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,

@@ -9,7 +9,8 @@
  * long as gathers about `target` messages (a quarter of the broker's
  * window at QoS 1: more would stall a broker that sends no more than
  * the window before our acknowledgements), never longer than
- * MQTT_PACE_REST_MAX_MS.
+ * MQTT_PACE_REST_MAX_MS.  A stream that gathers a target in less than
+ * the first rest fills its reads by itself, and is left alone.
  *
  * A rest is judged by the two reads after it: behind a broker that
  * holds what it sends until our ACK (Nagle), the first brings one

@@ -79,10 +79,24 @@ START_TEST(a_rest_that_gathered_is_taken_again_sized_to_the_target)
 	ck_assert_uint_eq(read_after(100, 4), 0); /* 5 in 2 ms: 25 in 10 */
 	ck_assert_uint_eq(reads_until_rest(&rest), MQTT_PACE_STREAK + 1);
 	ck_assert_uint_eq(rest, 10);
-	/* 100 in 10 ms: a quarter of that, down to the probe's length. */
-	ck_assert_uint_eq(read_after(10000, 100), 0);
+	/* 40 in 10 ms: 25 in 6. */
+	ck_assert_uint_eq(read_after(10000, 40), 0);
 	ck_assert_uint_eq(reads_until_rest(&rest), MQTT_PACE_STREAK + 1);
-	ck_assert_uint_eq(rest, MQTT_PACE_PROBE_MS);
+	ck_assert_uint_eq(rest, 6);
+}
+END_TEST
+
+/* A rest that gathered a target in less than the shortest rest: the
+ * stream fills its reads by itself, and resting would stall a broker
+ * that sends no more than its window (a QoS 1 flood). */
+START_TEST(a_stream_too_fast_to_rest_for_is_left_alone)
+{
+	uint32_t rest;
+	ck_assert_uint_ne(reads_until_rest(&rest), 0);
+	ck_assert_uint_eq(read_after(rest * 1000 + 100, 1), 0);
+	ck_assert_uint_eq(read_after(100, 99), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq(read_after(500, 1), 0); /* put off for 1 s */
 }
 END_TEST
 
@@ -129,6 +143,7 @@ int main(void)
 	tcase_add_test(tc, a_flood_fills_its_reads_without_rests);
 	tcase_add_test(tc, reads_of_acknowledgements_only_change_nothing);
 	tcase_add_test(tc, a_rest_that_gathered_is_taken_again_sized_to_the_target);
+	tcase_add_test(tc, a_stream_too_fast_to_rest_for_is_left_alone);
 	tcase_add_test(tc, a_stream_that_waits_for_us_puts_rests_off_longer_each_time);
 	tcase_add_test(tc, a_calm_room_that_happens_to_clump_gives_up_its_rest);
 	suite_add_tcase(s, tc);
