@@ -32,8 +32,8 @@
 #define MQTT_PACE_STREAK 4        /* ...this many in a row, after the first */
 #define MQTT_PACE_PROBE_MS 2      /* the first rest */
 #define MQTT_PACE_REST_MAX_MS 10  /* the longest a message waits for it */
-#define MQTT_PACE_GATHERED_MIN 2  /* a rest that gathered fewer found a stream waiting */
-#define MQTT_PACE_RATE_MIN_PER_MS 1 /* ...or a stream too calm to be worth a rest */
+#define MQTT_PACE_GATHERED_MIN 2  /* what a rest must gather beyond a waiting stream's one */
+#define MQTT_PACE_RATE_MIN_PER_MS 1 /* ...and at least this many a ms of it */
 #define MQTT_PACE_BACKOFF_MIN_MS 1000
 #define MQTT_PACE_BACKOFF_MAX_MS 64000
 
@@ -45,7 +45,7 @@ struct mqtt_pace {
 	bool judging;           /* the reads after a rest are counted */
 	unsigned reads_after;   /* ...so many so far */
 	unsigned gathered;      /* ...bringing so many messages */
-	uint32_t backoff_ms;    /* how long the last rest that gathered too little put off the next */
+	uint32_t backoff_ms;    /* how long the last rest judged wrong put off the next */
 	uint64_t no_rest_until_us;
 };
 
