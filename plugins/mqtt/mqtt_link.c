@@ -743,9 +743,11 @@ static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
  * unread for a while if they come close together (mqtt_pace.h). */
 static void mqtt_pace_read(struct mqtt *self, unsigned brought)
 {
+	if (self->phase != MQTT_UP)
+		return;
 	unsigned target = self->cfg.qos ? mqtt_ack_window(self) / 4 : MQTT_READ_BURST;
 	uint32_t rest_ms = mqtt_pace_after_read(&self->pace, monotonic_us(), brought, target);
-	if (rest_ms && self->phase == MQTT_UP) {
+	if (rest_ms) {
 		self->resting = true;
 		self->host->timer_arm(self->rest_timer, rest_ms);
 	}
