@@ -250,6 +250,21 @@ def scale_big(res, sz):
     return rows + scale_costs(res, "big paced", what, n, k)
 
 
+def worse_ratio(quiet, by_last):
+    """The receivers' CPU is judged both ways: counted until the room is
+    quiet (what mqchat defers past the last delivery, its full-text index,
+    is the pass's work) and by the last delivery (on a loaded machine the
+    quiet wait also takes in whatever the reference's idle processes were
+    charged: 22 µs a delivery once, which made a miss look met)."""
+    known = [r for r in (quiet, by_last) if r is not None]
+    return max(known) if known else None
+
+
+def last_ratio(quiet, by_last):
+    shown = times(by_last)
+    return f" ({shown} by the last delivery)" if by_last is not None and shown != times(quiet) else ""
+
+
 def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False, target=True):
     """Per delivery: the receivers that do not send against as many
     mosquitto_sub (targets, unless not `target`), the room's clients, the
@@ -271,11 +286,12 @@ def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False, target=True)
         return f" ({shown} by the last delivery)" if s and whole and shown != f"{whole[0]:,.1f}" else ""
 
     mine, ref, ratio = pair("rx_cpu_us")
-    mine_last, ref_last, _ = pair("rx_cpu_us_last")
+    mine_last, ref_last, ratio_last = pair("rx_cpu_us_last")
     rows.add(f"scale: {what}: receiver CPU per delivery (µs)",
              fmt(mine, "", 1) + last(mine_last, mine) + f" [{n - k} {seat}]",
              fmt(ref, "", 1) + last(ref_last, ref) + f" [{n - k} mosquitto_sub]",
-             times(ratio), goal, judged(ratio))
+             times(ratio) + last_ratio(ratio, ratio_last), goal,
+             judged(worse_ratio(ratio, ratio_last)))
     mine, ref, ratio = pair("rx_ctx")
     rows.add(f"scale: {what}: receiver context switches per delivery",
              fmt(mine, "", 2) + f" [{n - k} {seat}]",
