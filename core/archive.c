@@ -101,10 +101,15 @@
  * PUBACKs wait.  There a lone message waits for company, up to
  * ARCHIVE_CALM_SPAN_MS after its group began, and a group is mostly
  * written in the round of its last message, right after that one is
- * shown.  Groups that stall are still capped as above.  That catches a
- * broker whose own limit on messages in flight is below the group (it
- * waits for our PUBACKs whatever TCP says), and a room too slow to fill a
- * group within its span (a write a message costs it nothing one sees).
+ * shown.  Such groups that stall are still capped as above.  That
+ * catches a broker whose own limit on messages in flight is below the
+ * group (it waits for our PUBACKs whatever TCP says), and a room too slow
+ * to fill a group within its span (a write a message costs it nothing one
+ * sees).  A cap binds only groups of the kind that set it, though: a calm
+ * room's first reads often bring two, the trickle above caps them, and
+ * its later lone messages, which nobody waits for, were then written a
+ * transaction each for the cap's thousand writes and more
+ * (bench/README.md, "A calm room's trickle cap").
  * Each group's size is drawn:
  * the members of a room receive the same messages, and with ten for all
  * of them, all wrote in the same round, which then made the room's p99.
@@ -201,8 +206,10 @@ struct archive {
 	struct strbuf fed_by;
 	unsigned networks_fed;
 	size_t stall_size;      /* of the last groups that stalled (TRICKLE_MAX: up to it) */
+	bool stall_unhurried;   /* and whether they were unhurried */
 	unsigned stalls;        /* how many in a row */
 	size_t group_cap;       /* while capped_writes: more at once ends it */
+	bool cap_unhurried;     /* unhurried groups set it: it binds them too */
 	unsigned capped_writes;
 	unsigned capped_span;   /* capped_writes the next cap starts with */
 	char *unavailable;     /* why history could not be opened; NULL: it was, or is off */
@@ -300,7 +307,8 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 		a->group_busy = true;
 	a->group_unhurried = (a->group_unhurried || !a->group_pending) && !peers_wait;
 	bool unhurried = a->group_unhurried && !a->group_busy; /* and calm */
-	size_t most = a->capped_writes ? capped_group(a)
+	bool capped = a->capped_writes && (a->cap_unhurried || !unhurried);
+	size_t most = capped           ? capped_group(a)
 	              : a->group_busy  ? ARCHIVE_GROUP_MAX
 	              : unhurried      ? a->calm_most
 	                               : ARCHIVE_GROUP_CALM_MAX;
@@ -334,6 +342,7 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 	bool grouped = a->group_pending != 0;
 	bool stalled = grouped && now - a->group_grew_ms >= WRITE_STALL_MS;
 	bool grew = grouped && pending > a->group_started;
+	bool unhurried = a->group_unhurried && !a->group_busy;
 	draw_calm_most(a);
 	a->group_pending = 0;
 	a->group_busy = false;
@@ -347,10 +356,13 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 		return;
 	}
 	size_t size = pending <= TRICKLE_MAX ? TRICKLE_MAX : pending;
-	a->stalls = size == a->stall_size ? a->stalls + 1 : 1;
+	bool same = size == a->stall_size && unhurried == a->stall_unhurried;
+	a->stalls = same ? a->stalls + 1 : 1;
 	a->stall_size = size;
+	a->stall_unhurried = unhurried;
 	if (a->stalls >= WRITE_STALLS) {
 		a->group_cap = size;
+		a->cap_unhurried = unhurried;
 		a->capped_writes = a->capped_span;
 		if (a->capped_span < WRITE_CAPPED_MAX)
 			a->capped_span *= 2;
