@@ -286,6 +286,13 @@ static uint64_t group_end(const struct archive *a, size_t pending, const char *h
 	return end < span_end ? end : span_end;
 }
 
+/* No peer waited for the group in any of its rounds, and each brought
+ * one message. */
+static bool group_is_unhurried(const struct archive *a)
+{
+	return a->group_unhurried && !a->group_busy;
+}
+
 /* How many a capped group holds: a trickle's rounds are written at once. */
 static size_t capped_group(const struct archive *a)
 {
@@ -306,7 +313,7 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 	if (pending - a->group_pending > 1)
 		a->group_busy = true;
 	a->group_unhurried = (a->group_unhurried || !a->group_pending) && !peers_wait;
-	bool unhurried = a->group_unhurried && !a->group_busy; /* and calm */
+	bool unhurried = group_is_unhurried(a);
 	bool capped = a->capped_writes && (a->cap_unhurried || !unhurried);
 	size_t most = capped           ? capped_group(a)
 	              : a->group_busy  ? ARCHIVE_GROUP_MAX
@@ -342,7 +349,7 @@ static void note_group_written(struct archive *a, size_t pending, uint64_t now)
 	bool grouped = a->group_pending != 0;
 	bool stalled = grouped && now - a->group_grew_ms >= WRITE_STALL_MS;
 	bool grew = grouped && pending > a->group_started;
-	bool unhurried = a->group_unhurried && !a->group_busy;
+	bool unhurried = group_is_unhurried(a);
 	draw_calm_most(a);
 	a->group_pending = 0;
 	a->group_busy = false;
