@@ -260,9 +260,10 @@ def worse_ratio(quiet, by_last):
     return max(known) if known else None
 
 
-def last_ratio(quiet, by_last):
-    shown = times(by_last)
-    return f" ({shown} by the last delivery)" if by_last is not None and shown != times(quiet) else ""
+def by_last(last_text, quiet_text):
+    """A figure as counted by the last delivery, beside the one counted
+    until quiet, when it is known and reads differently."""
+    return f" ({last_text} by the last delivery)" if last_text != "—" and last_text != quiet_text else ""
 
 
 def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False, target=True):
@@ -280,17 +281,16 @@ def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False, target=True)
         mine, ref = (res.stat("scale", f"{w} {name}", key) for w in (who, "mosquitto"))
         return mine, ref, ratio_of(mine, ref)
 
-    def last(s, whole):
-        """What was spent by the last delivery, when the quiet room's figure differs."""
-        shown = f"{s[0]:,.1f}" if s else ""
-        return f" ({shown} by the last delivery)" if s and whole and shown != f"{whole[0]:,.1f}" else ""
+    def last(s, quiet):
+        """What was spent by the last delivery (the median alone)."""
+        return by_last(*(f"{x[0]:,.1f}" if x else "—" for x in (s, quiet)))
 
     mine, ref, ratio = pair("rx_cpu_us")
     mine_last, ref_last, ratio_last = pair("rx_cpu_us_last")
     rows.add(f"scale: {what}: receiver CPU per delivery (µs)",
              fmt(mine, "", 1) + last(mine_last, mine) + f" [{n - k} {seat}]",
              fmt(ref, "", 1) + last(ref_last, ref) + f" [{n - k} mosquitto_sub]",
-             times(ratio) + last_ratio(ratio, ratio_last), goal,
+             times(ratio) + by_last(times(ratio_last), times(ratio)), goal,
              judged(worse_ratio(ratio, ratio_last)))
     mine, ref, ratio = pair("rx_ctx")
     rows.add(f"scale: {what}: receiver context switches per delivery",
