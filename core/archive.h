@@ -114,6 +114,14 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
  * archive.c says why). */
 #define ARCHIVE_GROUP_MAX 40
 #define ARCHIVE_GROUP_CALM_MAX 10
+/* Around this many, within ARCHIVE_SPACED_SPAN_MS, while no peer waits
+ * and the group's messages came ARCHIVE_SPACED_GAP_MS apart or more on
+ * average; sooner once none came for ARCHIVE_SPACED_QUIET_GAPS of those
+ * gaps (archive.c, "Spaced messages"). */
+#define ARCHIVE_GROUP_SPACED_MAX 32
+#define ARCHIVE_SPACED_GAP_MS 2
+#define ARCHIVE_SPACED_SPAN_MS 1000
+#define ARCHIVE_SPACED_QUIET_GAPS 4
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

@@ -546,7 +546,8 @@ struct mqc_host {
 	 * kill -9).  The core calls the plugin's `stored` once it is: at the
 	 * end of this loop round, or a few milliseconds later while messages
 	 * keep coming (one write for many; up to 200 ms while its peer does
-	 * not wait: notify_peer_waiting).  With history off, after the same
+	 * not wait, a second when the messages come a few milliseconds apart:
+	 * notify_peer_waiting).  With history off, after the same
 	 * wait: what is held back lets the peer gather what follows.
 	 * One call covers everything handed over before it.  `soon`: the backend
 	 * can send nothing else meanwhile (its library queued the
@@ -561,7 +562,8 @@ struct mqc_host {
 	 * messages.  `false`: the peer was told at once that they arrived
 	 * (MQTT: the read was acknowledged at TCP level) and goes on sending,
 	 * so the core may let a calm room's messages, one a round, share one
-	 * write for up to a fifth of a second.  `true`, as for a backend that
+	 * write for up to a fifth of a second, or a second when they come a
+	 * few milliseconds apart or more.  `true`, as for a backend that
 	 * never says: the peer may be waiting, and the core writes within a
 	 * few milliseconds. */
 	void (*notify_peer_waiting)(struct mqc_instance *inst, bool waiting);

@@ -463,10 +463,11 @@ static struct archive *archive_quiet(void)
 }
 
 /* A round of one message while no peer waits for the write: how long it
- * waits, which is never past ARCHIVE_CALM_SPAN_MS after the group began.
- * `*began`: 0 for a group's first round, which sets it (to a moment no
- * earlier than the archive's). */
-static uint32_t unhurried_round(struct archive *a, int n, uint64_t *began)
+ * waits, which is never past `span_ms` after the group began.  `*began`:
+ * 0 for a group's first round, which sets it (to a moment no earlier
+ * than the archive's). */
+static uint32_t unhurried_round_within(struct archive *a, int n, uint64_t *began,
+                                       uint32_t span_ms)
 {
 	char text[32];
 	snprintf(text, sizeof text, "ana: calm %d", n);
@@ -475,8 +476,50 @@ static uint32_t unhurried_round(struct archive *a, int n, uint64_t *began)
 	uint32_t wait = write_round(a, true, false);
 	if (!*began)
 		*began = monotonic_ms();
-	ck_assert_uint_le(before + wait, *began + ARCHIVE_CALM_SPAN_MS);
+	ck_assert_uint_le(before + wait, *began + span_ms);
 	return wait;
+}
+
+/* As above, within ARCHIVE_CALM_SPAN_MS (a group's first round, or one
+ * of rounds close together). */
+static uint32_t unhurried_round(struct archive *a, int n, uint64_t *began)
+{
+	return unhurried_round_within(a, n, began, ARCHIVE_CALM_SPAN_MS);
+}
+
+/* Unhurried rounds `gap_ms` apart (0: back to back) until a group of
+ * more than `least` is written, or `tries` groups were; each group is
+ * written at most at the largest size drawn for it, and waits at most
+ * ARCHIVE_SPACED_SPAN_MS: the calm ones unless, at some round, its rounds
+ * had come ARCHIVE_SPACED_GAP_MS apart on average (a busy machine can
+ * make that so even back to back).  The test's clock reads bracket the
+ * archive's: rounds the test finds close together, the archive did too.
+ * Returns the largest. */
+static size_t largest_unhurried_group(struct archive *a, uint32_t gap_ms, size_t least,
+                                      int tries)
+{
+	size_t largest = 0;
+	for (int n = 0; tries > 0 && largest <= least; tries--) {
+		uint64_t began = 0, first = monotonic_ms();
+		size_t in_group = 0;
+		bool ever_spaced = false;
+		uint32_t wait;
+		do {
+			if (in_group && gap_ms)
+				let_pass(gap_ms);
+			uint64_t before = monotonic_ms(), gaps = in_group++;
+			wait = unhurried_round_within(a, n++, &began, ARCHIVE_SPACED_SPAN_MS);
+			bool spaced = gaps && monotonic_ms() - first >= gaps * ARCHIVE_SPACED_GAP_MS;
+			if (!spaced)
+				ck_assert_uint_le(before + wait, began + ARCHIVE_CALM_SPAN_MS);
+			ever_spaced = ever_spaced || spaced;
+		} while (wait);
+		ck_assert_uint_eq(pending_in(a), 0);
+		size_t most = ever_spaced ? ARCHIVE_GROUP_SPACED_MAX : ARCHIVE_GROUP_CALM_MAX;
+		ck_assert_uint_le(in_group, most * 3 / 2 - 1);
+		largest = in_group > largest ? in_group : largest;
+	}
+	return largest;
 }
 
 /* A calm room whose broker does not wait for us: a lone message, even
@@ -489,19 +532,44 @@ START_TEST(a_calm_room_nobody_waits_for_shares_longer_writes)
 	uint64_t began = 0;
 	ck_assert_uint_gt(unhurried_round(a, 0, &began), ARCHIVE_GROUP_MS);
 	ck_assert_uint_eq(pending_in(a), 1);
-	size_t in_group = 1, largest = 0;
-	for (int n = 1; n < 2000 && largest <= ARCHIVE_GROUP_CALM_MAX / 2; n++) {
-		if (!in_group)
-			began = 0;
-		in_group++;
-		if (unhurried_round(a, n, &began))
-			continue;
-		ck_assert_uint_eq(pending_in(a), 0);
-		ck_assert_uint_le(in_group, ARCHIVE_GROUP_CALM_MAX * 3 / 2 - 1);
-		largest = in_group > largest ? in_group : largest;
-		in_group = 0;
+	let_pass(ARCHIVE_CALM_SPAN_MS);
+	assert_written_now(a, false);
+	ck_assert_uint_gt(largest_unhurried_group(a, 0, ARCHIVE_GROUP_CALM_MAX / 2, 2000),
+	                  ARCHIVE_GROUP_CALM_MAX / 2);
+	archive_close(a);
+}
+END_TEST
+
+/* Messages that come apart (a paced room) share bigger writes: one is
+ * over before the next comes.  Groups cut short by time are tried again. */
+START_TEST(spaced_messages_share_bigger_writes)
+{
+	struct archive *a = archive_quiet();
+	size_t calm_largest = ARCHIVE_GROUP_CALM_MAX * 3 / 2 - 1;
+	ck_assert_uint_gt(largest_unhurried_group(a, ARCHIVE_SPACED_GAP_MS + 1, calm_largest, 20),
+	                  calm_largest);
+	archive_close(a);
+}
+END_TEST
+
+/* A spaced group that stops growing (a pause, or a broker that waits for
+ * our PUBACKs after all) is written after a few of its gaps, not at the
+ * end of its span.  The archive's gaps are no longer than the test's. */
+START_TEST(a_spaced_group_that_stops_growing_is_written_soon)
+{
+	struct archive *a = archive_quiet();
+	uint64_t began = 0, first = monotonic_ms();
+	uint32_t wait = 0;
+	int gaps = 3;
+	for (int n = 0; n <= gaps; n++) {
+		if (n)
+			let_pass(ARCHIVE_SPACED_GAP_MS + 1);
+		wait = unhurried_round_within(a, n, &began, ARCHIVE_SPACED_SPAN_MS);
 	}
-	ck_assert_uint_gt(largest, ARCHIVE_GROUP_CALM_MAX / 2);
+	uint64_t average_gap_bound = (monotonic_ms() - first) / (uint64_t)gaps + 1;
+	ck_assert_uint_le(wait, ARCHIVE_SPACED_QUIET_GAPS * average_gap_bound);
+	let_pass(wait);
+	assert_written_now(a, false);
 	archive_close(a);
 }
 END_TEST
@@ -1075,6 +1143,8 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, ones_and_twos_that_stall_are_written_at_once);
 	tcase_add_test(tc, more_at_once_than_the_cap_ends_it);
 	tcase_add_test(tc, a_calm_room_nobody_waits_for_shares_longer_writes);
+	tcase_add_test(tc, spaced_messages_share_bigger_writes);
+	tcase_add_test(tc, a_spaced_group_that_stops_growing_is_written_soon);
 	tcase_add_test(tc, lone_messages_nobody_waits_for_wait_until_they_stall);
 	tcase_add_test(tc, a_trickle_cap_binds_only_rounds_a_peer_waits_for);
 	tcase_add_test(tc, a_waiting_peer_ends_a_calm_wait);
