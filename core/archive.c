@@ -316,11 +316,15 @@ static size_t capped_group(const struct archive *a)
 }
 
 /* Whether an unhurried group's messages came ARCHIVE_SPACED_GAP_MS apart
- * or more on average (see "Spaced messages"). */
+ * or more on average (see "Spaced messages"), judged by when they came:
+ * a round that brought none (another socket's) is not one of them. */
 static bool group_is_spaced(const struct archive *a, size_t pending, uint64_t now)
 {
-	size_t gaps = a->group_pending ? pending - a->group_started : 0;
-	return gaps && now - a->group_began_ms >= gaps * ARCHIVE_SPACED_GAP_MS;
+	if (!a->group_pending)
+		return false;
+	size_t gaps = pending - a->group_started;
+	uint64_t last_came = pending != a->group_pending ? now : a->group_grew_ms;
+	return gaps && last_came - a->group_began_ms >= gaps * ARCHIVE_SPACED_GAP_MS;
 }
 
 /* When a spaced group is written (monotonic): ARCHIVE_SPACED_SPAN_MS after

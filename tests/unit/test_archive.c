@@ -574,6 +574,35 @@ START_TEST(a_spaced_group_that_stops_growing_is_written_soon)
 }
 END_TEST
 
+/* Whether a group's messages came apart is judged by when they came: a
+ * round that brought none (another socket's) later does not make close
+ * messages spaced, and the group waits on as a calm one.  Tried again
+ * when the test's rounds were not close, or the wait was over anyway. */
+START_TEST(a_round_without_messages_does_not_space_a_group)
+{
+	struct archive *a = archive_quiet();
+	for (int n = 0, tries = 0;; tries++) {
+		ck_assert_int_lt(tries, 20);
+		uint64_t began = 0, first = monotonic_ms();
+		for (int i = 0; i < 3; i++)
+			unhurried_round_within(a, n++, &began, ARCHIVE_SPACED_SPAN_MS);
+		bool close = monotonic_ms() - first < 2 * ARCHIVE_SPACED_GAP_MS;
+		if (close) {
+			let_pass(ARCHIVE_SPACED_GAP_MS * 4);
+			uint32_t wait = write_round(a, true, false);
+			if (monotonic_ms() - first < ARCHIVE_CALM_SPAN_MS) {
+				ck_assert_uint_gt(wait, 0);
+				ck_assert_uint_eq(pending_in(a), 3);
+				break;
+			}
+		}
+		let_pass(ARCHIVE_SPACED_SPAN_MS);
+		assert_written_now(a, false);
+	}
+	archive_close(a);
+}
+END_TEST
+
 /* A lone message nobody waits for is written when its wait ends.  Once 8
  * in a row stalled so (a broker whose own limit on messages in flight
  * makes it wait for our PUBACKs anyway, or a slow room), such messages
@@ -1145,6 +1174,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_calm_room_nobody_waits_for_shares_longer_writes);
 	tcase_add_test(tc, spaced_messages_share_bigger_writes);
 	tcase_add_test(tc, a_spaced_group_that_stops_growing_is_written_soon);
+	tcase_add_test(tc, a_round_without_messages_does_not_space_a_group);
 	tcase_add_test(tc, lone_messages_nobody_waits_for_wait_until_they_stall);
 	tcase_add_test(tc, a_trickle_cap_binds_only_rounds_a_peer_waits_for);
 	tcase_add_test(tc, a_waiting_peer_ends_a_calm_wait);
