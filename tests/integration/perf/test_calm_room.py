@@ -2,7 +2,8 @@
 """A calm room at QoS 1: messages one at a time, each shown before the next
 is sent, more than ARCHIVE_GROUP_MS (8 ms) apart.  Each read is ACKed at
 once, so the broker does not wait for our write, and the messages share
-writes of several (ARCHIVE_CALM_SPAN_MS in core/archive.h): a transaction
+writes of several (ARCHIVE_CALM_SPAN_MS in core/archive.h; messages this
+far apart are spaced, and share ARCHIVE_SPACED_SPAN_MS): a transaction
 each cost a receiver more than the rest of receiving it (bench/README.md).
 
 Transactions are counted in SQLite's write-ahead log: the last frame of
@@ -19,7 +20,8 @@ import harness
 COUNT = 40
 # Past ARCHIVE_GROUP_MS, so that alone each would be written at once; short
 # enough that ARCHIVE_CALM_SPAN_MS holds several even on a slow machine
-# (groups of one or two that stall in a row are capped: one write each).
+# (groups of one or two that stall in a row are capped: one write each),
+# ARCHIVE_SPACED_SPAN_MS more.
 GAP_S = 0.012
 DEADLINE = 60
 
