@@ -287,6 +287,12 @@ static void flush_now(void *data)
 		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
 }
 
+/* The sooner of two moments: a group's end, or its span's. */
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* When the waiting group is written (monotonic): ARCHIVE_GROUP_MS after
  * the last write, or after the group last grew, within its span, while
  * the one network waiting for the write feeds the group alone: a broker
@@ -298,8 +304,7 @@ static uint64_t group_end(const struct archive *a, size_t pending, const char *h
 	uint64_t end = a->last_write_ms + ARCHIVE_GROUP_MS;
 	if (held_alone && pending > a->group_started && a->group_grew_ms + ARCHIVE_GROUP_MS > end)
 		end = a->group_grew_ms + ARCHIVE_GROUP_MS;
-	uint64_t span_end = a->group_began_ms + ARCHIVE_GROUP_SPAN_MS;
-	return end < span_end ? end : span_end;
+	return sooner(end, a->group_began_ms + ARCHIVE_GROUP_SPAN_MS);
 }
 
 /* No peer waited for the group in any of its rounds, and each brought
@@ -334,8 +339,7 @@ static uint64_t spaced_end(const struct archive *a)
 {
 	uint64_t gaps = a->group_pending - a->group_started;
 	uint64_t quiet = ARCHIVE_SPACED_QUIET_GAPS * (a->group_grew_ms - a->group_began_ms) / gaps;
-	uint64_t span_end = a->group_began_ms + ARCHIVE_SPACED_SPAN_MS;
-	return a->group_grew_ms + quiet < span_end ? a->group_grew_ms + quiet : span_end;
+	return sooner(a->group_grew_ms + quiet, a->group_began_ms + ARCHIVE_SPACED_SPAN_MS);
 }
 
 /* How long the messages pending now may wait for more (0: write now). */
