@@ -263,7 +263,8 @@ def worse_ratio(quiet, by_last):
 def by_last(last_text, quiet_text):
     """A figure as counted by the last delivery, beside the one counted
     until quiet, when it is known and reads differently."""
-    return f" ({last_text} by the last delivery)" if last_text != "—" and last_text != quiet_text else ""
+    shown = last_text not in ("—", quiet_text)
+    return f" ({last_text} by the last delivery)" if shown else ""
 
 
 def scale_costs(res, name, what, n, k, who="mqchat", rx_only=False, target=True):
