@@ -356,8 +356,10 @@ START_TEST(in_a_long_flood_the_index_lag_is_bounded)
 		ck_assert_int_eq(history_flush_some(h, (size_t)batch, true), batch);
 	}
 	int behind = total - indexed_rows();
+	/* Past the bound a flush indexes what it writes, a slice at least. */
+	int indexed_most = batch > HISTORY_INDEX_SLICE ? batch : HISTORY_INDEX_SLICE;
 	ck_assert_int_le(behind, HISTORY_INDEX_LAG_MAX + batch);
-	ck_assert_int_ge(behind, HISTORY_INDEX_LAG_MAX - batch);
+	ck_assert_int_ge(behind, HISTORY_INDEX_LAG_MAX - indexed_most);
 	history_close(h);
 }
 END_TEST
