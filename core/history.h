@@ -57,9 +57,10 @@
  * work, so that the loop stays responsive between slices.  Each slice is a
  * segment of the index, and segments are merged: at a million stored,
  * indexing 100 000 rows after a flood took 571 ms in slices of 1 024 (6 ms
- * each), 279 ms in slices of 4 096 (12 ms each; bench/README.md, "Index
- * slices of 4 096"). */
-#define HISTORY_INDEX_SLICE 4096
+ * each), 373-420 ms in slices of 2 048 (8 ms each).  Slices of 4 096 cost
+ * a little less again but took a receiver's peak memory 0.6 MiB higher
+ * (bench/README.md, "Index slices of 2 048"). */
+#define HISTORY_INDEX_SLICE 2048
 
 /* How far the search index may fall behind in a flood: past it, flushes
  * index as many rows as they write, so that a search right after a flood
