@@ -557,14 +557,32 @@ enum dedup_verdict archive_check_answer(struct archive *a, const struct dedup_id
 	return stored_before(a, ident, true) ? DEDUP_REPEAT : verdict;
 }
 
+/* A plain message marked as sent again, first seen within
+ * ARCHIVE_RESENT_WINDOW_MS: by this run, or by an earlier one (the newest
+ * keys history recalls).  None with dedup_window = 0. */
+static bool resent_lately(struct archive *a, const struct dedup_identity *ident, uint64_t now)
+{
+	if (!a->set.dedup_window_ms)
+		return false;
+	if (dedup_seen_within(a->dedup, ident, now, ARCHIVE_RESENT_WINDOW_MS))
+		return true;
+	return a->history &&
+	       history_has_key(a->history, ident->key.data, wall_ms() - ARCHIVE_RESENT_WINDOW_MS);
+}
+
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
-                                 uint64_t since_link_up_ms, uint64_t link_down_ms)
+                                 uint64_t since_link_up_ms, uint64_t link_down_ms, bool resent)
 {
 	uint64_t now = monotonic_ms();
 	/* In flight when the link went down, sent again on the next one
 	 * (a cluster's node died: NATS sends it again after ack_wait). */
 	if (!ident->by_id && link_down_ms && since_link_up_ms <= ARCHIVE_REPEAT_WINDOW_MS &&
 	    dedup_contains(a->dedup, ident, link_down_ms))
+		return DEDUP_REPEAT;
+	/* Sent again on a link that stayed up: our acknowledgement died
+	 * with the node it went to, and NATS sent the message again after
+	 * ack_wait, past the digest window. */
+	if (!ident->by_id && resent && resent_lately(a, ident, now))
 		return DEDUP_REPEAT;
 	/* A retained message goes into both sets (dedup.h): the digest window
 	 * catches a live copy arriving with it (from a session's queue), the

@@ -53,6 +53,12 @@ bool archive_timer_armed(const struct archive *a);
 /* How long after connecting a plain payload is looked up in history, and
  * one seen before the link went down is a repeat (archive_check). */
 #define ARCHIVE_REPEAT_WINDOW_MS 30000
+/* How long after a plain payload was first seen a copy the network marked
+ * as sent again (MQC_MSG_RESENT) is a repeat, though the link never
+ * dropped: NATS sends a message whose acknowledgement a dying node took
+ * with it again after ack_wait (30 s by default), counted once another
+ * node has taken over (an election: 5-10 s here). */
+#define ARCHIVE_RESENT_WINDOW_MS 120000
 
 /* Has this message (its identity, dedup.h) been seen before: a QoS 1
  * redelivery, the same message relayed twice, a message already stored
@@ -62,12 +68,14 @@ bool archive_timer_armed(const struct archive *a);
  * (`since_link_up_ms` ago), our own at any age (its echo, queued in our
  * session), and one this run saw within the window before the link went
  * down (`link_down_ms`, monotonic; 0: never), sent again once the link is
- * back, however long it took.  A retained one (MQC_MSG_RETAINED), which
- * the broker hands over at every subscription, is a repeat when this run
- * has shown it, or when history has it at any age.  DEDUP_CONFLICT: new,
- * but another message had its id. */
+ * back, however long it took; one the network marked as sent again
+ * (`resent`: MQC_MSG_RESENT) within ARCHIVE_RESENT_WINDOW_MS of its first
+ * sighting.  With a digest window of 0 none of these.  A retained one
+ * (MQC_MSG_RETAINED), which the broker hands over at every subscription,
+ * is a repeat when this run has shown it, or when history has it at any
+ * age.  DEDUP_CONFLICT: new, but another message had its id. */
 enum dedup_verdict archive_check(struct archive *a, const struct dedup_identity *ident,
-                                 uint64_t since_link_up_ms, uint64_t link_down_ms);
+                                 uint64_t since_link_up_ms, uint64_t link_down_ms, bool resent);
 /* The same for an answer to our history request: known when this run has
  * seen it, or an earlier run stored it at any age (a message without an
  * id by its words, among the newest keys the store recalls). */

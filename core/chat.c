@@ -405,14 +405,15 @@ static bool flood_admits(struct chat *chat, const struct mqc_message *msg, uint6
 	return shown;
 }
 
-/* A message received, made and identified: stored unless it is a repeat,
- * then shown and relayed by the bridges unless the rate limit folds it
- * (a flood relayed would only flood the other rooms). */
+/* A message received, made and identified (`resent`: the network marked
+ * it as sent again): stored unless it is a repeat, then shown and relayed
+ * by the bridges unless the rate limit folds it (a flood relayed would
+ * only flood the other rooms). */
 static void take(struct chat *chat, struct network *net, const struct mqc_message *msg,
-                 const struct dedup_identity *ident, uint64_t now)
+                 const struct dedup_identity *ident, bool resent, uint64_t now)
 {
-	enum dedup_verdict verdict =
-		archive_check(chat->archive, ident, now - net->link_up_ms, net->link_down_ms);
+	enum dedup_verdict verdict = archive_check(chat->archive, ident, now - net->link_up_ms,
+	                                           net->link_down_ms, resent);
 	if (verdict == DEDUP_REPEAT)
 		return;
 	archive_store(chat->archive, msg, ident);
@@ -457,7 +458,7 @@ void chat_receive(struct chat *chat, struct network *net, const char *topic,
 	struct arrival_place at = {net->name, network_room_of(net, topic), NULL};
 	arrival_make(a, topic, payload, len, &at, flags, echo_expected(&net->echoes, len, now));
 	if (!a->payload_digest || !echo_take(&net->echoes, a->payload_digest, len, now))
-		take(chat, net, &a->msg, &a->ident, now);
+		take(chat, net, &a->msg, &a->ident, flags & MQC_MSG_RESENT, now);
 	arrival_end(chat, a);
 }
 
@@ -498,7 +499,7 @@ void chat_receive_payload(struct chat *chat, struct network *net, const struct c
 	if (!our_echo && (flags & MQC_MSG_HISTORY))
 		take_history(chat, a);
 	else if (!our_echo)
-		take(chat, net, &a->msg, &a->ident, now);
+		take(chat, net, &a->msg, &a->ident, flags & MQC_MSG_RESENT, now);
 	arrival_end(chat, a);
 }
 
@@ -524,7 +525,7 @@ void chat_receive_message(struct chat *chat, struct network *net,
 	};
 	struct dedup_identity ident;
 	dedup_identify(&ident, &msg, in->time_ms > 0 ? in->time_ms : 0, NULL, NULL, 0);
-	take(chat, net, &msg, &ident, monotonic_ms());
+	take(chat, net, &msg, &ident, in->flags & MQC_MSG_RESENT, monotonic_ms());
 	dedup_identity_free(&ident);
 	for (size_t i = 0; i < 6; i++)
 		strbuf_free(&s[i]);

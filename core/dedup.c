@@ -336,10 +336,16 @@ static uint32_t record(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now
 	return (uint32_t)pos;
 }
 
-static bool within_window(const struct dedup *d, const struct slot *s, uint64_t now_ms)
+/* An id, or a digest recorded at most `window_ms` before `now_ms`. */
+static bool seen_within(const struct slot *s, uint64_t now_ms, uint64_t window_ms)
 {
 	/* A clock that stepped back counts as "just now". */
-	return s->kind != KIND_DIGEST || now_ms < s->seen_ms || now_ms - s->seen_ms <= d->window_ms;
+	return s->kind != KIND_DIGEST || now_ms < s->seen_ms || now_ms - s->seen_ms <= window_ms;
+}
+
+static bool within_window(const struct dedup *d, const struct slot *s, uint64_t now_ms)
+{
+	return seen_within(s, now_ms, d->window_ms);
 }
 
 static uint8_t kind_of(const struct dedup_identity *ident)
@@ -347,15 +353,22 @@ static uint8_t kind_of(const struct dedup_identity *ident)
 	return ident->by_id ? KIND_ID : KIND_DIGEST;
 }
 
-static bool holds(const struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
+static bool holds(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms,
+                  uint64_t window_ms)
 {
-	size_t i = index_find(d, key, kind);
-	return d->index[i] != NO_SLOT && within_window(d, &d->ring[d->index[i]], now_ms);
+	size_t i = index_find(d, ident->hash, kind_of(ident));
+	return d->index[i] != NO_SLOT && seen_within(&d->ring[d->index[i]], now_ms, window_ms);
 }
 
 bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms)
 {
-	return holds(d, ident->hash, kind_of(ident), now_ms);
+	return holds(d, ident, now_ms, d->window_ms);
+}
+
+bool dedup_seen_within(const struct dedup *d, const struct dedup_identity *ident,
+                       uint64_t now_ms, uint64_t window_ms)
+{
+	return holds(d, ident, now_ms, window_ms);
 }
 
 /* True for a key held within its window; an expired one (a digest: the

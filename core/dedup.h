@@ -129,6 +129,13 @@ bool dedup_seen_retained(struct dedup *d, const struct dedup_identity *ident, ui
  * without recording anything. */
 bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms);
 
+/* True for a message recorded at most `window_ms` before `now_ms` (a
+ * digest's own window aside; an id at any age), without recording
+ * anything: a copy the network marked as sent again may come later than
+ * the digest window. */
+bool dedup_seen_within(const struct dedup *d, const struct dedup_identity *ident,
+                       uint64_t now_ms, uint64_t window_ms);
+
 /* The 64-bit digest of topic + payload (a retained message's, our own
  * echoes'): stable across runs and processes. */
 uint64_t dedup_digest(const char *topic, const void *payload, size_t len);

@@ -5,9 +5,9 @@
  * (odd) or 3.1.1, the rest is what the broker sent.  Checked: a packet
  * read as plain lies whole within the input, its topic and payload inside
  * it and back to back; its topic is non-empty text without NUL or
- * wildcard; its QoS is 0 or 1, with a packet id exactly at QoS 1; and the
- * packet check (mqtt_packet_check.c), which sees every byte first, passes
- * it with the same size.
+ * wildcard; its QoS is 0 or 1, with a packet id exactly at QoS 1; its
+ * DUP is the first byte's; and the packet check (mqtt_packet_check.c),
+ * which sees every byte first, passes it with the same size.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		             "a topic without NUL or wildcard");
 		fuzz_require(p.qos == 0 || p.qos == 1, "QoS 0 or 1");
 		fuzz_require((p.qos == 1) == (p.mid != 0), "a packet id exactly at QoS 1");
+		fuzz_require(p.dup == ((bytes[0] & 0x08) != 0), "DUP as the first byte says");
 		size_t checked = 0;
 		char why[192];
 		fuzz_require(mqtt_packet_check(bytes, len, v5, &checked, why, sizeof why) == MQTT_CHECK_OK &&

@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define MQC_ABI_MAJOR 1
-#define MQC_ABI_MINOR 6
+#define MQC_ABI_MINOR 7
 
 /* The exported symbol carries the major, so a plugin built for another major
  * is recognised as such rather than as "not a plugin". */
@@ -120,6 +120,11 @@ enum mqc_msg_flags {
 	 * with verify = on) and did not prove this one: the nick is only
 	 * claimed.  Templates show it as "~nick". */
 	MQC_MSG_UNVERIFIED = 1u << 4,
+	/* Since ABI 1.7.  From a backend: the network marked this copy as
+	 * sent again (MQTT's DUP flag), as NATS does when an acknowledgement
+	 * was lost.  The core drops it when the same words came lately
+	 * (mqchat-plugin(7), "receive"); frontends never see the flag. */
+	MQC_MSG_RESENT = 1u << 5,
 };
 
 /* Someone's state in a room, for host->presence_state() (since ABI 1.4). */
@@ -420,7 +425,8 @@ struct mqc_host {
 
 	/* A payload arrived on `topic`.  The core decodes it (plain or JSON,
 	 * whatever the configuration says is sent), sanitises it and hands it
-	 * to every frontend.  `flags`: MQC_MSG_RETAINED if stale.  The room
+	 * to every frontend.  `flags`: MQC_MSG_RETAINED if stale, and since
+	 * ABI 1.7 MQC_MSG_RESENT for a copy marked as sent again.  The room
 	 * is `topic` when the network has joined a room of that name, else
 	 * the network's first room (a backend without rooms). */
 	void (*receive)(struct mqc_instance *inst, const char *topic,
@@ -508,9 +514,9 @@ struct mqc_host {
 	 * network proves no sender; else the sender the network proved (a
 	 * broker username under verify), "" when it proved none.  A message
 	 * whose decoded nick is not `proved` (ASCII case aside) is marked
-	 * MQC_MSG_UNVERIFIED.  `flags`: MQC_MSG_RETAINED, or MQC_MSG_HISTORY
-	 * for an answer to our history request: stored unless its id is
-	 * known, and shown as history. */
+	 * MQC_MSG_UNVERIFIED.  `flags`: MQC_MSG_RETAINED (and since ABI 1.7
+	 * MQC_MSG_RESENT), or MQC_MSG_HISTORY for an answer to our history
+	 * request: stored unless its id is known, and shown as history. */
 	void (*receive_payload)(struct mqc_instance *inst, const char *room, const char *to,
 	                        const char *proved, const void *payload, size_t len,
 	                        unsigned flags);

@@ -226,9 +226,11 @@ int mqtt_connect_start(struct mqtt *self);
 bool mqtt_tls_setup(struct mqtt *self);
 
 /* mqtt_receive.c */
-/* A message of an active connection (libmosquitto's message callback). */
+/* A message of an active connection (libmosquitto's message callback),
+ * `resent` when the broker marked it as sent again (DUP: libmosquitto
+ * does not say). */
 void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
-                  const mosquitto_property *props);
+                  const mosquitto_property *props, bool resent);
 /* A plain message the guard claimed (mqtt_guard.h), as libmosquitto would
  * have handed it over; false (ENOMEM) if it could not be. */
 bool mqtt_receive_plain(struct mqtt *self, const struct mqtt_publish *p);

@@ -279,7 +279,7 @@ static void mqtt_on_message(struct mosquitto *mosq, void *data,
 	/* libmosquitto queued its acknowledgement: written once stored. */
 	if (msg->qos > 0)
 		mqtt_hold_acks(self, true);
-	mqtt_receive(self, msg, props);
+	mqtt_receive(self, msg, props, false);
 }
 
 /* ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_pu
 		return false;
 	const uint8_t *body = data + header, *end = body + body_len;
 	*p = (struct mqtt_publish){.qos = (data[0] >> 1) & 3, .retain = data[0] & 1,
-	                           .size = header + body_len};
+	                           .dup = data[0] & 8, .size = header + body_len};
 	if (p->qos > 1 || body_len < 2)
 		return false;
 	p->topic_len = (size_t)body[0] << 8 | body[1];

@@ -24,6 +24,7 @@ struct mqtt_publish {
 	uint16_t mid;  /* 0 at QoS 0 */
 	int qos;       /* 0 or 1 */
 	bool retain;
+	bool dup;      /* QoS 1 sent again (DUP): NATS after ack_wait */
 	size_t size;   /* of the whole packet */
 };
 

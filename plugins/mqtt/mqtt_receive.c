@@ -68,7 +68,7 @@ static bool mqtt_receive_route(struct mqtt *self, const struct mqtt_meta_place *
 }
 
 void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
-                  const mosquitto_property *props)
+                  const mosquitto_property *props, bool resent)
 {
 	self->messages_read++;
 	if (mqtt_history_message(self, msg, props) || mqtt_share_message(self, msg))
@@ -88,7 +88,7 @@ void mqtt_receive(struct mqtt *self, const struct mosquitto_message *msg,
 		                msg->topic);
 		return;
 	}
-	unsigned flags = msg->retain ? MQC_MSG_RETAINED : 0;
+	unsigned flags = (msg->retain ? MQC_MSG_RETAINED : 0) | (resent ? MQC_MSG_RESENT : 0);
 	bool reported_up = self->phase == MQTT_UP && !self->became_up;
 	if (!reported_up && mqtt_backlog_hold(&self->backlog, &route, msg->payload,
 	                                      (size_t)msg->payloadlen, flags))
@@ -118,6 +118,7 @@ bool mqtt_receive_plain(struct mqtt *self, const struct mqtt_publish *p)
 		.qos = p->qos,
 		.retain = p->retain,
 	};
-	mqtt_receive(self, &msg, NULL);
+	/* DUP only means something at QoS 1 (MQTT says 0 at QoS 0). */
+	mqtt_receive(self, &msg, NULL, p->qos && p->dup);
 	return true;
 }

@@ -24,11 +24,18 @@ START_TEST(a_room_line_is_read)
 	ck_assert_int_eq(p.qos, 0);
 	ck_assert_uint_eq(p.mid, 0);
 	ck_assert(!p.retain);
+	ck_assert(!p.dup);
 
 	ck_assert(PLAIN("\x33\x06\x00\x01t\x01\x02\x00", true, &p)); /* QoS 1, retained, MQTT 5 */
 	ck_assert_uint_eq(p.mid, 0x0102);
 	ck_assert(p.retain);
+	ck_assert(!p.dup);
 	ck_assert_uint_eq(p.payload_len, 0);
+
+	ck_assert(PLAIN("\x3a\x06\x00\x01t\x00\x07x", false, &p)); /* QoS 1 sent again (DUP) */
+	ck_assert(p.dup);
+	ck_assert_uint_eq(p.mid, 7);
+	ck_assert_mem_eq(p.payload, "x", 1);
 }
 END_TEST
 

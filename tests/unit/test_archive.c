@@ -59,7 +59,8 @@ static enum dedup_verdict check_after_drop(struct archive *a, const char *payloa
 {
 	struct arrival in = ARRIVAL_INIT;
 	arrival_make(&in, "room", payload, strlen(payload), &(struct arrival_place){"mqtt", "room", NULL}, flags, false);
-	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms, link_down_ms);
+	enum dedup_verdict v = archive_check(a, &in.ident, since_link_up_ms, link_down_ms,
+	                                     flags & MQC_MSG_RESENT);
 	arrival_free(&in);
 	return v;
 }
@@ -849,6 +850,31 @@ START_TEST(a_message_in_flight_at_a_drop_repeats_however_late)
 }
 END_TEST
 
+/* A copy the network marked as sent again (NATS, after ack_wait: our
+ * acknowledgement died with a node) comes on a link that never dropped,
+ * past the digest window: a repeat within ARCHIVE_RESENT_WINDOW_MS of the
+ * first sighting.  Unmarked, the same words are said anew; marked, words
+ * never seen are new; with a digest window of 0 nothing is a repeat. */
+START_TEST(a_copy_marked_as_sent_again_repeats_past_the_window)
+{
+	settings.dedup_window_ms = 20;
+	struct archive *a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 0), DEDUP_NEW);
+	let_pass(60);
+	ck_assert_int_eq(check_payload(a, "ana: hola", MQC_MSG_RESENT, 60000), DEDUP_REPEAT);
+	ck_assert_int_eq(check_payload(a, "ana: nueva", MQC_MSG_RESENT, 60000), DEDUP_NEW);
+	ck_assert_int_eq(check_payload(a, "ana: hola", 0, 60000), DEDUP_NEW);
+	archive_close(a);
+	settings.dedup_window_ms = 0;
+	a = open_archive(tmp_dir);
+	ck_assert_int_eq(check_payload(a, "bea: hola", 0, 0), DEDUP_NEW);
+	let_pass(5);
+	ck_assert_int_eq(check_payload(a, "bea: hola", MQC_MSG_RESENT, 60000), DEDUP_NEW);
+	archive_close(a);
+	settings.dedup_window_ms = WINDOW_MS;
+}
+END_TEST
+
 /* What /history and /search show: texts joined by '|'. */
 static void collect_text(void *data, const struct mqc_message *msg)
 {
@@ -1183,6 +1209,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, what_an_earlier_run_stored_is_a_repeat);
 	tcase_add_test(tc, an_earlier_runs_last_messages_repeat_however_late);
 	tcase_add_test(tc, a_message_in_flight_at_a_drop_repeats_however_late);
+	tcase_add_test(tc, a_copy_marked_as_sent_again_repeats_past_the_window);
 	tcase_add_test(tc, history_replies_say_what_was_found);
 	tcase_add_test(tc, history_off_is_said);
 	tcase_add_test(tc, history_unavailable_is_said);

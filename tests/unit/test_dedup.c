@@ -243,6 +243,36 @@ START_TEST(contains_does_not_record)
 }
 END_TEST
 
+static bool seen_within(struct dedup *d, const char *id, const char *text, uint64_t now,
+                        uint64_t window_ms)
+{
+	struct mqc_message msg = {.type = MQC_MSG_MESSAGE, .id = id, .nick = "Ana", .text = text};
+	struct dedup_identity ident;
+	dedup_identify(&ident, &msg, 0, "room", text, strlen(text));
+	bool found = dedup_seen_within(d, &ident, now, window_ms);
+	dedup_identity_free(&ident);
+	return found;
+}
+
+/* A copy marked as sent again is asked about with a window of its own,
+ * counted from the first sighting; nothing is recorded. */
+START_TEST(seen_within_a_window_of_its_own)
+{
+	struct dedup *d = dedup_new(16, WINDOW_MS);
+	ck_assert(!seen_within(d, "", "hola", 1000, 5 * WINDOW_MS));
+	ck_assert_int_eq(check_msg(d, "", 0, "Ana", "hola", 1000), DEDUP_NEW);
+	ck_assert_int_eq(check_msg(d, "i1", 0, "Ana", "con id", 1000), DEDUP_NEW);
+	ck_assert(!contains_msg(d, "", "Ana", "hola", 1001 + WINDOW_MS));
+	ck_assert(seen_within(d, "", "hola", 1001 + WINDOW_MS, 5 * WINDOW_MS));
+	ck_assert(seen_within(d, "", "hola", 1000 + 5 * WINDOW_MS, 5 * WINDOW_MS));
+	ck_assert(!seen_within(d, "", "hola", 1001 + 5 * WINDOW_MS, 5 * WINDOW_MS));
+	ck_assert(!seen_within(d, "", "otra", 1001, 5 * WINDOW_MS));
+	ck_assert(seen_within(d, "i1", "con id", 1000 + 100 * WINDOW_MS, 1));
+	ck_assert_int_eq(check_msg(d, "", 0, "Ana", "hola", 1001 + WINDOW_MS), DEDUP_NEW);
+	dedup_free(d);
+}
+END_TEST
+
 START_TEST(bounded_oldest_forgotten_first)
 {
 	struct dedup *d = dedup_new(100, 1000000);
@@ -499,6 +529,7 @@ int main(void)
 	tcase_add_test(tc, an_echo_is_known_by_length_and_digest_once);
 	tcase_add_test(tc, an_echo_filter_forgets_its_oldest);
 	tcase_add_test(tc, contains_does_not_record);
+	tcase_add_test(tc, seen_within_a_window_of_its_own);
 	tcase_add_test(tc, bounded_oldest_forgotten_first);
 	tcase_add_test(tc, refreshed_digest_moves_to_the_front);
 	tcase_add_test(tc, capacity_counts_json_messages_not_keys);

@@ -556,6 +556,25 @@ START_TEST(a_message_in_flight_repeats_after_a_move_of_two_hops)
 }
 END_TEST
 
+/* NATS sends a message again after ack_wait when our acknowledgement died
+ * with a node, on a link that stayed up, marked DUP: shown once, and the
+ * same words unmarked later are said anew. */
+START_TEST(a_copy_marked_as_sent_again_is_shown_once)
+{
+	dedup_window_ms = 20;
+	struct chat chat;
+	chat_start(&chat, 10000);
+	link_up();
+	receive("ana: hola", 0);
+	let_pass(&chat, 60);
+	receive("ana: hola", MQC_MSG_RESENT);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola"), 1);
+	receive("ana: hola", 0);
+	ck_assert_uint_eq(shown(MQC_MSG_MESSAGE, "hola"), 2);
+	chat_end(&chat);
+}
+END_TEST
+
 START_TEST(lines_are_published_in_order_and_forgotten_once_acknowledged)
 {
 	struct chat chat;
@@ -683,6 +702,7 @@ static Suite *message_path_suite(void)
 	tcase_add_test(tc, a_line_said_is_shown_once_and_its_echo_not_again);
 	tcase_add_test(tc, a_plain_echo_is_known_by_its_payload);
 	tcase_add_test(tc, a_message_in_flight_repeats_after_a_move_of_two_hops);
+	tcase_add_test(tc, a_copy_marked_as_sent_again_is_shown_once);
 	tcase_add_test(tc, lines_are_published_in_order_and_forgotten_once_acknowledged);
 	tcase_add_test(tc, what_a_run_left_unacknowledged_the_next_sends_with_its_ids);
 	tcase_add_test(tc, quitting_with_lines_unacknowledged_exits_75);
