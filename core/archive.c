@@ -131,6 +131,15 @@
  * A room of 200 at 50 messages a second: a receiver's CPU a delivery 71
  * -> 39 µs, p50 5.4 -> 3.1 ms, p99 9.5 -> 6.2 ms (bench/README.md).
  *
+ * Nothing held: while no backend holds acknowledgements for the write (a
+ * QoS 0 room, a sender's own lines), no window bounds a busy group, and
+ * it grows to ARCHIVE_GROUP_UNHELD_MAX: each transaction of a flood
+ * rewrites the table's and the key index's last pages, about a dozen
+ * pages of log whatever its size.  A sender's own lines at QoS 1, 100 000
+ * from a FIFO while two busy loops ran, three runs each in turn: 1.04 ->
+ * 1.13 times mosquitto_pub's rate (QoS 0 within the spread;
+ * bench/README.md, "A sender's groups").
+ *
  * Without history nothing is written, but the acknowledgements a backend
  * holds back wait all the same, grouped as above: it is the wait, not
  * the write, that lets the broker gather a busy room's messages into
@@ -342,9 +351,16 @@ static uint64_t spaced_end(const struct archive *a)
 	return sooner(a->group_grew_ms + quiet, a->group_began_ms + ARCHIVE_SPACED_SPAN_MS);
 }
 
+/* The most a busy group holds: within the broker's window while a backend
+ * holds acknowledgements for the write, else more (see "Nothing held"). */
+static size_t busy_group(const struct archive_waiters *w)
+{
+	return w->any ? ARCHIVE_GROUP_MAX : ARCHIVE_GROUP_UNHELD_MAX;
+}
+
 /* How long the messages pending now may wait for more (0: write now). */
-static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, const char *held,
-                           bool peers_wait)
+static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now,
+                           const struct archive_waiters *w)
 {
 	if (a->capped_writes && pending > a->group_cap) {
 		/* More came at once than the stalled groups held: the broker
@@ -355,12 +371,12 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 	}
 	if (pending - a->group_pending > 1)
 		a->group_busy = true;
-	a->group_unhurried = (a->group_unhurried || !a->group_pending) && !peers_wait;
+	a->group_unhurried = (a->group_unhurried || !a->group_pending) && !w->peers_wait;
 	bool unhurried = group_is_unhurried(a);
 	bool capped = a->capped_writes && (a->cap_unhurried || !unhurried);
 	bool spaced = unhurried && group_is_spaced(a, pending, now);
 	size_t most = capped           ? capped_group(a)
-	              : a->group_busy  ? ARCHIVE_GROUP_MAX
+	              : a->group_busy  ? busy_group(w)
 	              : spaced         ? a->spaced_most
 	              : unhurried      ? a->calm_most
 	                               : ARCHIVE_GROUP_CALM_MAX;
@@ -377,7 +393,7 @@ static uint64_t group_wait(struct archive *a, size_t pending, uint64_t now, cons
 	}
 	uint64_t end = spaced      ? spaced_end(a)
 	               : unhurried ? a->group_began_ms + ARCHIVE_CALM_SPAN_MS
-	                           : group_end(a, pending, held);
+	                           : group_end(a, pending, w->alone);
 	return end > now ? end - now : 0;
 }
 
@@ -452,7 +468,7 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
 	if (a->failing || !pending)
 		return 0; /* the flush timer retries */
 	uint64_t now = monotonic_ms();
-	uint64_t wait = may_wait ? group_wait(a, pending, now, w->alone, w->peers_wait) : 0;
+	uint64_t wait = may_wait ? group_wait(a, pending, now, w) : 0;
 	if (wait)
 		return (uint32_t)wait;
 	note_group_written(a, pending, now);

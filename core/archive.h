@@ -121,6 +121,9 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
  * waits either, a number drawn around it for each group (random_spread;
  * archive.c says why). */
 #define ARCHIVE_GROUP_MAX 40
+/* A busy group while no backend holds acknowledgements for the write:
+ * nothing but time bounds it (archive.c, "Nothing held"). */
+#define ARCHIVE_GROUP_UNHELD_MAX 256
 #define ARCHIVE_GROUP_CALM_MAX 10
 /* Around this many, within ARCHIVE_SPACED_SPAN_MS, while no peer waits
  * and the group's messages came ARCHIVE_SPACED_GAP_MS apart or more on

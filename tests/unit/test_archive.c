@@ -196,6 +196,46 @@ START_TEST(without_history_held_acknowledgements_wait_as_for_a_write)
 }
 END_TEST
 
+/* Stores `n` messages "`who`: i" as one round's. */
+static void store_many(struct archive *a, const char *who, int n)
+{
+	char text[48];
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "%s: %d", who, i);
+		store_payload(a, text, 0);
+	}
+}
+
+/* While no backend holds acknowledgements for the write (a QoS 0 room, a
+ * sender's own lines) a busy group grows past ARCHIVE_GROUP_MAX, which
+ * one that is held for is written at (a_busy_rooms_rounds_share_a_write),
+ * up to ARCHIVE_GROUP_UNHELD_MAX.  A round that did not wait must have
+ * come ARCHIVE_GROUP_MS after the write (a busy machine); one of a
+ * hundred tries waits. */
+START_TEST(a_busy_group_nothing_is_held_for_grows_further)
+{
+	struct archive *a = open_archive(tmp_dir);
+	struct archive_waiters none = {false, NULL, false};
+	bool grew = false;
+	for (int i = 0; i < 100 && !grew; i++) {
+		store_many(a, "ana", 1);
+		ck_assert_uint_eq(archive_write_round(a, false, &none), 0);
+		uint64_t written = monotonic_ms();
+		store_many(a, "bea", ARCHIVE_GROUP_MAX + 1);
+		grew = archive_write_round(a, true, &none) > 0;
+		if (grew)
+			ck_assert_uint_eq(pending_in(a), ARCHIVE_GROUP_MAX + 1);
+		else
+			ck_assert_uint_ge(monotonic_ms() - written, ARCHIVE_GROUP_MS);
+	}
+	ck_assert(grew);
+	store_many(a, "cris", ARCHIVE_GROUP_UNHELD_MAX - ARCHIVE_GROUP_MAX - 1);
+	ck_assert_uint_eq(archive_write_round(a, true, &none), 0);
+	ck_assert_uint_eq(pending_in(a), 0);
+	archive_close(a);
+}
+END_TEST
+
 /* Messages that come one a round are written by ARCHIVE_GROUP_CALM_MAX:
  * no group of them grows past it, and one that reaches it is written at
  * once (a group cut short by time, on a busy machine, is tried again). */
@@ -1188,6 +1228,7 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, an_arrival_made_again_keeps_nothing_of_the_last);
 	tcase_add_test(tc, without_history_a_copy_is_known_past_thousands);
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
+	tcase_add_test(tc, a_busy_group_nothing_is_held_for_grows_further);
 	tcase_add_test(tc, without_history_held_acknowledgements_wait_as_for_a_write);
 	tcase_add_test(tc, one_message_a_round_is_written_by_the_calm_most);
 	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
