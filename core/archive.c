@@ -135,10 +135,10 @@
  * QoS 0 room, a sender's own lines), no window bounds a busy group, and
  * it grows to ARCHIVE_GROUP_UNHELD_MAX: each transaction of a flood
  * rewrites the table's and the key index's last pages, about a dozen
- * pages of log whatever its size.  A sender's own lines at QoS 1, 100 000
- * from a FIFO while two busy loops ran, three runs each in turn: 1.04 ->
- * 1.13 times mosquitto_pub's rate (QoS 0 within the spread;
- * bench/README.md, "A sender's groups").
+ * pages of log whatever its size.  100 000 lines at QoS 1 from a FIFO
+ * through a sender and a receiver while two busy loops ran, three runs
+ * each in turn: 1.04 -> 1.13 times mosquitto's clients' rate (QoS 0
+ * within the spread; bench/README.md, "A sender's groups").
  *
  * Without history nothing is written, but the acknowledgements a backend
  * holds back wait all the same, grouped as above: it is the wait, not
