@@ -131,6 +131,16 @@ static uint32_t write_round_checked(struct archive *a, size_t stored)
 	return wait;
 }
 
+/* Stores `n` messages "`who`: i" as one round's. */
+static void store_many(struct archive *a, const char *who, int n)
+{
+	char text[48];
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "%s: %d", who, i);
+		store_payload(a, text, 0);
+	}
+}
+
 /* In a busy room rounds share a write: a round right after a write waits
  * (on a machine so busy that the two calls, microseconds apart, were
  * ARCHIVE_GROUP_MS apart a hundred times in a row, it would not),
@@ -150,10 +160,7 @@ START_TEST(a_busy_rooms_rounds_share_a_write)
 		waited = write_round_checked(a, 1) > 0;
 	}
 	ck_assert(waited);
-	for (int i = 0; i < ARCHIVE_GROUP_MAX - 1; i++) {
-		snprintf(text, sizeof text, "bea: %d", i);
-		store_payload(a, text, 0);
-	}
+	store_many(a, "bea", ARCHIVE_GROUP_MAX - 1);
 	assert_written_now(a, true);
 	ck_assert_uint_eq(write_round(a, true, true), 0); /* nothing to write */
 	archive_close(a);
@@ -187,24 +194,11 @@ START_TEST(without_history_held_acknowledgements_wait_as_for_a_write)
 		waited = wait > 0;
 	}
 	ck_assert(waited);
-	for (int i = 0; i < ARCHIVE_GROUP_MAX - 1; i++) {
-		snprintf(text, sizeof text, "bea: %d", i);
-		store_payload(a, text, 0);
-	}
+	store_many(a, "bea", ARCHIVE_GROUP_MAX - 1);
 	ck_assert_uint_eq(write_round(a, true, true), 0);
 	archive_close(a);
 }
 END_TEST
-
-/* Stores `n` messages "`who`: i" as one round's. */
-static void store_many(struct archive *a, const char *who, int n)
-{
-	char text[48];
-	for (int i = 0; i < n; i++) {
-		snprintf(text, sizeof text, "%s: %d", who, i);
-		store_payload(a, text, 0);
-	}
-}
 
 /* While no backend holds acknowledgements for the write (a QoS 0 room, a
  * sender's own lines) a busy group grows past ARCHIVE_GROUP_MAX, which
