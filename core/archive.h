@@ -57,7 +57,9 @@ bool archive_timer_armed(const struct archive *a);
  * as sent again (MQC_MSG_RESENT) is a repeat, though the link never
  * dropped: NATS sends a message whose acknowledgement a dying node took
  * with it again after ack_wait (30 s by default), counted once another
- * node has taken over (an election: 5-10 s here). */
+ * node has taken over (an election: 5-10 s here).  This run's sightings
+ * are the in-memory set's: past its capacity within the window (4 096
+ * with history, dedup.h) the first is forgotten and the copy shown. */
 #define ARCHIVE_RESENT_WINDOW_MS 120000
 
 /* Has this message (its identity, dedup.h) been seen before: a QoS 1
