@@ -12,6 +12,7 @@
 #include "keyfilter.h"
 #include "random.h"
 #include "sanitize.h"
+#include "walwrite.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
  * other program's database is refused instead of altered. */
@@ -626,7 +627,7 @@ struct history *history_open(const char *path, struct strbuf *err)
 	 * fails and changes nothing. */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK || !setup(h)) {
+	if (sqlite3_open_v2(path, &h->db, flags, walwrite_vfs(NULL)) != SQLITE_OK || !setup(h)) {
 		if (h->error.len == 0)
 			set_error(h, "opening the database");
 		if (err)

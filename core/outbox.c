@@ -10,6 +10,7 @@
 
 #include "dbfile.h"
 #include "sanitize.h"
+#include "walwrite.h"
 
 /* A write waits this long for a lock held by another mqchat process: a
  * message's copy is worth a longer wait than a history flush. */
@@ -224,7 +225,7 @@ struct outbox *outbox_open(const char *path, struct strbuf *err)
 	if (!dbfile_make_private(path, "outbox", err))
 		return NULL;
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, walwrite_vfs(NULL));
 	struct outbox *ob = outbox_new(db, true);
 	if (rc != SQLITE_OK || !configure_own_file(ob) || !setup(ob))
 		return failed(ob, path, err);
