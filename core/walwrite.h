@@ -6,7 +6,8 @@
  * SQLite writes each frame with two (its header, then its page): a room
  * member's transaction of a dozen messages made eight, 11 % of its CPU in
  * a burst (bench/README.md, "A commit's log in one write").  The files
- * are SQLite's own, readable by any SQLite.
+ * are SQLite's own, readable by any SQLite.  Its files are used on one
+ * thread, the loop's, as mqchat uses SQLite.
  */
 #ifndef MQC_WALWRITE_H
 #define MQC_WALWRITE_H
