@@ -343,18 +343,13 @@ static bool seen_within(const struct slot *s, uint64_t now_ms, uint64_t window_m
 	return s->kind != KIND_DIGEST || now_ms < s->seen_ms || now_ms - s->seen_ms <= window_ms;
 }
 
-static bool within_window(const struct dedup *d, const struct slot *s, uint64_t now_ms)
-{
-	return seen_within(s, now_ms, d->window_ms);
-}
-
 static uint8_t kind_of(const struct dedup_identity *ident)
 {
 	return ident->by_id ? KIND_ID : KIND_DIGEST;
 }
 
-static bool holds(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms,
-                  uint64_t window_ms)
+bool dedup_seen_within(const struct dedup *d, const struct dedup_identity *ident,
+                       uint64_t now_ms, uint64_t window_ms)
 {
 	size_t i = index_find(d, ident->hash, kind_of(ident));
 	return d->index[i] != NO_SLOT && seen_within(&d->ring[d->index[i]], now_ms, window_ms);
@@ -362,13 +357,7 @@ static bool holds(const struct dedup *d, const struct dedup_identity *ident, uin
 
 bool dedup_contains(const struct dedup *d, const struct dedup_identity *ident, uint64_t now_ms)
 {
-	return holds(d, ident, now_ms, d->window_ms);
-}
-
-bool dedup_seen_within(const struct dedup *d, const struct dedup_identity *ident,
-                       uint64_t now_ms, uint64_t window_ms)
-{
-	return holds(d, ident, now_ms, window_ms);
+	return dedup_seen_within(d, ident, now_ms, d->window_ms);
 }
 
 /* True for a key held within its window; an expired one (a digest: the
@@ -379,7 +368,7 @@ static bool recent(struct dedup *d, uint64_t key, uint8_t kind, uint64_t now_ms)
 	if (d->index[i] == NO_SLOT)
 		return false;
 	struct slot *s = entry_slot(d, d->index[i]);
-	if (within_window(d, s, now_ms))
+	if (seen_within(s, now_ms, d->window_ms))
 		return true;
 	s->live = false;
 	d->live--;
