@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "irc_line.h"
+#include "outbuf.h"
 
 /* The input buffer: a partial line and 80 KiB, which bounds what one
  * irc_stream_io() reads, so that a chatty server cannot keep the loop
@@ -51,10 +52,7 @@ struct irc_stream {
 	bool in_skipping;      /* inside an overlong line: dropped up to its LF */
 	size_t dropped;
 
-	char *out;
-	size_t out_start;      /* handed to the kernel up to here */
-	size_t out_len;
-	size_t out_cap;
+	struct outbuf out;     /* written, not yet handed to the kernel */
 };
 
 /* strerror()'s words inside a sentence: "Connection refused" → "connection
@@ -176,7 +174,7 @@ static ssize_t stream_recv(struct irc_stream *s, char *buf, size_t len)
 
 /* Writes from `buf`: bytes written, 0 when the socket takes none now, -1
  * closed.  MSG_NOSIGNAL: a closed peer is an error here, not SIGPIPE. */
-static ssize_t stream_send(struct irc_stream *s, const char *buf, size_t len)
+static ssize_t stream_send(struct irc_stream *s, const void *buf, size_t len)
 {
 	if (!s->ssl) {
 		for (;;) {
@@ -242,13 +240,12 @@ static int stream_read(struct irc_stream *s)
 /* Writes what waits, as far as the socket takes it; -1 when closed. */
 static int stream_write_out(struct irc_stream *s)
 {
-	while (s->out_start < s->out_len) {
-		ssize_t n = stream_send(s, s->out + s->out_start, s->out_len - s->out_start);
+	while (outbuf_waiting(&s->out)) {
+		ssize_t n = stream_send(s, outbuf_head(&s->out), outbuf_waiting(&s->out));
 		if (n <= 0)
 			return (int)n;
-		s->out_start += (size_t)n;
+		outbuf_consume(&s->out, (size_t)n);
 	}
-	s->out_start = s->out_len = 0;
 	return 0;
 }
 
@@ -312,7 +309,7 @@ unsigned irc_stream_events(const struct irc_stream *s)
 		events |= MQC_IO_OUT;
 	if (s->tls_wants_write)
 		events |= MQC_IO_OUT;
-	if (s->state == IRC_STREAM_READY && s->out_start < s->out_len && !s->write_wants_read)
+	if (s->state == IRC_STREAM_READY && outbuf_waiting(&s->out) && !s->write_wants_read)
 		events |= MQC_IO_OUT;
 	return events;
 }
@@ -350,31 +347,12 @@ size_t irc_stream_dropped(const struct irc_stream *s)
 
 bool irc_stream_write(struct irc_stream *s, const char *data, size_t len)
 {
-	if (s->out_cap - s->out_len < len && s->out_start) {
-		memmove(s->out, s->out + s->out_start, s->out_len - s->out_start);
-		s->out_len -= s->out_start;
-		s->out_start = 0;
-	}
-	if (s->out_cap - s->out_len < len) {
-		if (len > SIZE_MAX / 2 - s->out_len)
-			return false;
-		size_t cap = s->out_cap ? s->out_cap : 4096;
-		while (cap - s->out_len < len)
-			cap *= 2;
-		char *out = realloc(s->out, cap);
-		if (!out)
-			return false;
-		s->out = out;
-		s->out_cap = cap;
-	}
-	memcpy(s->out + s->out_len, data, len);
-	s->out_len += len;
-	return true;
+	return outbuf_append(&s->out, data, len) == 0;
 }
 
 size_t irc_stream_pending(const struct irc_stream *s)
 {
-	return s->out_len - s->out_start;
+	return outbuf_waiting(&s->out);
 }
 
 void irc_stream_flush(struct irc_stream *s)
@@ -510,7 +488,7 @@ static void stream_free(struct irc_stream *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->in);
-	free(s->out);
+	outbuf_free(&s->out);
 	free(s);
 }
 

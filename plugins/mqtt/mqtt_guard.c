@@ -72,7 +72,7 @@ void mqtt_guard_reset(struct mqtt_guard *g)
 	g->start = g->whole = g->ready = g->len = g->packet_left = 0;
 	g->ends = 0;
 	g->big = g->lib_mid = false;
-	g->acks_len = 0;
+	outbuf_clear(&g->acks);
 	mqtt_guard_forget(g);
 	if (g->on)
 		drain(g);
@@ -86,7 +86,7 @@ void mqtt_guard_free(struct mqtt_guard *g)
 	if (g->feed_end >= 0)
 		close(g->feed_end);
 	free(g->buf);
-	free(g->acks);
+	outbuf_free(&g->acks);
 	mqtt_guard_clear(g);
 }
 
@@ -287,37 +287,24 @@ bool mqtt_guard_take(struct mqtt_guard *g, int fd, struct mqtt_guard_intake *in)
 
 bool mqtt_guard_ack(struct mqtt_guard *g, uint16_t mid)
 {
-	if (g->acks_cap - g->acks_len < MQTT_PUBACK_SIZE) {
-		size_t cap = g->acks_cap ? 2 * g->acks_cap : 256;
-		uint8_t *bigger = realloc(g->acks, cap);
-		if (!bigger)
-			return false;
-		g->acks = bigger;
-		g->acks_cap = cap;
-	}
-	mqtt_puback(mid, g->acks + g->acks_len);
-	g->acks_len += MQTT_PUBACK_SIZE;
+	uint8_t *at = outbuf_extend(&g->acks, MQTT_PUBACK_SIZE);
+	if (!at)
+		return false;
+	mqtt_puback(mid, at);
 	return true;
 }
 
 bool mqtt_guard_acks_waiting(const struct mqtt_guard *g)
 {
-	return g->acks_len > 0;
+	return outbuf_waiting(&g->acks) > 0;
 }
 
 bool mqtt_guard_acks_cut(const struct mqtt_guard *g)
 {
-	return g->acks_len % MQTT_PUBACK_SIZE != 0;
+	return outbuf_waiting(&g->acks) % MQTT_PUBACK_SIZE != 0;
 }
 
 bool mqtt_guard_write_acks(struct mqtt_guard *g, int fd)
 {
-	if (!g->acks_len)
-		return true;
-	ssize_t n = send(fd, g->acks, g->acks_len, MSG_NOSIGNAL);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-	memmove(g->acks, g->acks + n, g->acks_len - (size_t)n);
-	g->acks_len -= (size_t)n;
-	return true;
+	return outbuf_send(&g->acks, fd) >= 0;
 }

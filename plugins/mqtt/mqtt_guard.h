@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "mqtt_publish_wire.h"
+#include "outbuf.h"
 
 struct mqtt_guard {
 	bool on;       /* false: TLS (or it could not be set up) */
@@ -59,8 +60,7 @@ struct mqtt_guard {
 	size_t ends;     /* packets that end in [start, whole) (exact unless lib_mid) */
 	bool lib_mid;    /* libmosquitto holds part of a packet */
 	bool unread;     /* libmosquitto's end may hold bytes fed earlier */
-	uint8_t *acks;   /* acknowledgements of claimed packets, not yet sent */
-	size_t acks_len, acks_cap;
+	struct outbuf acks; /* acknowledgements of claimed packets, not yet sent */
 };
 
 /* What one mqtt_guard_take() found on the socket, and one

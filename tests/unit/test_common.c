@@ -15,6 +15,7 @@
 #include "file_kind.h"
 #include "fnv.h"
 #include "mkdirs.h"
+#include "outbuf.h"
 #include "random.h"
 #include "runtime_dir.h"
 #include "check_run.h"
@@ -182,6 +183,72 @@ END_TEST
 
 /* Around the middle, never outside [middle / 2, middle * 3 / 2), and not
  * always the same (10 000 draws of 10 values). */
+/* Bytes come out in the order they went in, whatever the socket takes at
+ * a time; what was taken makes room at the front. */
+START_TEST(outbuf_sends_in_order_what_the_socket_takes)
+{
+	int pair[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
+	int small = 4096;
+	ck_assert_int_eq(setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+	static char want[100000], got[sizeof want];
+	for (size_t i = 0; i < sizeof want; i++)
+		want[i] = (char)('a' + i % 26);
+	struct outbuf b = {0};
+	size_t added = 0, got_len = 0;
+	bool cut = false;
+	while (got_len < sizeof want) {
+		if (added < sizeof want) {
+			size_t n = sizeof want - added < 30000 ? sizeof want - added : 30000;
+			ck_assert_int_eq(outbuf_append(&b, want + added, n), 0);
+			added += n;
+		}
+		size_t before = outbuf_waiting(&b);
+		ssize_t sent = outbuf_send(&b, pair[0]);
+		ck_assert_int_ge(sent, 0);
+		ck_assert_uint_eq(outbuf_waiting(&b), before - (size_t)sent);
+		cut = cut || (size_t)sent < before;
+		ssize_t n;
+		while ((n = read(pair[1], got + got_len, sizeof got - got_len)) > 0)
+			got_len += (size_t)n;
+	}
+	ck_assert_msg(cut, "the socket always took everything: nothing was left waiting");
+	ck_assert_mem_eq(got, want, sizeof want);
+	ck_assert_uint_eq(outbuf_waiting(&b), 0);
+	outbuf_free(&b);
+	close(pair[0]);
+	close(pair[1]);
+}
+END_TEST
+
+START_TEST(outbuf_extends_in_place_and_reports_a_dead_socket)
+{
+	struct outbuf b = {0};
+	uint8_t *at = outbuf_extend(&b, 3);
+	ck_assert_ptr_nonnull(at);
+	memcpy(at, "abc", 3);
+	ck_assert_int_eq(outbuf_append(&b, "de", 2), 0);
+	ck_assert_uint_eq(outbuf_waiting(&b), 5);
+	ck_assert_mem_eq(outbuf_head(&b), "abcde", 5);
+	outbuf_consume(&b, 2);
+	ck_assert_mem_eq(outbuf_head(&b), "cde", 3);
+	ck_assert_ptr_null(outbuf_extend(&b, SIZE_MAX / 2));
+	ck_assert_uint_eq(outbuf_waiting(&b), 3);
+
+	int pair[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	close(pair[1]);
+	ck_assert_int_eq(outbuf_send(&b, pair[0]), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_uint_eq(outbuf_waiting(&b), 3);
+	outbuf_clear(&b);
+	ck_assert_uint_eq(outbuf_waiting(&b), 0);
+	ck_assert_int_eq(outbuf_send(&b, pair[0]), 0);
+	outbuf_free(&b);
+	close(pair[0]);
+}
+END_TEST
+
 START_TEST(random_spread_stays_around_the_middle)
 {
 	bool seen[15] = {false};
@@ -216,6 +283,10 @@ static Suite *common_suite(void)
 	tcase_add_test(runtime, runtime_dir_falls_back_to_tmp_by_effective_uid);
 	tcase_add_test(runtime, runtime_dir_says_when_it_does_not_fit);
 	suite_add_tcase(s, runtime);
+	TCase *outbuf = tcase_create("outbuf");
+	tcase_add_test(outbuf, outbuf_sends_in_order_what_the_socket_takes);
+	tcase_add_test(outbuf, outbuf_extends_in_place_and_reports_a_dead_socket);
+	suite_add_tcase(s, outbuf);
 	TCase *random = tcase_create("random");
 	tcase_add_test(random, random_spread_stays_around_the_middle);
 	suite_add_tcase(s, random);
