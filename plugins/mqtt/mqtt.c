@@ -121,6 +121,7 @@ static void mqtt_free(struct mqtt *self)
 	mqtt_rooms_free(&self->rooms);
 	mqtt_rooms_free(&self->strays);
 	mqtt_guard_free(&self->guard);
+	mqtt_direct_free(&self->direct);
 	free(self->claimed_topic);
 	free(self->client_id);
 	mqtt_config_free(&self->cfg);

@@ -14,6 +14,7 @@
  *   mqtt_cork.c     a round's publishes corked into few TCP segments; the
  *                   broker's acknowledgements ACKed at once
  *   mqtt_inflight.c which message id is which core token
+ *   mqtt_direct.c   a room's QoS 0 publishes, written without libmosquitto
  *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it;
  *                   plain messages claimed, and their acknowledgements
  *   mqtt_packet_check.c  the check of one packet
@@ -42,6 +43,7 @@
 
 #include "mqtt_backlog.h"
 #include "mqtt_config.h"
+#include "mqtt_direct.h"
 #include "mqtt_guard.h"
 #include "mqtt_history.h"
 #include "mqtt_inflight.h"
@@ -99,6 +101,9 @@ struct mqtt {
 	struct mqtt_backlog backlog; /* received before the link was reported up */
 	struct mqtt_inflight inflight;
 	struct mqtt_guard guard;
+	struct mqtt_direct direct; /* QoS 0 publishes we write ourselves */
+	/* The broker's Maximum Packet Size (MQTT 5 CONNACK); 0: none said. */
+	uint32_t broker_packet_max;
 	/* Acknowledgements of messages handed to the core (QoS 1/2) wait
 	 * until the core has stored them (plugin.h, `stored`): those
 	 * libmosquitto queued (then it writes nothing), and the guard's of
@@ -256,7 +261,10 @@ void mqtt_send_private(struct mqtt *self, const struct mqc_message *msg, const c
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,
                      const mosquitto_property *props);
 /* The connection ended: QoS 0 messages not yet written are rejected to the
- * core (libmosquitto drops them without a word). */
+ * core (libmosquitto drops them without a word; ours are dropped too). */
 void mqtt_reject_unsent_qos0(struct mqtt *self);
+/* Answers the QoS 0 messages we wrote ourselves (mqtt_direct.h) to the
+ * core, once the socket took them whole. */
+void mqtt_answer_written(struct mqtt *self);
 
 #endif

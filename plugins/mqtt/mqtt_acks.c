@@ -12,13 +12,22 @@ void mqtt_reject_unsent_qos0(struct mqtt *self)
 	int mid;
 	uint64_t token;
 	unsigned lost = 0;
-	while (mqtt_inflight_take_any(&self->inflight, &mid, &token)) {
+	mqtt_answer_written(self); /* any written whole are not lost */
+	while (mqtt_direct_take_unwritten(&self->direct, &token) ||
+	       mqtt_inflight_take_any(&self->inflight, &mid, &token)) {
 		self->host->acked(self->inst, token, MQC_ACK_REJECTED);
 		lost++;
 	}
 	if (lost)
 		self->host->log(self->inst, MQC_LOG_WARNING,
 		                "%u message(s) at qos 0 lost with the connection", lost);
+}
+
+void mqtt_answer_written(struct mqtt *self)
+{
+	uint64_t token;
+	while (mqtt_direct_take_written(&self->direct, &token))
+		self->host->acked(self->inst, token, MQC_ACK_DELIVERED);
 }
 
 void mqtt_on_publish(struct mosquitto *mosq, void *data, int mid, int reason,

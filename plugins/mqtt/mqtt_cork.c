@@ -7,7 +7,9 @@
  * them, a send() each (mqtt_write), and the socket is uncorked.  With
  * TCP_NODELAY, so that a lone chat line is not held back, a flood meant a
  * segment per message, and a broker wakeup for each.  A lone message
- * leaves at the end of its round, microseconds later.
+ * leaves at the end of its round, microseconds later.  A room's lines at
+ * QoS 0 over plain TCP are not libmosquitto's to write: mqtt_direct.h
+ * sends a round's in one send() at the same moment, with nothing to cork.
  *
  * The other way, a segment that brought the broker's answers to our
  * requests (acknowledgements of our publishes, of our subscriptions), and

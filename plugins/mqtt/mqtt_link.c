@@ -223,7 +223,6 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
                             const mosquitto_property *props)
 {
 	(void)mosq;
-	(void)props;
 	struct mqtt *self = data;
 	if (self->phase != MQTT_CONNECTING)
 		return;
@@ -238,6 +237,10 @@ static void mqtt_on_connect(struct mosquitto *mosq, void *data, int rc, int flag
 		return;
 	}
 	self->session_present = flags & 1;
+	self->broker_packet_max = 0;
+	if (props)
+		(void)mosquitto_property_read_int32(props, MQTT_PROP_MAXIMUM_PACKET_SIZE,
+		                                    &self->broker_packet_max, false);
 	mqtt_log_while_needed(self, false);
 	mqtt_subscribe_rooms(self);
 }
@@ -630,25 +633,42 @@ static void mqtt_note_closed(struct mqtt *self, int rc)
 	}
 }
 
+/*
+ * Three queues share the socket: libmosquitto's, our QoS 0 publishes
+ * (mqtt_direct.h) and the guard's acknowledgements.  Ours are queued only
+ * while libmosquitto's is empty (mqtt_send.c), so they come before all it
+ * queues after them, and leave first: libmosquitto writes only once they
+ * are gone.  Acknowledgements may leave between any two packets, but a
+ * packet cut short by a full socket must be finished before any other.
+ */
+
+/* Our publishes, unless an acknowledgement was cut short. */
+static bool mqtt_direct_may_write(const struct mqtt *self)
+{
+	return mqtt_direct_waiting(&self->direct) && !mqtt_guard_acks_cut(&self->guard);
+}
+
 /* libmosquitto's queue, unless it holds an acknowledgement of a message
- * not stored yet, or one of ours was cut short: its rest goes first. */
+ * not stored yet, or ours wait: they go first. */
 static bool mqtt_lib_may_write(const struct mqtt *self)
 {
 	return !self->acks_held && !mqtt_guard_acks_cut(&self->guard) &&
-	       mosquitto_want_write(self->mosq);
+	       !mqtt_direct_waiting(&self->direct) && mosquitto_want_write(self->mosq);
 }
 
-/* The acknowledgements of claimed messages, once stored, and once
- * libmosquitto's queue is empty (or when one of them was cut short). */
+/* The acknowledgements of claimed messages, once stored, and once the
+ * other queues are empty (or when one of them was cut short). */
 static bool mqtt_acks_may_write(const struct mqtt *self)
 {
 	return !self->claimed_acks_held && mqtt_guard_acks_waiting(&self->guard) &&
-	       (mqtt_guard_acks_cut(&self->guard) || !mosquitto_want_write(self->mosq));
+	       (mqtt_guard_acks_cut(&self->guard) ||
+	        (!mosquitto_want_write(self->mosq) && !mqtt_direct_waiting(&self->direct)));
 }
 
 bool mqtt_may_write(const struct mqtt *self)
 {
-	return mqtt_lib_may_write(self) || mqtt_acks_may_write(self);
+	return mqtt_direct_may_write(self) || mqtt_lib_may_write(self) ||
+	       mqtt_acks_may_write(self);
 }
 
 static unsigned mqtt_ack_window(const struct mqtt *self)
@@ -682,18 +702,31 @@ void mqtt_stored(void *data)
 	mqtt_write(self);
 }
 
-/* Writes what may leave (mqtt_may_write): libmosquitto's packets, then our
- * acknowledgements.  The result of libmosquitto's write. */
+/* A write of ours to the socket failed: the connection is lost. */
+static void mqtt_write_failed(struct mqtt *self)
+{
+	mqtt_reason_errno(self, errno);
+	self->lost = true;
+}
+
+/* Writes what may leave (mqtt_may_write): our publishes, libmosquitto's
+ * packets, then our acknowledgements.  The result of libmosquitto's
+ * write. */
 int mqtt_write_out(struct mqtt *self, int fd)
 {
 	int rc = MOSQ_ERR_SUCCESS;
+	bool ours = fd >= 0 && mosquitto_socket(self->mosq) == fd;
+	if (ours && mqtt_direct_may_write(self)) {
+		/* The socket itself, should libmosquitto be reading through `fd`. */
+		if (!mqtt_direct_write(&self->direct, mqtt_guard_socket(&self->guard, fd)))
+			mqtt_write_failed(self);
+		mqtt_answer_written(self);
+	}
 	if (mqtt_lib_may_write(self))
 		rc = mosquitto_loop_write(self->mosq, 1);
-	if (rc == MOSQ_ERR_SUCCESS && fd >= 0 && mosquitto_socket(self->mosq) == fd &&
-	    mqtt_acks_may_write(self) && !mqtt_guard_write_acks(&self->guard, fd)) {
-		mqtt_reason_errno(self, errno);
-		self->lost = true;
-	}
+	if (rc == MOSQ_ERR_SUCCESS && ours && mqtt_acks_may_write(self) &&
+	    !mqtt_guard_write_acks(&self->guard, fd))
+		mqtt_write_failed(self);
 	self->out_full = mqtt_may_write(self);
 	return rc;
 }

@@ -4,6 +4,9 @@
 #include <mosquitto.h>
 #include <string.h>
 
+/* The largest remaining length four bytes can say (MQTT 2.2.3). */
+#define MQTT_BODY_MAX 268435455u
+
 /* The remaining length at `data` (1-4 bytes): its value and the header's
  * size, or false if it is cut short or too long. */
 static bool read_length(const uint8_t *data, size_t len, size_t *value, size_t *header)
@@ -19,12 +22,11 @@ static bool read_length(const uint8_t *data, size_t len, size_t *value, size_t *
 	return false;
 }
 
-/* A topic a PUBLISH may carry: not empty, UTF-8 as MQTT allows it
- * (libmosquitto's own test), no wildcard. */
-static bool topic_plain(const uint8_t *topic, size_t len)
+bool mqtt_publish_topic_ok(const char *topic, size_t len)
 {
-	return len > 0 && !memchr(topic, '+', len) && !memchr(topic, '#', len) &&
-	       mosquitto_validate_utf8((const char *)topic, (int)len) == MOSQ_ERR_SUCCESS;
+	return len > 0 && len <= UINT16_MAX && !memchr(topic, '+', len) &&
+	       !memchr(topic, '#', len) &&
+	       mosquitto_validate_utf8(topic, (int)len) == MOSQ_ERR_SUCCESS;
 }
 
 bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_publish *p)
@@ -52,7 +54,52 @@ bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_pu
 		return false; /* properties: libmosquitto reads them */
 	p->payload = at;
 	p->payload_len = (size_t)(end - at);
-	return (!p->qos || p->mid) && topic_plain(p->topic, p->topic_len);
+	return (!p->qos || p->mid) && mqtt_publish_topic_ok((const char *)p->topic, p->topic_len);
+}
+
+/* The remaining length of a QoS 0 PUBLISH: topic length, topic, MQTT 5's
+ * property length (0), payload. */
+static size_t qos0_body(size_t topic_len, size_t payload_len, bool v5)
+{
+	return 2 + topic_len + (v5 ? 1 : 0) + payload_len;
+}
+
+/* Bytes the remaining length `body` takes in the fixed header. */
+static size_t length_bytes(size_t body)
+{
+	size_t n = 1;
+	for (; body >= 0x80; body >>= 7)
+		n++;
+	return n;
+}
+
+size_t mqtt_publish_qos0_size(size_t topic_len, size_t payload_len, bool v5, size_t max)
+{
+	if (topic_len > UINT16_MAX || payload_len > MQTT_BODY_MAX - 3 - topic_len)
+		return 0;
+	size_t body = qos0_body(topic_len, payload_len, v5);
+	size_t size = 1 + length_bytes(body) + body;
+	return size <= max ? size : 0;
+}
+
+void mqtt_publish_qos0(const char *topic, size_t topic_len, const void *payload,
+                       size_t payload_len, bool v5, uint8_t *out)
+{
+	size_t body = qos0_body(topic_len, payload_len, v5);
+	*out++ = 0x30;
+	do {
+		*out = body & 0x7f;
+		body >>= 7;
+		*out++ |= body ? 0x80 : 0;
+	} while (body);
+	*out++ = (uint8_t)(topic_len >> 8);
+	*out++ = (uint8_t)topic_len;
+	memcpy(out, topic, topic_len);
+	out += topic_len;
+	if (v5)
+		*out++ = 0; /* no properties */
+	if (payload_len)
+		memcpy(out, payload, payload_len);
 }
 
 void mqtt_puback(uint16_t mid, uint8_t out[MQTT_PUBACK_SIZE])

@@ -36,6 +36,18 @@ struct mqtt_publish {
  * 3.1.1; if so, read into `*p`. */
 bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_publish *p);
 
+/* Bytes of the QoS 0 PUBLISH of a topic and a payload of these lengths
+ * (MQTT 5: with no properties), at most `max`; 0 if it would be longer,
+ * or the topic cannot be carried (64 KiB or more). */
+size_t mqtt_publish_qos0_size(size_t topic_len, size_t payload_len, bool v5, size_t max);
+/* Writes that PUBLISH, of mqtt_publish_qos0_size() bytes, to `out`.  The
+ * topic must be one a PUBLISH may carry (mqtt_publish_topic_ok). */
+void mqtt_publish_qos0(const char *topic, size_t topic_len, const void *payload,
+                       size_t payload_len, bool v5, uint8_t *out);
+/* Whether a PUBLISH may carry `topic`: not empty, UTF-8 as MQTT allows
+ * it (libmosquitto's own test), no wildcard. */
+bool mqtt_publish_topic_ok(const char *topic, size_t len);
+
 /* The PUBACK of packet id `mid`. */
 void mqtt_puback(uint16_t mid, uint8_t out[MQTT_PUBACK_SIZE]);
 

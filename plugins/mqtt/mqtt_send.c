@@ -7,9 +7,40 @@
 #include <mqtt_protocol.h>
 #include <stdlib.h>
 
+/* Larger packets go through libmosquitto, which frees each once written:
+ * our buffer keeps the size of the largest round it held. */
+#define MQTT_DIRECT_PACKET_MAX 65536
+
+/* The largest packet we write ourselves. */
+static size_t mqtt_direct_max(const struct mqtt *self)
+{
+	uint32_t broker = self->broker_packet_max;
+	return broker && broker < MQTT_DIRECT_PACKET_MAX ? broker : MQTT_DIRECT_PACKET_MAX;
+}
+
+/* A QoS 0 message on plain TCP, when nothing of libmosquitto's waits to
+ * leave before it: queued to be written by us (mqtt_direct.h) at the
+ * round's end.  False if it is libmosquitto's to send. */
+static bool mqtt_send_direct(struct mqtt *self, const char *topic, const char *payload,
+                             size_t len, uint64_t token)
+{
+	if (self->cfg.qos != 0 || !self->guard.on || mosquitto_want_write(self->mosq))
+		return false;
+	bool was_waiting = mqtt_direct_waiting(&self->direct);
+	if (!mqtt_direct_add(&self->direct, topic, payload, len,
+	                     self->cfg.protocol == MQTT_PROTOCOL_V5, mqtt_direct_max(self), token))
+		return false;
+	/* Already waiting: for this round's end, or for the socket (OUT). */
+	if (!was_waiting)
+		self->host->timer_arm_now(self->uncork_timer);
+	return true;
+}
+
 void mqtt_send_tracked(struct mqtt *self, const char *topic, const char *payload, size_t len,
                        const mosquitto_property *props, uint64_t token)
 {
+	if (!props && mqtt_send_direct(self, topic, payload, len, token))
+		return;
 	mqtt_cork(self); /* written at the round's end (mqtt_cork.c) */
 	int mid = 0;
 	int rc = mosquitto_publish_v5(self->mosq, &mid, topic, (int)len, payload, self->cfg.qos,
