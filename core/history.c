@@ -211,10 +211,20 @@ static const char SCHEMA_SQL[] =
 	"DROP INDEX IF EXISTS messages_by_dedup_key;"                                      \
 	"DROP TRIGGER IF EXISTS messages_fts_insert;" UPGRADE_FROM_2_SQL
 
-static const char INSERT_SQL[] =
-	"INSERT OR IGNORE INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms,"
-	" own, dedup_key, network, room, recipient, unverified)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+#define INSERT_HEAD_SQL                                                                    \
+	"INSERT OR IGNORE INTO messages(id, topic, nick, sender_id, type, text, sent_ms, received_ms," \
+	" own, dedup_key, network, room, recipient, unverified) VALUES "
+/* The columns of a row, bound in this order (bind_row). */
+#define INSERT_COLUMNS 14
+#define INSERT_ROW_SQL "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+static const char INSERT_SQL[] = INSERT_HEAD_SQL INSERT_ROW_SQL;
+/* A group's rows go in statements of INSERT_ROWS, the rest one by one: a
+ * statement's own work (its cursors opened and closed, its halt) is then
+ * shared by eight rows (bench/README.md, "Eight rows a statement"). */
+#define INSERT_ROWS 8
+#define ROW_TAIL_SQL ", " INSERT_ROW_SQL
+static const char INSERT_ROWS_SQL[] = INSERT_HEAD_SQL INSERT_ROW_SQL ROW_TAIL_SQL ROW_TAIL_SQL
+	ROW_TAIL_SQL ROW_TAIL_SQL ROW_TAIL_SQL ROW_TAIL_SQL ROW_TAIL_SQL;
 static const char SEARCH_PROGRESS_QUERY_SQL[] =
 	"SELECT indexed_upto, (SELECT coalesce(max(seq), 0) FROM messages) FROM search_progress";
 /* One statement for many rows: FTS5 writes them out as one segment. */
@@ -324,7 +334,7 @@ struct recalled_key {
 
 struct history {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
+	sqlite3_stmt *insert, *insert_rows, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
 		*rollback, *recall_keys, *has_retained_key, *last, *search, *last_in_room,
 		*search_in_room, *said_in_room, *prune_count, *prune_age,
 		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
@@ -574,7 +584,7 @@ static bool setup(struct history *h)
 	draw_checkpoint_pages(h);
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	int64_t indexed_upto, last_seq;
-	return prepare(h, INSERT_SQL, &h->insert) &&
+	return prepare(h, INSERT_SQL, &h->insert) && prepare(h, INSERT_ROWS_SQL, &h->insert_rows) &&
 	       prepare(h, SEARCH_PROGRESS_QUERY_SQL, &h->progress) &&
 	       prepare(h, INDEX_ROWS_SQL, &h->index_rows) &&
 	       prepare(h, SET_INDEXED_UPTO_SQL, &h->set_indexed_upto) &&
@@ -600,7 +610,8 @@ static bool setup(struct history *h)
 
 static void finalize_all(struct history *h)
 {
-	sqlite3_stmt **stmts[] = {&h->insert,      &h->progress,         &h->index_rows,
+	sqlite3_stmt **stmts[] = {&h->insert,      &h->insert_rows,      &h->progress,
+	                          &h->index_rows,
 	                          &h->set_indexed_upto, &h->merge,       &h->begin,
 	                          &h->commit,      &h->rollback,         &h->recall_keys,
 	                          &h->has_retained_key, &h->last,        &h->search,
@@ -745,36 +756,61 @@ static bool run(struct history *h, sqlite3_stmt *s, const char *what)
 	return ok;
 }
 
-/* The row alone: index_rows() puts its words in the full-text index.
- * Every parameter is bound each time, so bindings need no clearing;
- * STATIC: the strings outlive the steps, and the statements are reset
- * before they are freed. */
-static bool insert_one(struct history *h, const struct pending *p)
+/* Binds row `p` as the statement's row number `row` (from 0).  The row
+ * alone: index_rows() puts its words in the full-text index.  Every
+ * parameter is bound each time, so bindings need no clearing; STATIC: the
+ * strings outlive the steps, and the statements are reset before they are
+ * freed. */
+static void bind_row(sqlite3_stmt *s, int row, const struct pending *p)
 {
-	if (p->stored_by_another)
-		return true;
-	sqlite3_stmt *s = h->insert;
-	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, p->topic, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->nick, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, p->sender_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 5, p->type);
-	sqlite3_bind_text(s, 6, p->text, -1, SQLITE_STATIC);
+	int at = row * INSERT_COLUMNS;
+	sqlite3_bind_text(s, at + 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 2, p->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 3, p->nick, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 4, p->sender_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, at + 5, p->type);
+	sqlite3_bind_text(s, at + 6, p->text, -1, SQLITE_STATIC);
 	if (p->sent_ms)
-		sqlite3_bind_int64(s, 7, p->sent_ms);
+		sqlite3_bind_int64(s, at + 7, p->sent_ms);
 	else
-		sqlite3_bind_null(s, 7);
-	sqlite3_bind_int64(s, 8, p->received_ms);
-	sqlite3_bind_int(s, 9, p->own);
+		sqlite3_bind_null(s, at + 7);
+	sqlite3_bind_int64(s, at + 8, p->received_ms);
+	sqlite3_bind_int(s, at + 9, p->own);
 	if (p->dedup_key)
-		sqlite3_bind_text(s, 10, p->dedup_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, at + 10, p->dedup_key, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s, 10);
-	sqlite3_bind_text(s, 11, p->network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 12, p->room, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 13, p->to, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 14, p->unverified);
-	return run(h, s, "storing a message");
+		sqlite3_bind_null(s, at + 10);
+	sqlite3_bind_text(s, at + 11, p->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 12, p->room, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 13, p->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, at + 14, p->unverified);
+}
+
+/* Inserts the `n` oldest pending messages, but those another process
+ * stored, in their order: INSERT_ROWS a statement, the rest one by one. */
+static bool insert_oldest(struct history *h, size_t n)
+{
+	const struct pending *rows[INSERT_ROWS];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pending *p = oldest_pending(h) + i;
+		if (p->stored_by_another)
+			continue;
+		rows[k++] = p;
+		if (k < INSERT_ROWS)
+			continue;
+		for (size_t r = 0; r < k; r++)
+			bind_row(h->insert_rows, (int)r, rows[r]);
+		if (!run(h, h->insert_rows, "storing messages"))
+			return false;
+		k = 0;
+	}
+	for (size_t r = 0; r < k; r++) {
+		bind_row(h->insert, 0, rows[r]);
+		if (!run(h, h->insert, "storing a message"))
+			return false;
+	}
+	return true;
 }
 
 /* Quietly: the error that made us give up is the one worth keeping (and
@@ -951,11 +987,9 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 		roll_back(h);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!insert_one(h, oldest_pending(h) + i)) {
-			roll_back(h);
-			return -1;
-		}
+	if (!insert_oldest(h, n)) {
+		roll_back(h);
+		return -1;
 	}
 	int64_t last = h->seen_upto;
 	if ((n && !step_int(h, h->last_seq, &last)) || (index_max && !index_rows(h, index_max)) ||

@@ -526,6 +526,47 @@ START_TEST(replay_keeps_every_field_and_order)
 }
 END_TEST
 
+/* A flush of 19 rows (statements of eight, then one by one): each row
+ * keeps its own fields, in order; a copy of an id already stored in the
+ * same flush is left out, and only it. */
+START_TEST(a_flush_of_many_rows_keeps_each_row_in_order)
+{
+	struct history *h = open_store();
+	char nick[19][16], text[19][16], net[19][16], room[19][16], sender[19][16];
+	for (int i = 0; i < 19; i++) {
+		snprintf(nick[i], sizeof nick[i], "n%d", i);
+		snprintf(text[i], sizeof text[i], "text %d", i);
+		snprintf(net[i], sizeof net[i], "net%d", i);
+		snprintf(room[i], sizeof room[i], "r%d", i);
+		snprintf(sender[i], sizeof sender[i], "s%d", i);
+		struct mqc_message msg = {
+			.type = i % 2 ? MQC_MSG_ACTION : MQC_MSG_MESSAGE,
+			.flags = (i % 3 ? MQC_MSG_OWN : 0) | (i % 4 ? 0 : MQC_MSG_UNVERIFIED),
+			.id = i == 5 || i == 13 ? "dup" : "", .nick = nick[i], .text = text[i],
+			.topic = room[i], .sender_id = sender[i], .time_ms = i % 2 ? NOW_MS - i : 0,
+			.network = net[i], .room = room[i], .to = ""};
+		history_add(h, &msg, i == 5 || i == 13 ? "id:dup" : NULL, NOW_MS + i);
+	}
+	ck_assert_int_eq(history_flush(h), 19);
+	ck_assert_int_eq(last(h, 30), 18);
+	for (size_t at = 0; at < 18; at++) {
+		int i = (int)at < 13 ? (int)at : (int)at + 1; /* the second "dup" is left out */
+		ck_assert_int_eq(got.m[at].type, i % 2 ? MQC_MSG_ACTION : MQC_MSG_MESSAGE);
+		ck_assert_uint_eq(got.m[at].flags, MQC_MSG_HISTORY | (i % 3 ? MQC_MSG_OWN : 0) |
+		                                       (i % 4 ? 0 : MQC_MSG_UNVERIFIED));
+		ck_assert_str_eq(got.m[at].id, i == 5 ? "dup" : "");
+		ck_assert_str_eq(got.m[at].nick, nick[i]);
+		ck_assert_str_eq(got.m[at].text, text[i]);
+		ck_assert_str_eq(got.m[at].topic, room[i]);
+		ck_assert_str_eq(got.m[at].sender_id, sender[i]);
+		ck_assert_int_eq(got.m[at].time_ms, i % 2 ? NOW_MS - i : NOW_MS + i);
+		ck_assert_str_eq(got.m[at].network, net[i]);
+		ck_assert_str_eq(got.m[at].room, room[i]);
+	}
+	history_close(h);
+}
+END_TEST
+
 /* --- rooms ---------------------------------------------------------------- */
 
 static void add_in(struct history *h, const char *network, const char *room, const char *to,
@@ -1788,6 +1829,7 @@ int main(void)
 	tcase_add_test(store, flush_some_writes_the_oldest_first);
 	tcase_add_test(store, adding_while_slices_are_written_keeps_order);
 	tcase_add_test(store, replay_keeps_every_field_and_order);
+	tcase_add_test(store, a_flush_of_many_rows_keeps_each_row_in_order);
 	tcase_add_test(store, last_of_one_room);
 	tcase_add_test(store, said_in_one_room_after_a_time);
 	tcase_add_test(store, search_of_one_room);
