@@ -543,6 +543,14 @@ static bool prepare(struct history *h, const char *sql, sqlite3_stmt **stmt)
 	return false;
 }
 
+/* A statement most processes never run (a replay, a search, pruning: 6-11
+ * KiB each, 63 KiB for the seven): prepared at its first use, not at open.
+ * NULL after set_error(). */
+static sqlite3_stmt *prepared(struct history *h, sqlite3_stmt **stmt, const char *sql)
+{
+	return *stmt || prepare(h, sql, stmt) ? *stmt : NULL;
+}
+
 /* Where the log is copied back next: see CHECKPOINT_PAGES. */
 static void draw_checkpoint_pages(struct history *h)
 {
@@ -592,13 +600,6 @@ static bool setup(struct history *h)
 	       prepare(h, "COMMIT", &h->commit) && prepare(h, "ROLLBACK", &h->rollback) &&
 	       prepare(h, RECALL_KEYS_SQL, &h->recall_keys) &&
 	       prepare(h, HAS_RETAINED_KEY_SQL, &h->has_retained_key) &&
-	       prepare(h, LAST_SQL, &h->last) &&
-	       prepare(h, SEARCH_SQL, &h->search) &&
-	       prepare(h, LAST_IN_ROOM_SQL, &h->last_in_room) &&
-	       prepare(h, SAID_IN_ROOM_SQL, &h->said_in_room) &&
-	       prepare(h, SEARCH_IN_ROOM_SQL, &h->search_in_room) &&
-	       prepare(h, PRUNE_COUNT_SQL, &h->prune_count) &&
-	       prepare(h, PRUNE_AGE_SQL, &h->prune_age) &&
 	       prepare(h, HAS_ID_KEY_SQL, &h->has_id_key) && prepare(h, ID_KEYS_SQL, &h->id_keys) &&
 	       prepare(h, ID_KEYS_AFTER_SQL, &h->id_keys_after) &&
 	       prepare(h, SAVED_FILTER_SQL, &h->saved_filter) &&
@@ -1302,7 +1303,10 @@ int history_last_in(struct history *h, const struct roomref *where, size_t n, hi
 	flush_before_reading(h);
 	if (n == 0)
 		return 0;
-	sqlite3_stmt *s = where ? h->last_in_room : h->last;
+	sqlite3_stmt *s = where ? prepared(h, &h->last_in_room, LAST_IN_ROOM_SQL)
+	                        : prepared(h, &h->last, LAST_SQL);
+	if (!s)
+		return -1;
 	sqlite3_bind_int64(s, 1, as_sql_limit(n));
 	if (where) {
 		sqlite3_bind_text(s, 2, where->network, -1, SQLITE_STATIC);
@@ -1317,7 +1321,9 @@ int history_said_in(struct history *h, const struct roomref *where, int64_t sinc
 	flush_before_reading(h);
 	if (n == 0)
 		return 0;
-	sqlite3_stmt *s = h->said_in_room;
+	sqlite3_stmt *s = prepared(h, &h->said_in_room, SAID_IN_ROOM_SQL);
+	if (!s)
+		return -1;
 	sqlite3_bind_int64(s, 1, as_sql_limit(n));
 	sqlite3_bind_text(s, 2, where->network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, where->room, -1, SQLITE_STATIC);
@@ -1387,7 +1393,12 @@ int history_search_in(struct history *h, const struct roomref *where, const char
 		strbuf_free(&query);
 		return 0;
 	}
-	sqlite3_stmt *s = where ? h->search_in_room : h->search;
+	sqlite3_stmt *s = where ? prepared(h, &h->search_in_room, SEARCH_IN_ROOM_SQL)
+	                        : prepared(h, &h->search, SEARCH_SQL);
+	if (!s) {
+		strbuf_free(&query);
+		return -1;
+	}
 	sqlite3_bind_text(s, 1, strbuf_str(&query), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, as_sql_limit(limit));
 	if (where) {
@@ -1407,8 +1418,15 @@ int history_search(struct history *h, const char *words, size_t limit, history_f
 
 /* --- retention ---------------------------------------------------------- */
 
-static int64_t run_delete(struct history *h, sqlite3_stmt *s)
+/* Deletes what statement `sql` (kept in `*stmt`) finds older than `bound`:
+ * how many rows, or -1. */
+static int64_t run_delete(struct history *h, sqlite3_stmt **stmt, const char *sql,
+                          int64_t bound)
 {
+	sqlite3_stmt *s = prepared(h, stmt, sql);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, bound);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -1430,14 +1448,12 @@ int64_t history_prune(struct history *h, int64_t max_messages, int64_t max_days,
 		return -1;
 	int64_t deleted = 0, n = 0;
 	if (max_messages > 0) {
-		sqlite3_bind_int64(h->prune_count, 1, max_messages - 1);
-		n = run_delete(h, h->prune_count);
+		n = run_delete(h, &h->prune_count, PRUNE_COUNT_SQL, max_messages - 1);
 		deleted += n > 0 ? n : 0;
 	}
 	/* Days beyond what fits before now_ms simply delete nothing. */
 	if (n >= 0 && max_days > 0 && max_days <= now_ms / MS_PER_DAY) {
-		sqlite3_bind_int64(h->prune_age, 1, now_ms - max_days * MS_PER_DAY);
-		n = run_delete(h, h->prune_age);
+		n = run_delete(h, &h->prune_age, PRUNE_AGE_SQL, now_ms - max_days * MS_PER_DAY);
 		deleted += n > 0 ? n : 0;
 	}
 	if (n < 0 || !exec(h, "COMMIT", "deleting old messages")) {

@@ -823,6 +823,28 @@ START_TEST(search_newest_matches_oldest_first)
 }
 END_TEST
 
+/* Searching, replaying and pruning prepare their statements at first
+ * use: one that cannot be prepared then (the table gone under us) is an
+ * error naming what failed, and the store goes on. */
+START_TEST(statements_prepared_at_first_use_report_failure)
+{
+	struct history *h = open_store();
+	add_numbered(h, 0, 3);
+	ck_assert_int_eq(history_flush(h), 3);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE messages RENAME TO gone", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	memset(&got, 0, sizeof got);
+	ck_assert_int_eq(history_search(h, "message", 10, collect, &got), -1);
+	ck_assert_msg(strstr(history_error(h), "no such table"), "%s", history_error(h));
+	ck_assert_int_eq(last(h, 10), -1);
+	ck_assert_int_eq(history_prune(h, 1, 0, NOW_MS), -1);
+	history_close(h);
+}
+END_TEST
+
 START_TEST(search_hostile_input_is_never_syntax)
 {
 	struct history *h = open_store();
@@ -1830,6 +1852,7 @@ int main(void)
 	tcase_add_test(store, adding_while_slices_are_written_keeps_order);
 	tcase_add_test(store, replay_keeps_every_field_and_order);
 	tcase_add_test(store, a_flush_of_many_rows_keeps_each_row_in_order);
+	tcase_add_test(store, statements_prepared_at_first_use_report_failure);
 	tcase_add_test(store, last_of_one_room);
 	tcase_add_test(store, said_in_one_room_after_a_time);
 	tcase_add_test(store, search_of_one_room);
