@@ -334,8 +334,8 @@ struct recalled_key {
 
 struct history {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *insert_rows, *progress, *index_rows, *set_indexed_upto, *merge, *begin, *commit,
-		*rollback, *recall_keys, *has_retained_key, *last, *search, *last_in_room,
+	sqlite3_stmt *insert, *insert_rows, *progress, *index_rows, *set_indexed_upto, *merge,
+		*begin, *commit, *rollback, *recall_keys, *has_retained_key, *last, *search, *last_in_room,
 		*search_in_room, *said_in_room, *prune_count, *prune_age,
 		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
 		*keys_since;
@@ -611,15 +611,14 @@ static bool setup(struct history *h)
 
 static void finalize_all(struct history *h)
 {
-	sqlite3_stmt **stmts[] = {&h->insert,      &h->insert_rows,      &h->progress,
-	                          &h->index_rows,
-	                          &h->set_indexed_upto, &h->merge,       &h->begin,
-	                          &h->commit,      &h->rollback,         &h->recall_keys,
-	                          &h->has_retained_key, &h->last,        &h->search,
-	                          &h->prune_count, &h->prune_age,      &h->has_id_key,
-	                          &h->id_keys,     &h->last_seq,         &h->keys_since,
-	                          &h->id_keys_after, &h->saved_filter,   &h->save_filter,
-	                          &h->last_in_room, &h->search_in_room, &h->said_in_room};
+	sqlite3_stmt **stmts[] = {
+		&h->insert,        &h->insert_rows,  &h->progress,         &h->index_rows,
+		&h->set_indexed_upto, &h->merge,     &h->begin,            &h->commit,
+		&h->rollback,      &h->recall_keys,  &h->has_retained_key, &h->last,
+		&h->search,        &h->prune_count,  &h->prune_age,        &h->has_id_key,
+		&h->id_keys,       &h->last_seq,     &h->keys_since,       &h->id_keys_after,
+		&h->saved_filter,  &h->save_filter,  &h->last_in_room,     &h->search_in_room,
+		&h->said_in_room};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
 		sqlite3_finalize(*stmts[i]);
 		*stmts[i] = NULL;
@@ -1418,8 +1417,8 @@ int history_search(struct history *h, const char *words, size_t limit, history_f
 
 /* --- retention ---------------------------------------------------------- */
 
-/* Deletes what statement `sql` (kept in `*stmt`) finds older than `bound`:
- * how many rows, or -1. */
+/* Runs the deletion `sql` (its statement kept in `*stmt`) with its one
+ * parameter, `bound`: how many rows went, or -1. */
 static int64_t run_delete(struct history *h, sqlite3_stmt **stmt, const char *sql,
                           int64_t bound)
 {
