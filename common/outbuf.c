@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 
 #define OUTBUF_FIRST_CAP 256
+/* Emptied, a buffer grown past this is freed: one burst of big writes
+ * does not stay in memory until the connection ends. */
+#define OUTBUF_KEPT_BYTES (64 * 1024)
 
 uint8_t *outbuf_extend(struct outbuf *b, size_t n)
 {
@@ -54,16 +57,18 @@ size_t outbuf_waiting(const struct outbuf *b)
 	return b->len - b->start;
 }
 
+void outbuf_clear(struct outbuf *b)
+{
+	b->start = b->len = 0;
+	if (b->cap > OUTBUF_KEPT_BYTES)
+		outbuf_free(b);
+}
+
 void outbuf_consume(struct outbuf *b, size_t n)
 {
 	b->start += n;
 	if (b->start == b->len)
-		b->start = b->len = 0;
-}
-
-void outbuf_clear(struct outbuf *b)
-{
-	b->start = b->len = 0;
+		outbuf_clear(b);
 }
 
 ssize_t outbuf_send(struct outbuf *b, int fd)

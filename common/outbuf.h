@@ -22,9 +22,10 @@ int outbuf_append(struct outbuf *b, const void *bytes, size_t n);
 /* The bytes waiting, and how many. */
 const uint8_t *outbuf_head(const struct outbuf *b);
 size_t outbuf_waiting(const struct outbuf *b);
-/* The first `n` waiting bytes were taken. */
+/* The first `n` waiting bytes were taken.  Emptied, a buffer grown big
+ * (64 KiB) is freed, as by outbuf_clear. */
 void outbuf_consume(struct outbuf *b, size_t n);
-/* Drops what waits. */
+/* Drops what waits (and the buffer itself if it grew big). */
 void outbuf_clear(struct outbuf *b);
 /* Sends what waits to socket `fd` (send(), no SIGPIPE): the bytes it took,
  * 0 if it had no room (or was interrupted), -1 with errno if it failed. */

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 /* Larger packets go through libmosquitto, which frees each once written:
- * our buffer keeps the size of the largest round it held. */
+ * a round of them would grow our buffer past what it keeps (common/outbuf.c),
+ * to be freed and grown again round after round. */
 #define MQTT_DIRECT_PACKET_MAX 65536
 
 /* The largest packet we write ourselves. */

@@ -215,6 +215,10 @@ START_TEST(outbuf_sends_in_order_what_the_socket_takes)
 	ck_assert_msg(cut, "the socket always took everything: nothing was left waiting");
 	ck_assert_mem_eq(got, want, sizeof want);
 	ck_assert_uint_eq(outbuf_waiting(&b), 0);
+	ck_assert_ptr_null(b.data); /* grown past 64 KiB, freed once empty */
+	ck_assert_int_eq(outbuf_append(&b, "small", 5), 0);
+	outbuf_consume(&b, 5);
+	ck_assert_ptr_nonnull(b.data); /* a small one is kept */
 	outbuf_free(&b);
 	close(pair[0]);
 	close(pair[1]);
