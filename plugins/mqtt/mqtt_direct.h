@@ -2,7 +2,7 @@
 /*
  * A room's QoS 0 publishes, written by us instead of libmosquitto (plain
  * TCP only, as the guard's acknowledgements: mqtt_guard.h).  libmosquitto
- * allocates and queues each packet, then writes it with a send() of its
+ * allocates and queues each packet, then writes it with a write() of its
  * own: 30 % of a flooding sender's time (bench/README.md, "A room's QoS 0
  * lines in one send").  Here a round's packets gather in one buffer and
  * leave in one send().  Each message's token is answered once the socket
