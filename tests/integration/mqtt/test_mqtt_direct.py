@@ -2,7 +2,9 @@
 """A room's QoS 0 lines are written by mqchat itself, a loop round's in one
 send() (mqtt_direct.h), and must reach a plain client (mosquitto_sub) every
 one, in order; a line longer than the broker takes (MQTT 5 Maximum Packet
-Size) is refused as libmosquitto refuses it, and the connection lives on.
+Size) is refused as libmosquitto refuses it, and the connection lives on;
+a line past MQTT_DIRECT_PACKET_MAX (64 KiB) is libmosquitto's to write,
+and keeps its place among ours.
 
 strace, attached to mqchat, counts the send() calls that carried the
 lines: no clock."""
@@ -69,6 +71,32 @@ class DirectTest(harness.TestCase):
         self.assertEqual(sub.payloads(), [b"Ana: before", b"Ana: after"])
         # The broker did not drop us for it ("connection to ... lost").
         self.assertNotRegex(m.err.text(), r"connection to \S+ lost")
+
+
+# Past MQTT_DIRECT_PACKET_MAX: written by libmosquitto, not by us.
+BIG = 100 * 1024
+
+
+class BoundaryTest(harness.TestCase):
+    """No Maximum Packet Size: the broker takes a line of any length."""
+
+    def test_lines_past_64_kib_keep_their_place_among_ours(self):
+        ini = harness.basic_ini(self.workdir, self.broker,
+                                core={"announce": "off", "history": "off"},
+                                mqtt={"qos": "0"})
+        sub = self.subscriber()
+        m = self.mqchat(ini)
+        m.err.wait_for(r"connected to ")
+        # Ours before a long one, ours queued while libmosquitto still
+        # writes it, a second long one right after, and ours again: one
+        # write, so that the kinds meet within a round as well as across.
+        lines = ([f"small {i}" for i in range(5)] + ["a" * BIG]
+                 + [f"middle {i}" for i in range(5)] + ["b" * BIG, "c" * BIG]
+                 + [f"last {i}" for i in range(5)])
+        m.proc.stdin.write("".join(l + "\n" for l in lines).encode())
+        m.proc.stdin.flush()
+        sub.out.wait_for(r"^Ana: last 4$")
+        self.assertEqual(sub.payloads(), [f"Ana: {l}".encode() for l in lines])
 
 
 if __name__ == "__main__":
