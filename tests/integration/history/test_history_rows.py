@@ -103,6 +103,25 @@ class HistoryRowsTest(harness.TestCase):
         t.keys("Enter")
         self.assertEqual(t.exit_code(), 0, t.stderr())
 
+    def test_a_search_the_file_fails_exits_70(self):
+        """The file opens, but its search index was damaged: --search says
+        why and exits 70 (EX_SOFTWARE), printing nothing."""
+        ini = self.ini()
+        self.plant_hostile_row(ini)
+        db = sqlite3.connect(self.state_db())
+        with db:
+            # The index's segments (ids past FTS5's own records, 1 and 10).
+            damaged = db.execute("UPDATE messages_fts_data SET block = x'ffffffffffffffff'"
+                                 " WHERE id > 10").rowcount
+        db.close()
+        self.assertGreater(damaged, 0)
+        m = harness.Mqchat(self.workdir, ini, args=("--search", "clip"),
+                           stdin=subprocess.DEVNULL, name="Ana")
+        self.cleanups.append(m.stop)
+        self.assertEqual(m.wait(SLOW), 70, m.err.text())
+        self.assertRegex(m.err.text(), r"mqchat: error: history: .*malformed")
+        self.assertEqual(m.out.lines, [])
+
 
 if __name__ == "__main__":
     harness.main()
