@@ -1366,10 +1366,6 @@ static bool words_to_fts_query(const char *words, struct strbuf *query)
 	return any;
 }
 
-/* Rows a search indexes in each transaction before it reads (the ~0.25 s
- * of HISTORY_INDEX_LAG_MAX's figure were measured with it). */
-#define INDEX_BEFORE_SEARCH 16384
-
 /* A search finds what was said so far: the index catches up first, at
  * most HISTORY_INDEX_LAG_MAX rows (bench/README.md), with what another
  * process sharing the file wrote and left for its own index timer. */
@@ -1378,7 +1374,7 @@ static void index_everything(struct history *h)
 	int64_t indexed_upto, last_seq;
 	if (!read_progress(h, &indexed_upto, &last_seq))
 		return;
-	while (h->unindexed && write_oldest(h, 0, INDEX_BEFORE_SEARCH, false) == 0)
+	while (h->unindexed && write_oldest(h, 0, HISTORY_INDEX_BEFORE_SEARCH, false) == 0)
 		;
 }
 

@@ -404,6 +404,30 @@ START_TEST(a_search_brings_the_index_up_to_date)
 }
 END_TEST
 
+/* More than a search indexes in one transaction: it goes on until the
+ * newest row is in. */
+START_TEST(a_search_indexes_in_as_many_passes_as_it_takes)
+{
+	struct history *h = open_store();
+	const int total = 2 * HISTORY_INDEX_BEFORE_SEARCH + 100;
+	for (int i = 0; i < total; i += 1000) {
+		int n = total - i < 1000 ? total - i : 1000;
+		add_numbered(h, i, i + n);
+		ck_assert_int_eq(history_flush_some(h, (size_t)n, true), n);
+	}
+	ck_assert_int_eq(indexed_rows(), 0);
+	char newest[16];
+	snprintf(newest, sizeof newest, "%d", total - 1);
+	ck_assert_int_eq(search(h, newest, 10), 1);
+	check_numbered(0, total - 1);
+	ck_assert_int_eq(search(h, "0", 10), 1);
+	check_numbered(0, 0);
+	ck_assert_int_eq(indexed_rows(), total);
+	ck_assert(!history_has_idle_work(h));
+	history_close(h);
+}
+END_TEST
+
 START_TEST(pruning_rows_not_indexed_keeps_the_index_whole)
 {
 	struct history *h = open_store();
@@ -1881,6 +1905,7 @@ int main(void)
 	tcase_add_test(store, a_flood_is_indexed_later);
 	tcase_add_test(store, a_rounds_write_is_indexed_by_the_next_calm_flush);
 	tcase_add_test(store, a_search_brings_the_index_up_to_date);
+	tcase_add_test(store, a_search_indexes_in_as_many_passes_as_it_takes);
 	tcase_add_test(store, in_a_long_flood_the_index_lag_is_bounded);
 	tcase_add_test(store, a_flood_leaves_the_log_to_a_calm_flush);
 	tcase_add_test(store, rounds_leave_a_calm_log_to_the_flush_timer);
