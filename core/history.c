@@ -12,6 +12,7 @@
 #include "keyfilter.h"
 #include "random.h"
 #include "sanitize.h"
+#include "search_words.h"
 #include "walwrite.h"
 
 /* "MQCH": marks the file as ours, so that a history path pointing at some
@@ -107,6 +108,20 @@
 	"    VALUES ('delete', old.seq, old.text, old.nick);"                              \
 	"END;" FTS_UPDATE_TRIGGER_SQL
 
+/* The full-text index.  columnsize=0: no per-row token counts (only
+ * ranking by relevance needs them; a search lists the newest first), one
+ * write less per message.  detail=none (since schema 9): no token's
+ * position either, which only phrases need, and the words searched for
+ * are ANDed (search_words.h).  No merging of index segments inside a
+ * commit as FTS5 does by default (it made one flush in a hundred stall
+ * the loop for up to a second at 1M messages): each flush merges a
+ * bounded amount instead, see MERGE_SQL. */
+#define FTS_SQL                                                                            \
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"                         \
+	"  content='messages', content_rowid='seq', columnsize=0, detail=none,"           \
+	"  tokenize='" SEARCH_WORDS_TOKENIZER "');"                                         \
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
+
 /* Where a message was said (since schema 7): its network and room, and
  * a private message's recipient ("" for a room's, whose room is set).
  * Rows of an older file have "" in all three. */
@@ -144,18 +159,7 @@ static const char SCHEMA_SQL[] =
 	RETAINED_KEY_INDEX_SQL
 	ID_KEY_INDEX_SQL
 	KEY_FILTER_SQL
-	/* remove_diacritics: "que" finds "qué", as people type in a hurry.
-	 * columnsize=0: no per-row token counts (only ranking by relevance
-	 * needs them; a search lists the newest first), one write less per
-	 * message.  Files upgraded from schema 1 keep theirs, unused. */
-	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"
-	"  content='messages', content_rowid='seq', columnsize=0,"
-	"  tokenize='unicode61 remove_diacritics 2');"
-	/* No merging of index segments inside a commit as FTS5 does by
-	 * default (it made one flush in a hundred stall the loop for up to a
-	 * second at 1M messages): each flush merges a bounded amount instead,
-	 * see MERGE_SQL. */
-	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
+	FTS_SQL
 	SEARCH_PROGRESS_SQL;
 
 /* The columns every read returns, in the order row_to_message expects. */
@@ -163,8 +167,14 @@ static const char SCHEMA_SQL[] =
 	"id, topic, nick, sender_id, type, text, sent_ms, received_ms, own, network, room,"   \
 	" recipient, unverified"
 
+/* Schema 8's index kept each token's positions: it is made again without
+ * them, empty, and fills in slices as after a flood (a search first
+ * indexes what waits).  Its triggers name it and stay. */
+#define UPGRADE_FROM_8_SQL                                                                 \
+	"DROP TABLE messages_fts;" FTS_SQL "UPDATE search_progress SET indexed_upto = 0;"
 /* Schema 7 did not say whether a sender was proved. */
-#define UPGRADE_FROM_7_SQL "ALTER TABLE messages ADD COLUMN " UNVERIFIED_COLUMN ";"
+#define UPGRADE_FROM_7_SQL                                                                 \
+	"ALTER TABLE messages ADD COLUMN " UNVERIFIED_COLUMN ";" UPGRADE_FROM_8_SQL
 /* Schema 6 did not say where a message was said.  Adding a column with a
  * constant default rewrites no row: instant at any size. */
 #define UPGRADE_FROM_6_SQL                                                                 \
@@ -339,6 +349,7 @@ struct history {
 		*search_in_room, *said_in_room, *prune_count, *prune_age,
 		*has_id_key, *id_keys, *id_keys_after, *saved_filter, *save_filter, *last_seq,
 		*keys_since;
+	struct search_words *words; /* made at the first search */
 	/* Waiting to be written, oldest first: pending[first .. first + n_pending). */
 	struct pending *pending;
 	size_t first, n_pending, cap_pending;
@@ -487,6 +498,8 @@ static bool check_or_create_schema(struct history *h)
 		return change_schema(h, UPGRADE_FROM_6_SQL, "upgrading the tables");
 	else if (version == 7)
 		return change_schema(h, UPGRADE_FROM_7_SQL, "upgrading the tables");
+	else if (version == 8)
+		return change_schema(h, UPGRADE_FROM_8_SQL, "upgrading the tables");
 	else
 		return true;
 	return false;
@@ -1335,37 +1348,6 @@ int history_last(struct history *h, size_t n, history_fn fn, void *data)
 	return history_last_in(h, NULL, n, fn, data);
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Turns the user's words into an FTS5 query of quoted strings, one per
- * word, which FTS5 ANDs together: inside double quotes nothing is syntax,
- * and a quote is written twice.  Returns false when there is no word. */
-static bool words_to_fts_query(const char *words, struct strbuf *query)
-{
-	const char *p = words;
-	bool any = false;
-	while (*p) {
-		while (is_space(*p))
-			p++;
-		if (!*p)
-			break;
-		if (any)
-			strbuf_appendc(query, ' ');
-		strbuf_appendc(query, '"');
-		for (; *p && !is_space(*p); p++) {
-			if (*p == '"')
-				strbuf_appendc(query, '"');
-			strbuf_appendc(query, *p);
-		}
-		strbuf_appendc(query, '"');
-		any = true;
-	}
-	return any;
-}
-
 /* A search finds what was said so far: the index catches up first, at
  * most HISTORY_INDEX_LAG_MAX rows (bench/README.md), with what another
  * process sharing the file wrote and left for its own index timer. */
@@ -1383,8 +1365,13 @@ int history_search_in(struct history *h, const struct roomref *where, const char
 {
 	flush_before_reading(h);
 	index_everything(h);
+	if (!h->words) {
+		strbuf_reset(&h->error);
+		if (!(h->words = search_words_new(h->db, &h->error)))
+			return -1;
+	}
 	struct strbuf query = STRBUF_INIT;
-	if (limit == 0 || !words || !words_to_fts_query(words, &query)) {
+	if (limit == 0 || !words || !search_words_query(h->words, words, &query)) {
 		strbuf_free(&query);
 		return 0;
 	}
@@ -1472,6 +1459,7 @@ int history_close(struct history *h)
 	free(h->keys);
 	free(h->others);
 	keyfilter_free(h->stored_ids);
+	search_words_free(h->words);
 	finalize_all(h);
 	sqlite3_close(h->db);
 	strbuf_free(&h->error);

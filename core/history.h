@@ -51,7 +51,7 @@
 #include "roomref.h"
 #include "strbuf.h"
 
-#define HISTORY_SCHEMA_VERSION 8
+#define HISTORY_SCHEMA_VERSION 9
 
 /* Rows indexed by a flush of the search index alone: a short piece of
  * work, so that the loop stays responsive between slices.  Each slice is a

@@ -832,6 +832,25 @@ START_TEST(search_finds_words)
 }
 END_TEST
 
+/* The index keeps no positions (search_words.h): a word the tokenizer
+ * cuts in two finds the messages holding both parts, wherever they stand. */
+START_TEST(search_words_are_the_tokenizers)
+{
+	struct history *h = open_store();
+	add(h, "Ana", "don't panic", NOW_MS + 1);
+	add(h, "Bo", "a t-shirt, don", NOW_MS + 2);
+	add(h, "Cy", "do not", NOW_MS + 3);
+	ck_assert_int_eq(search(h, "don't", 10), 2);
+	ck_assert_str_eq(got.m[0].nick, "Ana");
+	ck_assert_str_eq(got.m[1].nick, "Bo");
+	ck_assert_int_eq(search(h, "DON'T PANIC", 10), 1);
+	ck_assert_int_eq(search(h, "t-shirt", 10), 1);
+	ck_assert_int_eq(search(h, "shirt", 10), 1);
+	ck_assert_int_eq(search(h, "'", 10), 0);
+	history_close(h);
+}
+END_TEST
+
 START_TEST(search_newest_matches_oldest_first)
 {
 	struct history *h = open_store();
@@ -1429,8 +1448,20 @@ static void check_retained_keys_indexed(sqlite3 *db)
 	             "1");
 }
 
+/* Turns today's file back into schema 8: an index with positions, every
+ * row in it. */
+#define DOWNGRADE_TO_8_SQL                                                                 \
+	"DROP TABLE messages_fts;"                                                         \
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"                         \
+	"  content='messages', content_rowid='seq', columnsize=0,"                        \
+	"  tokenize='unicode61 remove_diacritics 2');"                                     \
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"           \
+	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');"                       \
+	"UPDATE search_progress SET indexed_upto = (SELECT coalesce(max(seq), 0) FROM messages);" \
+	"PRAGMA user_version = 8;"
 /* Turns today's file back into schema 7: no unverified column. */
 #define DOWNGRADE_TO_7_SQL                                                                 \
+	DOWNGRADE_TO_8_SQL                                                                 \
 	"ALTER TABLE messages DROP COLUMN unverified; PRAGMA user_version = 7;"
 /* Turns today's file back into schema 6: no place columns. */
 #define DOWNGRADE_TO_6_SQL                                                                 \
@@ -1457,9 +1488,12 @@ static const char DOWNGRADE_TO_3_SQL[] =
 	"DROP INDEX messages_by_id_key; DROP TABLE key_filter;"
 	"PRAGMA user_version = 3;";
 
-static void check_schema_8(sqlite3 *db, const char *indexed_upto)
+static void check_schema_9(sqlite3 *db, const char *indexed_upto)
 {
-	check_pragma(db, "PRAGMA user_version", "8");
+	check_pragma(db, "PRAGMA user_version", "9");
+	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'"
+	                 " AND sql LIKE '% detail=none%'",
+	             "1");
 	check_pragma(db, "SELECT count(*) FROM pragma_table_info('messages') WHERE name ="
 	                 " 'unverified' AND \"notnull\" AND dflt_value = '0'",
 	             "1");
@@ -1495,7 +1529,7 @@ START_TEST(wal_private_and_versioned)
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	check_pragma(db, "PRAGMA journal_mode", "wal");
 	check_pragma(db, "PRAGMA application_id", "1297171272");
-	check_schema_8(db, "3");
+	check_schema_9(db, "3");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 	history_close(h);
@@ -1600,7 +1634,7 @@ START_TEST(upgrades_schema_1)
 	history_close(h);
 
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "2");
+	check_schema_9(db, "2");
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	                 "('messages_by_dedup_key', 'messages_fts_insert')",
 	             "0");
@@ -1631,12 +1665,13 @@ START_TEST(upgrades_schema_4)
 	ck_assert_int_eq(last(h, 10), 5);
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "5");
+	check_schema_9(db, "5");
 	sqlite3_close(db);
 }
 END_TEST
 
-START_TEST(upgrades_schema_3)
+/* Today's file with five numbered rows, turned back by `downgrade`. */
+static void five_rows_in_schema(const char *downgrade)
 {
 	struct history *h = open_store();
 	add_numbered(h, 0, 5);
@@ -1644,19 +1679,25 @@ START_TEST(upgrades_schema_3)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, DOWNGRADE_TO_3_SQL, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, downgrade, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
 
-	h = open_store();
-	ck_assert(!history_has_idle_work(h)); /* schema 3 indexed every row */
+START_TEST(upgrades_schema_3)
+{
+	five_rows_in_schema(DOWNGRADE_TO_3_SQL);
+	struct history *h = open_store();
+	/* Schema 3 indexed every row; schema 9 makes the index again. */
+	ck_assert(history_has_idle_work(h));
 	add_numbered(h, 5, 25);
 	ck_assert_int_eq(history_flush_some(h, 20, true), 20);
 	ck_assert_int_eq(history_prune(h, 10, 0, NOW_MS), 15);
 	ck_assert_int_eq(search(h, "number", 100), 10);
 	check_search_index();
 	history_close(h);
+	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "25");
+	check_schema_9(db, "25");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1680,7 +1721,7 @@ START_TEST(upgrades_schema_2)
 	ck_assert(has_retained(h, "stored by the old version"));
 	history_close(h);
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "1");
+	check_schema_9(db, "1");
 	check_retained_keys_indexed(db);
 	sqlite3_close(db);
 }
@@ -1740,9 +1781,30 @@ START_TEST(upgrades_schema_5)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "10");
+	check_schema_9(db, "10");
 	check_pragma(db, "SELECT dedup_key FROM messages WHERE text = 'aviso' AND"
 	                 " dedup_key IS NOT NULL", "rt:00000000000000cc");
+	sqlite3_close(db);
+}
+END_TEST
+
+/* Schema 8's index kept each token's positions: made again without
+ * them, it finds the rows it held once a search has indexed them. */
+START_TEST(upgrades_schema_8)
+{
+	five_rows_in_schema(DOWNGRADE_TO_8_SQL);
+	struct history *h = open_store();
+	ck_assert(history_has_idle_work(h)); /* the new index is empty */
+	ck_assert_int_eq(indexed_rows(), 0);
+	add_numbered(h, 5, 8);
+	ck_assert_int_eq(search(h, "number", 100), 8);
+	ck_assert_int_eq(search(h, "2", 100), 1);
+	check_numbered(0, 2);
+	check_search_index();
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_schema_9(db, "8");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1775,7 +1837,7 @@ START_TEST(upgrades_schema_6)
 	history_close(h);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	check_schema_8(db, "3");
+	check_schema_9(db, "3");
 	sqlite3_close(db);
 }
 END_TEST
@@ -1887,6 +1949,7 @@ int main(void)
 	tcase_add_test(store, sql_looking_text_is_just_text);
 	tcase_add_test(store, callback_may_add);
 	tcase_add_test(store, search_finds_words);
+	tcase_add_test(store, search_words_are_the_tokenizers);
 	tcase_add_test(store, search_newest_matches_oldest_first);
 	tcase_add_test(store, search_hostile_input_is_never_syntax);
 	tcase_add_test(store, search_after_reopen);
@@ -1920,6 +1983,7 @@ int main(void)
 	tcase_add_test(store, upgrades_schema_2);
 	tcase_add_test(store, upgrades_schema_5);
 	tcase_add_test(store, upgrades_schema_6);
+	tcase_add_test(store, upgrades_schema_8);
 	tcase_add_test(store, has_message_at_any_age);
 	tcase_add_test(store, has_message_rarely_asks_sqlite);
 	tcase_add_test(store, has_message_filter_kept_across_runs);
