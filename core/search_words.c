@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "strbuf.h"
 
 #define TOKENIZER_ARGS_MAX 4
@@ -72,12 +73,17 @@ static int add_token(void *data, int flags, const char *token, int len, int star
 
 bool search_words_query(struct search_words *sw, const char *words, struct strbuf *query)
 {
-	size_t len = strlen(words);
-	if (len > INT32_MAX)
-		return false;
+	/* Sanitised as the stored text was: the same words meet, and the
+	 * tokenizer sees valid UTF-8 only (a token it cut from invalid bytes
+	 * could read as two once quoted, a phrase this index refuses). */
+	struct strbuf clean = STRBUF_INIT;
+	sanitize_append(&clean, words, strlen(words));
 	size_t before = query->len;
-	int rc = sw->api.xTokenize(sw->tokenizer, query, FTS5_TOKENIZE_QUERY, words, (int)len,
-	                           add_token);
+	int rc = clean.len > INT32_MAX
+	                 ? SQLITE_TOOBIG
+	                 : sw->api.xTokenize(sw->tokenizer, query, FTS5_TOKENIZE_QUERY,
+	                                     strbuf_str(&clean), (int)clean.len, add_token);
+	strbuf_free(&clean);
 	return rc == SQLITE_OK && query->len > before;
 }
 

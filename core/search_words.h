@@ -3,9 +3,9 @@
  * The words a user searches history for, made an FTS5 query: cut into
  * tokens by the search index's own tokenizer, every token required.
  *
- * The index keeps no positions (detail=none: a third less work to index
- * a message, half the index's size; bench/README.md, "A search index
- * without positions"), and such an index answers no phrase.  A word the
+ * The index keeps no positions (detail=none: a fifth less work to index
+ * a message, under half the index's size; bench/README.md, "A search
+ * index without positions"), and such an index answers no phrase.  A word the
  * tokenizer cuts in two ("don't", "e-mail") therefore finds the messages
  * that hold both parts, wherever they stand.
  */

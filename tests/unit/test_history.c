@@ -897,7 +897,9 @@ START_TEST(search_hostile_input_is_never_syntax)
 	                         "OR",       "NOT",    "(",      ")",         "x:y",
 	                         "text:x",   "^x",     "{nick}", "{nick}: x", "a + b",
 	                         "'",        "\\",     "x*",     "\"x",       "x\"",
-	                         ":",        "nick:",  "NEAR",   "*x*",       "%_"};
+	                         ":",        "nick:",  "NEAR",   "*x*",       "%_",
+	                         /* invalid UTF-8 inside a word */
+	                         "\xba\xf9\x80\x80\x80\xbat"};
 	for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
 		search(h, hostile[i], 10); /* asserts it did not fail */
 
