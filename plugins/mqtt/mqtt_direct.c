@@ -56,16 +56,13 @@ bool mqtt_direct_waiting(const struct mqtt_direct *d)
 
 bool mqtt_direct_write(struct mqtt_direct *d, int fd)
 {
-	ssize_t n = outbuf_send(&d->packets, fd);
-	if (n < 0)
-		return false;
-	d->written += (uint64_t)n;
-	return true;
+	return outbuf_send(&d->packets, fd) >= 0;
 }
 
 bool mqtt_direct_take_written(struct mqtt_direct *d, uint64_t *token)
 {
-	if (d->first == d->count || d->tokens[d->first].end > d->written)
+	uint64_t written = d->queued - outbuf_waiting(&d->packets);
+	if (d->first == d->count || d->tokens[d->first].end > written)
 		return false;
 	*token = d->tokens[d->first++].token;
 	return true;
@@ -77,8 +74,7 @@ bool mqtt_direct_take_unwritten(struct mqtt_direct *d, uint64_t *token)
 		*token = d->tokens[d->first++].token;
 		return true;
 	}
-	d->written = d->queued; /* the stream is gone: nothing waits */
-	outbuf_clear(&d->packets);
+	outbuf_clear(&d->packets); /* the stream is gone: nothing waits */
 	return false;
 }
 

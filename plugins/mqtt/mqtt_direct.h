@@ -28,7 +28,7 @@ struct mqtt_direct {
 	 * queued; those before `first` are answered. */
 	struct mqtt_direct_token *tokens;
 	size_t first, count, tokens_cap;
-	uint64_t queued, written; /* bytes ever queued, ever written */
+	uint64_t queued; /* bytes ever queued; written: all but those waiting */
 };
 
 /* Queues the QoS 0 PUBLISH of `payload` on `topic` (MQTT 5 `v5`: with no
