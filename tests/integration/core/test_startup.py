@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """What a run meets before it chats, against a real broker: standard
-descriptors closed by the caller, a state filesystem that is full, the
-mosquitto-style command line (-h -p -t, a URL), and a plugin path relative
+descriptors closed by the caller, a state filesystem that is full, a
+state directory that cannot be made or an identity file that holds none
+(exit 73), the mosquitto-style command line (-h -p -t, a URL), and a plugin path relative
 to the configuration file."""
 import os
 import shutil
@@ -117,6 +118,41 @@ exec "$@"
         harness.publish(self.broker, "sync: marker", topic=topic)
         sub.out.wait_for(rb"^sync: marker$", timeout=SLOW)
         return sub.payloads()
+
+    # --- exit 73 (EX_CANTCREAT) -------------------------------------------
+
+    def test_a_state_directory_that_cannot_be_made_exits_73(self):
+        home = os.path.join(self.workdir, "home")
+        env = harness.isolated_env(home)
+        # A regular file where the state directory's parent should be:
+        # mkdir fails for root too (ENOTDIR).
+        with open(os.path.join(home, "state"), "w") as f:
+            f.write("not a directory\n")
+        sub = self.subscriber()
+        r = self.run_batch(["-h", "127.0.0.1", "-p", str(self.broker.port)],
+                           stdin=b"never sent\n", env=env)
+        self.assertEqual(r.returncode, 73, r.stderr.decode())
+        state = os.path.join(home, "state", "mqchat")
+        self.assertIn(f"{state}: cannot create the state directory".encode(), r.stderr)
+        self.assertEqual([p for p in self.sync(sub) if b"never sent" in p], [])
+
+    def test_an_identity_file_without_an_identity_exits_73(self):
+        home = os.path.join(self.workdir, "home")
+        env = harness.isolated_env(home)
+        state = os.path.join(home, "state", "mqchat")
+        os.makedirs(state, mode=0o700)
+        identity = os.path.join(state, "identity")
+        with open(identity, "w") as f:
+            f.write("\x1b]0;pwned\x07 not hex\n")
+        sub = self.subscriber()
+        r = self.run_batch(["-h", "127.0.0.1", "-p", str(self.broker.port)],
+                           stdin=b"never sent\n", env=env)
+        self.assertEqual(r.returncode, 73, r.stderr.decode())
+        self.assertIn(f"{identity}: not an mqchat identity".encode(), r.stderr)
+        self.assertNotIn(b"\x1b", r.stderr)
+        self.assertEqual([p for p in self.sync(sub) if b"never sent" in p], [])
+        with open(identity) as f:
+            self.assertIn("not hex", f.read())  # left for the user to move away
 
     # --- a plugin path relative to the configuration file -----------------
 
