@@ -93,7 +93,14 @@ class Mqchat:
                 "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port or ctx.broker.port}",
                 "-o", f"mqtt.topic={topic}", "-o", f"mqtt.qos={qos}",
                 # Messages are counted by the lines shown: no presence joins.
-                "-o", "mqtt.presence=off"]
+                "-o", "mqtt.presence=off",
+                # Still a persistent session, but gone a second after the
+                # instance: kept a day, as by default, every instance a
+                # section had stopped was still subscribed, and the broker
+                # queued each later QoS 1 message for each of them (the
+                # latency section's broker ended at 950 MiB; bench/README.md,
+                # "Sessions of instances gone").
+                "-o", "mqtt.session_expiry=1"]
         if fifo:
             args += ["-o", f"fifo.path={self.fifo}"]
         args += list(extra)
