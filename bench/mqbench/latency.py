@@ -8,7 +8,9 @@ measurements (mqchat only sending, only receiving) show where time goes.
 "same hops" does the mqchat path with mosquitto's own clients in mqchat's
 two seats (mosquitto_pub -l reading the FIFO, mosquitto_sub writing the
 pipe): the same four processes to wake and the same copies, so it tells
-what the path costs apart from what mqchat does."""
+what the path costs apart from what mqchat does.  "mqchat, history off" is
+the same path with neither mqchat storing what it sends or shows: the part
+of mqchat's figures its history's writes make."""
 import os
 import select
 import subprocess
@@ -22,7 +24,9 @@ MODES = {
     "mqchat send": ["--send-fifo", None],
     "mqchat receive": ["--recv-stdin"],
     "same hops": ["--send-fifo", None, "--recv-stdin"],
+    "mqchat, history off": ["--send-fifo", None, "--recv-stdin"],
 }
+HISTORY_OFF = {"mqchat, history off"}
 
 
 def percentile(sorted_values, p):
@@ -123,7 +127,7 @@ def bench(ctx, results):
     for qos in (1, 0):
         for run in range(ctx.runs * ctx.latency_passes):
             for mode in MODES:
-                samples, r = one(ctx, mode, qos, "on")
+                samples, r = one(ctx, mode, qos, "off" if mode in HISTORY_OFF else "on")
                 results.add("latency", f"{mode} q{qos}", r)
                 results.samples.setdefault(f"{mode} q{qos}", []).append(samples)
                 ctx.log(f"latency q{qos} {mode}: p50 {r['p50']:.0f} µs p99 {r['p99']:.0f} µs")

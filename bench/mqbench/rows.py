@@ -79,6 +79,12 @@ def latency(res, sz):
             rows.add(f"latency QoS {qos} {p}, mqchat against the same hops (µs)", fmt(mine, ""),
                      fmt(hops, "") + " [mosquitto clients, same hops]", times(ratio),
                      "≤ 1.0× same hops", ratio <= 1.0 if ratio else None)
+            # Not a target: it tells what of the row above history's writes make.
+            off = res.stat("latency", f"mqchat, history off q{qos}", p)
+            if off:
+                rows.add(f"latency QoS {qos} {p}, mqchat with history off, against the same "
+                         "hops (µs)", fmt(off, ""), fmt(hops, "") + " [mosquitto clients, same hops]",
+                         times(ratio_of(off, hops)), "", None)
         for mode in ("mqchat", "mqchat send", "mqchat receive"):
             for p in ("p50", "p90", "p99"):
                 if mode != "mqchat" and p == "p90":
