@@ -6,7 +6,9 @@
  * "nick: text" for each message to the file named by its `file` key, and
  * that fails its `open` on request (`fail = log` or `fail = config`).  The
  * variants break exactly one thing each, the way a stale or careless build
- * would.
+ * would; FIXTURE_BACKEND and FIXTURE_BACKEND_PRESENCE make it a backend
+ * whose link never comes up, one that does not say who is present and one
+ * that says it does and never tells.
  */
 #include <mqchat/plugin.h>
 
@@ -115,6 +117,23 @@ static void fixture_close(void *self)
 	.description = "loader test fixture", .keys = fixture_keys,            \
 	.open = fixture_open, .close = fixture_close
 
+#if defined(FIXTURE_BACKEND) || defined(FIXTURE_BACKEND_PRESENCE)
+/* Never called: the link never comes up.  Were it, the message could not
+ * be taken now. */
+static int fixture_publish(void *self, const struct mqc_message *msg, uint64_t token)
+{
+	(void)self;
+	(void)msg;
+	(void)token;
+	return -1;
+}
+
+#define FIXTURE_BACKEND_FIELDS                                                 \
+	.name = "fixture", .version = "0.1", .kind = MQC_PLUGIN_BACKEND,       \
+	.description = "loader test fixture, a backend", .keys = fixture_keys, \
+	.open = fixture_open, .close = fixture_close, .publish = fixture_publish
+#endif
+
 #if defined(FIXTURE_SYMBOL_V2)
 /* What a build against a future ABI 2 header would export. */
 MQC_EXPORT extern const struct mqc_plugin mqchat_plugin_v2;
@@ -155,6 +174,10 @@ const struct mqc_plugin mqchat_plugin_v1 = {
 	.abi_major = MQC_ABI_MAJOR, .abi_minor = 2,
 	.size = offsetof(struct mqc_plugin, join), FIXTURE_FIELDS,
 	.deliver = fixture_deliver};
+#elif defined(FIXTURE_BACKEND)
+MQC_PLUGIN_DEFINE(FIXTURE_BACKEND_FIELDS);
+#elif defined(FIXTURE_BACKEND_PRESENCE)
+MQC_PLUGIN_DEFINE(FIXTURE_BACKEND_FIELDS, .flags = MQC_PLUGIN_PRESENCE);
 #elif defined(FIXTURE_NO_DELIVER)
 /* A frontend without its mandatory `deliver`. */
 MQC_PLUGIN_DEFINE(FIXTURE_FIELDS);
