@@ -33,7 +33,7 @@ class WhoUnanswered(harness.TestCase):
                            what="mqchat's output to close")
         return code, m.out.text(), m.err.text(), took
 
-    def test_a_network_that_does_not_say_who_is_present_exits_69_at_once(self):
+    def test_a_network_that_does_not_say_who_is_present_is_refused_with_69(self):
         code, out, err, _ = self.who("FIXTURE_BACKEND")
         self.assertEqual(code, EX_UNAVAILABLE, err)
         self.assertIn("--who: network fx (plugin fixture) does not say who is present", err)
