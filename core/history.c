@@ -36,8 +36,10 @@
 
 /* Index pages (4 KiB) merged at most per flush: enough to keep pace with
  * a busy room at a million stored messages, small enough that no flush
- * spends long on it (bench/README.md). */
-#define MERGE_PAGES_PER_FLUSH 64
+ * spends long on it.  32, not 64, since a merge reads sixteen segments
+ * (INDEX_MERGE_SEGMENTS): with 64 a flush's p99 at a million stored rose
+ * by a fifth (bench/README.md, "Merging sixteen segments"). */
+#define MERGE_PAGES_PER_FLUSH 32
 
 /* SQLite's page cache, in KiB (its default is 2 MiB).  Writes append to
  * the table, the time index and new index segments, so a small cache costs
@@ -306,6 +308,26 @@ static const char PRUNE_COUNT_SQL[] =
  * enough segments to be worth it: nearly free when there is nothing to do. */
 static const char MERGE_SQL[] =
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?1)";
+/* A level's segments are merged once it holds INDEX_MERGE_SEGMENTS: with
+ * FTS5's default, 4, each row's entries were written again more often, and
+ * a sender's flood spent half as much again on its index (bench/README.md,
+ * "Merging sixteen segments"); searches read more segments, and stay
+ * around a millisecond at a million stored.  All of a level's segments are
+ * merged at once, inside a commit, only past INDEX_CRISIS_SEGMENTS, which
+ * the merges of MERGE_SQL keep ahead of.  Both are FTS5's settings, kept
+ * in the file: set at open when missing, so that a file made before takes
+ * them; an older mqchat reads such an index as any other. */
+#define INDEX_MERGE_SEGMENTS 16
+#define INDEX_CRISIS_SEGMENTS 64
+static const char INDEX_TUNED_SQL[] =
+	"SELECT count(*) FROM messages_fts_config WHERE"
+	" (k = 'usermerge' AND v = " STRINGIFY(INDEX_MERGE_SEGMENTS) ") OR"
+	" (k = 'crisismerge' AND v = " STRINGIFY(INDEX_CRISIS_SEGMENTS) ")";
+static const char TUNE_INDEX_SQL[] =
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES"
+	" ('usermerge', " STRINGIFY(INDEX_MERGE_SEGMENTS) ");"
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES"
+	" ('crisismerge', " STRINGIFY(INDEX_CRISIS_SEGMENTS) ");";
 /* Deletes from the oldest row up to the first received at or after ?1,
  * reading no further (rows are stored as they arrive; one received before
  * a clock was set back stays a little longer than its age says). */
@@ -580,6 +602,15 @@ static int note_log_size(void *data, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* The index's merge settings, written once per file. */
+static bool tune_index(struct history *h)
+{
+	int64_t tuned;
+	if (!query_int(h, INDEX_TUNED_SQL, &tuned))
+		return false;
+	return tuned == 2 || exec(h, TUNE_INDEX_SQL, "configuring the search index");
+}
+
 static bool setup(struct history *h)
 {
 	sqlite3_extended_result_codes(h->db, 1);
@@ -599,7 +630,8 @@ static bool setup(struct history *h)
 	if (!query_int(h, "PRAGMA journal_mode = WAL", &ignored) ||
 	    !exec(h, "PRAGMA synchronous = NORMAL", "configuring the database") ||
 	    !exec(h, tuning_sql, "configuring the database") || !add_key_functions(h) ||
-	    !check_or_create_schema(h) || !query_int(h, LAST_SEQ_SQL, &h->opened_at_seq))
+	    !check_or_create_schema(h) || !tune_index(h) ||
+	    !query_int(h, LAST_SEQ_SQL, &h->opened_at_seq))
 		return false;
 	h->seen_upto = h->opened_at_seq;
 	draw_checkpoint_pages(h);

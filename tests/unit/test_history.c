@@ -1511,6 +1511,9 @@ static void check_schema_9(sqlite3 *db, const char *indexed_upto)
 	check_pragma(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
 	                 "sql LIKE '%WHEN old.seq <= (SELECT indexed_upto FROM search_progress)%'",
 	             "2");
+	check_pragma(db, "SELECT group_concat(k || '=' || v, ',') FROM (SELECT k, v FROM"
+	                 " messages_fts_config WHERE k IN ('usermerge', 'crisismerge') ORDER BY k)",
+	             "crisismerge=64,usermerge=16");
 }
 
 START_TEST(wal_private_and_versioned)
@@ -1811,6 +1814,24 @@ START_TEST(upgrades_schema_8)
 }
 END_TEST
 
+/* A schema 9 file whose index was made before it had its merge settings
+ * takes them at open, its rows and words as they were. */
+START_TEST(tunes_an_index_made_before)
+{
+	five_rows_in_schema("DELETE FROM messages_fts_config"
+	                    " WHERE k IN ('usermerge', 'crisismerge');");
+	struct history *h = open_store();
+	ck_assert_int_eq(search(h, "number", 100), 5);
+	check_numbered(0, 0); /* oldest first */
+	check_numbered(4, 4);
+	history_close(h);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	check_schema_9(db, "5");
+	sqlite3_close(db);
+}
+END_TEST
+
 /* Schema 6 did not say where a message was said: its rows read back with
  * "" for network, room and recipient, and the file takes new rows that do. */
 START_TEST(upgrades_schema_6)
@@ -1986,6 +2007,7 @@ int main(void)
 	tcase_add_test(store, upgrades_schema_5);
 	tcase_add_test(store, upgrades_schema_6);
 	tcase_add_test(store, upgrades_schema_8);
+	tcase_add_test(store, tunes_an_index_made_before);
 	tcase_add_test(store, has_message_at_any_age);
 	tcase_add_test(store, has_message_rarely_asks_sqlite);
 	tcase_add_test(store, has_message_filter_kept_across_runs);
