@@ -114,15 +114,12 @@
  * ranking by relevance needs them; a search lists the newest first), one
  * write less per message.  detail=none (since schema 9): no token's
  * position either, which only phrases need, and the words searched for
- * are ANDed (search_words.h).  No merging of index segments inside a
- * commit as FTS5 does by default (it made one flush in a hundred stall
- * the loop for up to a second at 1M messages): each flush merges a
- * bounded amount instead, see MERGE_SQL. */
+ * are ANDed (search_words.h).  How it merges its segments is set at open
+ * (tune_index). */
 #define FTS_SQL                                                                            \
 	"CREATE VIRTUAL TABLE messages_fts USING fts5(text, nick,"                         \
 	"  content='messages', content_rowid='seq', columnsize=0, detail=none,"           \
-	"  tokenize='" SEARCH_WORDS_TOKENIZER "');"                                         \
-	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
+	"  tokenize='" SEARCH_WORDS_TOKENIZER "');"
 
 /* Where a message was said (since schema 7): its network and room, and
  * a private message's recipient ("" for a room's, whose room is set).
@@ -308,22 +305,29 @@ static const char PRUNE_COUNT_SQL[] =
  * enough segments to be worth it: nearly free when there is nothing to do. */
 static const char MERGE_SQL[] =
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?1)";
-/* A level's segments are merged once it holds INDEX_MERGE_SEGMENTS: with
+/* No merging of index segments inside a commit as FTS5 does by default
+ * (automerge; it made one flush in a hundred stall the loop for up to a
+ * second at 1M messages): each flush merges a bounded amount instead, see
+ * MERGE_SQL.  A level's segments are merged once it holds
+ * INDEX_MERGE_SEGMENTS: with
  * FTS5's default, 4, each row's entries were written again more often, and
  * a sender's flood spent half as much again on its index (bench/README.md,
  * "Merging sixteen segments"); searches read more segments, and stay
  * around a millisecond at a million stored.  All of a level's segments are
  * merged at once, inside a commit, only past INDEX_CRISIS_SEGMENTS, which
- * the merges of MERGE_SQL keep ahead of.  Both are FTS5's settings, kept
- * in the file: set at open when missing, so that a file made before takes
- * them; an older mqchat reads such an index as any other. */
+ * the merges of MERGE_SQL keep ahead of.  All three are FTS5's settings,
+ * kept in the file: set at open when missing, so that a file made before
+ * takes them, and a new index (a new file, an upgrade) too; an older
+ * mqchat reads such an index as any other. */
 #define INDEX_MERGE_SEGMENTS 16
 #define INDEX_CRISIS_SEGMENTS 64
+#define INDEX_SETTINGS 3
 static const char INDEX_TUNED_SQL[] =
-	"SELECT count(*) FROM messages_fts_config WHERE"
+	"SELECT count(*) FROM messages_fts_config WHERE (k = 'automerge' AND v = 0) OR"
 	" (k = 'usermerge' AND v = " STRINGIFY(INDEX_MERGE_SEGMENTS) ") OR"
 	" (k = 'crisismerge' AND v = " STRINGIFY(INDEX_CRISIS_SEGMENTS) ")";
 static const char TUNE_INDEX_SQL[] =
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 0);"
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES"
 	" ('usermerge', " STRINGIFY(INDEX_MERGE_SEGMENTS) ");"
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES"
@@ -602,13 +606,13 @@ static int note_log_size(void *data, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-/* The index's merge settings, written once per file. */
+/* The index's merge settings, written once per index. */
 static bool tune_index(struct history *h)
 {
 	int64_t tuned;
 	if (!query_int(h, INDEX_TUNED_SQL, &tuned))
 		return false;
-	return tuned == 2 || exec(h, TUNE_INDEX_SQL, "configuring the search index");
+	return tuned == INDEX_SETTINGS || exec(h, TUNE_INDEX_SQL, "configuring the search index");
 }
 
 static bool setup(struct history *h)

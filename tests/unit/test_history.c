@@ -1514,6 +1514,7 @@ static void check_schema_9(sqlite3 *db, const char *indexed_upto)
 	check_pragma(db, "SELECT group_concat(k || '=' || v, ',') FROM (SELECT k, v FROM"
 	                 " messages_fts_config WHERE k IN ('usermerge', 'crisismerge') ORDER BY k)",
 	             "crisismerge=64,usermerge=16");
+	check_pragma(db, "SELECT v FROM messages_fts_config WHERE k = 'automerge'", "0");
 }
 
 START_TEST(wal_private_and_versioned)
