@@ -5,10 +5,11 @@
  * (odd) or 3.1.1, the rest is what the broker sent.  Checked: a packet
  * read as plain lies whole within the input, its topic and payload inside
  * it and back to back; its topic is non-empty text without NUL or
- * wildcard; its QoS is 0 or 1, with a packet id exactly at QoS 1; its
+ * wildcard that libmosquitto's UTF-8 check accepts; its QoS is 0 or 1, with a packet id exactly at QoS 1; its
  * DUP is the first byte's; and the packet check (mqtt_packet_check.c),
  * which sees every byte first, passes it with the same size.
  */
+#include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_require(p.topic_len > 0 && !memchr(p.topic, '\0', p.topic_len) &&
 		                     !memchr(p.topic, '+', p.topic_len) && !memchr(p.topic, '#', p.topic_len),
 		             "a topic without NUL or wildcard");
+		fuzz_require(mosquitto_validate_utf8((const char *)p.topic, (int)p.topic_len) ==
+		                     MOSQ_ERR_SUCCESS,
+		             "a topic libmosquitto accepts");
 		fuzz_require(p.qos == 0 || p.qos == 1, "QoS 0 or 1");
 		fuzz_require((p.qos == 1) == (p.mid != 0), "a packet id exactly at QoS 1");
 		fuzz_require(p.dup == ((bytes[0] & 0x08) != 0), "DUP as the first byte says");

@@ -2,6 +2,7 @@
 /* Which PUBLISH packets are plain (mqtt_publish_wire.c): read without
  * libmosquitto, so everything else must be refused to it. */
 #include <check.h>
+#include <mosquitto.h>
 #include <string.h>
 
 #include "check_run.h"
@@ -59,6 +60,31 @@ START_TEST(what_libmosquitto_must_read_is_refused)
 }
 END_TEST
 
+/* The one-pass check of a printable topic against libmosquitto's rules,
+ * for every byte alone, between printable ones, and for UTF-8 text. */
+static bool as_libmosquitto(const char *topic, size_t len)
+{
+	return len > 0 && !memchr(topic, '+', len) && !memchr(topic, '#', len) &&
+	       mosquitto_validate_utf8(topic, (int)len) == MOSQ_ERR_SUCCESS;
+}
+
+START_TEST(a_topic_is_checked_as_libmosquitto_would)
+{
+	for (int c = 0; c < 256; c++) {
+		char alone[1] = {(char)c}, between[3] = {'a', (char)c, 'b'};
+		ck_assert_msg(mqtt_publish_topic_ok(alone, 1) == as_libmosquitto(alone, 1), "byte %d", c);
+		ck_assert_msg(mqtt_publish_topic_ok(between, 3) == as_libmosquitto(between, 3),
+		              "byte %d between", c);
+	}
+	ck_assert(mqtt_publish_topic_ok("sala/caf\xc3\xa9", 10));
+	ck_assert(!mqtt_publish_topic_ok("sala/caf\xc3", 9));      /* cut short */
+	ck_assert(!mqtt_publish_topic_ok("sala/\xc2\x85", 7));     /* U+0085, a control */
+	ck_assert(!mqtt_publish_topic_ok("sala/\x7f", 6));
+	ck_assert(!mqtt_publish_topic_ok("caf\xc3\xa9/#", 7));
+	ck_assert(!mqtt_publish_topic_ok("", 0));
+}
+END_TEST
+
 START_TEST(the_acknowledgement_names_the_packet_id)
 {
 	uint8_t ack[MQTT_PUBACK_SIZE];
@@ -73,6 +99,7 @@ int main(void)
 	TCase *tc = tcase_create("publish_wire");
 	tcase_add_test(tc, a_room_line_is_read);
 	tcase_add_test(tc, what_libmosquitto_must_read_is_refused);
+	tcase_add_test(tc, a_topic_is_checked_as_libmosquitto_would);
 	tcase_add_test(tc, the_acknowledgement_names_the_packet_id);
 	suite_add_tcase(s, tc);
 	return check_run(s);
