@@ -233,19 +233,16 @@ void chat_notify_peer_waiting(struct network *net, bool waiting)
 	net->peer_waiting = waiting;
 }
 
-static struct outgoing *outgoing_new(const struct said *s)
+static struct outgoing *outgoing_of_said(const struct said *s)
 {
-	struct outgoing *m = xcalloc(1, sizeof *m);
+	struct outgoing *m = outgoing_new(&(struct outgoing_words){
+		.nick = s->nick, .text = s->text, .room = s->to && *s->to ? "" : s->room,
+		.to = s->to, .origin = s->origin});
 	m->type = s->type;
 	if (s->id && *s->id)
 		memcpy(m->id, s->id, strnlen(s->id, sizeof m->id - 1));
 	else
 		identity_new_message_id(m->id);
-	m->nick = xstrdup(s->nick);
-	m->text = xstrdup(s->text);
-	m->room = xstrdup(s->to && *s->to ? "" : s->room);
-	m->to = xstrdup(s->to ? s->to : "");
-	m->origin = xstrdup(s->origin ? s->origin : "");
 	m->hops = s->hops;
 	m->time_ms = s->time_ms ? s->time_ms : wall_ms();
 	return m;
@@ -256,7 +253,7 @@ static void relay(struct chat *chat, const struct mqc_message *msg);
 void chat_say(struct chat *chat, const struct said *s)
 {
 	struct network *net = s->net;
-	struct outgoing *m = outgoing_new(s);
+	struct outgoing *m = outgoing_of_said(s);
 	delivery_track(chat->delivery, m, !outgoing_is_announcement(m));
 	sendq_add(&net->sendq, m, s->first);
 	struct mqc_message msg = outgoing_message(chat, net, m);

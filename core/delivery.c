@@ -80,14 +80,11 @@ void delivery_close(struct delivery *d)
 
 static void queue_leftover(void *data, const struct mqc_message *msg, int64_t seq)
 {
-	struct outgoing *m = xcalloc(1, sizeof *m);
+	struct outgoing *m = outgoing_new(&(struct outgoing_words){
+		.nick = msg->nick, .text = msg->text, .room = msg->room, .to = msg->to,
+		.origin = msg->origin});
 	m->type = msg->type;
 	snprintf(m->id, sizeof m->id, "%s", msg->id);
-	m->nick = xstrdup(msg->nick);
-	m->text = xstrdup(msg->text);
-	m->room = xstrdup(msg->room);
-	m->to = xstrdup(msg->to);
-	m->origin = xstrdup(msg->origin);
 	m->hops = msg->hops;
 	m->time_ms = msg->time_ms;
 	m->saved = true;

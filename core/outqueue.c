@@ -2,6 +2,32 @@
 #include "outqueue.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+#define N_WORDS 5
+
+struct outgoing *outgoing_new(const struct outgoing_words *words)
+{
+	const char *from[N_WORDS] = {words->nick, words->text, words->room, words->to,
+	                             words->origin};
+	size_t len[N_WORDS], total = 0;
+	for (int i = 0; i < N_WORDS; i++) {
+		from[i] = from[i] ? from[i] : "";
+		len[i] = strlen(from[i]) + 1;
+		total += len[i];
+	}
+	struct outgoing *m = xmalloc(sizeof *m + total);
+	*m = (struct outgoing){0};
+	const char **into[N_WORDS] = {&m->nick, &m->text, &m->room, &m->to, &m->origin};
+	char *at = m->words;
+	for (int i = 0; i < N_WORDS; i++) {
+		*into[i] = memcpy(at, from[i], len[i]);
+		at += len[i];
+	}
+	return m;
+}
 
 void outqueue_push(struct outqueue *q, struct outgoing *m)
 {
@@ -57,11 +83,6 @@ struct outgoing *outqueue_take(struct outqueue *q, uint64_t token)
 
 void outgoing_free(struct outgoing *m)
 {
-	free(m->nick);
-	free(m->text);
-	free(m->room);
-	free(m->to);
-	free(m->origin);
 	free(m);
 }
 

@@ -75,15 +75,10 @@ static int rows_on_disk(void)
 static struct outgoing *say(struct delivery *d, struct outqueue *q, enum mqc_msg_type type,
                             const char *id, const char *text)
 {
-	struct outgoing *m = calloc(1, sizeof *m);
-	ck_assert_ptr_nonnull(m);
+	struct outgoing *m =
+		outgoing_new(&(struct outgoing_words){.nick = "ana", .text = text, .room = "sala"});
 	m->type = type;
 	snprintf(m->id, sizeof m->id, "%s", id);
-	m->nick = strdup("ana");
-	m->text = strdup(text);
-	m->room = strdup("sala");
-	m->to = strdup("");
-	m->origin = strdup("");
 	m->time_ms = 1700000000000;
 	delivery_track(d, m, type != MQC_MSG_JOIN && type != MQC_MSG_LEAVE);
 	outqueue_push(q, m);
@@ -111,6 +106,26 @@ static struct delivery *open_claiming(const struct outbox_dest *dest, struct out
 	ck_assert_int_eq(claim(d, dest, into, elsewhere), expected);
 	return d;
 }
+
+/* A message holds copies of its words, NULL as "", and zero elsewhere. */
+START_TEST(a_message_holds_copies_of_its_words)
+{
+	char text[] = "hola";
+	struct outgoing *m = outgoing_new(&(struct outgoing_words){
+		.nick = "ana", .text = text, .to = "bea", .origin = "irc:#sala"});
+	text[0] = 'X';
+	ck_assert_str_eq(m->nick, "ana");
+	ck_assert_str_eq(m->text, "hola");
+	ck_assert_str_eq(m->room, "");
+	ck_assert_str_eq(m->to, "bea");
+	ck_assert_str_eq(m->origin, "irc:#sala");
+	ck_assert_uint_eq(m->token, 0);
+	ck_assert_str_eq(m->id, "");
+	ck_assert(!m->saved);
+	ck_assert_ptr_null(m->next);
+	outgoing_free(m);
+}
+END_TEST
 
 START_TEST(kept_messages_are_saved_at_the_round_end_and_forgotten_when_acknowledged)
 {
@@ -297,6 +312,7 @@ static Suite *delivery_suite(void)
 	Suite *s = suite_create("delivery");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_message_holds_copies_of_its_words);
 	tcase_add_test(tc, kept_messages_are_saved_at_the_round_end_and_forgotten_when_acknowledged);
 	tcase_add_test(tc, a_message_acknowledged_before_the_round_end_is_never_written);
 	tcase_add_test(tc, a_later_process_claims_what_was_left_for_its_destination);
