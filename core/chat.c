@@ -258,10 +258,8 @@ void chat_say(struct chat *chat, const struct said *s)
 	sendq_add(&net->sendq, m, s->first);
 	struct mqc_message msg = outgoing_message(chat, net, m);
 	/* A broker echo of a json message is known by its identity. */
-	struct dedup_identity ident;
-	dedup_identify(&ident, &msg, msg.time_ms, NULL, NULL, 0);
-	archive_said(chat->archive, &msg, &ident);
-	dedup_identity_free(&ident);
+	dedup_identify_again(&chat->said_identity, &msg, msg.time_ms, NULL, NULL, 0);
+	archive_said(chat->archive, &msg, &chat->said_identity);
 	chat_deliver(chat, NULL, &msg);
 	if (!outgoing_is_announcement(m) && !*m->to)
 		relay(chat, &msg);
@@ -927,6 +925,7 @@ void chat_close(struct chat *chat)
 	archive_close(chat->archive);
 	chat->archive = NULL;
 	arrival_free(&chat->arrival);
+	dedup_identity_free(&chat->said_identity);
 	if (chat->signal_fd > 0)
 		close(chat->signal_fd);
 }

@@ -80,6 +80,9 @@ struct chat {
 	 * (arrival_begin). */
 	struct arrival arrival;
 	bool arrival_busy;
+	/* A line said: its identity, made in the buffers of the one before
+	 * (chat_say is done with it before anything can say another). */
+	struct dedup_identity said_identity;
 
 	struct who_request *who; /* mqchat --who; NULL: a chat */
 	struct loop_timer *who_timer; /* its deadline */

@@ -24,18 +24,19 @@ static bool clean_text(struct strbuf *clean, const char *text, size_t len)
 	return clean->len > 0 && strspn(clean->data, " ") != clean->len;
 }
 
-/* The sender's nick: the user's, or a frontend's override when it is one. */
-static char *sender_nick(struct chat *chat, struct instance *from, const char *override)
+/* A frontend's override of the sender's nick, when it is one; NULL: the
+ * user's. */
+static char *other_nick(struct chat *chat, struct instance *from, const char *override)
 {
 	if (!override || !*override)
-		return xstrdup(chat->nick);
+		return NULL;
 	struct strbuf err = STRBUF_INIT;
 	char *other = identity_clean_nick(override, strlen(override), &err);
 	if (!other)
 		log_print(from->name, MQC_LOG_WARNING, "nick '%s' refused (%s); sending as %s",
 		          override, strbuf_str(&err), chat->nick);
 	strbuf_free(&err);
-	return other ? other : xstrdup(chat->nick);
+	return other;
 }
 
 static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type,
@@ -44,10 +45,11 @@ static void say(struct chat *chat, struct instance *from, enum mqc_msg_type type
 	struct strbuf clean = STRBUF_INIT;
 	if (clean_text(&clean, text, len)) {
 		const struct frontend_room *fr = &chat->rooms[frontend_index(chat, from)];
-		char *nick = sender_nick(chat, from, nick_override);
+		char *other = other_nick(chat, from, nick_override);
 		chat_say(chat, &(struct said){.net = fr->net, .room = fr->room, .type = type,
-		                              .nick = nick, .text = clean.data});
-		free(nick);
+		                              .nick = other ? other : chat->nick,
+		                              .text = clean.data});
+		free(other);
 	}
 	strbuf_free(&clean);
 }
