@@ -5,9 +5,10 @@
  * (odd) or 3.1.1, the rest is what the broker sent.  Checked: a packet
  * read as plain lies whole within the input, its topic and payload inside
  * it and back to back; its topic is non-empty text without NUL or
- * wildcard that libmosquitto's UTF-8 check accepts; its QoS is 0 or 1, with a packet id exactly at QoS 1; its
- * DUP is the first byte's; and the packet check (mqtt_packet_check.c),
- * which sees every byte first, passes it with the same size.
+ * wildcard that libmosquitto's UTF-8 check accepts; its QoS is 0 or 1,
+ * with a packet id exactly at QoS 1; its DUP is the first byte's; and the
+ * packet check (mqtt_packet_check.c), which sees every byte first, passes
+ * it with the same size.
  */
 #include <mosquitto.h>
 #include <stdlib.h>

@@ -42,6 +42,7 @@ bool mqtt_publish_topic_ok(const char *topic, size_t len)
 	return plain == len || (!memchr(topic, '+', len) && !memchr(topic, '#', len) &&
 	                        mosquitto_validate_utf8(topic, (int)len) == MOSQ_ERR_SUCCESS);
 }
+
 bool mqtt_publish_plain(const uint8_t *data, size_t len, bool v5, struct mqtt_publish *p)
 {
 	size_t body_len, header;
