@@ -309,11 +309,10 @@ static const char MERGE_SQL[] =
  * (automerge; it made one flush in a hundred stall the loop for up to a
  * second at 1M messages): each flush merges a bounded amount instead, see
  * MERGE_SQL.  A level's segments are merged once it holds
- * INDEX_MERGE_SEGMENTS: with
- * FTS5's default, 4, each row's entries were written again more often, and
- * a sender's flood spent half as much again on its index (bench/README.md,
- * "Merging sixteen segments"); searches read more segments, and stay
- * around a millisecond at a million stored.  All of a level's segments are
+ * INDEX_MERGE_SEGMENTS: with FTS5's default, 4, each row's entries were
+ * written again more often, and a sender's flood spent half as much again
+ * on its index (bench/README.md, "Merging sixteen segments"); searches
+ * read more segments, and stay around a millisecond at a million stored.  All of a level's segments are
  * merged at once, inside a commit, only past INDEX_CRISIS_SEGMENTS, which
  * the merges of MERGE_SQL keep ahead of.  All three are FTS5's settings,
  * kept in the file: set at open when missing, so that a file made before
@@ -774,16 +773,8 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 		or_empty(msg->id),   or_empty(msg->topic),   or_empty(msg->nick),
 		or_empty(msg->sender_id), or_empty(msg->text), dedup_key ? dedup_key : "",
 		or_empty(msg->network), or_empty(msg->room), or_empty(msg->to)};
-	size_t lens[N_PENDING_STRINGS], total = 0;
-	for (size_t i = 0; i < N_PENDING_STRINGS; i++) {
-		lens[i] = strlen(fields[i]) + 1;
-		total += lens[i];
-	}
-	char *block = xmalloc(total), *copies[N_PENDING_STRINGS];
-	for (size_t i = 0, at = 0; i < N_PENDING_STRINGS; at += lens[i], i++) {
-		copies[i] = block + at;
-		memcpy(copies[i], fields[i], lens[i]);
-	}
+	const char *copies[N_PENDING_STRINGS];
+	char *block = xpack_strings(0, N_PENDING_STRINGS, fields, copies);
 	h->pending[h->first + h->n_pending++] = (struct pending){
 		.id = copies[0], .topic = copies[1], .nick = copies[2], .sender_id = copies[3],
 		.text = copies[4], .dedup_key = dedup_key ? copies[5] : NULL, .network = copies[6],

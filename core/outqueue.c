@@ -2,30 +2,16 @@
 #include "outqueue.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "strbuf.h"
 
-#define N_WORDS 5
-
 struct outgoing *outgoing_new(const struct outgoing_words *words)
 {
-	const char *from[N_WORDS] = {words->nick, words->text, words->room, words->to,
-	                             words->origin};
-	size_t len[N_WORDS], total = 0;
-	for (int i = 0; i < N_WORDS; i++) {
-		from[i] = from[i] ? from[i] : "";
-		len[i] = strlen(from[i]) + 1;
-		total += len[i];
-	}
-	struct outgoing *m = xmalloc(sizeof *m + total);
-	*m = (struct outgoing){0};
-	const char **into[N_WORDS] = {&m->nick, &m->text, &m->room, &m->to, &m->origin};
-	char *at = m->words;
-	for (int i = 0; i < N_WORDS; i++) {
-		*into[i] = memcpy(at, from[i], len[i]);
-		at += len[i];
-	}
+	const char *from[] = {words->nick, words->text, words->room, words->to, words->origin};
+	const char *copies[sizeof from / sizeof *from];
+	struct outgoing *m = xpack_strings(sizeof *m, sizeof from / sizeof *from, from, copies);
+	*m = (struct outgoing){.nick = copies[0], .text = copies[1], .room = copies[2],
+	                       .to = copies[3], .origin = copies[4]};
 	return m;
 }
 

@@ -28,7 +28,6 @@ struct outgoing {
 	bool saved; /* in the outbox, or not meant for it */
 	int64_t outbox_seq; /* its row there; 0: none */
 	struct outgoing *next;
-	char words[]; /* what nick, text, room, to and origin point into */
 };
 
 /* What a new message's words are copied from; NULL is "". */
@@ -36,9 +35,10 @@ struct outgoing_words {
 	const char *nick, *text, *room, *to, *origin;
 };
 
-/* A message of `words`, every other field zero, in one allocation: a line
- * said costs one malloc, not six (bench/README.md, "A line's own work,
- * before history").  Freed by outgoing_free(). */
+/* A message of `words`, every other field zero, its words copied after it
+ * in one allocation (xpack_strings): a line said costs one malloc, not six
+ * (bench/README.md, "A line's own work, before history").  Freed by
+ * outgoing_free(). */
 struct outgoing *outgoing_new(const struct outgoing_words *words);
 
 struct outqueue {

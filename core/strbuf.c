@@ -48,6 +48,19 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void *xpack_strings(size_t head, size_t n, const char *const from[], const char *copies[])
+{
+	size_t total = head;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(from[i] ? from[i] : "") + 1;
+	char *block = xmalloc(total), *at = block + head;
+	for (size_t i = 0; i < n; i++) {
+		copies[i] = at;
+		at = stpcpy(at, from[i] ? from[i] : "") + 1;
+	}
+	return block;
+}
+
 static void strbuf_reserve(struct strbuf *sb, size_t extra)
 {
 	if (sb->len + extra + 1 <= sb->cap)

@@ -40,5 +40,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* One allocation: `head` bytes left to the caller, then copies of the `n`
+ * strings of `from` (NULL: "") back to back, `copies[i]` pointing at each.
+ * Freed whole. */
+void *xpack_strings(size_t head, size_t n, const char *const from[], const char *copies[]);
 
 #endif
