@@ -19,11 +19,10 @@
 
 /* History is written at the end of each round that stored messages, or of
  * a group of rounds (archive_write_round, from the chat's save step, after
- * the outbox),
- * without its full-text index, which the flush timer brings up to date
- * about INDEX_DELAY_MS later for all the rounds since, in one transaction (a
- * search first indexes what waits).  What a failed write left waits for
- * the flush timer:
+ * the outbox), without its full-text index, which the index timer brings
+ * up to date once the writes pause, for all the rounds since
+ * (ARCHIVE_INDEX_DELAY_MS; a search first indexes what waits).  What a
+ * failed write left waits for the flush timer:
  * retried after FLUSH_DELAY_MS * 5, then written in slices of FLUSH_BATCH
  * messages (more when much waits, see flush_now) FLUSH_NEXT_MS apart, so
  * the loop never stalls on it for long (bench/README.md). */
@@ -36,11 +35,6 @@
  * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
  * waits. */
 #define INDEX_NEXT_MS 5
-/* Indexing rows costs less the more are indexed at once: in a room of a
- * message every 5 ms, a pass every 200 ms (40 rows) cost 5.7-6.8 µs a row,
- * one every 2 s (400 rows) 3.3-4.2 (bench/README.md).  A search does not
- * wait for it: it indexes what waits first. */
-#define INDEX_DELAY_MS 2000
 /* Group commit.  In a busy room a transaction a round (a message or two a
  * round when they trickle in) cost more than the rest of receiving them,
  * and acknowledging each message alone kept the whole room, broker and
@@ -214,7 +208,10 @@ struct archive {
 	struct archive_settings set;
 	struct history *history; /* NULL: history off or unavailable */
 	struct dedup *dedup;
-	struct loop_timer *flush_timer;
+	struct loop_timer *flush_timer; /* a failed write's retry, a flood's slices */
+	struct loop_timer *index_timer; /* the full-text index's next pass */
+	bool index_soon;                /* armed for INDEX_NEXT_MS, not put off */
+	uint64_t index_due_ms;          /* monotonic: the latest it may be put off to; 0: none */
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
 	uint64_t last_write_ms; /* monotonic, of the last round's write */
@@ -263,6 +260,60 @@ static void flush_failed(struct archive *a)
 	loop_timer_arm(a->flush_timer, FLUSH_DELAY_MS * 5);
 }
 
+/* The sooner of two moments. */
+static uint64_t sooner(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The index's next pass comes INDEX_NEXT_MS from now, unless it is
+ * already due so soon. */
+static void index_soon(struct archive *a)
+{
+	if (!a->index_soon)
+		loop_timer_arm(a->index_timer, INDEX_NEXT_MS);
+	a->index_soon = true;
+}
+
+/* After a write: the index's next pass is put off until no write came
+ * for ARCHIVE_INDEX_DELAY_MS, drawn (the members of a room, which store the
+ * same message at the same moment, would otherwise all index at once), or
+ * ARCHIVE_INDEX_MAX_DELAY_MS after the pass was first due; it comes soon
+ * once ARCHIVE_INDEX_BATCH rows wait.  So does copying the log back into
+ * the file. */
+static void index_later(struct archive *a)
+{
+	if (!history_has_idle_work(a->history))
+		return;
+	uint64_t now = monotonic_ms();
+	if (!a->index_due_ms)
+		a->index_due_ms = now + ARCHIVE_INDEX_MAX_DELAY_MS;
+	if (history_unindexed(a->history) >= ARCHIVE_INDEX_BATCH || a->index_due_ms <= now) {
+		index_soon(a);
+		return;
+	}
+	uint64_t when = sooner(now + random_spread(ARCHIVE_INDEX_DELAY_MS), a->index_due_ms);
+	loop_timer_arm(a->index_timer, (uint32_t)(when - now));
+	a->index_soon = false;
+}
+
+/* A pass of the index (HISTORY_INDEX_SLICE rows at most), and the next
+ * INDEX_NEXT_MS later while rows still wait. */
+static void index_now(void *data)
+{
+	struct archive *a = data;
+	a->index_soon = false;
+	a->index_due_ms = 0;
+	if (a->failing)
+		return; /* the flush timer's retry indexes too */
+	if (history_flush_some(a->history, 0, false) < 0) {
+		flush_failed(a);
+		return;
+	}
+	if (history_has_idle_work(a->history))
+		index_soon(a);
+}
+
 static void flush_now(void *data)
 {
 	struct archive *a = data;
@@ -288,18 +339,12 @@ static void flush_now(void *data)
 	/* A waiting group's messages are its round's to write, and that
 	 * write draws the index's next delay: armed for them, this timer
 	 * indexed a paced room every FLUSH_DELAY_MS, a pass of 20-40 rows
-	 * instead of INDEX_DELAY_MS's hundreds (bench/README.md). */
+	 * instead of ARCHIVE_INDEX_DELAY_MS's hundreds (bench/README.md). */
 	size_t left = group_waits ? 0 : history_pending(a->history);
 	if (left)
 		loop_timer_arm(a->flush_timer, left >= FLUSH_BATCH ? FLUSH_NEXT_MS : FLUSH_DELAY_MS);
-	else if (history_has_idle_work(a->history))
-		loop_timer_arm(a->flush_timer, INDEX_NEXT_MS);
-}
-
-/* The sooner of two moments: a group's end, or its span's. */
-static uint64_t sooner(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
+	else
+		index_later(a);
 }
 
 /* When the waiting group is written (monotonic): ARCHIVE_GROUP_MS after
@@ -482,17 +527,14 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
 		flush_failed(a);
 		return 0;
 	}
-	/* The full-text index follows about INDEX_DELAY_MS later, for every
-	 * round since in one batch: indexed in each round's own transaction, a
-	 * message received alone (one in flight, a paced room) cost a dozen
-	 * page writes before its acknowledgement could leave.  So does copying
-	 * the log back into the file, with its two syncs (3-5 ms here): done
-	 * by the round that made the log long, it held up one message in 200
-	 * of a stream sent one at a time, and made the p99 (bench/README.md).
-	 * The delay is drawn: the members of a room, which store the same
-	 * message at the same moment, would otherwise all index at once. */
-	if (history_has_idle_work(a->history) && !loop_timer_armed(a->flush_timer))
-		loop_timer_arm(a->flush_timer, random_spread(INDEX_DELAY_MS));
+	/* The full-text index follows later, for every round since in one
+	 * batch: indexed in each round's own transaction, a message received
+	 * alone (one in flight, a paced room) cost a dozen page writes before
+	 * its acknowledgement could leave.  So does copying the log back into
+	 * the file, with its two syncs (3-5 ms here): done by the round that
+	 * made the log long, it held up one message in 200 of a stream sent one
+	 * at a time, and made the p99 (bench/README.md). */
+	index_later(a);
 	return 0;
 }
 
@@ -515,6 +557,7 @@ int archive_open(struct archive **out, const struct config *cfg, const char *sta
 		history_load_ids(a->history);
 		history_prune(a->history, set->max_messages, set->max_days, wall_ms());
 		a->flush_timer = loop_timer_add(loop, 0, false, flush_now, a);
+		a->index_timer = loop_timer_add(loop, 0, false, index_now, a);
 	}
 	*out = a;
 	return rc;
@@ -530,6 +573,8 @@ void archive_close(struct archive *a)
 	history_close(a->history);
 	if (a->flush_timer)
 		loop_timer_remove(a->flush_timer);
+	if (a->index_timer)
+		loop_timer_remove(a->index_timer);
 	dedup_free(a->dedup);
 	strbuf_free(&a->fed_by);
 	free(a->unavailable);
@@ -543,7 +588,7 @@ struct history *archive_store_handle(struct archive *a)
 
 bool archive_timer_armed(const struct archive *a)
 {
-	return a->flush_timer && loop_timer_armed(a->flush_timer);
+	return a->history && (loop_timer_armed(a->flush_timer) || loop_timer_armed(a->index_timer));
 }
 
 /* --- the message path ---------------------------------------------------- */

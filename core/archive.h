@@ -46,8 +46,8 @@ void archive_close(struct archive *a);
 char *archive_database_path(const struct config *cfg, const char *state_dir);
 /* The open store, for the outbox to share its file; NULL when none. */
 struct history *archive_store_handle(struct archive *a);
-/* Whether the archive's own timer is armed: a retry, a flood's slices,
- * the full-text index's catching up. */
+/* Whether one of the archive's own timers is armed: a retry, a flood's
+ * slices, the full-text index's next pass. */
 bool archive_timer_armed(const struct archive *a);
 
 /* How long after connecting a plain payload is looked up in history, and
@@ -135,6 +135,19 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
 #define ARCHIVE_SPACED_GAP_MS 2
 #define ARCHIVE_SPACED_SPAN_MS 1000
 #define ARCHIVE_SPACED_QUIET_GAPS 4
+
+/* The full-text index is brought up to date once no write came for about
+ * ARCHIVE_INDEX_DELAY_MS (drawn between half and one and a half times it;
+ * each write puts it off), and ARCHIVE_INDEX_MAX_DELAY_MS after a write
+ * left it behind at the latest; soon once ARCHIVE_INDEX_BATCH rows wait.
+ * Indexing costs less a row the more are indexed at once, and each pass
+ * starts cold: in a room of a message every 5 ms, a pass every 200 ms (40
+ * rows) cost 5.7-6.8 µs a row, one every 2 s (400 rows) 3.3-4.2
+ * (bench/README.md, "The index once the writes pause").  A search does not
+ * wait for it: it indexes what waits first. */
+#define ARCHIVE_INDEX_DELAY_MS 2000
+#define ARCHIVE_INDEX_MAX_DELAY_MS 30000
+#define ARCHIVE_INDEX_BATCH HISTORY_INDEX_SLICE
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

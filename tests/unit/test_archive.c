@@ -383,6 +383,15 @@ END_TEST
 /* A message whose round waits to share a write: one is stored right
  * after a write until its round waits (a round past ARCHIVE_GROUP_MS on a
  * busy machine writes it at once). */
+/* The index follows 1-3 s after the last write (ARCHIVE_INDEX_DELAY_MS):
+ * 30 s at most. */
+static void let_the_index_catch_up(struct history *h)
+{
+	for (int i = 0; i < 300 && history_has_idle_work(h); i++)
+		let_pass(100);
+	ck_assert(!history_has_idle_work(h));
+}
+
 static void one_message_waits(struct archive *a)
 {
 	bool waited = false;
@@ -408,14 +417,76 @@ START_TEST(the_flush_timer_leaves_a_waiting_group)
 	struct history *h = archive_store_handle(a);
 	ck_assert(history_has_idle_work(h)); /* "ana: first" is not indexed yet */
 	one_message_waits(a);
-	/* The index follows 1-3 s after a write (INDEX_DELAY_MS): 30 s at most. */
-	for (int i = 0; i < 300 && history_has_idle_work(h); i++)
-		let_pass(100);
-	ck_assert(!history_has_idle_work(h));
+	let_the_index_catch_up(h);
 	ck_assert(!archive_timer_armed(a));
 	ck_assert_uint_eq(pending_in(a), 1);
 	assert_written_now(a, true);
 	ck_assert(archive_timer_armed(a)); /* the group's row waits for the index */
+	archive_close(a);
+}
+END_TEST
+
+/* Writes a message every `gap_ms` for `span_ms`, and counts them in
+ * *written.  True if no two writes came ARCHIVE_INDEX_DELAY_MS / 2 apart
+ * (the shortest draw of the index's delay): a machine so busy that they
+ * did proves nothing. */
+static bool writes_without_a_pause(struct archive *a, uint32_t gap_ms, uint32_t span_ms,
+                                   size_t *written)
+{
+	bool paused = false;
+	uint64_t began = monotonic_ms(), last = began;
+	*written = 0;
+	for (int i = 0; monotonic_ms() - began < span_ms; i++) {
+		let_pass(gap_ms);
+		char text[32];
+		snprintf(text, sizeof text, "ana: line %d", i);
+		store_payload(a, text, 0);
+		uint64_t now = monotonic_ms();
+		paused = paused || now - last >= ARCHIVE_INDEX_DELAY_MS / 2;
+		last = now;
+		ck_assert_uint_eq(write_round(a, false, true), 0);
+		++*written;
+	}
+	return !paused;
+}
+
+/* Rows wait for the index while the writes go on: each puts its pass off,
+ * which comes once they pause.  Writes every 200 ms for longer than the
+ * index's longest delay; tried once more if the machine paused them. */
+START_TEST(the_index_waits_for_the_writes_to_pause)
+{
+	struct archive *a = NULL;
+	struct history *h = NULL;
+	bool unpaused = false;
+	size_t written = 0;
+	for (int tries = 0; tries < 2 && !unpaused; tries++) {
+		archive_close(a);
+		unlink(db_file);
+		a = archive_just_written();
+		h = archive_store_handle(a);
+		unpaused = writes_without_a_pause(a, 200, ARCHIVE_INDEX_DELAY_MS * 2, &written);
+	}
+	ck_assert(unpaused);
+	ck_assert_uint_eq(history_unindexed(h), written + 1); /* and "ana: first" */
+	let_the_index_catch_up(h);
+	ck_assert_uint_eq(history_unindexed(h), 0);
+	archive_close(a);
+}
+END_TEST
+
+/* However busy the room, ARCHIVE_INDEX_BATCH rows waiting are indexed soon
+ * (INDEX_NEXT_MS), not put off by the next write. */
+START_TEST(a_batch_of_rows_is_indexed_without_a_pause)
+{
+	struct archive *a = archive_just_written();
+	struct history *h = archive_store_handle(a);
+	store_many(a, "bea", ARCHIVE_INDEX_BATCH);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
+	ck_assert_uint_ge(history_unindexed(h), ARCHIVE_INDEX_BATCH);
+	let_pass(200);
+	store_payload(a, "ana: and more", 0);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
+	ck_assert_uint_le(history_unindexed(h), 1);
 	archive_close(a);
 }
 END_TEST
@@ -430,7 +501,7 @@ START_TEST(a_failed_write_ends_the_waiting_group)
 	sqlite3 *other;
 	ck_assert_int_eq(sqlite3_open(db_file, &other), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
-	let_pass(3500); /* past INDEX_DELAY_MS's draw: the pass has run, and failed */
+	let_pass(3500); /* past ARCHIVE_INDEX_DELAY_MS's draw: the pass has run, and failed */
 	ck_assert_uint_eq(pending_in(a), 1);
 	ck_assert_int_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
@@ -1230,6 +1301,8 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_group_of_two_networks_does_not_wait_on);
 	tcase_add_test(tc, the_flush_timer_leaves_a_waiting_group);
 	tcase_add_test(tc, a_failed_write_ends_the_waiting_group);
+	tcase_add_test(tc, the_index_waits_for_the_writes_to_pause);
+	tcase_add_test(tc, a_batch_of_rows_is_indexed_without_a_pause);
 	tcase_add_test(tc, ones_and_twos_that_stall_are_written_at_once);
 	tcase_add_test(tc, more_at_once_than_the_cap_ends_it);
 	tcase_add_test(tc, a_calm_room_nobody_waits_for_shares_longer_writes);
