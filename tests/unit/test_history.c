@@ -1269,6 +1269,30 @@ START_TEST(two_processes_store_one_message_once)
 }
 END_TEST
 
+/* A store reads what other processes stored since its own last write,
+ * never its own rows: the same words said again a few seconds later are
+ * another message, though they are within the window copies are looked
+ * for in.  Each commit by another process between the writes. */
+START_TEST(a_store_does_not_take_its_own_rows_for_anothers)
+{
+	struct history *a = open_store();
+	struct history *b = open_store();
+	add_said(a, "", "Pepe", "otra vez", 0, NOW_MS);
+	ck_assert_int_eq(history_flush(a), 1);
+	add_said(b, "", "Bea", "en medio", 0, NOW_MS + 10);
+	ck_assert_int_eq(history_flush(b), 1);
+	add_said(a, "", "Pepe", "y luego", 0, NOW_MS + 20);
+	ck_assert_int_eq(history_flush(a), 1);
+	add_said(b, "", "Bea", "otra vez en medio", 0, NOW_MS + 30);
+	ck_assert_int_eq(history_flush(b), 1);
+	add_said(a, "", "Pepe", "y luego", 0, NOW_MS + 5000);
+	ck_assert_int_eq(history_flush(a), 1);
+	ck_assert_int_eq(rows_on_disk(), 5);
+	history_close(a);
+	history_close(b);
+}
+END_TEST
+
 /* After a restart the broker hands back our own message (its echo,
  * queued in our session) as a plain receiver sees it: known at any age. */
 START_TEST(own_message_known_as_plain_at_any_age)
@@ -2019,6 +2043,7 @@ int main(void)
 	tcase_add_test(store, has_message_rarely_asks_sqlite);
 	tcase_add_test(store, has_message_filter_kept_across_runs);
 	tcase_add_test(store, two_processes_store_one_message_once);
+	tcase_add_test(store, a_store_does_not_take_its_own_rows_for_anothers);
 	tcase_add_test(store, own_message_known_as_plain_at_any_age);
 	tcase_add_test(store, rows_read_back_are_sanitised);
 	tcase_add_test(store, memory_store_for_tests);
