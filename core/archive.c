@@ -211,7 +211,7 @@ struct archive {
 	struct loop_timer *flush_timer; /* a failed write's retry, a flood's slices */
 	struct loop_timer *index_timer; /* the full-text index's next pass */
 	bool index_soon;                /* armed for INDEX_NEXT_MS, not put off */
-	uint64_t index_due_ms;          /* monotonic: the latest it may be put off to; 0: none */
+	uint64_t index_due_ms; /* monotonic: it is put off no later; 0: caught up */
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
 	uint64_t last_write_ms; /* monotonic, of the last round's write */
@@ -277,10 +277,10 @@ static void index_soon(struct archive *a)
 
 /* After a write: the index's next pass is put off until no write came
  * for ARCHIVE_INDEX_DELAY_MS, drawn (the members of a room, which store the
- * same message at the same moment, would otherwise all index at once), or
- * ARCHIVE_INDEX_MAX_DELAY_MS after the pass was first due; it comes soon
- * once ARCHIVE_INDEX_BATCH rows wait.  So does copying the log back into
- * the file. */
+ * same message at the same moment, would otherwise all index at once), but
+ * not past ARCHIVE_INDEX_MAX_DELAY_MS after a write first left it behind;
+ * from then on it catches up, a slice every INDEX_NEXT_MS.  So does
+ * copying the log back into the file. */
 static void index_later(struct archive *a)
 {
 	if (!history_has_idle_work(a->history))
@@ -288,7 +288,7 @@ static void index_later(struct archive *a)
 	uint64_t now = monotonic_ms();
 	if (!a->index_due_ms)
 		a->index_due_ms = now + ARCHIVE_INDEX_MAX_DELAY_MS;
-	if (history_unindexed(a->history) >= ARCHIVE_INDEX_BATCH || a->index_due_ms <= now) {
+	if (a->index_due_ms <= now) {
 		index_soon(a);
 		return;
 	}
@@ -303,7 +303,6 @@ static void index_now(void *data)
 {
 	struct archive *a = data;
 	a->index_soon = false;
-	a->index_due_ms = 0;
 	if (a->failing)
 		return; /* the flush timer's retry indexes too */
 	if (history_flush_some(a->history, 0, false) < 0) {
@@ -312,6 +311,8 @@ static void index_now(void *data)
 	}
 	if (history_has_idle_work(a->history))
 		index_soon(a);
+	else
+		a->index_due_ms = 0; /* caught up */
 }
 
 static void flush_now(void *data)

@@ -138,16 +138,16 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
 
 /* The full-text index is brought up to date once no write came for about
  * ARCHIVE_INDEX_DELAY_MS (drawn between half and one and a half times it;
- * each write puts it off), and ARCHIVE_INDEX_MAX_DELAY_MS after a write
- * left it behind at the latest; soon once ARCHIVE_INDEX_BATCH rows wait.
- * Indexing costs less a row the more are indexed at once, and each pass
- * starts cold: in a room of a message every 5 ms, a pass every 200 ms (40
- * rows) cost 5.7-6.8 µs a row, one every 2 s (400 rows) 3.3-4.2
- * (bench/README.md, "The index once the writes pause").  A search does not
- * wait for it: it indexes what waits first. */
+ * each write puts it off), or, in a room that never pauses, from
+ * ARCHIVE_INDEX_MAX_DELAY_MS after a write first left it behind.  Indexing
+ * costs less a row the more are indexed at once, and each pass starts
+ * cold: in a room of a message every 5 ms, a pass every 200 ms (40 rows)
+ * cost 5.7-6.8 µs a row, one every 2 s (400 rows) 3.3-4.2; and a flood is
+ * received faster without its index (bench/README.md, "The index once the
+ * writes pause").  A search does not wait for it: it indexes what waits
+ * first. */
 #define ARCHIVE_INDEX_DELAY_MS 2000
-#define ARCHIVE_INDEX_MAX_DELAY_MS 30000
-#define ARCHIVE_INDEX_BATCH HISTORY_INDEX_SLICE
+#define ARCHIVE_INDEX_MAX_DELAY_MS 10000
 
 /* Stores a message seen or sent (off the hot path: buffered), under the
  * key archive_check() looks for (a retained one under its retained key). */

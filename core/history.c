@@ -426,11 +426,6 @@ size_t history_pending(const struct history *h)
 	return h->n_pending;
 }
 
-size_t history_unindexed(const struct history *h)
-{
-	return h->unindexed;
-}
-
 struct sqlite3 *history_connection(struct history *h)
 {
 	return h->db;

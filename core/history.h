@@ -108,8 +108,6 @@ void history_add(struct history *h, const struct mqc_message *msg, const char *d
 
 /* Messages buffered and not yet written: arm the flush timer while > 0. */
 size_t history_pending(const struct history *h);
-/* Rows written but not in the full-text index yet, as last counted. */
-size_t history_unindexed(const struct history *h);
 
 /* The store's SQLite connection, for the outbox, which keeps its table in
  * the same file (outbox_open_in): one connection, one page cache, one

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "check_sql.h"
 #include "dedup.h"
 #include "history.h"
 
@@ -138,16 +139,7 @@ static void check_numbered(size_t at, int number)
 /* Rows in the file, read through a connection of our own. */
 static int64_t rows_on_disk(void)
 {
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *s;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages", -1, &s, NULL),
-	                 SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return n;
+	return sql_number(db_path, "SELECT count(*) FROM messages");
 }
 
 /* The full-text index holds exactly the words of the rows in the table. */
@@ -203,18 +195,8 @@ END_TEST
 /* Rows in the full-text index, counted by asking it directly. */
 static int indexed_rows(void)
 {
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	sqlite3_stmt *s;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages_fts "
-	                                        "WHERE messages_fts MATCH 'number'",
-	                                    -1, &s, NULL),
-	                 SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	int n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return n;
+	return (int)sql_number(db_path, "SELECT count(*) FROM messages_fts"
+	                                " WHERE messages_fts MATCH 'number'");
 }
 
 START_TEST(a_flood_is_indexed_later)
