@@ -29,11 +29,9 @@
 #define FLUSH_DELAY_MS 200
 #define FLUSH_BATCH 256
 #define FLUSH_NEXT_MS 1
-/* A flood (a whole batch waiting at a flush) is stored without its
- * full-text index, which costs more than the rest of storing a message
- * (bench/README.md); the index catches up once it is over, with what a
- * calm flush writes, or in slices INDEX_NEXT_MS apart while nothing else
- * waits. */
+/* A flood is stored without its full-text index, which costs more than
+ * the rest of storing a message (bench/README.md); the index catches up
+ * once it is over (index_later), in slices INDEX_NEXT_MS apart. */
 #define INDEX_NEXT_MS 5
 /* Group commit.  In a busy room a transaction a round (a message or two a
  * round when they trickle in) cost more than the rest of receiving them,
