@@ -381,9 +381,6 @@ START_TEST(a_group_of_two_networks_does_not_wait_on)
 }
 END_TEST
 
-/* A message whose round waits to share a write: one is stored right
- * after a write until its round waits (a round past ARCHIVE_GROUP_MS on a
- * busy machine writes it at once). */
 /* Rows stored but not in the full-text index yet, as the file says. */
 static int64_t rows_unindexed(void)
 {
@@ -400,6 +397,9 @@ static void let_the_index_catch_up(struct history *h)
 	ck_assert(!history_has_idle_work(h));
 }
 
+/* A message whose round waits to share a write: one is stored right
+ * after a write until its round waits (a round past ARCHIVE_GROUP_MS on a
+ * busy machine writes it at once). */
 static void one_message_waits(struct archive *a)
 {
 	bool waited = false;
@@ -490,11 +490,14 @@ START_TEST(the_index_waits_for_the_writes_to_pause)
 END_TEST
 
 /* In a room that never pauses, the index catches up from
- * ARCHIVE_INDEX_MAX_DELAY_MS after the first write it missed. */
+ * ARCHIVE_INDEX_MAX_DELAY_MS after the first write it missed.  (A machine
+ * that paused the writes let it catch up then: not tried again, for the
+ * test's time.) */
 START_TEST(the_index_catches_up_in_a_room_that_never_pauses)
 {
 	size_t written;
-	struct archive *a = archive_written_steadily(ARCHIVE_INDEX_MAX_DELAY_MS + 1000, &written);
+	struct archive *a = archive_just_written();
+	(void)writes_without_a_pause(a, 200, ARCHIVE_INDEX_MAX_DELAY_MS + 1000, &written);
 	/* Caught up in the last second of writes, the rows since at most. */
 	ck_assert_uint_gt(written, 40);
 	ck_assert_int_lt(rows_unindexed(), (int64_t)written / 4);
