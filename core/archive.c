@@ -208,7 +208,6 @@ struct archive {
 	struct dedup *dedup;
 	struct loop_timer *flush_timer; /* a failed write's retry, a flood's slices */
 	struct loop_timer *index_timer; /* the full-text index's next pass */
-	bool index_soon;                /* armed for INDEX_NEXT_MS, not put off */
 	uint64_t index_due_ms; /* monotonic: it is put off no later; 0: caught up */
 	uint64_t dropped_told; /* history_dropped() when last reported */
 	bool failing;          /* flushes fail: said once, until one works */
@@ -265,12 +264,11 @@ static uint64_t sooner(uint64_t a, uint64_t b)
 }
 
 /* The index's next pass comes INDEX_NEXT_MS from now, unless it is
- * already due so soon. */
+ * already due: it is never put off past index_due_ms (index_later). */
 static void index_soon(struct archive *a)
 {
-	if (!a->index_soon)
+	if (!loop_timer_armed(a->index_timer))
 		loop_timer_arm(a->index_timer, INDEX_NEXT_MS);
-	a->index_soon = true;
 }
 
 /* After a write: the index's next pass is put off until no write came
@@ -292,7 +290,6 @@ static void index_later(struct archive *a)
 	}
 	uint64_t when = sooner(now + random_spread(ARCHIVE_INDEX_DELAY_MS), a->index_due_ms);
 	loop_timer_arm(a->index_timer, (uint32_t)(when - now));
-	a->index_soon = false;
 }
 
 /* A pass of the index (HISTORY_INDEX_SLICE rows at most), and the next
@@ -300,7 +297,6 @@ static void index_later(struct archive *a)
 static void index_now(void *data)
 {
 	struct archive *a = data;
-	a->index_soon = false;
 	if (a->failing)
 		return; /* the flush timer's retry indexes too */
 	if (history_flush_some(a->history, 0, false) < 0) {
