@@ -14,6 +14,8 @@ for them):
   each message reaches every instance but its sender), with the latency
   under that load (mostly queueing);
 - the big room (scale_big_instances): the paced pass only.
+All of it `scale_rounds` times (full run: 3), and each figure is the
+median of the rounds.
 
 Around each pass, the CPU time (schedstat, all threads) and context switches
 (voluntary + involuntary, all threads) of three sets of processes, per
@@ -427,24 +429,30 @@ def fresh_broker(ctx):
 
 def bench(ctx, results):
     """Every room, each on a fresh broker (the section's own for the
-    first); a room that fails does not keep the others from running."""
+    first), all of them `scale_rounds` times in turn: one run of a room
+    swings by more than its rows' margins (bench/README.md), so a row is
+    the median of the rounds, each round's rooms in the same minutes.  A
+    room that fails does not keep the others from running."""
     failed = []
     # The receive path alone (bench_mqchat_rx), and the room without
     # history unless --quick leaves it out, in the first room's size.
     first = ((bench_mqchat, bench_mqchat_history_off) if ctx.scale_history_off
              else (bench_mqchat,)) + (bench_mqchat_rx, bench_mosquitto)
-    rooms = ((p, r) for k, p in enumerate(plans(ctx))
-             for r in (first if k == 0 else (bench_mqchat, bench_mosquitto)))
-    for i, (plan, room) in enumerate(rooms):
-        what = f"{room.__name__[len('bench_'):]} {plan.instances} instances"
-        try:
-            enough_descriptors(plan.instances)
-            if i:
-                fresh_broker(ctx)
-            room(ctx, results, plan)
-        except Exception as e:  # noqa: BLE001 -- the other rooms still run
-            reason = f"{what}: {type(e).__name__}: {e}"
-            ctx.log(f"scale: {reason}")
-            failed.append(reason)
+    rooms = [(p, r) for k, p in enumerate(plans(ctx))
+             for r in (first if k == 0 else (bench_mqchat, bench_mosquitto))]
+    for turn in range(ctx.scale_rounds):
+        for i, (plan, room) in enumerate(rooms):
+            what = f"{room.__name__[len('bench_'):]} {plan.instances} instances"
+            if ctx.scale_rounds > 1:
+                what += f", round {turn + 1} of {ctx.scale_rounds}"
+            try:
+                enough_descriptors(plan.instances)
+                if i or turn:
+                    fresh_broker(ctx)
+                room(ctx, results, plan)
+            except Exception as e:  # noqa: BLE001 -- the other rooms still run
+                reason = f"{what}: {type(e).__name__}: {e}"
+                ctx.log(f"scale: {reason}")
+                failed.append(reason)
     if failed:
         raise RuntimeError("; ".join(failed))

@@ -7,7 +7,8 @@ never exits once its lines arrived is stopped and noted; a run stopped by SIGTER
 half-way still writes the table of what it measured; the bridge row
 relays through mqchat and through mosquitto's own bridge, and an mqchat
 that relays nothing fails the section with a reason, in bounded time, while
-mosquitto's bridge is still measured.  No figure is judged: only that the
+mosquitto's bridge is still measured; the scale section runs its rooms
+once a round and each row is their median.  No figure is judged: only that the
 table and the CSV were written and say what happened, and that no process
 the bench started outlives it."""
 import csv
@@ -193,6 +194,18 @@ class BenchHarnessTest(unittest.TestCase):
         self.assertGreater(self.rate(rows, "bridge", "mosquitto q1"), 0)
         self.assertTrue(any(r[:2] == ["bridge", "failed"] and "mqchat did not relay" in r[2]
                             for r in rows), rows)
+        self.assertEqual(self.processes_under_workdir(), [])
+
+    def test_each_scale_row_is_the_median_of_the_rounds_of_its_room(self):
+        code, out = self.bench("--only", "scale", "--runs", "2")
+
+        self.assertEqual(code, 0, out)
+        rounds = {name: len(figures) for _, name, figures in self.saved("scale")["runs"]}
+        self.assertIn("mosquitto big paced", rounds)
+        self.assertEqual(set(rounds.values()), {2}, rounds)
+        # The median of two, then their range.
+        self.assertRegex(self.table(), r"\| scale: 3 instances, paced 100 msg/s \(10 msgs\): "
+                         r"receiver CPU per delivery \(µs\) \| [\d.,]+ \([\d.,]+–[\d.,]+\)")
         self.assertEqual(self.processes_under_workdir(), [])
 
     def test_a_run_stopped_mid_way_keeps_what_it_measured(self):
