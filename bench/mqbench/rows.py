@@ -23,7 +23,12 @@ def ratio_of(mine, ref):
 
 
 def times(ratio):
-    return f"{ratio:.2f}×" if ratio is not None else "—"
+    """Two decimals, or three where two would read 1.00× and the figure is
+    not 1.0: a row judged against 1.0× must not show a miss as a tie."""
+    if ratio is None:
+        return "—"
+    text = f"{ratio:.2f}×"
+    return f"{ratio:.3f}×" if text == "1.00×" and ratio != 1.0 else text
 
 
 class Rows(list):

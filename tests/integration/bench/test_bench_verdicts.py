@@ -2,7 +2,8 @@
 """The table's verdicts on the receivers' CPU a delivery: judged both
 counted until the room is quiet and counted by the last delivery, so a
 reference charged for its idle wait on a loaded machine cannot make a miss
-read "met".  The rows are built from made-up figures, as bench/run --report
+read "met", and a miss by less than a hundredth does not read as 1.00×.
+The rows are built from made-up figures, as bench/run --report
 builds them from saved ones."""
 import os
 import sys
@@ -46,6 +47,10 @@ class ReceiverCpuVerdictTest(unittest.TestCase):
     def test_cheaper_both_ways_is_met(self):
         row = cpu_row(paced_room(25.0, 24.0, 30.0, 29.0))
         self.assertEqual(row[5], "met")
+
+    def test_a_miss_by_less_than_a_hundredth_does_not_read_as_a_tie(self):
+        row = cpu_row(paced_room(50.2, 50.2, 50.0, 50.0))
+        self.assertEqual((row[3], row[5]), ("1.004×", "**missed**"))
 
     def test_a_run_saved_without_the_last_figure_is_judged_by_the_quiet_one(self):
         res = report.Results()
