@@ -14,8 +14,8 @@ for them):
   each message reaches every instance but its sender), with the latency
   under that load (mostly queueing);
 - the big room (scale_big_instances): the paced pass only.
-All of it `scale_rounds` times (full run: 3), and each figure is the
-median of the rounds.
+All of it `scale_rounds` times (full run: 3), every other round in the
+opposite order, and each figure is the median of the rounds.
 
 Around each pass, the CPU time (schedstat, all threads) and context switches
 (voluntary + involuntary, all threads) of three sets of processes, per
@@ -441,7 +441,9 @@ def bench(ctx, results):
     rooms = [(p, r) for k, p in enumerate(plans(ctx))
              for r in (first if k == 0 else (bench_mqchat, bench_mosquitto))]
     for turn in range(ctx.scale_rounds):
-        for i, (plan, room) in enumerate(rooms):
+        # Every other round the other way round: a machine that grows
+        # busier over the section weighs on no room more than on another.
+        for i, (plan, room) in enumerate(rooms if turn % 2 == 0 else rooms[::-1]):
             what = f"{room.__name__[len('bench_'):]} {plan.instances} instances"
             if ctx.scale_rounds > 1:
                 what += f", round {turn + 1} of {ctx.scale_rounds}"

@@ -8,12 +8,14 @@ half-way still writes the table of what it measured; the bridge row
 relays through mqchat and through mosquitto's own bridge, and an mqchat
 that relays nothing fails the section with a reason, in bounded time, while
 mosquitto's bridge is still measured; the scale section runs its rooms
-once a round and each row is their median.  No figure is judged: only that the
+once a round, every other round in the opposite order, and each row is
+their median.  No figure is judged: only that the
 table and the CSV were written and say what happened, and that no process
 the bench started outlives it."""
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -203,6 +205,10 @@ class BenchHarnessTest(unittest.TestCase):
         rounds = {name: len(figures) for _, name, figures in self.saved("scale")["runs"]}
         self.assertIn("mosquitto big paced", rounds)
         self.assertEqual(set(rounds.values()), {2}, rounds)
+        # The second round the other way round.
+        passes = re.findall(r"\] scale (\S+(?: big)?) paced:", out)
+        first = ["mqchat", "mqchat-off", "mqchat-rx", "mosquitto", "mqchat big", "mosquitto big"]
+        self.assertEqual(passes, first + first[::-1], out)
         # The median of two, then their range.
         self.assertRegex(self.table(), r"\| scale: 3 instances, paced 100 msg/s \(10 msgs\): "
                          r"receiver CPU per delivery \(µs\) \| [\d.,]+ \([\d.,]+–[\d.,]+\)")
