@@ -996,8 +996,8 @@ static int64_t data_version(struct history *h)
 		? (int64_t)v : -1;
 }
 
-/* Inside a transaction: whether anything but this store's own writes
- * committed since its last one (another process, the outbox on this
+/* Inside a transaction, before it writes: whether anything but this
+ * store's own writes committed since its last one (another process, the outbox on this
  * connection, a prune), when its newest row is no longer seen_upto for
  * sure.  Asked of the data version, not of the table (bench/README.md,
  * "The newest row without a query"). */
@@ -1013,12 +1013,13 @@ static bool others_committed(struct history *h)
  * store the same messages), in rows written since this one last wrote or
  * read before, within COPY_WINDOW_MS: our copy may come after theirs was
  * read.  Copies with an id are left to the unique index.  Nothing to read
- * while no other process writes.  Sets *newest to the newest row's number
- * (rows we have not read are past seen_upto). */
-static bool mark_stored_by_others(struct history *h, size_t n, int64_t *newest)
+ * while no other process writes (`unseen`: others_committed()).  Sets
+ * *newest to the newest row's number (rows we have not read are past
+ * seen_upto). */
+static bool mark_stored_by_others(struct history *h, size_t n, bool unseen, int64_t *newest)
 {
 	*newest = h->seen_upto;
-	if (others_committed(h) && !step_int(h, h->last_seq, newest))
+	if (unseen && !step_int(h, h->last_seq, newest))
 		return false;
 	size_t known = h->n_others;
 	if (*newest > h->seen_upto && !read_others_keys(h))
@@ -1048,8 +1049,9 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_TIMEOUT_MS);
 	if (!run(h, h->begin, "starting to store messages"))
 		return -1;
+	bool unseen = others_committed(h);
 	int64_t last = h->seen_upto;
-	if (n && !mark_stored_by_others(h, n, &last)) {
+	if (n && !mark_stored_by_others(h, n, unseen, &last)) {
 		roll_back(h);
 		return -1;
 	}
@@ -1065,7 +1067,10 @@ static int write_oldest(struct history *h, size_t n, size_t index_max, bool floo
 		roll_back(h);
 		return -1;
 	}
-	h->committed_version = data_version(h);
+	/* A commit of another's that this transaction did not read (an index
+	 * pass alone reads none) stays to be read by the next write. */
+	if (n || !unseen)
+		h->committed_version = data_version(h);
 	/* Rows up to `last` are ours (in the filter when added) or were read
 	 * by mark_stored_by_others(). */
 	if (h->stored_ids && h->ids_upto >= h->seen_upto && last > h->ids_upto)

@@ -1275,6 +1275,26 @@ START_TEST(a_store_does_not_take_its_own_rows_for_anothers)
 }
 END_TEST
 
+/* A pass of the index alone (no message of ours in it) between another
+ * process's commit and our next write does not hide that commit: the
+ * write still reads the other's rows, and their copy is stored once. */
+START_TEST(an_index_pass_does_not_hide_anothers_rows)
+{
+	struct history *a = open_store();
+	struct history *b = open_store();
+	add_said(a, "", "Pepe", "antes", 0, NOW_MS);
+	ck_assert_int_eq(history_store_pending(a), 1); /* its index left behind */
+	add_said(b, "", "Bea", "hola", 0, NOW_MS + 10);
+	ck_assert_int_eq(history_flush(b), 1);
+	ck_assert_int_eq(history_flush_some(a, 0, false), 0);
+	add_said(a, "", "Bea", "hola", 0, NOW_MS + 12);
+	ck_assert_int_eq(history_flush(a), 1);
+	ck_assert_int_eq(rows_on_disk(), 2);
+	history_close(a);
+	history_close(b);
+}
+END_TEST
+
 /* After a restart the broker hands back our own message (its echo,
  * queued in our session) as a plain receiver sees it: known at any age. */
 START_TEST(own_message_known_as_plain_at_any_age)
@@ -2026,6 +2046,7 @@ int main(void)
 	tcase_add_test(store, has_message_filter_kept_across_runs);
 	tcase_add_test(store, two_processes_store_one_message_once);
 	tcase_add_test(store, a_store_does_not_take_its_own_rows_for_anothers);
+	tcase_add_test(store, an_index_pass_does_not_hide_anothers_rows);
 	tcase_add_test(store, own_message_known_as_plain_at_any_age);
 	tcase_add_test(store, rows_read_back_are_sanitised);
 	tcase_add_test(store, memory_store_for_tests);
