@@ -1086,6 +1086,13 @@ static void add_said(struct history *h, const char *id, const char *nick, const 
 	add_identified(h, &msg, ts, ts);
 }
 
+/* A plain message received at `ts`, written at once as the only one. */
+static void store_received(struct history *h, const char *nick, const char *text, int64_t ts)
+{
+	add_said(h, "", nick, text, 0, ts);
+	ck_assert_int_eq(history_flush(h), 1);
+}
+
 START_TEST(has_key_after_restart_with_dedup_keys)
 {
 	/* What the core does: a key per message from dedup_identify(), and
@@ -1241,10 +1248,8 @@ START_TEST(two_processes_store_one_message_once)
 	ck_assert_int_eq(search(b, "hola", 10), 3);
 	ck_assert_int_eq(search(a, "forged", 10), 1);
 	/* the other order: b's first */
-	add_said(b, "", "Bea", "primero", 0, NOW_MS + 70000);
-	ck_assert_int_eq(history_flush(b), 1);
-	add_said(a, "", "Bea", "primero", 0, NOW_MS + 70003);
-	ck_assert_int_eq(history_flush(a), 1);
+	store_received(b, "Bea", "primero", NOW_MS + 70000);
+	store_received(a, "Bea", "primero", NOW_MS + 70003);
 	ck_assert_int_eq(rows_on_disk(), 6);
 	history_close(a);
 	history_close(b);
@@ -1259,16 +1264,11 @@ START_TEST(a_store_does_not_take_its_own_rows_for_anothers)
 {
 	struct history *a = open_store();
 	struct history *b = open_store();
-	add_said(a, "", "Pepe", "otra vez", 0, NOW_MS);
-	ck_assert_int_eq(history_flush(a), 1);
-	add_said(b, "", "Bea", "en medio", 0, NOW_MS + 10);
-	ck_assert_int_eq(history_flush(b), 1);
-	add_said(a, "", "Pepe", "y luego", 0, NOW_MS + 20);
-	ck_assert_int_eq(history_flush(a), 1);
-	add_said(b, "", "Bea", "otra vez en medio", 0, NOW_MS + 30);
-	ck_assert_int_eq(history_flush(b), 1);
-	add_said(a, "", "Pepe", "y luego", 0, NOW_MS + 5000);
-	ck_assert_int_eq(history_flush(a), 1);
+	store_received(a, "Pepe", "otra vez", NOW_MS);
+	store_received(b, "Bea", "en medio", NOW_MS + 10);
+	store_received(a, "Pepe", "y luego", NOW_MS + 20);
+	store_received(b, "Bea", "otra vez en medio", NOW_MS + 30);
+	store_received(a, "Pepe", "y luego", NOW_MS + 5000);
 	ck_assert_int_eq(rows_on_disk(), 5);
 	history_close(a);
 	history_close(b);
@@ -1284,11 +1284,9 @@ START_TEST(an_index_pass_does_not_hide_anothers_rows)
 	struct history *b = open_store();
 	add_said(a, "", "Pepe", "antes", 0, NOW_MS);
 	ck_assert_int_eq(history_store_pending(a), 1); /* its index left behind */
-	add_said(b, "", "Bea", "hola", 0, NOW_MS + 10);
-	ck_assert_int_eq(history_flush(b), 1);
+	store_received(b, "Bea", "hola", NOW_MS + 10);
 	ck_assert_int_eq(history_flush_some(a, 0, false), 0);
-	add_said(a, "", "Bea", "hola", 0, NOW_MS + 12);
-	ck_assert_int_eq(history_flush(a), 1);
+	store_received(a, "Bea", "hola", NOW_MS + 12);
 	ck_assert_int_eq(rows_on_disk(), 2);
 	history_close(a);
 	history_close(b);
