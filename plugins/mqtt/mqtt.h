@@ -13,6 +13,7 @@
  *   mqtt_acks.c     which publish is which token, and telling the core
  *   mqtt_cork.c     a round's publishes corked into few TCP segments; the
  *                   broker's acknowledgements ACKed at once
+ *   mqtt_quickack.c that ACK asked of the kernel only when it would wait
  *   mqtt_inflight.c which message id is which core token
  *   mqtt_direct.c   a room's QoS 0 publishes, written without libmosquitto
  *   mqtt_guard.c    what the broker sends, checked before libmosquitto reads it;
@@ -49,6 +50,7 @@
 #include "mqtt_inflight.h"
 #include "mqtt_pace.h"
 #include "mqtt_presence.h"
+#include "mqtt_quickack.h"
 #include "mqtt_rooms.h"
 #include "mqtt_share.h"
 
@@ -117,6 +119,7 @@ struct mqtt {
 	/* The broker answered requests of ours in this read (PUBACK, SUBACK,
 	 * UNSUBACK): nothing of ours answers that, so the ACK waits. */
 	bool heard_answers;
+	struct mqtt_quickack quickack; /* when the ACK must be asked for */
 	/* Messages whose acknowledgements wait for history, in this wait; the
 	 * last read that brought such messages brought one (mqtt_ack_read). */
 	unsigned held_now;
@@ -142,9 +145,6 @@ struct mqtt {
 void mqtt_cork(struct mqtt *self);
 /* Lets them go now (the round's end does it otherwise). */
 void mqtt_uncork(struct mqtt *self);
-/* TCP's acknowledgement of what was read leaves at once, not with our
- * next packet (after a read of the broker's acknowledgements only). */
-void mqtt_ack_at_once(int fd);
 
 /* mqtt_join.c */
 /* CONNACK accepted: subscribes every room; the link is up at once with no

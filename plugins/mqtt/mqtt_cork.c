@@ -22,7 +22,9 @@
  * A read that brought messages is left alone in a busy room: our PUBACKs
  * carry the ACK, and while they wait for history the broker gathers what
  * follows; but in a calm room, a message every few ms, that wait made
- * each next message wait too (mqtt_ack_read in mqtt_link.c).
+ * each next message wait too (mqtt_ack_read in mqtt_link.c).  The ACK is
+ * asked for only when the kernel would not send it by itself
+ * (mqtt_quickack.h).
  */
 #include "mqtt.h"
 
@@ -60,10 +62,4 @@ void mqtt_cork(struct mqtt *self)
 	                 sizeof on);
 	self->corked_fd = fd;
 	self->host->timer_arm_now(self->uncork_timer);
-}
-
-void mqtt_ack_at_once(int fd)
-{
-	int on = 1;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }

@@ -316,6 +316,7 @@ static void mqtt_start_attempt(struct mqtt *self)
 	self->out_full = false;
 	self->held_now = 0;
 	self->lone_read = false;
+	mqtt_quickack_wrote(&self->quickack);
 	self->pace = (struct mqtt_pace){0};
 	self->resting = false;
 	self->host->timer_arm(self->rest_timer, 0);
@@ -716,6 +717,7 @@ int mqtt_write_out(struct mqtt *self, int fd)
 {
 	int rc = MOSQ_ERR_SUCCESS;
 	bool ours = fd >= 0 && mosquitto_socket(self->mosq) == fd;
+	mqtt_quickack_wrote(&self->quickack); /* TCP may delay its ACKs again */
 	if (ours && mqtt_direct_may_write(self)) {
 		/* The socket itself, should libmosquitto be reading through `fd`. */
 		if (!mqtt_direct_write(&self->direct, mqtt_guard_socket(&self->guard, fd)))
@@ -769,7 +771,7 @@ static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 		ack = self->heard_answers && (!waiting || self->lone_read);
 	}
 	if (ack && !mqtt_may_write(self))
-		mqtt_ack_at_once(fd);
+		(void)mqtt_quickack_now(&self->quickack, fd, self->cfg.tls);
 }
 
 /* After a read that brought `brought` messages: the socket is left
