@@ -177,6 +177,7 @@ static void *mqtt_open(struct mqc_instance *inst, const struct mqc_host *host)
 	self->lock_fd = -1;
 	self->watch_fd = -1;
 	self->corked_fd = -1;
+	self->publishing_fd = -1;
 	mqtt_guard_clear(&self->guard);
 	self->phase = MQTT_IDLE;
 	if (!mqtt_config_load(&self->cfg, inst, host)) {

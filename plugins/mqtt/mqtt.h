@@ -80,6 +80,7 @@ struct mqtt {
 	struct mqc_timer *uncork_timer;  /* at the end of a round of publishes */
 	struct mqc_timer *rest_timer;    /* ends a rest of the socket (mqtt_pace.h) */
 	int corked_fd;                   /* -1: not corked */
+	int publishing_fd;               /* -1: nothing published this round */
 
 	enum mqtt_phase phase;
 	bool ever_up;         /* retry=off only concerns the first connection */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The publishes of one loop round leave in as few TCP segments as the
- * kernel can make of them: the socket is corked before the round's first
+ * kernel can make of them: the socket is corked before the round's second
  * publish; at the round's end (host->timer_arm_now: mqtt_on_uncork_timer
  * in mqtt_link.c) libmosquitto writes
  * them, a send() each (mqtt_write), and the socket is uncorked.  With
@@ -43,6 +43,7 @@ void mqtt_uncork(struct mqtt *self)
 		                 TCP_CORK, &off, sizeof off);
 	}
 	self->corked_fd = -1;
+	self->publishing_fd = -1;
 }
 
 void mqtt_cork(struct mqtt *self)
@@ -52,6 +53,14 @@ void mqtt_cork(struct mqtt *self)
 	 * it writes nothing until then (mqtt_stored), all at once. */
 	if (fd < 0 || self->corked_fd == fd || self->acks_held)
 		return;
+	/* A round's first publish leaves alone at its end, uncorked: a cork
+	 * and its end, two system calls, pay only from the second on (a chat
+	 * line typed or piped alone; bench/README.md, "a lone line uncorked"). */
+	if (self->publishing_fd != fd) {
+		self->publishing_fd = fd;
+		self->host->timer_arm_now(self->uncork_timer);
+		return;
+	}
 	int on = 1;
 	/* While libmosquitto reads, `fd` is the packet check's end standing in
 	 * for the socket: what its callbacks publish (a QoS 1 stream sent as
@@ -61,5 +70,4 @@ void mqtt_cork(struct mqtt *self)
 	(void)setsockopt(mqtt_guard_socket(&self->guard, fd), IPPROTO_TCP, TCP_CORK, &on,
 	                 sizeof on);
 	self->corked_fd = fd;
-	self->host->timer_arm_now(self->uncork_timer);
 }

@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: MIT
-"""The socket is corked for a loop round's publishes and uncorked at the
-round's end: a lone line must leave at once, not when the kernel gives up
-holding it (200 ms on Linux) or when more input comes.  At QoS 0 a room's
-lines are written by mqchat itself, a round in one send() at its end
+"""The socket is corked for a loop round's publishes from the second on
+and uncorked at the round's end: lines said together leave in few
+segments, and a lone line leaves at once, uncorked (a cork would cost two
+system calls for one segment), never held until the kernel gives up
+holding it (200 ms on Linux) or more input comes.  At QoS 0 a room's lines
+are written by mqchat itself, a round in one send() at its end
 (mqtt_direct.h): nothing to cork, and each still leaves at once.
 
 strace, attached to mqchat, shows the order of system calls that proves it,
 with no clock: a PUBLISH written while TCP_CORK is set is followed by
 TCP_CORK cleared before mqchat next waits in poll() for more input.  The
-test writes each line once the subscriber has the one before, so every
-line is a round of its own."""
+lone lines are written each once the subscriber has the one before, so
+every line is a round of its own; the lines said together, in one write
+to the FIFO, which mqchat reads at once."""
 import os
 import re
 
@@ -25,10 +28,10 @@ POLL_RX = re.compile(r"^\d+ +poll\(")
 DUP3_RX = re.compile(r"^\d+ +dup3\((\d+), (\d+), O_CLOEXEC\) += \d+")
 
 
-def publish_rx(qos):
+def publish_rx(qos, word):
     """libmosquitto's write(), or at QoS 0 our own send() (strace: sendto)."""
     call = "sendto" if qos == "0" else "write"
-    return re.compile(rf"^\d+ +{call}\((\d+), .*Ana: lone {qos}-(\d+)\", \d+.*\) = \d+")
+    return re.compile(rf"^\d+ +{call}\((\d+), .*Ana: {word} {qos}-(\d+)\", \d+.*\) = \d+")
 
 
 class CorkTest(harness.TestCase):
@@ -39,7 +42,7 @@ class CorkTest(harness.TestCase):
         self.cleanups.append(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
         return proc, log
 
-    def check_trace(self, trace, qos):
+    def check_trace(self, trace, qos, word):
         """Lines whose PUBLISH was written corked, in order; fails at a
         poll() entered with a corked PUBLISH not yet uncorked."""
         corked, held, sent, sent_corked = set(), {}, [], []
@@ -58,7 +61,7 @@ class CorkTest(harness.TestCase):
                     corked.discard(fd)
                     held.pop(fd, None)
                 continue
-            m = publish_rx(qos).match(line)
+            m = publish_rx(qos, word).match(line)
             if m:
                 fd, n = m.group(1), int(m.group(2))
                 sent.append(n)
@@ -72,39 +75,51 @@ class CorkTest(harness.TestCase):
         self.assertEqual(sent, list(range(LINES)), trace)
         return sent_corked
 
+    def trace_lines(self, qos, word, together):
+        """The strace of mqchat saying LINES lines "WORD QOS-N", each alone
+        or all in one write; returns the lines written corked."""
+        fifo = os.path.join(self.workdir, f"in-{word}-{qos}.fifo")
+        ini = harness.basic_ini(
+            self.workdir, self.broker,
+            core={"frontends": "fifo", "announce": "off", "history": "off"},
+            mqtt={"qos": qos}, fifo={"path": fifo})
+        sub = self.subscriber()
+        m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
+        m.err.wait_for(r"connected to ")
+        strace, log = self.attach_strace(m)
+        fd = os.open(fifo, os.O_WRONLY)
+        try:
+            if together:
+                os.write(fd, "".join(f"{word} {qos}-{i}\n" for i in range(LINES)).encode())
+            for i in range(LINES):
+                if not together:
+                    os.write(fd, f"{word} {qos}-{i}\n".encode())
+                sub.out.wait_for(rf"^Ana: {word} {qos}-{i}$")
+        finally:
+            os.close(fd)
+        # Back in poll() after the last line: the trace holds its
+        # uncork.  Let go before mqchat stops (ASan's exit check).
+        harness.wait_until(lambda: kernel_view.waiting_in_poll(m.proc.pid),
+                           what="mqchat back in poll()")
+        kernel_view.detach_strace(strace)
+        m.stop()
+        sub.stop()
+        with open(log) as f:
+            trace = f.read()
+        return self.check_trace(trace, qos, word), trace
+
     def test_lone_lines_are_not_held_back(self):
         for qos in ("0", "1"):
             with self.subTest(qos=qos):
-                fifo = os.path.join(self.workdir, f"in-{qos}.fifo")
-                ini = harness.basic_ini(
-                    self.workdir, self.broker,
-                    core={"frontends": "fifo", "announce": "off", "history": "off"},
-                    mqtt={"qos": qos}, fifo={"path": fifo})
-                sub = self.subscriber()
-                m = self.mqchat(ini, stdin=open(os.devnull, "rb"))
-                m.err.wait_for(r"connected to ")
-                strace, log = self.attach_strace(m)
-                fd = os.open(fifo, os.O_WRONLY)
-                try:
-                    for i in range(LINES):
-                        os.write(fd, f"lone {qos}-{i}\n".encode())
-                        sub.out.wait_for(rf"^Ana: lone {qos}-{i}$")
-                finally:
-                    os.close(fd)
-                # Back in poll() after the last line: the trace holds its
-                # uncork.  Let go before mqchat stops (ASan's exit check).
-                harness.wait_until(lambda: kernel_view.waiting_in_poll(m.proc.pid),
-                                   what="mqchat back in poll()")
-                kernel_view.detach_strace(strace)
-                m.stop()
-                with open(log) as f:
-                    trace = f.read()
-                corked = self.check_trace(trace, qos)
-                # At QoS 1 each line corked, also one the core held back
-                # for an acknowledgement, published as libmosquitto reads
-                # it; at QoS 0 none: written in one send() of ours.
-                self.assertEqual(corked, list(range(LINES)) if qos == "1" else [], trace)
-                sub.stop()
+                corked, trace = self.trace_lines(qos, "lone", together=False)
+                # None corked: at QoS 1 each is a round's only publish, at
+                # QoS 0 written in one send() of ours.
+                self.assertEqual(corked, [], trace)
+
+    def test_lines_said_together_leave_corked(self):
+        corked, trace = self.trace_lines("1", "together", together=True)
+        # One round, corked at its second publish, before any is written.
+        self.assertEqual(corked, list(range(LINES)), trace)
 
 
 if __name__ == "__main__":
