@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TCP's acknowledgement of a read, asked for at once (TCP_QUICKACK;
- * mqtt_cork.c and mqtt_ack_read say when it is wanted).  The kernel delays
- * its ACKs only on a connection it takes for an exchange: one that sent
- * data soon after it received some.  Asking for an ACK at once also ends
- * that; until we write again, the kernel ACKs each small segment as it is
- * read, and asking again is a system call for nothing.  In a calm room that
- * was one a delivery, a quarter of a receiver's system calls: skipped, its
- * CPU a delivery fell by 1-5 µs of about 50 in each of seven pairs of runs
- * (bench/README.md, "An ACK asked for once").  Over TLS, OpenSSL may write while it reads, unseen: asked
- * at every read, as before.
+ * mqtt_cork.c and mqtt_ack_read say when it is wanted).  The kernel keeps
+ * the ACK of what we read for our next packet only on a connection it
+ * takes for an exchange: one that sent data soon after receiving some.
+ * Asking for an ACK at once also ends that, and until we write again the
+ * kernel ACKs a small segment as soon as it is read: asking again is a
+ * system call for nothing.  In a calm room that was one a delivery, a
+ * quarter of a receiver's system calls; skipped, its CPU a delivery fell
+ * by 1-5 µs of about 50 in each of seven pairs of runs (bench/README.md,
+ * "An ACK asked for once").  Over TLS, OpenSSL may write while it reads,
+ * unseen: there it is asked at every read, as before.
  * The caller tells it of every write to the socket and of a new
  * connection, which starts as written to.
  */
