@@ -23,12 +23,16 @@ def ratio_of(mine, ref):
 
 
 def times(ratio):
-    """Two decimals, or three where two would read 1.00× and the figure is
-    not 1.0: a row judged against 1.0× must not show a miss as a tie."""
+    """Two decimals, or as many more (up to six) as it takes for a figure
+    that is not 1.0 not to read 1.0: a row judged against 1.0× must not
+    show a miss as a tie."""
     if ratio is None:
         return "—"
-    text = f"{ratio:.2f}×"
-    return f"{ratio:.3f}×" if text == "1.00×" and ratio != 1.0 else text
+    for digits in range(2, 7):
+        text = f"{ratio:.{digits}f}"
+        if ratio == 1.0 or float(text) != 1.0:
+            break
+    return text + "×"
 
 
 class Rows(list):

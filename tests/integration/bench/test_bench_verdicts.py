@@ -51,6 +51,8 @@ class ReceiverCpuVerdictTest(unittest.TestCase):
     def test_a_miss_by_less_than_a_hundredth_does_not_read_as_a_tie(self):
         row = cpu_row(paced_room(50.2, 50.2, 50.0, 50.0))
         self.assertEqual((row[3], row[5]), ("1.004×", "**missed**"))
+        row = cpu_row(paced_room(50.02, 50.02, 50.0, 50.0))
+        self.assertEqual((row[3], row[5]), ("1.0004×", "**missed**"))
 
     def test_a_run_saved_without_the_last_figure_is_judged_by_the_quiet_one(self):
         res = report.Results()
