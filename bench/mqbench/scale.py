@@ -429,7 +429,8 @@ def fresh_broker(ctx):
 
 def bench(ctx, results):
     """Every room, each on a fresh broker (the section's own for the
-    first), all of them `scale_rounds` times in turn: one run of a room
+    first), all of them `scale_rounds` times in turn, every other round in
+    the opposite order: one run of a room
     swings by more than its rows' margins (bench/README.md), so a row is
     the median of the rounds, each round's rooms in the same minutes.  A
     room that fails does not keep the others from running."""
