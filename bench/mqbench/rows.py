@@ -262,7 +262,11 @@ def scale_big(res, sz):
         rows.add(f"scale: {n} instances: {measure}", fmt(mine, "", digits),
                  fmt(ref, "", digits) + (f" [{ref_note}]" if ref_note else ref_label),
                  times(ratio_of(mine, ref)), "", None)
-    return rows + scale_costs(res, "big paced", what, n, k)
+    rows += scale_costs(res, "big paced", what, n, k)
+    if res.stat("scale", "mqchat-off big paced", "rx_cpu_us"):
+        rows += scale_costs(res, "big paced", f"{what}, history off", n, k, "mqchat-off",
+                            rx_only=True, target=False)
+    return rows
 
 
 def worse_ratio(quiet, by_last):

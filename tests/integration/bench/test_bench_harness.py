@@ -207,8 +207,12 @@ class BenchHarnessTest(unittest.TestCase):
         self.assertEqual(set(rounds.values()), {2}, rounds)
         # The second round the other way round.
         passes = re.findall(r"\] scale (\S+(?: big)?) paced:", out)
-        first = ["mqchat", "mqchat-off", "mqchat-rx", "mosquitto", "mqchat big", "mosquitto big"]
+        first = ["mqchat", "mqchat-off", "mqchat-rx", "mosquitto",
+                 "mqchat big", "mqchat-off big", "mosquitto big"]
         self.assertEqual(passes, first + first[::-1], out)
+        # The big room without history, beside it.
+        self.assertRegex(self.table(), r"\| scale: 4 instances, 1 senders, paced 50 msg/s "
+                         r"\(10 msgs\), history off: receiver CPU per delivery \(µs\) \| [\d.,]+ ")
         # The median of two, then their range.
         self.assertRegex(self.table(), r"\| scale: 3 instances, paced 100 msg/s \(10 msgs\): "
                          r"receiver CPU per delivery \(µs\) \| [\d.,]+ \([\d.,]+–[\d.,]+\)")
