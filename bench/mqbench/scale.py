@@ -435,9 +435,9 @@ def bench(ctx, results):
     the median of the rounds, each round's rooms in the same minutes.  A
     room that fails does not keep the others from running."""
     failed = []
-    # The receive path alone (bench_mqchat_rx), and the room without
-    # history unless --quick leaves it out, in the first room's size.
-    # The big room without history too: what storing costs 200 members.
+    # Each room without history too, unless --quick leaves it out: what
+    # storing costs its members.  The receive path alone (bench_mqchat_rx)
+    # in the first room's size only.
     mine = (bench_mqchat, bench_mqchat_history_off) if ctx.scale_history_off else (bench_mqchat,)
     first = mine + (bench_mqchat_rx, bench_mosquitto)
     rooms = [(p, r) for k, p in enumerate(plans(ctx))
