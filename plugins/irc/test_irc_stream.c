@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_net.h"
 #include "check_run.h"
 #include "irc_line.h"
 #include "irc_resolve.h"
@@ -167,15 +168,7 @@ static struct sockaddr_in server_addr;
 
 static void listen_setup(void)
 {
-	listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(listener, 0);
-	memset(&server_addr, 0, sizeof server_addr);
-	server_addr.sin_family = AF_INET;
-	server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(listener, (struct sockaddr *)&server_addr, sizeof server_addr), 0);
-	socklen_t len = sizeof server_addr;
-	ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&server_addr, &len), 0);
-	ck_assert_int_eq(listen(listener, 4), 0);
+	listener = loopback_listener(&server_addr);
 }
 
 static void listen_teardown(void)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_net.h"
 #include "check_run.h"
 #include "mqtt_quickack.h"
 
@@ -16,16 +17,10 @@ static struct mqtt_quickack quickack;
 /* `ours` connected to `broker` over loopback. */
 static void setup(void)
 {
-	int listener = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(listener, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof addr;
-	ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, len), 0);
-	ck_assert_int_eq(listen(listener, 1), 0);
-	ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+	struct sockaddr_in addr;
+	int listener = loopback_listener(&addr);
 	ours = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(ours, (struct sockaddr *)&addr, len), 0);
+	ck_assert_int_eq(connect(ours, (struct sockaddr *)&addr, sizeof addr), 0);
 	broker = accept(listener, NULL, NULL);
 	ck_assert_int_ge(broker, 0);
 	close(listener);
