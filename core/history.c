@@ -999,8 +999,8 @@ static int64_t data_version(struct history *h)
 /* Inside a transaction, before it writes: whether anything but this
  * store's own writes committed since its last one (another process, the
  * outbox on this connection, a prune), when its newest row is no longer
- * seen_upto for sure.  Asked of the data version, not of the table (bench/README.md,
- * "The newest row without a query"). */
+ * seen_upto for sure.  Asked of the data version, not of the table
+ * (bench/README.md, "The newest row without a query"). */
 static bool others_committed(struct history *h)
 {
 	int64_t now = data_version(h);
