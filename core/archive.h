@@ -117,6 +117,11 @@ uint32_t archive_write_round(struct archive *a, bool may_wait, const struct arch
 #define ARCHIVE_GROUP_MS 8
 #define ARCHIVE_GROUP_SPAN_MS 40
 #define ARCHIVE_CALM_SPAN_MS 200
+/* With history, a busy group that holds ARCHIVE_FLOOD_GROUP messages or
+ * more (a flood's) waits ARCHIVE_FLOOD_GROUP_MS where it would wait
+ * ARCHIVE_GROUP_MS (archive.c, "A flood's groups"). */
+#define ARCHIVE_FLOOD_GROUP 4
+#define ARCHIVE_FLOOD_GROUP_MS 16
 /* A group holding this many messages is written without waiting more:
  * ARCHIVE_GROUP_MAX once a round of it brought several messages at once,
  * ARCHIVE_GROUP_CALM_MAX while they come one a round, and while no peer

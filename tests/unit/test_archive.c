@@ -201,6 +201,59 @@ START_TEST(without_history_held_acknowledgements_wait_as_for_a_write)
 }
 END_TEST
 
+/* One flood round after a write: a message written alone, then
+ * ARCHIVE_FLOOD_GROUP - 1 at once (a busy group, not yet a flood's), then
+ * one more (a flood's).  Returns the last round's wait, or 0 when a round
+ * came ARCHIVE_GROUP_MS after the write (a busy machine) and wrote. */
+static uint32_t flood_round(struct archive *a, int try)
+{
+	char who[32];
+	snprintf(who, sizeof who, "ana %d", try);
+	store_many(a, who, 1);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
+	snprintf(who, sizeof who, "bea %d", try);
+	store_many(a, who, ARCHIVE_FLOOD_GROUP - 1);
+	uint32_t busy = write_round(a, true, true);
+	ck_assert_uint_le(busy, ARCHIVE_GROUP_MS);
+	snprintf(who, sizeof who, "cris %d", try);
+	store_many(a, who, 1);
+	uint32_t wait = busy ? write_round(a, true, true) : 0;
+	ck_assert_uint_le(wait, ARCHIVE_FLOOD_GROUP_MS);
+	ck_assert_uint_eq(write_round(a, false, true), 0);
+	return wait;
+}
+
+/* A flood's group waits longer than a busy one: past ARCHIVE_GROUP_MS
+ * after the write, up to ARCHIVE_FLOOD_GROUP_MS (one of a hundred tries
+ * must, on a machine busy enough to make the others late). */
+START_TEST(a_floods_group_waits_longer)
+{
+	struct archive *a = open_archive(tmp_dir);
+	bool longer = false;
+	for (int i = 0; i < 100 && !longer; i++)
+		longer = flood_round(a, i) > ARCHIVE_GROUP_MS;
+	ck_assert(longer);
+	archive_close(a);
+}
+END_TEST
+
+/* Without history no flood waits longer: there is no transaction to
+ * share.  Each wait stays within ARCHIVE_GROUP_MS, and some must wait. */
+START_TEST(without_history_a_flood_waits_as_any_busy_group)
+{
+	config_set(&cfg, "core", "history", "off", "test");
+	struct archive *a = open_archive(tmp_dir);
+	bool waited = false;
+	for (int i = 0; i < 100; i++) {
+		uint32_t wait = flood_round(a, i);
+		ck_assert_uint_le(wait, ARCHIVE_GROUP_MS);
+		waited = waited || wait > 0;
+	}
+	ck_assert(waited);
+	archive_close(a);
+}
+END_TEST
+
 /* While no backend holds acknowledgements for the write (a QoS 0 room, a
  * sender's own lines) a busy group grows past ARCHIVE_GROUP_MAX, which
  * one that is held for is written at (a_busy_rooms_rounds_share_a_write),
@@ -1309,6 +1362,8 @@ static Suite *archive_suite(void)
 	tcase_add_test(tc, a_busy_rooms_rounds_share_a_write);
 	tcase_add_test(tc, a_busy_group_nothing_is_held_for_grows_further);
 	tcase_add_test(tc, without_history_held_acknowledgements_wait_as_for_a_write);
+	tcase_add_test(tc, a_floods_group_waits_longer);
+	tcase_add_test(tc, without_history_a_flood_waits_as_any_busy_group);
 	tcase_add_test(tc, one_message_a_round_is_written_by_the_calm_most);
 	tcase_add_test(tc, a_group_that_stalls_stops_waiting);
 	tcase_add_test(tc, a_growing_group_waits_on_within_its_span);
