@@ -135,14 +135,15 @@
  * A flood's groups: a busy group that holds ARCHIVE_FLOOD_GROUP messages
  * (four within ARCHIVE_GROUP_MS: 500 a second or more) waits
  * ARCHIVE_FLOOD_GROUP_MS instead.  In a burst into a room of 50 like the
- * bench's (a throwaway script), each member received 500-700 messages a second and wrote groups of
- * about five, a transaction and a page of log each; waiting 16 ms, three
- * runs each in turn, the room ran at 748-784 messages a second instead of
- * 512-619 and its receivers spent 22.5-23.8 µs a delivery instead of
- * 32.3-40.9 (bench/README.md, "A flood's groups").  A paced room's
- * groups hold fewer and wait as before.  Without history the longer wait
- * made the same burst slower (993 and 882 -> 858 and 805 a second): it
- * pays for sharing a transaction, not for the wait.
+ * bench's (a throwaway script), each member received 500-700 messages a
+ * second and wrote groups of about five, a transaction and a page of log
+ * each; waiting 16 ms, three runs each in turn, the room ran at 748-784
+ * messages a second instead of 512-619 and its receivers spent 22.5-23.8
+ * µs a delivery instead of 32.3-40.9 (bench/README.md, "A flood's
+ * groups").  A paced room's groups hold fewer and wait as before.
+ * Without history the longer wait made the same burst slower (993 and
+ * 882 -> 858 and 805 a second): it pays for sharing a transaction, not
+ * for the wait.
  *
  * Without history nothing is written, but the acknowledgements a backend
  * holds back wait all the same, grouped as above: it is the wait, not
