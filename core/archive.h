@@ -110,10 +110,11 @@ struct archive_waiters {
  * in fewer, fuller segments (archive.c, "Without history"). */
 uint32_t archive_write_round(struct archive *a, bool may_wait, const struct archive_waiters *w);
 /* How long a group of rounds waits to share a write: ARCHIVE_GROUP_MS
- * after the last write, or, while `w->alone` feeds it alone, after the group
- * last grew; at most ARCHIVE_GROUP_SPAN_MS after it began; while no peer
- * waits and the messages come one a round, ARCHIVE_CALM_SPAN_MS after it
- * began (archive.c). */
+ * (a flood's ARCHIVE_FLOOD_GROUP_MS, below) after the last write, or,
+ * while `w->alone` feeds it alone, after the group last grew; at most
+ * ARCHIVE_GROUP_SPAN_MS after it began; while no peer waits and the
+ * messages come one a round, ARCHIVE_CALM_SPAN_MS after it began
+ * (archive.c). */
 #define ARCHIVE_GROUP_MS 8
 #define ARCHIVE_GROUP_SPAN_MS 40
 #define ARCHIVE_CALM_SPAN_MS 200

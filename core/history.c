@@ -312,12 +312,13 @@ static const char MERGE_SQL[] =
  * INDEX_MERGE_SEGMENTS: with FTS5's default, 4, each row's entries were
  * written again more often, and a sender's flood spent half as much again
  * on its index (bench/README.md, "Merging sixteen segments"); searches
- * read more segments, and stay around a millisecond at a million stored.  All of a level's segments are
- * merged at once, inside a commit, only past INDEX_CRISIS_SEGMENTS, which
- * the merges of MERGE_SQL keep ahead of.  All three are FTS5's settings,
- * kept in the file: set at open when missing, so that a file made before
- * takes them, and a new index (a new file, an upgrade) too; an older
- * mqchat reads such an index as any other. */
+ * read more segments, and stay around a millisecond at a million stored.
+ * All of a level's segments are merged at once, inside a commit, only
+ * past INDEX_CRISIS_SEGMENTS, which the merges of MERGE_SQL keep ahead
+ * of.  All three are FTS5's settings, kept in the file: set at open when
+ * missing, so that a file made before takes them, and a new index (a new
+ * file, an upgrade) too; an older mqchat reads such an index as any
+ * other. */
 #define INDEX_MERGE_SEGMENTS 16
 #define INDEX_CRISIS_SEGMENTS 64
 #define INDEX_SETTINGS 3

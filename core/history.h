@@ -199,8 +199,9 @@ bool history_has_retained_key(struct history *h, const char *retained_key);
  * Called once per message found, oldest first.  `msg` and its strings are
  * valid only during the call; msg->flags has MQC_MSG_HISTORY (and
  * MQC_MSG_OWN for our own); msg->time_ms is the time sent when known, else
- * the time received; msg->network, room and to are as stored (never NULL).  `fn` may call history_add() but no other history
- * function on the same store.
+ * the time received; msg->network, room and to are as stored (never
+ * NULL).  `fn` may call history_add() but no other history function on
+ * the same store.
  */
 typedef void (*history_fn)(void *data, const struct mqc_message *msg);
 

@@ -10,8 +10,9 @@
  * off).  Writes are batched: at the end of each loop round the core saves,
  * in one transaction (outbox_save_*), every message it took that the
  * broker has not acknowledged yet; removals of acknowledged messages are
- * buffered and written from a timer (outbox_forget, outbox_flush).  A message acknowledged but not yet
- * removed when the process dies is sent once more: a harmless repeat.
+ * buffered and written from a timer (outbox_forget, outbox_flush).  A
+ * message acknowledged but not yet removed when the process dies is sent
+ * once more: a harmless repeat.
  *
  * Several mqchat processes may share one database.  Each row names the
  * process that saved it (its pid and start time); a process takes over
