@@ -143,7 +143,9 @@
  * groups").  A paced room's groups hold fewer and wait as before.
  * Without history the longer wait made the same burst slower (993 and
  * 882 -> 858 and 805 a second): it pays for sharing a transaction, not
- * for the wait.
+ * for the wait.  The MQTT backend now reads such a flood in rests of its
+ * own and has each read's messages written at once (mqtt_pace.h), so
+ * there a flood's group seldom waits at all.
  *
  * Without history nothing is written, but the acknowledgements a backend
  * holds back wait all the same, grouped as above: it is the wait, not

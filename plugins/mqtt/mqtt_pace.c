@@ -57,6 +57,18 @@ static void judge_rest(struct mqtt_pace *p, uint64_t now_us, unsigned brought, u
 		stop_resting(p, now_us);
 }
 
+uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned held,
+                                   unsigned target)
+{
+	if (held < MQTT_PACE_HELD_MIN || target == 0)
+		return 0;
+	uint64_t ms = (now_us - p->held_read_us) * target / held / 1000;
+	p->held_read_us = now_us;
+	return ms < 1                            ? 1
+	       : ms > MQTT_PACE_HELD_REST_MAX_MS ? MQTT_PACE_HELD_REST_MAX_MS
+	                                         : (uint32_t)ms;
+}
+
 uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
                               unsigned target)
 {

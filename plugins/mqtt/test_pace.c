@@ -133,6 +133,49 @@ START_TEST(a_calm_room_that_happens_to_clump_gives_up_its_rest)
 }
 END_TEST
 
+/* A read at `after_us` after the last, bringing `held` messages whose
+ * acknowledgements wait for history: the flood's rest it asks for. */
+static uint32_t held_read_after(uint64_t after_us, unsigned held)
+{
+	now_us += after_us;
+	return mqtt_pace_after_held_read(&pace, now_us, held, TARGET);
+}
+
+/* Reads of one held message, or of none, are no flood. */
+START_TEST(lone_held_messages_take_no_flood_rest)
+{
+	for (int i = 0; i < 1000; i++) {
+		ck_assert_uint_eq(held_read_after(500, 1), 0);
+		ck_assert_uint_eq(held_read_after(500, 0), 0);
+	}
+}
+END_TEST
+
+/* A flood of 700 messages a second (the bench's room of 50): far from
+ * the target a cycle, each rest is the longest. */
+START_TEST(a_flood_held_for_history_is_read_in_rests)
+{
+	ck_assert_uint_eq(held_read_after(3000, 2), MQTT_PACE_HELD_REST_MAX_MS);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq(held_read_after(16500, 11), MQTT_PACE_HELD_REST_MAX_MS);
+}
+END_TEST
+
+/* A fast flood fills the broker's window within a long rest: the rests
+ * shrink to what gathers the target at the rate since the last busy
+ * read, never below a millisecond. */
+START_TEST(a_fast_floods_rests_shrink_to_its_target)
+{
+	ck_assert_uint_eq(held_read_after(3000, 20), MQTT_PACE_HELD_REST_MAX_MS);
+	ck_assert_uint_eq(held_read_after(16000, 100), 4); /* 25 at 6.25 a ms */
+	ck_assert_uint_eq(held_read_after(4000, 50), 2);
+	ck_assert_uint_eq(held_read_after(2000, 100), 1);
+	ck_assert_uint_eq(held_read_after(1000, 25), 1);
+	/* Slower again: the rests grow back. */
+	ck_assert_uint_eq(held_read_after(1000, 5), 5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mqtt_pace");
@@ -146,6 +189,9 @@ int main(void)
 	tcase_add_test(tc, a_stream_too_fast_to_rest_for_is_left_alone);
 	tcase_add_test(tc, a_stream_that_waits_for_us_puts_rests_off_longer_each_time);
 	tcase_add_test(tc, a_calm_room_that_happens_to_clump_gives_up_its_rest);
+	tcase_add_test(tc, lone_held_messages_take_no_flood_rest);
+	tcase_add_test(tc, a_flood_held_for_history_is_read_in_rests);
+	tcase_add_test(tc, a_fast_floods_rests_shrink_to_its_target);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
