@@ -782,7 +782,7 @@ static void mqtt_rest(struct mqtt *self, uint32_t rest_ms)
 }
 
 /* After a read that brought `held` messages whose acknowledgements wait
- * for history: in a flood they are stored and acknowledged at once, and
+ * for the core's write: in a flood they are stored and acknowledged at once, and
  * the socket rests while the broker sends the next batch (mqtt_pace.h).
  * True if it rests. */
 static bool mqtt_rest_held(struct mqtt *self, unsigned held)

@@ -21,12 +21,12 @@
  * 1 s up to about a minute, doubling each time (bench/README.md, "A
  * busy room read in batches").
  *
- * A flood whose acknowledgements wait for history (QoS 1 and 2) is read
- * in rests of its own (mqtt_pace_after_held_read).  There the core's
- * group held our acknowledgements, and the broker's Nagle held the
- * stream until they left: each group cost a wake-up for its timer and
- * more for the reads after its write, which came too far apart for the
- * rests above.  Instead a read that brings MQTT_PACE_HELD_MIN such
+ * A flood whose acknowledgements wait for the core's write (QoS 1 and 2;
+ * history's, or without it the group's wait) is read in rests of its
+ * own (mqtt_pace_after_held_read).  There the core's group held our
+ * acknowledgements, and the broker's Nagle held the stream until they
+ * left: each group cost a wake-up for its timer and more for the reads
+ * after its write, which came too far apart for the rests above.  Instead a read that brings MQTT_PACE_HELD_MIN such
  * messages or more has them stored and acknowledged at once, and the
  * socket rests while the broker sends the next batch into it: as long as
  * gathers about `target` at the rate since the last such read, from a
@@ -75,7 +75,7 @@ struct mqtt_pace {
 uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
                               unsigned target);
 /* After a read at `now_us` that brought `held` messages whose
- * acknowledgements wait for history, wanting about `target` a read: how
+ * acknowledgements wait for the core's write, wanting about `target` a read: how
  * many milliseconds to leave the socket unread once they are stored and
  * acknowledged; 0: fewer, not a flood (the caller goes on to
  * mqtt_pace_after_read). */
