@@ -31,7 +31,7 @@ import sys
 import time
 
 import harness
-from nats_helpers import SLOW, NatsTestCase, connected_to, until_heard
+from nats_helpers import SLOW, NatsTestCase, until_heard
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fifo"))
 from fifo_helpers import Writer  # noqa: E402
@@ -70,12 +70,12 @@ class FailoverTestCase(NatsTestCase):
         b = self.mqchat(self.ini("bob", "Bob", mqtt=dict(WIRE, hosts=c.hosts(*b_hosts)),
                                  core={"dedup_window": THROUGH}),
                         name="bob")
-        connected_to(b, first_b)
+        self.connected_to(b, first_b)
         fifo = os.path.join(self.workdir, "ana.fifo")
         a = self.mqchat(self.ini("ana", "Ana", mqtt=dict(WIRE, hosts=c.hosts(*a_hosts)),
                                  core={"frontends": "fifo"}, fifo={"path": fifo}),
                         name="ana", stdin=subprocess.DEVNULL)
-        connected_to(a, first_a)
+        self.connected_to(a, first_a)
         a.err.wait_for(r"reading lines from ", timeout=SLOW)
         self.wait_listening(b)
 

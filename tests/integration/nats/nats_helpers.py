@@ -72,10 +72,15 @@ class NatsTestCase(TestCase):
     def fail_with_logs(self, message):
         raise AssertionError(f"{message}\n{self.cluster.logs_tail()}")
 
-
-def connected_to(m, port, start=0, timeout=SLOW):
-    """Waits for mqchat `m`'s "connected to 127.0.0.1:PORT" line; its index."""
-    return m.err.wait_for(rf"connected to 127\.0\.0\.1:{port}\b", timeout=timeout, start=start)
+    def connected_to(self, m, port, start=0, timeout=SLOW):
+        """Waits for mqchat `m`'s "connected to 127.0.0.1:PORT" line; its
+        index.  A wait in vain fails with the nodes' logs: a node's refusal
+        is said there."""
+        try:
+            return m.err.wait_for(rf"connected to 127\.0\.0\.1:{port}\b", timeout=timeout,
+                                  start=start)
+        except AssertionError as e:
+            self.fail_with_logs(str(e))
 
 
 def until_heard(classroom, m, word):

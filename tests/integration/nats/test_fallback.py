@@ -9,7 +9,7 @@ time when the echo comes."""
 import re
 
 import harness
-from nats_helpers import SLOW, NatsTestCase, PtyChat, connected_to, fallback_lines
+from nats_helpers import SLOW, NatsTestCase, PtyChat, fallback_lines
 
 SAID = ["hola desde mqchat", "¿me oye la clase?"]
 
@@ -44,7 +44,7 @@ class FallbackTest(NatsTestCase):
         classroom = self.classroom(1)
         port = self.cluster.mqtt_port(3)
         bob = self.mqchat(self.ini("bob", "Bob", mqtt={"port": port}), name="bob")
-        connected_to(bob, port)
+        self.connected_to(bob, port)
         self.assertEqual(len(fallback_lines(bob)), 1, bob.err.text())
         bob.send("hola, clase")
         classroom.wait_payload("Bob: hola, clase")

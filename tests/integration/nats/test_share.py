@@ -7,7 +7,7 @@ not deaf, only no longer sharing the room with a pool."""
 import re
 
 import harness
-from nats_helpers import SLOW, NatsTestCase, connected_to, until_heard
+from nats_helpers import SLOW, NatsTestCase, until_heard
 
 DEAF = "does not deliver through shared subscriptions"
 
@@ -19,7 +19,7 @@ class ShareTest(NatsTestCase):
         logger = self.mqchat(self.ini("logger", "Registro",
                                       mqtt={"port": port, "share": "loggers",
                                             "presence": "off"}), name="logger")
-        connected_to(logger, port)
+        self.connected_to(logger, port)
         # The probe waits 10 s past its PUBACK before it gives up.
         logger.err.wait_for(re.escape(DEAF), timeout=SLOW + 10)
         classroom = self.classroom(1)
