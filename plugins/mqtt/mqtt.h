@@ -99,6 +99,8 @@ struct mqtt {
 	bool closed_silently; /* the reason is a close without DISCONNECT or error */
 	bool fell_back;   /* the broker refused MQTT 5: 3.1.1 from then on */
 	bool retry_now;   /* the next attempt starts at once (the fall back) */
+	bool ask_again;   /* a refusal that may pass: tried again, even with retry = off */
+	unsigned refusals_asked_again; /* in a row since the link was last up (mqtt_join.c) */
 	char reason[256]; /* why the current attempt or connection ended */
 
 	struct mqtt_backlog backlog; /* received before the link was reported up */
@@ -197,6 +199,10 @@ void mqtt_hold_acks(struct mqtt *self, bool by_libmosquitto);
  * mosquitto's default max_inflight_messages, 20, is assumed. */
 #define MQTT_RECEIVE_MAXIMUM 100
 #define MQTT_V311_WINDOW 20
+/* How often a SUBACK refusal that may pass is asked again (reconnecting,
+ * after the backoff: 1, 2, 4 s from a fresh start) before the network
+ * fails as for an ACL. */
+#define MQTT_REFUSALS_ASKED_AGAIN 3
 /* The plugin's `stored`: what was handed to the core is in history; held
  * acknowledgements leave now. */
 void mqtt_stored(void *data);

@@ -94,9 +94,21 @@ void mqtt_subscribe_rooms(struct mqtt *self)
 	self->phase = MQTT_SUBSCRIBING;
 }
 
+/* A SUBACK code that need not be an ACL's: MQTT 3.1.1 has one code for
+ * "not allowed" and "it failed" (a NATS node under load has said it), and
+ * MQTT 5's unspecified, implementation-specific and quota errors may pass. */
+static bool mqtt_refusal_may_pass(const struct mqtt *self, int code)
+{
+	if (self->cfg.protocol != MQTT_PROTOCOL_V5)
+		return code == 0x80;
+	return code == MQTT_RC_UNSPECIFIED || code == MQTT_RC_IMPLEMENTATION_SPECIFIC ||
+	       code == MQTT_RC_QUOTA_EXCEEDED;
+}
+
 /* The broker will not let us read room `i` (`code` its SUBACK's, -1 for
  * none).  For the first room, and for any before the link was first up
- * (the configuration's rooms), reconnecting would only hear no again: the
+ * (the configuration's rooms), the connection ends: a refusal that may
+ * pass is asked again MQTT_REFUSALS_ASKED_AGAIN times in a row, then the
  * network fails, as an ACL says.  A room joined later is left, and the
  * others go on.  True if the room was left. */
 static bool mqtt_refused(struct mqtt *self, size_t i, int code)
@@ -108,7 +120,10 @@ static bool mqtt_refused(struct mqtt *self, size_t i, int code)
 	const char *name = self->rooms.v[i].name;
 	if (!self->ever_up || !strcmp(name, self->cfg.topic)) {
 		mqtt_reason(self, "the broker refused the subscription to %s: %s", name, why);
-		self->permanent = true;
+		self->ask_again = code >= 0 && mqtt_refusal_may_pass(self, code) &&
+		                  self->refusals_asked_again < MQTT_REFUSALS_ASKED_AGAIN;
+		self->refusals_asked_again += self->ask_again;
+		self->permanent = !self->ask_again;
 		self->lost = true;
 		return false;
 	}

@@ -405,6 +405,7 @@ static void mqtt_connection_ended(struct mqtt *self)
 {
 	bool was_up = self->phase == MQTT_UP;
 	bool was_brief = was_up && monotonic_ms() - self->up_since_ms < MQTT_STABLE_MS;
+	bool ask_again = self->ask_again;
 	const struct mqc_host *host = self->host;
 
 	/* libmosquitto acknowledged them: shown, even from an attempt that failed. */
@@ -419,6 +420,7 @@ static void mqtt_connection_ended(struct mqtt *self)
 	mqtt_share_link_down(self);
 	if (!self->reason[0])
 		snprintf(self->reason, sizeof(self->reason), "connection lost");
+	self->ask_again = false;
 	if (self->retry_now) { /* with 3.1.1, the same broker: not a failure */
 		self->retry_now = false;
 		host->timer_arm(self->retry_timer, 1);
@@ -427,8 +429,8 @@ static void mqtt_connection_ended(struct mqtt *self)
 	char broker[MQTT_BROKER_NAME_SIZE];
 	mqtt_broker_name(broker, mqtt_hosts_current(&self->cfg.brokers));
 	self->hosts_failed++;
-	if (self->permanent ||
-	    (!self->ever_up && !self->cfg.retry && self->hosts_failed >= self->cfg.brokers.count))
+	if (self->permanent || (!self->ever_up && !self->cfg.retry && !ask_again &&
+	                        self->hosts_failed >= self->cfg.brokers.count))
 		mqtt_give_up(self, broker);
 	else
 		mqtt_try_next(self, broker, was_up, was_brief);
@@ -475,6 +477,7 @@ static void mqtt_settle(struct mqtt *self)
 	if (self->became_up) {
 		bool reconnected = self->ever_up;
 		self->became_up = false;
+		self->refusals_asked_again = 0;
 		self->up_since_ms = monotonic_ms();
 		self->ever_up = true;
 		self->host->timer_arm(self->connect_timer, 0);

@@ -1,53 +1,98 @@
 # SPDX-License-Identifier: MIT
 """What the broker refuses after accepting the connection, and what a
 connection takes with it: a subscription its ACL forbids (a real mosquitto
-with an acl_file) ends mqchat with 69 naming the topic; QoS 0 messages
+with its dynamic security plugin) ends mqchat with 69 naming the topic, at
+once with MQTT 5, which says "Not authorized", after asking again three
+times with 3.1.1, whose one code also means "it failed"; allowed meanwhile
+(an admin's dynamic security command), it lets mqchat in.  QoS 0 messages
 libmosquitto still held when the connection dropped are reported lost (QoS 0
 is at most once), and mqchat goes on."""
 import fcntl
 import json
 import os
+import re
+import signal
 import socket
+import subprocess
 import threading
 
 import harness
 import kernel_view
 from fake_broker import FakeBroker
-from mqtt_helpers import LINK_TIMEOUT, STDIN
+from mqtt_helpers import LINK_TIMEOUT, STDIN, wait_up
 
 EX_UNAVAILABLE = 69
 
 
 DYNSEC = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+ADMIN = ("admin", "s3cret-admin")
 
 
 class SubackRefusalTest(harness.TestCase):
-    def start_with_acl(self, protocol):
+    def start_with_acl(self, protocol, retry):
         # mosquitto's acl_file lets every subscription through (it filters
         # what is delivered); its dynamic security plugin refuses them.
-        # Anonymous clients may publish, not subscribe.
+        # Anonymous clients may publish, not subscribe; ADMIN may change that.
         acl = os.path.join(self.workdir, "dynsec.json")
+        subprocess.run(["mosquitto_ctrl", "dynsec", "init", acl, *ADMIN], check=True,
+                       stdout=subprocess.DEVNULL, timeout=harness.DEFAULT_TIMEOUT)
+        with open(acl) as f:
+            config = json.load(f)
+        config["defaultACLAccess"] = {"publishClientSend": True, "publishClientReceive": True,
+                                      "subscribe": False, "unsubscribe": True}
         with open(acl, "w") as f:
-            json.dump({"defaultACLAccess": {"publishClientSend": True,
-                                            "publishClientReceive": True,
-                                            "subscribe": False, "unsubscribe": True},
-                       "clients": [], "groups": [], "roles": []}, f)
+            json.dump(config, f)
         self.broker.stop()
         self.broker = harness.Broker(
             self.workdir, f"user root\nplugin {DYNSEC}\nplugin_opt_config_file {acl}\n",
             port=self.broker.port).start()
         ini = harness.basic_ini(self.workdir, self.broker, stdin=STDIN,
-                                mqtt={"protocol": protocol, "retry": "on"})
+                                mqtt={"protocol": protocol, "retry": retry})
         return self.mqchat(ini)
 
+    def allow_subscriptions(self):
+        """ADMIN's dynamic security command, by mosquitto_rr (mosquitto_ctrl
+        2.0.11's setDefaultACLAccess left the access as it was)."""
+        command = {"commands": [{"command": "setDefaultACLAccess",
+                                 "acls": [{"acltype": "subscribe", "allow": True}]}]}
+        topic = "$CONTROL/dynamic-security/v1"
+        answer = subprocess.run(
+            ["mosquitto_rr", "-h", "127.0.0.1", "-p", str(self.broker.port), "-u", ADMIN[0],
+             "-P", ADMIN[1], "-t", topic, "-e", f"{topic}/response", "-W", "10",
+             "-m", json.dumps(command)],
+            check=True, capture_output=True, timeout=harness.DEFAULT_TIMEOUT)
+        self.assertEqual(json.loads(answer.stdout), {"responses": [{"command":
+                                                                   "setDefaultACLAccess"}]})
+
     def test_a_forbidden_subscription_exits_69_naming_the_topic(self):
-        for protocol, reason in (("5", r"Not authorized"), ("3.1.1", r"return code 0x80")):
+        # retry = on does not make it try for ever.
+        for protocol, reason, asked_again in (
+                ("5", r"Not authorized", 0),
+                ("3.1.1", r"return code 0x80 \(not allowed, or it failed\)", 3)):
             with self.subTest(protocol):
-                m = self.start_with_acl(protocol)
-                self.assertEqual(m.wait(LINK_TIMEOUT), EX_UNAVAILABLE, m.err.text())
-                self.assertRegex(m.err.text(), r"cannot connect to 127\.0\.0\.1:\d+: the broker "
-                                 rf"refused the subscription to {harness.TOPIC}: {reason}")
-                self.assertNotIn("retrying", m.err.text())
+                m = self.start_with_acl(protocol, retry="on")
+                self.assertEqual(m.wait(LINK_TIMEOUT + 10), EX_UNAVAILABLE, m.err.text())
+                refused = (r"cannot connect to 127\.0\.0\.1:\d+: the broker refused the "
+                           rf"subscription to {harness.TOPIC}: {reason}")
+                self.assertRegex(m.err.text(), re.compile(refused + "$", re.M))
+                self.assertEqual(len(re.findall(refused + r"; retrying in \d+ s$", m.err.text(),
+                                                re.M)), asked_again, m.err.text())
+
+    def test_a_subscription_allowed_while_asked_again_lets_mqchat_in(self):
+        m = self.start_with_acl("3.1.1", retry="off")
+        m.err.wait_for(rf"refused the subscription to {harness.TOPIC}: .*; retrying in",
+                       timeout=LINK_TIMEOUT)
+        # Stopped meanwhile, mqchat cannot ask a last time before the change.
+        m.signal(signal.SIGSTOP)
+        try:
+            self.allow_subscriptions()
+        finally:
+            m.signal(signal.SIGCONT)
+        wait_up(m, self.broker.port)
+        harness.publish(self.broker, "Eve: ya puedes leer")
+        m.out.wait_for(r"^Eve: ya puedes leer$", timeout=LINK_TIMEOUT)
+        m.close_stdin()
+        self.assertEqual(m.wait(LINK_TIMEOUT), 0, m.err.text())
 
 
 class Qos0LostTest(harness.TestCase):
