@@ -95,7 +95,7 @@ void mqtt_subscribe_rooms(struct mqtt *self)
 }
 
 /* A SUBACK code that need not be an ACL's: MQTT 3.1.1 has one code for
- * "not allowed" and "it failed" (a NATS node under load has said it), and
+ * "not allowed" and "it failed" (a node of a NATS cluster has said it), and
  * MQTT 5's unspecified, implementation-specific and quota errors may pass. */
 static bool mqtt_refusal_may_pass(const struct mqtt *self, int code)
 {
