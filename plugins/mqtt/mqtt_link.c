@@ -777,40 +777,27 @@ static void mqtt_ack_read(struct mqtt *self, int fd, unsigned brought)
 		(void)mqtt_quickack_now(&self->quickack, fd, self->cfg.tls);
 }
 
-/* The socket left unread for `rest_ms`. */
-static void mqtt_rest(struct mqtt *self, uint32_t rest_ms)
-{
-	self->resting = true;
-	self->host->timer_arm(self->rest_timer, rest_ms);
-}
-
-/* After a read that brought `held` messages whose acknowledgements wait
- * for the core's write: in a flood they are stored and acknowledged at once, and
- * the socket rests while the broker sends the next batch (mqtt_pace.h).
- * True if it rests. */
-static bool mqtt_rest_held(struct mqtt *self, unsigned held)
-{
-	if (self->phase != MQTT_UP)
-		return false;
-	uint32_t rest_ms = mqtt_pace_after_held_read(&self->pace, monotonic_us(), held,
-	                                             mqtt_ack_window(self) / 2);
-	if (!rest_ms)
-		return false;
-	self->host->notify_stored(self->inst, true);
-	mqtt_rest(self, rest_ms);
-	return true;
-}
-
-/* After a read that brought `brought` messages: the socket is left
- * unread for a while if they come close together (mqtt_pace.h). */
-static void mqtt_pace_read(struct mqtt *self, unsigned brought)
+/* After a read that brought `brought` messages, `held` of them waiting
+ * for the core's write to be acknowledged: the socket is left unread for
+ * a while in a flood of held messages, which are stored and acknowledged
+ * at once first, or when messages come close together (mqtt_pace.h). */
+static void mqtt_pace_read(struct mqtt *self, unsigned brought, unsigned held)
 {
 	if (self->phase != MQTT_UP)
 		return;
-	unsigned target = self->cfg.qos ? mqtt_ack_window(self) / 4 : MQTT_READ_BURST;
-	uint32_t rest_ms = mqtt_pace_after_read(&self->pace, monotonic_us(), brought, target);
-	if (rest_ms)
-		mqtt_rest(self, rest_ms);
+	uint64_t now_us = monotonic_us();
+	uint32_t rest_ms = mqtt_pace_after_held_read(&self->pace, now_us, held,
+	                                             mqtt_ack_window(self) / 2);
+	if (rest_ms) {
+		self->host->notify_stored(self->inst, true);
+	} else {
+		unsigned target = self->cfg.qos ? mqtt_ack_window(self) / 4 : MQTT_READ_BURST;
+		rest_ms = mqtt_pace_after_read(&self->pace, now_us, brought, target);
+	}
+	if (rest_ms) {
+		self->resting = true;
+		self->host->timer_arm(self->rest_timer, rest_ms);
+	}
 }
 
 void mqtt_on_rest_timer(void *data)
@@ -844,8 +831,7 @@ static void mqtt_on_io(void *data, int fd, unsigned revents)
 		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(self->mosq) == fd) {
 			unsigned held = self->held_now - held_before;
 			mqtt_ack_read(self, fd, held);
-			if (!mqtt_rest_held(self, held))
-				mqtt_pace_read(self, self->messages_read - read_before);
+			mqtt_pace_read(self, self->messages_read - read_before, held);
 		}
 	}
 	mqtt_note_closed(self, rc);

@@ -26,11 +26,12 @@
  * own (mqtt_pace_after_held_read).  There the core's group held our
  * acknowledgements, and the broker's Nagle held the stream until they
  * left: each group cost a wake-up for its timer and more for the reads
- * after its write, which came too far apart for the rests above.  Instead a read that brings MQTT_PACE_HELD_MIN such
- * messages or more has them stored and acknowledged at once, and the
- * socket rests while the broker sends the next batch into it: as long as
- * gathers about `target` at the rate since the last such read, from a
- * millisecond to MQTT_PACE_HELD_REST_MAX_MS.  Not judged as the rests
+ * after its write, which came too far apart for the rests above.
+ * Instead a read that brings MQTT_PACE_HELD_MIN such messages or more
+ * has them stored and acknowledged at once, and the socket rests while
+ * the broker sends the next batch into it: as long as gathers about
+ * `target` at the rate since the last such read, from a millisecond to
+ * MQTT_PACE_HELD_REST_MAX_MS.  Not judged as the rests
  * above: the batch a read brings after a rest left the broker when the
  * rest began, and holds what came before it, so one small batch says
  * little.  In the bench's room of 50 the bursts ran half as fast again,
@@ -75,9 +76,9 @@ struct mqtt_pace {
 uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
                               unsigned target);
 /* After a read at `now_us` that brought `held` messages whose
- * acknowledgements wait for the core's write, wanting about `target` a read: how
- * many milliseconds to leave the socket unread once they are stored and
- * acknowledged; 0: fewer, not a flood (the caller goes on to
+ * acknowledgements wait for the core's write, wanting about `target` a
+ * read: how many milliseconds to leave the socket unread once they are
+ * stored and acknowledged; 0: fewer, not a flood (the caller goes on to
  * mqtt_pace_after_read). */
 uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned held,
                                    unsigned target);

@@ -134,7 +134,8 @@ START_TEST(a_calm_room_that_happens_to_clump_gives_up_its_rest)
 END_TEST
 
 /* A read at `after_us` after the last, bringing `held` messages whose
- * acknowledgements wait for history: the flood's rest it asks for. */
+ * acknowledgements wait for the core's write: the flood's rest it asks
+ * for. */
 static uint32_t held_read_after(uint64_t after_us, unsigned held)
 {
 	now_us += after_us;
