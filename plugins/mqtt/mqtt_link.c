@@ -786,7 +786,7 @@ static void mqtt_pace_read(struct mqtt *self, unsigned brought, unsigned held)
 	if (self->phase != MQTT_UP)
 		return;
 	uint64_t now_us = monotonic_us();
-	uint32_t rest_ms = mqtt_pace_after_held_read(&self->pace, now_us, held,
+	uint32_t rest_ms = mqtt_pace_after_held_read(&self->pace, now_us, brought, held,
 	                                             mqtt_ack_window(self) / 2);
 	if (rest_ms) {
 		self->host->notify_stored(self->inst, true);

@@ -57,13 +57,32 @@ static void judge_rest(struct mqtt_pace *p, uint64_t now_us, unsigned brought, u
 		stop_resting(p, now_us);
 }
 
-uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned held,
-                                   unsigned target)
+/* Counts a read's messages into the stream's recent rate: the reads of
+ * the last MQTT_PACE_RATE_SPAN_US or so, a quiet gap counted as one span. */
+static void count_rate(struct mqtt_pace *p, uint64_t now_us, unsigned brought)
 {
+	uint64_t gap = now_us - p->rate_read_us;
+	p->rate_read_us = now_us;
+	p->recent_us += gap < MQTT_PACE_RATE_SPAN_US ? (uint32_t)gap : MQTT_PACE_RATE_SPAN_US;
+	p->recent_msgs += brought;
+	while (p->recent_us > 2 * MQTT_PACE_RATE_SPAN_US) {
+		p->recent_us /= 2;
+		p->recent_msgs /= 2;
+	}
+}
+
+uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
+                                   unsigned held, unsigned target)
+{
+	count_rate(p, now_us, brought);
 	if (held < MQTT_PACE_HELD_MIN || target == 0)
 		return 0;
-	uint64_t ms = (now_us - p->held_read_us) * target / held / 1000;
-	p->held_read_us = now_us;
+	/* Too slow a stream to gather a batch in the longest rest: its
+	 * members would only wait (a paced room, a late read's two). */
+	uint64_t msgs = p->recent_msgs, span_us = p->recent_us;
+	if (msgs * MQTT_PACE_HELD_REST_MAX_MS * 1000 < MQTT_PACE_HELD_GATHER_MIN * span_us)
+		return 0;
+	uint64_t ms = target * span_us / msgs / 1000;
 	return ms < 1                            ? 1
 	       : ms > MQTT_PACE_HELD_REST_MAX_MS ? MQTT_PACE_HELD_REST_MAX_MS
 	                                         : (uint32_t)ms;

@@ -30,13 +30,17 @@
  * Instead a read that brings MQTT_PACE_HELD_MIN such messages or more
  * has them stored and acknowledged at once, and the socket rests while
  * the broker sends the next batch into it: as long as gathers about
- * `target` at the rate since the last such read, from a millisecond to
- * MQTT_PACE_HELD_REST_MAX_MS.  Not judged as the rests
- * above: the batch a read brings after a rest left the broker when the
- * rest began, and holds what came before it, so one small batch says
+ * `target` at the stream's rate (its reads of the last 16 to 32 ms),
+ * from a millisecond to MQTT_PACE_HELD_REST_MAX_MS.  Not judged as the
+ * rests above: the batch a read brings after a rest left the broker when
+ * the rest began, and holds what came before it, so one small batch says
  * little.  In the bench's room of 50 the bursts ran half as fast again,
  * their members at a quarter of the context switches (bench/README.md,
- * "A flood read in rests").
+ * "A flood read in rests").  A stream too slow to gather
+ * MQTT_PACE_HELD_GATHER_MIN in the longest rest takes none: a paced
+ * room's member that woke late read two, rested, and read two or more
+ * again, round after round, each message late by a rest (bench/README.md,
+ * "A slow stream's reads of two").
  * Pure: the caller owns the socket and the timer.
  */
 #ifndef MQTT_PACE_H
@@ -55,6 +59,8 @@
 #define MQTT_PACE_BACKOFF_MAX_MS 64000
 #define MQTT_PACE_HELD_MIN 2            /* a read bringing this many held messages: a flood */
 #define MQTT_PACE_HELD_REST_MAX_MS 16   /* its longest rest (a flood's group waited as long) */
+#define MQTT_PACE_HELD_GATHER_MIN 6     /* ...taken only when that rest would gather this many */
+#define MQTT_PACE_RATE_SPAN_US 16000    /* the stream's rate: of its reads in the last span or two */
 
 /* Zeroed: reading as messages come. */
 struct mqtt_pace {
@@ -66,7 +72,9 @@ struct mqtt_pace {
 	unsigned gathered;      /* ...bringing so many messages */
 	uint32_t backoff_ms;    /* how long the last rest judged wrong put off the next */
 	uint64_t no_rest_until_us;
-	uint64_t held_read_us;  /* the last read that brought MQTT_PACE_HELD_MIN held messages */
+	uint64_t rate_read_us;  /* the last read counted for the rate */
+	uint32_t recent_us;     /* the rate: so many messages in so long */
+	uint32_t recent_msgs;
 };
 
 /* After a read at `now_us` that brought `brought` messages (0: only
@@ -75,12 +83,12 @@ struct mqtt_pace {
  * (0: read as they come). */
 uint32_t mqtt_pace_after_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
                               unsigned target);
-/* After a read at `now_us` that brought `held` messages whose
- * acknowledgements wait for the core's write, wanting about `target` a
- * read: how many milliseconds to leave the socket unread once they are
- * stored and acknowledged; 0: fewer, not a flood (the caller goes on to
+/* After every read at `now_us`: it brought `brought` messages, `held` of
+ * them with acknowledgements waiting for the core's write; wanting about
+ * `target` a read: how many milliseconds to leave the socket unread once
+ * they are stored and acknowledged; 0: not a flood (the caller goes on to
  * mqtt_pace_after_read). */
-uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned held,
-                                   unsigned target);
+uint32_t mqtt_pace_after_held_read(struct mqtt_pace *p, uint64_t now_us, unsigned brought,
+                                   unsigned held, unsigned target);
 
 #endif

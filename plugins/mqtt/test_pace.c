@@ -134,12 +134,21 @@ START_TEST(a_calm_room_that_happens_to_clump_gives_up_its_rest)
 END_TEST
 
 /* A read at `after_us` after the last, bringing `held` messages whose
- * acknowledgements wait for the core's write: the flood's rest it asks
- * for. */
+ * acknowledgements wait for the core's write (and no others): the
+ * flood's rest it asks for. */
 static uint32_t held_read_after(uint64_t after_us, unsigned held)
 {
 	now_us += after_us;
-	return mqtt_pace_after_held_read(&pace, now_us, held, TARGET);
+	return mqtt_pace_after_held_read(&pace, now_us, held, held, TARGET);
+}
+
+/* `reads` reads of `held` each, `after_us` apart: the last one's rest. */
+static uint32_t held_reads(int reads, uint64_t after_us, unsigned held)
+{
+	uint32_t rest = 0;
+	for (int i = 0; i < reads; i++)
+		rest = held_read_after(after_us, held);
+	return rest;
 }
 
 /* Reads of one held message, or of none, are no flood. */
@@ -156,24 +165,41 @@ END_TEST
  * the target a cycle, each rest is the longest. */
 START_TEST(a_flood_held_for_history_is_read_in_rests)
 {
-	ck_assert_uint_eq(held_read_after(3000, 2), MQTT_PACE_HELD_REST_MAX_MS);
 	for (int i = 0; i < 100; i++)
 		ck_assert_uint_eq(held_read_after(16500, 11), MQTT_PACE_HELD_REST_MAX_MS);
 }
 END_TEST
 
+/* After a quiet minute a read of two says nothing of the rate; a
+ * millisecond's reads of one after it do. */
+START_TEST(a_flood_rests_once_its_rate_shows)
+{
+	ck_assert_uint_eq(held_read_after(60000000, 2), 0);
+	ck_assert_uint_eq(held_reads(10, 1000, 1), 0);
+	ck_assert_uint_eq(held_read_after(1000, 2), MQTT_PACE_HELD_REST_MAX_MS);
+}
+END_TEST
+
+/* A paced room, 200 messages a second: a member that woke late reads two,
+ * then three (what a longest rest would gather); neither rests, where a
+ * rest would make every message after it wait for the next. */
+START_TEST(a_slow_streams_late_reads_take_no_rest)
+{
+	ck_assert_uint_eq(held_reads(100, 5000, 1), 0);
+	ck_assert_uint_eq(held_read_after(10000, 2), 0);
+	ck_assert_uint_eq(held_reads(100, 16000, 3), 0);
+}
+END_TEST
+
 /* A fast flood fills the broker's window within a long rest: the rests
- * shrink to what gathers the target at the rate since the last busy
- * read, never below a millisecond. */
+ * shrink to what gathers the target at its rate, never below a
+ * millisecond, and grow back when it slows. */
 START_TEST(a_fast_floods_rests_shrink_to_its_target)
 {
-	ck_assert_uint_eq(held_read_after(3000, 20), MQTT_PACE_HELD_REST_MAX_MS);
-	ck_assert_uint_eq(held_read_after(16000, 100), 4); /* 25 at 6.25 a ms */
-	ck_assert_uint_eq(held_read_after(4000, 50), 2);
-	ck_assert_uint_eq(held_read_after(2000, 100), 1);
-	ck_assert_uint_eq(held_read_after(1000, 25), 1);
-	/* Slower again: the rests grow back. */
-	ck_assert_uint_eq(held_read_after(1000, 5), 5);
+	ck_assert_uint_eq(held_reads(40, 2000, 20), 2); /* 25 at 10 a ms */
+	ck_assert_uint_eq(held_reads(40, 1000, 50), 1);
+	ck_assert_uint_eq(held_reads(100, 4000, 20), 5);
+	ck_assert_uint_eq(held_reads(40, 16000, 20), MQTT_PACE_HELD_REST_MAX_MS);
 }
 END_TEST
 
@@ -192,6 +218,8 @@ int main(void)
 	tcase_add_test(tc, a_calm_room_that_happens_to_clump_gives_up_its_rest);
 	tcase_add_test(tc, lone_held_messages_take_no_flood_rest);
 	tcase_add_test(tc, a_flood_held_for_history_is_read_in_rests);
+	tcase_add_test(tc, a_flood_rests_once_its_rate_shows);
+	tcase_add_test(tc, a_slow_streams_late_reads_take_no_rest);
 	tcase_add_test(tc, a_fast_floods_rests_shrink_to_its_target);
 	suite_add_tcase(s, tc);
 	return check_run(s);
