@@ -60,7 +60,7 @@
 #define MQTT_PACE_HELD_MIN 2            /* a read bringing this many held messages: a flood */
 #define MQTT_PACE_HELD_REST_MAX_MS 16   /* its longest rest (a flood's group waited as long) */
 #define MQTT_PACE_HELD_GATHER_MIN 6     /* ...taken only when that rest would gather this many */
-#define MQTT_PACE_RATE_SPAN_US 16000    /* the stream's rate: of its reads in the last span or two */
+#define MQTT_PACE_RATE_SPAN_US 16000    /* the rate: of the reads in the last span or two */
 
 /* Zeroed: reading as messages come. */
 struct mqtt_pace {
