@@ -58,14 +58,15 @@ static void judge_rest(struct mqtt_pace *p, uint64_t now_us, unsigned brought, u
 }
 
 /* Counts a read's messages into the stream's recent rate: the reads of
- * the last MQTT_PACE_RATE_SPAN_US or so, a quiet gap counted as one span. */
+ * the last one or two MQTT_PACE_RATE_SPAN_US, a quiet gap counted as one
+ * span.  A read adds at most a span, so one halving keeps it within two. */
 static void count_rate(struct mqtt_pace *p, uint64_t now_us, unsigned brought)
 {
 	uint64_t gap = now_us - p->rate_read_us;
 	p->rate_read_us = now_us;
 	p->recent_us += gap < MQTT_PACE_RATE_SPAN_US ? (uint32_t)gap : MQTT_PACE_RATE_SPAN_US;
 	p->recent_msgs += brought;
-	while (p->recent_us > 2 * MQTT_PACE_RATE_SPAN_US) {
+	if (p->recent_us > 2 * MQTT_PACE_RATE_SPAN_US) {
 		p->recent_us /= 2;
 		p->recent_msgs /= 2;
 	}
